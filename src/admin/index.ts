@@ -1,0 +1,1 @@
+export { handleHealth } from './health.js';

@@ -1,0 +1,130 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { pino, type Logger } from 'pino';
+import { handleHealth } from './admin/index.js';
+import { TokenVerifier } from './auth/index.js';
+import type { Config } from './config/types.js';
+import { isCloser, type Broker, type PresenceManager } from './engine/index.js';
+import { MemoryBroker, MemoryPresenceManager } from './engine/memory/index.js';
+import { TimerWheel, packageVersion, systemClock, type Clock } from './lib/index.js';
+import { Node } from './node/index.js';
+import { DisconnectCode } from './protocol/index.js';
+import { WebSocketHandler } from './transport/index.js';
+import { hostname } from 'node:os';
+
+export interface ParsecOptions {
+  config: Readonly<Config>;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+type Route = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * The composition root: builds the engine, the node, the transports and the HTTP
+ * server from a config, and tears them down in reverse order.
+ */
+export class Parsec {
+  readonly node: Node;
+  readonly server: Server;
+  readonly log: Logger;
+  private readonly ws: WebSocketHandler | undefined;
+  private readonly routes = new Map<string, Route>();
+  private readonly wheel: TimerWheel;
+  private readonly engines: Array<Broker | PresenceManager>;
+  private closed: Promise<void> | undefined;
+
+  private constructor(readonly config: Readonly<Config>, opts: ParsecOptions) {
+    const clock = opts.clock ?? systemClock;
+    this.log = opts.logger ?? pino({ level: config.log.level });
+    this.wheel = new TimerWheel({ clock });
+    const broker = new MemoryBroker({ clock });
+    const presence = new MemoryPresenceManager();
+    this.engines = [broker, presence];
+    this.node = new Node({
+      config,
+      broker,
+      presence,
+      clock,
+      wheel: this.wheel,
+      logger: this.log,
+      connectionTokens: new TokenVerifier(config.client.token, clock),
+      subscriptionTokens: new TokenVerifier(config.client.subscriptionToken, clock),
+      version: packageVersion(),
+      name: config.node.name || hostname(),
+    });
+    if (!config.websocket.disabled) this.ws = new WebSocketHandler(this.node);
+    if (config.health.enabled) this.routes.set(config.health.handlerPrefix, (req, res) => handleHealth(this.node, req, res));
+    this.server = createServer((req, res) => this.route(req, res));
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
+  }
+
+  /** Builds everything and listens on `http_server.address:port` (port 0 = any free port). */
+  static async start(opts: ParsecOptions): Promise<Parsec> {
+    const app = new Parsec(opts.config, opts);
+    await app.node.run();
+    const { address, port } = opts.config.httpServer;
+    await new Promise<void>((resolve, reject) => {
+      app.server.once('error', reject);
+      app.server.listen(port, address || undefined, () => {
+        app.server.off('error', reject);
+        resolve();
+      });
+    });
+    app.log.info({ address: app.address(), node: app.node.id, engine: opts.config.engine.type, version: app.node.deps.version }, 'parsec started');
+    return app;
+  }
+
+  address(): { host: string; port: number } {
+    const a = this.server.address() as AddressInfo;
+    return { host: a.address, port: a.port };
+  }
+
+  private route(req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url ?? '/').split('?', 1)[0]!;
+    const handler = this.routes.get(path);
+    if (handler) {
+      handler(req, res);
+      return;
+    }
+    const body = JSON.stringify({ error: 'not found' });
+    res.writeHead(404, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }).end(body);
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (this.ws?.handleUpgrade(req, socket, head, url)) return;
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  }
+
+  /**
+   * Graceful stop: refuse new connections, disconnect clients with 3001 (they
+   * reconnect elsewhere), wait for sockets to close up to `shutdown.timeout`, then
+   * close engines. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closed ??= this.doClose();
+    return this.closed;
+  }
+
+  private async doClose(): Promise<void> {
+    const timeout = this.config.shutdown.timeout;
+    this.log.info({ clients: this.node.numSessions, timeout }, 'shutting down');
+    const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.node.shutdown(DisconnectCode.shutdown, 'shutdown');
+    this.server.closeIdleConnections();
+    const timer = setTimeout(() => {
+      this.log.warn('shutdown timeout: dropping remaining connections');
+      this.ws?.terminateAll();
+      this.server.closeAllConnections();
+    }, timeout);
+    timer.unref();
+    await serverClosed;
+    clearTimeout(timer);
+    this.ws?.close();
+    for (const engine of this.engines) if (isCloser(engine)) await engine.close();
+    this.wheel.close();
+    this.log.info('stopped');
+  }
+}

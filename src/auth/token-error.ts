@@ -1,0 +1,15 @@
+/** Why a token was refused: `expired` lets SDKs fetch a new one (error 109), `invalid` is terminal. */
+export type TokenErrorKind = 'expired' | 'invalid';
+
+export class TokenError extends Error {
+  override readonly name = 'TokenError';
+  readonly code = 'PARSEC_TOKEN_REFUSED';
+
+  constructor(
+    readonly kind: TokenErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,93 @@
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import type { TokenConfig } from '../config/types.js';
+import type { Clock } from '../lib/index.js';
+import { connectionClaims, subscriptionClaims, type ConnectionClaims, type SubscriptionClaims } from './claims.js';
+import { TokenError } from './token-error.js';
+
+/** A verification key and the only algorithms it may verify (no algorithm confusion, no `none`). */
+interface VerificationKey {
+  key: KeyObject;
+  algorithms: string[];
+}
+
+function keysFrom(cfg: TokenConfig): VerificationKey[] {
+  const keys: VerificationKey[] = [];
+  if (cfg.hmacSecretKey) keys.push({ key: createSecretKey(Buffer.from(cfg.hmacSecretKey)), algorithms: ['HS256', 'HS384', 'HS512'] });
+  if (cfg.rsaPublicKey) keys.push({ key: createPublicKey(cfg.rsaPublicKey), algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] });
+  if (cfg.ecdsaPublicKey) keys.push({ key: createPublicKey(cfg.ecdsaPublicKey), algorithms: ['ES256', 'ES384', 'ES512'] });
+  if (cfg.ed25519PublicKey) keys.push({ key: createPublicKey(cfg.ed25519PublicKey), algorithms: ['EdDSA'] });
+  return keys;
+}
+
+function algOf(token: string): string {
+  try {
+    const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { alg?: unknown };
+    return typeof header.alg === 'string' ? header.alg : '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Verifies connection and subscription JWTs against the configured keys: signature,
+ * `exp`/`nbf`, and `aud`/`iss` when configured, then maps claims.
+ */
+export class TokenVerifier {
+  private readonly keys: VerificationKey[];
+  private readonly audienceRegex: RegExp | undefined;
+  private readonly issuerRegex: RegExp | undefined;
+
+  constructor(
+    private readonly cfg: TokenConfig,
+    private readonly clock: Clock,
+  ) {
+    this.keys = keysFrom(cfg);
+    this.audienceRegex = cfg.audienceRegex ? new RegExp(cfg.audienceRegex) : undefined;
+    this.issuerRegex = cfg.issuerRegex ? new RegExp(cfg.issuerRegex) : undefined;
+  }
+
+  /** Whether any key is configured; without one every token is refused. */
+  get configured(): boolean {
+    return this.keys.length > 0;
+  }
+
+  async verifyConnection(token: string): Promise<ConnectionClaims> {
+    return connectionClaims(await this.verify(token), this.cfg.userIdClaim || 'sub');
+  }
+
+  async verifySubscription(token: string): Promise<SubscriptionClaims> {
+    return subscriptionClaims(await this.verify(token), this.cfg.userIdClaim || 'sub');
+  }
+
+  private async verify(token: string): Promise<JWTPayload> {
+    const alg = algOf(token);
+    const key = this.keys.find((k) => k.algorithms.includes(alg));
+    if (!key) throw new TokenError('invalid', alg ? `no key configured for algorithm ${alg}` : 'malformed token');
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, key.key, {
+        algorithms: key.algorithms,
+        audience: this.cfg.audience || undefined,
+        issuer: this.cfg.issuer || undefined,
+        currentDate: new Date(this.clock.now()),
+      }));
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) throw new TokenError('expired', 'token expired', { cause: err });
+      if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'nbf') {
+        throw new TokenError('expired', 'token not yet valid', { cause: err });
+      }
+      throw new TokenError('invalid', err instanceof Error ? err.message : 'invalid token', { cause: err });
+    }
+    if (this.audienceRegex && !audiences(payload).some((a) => this.audienceRegex!.test(a))) {
+      throw new TokenError('invalid', 'audience does not match');
+    }
+    if (this.issuerRegex && !this.issuerRegex.test(payload.iss ?? '')) throw new TokenError('invalid', 'issuer does not match');
+    return payload;
+  }
+}
+
+function audiences(p: JWTPayload): string[] {
+  if (typeof p.aud === 'string') return [p.aud];
+  return Array.isArray(p.aud) ? p.aud : [];
+}

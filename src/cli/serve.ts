@@ -1,0 +1,89 @@
+import { loadConfig } from '../config/index.js';
+import { Parsec } from '../app.js';
+import { signHmacConnectionToken } from '../auth/index.js';
+import { parse, intOption } from './args.js';
+import { demoConfig } from './demo.js';
+import { pino } from 'pino';
+
+export const serveHelp = `Usage: parsec serve [--config FILE] [--port N] [--address ADDR]
+
+Runs the server. Without --config, starts in demo mode on 127.0.0.1 with an
+ephemeral HMAC secret and API key, and prints a connection token to try.
+
+  -c, --config FILE   Centrifugo v6 style config (JSON, YAML or TOML)
+  -p, --port N        overrides http_server.port
+  -a, --address ADDR  overrides http_server.address
+  -h, --help          this help
+
+Environment variables PARSEC_<KEY_PATH> override file values, e.g.
+PARSEC_HTTP_SERVER_PORT=9000 or PARSEC_CLIENT_TOKEN_HMAC_SECRET_KEY=...`;
+
+export async function serve(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    config: { type: 'string', short: 'c' },
+    port: { type: 'string', short: 'p' },
+    address: { type: 'string', short: 'a' },
+  });
+  if (values.help) {
+    console.log(serveHelp);
+    return 0;
+  }
+  const { config: loaded, warnings } = loadConfig({ file: values.config, env: process.env });
+  const base = values.config ? loaded : demoConfig(loaded);
+  const config = {
+    ...base,
+    httpServer: {
+      address: values.address ?? base.httpServer.address,
+      port: intOption(values.port, '--port', base.httpServer.port),
+    },
+  };
+  const logger = pino({ level: config.log.level });
+  for (const w of warnings) logger.warn(w);
+  const app = await Parsec.start({ config, logger });
+  if (!values.config) await printDemo(app, config.client.token.hmacSecretKey, config.httpApi.key);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'signal received');
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  return new Promise<number>(() => {
+    // Runs until a signal stops it.
+  });
+}
+
+async function printDemo(app: Parsec, secret: string, apiKey: string): Promise<void> {
+  const { port } = app.address();
+  const now = Math.floor(Date.now() / 1000);
+  const token = await signHmacConnectionToken(secret, { user: 'demo', ttl: 24 * 3600, now });
+  const host = `localhost:${port}`;
+  process.stdout.write(
+    [
+      '',
+      'Parsec is running in demo mode (no --config): secrets below last until this process exits.',
+      '',
+      `  WebSocket URL:     ws://${host}/connection/websocket`,
+      `  Token (user demo): ${token}`,
+      `  HMAC secret:       ${secret}`,
+      `  API key:           ${apiKey}`,
+      '',
+      'Connect from Node or a browser with the centrifuge SDK:',
+      `  const c = new Centrifuge('ws://${host}/connection/websocket', { token: '<token above>' });`,
+      `  const sub = c.newSubscription('chat'); sub.on('publication', (ctx) => console.log(ctx.data));`,
+      `  sub.subscribe(); c.connect(); sub.publish({ text: 'hello' });`,
+      '',
+      'For a real deployment: npx parsec genconfig, then npm start -- --config config.json',
+      '',
+    ].join('\n'),
+  );
+}

@@ -1,0 +1,127 @@
+/**
+ * The typed, frozen configuration every other area reads. Wire/config-file names
+ * (snake_case Centrifugo v6 keys) are mapped to these camelCase fields once, in
+ * `schema.ts`; durations are milliseconds, sizes are bytes.
+ */
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+/** Token verification settings (`client.token`, `client.subscription_token`). */
+export interface TokenConfig {
+  hmacSecretKey: string;
+  rsaPublicKey: string;
+  ecdsaPublicKey: string;
+  ed25519PublicKey: string;
+  jwksPublicEndpoint: string;
+  audience: string;
+  audienceRegex: string;
+  issuer: string;
+  issuerRegex: string;
+  /** Claim holding the user id; `sub` when the file leaves it empty. */
+  userIdClaim: string;
+}
+
+/** Options of one channel namespace (or of channels without a namespace). */
+export interface ChannelOptions {
+  presence: boolean;
+  joinLeave: boolean;
+  forcePushJoinLeave: boolean;
+  historySize: number;
+  /** ms; 0 = no history. */
+  historyTtl: number;
+  /** ms; 0 = use `channel.historyMetaTtl`. */
+  historyMetaTtl: number;
+  forceRecovery: boolean;
+  allowRecovery: boolean;
+  forceRecoveryMode: '' | 'stream' | 'cache';
+  forcePositioning: boolean;
+  allowPositioning: boolean;
+  allowSubscribeForClient: boolean;
+  allowSubscribeForAnonymous: boolean;
+  allowPublishForClient: boolean;
+  allowPublishForSubscriber: boolean;
+  allowPublishForAnonymous: boolean;
+  allowPresenceForClient: boolean;
+  allowPresenceForSubscriber: boolean;
+  allowPresenceForAnonymous: boolean;
+  allowHistoryForClient: boolean;
+  allowHistoryForSubscriber: boolean;
+  allowHistoryForAnonymous: boolean;
+  allowUserLimitedChannels: boolean;
+  /** Empty = any name; else channel names (without namespace) must match. */
+  channelRegex: string;
+  allowedDeltaTypes: string[];
+  deltaPublish: boolean;
+  allowTagsFilter: boolean;
+  publicationDataFormat: '' | 'json' | 'binary';
+  subscribeProxyEnabled: boolean;
+  publishProxyEnabled: boolean;
+  subRefreshProxyEnabled: boolean;
+}
+
+export interface NamespaceConfig extends ChannelOptions {
+  name: string;
+}
+
+export interface Config {
+  /** Absolute path of the file the config came from; null when built from defaults/env only. */
+  source: string | null;
+  log: { level: LogLevel };
+  httpServer: { address: string; port: number };
+  client: {
+    token: TokenConfig;
+    subscriptionToken: TokenConfig & { enabled: boolean };
+    allowedOrigins: string[];
+    allowAnonymousConnectWithoutToken: boolean;
+    disallowAnonymousConnectionTokens: boolean;
+    insecure: boolean;
+    pingInterval: number;
+    pongTimeout: number;
+    expiredCloseDelay: number;
+    expiredSubCloseDelay: number;
+    staleCloseDelay: number;
+    channelLimit: number;
+    queueMaxSize: number;
+    /** Max connections per user on this node; 0 = unlimited. */
+    userConnectionLimit: number;
+    /** Max connections on this node; 0 = unlimited. */
+    connectionLimit: number;
+    channelPositionCheckDelay: number;
+    historyMaxPublicationLimit: number;
+    recoveryMaxPublicationLimit: number;
+    connectIncludeServerTime: boolean;
+    presenceUpdateInterval: number;
+    subscribeToUserPersonalChannel: {
+      enabled: boolean;
+      personalChannelNamespace: string;
+    };
+  };
+  channel: {
+    withoutNamespace: ChannelOptions;
+    namespaces: NamespaceConfig[];
+    historyMetaTtl: number;
+    maxLength: number;
+    privatePrefix: string;
+    namespaceBoundary: string;
+    userBoundary: string;
+    userSeparator: string;
+  };
+  httpApi: {
+    key: string;
+    handlerPrefix: string;
+    insecure: boolean;
+    errorMode: '' | 'transport';
+    /** Max request body in bytes. */
+    maxRequestBodySize: number;
+  };
+  websocket: {
+    disabled: boolean;
+    handlerPrefix: string;
+    messageSizeLimit: number;
+    writeTimeout: number;
+  };
+  health: { enabled: boolean; handlerPrefix: string };
+  engine: { type: 'memory' | 'redis' };
+  shutdown: { timeout: number };
+  node: { name: string };
+}

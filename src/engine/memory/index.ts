@@ -1,0 +1,2 @@
+export { MemoryBroker, type MemoryBrokerOptions } from './broker.js';
+export { MemoryPresenceManager } from './presence.js';

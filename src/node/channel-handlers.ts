@@ -1,0 +1,88 @@
+import {
+  ClientError,
+  DisconnectCode,
+  DisconnectError,
+  ErrorCode,
+  type ChannelRequest,
+  type HistoryRequest,
+  type PublishRequest,
+} from '../protocol/index.js';
+import type { ChannelInfo } from './channel-rules.js';
+import type { Client } from './client.js';
+import type { HandlerOutcome } from './dispatch.js';
+import { toProtocolPublication } from './node.js';
+import { mayPublish, mayReadHistory, mayReadPresence } from './permissions.js';
+
+/** A channel-targeted command needs a channel name; its absence is a protocol violation. */
+function requireChannel(channel: string | undefined): string {
+  if (!channel) throw new DisconnectError(DisconnectCode.badRequest);
+  return channel;
+}
+
+export async function handleUnsubscribe(client: Client, req: ChannelRequest): Promise<HandlerOutcome> {
+  await client.unsubscribe(requireChannel(req.channel));
+  return { reply: { unsubscribe: {} } };
+}
+
+export async function handlePublish(client: Client, req: PublishRequest): Promise<HandlerOutcome> {
+  const ch = client.node.rules.resolve(requireChannel(req.channel));
+  const sub = client.subscriptions.get(ch.channel);
+  if (!mayPublish(ch, client, sub !== undefined)) throw new ClientError(ErrorCode.permissionDenied);
+  const data = req.data;
+  if (!data || data.length === 0) throw new ClientError(ErrorCode.badRequest);
+  if (ch.options.publicationDataFormat === 'json' && client.codec.name === 'protobuf' && !isJson(data)) {
+    throw new ClientError(ErrorCode.badRequest, 'publication data must be JSON');
+  }
+  const info = sub ? sub.info(client.info()) : client.info();
+  await client.node.publish(ch, data, { info });
+  return { reply: { publish: {} } };
+}
+
+function isJson(data: Uint8Array): boolean {
+  try {
+    JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function presenceChannel(client: Client, channel: string | undefined): ChannelInfo {
+  const ch = client.node.rules.resolve(requireChannel(channel));
+  if (!ch.options.presence) throw new ClientError(ErrorCode.notAvailable);
+  if (!mayReadPresence(ch, client, client.subscriptions.has(ch.channel))) throw new ClientError(ErrorCode.permissionDenied);
+  return ch;
+}
+
+export async function handlePresence(client: Client, req: ChannelRequest): Promise<HandlerOutcome> {
+  const ch = presenceChannel(client, req.channel);
+  return { reply: { presence: { presence: await client.node.presence.presence(ch.channel) } } };
+}
+
+export async function handlePresenceStats(client: Client, req: ChannelRequest): Promise<HandlerOutcome> {
+  const ch = presenceChannel(client, req.channel);
+  return { reply: { presenceStats: await client.node.presence.presenceStats(ch.channel) } };
+}
+
+export async function handleHistory(client: Client, req: HistoryRequest): Promise<HandlerOutcome> {
+  const ch = client.node.rules.resolve(requireChannel(req.channel));
+  if (!ch.history) throw new ClientError(ErrorCode.notAvailable);
+  if (!mayReadHistory(ch, client, client.subscriptions.has(ch.channel))) throw new ClientError(ErrorCode.permissionDenied);
+  const reverse = req.reverse ?? false;
+  if (reverse && req.since && req.since.offset === 0) throw new ClientError(ErrorCode.badRequest);
+  const max = client.node.config.client.historyMaxPublicationLimit;
+  let limit = req.limit ?? 0;
+  if (max > 0 && (limit < 0 || limit > max)) limit = max;
+  const page = await client.node.broker.history(ch.channel, {
+    since: req.since,
+    limit,
+    reverse,
+    historyMetaTtl: ch.historyMetaTtl,
+  });
+  if (req.since?.epoch && req.since.epoch !== page.position.epoch) throw new ClientError(ErrorCode.unrecoverablePosition);
+  return {
+    reply: {
+      history: { publications: page.publications.map(toProtocolPublication), epoch: page.position.epoch, offset: page.position.offset },
+    },
+  };
+}

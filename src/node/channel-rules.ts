@@ -1,0 +1,71 @@
+import type { ChannelOptions, Config } from '../config/types.js';
+import { ClientError, ErrorCode } from '../protocol/index.js';
+
+/** What the rules know about a channel name. */
+export interface ChannelInfo {
+  channel: string;
+  /** Namespace name; '' for channels without one. */
+  namespace: string;
+  options: ChannelOptions;
+  /** Starts with the private prefix (`$`): a subscription token is required. */
+  private: boolean;
+  /** Users listed after the user boundary (`chan#u1,u2`); empty when not user-limited. */
+  allowedUsers: string[];
+  /** Whether the channel keeps history (size and ttl both set). */
+  history: boolean;
+  /** Effective meta TTL (namespace value or the global one), ms. */
+  historyMetaTtl: number;
+}
+
+/**
+ * Channel names → namespace options, following Centrifugo's naming rules:
+ * `[$]namespace:name[#user1,user2]`.
+ */
+export class ChannelRules {
+  private readonly namespaces: Map<string, ChannelOptions>;
+  private readonly regexes = new Map<string, RegExp>();
+
+  constructor(private readonly cfg: Config['channel']) {
+    this.namespaces = new Map(cfg.namespaces.map((ns) => [ns.name, ns]));
+    for (const [name, opts] of [['', cfg.withoutNamespace] as const, ...cfg.namespaces.map((ns) => [ns.name, ns] as const)]) {
+      if (opts.channelRegex) this.regexes.set(name, new RegExp(opts.channelRegex));
+    }
+  }
+
+  /** Resolves a channel; throws 102 for an unknown namespace and 107 for a bad name. */
+  resolve(channel: string): ChannelInfo {
+    if (channel.length > this.cfg.maxLength) throw new ClientError(ErrorCode.badRequest, 'channel name too long');
+    const isPrivate = this.cfg.privatePrefix !== '' && channel.startsWith(this.cfg.privatePrefix);
+    const bare = isPrivate ? channel.slice(this.cfg.privatePrefix.length) : channel;
+    const boundary = bare.indexOf(this.cfg.namespaceBoundary);
+    let namespace = '';
+    let name = bare;
+    let options = this.cfg.withoutNamespace;
+    if (boundary > 0) {
+      namespace = bare.slice(0, boundary);
+      name = bare.slice(boundary + this.cfg.namespaceBoundary.length);
+      const ns = this.namespaces.get(namespace);
+      if (!ns) throw new ClientError(ErrorCode.unknownChannel);
+      options = ns;
+    }
+    const regex = this.regexes.get(namespace);
+    if (regex && !regex.test(name)) throw new ClientError(ErrorCode.unknownChannel);
+    const userPart = this.cfg.userBoundary ? bare.lastIndexOf(this.cfg.userBoundary) : -1;
+    const allowedUsers = userPart >= 0 ? bare.slice(userPart + this.cfg.userBoundary.length).split(this.cfg.userSeparator).filter(Boolean) : [];
+    return {
+      channel,
+      namespace,
+      options,
+      private: isPrivate,
+      allowedUsers,
+      history: options.historySize > 0 && options.historyTtl > 0,
+      historyMetaTtl: options.historyMetaTtl || this.cfg.historyMetaTtl,
+    };
+  }
+
+  /** The personal channel of a user (`<namespace>:#<user>`). */
+  personalChannel(namespace: string, user: string): string {
+    const prefix = namespace ? namespace + this.cfg.namespaceBoundary : '';
+    return `${prefix}${this.cfg.userBoundary}${user}`;
+  }
+}

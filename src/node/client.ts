@@ -1,0 +1,252 @@
+import type { Logger } from 'pino';
+import type { TimerHandle } from '../lib/index.js';
+import {
+  ClientError,
+  DisconnectCode,
+  DisconnectError,
+  ErrorCode,
+  FrameDecodeError,
+  UnsubscribeCode,
+  codecFor,
+  disconnectReasons,
+  shouldReconnect,
+  unsubscribeReasons,
+  type ClientInfo,
+  type Command,
+  type ProtocolCodec,
+  type Reply,
+} from '../protocol/index.js';
+import { dispatchCommand } from './dispatch.js';
+import { EncodedReply } from './encoded-reply.js';
+import type { Node } from './node.js';
+import type { ChannelSubscription, SubscriptionOwner } from './subscription.js';
+import type { Transport } from './transport.js';
+import { ClientWriter } from './writer.js';
+
+export type ClientState = 'connecting' | 'connected' | 'failed' | 'closed';
+
+/** Connection identity established by `connect`. */
+export interface Credentials {
+  user: string;
+  /** Unix seconds; 0 = never expires. */
+  expireAt: number;
+  info?: Uint8Array;
+  meta?: Uint8Array;
+  tokenId?: string;
+}
+
+/**
+ * One client session: its state machine, command queue, subscriptions, keepalive
+ * and write path. Command semantics live in the handler modules (`dispatch.ts`).
+ */
+export class Client implements SubscriptionOwner {
+  readonly id: string;
+  readonly codec: ProtocolCodec;
+  readonly log: Logger;
+  state: ClientState = 'connecting';
+  credentials: Credentials = { user: '', expireAt: 0 };
+  readonly subscriptions = new Map<string, ChannelSubscription>();
+  /** Channels with a subscribe in progress: a second subscribe gets 105, not a race. */
+  readonly pendingSubscribes = new Set<string>();
+  private readonly writer: ClientWriter;
+  private queue: Promise<void> = Promise.resolve();
+  private staleTimer: TimerHandle | undefined;
+  private pingTimer: TimerHandle | undefined;
+  private pongTimer: TimerHandle | undefined;
+  expireTimer: TimerHandle | undefined;
+
+  constructor(
+    readonly node: Node,
+    readonly transport: Transport,
+    id: string,
+  ) {
+    this.id = id;
+    this.codec = codecFor(transport.protocol);
+    this.log = node.log.child({ component: 'client', client: id });
+    this.writer = new ClientWriter(transport, this.codec, node.config.client.queueMaxSize, () => {
+      this.log.warn({ user: this.user }, 'slow consumer disconnected');
+      this.disconnect(DisconnectCode.slow);
+    });
+    this.staleTimer = node.deps.wheel.schedule(node.config.client.staleCloseDelay, () => {
+      if (this.state === 'connecting' || this.state === 'failed') this.disconnect(DisconnectCode.stale);
+    });
+    node.trackSession(this);
+  }
+
+  get user(): string {
+    return this.credentials.user;
+  }
+
+  get insecure(): boolean {
+    return this.node.config.client.insecure;
+  }
+
+  /** This client's ClientInfo (presence, join/leave, publications). */
+  info(): ClientInfo {
+    return { user: this.user, client: this.id, connInfo: this.credentials.info };
+  }
+
+  /** Handles one inbound frame: decodes every command and runs them in order. */
+  handleFrame(frame: Uint8Array): void {
+    if (this.state === 'closed') return;
+    let commands: Command[];
+    try {
+      commands = this.codec.decodeCommands(frame);
+    } catch (err) {
+      this.log.info({ err: err instanceof FrameDecodeError ? err.message : err }, 'bad frame');
+      this.disconnect(DisconnectCode.badRequest);
+      return;
+    }
+    if (commands.length === 0) {
+      this.disconnect(DisconnectCode.badRequest);
+      return;
+    }
+    this.queue = this.queue.then(() => this.runCommands(commands));
+  }
+
+  private async runCommands(commands: Command[]): Promise<void> {
+    for (const cmd of commands) {
+      if (this.state === 'closed') return;
+      await this.runCommand(cmd);
+    }
+  }
+
+  private async runCommand(cmd: Command): Promise<void> {
+    try {
+      const after = await dispatchCommand(this, cmd);
+      after?.();
+    } catch (err) {
+      if (err instanceof DisconnectError) {
+        this.disconnect(err.code, err.reason);
+      } else if (err instanceof ClientError) {
+        if (cmd.id > 0) this.sendReply({ id: cmd.id, error: { code: err.code, message: err.message, temporary: err.temporary || undefined } });
+      } else {
+        this.log.error({ err, user: this.user }, 'command failed');
+        if (cmd.id > 0) this.sendReply({ id: cmd.id, error: { code: ErrorCode.internal, message: 'internal server error', temporary: true } });
+      }
+    }
+  }
+
+  sendReply(reply: Reply): void {
+    this.writer.enqueue(this.codec.encodeReply(reply));
+  }
+
+  send(encoded: EncodedReply): void {
+    this.writer.enqueue(encoded.for(this.codec));
+  }
+
+  /** Called once `connect` succeeded: starts keepalive, expiry and stops the stale timer. */
+  markConnected(): void {
+    this.state = 'connected';
+    this.staleTimer?.cancel();
+    this.schedulePing(true);
+    this.scheduleExpiry();
+  }
+
+  /** A pong (empty command) arrived. */
+  handlePong(): void {
+    if (!this.pongTimer) throw new DisconnectError(DisconnectCode.badRequest);
+    this.pongTimer.cancel();
+    this.pongTimer = undefined;
+  }
+
+  private schedulePing(first: boolean): void {
+    const interval = this.node.config.client.pingInterval;
+    if (interval <= 0) return;
+    // The first ping is spread over [interval/2, interval) so reconnect storms don't ping in lockstep.
+    const delay = first ? interval / 2 + Math.random() * (interval / 2) : interval;
+    this.pingTimer = this.node.deps.wheel.schedule(delay, () => {
+      if (this.state !== 'connected') return;
+      this.sendReply({});
+      const pongTimeout = this.node.config.client.pongTimeout;
+      if (this.transport.pong && pongTimeout > 0 && !this.pongTimer) {
+        this.pongTimer = this.node.deps.wheel.schedule(pongTimeout, () => {
+          this.pongTimer = undefined;
+          this.disconnect(DisconnectCode.noPong);
+        });
+      }
+      this.schedulePing(false);
+    });
+  }
+
+  /** (Re)arms the connection expiry check after a connect or refresh. */
+  scheduleExpiry(): void {
+    this.expireTimer?.cancel();
+    this.expireTimer = undefined;
+    const expireAt = this.credentials.expireAt;
+    if (!expireAt) return;
+    const delay = expireAt * 1000 - this.node.clock.now() + this.node.config.client.expiredCloseDelay;
+    this.expireTimer = this.node.deps.wheel.schedule(Math.max(0, delay), () => {
+      if (this.credentials.expireAt && this.credentials.expireAt * 1000 <= this.node.clock.now()) {
+        this.disconnect(DisconnectCode.expired);
+      }
+    });
+  }
+
+  onInsufficientState(sub: ChannelSubscription): void {
+    this.log.debug({ channel: sub.channel }, 'insufficient state');
+    if (sub.opts.serverSide) {
+      this.disconnect(DisconnectCode.insufficientState);
+      return;
+    }
+    void this.unsubscribe(sub.channel, UnsubscribeCode.insufficientState);
+  }
+
+  /** Drops a subscription; with a code, tells the client with an unsubscribe push. */
+  async unsubscribe(channel: string, code?: UnsubscribeCode): Promise<void> {
+    const sub = this.subscriptions.get(channel);
+    if (!sub) return;
+    this.subscriptions.delete(channel);
+    sub.close();
+    if (code !== undefined) {
+      this.send(new EncodedReply({ push: { channel, unsubscribe: { code, reason: unsubscribeReasons[code] } } }));
+    }
+    await this.leaveChannel(sub);
+  }
+
+  /** Presence removal, leave push and hub removal for a subscription that ended. */
+  private async leaveChannel(sub: ChannelSubscription): Promise<void> {
+    const { node } = this;
+    try {
+      await node.removeSubscriber(sub.channel, this.id);
+      if (sub.opts.presence) await node.presence.removePresence(sub.channel, this.id, this.user);
+      if (sub.opts.joinLeave) await node.broker.publishLeave(sub.channel, sub.info(this.info()));
+    } catch (err) {
+      this.log.error({ err, channel: sub.channel }, 'leave failed');
+    }
+  }
+
+  /** Ends the session with a disconnect code. Idempotent. */
+  disconnect(code: number, reason?: string): void {
+    if (this.state === 'closed') return;
+    const text = reason ?? disconnectReasons[code as DisconnectCode] ?? 'disconnect';
+    if (this.transport.emulation) {
+      this.sendReply({ push: { disconnect: { code, reason: text, reconnect: shouldReconnect(code) } } });
+    }
+    this.log.debug({ code, reason: text, user: this.user }, 'disconnect');
+    this.teardown();
+    this.transport.close(code, text);
+  }
+
+  /** The transport closed under us (peer went away). */
+  handleTransportClose(): void {
+    if (this.state === 'closed') return;
+    this.teardown();
+  }
+
+  private teardown(): void {
+    const wasConnected = this.state === 'connected';
+    this.state = 'closed';
+    this.writer.close();
+    for (const t of [this.staleTimer, this.pingTimer, this.pongTimer, this.expireTimer]) t?.cancel();
+    this.node.untrackSession(this);
+    if (!wasConnected) return;
+    this.node.hub.remove(this);
+    const subs = [...this.subscriptions.values()];
+    this.subscriptions.clear();
+    for (const sub of subs) {
+      sub.close();
+      void this.leaveChannel(sub);
+    }
+  }
+}

@@ -1,0 +1,139 @@
+import type { ConnectionClaims, ServerSideSubscription } from '../auth/index.js';
+import {
+  ClientError,
+  DisconnectCode,
+  DisconnectError,
+  ErrorCode,
+  type ConnectRequest,
+  type ConnectResult,
+  type SubscribeResult,
+} from '../protocol/index.js';
+import type { ChannelInfo } from './channel-rules.js';
+import type { Client, Credentials } from './client.js';
+import type { HandlerOutcome } from './dispatch.js';
+import { effectiveFlags, expiry, subscribeChannel } from './subscribe-core.js';
+import { verifyConnectionToken } from './token-outcomes.js';
+
+/** The session's identity from its token, or anonymous when the config allows connecting without one. */
+async function credentialsFor(client: Client, req: ConnectRequest): Promise<{ creds: Credentials; subs: Map<string, ServerSideSubscription> }> {
+  const { config, clock } = client.node;
+  const verifier = client.node.deps.connectionTokens;
+  if (req.token && (verifier.configured || !config.client.insecure)) {
+    const claims: ConnectionClaims = await verifyConnectionToken(client, req.token, 'connect');
+    if (claims.user === '' && config.client.disallowAnonymousConnectionTokens) throw new DisconnectError(DisconnectCode.permissionDenied);
+    if (claims.expireAt && claims.expireAt * 1000 <= clock.now()) throw new ClientError(ErrorCode.expired);
+    return {
+      creds: { user: claims.user, expireAt: claims.expireAt, info: claims.info, meta: claims.meta, tokenId: claims.tokenId },
+      subs: claims.subs,
+    };
+  }
+  if (config.client.insecure || config.client.allowAnonymousConnectWithoutToken) {
+    return { creds: { user: '', expireAt: 0 }, subs: new Map() };
+  }
+  client.log.info('connect without token refused');
+  throw new DisconnectError(DisconnectCode.badRequest);
+}
+
+function checkLimits(client: Client, user: string): void {
+  const { config, hub } = client.node;
+  const { connectionLimit, userConnectionLimit } = config.client;
+  if (connectionLimit > 0 && hub.numClients >= connectionLimit) {
+    client.log.warn({ limit: connectionLimit }, 'node connection limit reached');
+    throw new DisconnectError(DisconnectCode.connectionLimit);
+  }
+  if (userConnectionLimit > 0 && user !== '' && hub.userClients(user).size >= userConnectionLimit) {
+    throw new DisconnectError(DisconnectCode.connectionLimit);
+  }
+}
+
+/** Server-side subscriptions: the token's `channels`/`subs` plus the personal channel when configured. */
+function serverSideChannels(client: Client, user: string, subs: Map<string, ServerSideSubscription>): Array<[ChannelInfo, ServerSideSubscription]> {
+  const { config, rules } = client.node;
+  const personal = config.client.subscribeToUserPersonalChannel;
+  const all = new Map(subs);
+  if (personal.enabled && user !== '') {
+    const channel = rules.personalChannel(personal.personalChannelNamespace, user);
+    if (!all.has(channel)) all.set(channel, {});
+  }
+  if (all.size > config.client.channelLimit) throw new DisconnectError(DisconnectCode.channelLimit);
+  // Resolve all first: an unknown namespace fails the connect before anything is set up.
+  return [...all].map(([channel, opts]) => [rules.resolve(channel), opts]);
+}
+
+export async function handleConnect(client: Client, req: ConnectRequest): Promise<HandlerOutcome> {
+  try {
+    return await connect(client, req);
+  } catch (err) {
+    // After a failed connect the connection is unusable: any further command ends it (3501).
+    if (err instanceof ClientError) client.state = 'failed';
+    throw err;
+  }
+}
+
+async function connect(client: Client, req: ConnectRequest): Promise<HandlerOutcome> {
+  const { node } = client;
+  const { config } = node;
+  const { creds, subs } = await credentialsFor(client, req);
+  checkLimits(client, creds.user);
+  const channels = serverSideChannels(client, creds.user, subs);
+  if (client.state !== 'connecting') throw new DisconnectError(DisconnectCode.badRequest);
+
+  client.credentials = creds;
+  node.hub.add(client);
+  // From here on teardown must undo the hub registration, so the session counts as connected.
+  client.state = 'connected';
+
+  const results: Record<string, SubscribeResult> = {};
+  const afters: Array<() => void> = [];
+  try {
+    for (const [ch, opts] of channels) {
+      const flags = effectiveFlags(ch, opts.override);
+      const recover = req.subs?.[ch.channel];
+      const { result, after } = await subscribeChannel(client, {
+        ch,
+        options: {
+          serverSide: true,
+          positioned: flags.forceRecovery || flags.forcePositioning,
+          recoverable: flags.forceRecovery,
+          pushJoinLeave: flags.forcePushJoinLeave,
+          presence: flags.presence,
+          joinLeave: flags.joinLeave,
+          chanInfo: opts.info,
+          expireAt: 0,
+        },
+        recoverFrom: recover?.recover ? { offset: recover.offset ?? 0, epoch: recover.epoch ?? '' } : undefined,
+        rejectUnrecovered: false,
+        data: opts.data,
+      });
+      results[ch.channel] = result;
+      afters.push(after);
+    }
+  } catch (err) {
+    // Undo the half-made session so the failed connect leaves nothing behind.
+    for (const channel of client.subscriptions.keys()) await client.unsubscribe(channel);
+    node.hub.remove(client);
+    client.state = 'connecting';
+    throw err;
+  }
+
+  const transport = client.transport;
+  const result: ConnectResult = {
+    client: client.id,
+    version: node.deps.version,
+    ...expiry(creds.expireAt, node.clock.now()),
+    subs: Object.keys(results).length > 0 ? results : undefined,
+    ping: Math.floor(config.client.pingInterval / 1000) || undefined,
+    pong: (transport.pong && config.client.pongTimeout > 0) || undefined,
+    session: transport.emulation ? client.id : undefined,
+    node: transport.emulation ? node.id : undefined,
+    time: config.client.connectIncludeServerTime ? node.clock.now() : undefined,
+  };
+  client.log.debug({ user: creds.user, transport: transport.name, protocol: transport.protocol, name: req.name }, 'client connected');
+  return {
+    reply: { connect: result },
+    after: () => {
+      client.markConnected();
+      for (const a of afters) a();
+    },
+  };
+}

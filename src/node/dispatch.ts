@@ -1,0 +1,64 @@
+import { DisconnectCode, DisconnectError, type Command, type CommandMethod, type Reply } from '../protocol/index.js';
+import { handleRpc, handleSend } from './app-handlers.js';
+import { handleHistory, handlePresence, handlePresenceStats, handlePublish, handleUnsubscribe } from './channel-handlers.js';
+import type { Client } from './client.js';
+import { handleConnect } from './connect-handler.js';
+import { handleRefresh, handleSubRefresh } from './refresh-handlers.js';
+import { handleSubscribe } from './subscribe-handler.js';
+
+/** What a handler produced: the reply (its id is filled in here) and work to run once it is queued. */
+export interface HandlerOutcome {
+  reply: Reply;
+  /** Runs right after the reply is queued (e.g. start live delivery after a subscribe result). */
+  after?: () => void;
+}
+
+type Handler<K extends CommandMethod> = (client: Client, req: NonNullable<Command[K]>) => Promise<HandlerOutcome | void>;
+
+const handlers: { [K in CommandMethod]: Handler<K> } = {
+  connect: handleConnect,
+  subscribe: handleSubscribe,
+  unsubscribe: handleUnsubscribe,
+  publish: handlePublish,
+  presence: handlePresence,
+  presenceStats: handlePresenceStats,
+  history: handleHistory,
+  // Protocol v2 keeps pings server-initiated; a client `ping` command is a protocol violation.
+  ping: async () => {
+    throw new DisconnectError(DisconnectCode.badRequest);
+  },
+  send: handleSend,
+  rpc: handleRpc,
+  refresh: handleRefresh,
+  subRefresh: handleSubRefresh,
+};
+
+function methodOf(cmd: Command): CommandMethod | undefined {
+  for (const m of Object.keys(handlers) as CommandMethod[]) if (cmd[m] !== undefined) return m;
+  return undefined;
+}
+
+/**
+ * Routes one command. Enforces the session rules: `connect` first and once, a
+ * failed connect leaves the connection unusable, an empty command is a pong.
+ */
+export async function dispatchCommand(client: Client, cmd: Command): Promise<(() => void) | undefined> {
+  const method = methodOf(cmd);
+  if (method === undefined) {
+    if (cmd.id === 0 && client.state === 'connected') {
+      client.handlePong();
+      return undefined;
+    }
+    throw new DisconnectError(DisconnectCode.badRequest);
+  }
+  if (method === 'connect' ? client.state !== 'connecting' : client.state !== 'connected') {
+    throw new DisconnectError(DisconnectCode.badRequest);
+  }
+  // Every request but `send` needs an id to reply to.
+  if (cmd.id === 0 && method !== 'send') throw new DisconnectError(DisconnectCode.badRequest);
+  const run = handlers[method] as Handler<typeof method>;
+  const outcome = await run(client, cmd[method] as never);
+  if (!outcome) return undefined;
+  client.sendReply({ ...outcome.reply, id: cmd.id });
+  return outcome.after;
+}

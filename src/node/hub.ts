@@ -1,0 +1,118 @@
+import type { ClientInfo, Publication, StreamPosition } from '../protocol/index.js';
+import { EncodedReply } from './encoded-reply.js';
+
+/** A client as the hub sees it. */
+export interface HubClient {
+  readonly id: string;
+  readonly user: string;
+}
+
+/** One client's subscription to one channel, as the hub delivers to it. */
+export interface Subscriber {
+  readonly client: HubClient;
+  /** Wants join/leave pushes. */
+  readonly pushJoinLeave: boolean;
+  deliverPublication(pub: Publication, position: StreamPosition, encoded: EncodedReply): void;
+  deliverPush(encoded: EncodedReply): void;
+}
+
+/**
+ * Who is connected and who listens where, on this node. Fan-out encodes each push
+ * once per protocol (EncodedReply) and hands the same bytes to every subscriber.
+ */
+export class Hub {
+  private readonly clients = new Map<string, HubClient>();
+  private readonly users = new Map<string, Set<HubClient>>();
+  private readonly channels = new Map<string, Map<string, Subscriber>>();
+  private subscriptionCount = 0;
+
+  add(client: HubClient): void {
+    this.clients.set(client.id, client);
+    let set = this.users.get(client.user);
+    if (!set) {
+      set = new Set();
+      this.users.set(client.user, set);
+    }
+    set.add(client);
+  }
+
+  remove(client: HubClient): void {
+    if (!this.clients.delete(client.id)) return;
+    const set = this.users.get(client.user);
+    set?.delete(client);
+    if (set?.size === 0) this.users.delete(client.user);
+  }
+
+  /** Adds a subscriber; returns true when it is the channel's first on this node. */
+  subscribe(channel: string, sub: Subscriber): boolean {
+    let subs = this.channels.get(channel);
+    const first = !subs;
+    if (!subs) {
+      subs = new Map();
+      this.channels.set(channel, subs);
+    }
+    if (!subs.has(sub.client.id)) this.subscriptionCount++;
+    subs.set(sub.client.id, sub);
+    return first;
+  }
+
+  /** Removes a subscriber; returns true when the channel has none left on this node. */
+  unsubscribe(channel: string, clientId: string): boolean {
+    const subs = this.channels.get(channel);
+    if (!subs?.delete(clientId)) return false;
+    this.subscriptionCount--;
+    if (subs.size > 0) return false;
+    this.channels.delete(channel);
+    return true;
+  }
+
+  broadcastPublication(channel: string, pub: Publication, position: StreamPosition): void {
+    const subs = this.channels.get(channel);
+    if (!subs) return;
+    const encoded = new EncodedReply({ push: { channel, pub } });
+    for (const sub of subs.values()) sub.deliverPublication(pub, position, encoded);
+  }
+
+  broadcastJoinLeave(channel: string, kind: 'join' | 'leave', info: ClientInfo): void {
+    const subs = this.channels.get(channel);
+    if (!subs) return;
+    const encoded = new EncodedReply({ push: { channel, [kind]: { info } } });
+    for (const sub of subs.values()) if (sub.pushJoinLeave) sub.deliverPush(encoded);
+  }
+
+  client(id: string): HubClient | undefined {
+    return this.clients.get(id);
+  }
+
+  userClients(user: string): ReadonlySet<HubClient> {
+    return this.users.get(user) ?? new Set();
+  }
+
+  allClients(): IterableIterator<HubClient> {
+    return this.clients.values();
+  }
+
+  channelNames(): IterableIterator<string> {
+    return this.channels.keys();
+  }
+
+  numSubscribers(channel: string): number {
+    return this.channels.get(channel)?.size ?? 0;
+  }
+
+  get numClients(): number {
+    return this.clients.size;
+  }
+
+  get numUsers(): number {
+    return this.users.size;
+  }
+
+  get numChannels(): number {
+    return this.channels.size;
+  }
+
+  get numSubscriptions(): number {
+    return this.subscriptionCount;
+  }
+}

@@ -1,0 +1,4 @@
+export { Node, type NodeDeps, type NodePublishOptions } from './node.js';
+export { Client } from './client.js';
+export type { Transport } from './transport.js';
+export type { ChannelInfo } from './channel-rules.js';

@@ -1,0 +1,37 @@
+import { ClientError, DisconnectCode, DisconnectError, ErrorCode, type RefreshRequest, type SubRefreshRequest } from '../protocol/index.js';
+import type { Client } from './client.js';
+import type { HandlerOutcome } from './dispatch.js';
+import { scheduleSubscriptionExpiry } from './subscribe-handler.js';
+import { expiry } from './subscribe-core.js';
+import { checkSubscriptionClaims, verifySubscriptionToken, verifyConnectionToken } from './token-outcomes.js';
+
+/** Extends the connection with a fresh token (the SDK calls getToken when `ttl` runs out). */
+export async function handleRefresh(client: Client, req: RefreshRequest): Promise<HandlerOutcome> {
+  if (!req.token) throw new DisconnectError(DisconnectCode.badRequest);
+  const claims = await verifyConnectionToken(client, req.token, 'refresh');
+  if (claims.user !== client.user) {
+    client.log.info({ tokenUser: claims.user }, 'refresh token for another user');
+    throw new DisconnectError(DisconnectCode.invalidToken);
+  }
+  const now = client.node.clock.now();
+  if (claims.expireAt && claims.expireAt * 1000 <= now) throw new DisconnectError(DisconnectCode.expired);
+  client.credentials = { ...client.credentials, expireAt: claims.expireAt, info: claims.info ?? client.credentials.info, tokenId: claims.tokenId };
+  client.scheduleExpiry();
+  return { reply: { refresh: { client: client.id, version: client.node.deps.version, ...expiry(claims.expireAt, now) } } };
+}
+
+/** Extends one subscription with a fresh subscription token. */
+export async function handleSubRefresh(client: Client, req: SubRefreshRequest): Promise<HandlerOutcome> {
+  const channel = req.channel;
+  if (!channel) throw new DisconnectError(DisconnectCode.badRequest);
+  if (!req.token) throw new ClientError(ErrorCode.badRequest);
+  const sub = client.subscriptions.get(channel);
+  if (!sub) throw new ClientError(ErrorCode.permissionDenied);
+  const claims = await verifySubscriptionToken(client, req.token, 'subRefresh');
+  checkSubscriptionClaims(client, claims, channel);
+  const now = client.node.clock.now();
+  if (claims.expireAt && claims.expireAt * 1000 <= now) throw new ClientError(ErrorCode.expired);
+  sub.opts = { ...sub.opts, expireAt: claims.expireAt };
+  scheduleSubscriptionExpiry(client, channel);
+  return { reply: { subRefresh: expiry(claims.expireAt, now) } };
+}

@@ -1,0 +1,139 @@
+import type { ChannelOverride } from '../auth/index.js';
+import { ClientError, ErrorCode, type Publication, type StreamPosition, type SubscribeResult } from '../protocol/index.js';
+import type { ChannelInfo } from './channel-rules.js';
+import type { Client } from './client.js';
+import { toProtocolPublication } from './node.js';
+import { ChannelSubscription, type SubscriptionOptions } from './subscription.js';
+
+/** Everything decided about a subscription before it is made. */
+export interface SubscribePlan {
+  ch: ChannelInfo;
+  options: SubscriptionOptions;
+  /** Client asked to recover from this position (`recover: true`). */
+  recoverFrom?: StreamPosition;
+  /** Reply 112 instead of `recovered: false` (SDK flag bit 2). */
+  rejectUnrecovered: boolean;
+  /** Returned to the client in the subscribe result (`data`). */
+  data?: Uint8Array;
+}
+
+/** Flag bits of SubscribeRequest.flag. */
+export const SubscribeFlag = { channelCompaction: 1, rejectUnrecovered: 2 } as const;
+
+/** Namespace options with a token's per-channel override applied. */
+export function effectiveFlags(ch: ChannelInfo, override: ChannelOverride | undefined) {
+  const o = ch.options;
+  return {
+    presence: override?.presence ?? o.presence,
+    joinLeave: override?.joinLeave ?? o.joinLeave,
+    forcePushJoinLeave: override?.forcePushJoinLeave ?? o.forcePushJoinLeave,
+    forceRecovery: ch.history && (override?.forceRecovery ?? o.forceRecovery),
+    forcePositioning: ch.history && (override?.forcePositioning ?? o.forcePositioning),
+  };
+}
+
+const MAX_TTL_SECONDS = 365 * 24 * 3600;
+
+/** `expires`/`ttl` of a result for an expiration time in Unix seconds (0 = never). */
+export function expiry(expireAt: number, nowMs: number): { expires?: boolean; ttl?: number } {
+  if (!expireAt) return {};
+  return { expires: true, ttl: Math.min(MAX_TTL_SECONDS, Math.max(0, Math.ceil(expireAt - nowMs / 1000))) };
+}
+
+interface Recovery {
+  publications: Publication[];
+  recovered: boolean;
+  top: StreamPosition;
+}
+
+async function readPosition(client: Client, plan: SubscribePlan): Promise<Recovery> {
+  const { node } = client;
+  const { ch, recoverFrom } = plan;
+  const metaTtl = ch.historyMetaTtl;
+  if (!recoverFrom || !plan.options.recoverable) {
+    const page = await node.broker.history(ch.channel, { limit: 0, reverse: false, historyMetaTtl: metaTtl });
+    return { publications: [], recovered: false, top: page.position };
+  }
+  if (ch.options.forceRecoveryMode === 'cache') {
+    // Cache mode: the client only needs the latest state, not the missed stream.
+    const page = await node.broker.history(ch.channel, { limit: 1, reverse: true, historyMetaTtl: metaTtl });
+    const latest = page.publications[0];
+    const fresh = latest && (page.position.epoch !== recoverFrom.epoch || latest.offset > recoverFrom.offset);
+    return { publications: fresh ? [toProtocolPublication(latest)] : [], recovered: true, top: page.position };
+  }
+  const limit = node.config.client.recoveryMaxPublicationLimit;
+  const page = await node.broker.history(ch.channel, {
+    since: recoverFrom,
+    limit: limit > 0 ? limit : -1,
+    reverse: false,
+    historyMetaTtl: metaTtl,
+  });
+  const top = page.position;
+  const pubs = page.publications;
+  const epochOk = recoverFrom.epoch === '' || recoverFrom.epoch === top.epoch;
+  const recovered =
+    epochOk &&
+    (pubs.length === 0
+      ? top.offset === recoverFrom.offset
+      : pubs[0]!.offset === recoverFrom.offset + 1 && pubs[pubs.length - 1]!.offset === top.offset);
+  return { publications: recovered ? pubs.map(toProtocolPublication) : [], recovered, top };
+}
+
+/**
+ * Makes a subscription: registers it (so live publications start buffering), reads
+ * the stream position or recovers, adds presence. Returns the result for the reply
+ * and the work to run once the reply is queued (live delivery, join push).
+ */
+export async function subscribeChannel(client: Client, plan: SubscribePlan): Promise<{ result: SubscribeResult; after: () => void }> {
+  const { node } = client;
+  const { ch, options } = plan;
+  const sub = new ChannelSubscription(client, ch.channel, options);
+  client.subscriptions.set(ch.channel, sub);
+  const undo = async (): Promise<void> => {
+    if (client.subscriptions.get(ch.channel) === sub) client.subscriptions.delete(ch.channel);
+    sub.close();
+    await node.removeSubscriber(ch.channel, client.id);
+    if (options.presence) await node.presence.removePresence(ch.channel, client.id, client.user);
+  };
+  try {
+    await node.addSubscriber(ch.channel, sub);
+    let recovery: Recovery | undefined;
+    if (options.positioned) recovery = await readPosition(client, plan);
+    if (recovery && plan.recoverFrom && !recovery.recovered && plan.rejectUnrecovered) {
+      throw new ClientError(ErrorCode.unrecoverablePosition);
+    }
+    if (options.presence) await node.presence.addPresence(ch.channel, client.id, sub.info(client.info()));
+    if (client.state === 'closed' || client.subscriptions.get(ch.channel) !== sub) {
+      // The session ended (or was unsubscribed) while we were waiting on the engine.
+      await undo();
+      throw new ClientError(ErrorCode.internal, 'subscription cancelled');
+    }
+    const recovering = plan.recoverFrom !== undefined;
+    const result: SubscribeResult = {
+      ...expiry(options.expireAt, node.clock.now()),
+      recoverable: options.recoverable || undefined,
+      positioned: options.positioned || undefined,
+      data: plan.data,
+      wasRecovering: recovering || undefined,
+    };
+    if (recovery) {
+      result.epoch = recovery.top.epoch;
+      result.offset = recovery.recovered && recovering ? plan.recoverFrom!.offset : recovery.top.offset;
+      result.recovered = recovery.recovered || undefined;
+      result.publications = recovery.publications.length > 0 ? recovery.publications : undefined;
+    }
+    const top = recovery?.top ?? { offset: 0, epoch: '' };
+    return {
+      result,
+      after: () => {
+        sub.activate(top);
+        if (sub.active && options.joinLeave) {
+          node.broker.publishJoin(ch.channel, sub.info(client.info())).catch((err: unknown) => client.log.error({ err }, 'join failed'));
+        }
+      },
+    };
+  } catch (err) {
+    if (client.subscriptions.get(ch.channel) === sub) await undo();
+    throw err;
+  }
+}

@@ -1,0 +1,73 @@
+import { ClientError, DisconnectCode, DisconnectError, ErrorCode, UnsubscribeCode, type SubscribeRequest } from '../protocol/index.js';
+import type { SubscriptionClaims } from '../auth/index.js';
+import type { Client } from './client.js';
+import type { HandlerOutcome } from './dispatch.js';
+import { mayReadHistory, maySubscribe, mayReadPresence } from './permissions.js';
+import { SubscribeFlag, effectiveFlags, subscribeChannel } from './subscribe-core.js';
+import { checkSubscriptionClaims, verifySubscriptionToken } from './token-outcomes.js';
+
+/** Client-side subscribe: checks, permission (token or namespace rules), then the shared subscribe path. */
+export async function handleSubscribe(client: Client, req: SubscribeRequest): Promise<HandlerOutcome> {
+  const channel = req.channel ?? '';
+  if (channel === '') throw new DisconnectError(DisconnectCode.badRequest);
+  const { node } = client;
+  const ch = node.rules.resolve(channel);
+  if (client.subscriptions.has(channel)) throw new ClientError(ErrorCode.alreadySubscribed);
+  if (client.subscriptions.size >= node.config.client.channelLimit) throw new ClientError(ErrorCode.limitExceeded);
+  if (req.tf && !ch.options.allowTagsFilter) throw new ClientError(ErrorCode.badRequest, 'tags filter not allowed');
+
+  let claims: SubscriptionClaims | undefined;
+  if (req.token) {
+    claims = await verifySubscriptionToken(client, req.token, 'subscribe');
+    checkSubscriptionClaims(client, claims, channel);
+    if (claims.expireAt && claims.expireAt * 1000 <= node.clock.now()) throw new ClientError(ErrorCode.expired);
+  } else if (!maySubscribe(ch, client)) {
+    throw new ClientError(ErrorCode.permissionDenied);
+  }
+
+  const flags = effectiveFlags(ch, claims?.override);
+  const historyAccess = ch.history && mayReadHistory(ch, client, true);
+  const recoverable = flags.forceRecovery || (ch.history && !!req.recoverable && (ch.options.allowRecovery || historyAccess));
+  const positioned = recoverable || flags.forcePositioning || (ch.history && !!req.positioned && (ch.options.allowPositioning || historyAccess));
+  const pushJoinLeave = flags.forcePushJoinLeave || (!!req.joinLeave && flags.joinLeave && mayReadPresence(ch, client, true));
+
+  const { result, after } = await subscribeChannel(client, {
+    ch,
+    options: {
+      serverSide: false,
+      positioned,
+      recoverable,
+      pushJoinLeave,
+      presence: flags.presence,
+      joinLeave: flags.joinLeave,
+      chanInfo: claims?.info,
+      expireAt: claims?.expireAt ?? 0,
+    },
+    recoverFrom: req.recover ? { offset: req.offset ?? 0, epoch: req.epoch ?? '' } : undefined,
+    rejectUnrecovered: ((req.flag ?? 0) & SubscribeFlag.rejectUnrecovered) !== 0,
+    data: claims?.data,
+  });
+  return {
+    reply: { subscribe: result },
+    after: () => {
+      after();
+      if (claims?.expireAt) scheduleSubscriptionExpiry(client, channel);
+    },
+  };
+}
+
+/** Unsubscribes (2501) or disconnects (3006, server-side) a subscription whose token expired unrefreshed. */
+export function scheduleSubscriptionExpiry(client: Client, channel: string): void {
+  const sub = client.subscriptions.get(channel);
+  if (!sub) return;
+  sub.expiryTimer?.cancel();
+  sub.expiryTimer = undefined;
+  if (!sub.opts.expireAt) return;
+  const { node } = client;
+  const delay = sub.opts.expireAt * 1000 - node.clock.now() + node.config.client.expiredSubCloseDelay;
+  sub.expiryTimer = node.deps.wheel.schedule(Math.max(0, delay), () => {
+    if (client.subscriptions.get(channel) !== sub || sub.opts.expireAt * 1000 > node.clock.now()) return;
+    if (sub.opts.serverSide) client.disconnect(DisconnectCode.subExpired);
+    else void client.unsubscribe(channel, UnsubscribeCode.expired);
+  });
+}

@@ -1,0 +1,117 @@
+import type { ClientInfo, Publication, StreamPosition } from '../protocol/index.js';
+import type { TimerHandle } from '../lib/index.js';
+import type { EncodedReply } from './encoded-reply.js';
+import type { HubClient, Subscriber } from './hub.js';
+
+/** What a subscription needs from its session. */
+export interface SubscriptionOwner extends HubClient {
+  send(encoded: EncodedReply): void;
+  /** The stream position check failed: the client must resubscribe (and recover). */
+  onInsufficientState(sub: ChannelSubscription): void;
+}
+
+export interface SubscriptionOptions {
+  /** Came from the connection token, the personal channel or the server API. */
+  serverSide: boolean;
+  /** Track the stream position: every live publication must be the next offset. */
+  positioned: boolean;
+  recoverable: boolean;
+  pushJoinLeave: boolean;
+  /** This client is listed in the channel's presence. */
+  presence: boolean;
+  /** Join/leave go out for this client (namespace `join_leave`). */
+  joinLeave: boolean;
+  chanInfo?: Uint8Array;
+  /** Unix seconds; 0 = never expires. */
+  expireAt: number;
+}
+
+interface Buffered {
+  pub: Publication;
+  position: StreamPosition;
+  encoded: EncodedReply;
+}
+
+/**
+ * One client's subscription to one channel. While the subscribe reply is being
+ * prepared (history read for recovery), live publications are buffered so none is
+ * lost or duplicated between the recovered batch and the live stream.
+ */
+export class ChannelSubscription implements Subscriber {
+  private buffer: Buffered[] | null = [];
+  private state: 'subscribing' | 'active' | 'closed' = 'subscribing';
+  /** Last offset the client has (positioned subscriptions only). */
+  offset = 0;
+  epoch = '';
+  expiryTimer: TimerHandle | undefined;
+
+  constructor(
+    readonly client: SubscriptionOwner,
+    readonly channel: string,
+    public opts: SubscriptionOptions,
+  ) {}
+
+  get pushJoinLeave(): boolean {
+    return this.opts.pushJoinLeave;
+  }
+
+  get active(): boolean {
+    return this.state === 'active';
+  }
+
+  /** The ClientInfo this subscription shows in presence, join/leave and publications. */
+  info(base: ClientInfo): ClientInfo {
+    return this.opts.chanInfo ? { ...base, chanInfo: this.opts.chanInfo } : base;
+  }
+
+  deliverPublication(pub: Publication, position: StreamPosition, encoded: EncodedReply): void {
+    if (this.state === 'subscribing') {
+      this.buffer?.push({ pub, position, encoded });
+      return;
+    }
+    if (this.state === 'active') this.forward(pub, position, encoded);
+  }
+
+  deliverPush(encoded: EncodedReply): void {
+    if (this.state === 'active') this.client.send(encoded);
+  }
+
+  /**
+   * Starts live delivery from stream position `from` (what the subscribe reply told
+   * the client), first flushing publications that arrived while subscribing.
+   */
+  activate(from: StreamPosition): void {
+    if (this.state !== 'subscribing') return;
+    this.offset = from.offset;
+    this.epoch = from.epoch;
+    this.state = 'active';
+    const buffered = this.buffer ?? [];
+    this.buffer = null;
+    for (const b of buffered) {
+      if (this.state !== 'active') break;
+      // Already delivered in the subscribe reply's recovered publications.
+      if (this.opts.positioned && b.position.epoch === this.epoch && (b.pub.offset ?? 0) <= this.offset) continue;
+      this.forward(b.pub, b.position, b.encoded);
+    }
+  }
+
+  close(): void {
+    this.state = 'closed';
+    this.buffer = null;
+    this.expiryTimer?.cancel();
+  }
+
+  private forward(pub: Publication, position: StreamPosition, encoded: EncodedReply): void {
+    const offset = pub.offset ?? 0;
+    // Publications sent with skip_history carry no offset and don't move the position.
+    if (this.opts.positioned && offset > 0) {
+      if (position.epoch !== this.epoch || offset !== this.offset + 1) {
+        if (position.epoch === this.epoch && offset <= this.offset) return;
+        this.client.onInsufficientState(this);
+        return;
+      }
+      this.offset = offset;
+    }
+    this.client.send(encoded);
+  }
+}

@@ -1,0 +1,70 @@
+import type { ProtocolCodec } from '../protocol/index.js';
+import type { Transport } from './transport.js';
+
+/**
+ * Writers with pending messages, flushed together once per event-loop turn: a
+ * fan-out to 10k clients schedules one task, not 10k.
+ */
+const pending = new Set<ClientWriter>();
+let scheduled = false;
+
+function flushAll(): void {
+  scheduled = false;
+  for (const w of pending) w.flush();
+  pending.clear();
+}
+
+/**
+ * One client's outbound queue. Messages queued within a turn are joined into one
+ * frame (newline-joined JSON, concatenated varint-delimited protobuf). The queue is
+ * bounded in bytes, counting what the socket has not sent yet: a slow reader
+ * overflows it and is disconnected instead of growing memory without limit.
+ */
+export class ClientWriter {
+  private queue: Uint8Array[] = [];
+  private queuedBytes = 0;
+  private closed = false;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly codec: ProtocolCodec,
+    private readonly maxQueueBytes: number,
+    private readonly onOverflow: () => void,
+  ) {}
+
+  /** Queues one encoded message; returns false when the queue overflowed. */
+  enqueue(message: Uint8Array): boolean {
+    if (this.closed) return false;
+    this.queuedBytes += message.length;
+    if (this.queuedBytes + this.transport.bufferedAmount() > this.maxQueueBytes) {
+      this.closed = true;
+      this.queue = [];
+      this.onOverflow();
+      return false;
+    }
+    this.queue.push(message);
+    pending.add(this);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flushAll);
+    }
+    return true;
+  }
+
+  /** Writes everything queued now, as one frame. */
+  flush(): void {
+    if (this.queue.length === 0) return;
+    const frame = this.codec.joinFrame(this.queue);
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.transport.write(frame);
+  }
+
+  /** Flushes what is queued and refuses further messages. */
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    pending.delete(this);
+  }
+}

@@ -1,0 +1,6 @@
+export * from './codes.js';
+export * from './errors.js';
+export * from './types.js';
+export { FrameDecodeError } from './decode-error.js';
+export { codecFor, jsonCodec, protobufCodec, type ProtocolCodec, type ProtocolName } from './codec.js';
+export { protoPath } from './proto-files.js';

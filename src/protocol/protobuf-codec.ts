@@ -1,0 +1,37 @@
+import protobuf from 'protobufjs';
+import { FrameDecodeError } from './decode-error.js';
+import { protoPath } from './proto-files.js';
+import type { Command, Reply } from './types.js';
+
+/**
+ * Protobuf framing: every message is prefixed with its varint length (protobuf
+ * "delimited" encoding), and one WebSocket binary frame may carry many of them.
+ */
+
+const root = protobuf.loadSync(protoPath('client.proto'));
+const CommandType = root.lookupType('centrifugal.centrifuge.protocol.Command');
+const ReplyType = root.lookupType('centrifugal.centrifuge.protocol.Reply');
+
+const toObjectOptions: protobuf.IConversionOptions = { longs: Number, defaults: false, arrays: false, objects: false };
+
+export function decodeProtobufCommands(frame: Uint8Array): Command[] {
+  const reader = protobuf.Reader.create(frame);
+  const out: Command[] = [];
+  try {
+    while (reader.pos < reader.len) {
+      const msg = CommandType.decodeDelimited(reader);
+      // toObject yields the camelCase shape of `Command`; the proto file is its schema.
+      const cmd = CommandType.toObject(msg, toObjectOptions) as Command;
+      cmd.id ??= 0;
+      out.push(cmd);
+    }
+  } catch (err) {
+    throw new FrameDecodeError('invalid protobuf', { cause: err });
+  }
+  return out;
+}
+
+/** Encodes one Reply with its length prefix. */
+export function encodeProtobufReply(reply: Reply): Uint8Array {
+  return ReplyType.encodeDelimited(reply).finish();
+}

@@ -1,0 +1,1 @@
+export { WebSocketHandler } from './ws/websocket-handler.js';

@@ -1,0 +1,92 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { newClientId } from '../../lib/index.js';
+import { Client, type Node } from '../../node/index.js';
+import type { ProtocolName } from '../../protocol/index.js';
+import { OriginCheck } from '../origin.js';
+import { rejectUpgrade } from '../reject.js';
+import { WebSocketTransport } from './websocket-transport.js';
+
+const PROTOBUF_SUBPROTOCOL = 'centrifuge-protobuf';
+const JSON_SUBPROTOCOL = 'centrifuge-json';
+
+/** Picks the protocol: negotiated subprotocol first, then `?cf_protocol=` (or legacy `?format=`). */
+function protocolOf(req: IncomingMessage, url: URL): ProtocolName {
+  const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim());
+  if (offered.includes(PROTOBUF_SUBPROTOCOL)) return 'protobuf';
+  if (offered.includes(JSON_SUBPROTOCOL)) return 'json';
+  const q = url.searchParams.get('cf_protocol') ?? url.searchParams.get('format');
+  return q === 'protobuf' ? 'protobuf' : 'json';
+}
+
+/** Accepts WebSocket upgrades on the configured path and turns each socket into a Client. */
+export class WebSocketHandler {
+  private readonly wss: WebSocketServer;
+  private readonly origins: OriginCheck;
+  private readonly log: Logger;
+  private readonly sockets = new Set<WebSocket>();
+  readonly path: string;
+
+  constructor(private readonly node: Node) {
+    const cfg = node.config;
+    this.path = cfg.websocket.handlerPrefix;
+    this.origins = new OriginCheck(cfg.client.allowedOrigins);
+    this.log = node.deps.logger.child({ component: 'websocket' });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: cfg.websocket.messageSizeLimit,
+      perMessageDeflate: false,
+      clientTracking: false,
+      handleProtocols: (protocols) => {
+        if (protocols.has(PROTOBUF_SUBPROTOCOL)) return PROTOBUF_SUBPROTOCOL;
+        if (protocols.has(JSON_SUBPROTOCOL)) return JSON_SUBPROTOCOL;
+        return false;
+      },
+    });
+  }
+
+  /** Handles an upgrade for our path; returns false when the path is not ours. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): boolean {
+    if (url.pathname !== this.path) return false;
+    if (this.node.shuttingDown) {
+      rejectUpgrade(socket, 503, 'shutting down');
+      return true;
+    }
+    if (!this.origins.allows(req)) {
+      this.log.info({ origin: req.headers.origin }, 'origin not allowed');
+      rejectUpgrade(socket, 403, 'origin not allowed');
+      return true;
+    }
+    const protocol = protocolOf(req, url);
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, protocol));
+    return true;
+  }
+
+  private accept(ws: WebSocket, protocol: ProtocolName): void {
+    const transport = new WebSocketTransport(ws, protocol);
+    const client = new Client(this.node, transport, newClientId());
+    this.sockets.add(ws);
+    // The frame opcode is not checked: each frame is decoded by the negotiated protocol.
+    ws.on('message', (data: Buffer) => client.handleFrame(data));
+    ws.on('close', () => {
+      this.sockets.delete(ws);
+      client.handleTransportClose();
+    });
+    ws.on('error', (err) => {
+      // ws closes the socket itself after protocol errors (e.g. 1009 for an oversized frame).
+      client.log.debug({ err: err.message }, 'websocket error');
+    });
+  }
+
+  /** Drops sockets that did not finish their close handshake in time. */
+  terminateAll(): void {
+    for (const ws of this.sockets) ws.terminate();
+  }
+
+  close(): void {
+    this.terminateAll();
+    this.wss.close();
+  }
+}

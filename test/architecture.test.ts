@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { it } from 'node:test';
+import { packageRoot } from '../src/lib/index.js';
+
+/**
+ * The import direction of shared/docs/style.md §2, checked on every file in src/.
+ * `lib` (leaf helpers) and `config` (the typed config) are readable from every area
+ * below them; everything else only as the table says.
+ */
+const allowed: Record<string, string[]> = {
+  lib: [],
+  protocol: [],
+  metrics: [],
+  config: ['lib'],
+  filter: ['lib'],
+  auth: ['protocol', 'config', 'lib'],
+  'engine/types': ['protocol', 'config', 'lib'],
+  engine: ['engine/types', 'protocol', 'config', 'lib'],
+  proxy: ['protocol', 'config', 'lib'],
+  node: ['protocol', 'auth', 'filter', 'proxy', 'engine/types', 'metrics', 'lib', 'config'],
+  transport: ['node', 'protocol', 'lib', 'config'],
+  api: ['node', 'auth', 'filter', 'protocol', 'lib', 'config'],
+  broker: ['auth', 'node', 'lib', 'config', 'protocol'],
+  admin: ['node', 'api', 'metrics', 'lib', 'config'],
+  cli: ['config', 'app', 'auth', 'lib'],
+  app: ['*'],
+};
+
+const srcRoot = join(packageRoot(), 'src');
+
+/** The area a source path belongs to (engine/types.ts and engine/index.ts are the engine contract). */
+function areaOf(file: string): string {
+  const rel = relative(srcRoot, file).replace(/\.(ts|js)$/, '');
+  if (rel === 'app') return 'app';
+  if (rel === 'engine/types' || rel === 'engine/index') return 'engine/types';
+  return rel.split('/')[0]!;
+}
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? tsFiles(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+it('src/ imports follow the architecture table', () => {
+  const violations: string[] = [];
+  for (const file of tsFiles(srcRoot)) {
+    const from = areaOf(file);
+    const rules = allowed[from];
+    assert.ok(rules, `no architecture rule for area "${from}" (${relative(srcRoot, file)})`);
+    const source = readFileSync(file, 'utf8');
+    for (const m of source.matchAll(/(?:import|export)[^'"]*?from\s+'(\.[^']+)'/g)) {
+      const target = areaOf(resolve(dirname(file), m[1]!));
+      if (target === from || rules.includes('*') || rules.includes(target)) continue;
+      violations.push(`${relative(srcRoot, file)} → ${m[1]} (${from} may not import ${target})`);
+    }
+  }
+  assert.deepEqual(violations, []);
+});

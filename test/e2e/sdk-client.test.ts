@@ -1,0 +1,294 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { namespace, startServer, testConfig, type TestServer } from '../helpers/server.js';
+import { collect, decoded, once, payload, protocols, sdk, type Sdk } from '../helpers/sdk.js';
+import { connToken, nowSec, sign, subToken } from '../helpers/tokens.js';
+
+/** The official SDK against Parsec, over JSON and protobuf: the everyday client features. */
+for (const protocol of protocols) {
+  describe(`centrifuge SDK (${protocol})`, () => {
+    let server: TestServer;
+    const clients: Sdk[] = [];
+    const enc = (v: unknown): unknown => payload(protocol, v);
+    const dec = <T = unknown>(d: unknown): T => decoded<T>(protocol, d);
+    const client = (opts: Parameters<typeof sdk>[2] = {}): Sdk => {
+      const c = sdk(protocol, server.url, opts);
+      clients.push(c);
+      return c;
+    };
+    const connected = async (user: string, opts: Parameters<typeof sdk>[2] = {}): Promise<Sdk> => {
+      const c = client({ token: await connToken(user), ...opts });
+      c.connect();
+      await c.ready(3000);
+      return c;
+    };
+
+    before(async () => {
+      server = await startServer(
+        testConfig((c) => {
+          c.channel.namespaces = [
+            namespace('chat', {
+              presence: true,
+              joinLeave: true,
+              historySize: 10,
+              historyTtl: 60_000,
+              forceRecovery: true,
+              allowSubscribeForClient: true,
+              allowPublishForSubscriber: true,
+              allowPresenceForSubscriber: true,
+              allowHistoryForSubscriber: true,
+            }),
+            namespace('small', {
+              historySize: 2,
+              historyTtl: 60_000,
+              forceRecovery: true,
+              allowSubscribeForClient: true,
+              allowPublishForClient: true,
+            }),
+            namespace('ro', { allowSubscribeForClient: true }),
+            namespace('private', { allowPublishForSubscriber: true }),
+            namespace('personal', { presence: true }),
+          ];
+          c.client.subscribeToUserPersonalChannel = { enabled: true, personalChannelNamespace: 'personal' };
+        }),
+      );
+    });
+
+    after(async () => {
+      for (const c of clients) c.disconnect();
+      await server.close();
+    });
+
+    it('connects with a token and reports client id', async () => {
+      const c = client({ token: await connToken('alice') });
+      const ctx = await new Promise<{ client: string; transport: string }>((resolve) => {
+        c.on('connected', resolve);
+        c.connect();
+      });
+      assert.match(ctx.client, /^[0-9a-f-]{36}$/);
+      assert.equal(ctx.transport, 'websocket');
+    });
+
+    it('subscribes, publishes and receives publications with offsets', async () => {
+      const a = await connected('alice');
+      const b = await connected('bob');
+      const subA = a.newSubscription('chat:room1');
+      const subB = b.newSubscription('chat:room1');
+      const subscribed = once<{ positioned: boolean; recoverable: boolean; streamPosition?: { offset: number; epoch: string } }>(subB, 'subscribed');
+      subA.subscribe();
+      subB.subscribe();
+      await subA.ready(3000);
+      const subCtx = await subscribed;
+      assert.equal(subCtx.recoverable, true);
+      assert.equal(subCtx.positioned, true);
+      const got = collect<{ data: unknown; offset?: number; info?: { user: string } }>(subB, 'publication', 2);
+      await subA.publish(enc({ text: 'one' }));
+      await subA.publish(enc({ text: 'two', n: [1, 2, { x: null }] }));
+      const pubs = await got;
+      assert.deepEqual(pubs.map((p) => dec(p.data)), [{ text: 'one' }, { text: 'two', n: [1, 2, { x: null }] }]);
+      assert.equal(pubs[1]!.offset, pubs[0]!.offset! + 1);
+      assert.equal(pubs[0]!.info?.user, 'alice');
+    });
+
+    it('gets join and leave pushes when asked', async () => {
+      const a = await connected('alice');
+      const watcher = a.newSubscription('chat:joins', { joinLeave: true });
+      watcher.subscribe();
+      await watcher.ready(3000);
+      const joined = once<{ info: { user: string } }>(watcher, 'join');
+      const b = await connected('carol');
+      const sub = b.newSubscription('chat:joins');
+      sub.subscribe();
+      await sub.ready(3000);
+      // The watcher may first see its own join.
+      let j = await joined;
+      if (j.info.user === 'alice') j = await once(watcher, 'join');
+      assert.equal(j.info.user, 'carol');
+      const left = once<{ info: { user: string } }>(watcher, 'leave');
+      sub.unsubscribe();
+      assert.equal((await left).info.user, 'carol');
+    });
+
+    it('answers presence and presence stats', async () => {
+      const a = await connected('alice');
+      const b = await connected('bob');
+      const sa = a.newSubscription('chat:presence');
+      const sb = b.newSubscription('chat:presence');
+      sa.subscribe();
+      sb.subscribe();
+      await Promise.all([sa.ready(3000), sb.ready(3000)]);
+      const presence = await sa.presence();
+      const users = Object.values(presence.clients).map((i) => i.user).sort();
+      assert.deepEqual(users, ['alice', 'bob']);
+      const stats = await sa.presenceStats();
+      assert.deepEqual({ c: stats.numClients, u: stats.numUsers }, { c: 2, u: 2 });
+    });
+
+    it('reads history with limit, since and reverse', async () => {
+      const a = await connected('alice');
+      const s = a.newSubscription('chat:history');
+      s.subscribe();
+      await s.ready(3000);
+      for (let i = 1; i <= 5; i++) await s.publish(enc({ i }));
+      const top = await s.history({ limit: 0 });
+      assert.equal(top.publications.length, 0);
+      assert.equal(top.offset, 5);
+      const all = await s.history({ limit: -1 });
+      assert.deepEqual(all.publications.map((p) => dec<{ i: number }>(p.data).i), [1, 2, 3, 4, 5]);
+      const two = await s.history({ limit: 2 });
+      assert.deepEqual(two.publications.map((p) => p.offset), [1, 2]);
+      const since = await s.history({ limit: 10, since: { offset: 3, epoch: top.epoch } });
+      assert.deepEqual(since.publications.map((p) => p.offset), [4, 5]);
+      const rev = await s.history({ limit: 2, reverse: true });
+      assert.deepEqual(rev.publications.map((p) => p.offset), [5, 4]);
+      await assert.rejects(s.history({ limit: 1, since: { offset: 1, epoch: 'wrong' } }), (e: { code: number }) => e.code === 112);
+    });
+
+    it('recovers missed publications after a reconnect', async () => {
+      const pub = await connected('publisher');
+      const ps = pub.newSubscription('chat:recover');
+      ps.subscribe();
+      await ps.ready(3000);
+      const c = await connected('reader');
+      const s = c.newSubscription('chat:recover');
+      s.subscribe();
+      await s.ready(3000);
+      const first = once(s, 'publication');
+      await ps.publish(enc({ n: 1 }));
+      await first;
+      c.disconnect();
+      await ps.publish(enc({ n: 2 }));
+      await ps.publish(enc({ n: 3 }));
+      const resubscribed = once<{ wasRecovering: boolean; recovered: boolean }>(s, 'subscribed');
+      const missed = collect<{ data: unknown }>(s, 'publication', 2);
+      c.connect();
+      const ctx = await resubscribed;
+      assert.equal(ctx.wasRecovering, true);
+      assert.equal(ctx.recovered, true);
+      assert.deepEqual((await missed).map((p) => dec<{ n: number }>(p.data).n), [2, 3]);
+    });
+
+    it('reports recovered=false when the history window is gone', async () => {
+      const pub = await connected('publisher');
+      const c = await connected('reader');
+      const s = c.newSubscription('small:gap');
+      s.subscribe();
+      await s.ready(3000);
+      const first = once(s, 'publication');
+      await pub.publish('small:gap', enc({ n: 1 }));
+      await first;
+      c.disconnect();
+      for (let n = 2; n <= 6; n++) await pub.publish('small:gap', enc({ n }));
+      const resubscribed = once<{ wasRecovering: boolean; recovered: boolean; streamPosition: { offset: number } }>(s, 'subscribed');
+      c.connect();
+      const ctx = await resubscribed;
+      assert.equal(ctx.wasRecovering, true);
+      assert.equal(ctx.recovered, false);
+      assert.equal(ctx.streamPosition.offset, 6);
+    });
+
+    it('refuses publish where the namespace does not allow it', async () => {
+      const c = await connected('alice');
+      const s = c.newSubscription('ro:news');
+      s.subscribe();
+      await s.ready(3000);
+      await assert.rejects(s.publish(enc({ x: 1 })), (e: { code: number }) => e.code === 103);
+      await assert.rejects(c.presence('ro:news'), (e: { code: number }) => e.code === 108);
+    });
+
+    it('unsubscribes on an unknown namespace with 102', async () => {
+      const c = await connected('alice');
+      const s = c.newSubscription('nope:x');
+      const unsub = once<{ code: number }>(s, 'unsubscribed');
+      s.subscribe();
+      assert.equal((await unsub).code, 102);
+    });
+
+    it('subscribes to a private channel with a subscription token, and refreshes it', async () => {
+      const c = await connected('alice');
+      let calls = 0;
+      const s = c.newSubscription('$private:secret', {
+        getToken: async () => {
+          calls++;
+          return subToken('alice', '$private:secret', { exp: nowSec() + (calls === 1 ? 2 : 3600) });
+        },
+      });
+      const subscribed = once<{ channel: string }>(s, 'subscribed');
+      s.subscribe();
+      await subscribed;
+      // ttl of 2 s makes the SDK refresh with sub_refresh.
+      const deadline = Date.now() + 5000;
+      while (calls < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(calls >= 2, 'subscription token was refreshed');
+      assert.equal(s.state, 'subscribed');
+    });
+
+    it('refuses a private channel without a token', async () => {
+      const c = await connected('alice');
+      const s = c.newSubscription('$private:nope');
+      const unsub = once<{ code: number }>(s, 'unsubscribed');
+      s.subscribe();
+      assert.equal((await unsub).code, 103);
+    });
+
+    it('subscribes server-side from the token channels and the personal channel', async () => {
+      const c = client({ token: await connToken('dave', { channels: ['chat:server'] }) });
+      const subs = collect<{ channel: string }>(c, 'subscribed', 2);
+      c.connect();
+      const channels = (await subs).map((s) => s.channel).sort();
+      assert.deepEqual(channels, ['chat:server', 'personal:#dave']);
+      const got = once<{ channel: string; data: unknown }>(c, 'publication');
+      const p = await connected('pub2');
+      const ps = p.newSubscription('chat:server');
+      ps.subscribe();
+      await ps.ready(3000);
+      await ps.publish(enc({ hello: 'server-side' }));
+      const pub = await got;
+      assert.equal(pub.channel, 'chat:server');
+      assert.deepEqual(dec(pub.data), { hello: 'server-side' });
+    });
+
+    it('fetches a new token when the connection token expired (109)', async () => {
+      let calls = 0;
+      const c = client({
+        token: await sign({ sub: 'erin', exp: nowSec() - 10 }),
+        getToken: async () => {
+          calls++;
+          return connToken('erin');
+        },
+      });
+      c.connect();
+      await c.ready(3000);
+      assert.equal(calls, 1);
+    });
+
+    it('refreshes the connection before it expires', async () => {
+      let calls = 0;
+      const c = client({
+        token: await sign({ sub: 'frank', exp: nowSec() + 2 }),
+        getToken: async () => {
+          calls++;
+          return connToken('frank');
+        },
+      });
+      c.connect();
+      await c.ready(3000);
+      const deadline = Date.now() + 5000;
+      while (calls < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(calls, 1);
+      assert.equal(c.state, 'connected');
+    });
+
+    it('disconnects for good with 3500 on a bad signature', async () => {
+      const c = client({ token: await sign({ sub: 'mallory' }, 'wrong-secret-wrong-secret-wrong-secret') });
+      const disconnected = once<{ code: number }>(c, 'disconnected');
+      c.connect();
+      assert.equal((await disconnected).code, 3500);
+    });
+
+    it('answers rpc with 108 until a backend is configured', async () => {
+      const c = await connected('alice');
+      await assert.rejects(c.rpc('anything', {}), (e: { code: number }) => e.code === 108);
+    });
+  });
+}

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Broker, BrokerEventHandler, EnginePublication, PresenceManager } from '../../src/engine/index.js';
+import type { ClientInfo, StreamPosition } from '../../src/protocol/index.js';
+
+export interface EngineUnderTest {
+  broker: Broker;
+  presence: PresenceManager;
+  close(): Promise<void>;
+}
+
+class Recorder implements BrokerEventHandler {
+  pubs: Array<{ channel: string; pub: EnginePublication; position: StreamPosition }> = [];
+  joins: Array<{ channel: string; info: ClientInfo }> = [];
+  leaves: Array<{ channel: string; info: ClientInfo }> = [];
+  controls: Uint8Array[] = [];
+  handlePublication(channel: string, pub: EnginePublication, position: StreamPosition): void {
+    this.pubs.push({ channel, pub, position });
+  }
+  handleJoin(channel: string, info: ClientInfo): void {
+    this.joins.push({ channel, info });
+  }
+  handleLeave(channel: string, info: ClientInfo): void {
+    this.leaves.push({ channel, info });
+  }
+  handleControl(data: Uint8Array): void {
+    this.controls.push(data);
+  }
+}
+
+const until = async (cond: () => boolean, ms = 2000): Promise<void> => {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+const hist = { historySize: 3, historyTtl: 60_000, historyMetaTtl: 3_600_000 };
+const data = (s: string): Uint8Array => Buffer.from(JSON.stringify(s));
+
+/** The behaviour every engine must share; each engine's test file calls this with its factory. */
+export function runEngineSuite(name: string, make: () => Promise<EngineUnderTest>): void {
+  describe(`engine conformance: ${name}`, () => {
+    const setup = async (t: { after(fn: () => Promise<void>): void }) => {
+      const engine = await make();
+      const rec = new Recorder();
+      await engine.broker.run(rec);
+      t.after(() => engine.close());
+      return { ...engine, rec, ch: `ch-${Math.random().toString(36).slice(2)}` };
+    };
+
+    it('delivers publications only for subscribed channels', async (t) => {
+      const { broker, rec, ch } = await setup(t);
+      await broker.publish(ch, data('before'), { historySize: 0, historyTtl: 0, historyMetaTtl: 0 });
+      await broker.subscribe(ch);
+      const pos = await broker.publish(ch, data('after'), { historySize: 0, historyTtl: 0, historyMetaTtl: 0 });
+      await until(() => rec.pubs.length === 1);
+      assert.deepEqual(pos, { offset: 0, epoch: '' });
+      assert.equal(Buffer.from(rec.pubs[0]!.pub.data).toString(), '"after"');
+      await broker.unsubscribe(ch);
+      await broker.publish(ch, data('gone'), { historySize: 0, historyTtl: 0, historyMetaTtl: 0 });
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(rec.pubs.length, 1);
+    });
+
+    it('assigns increasing offsets under one epoch and trims history to its size', async (t) => {
+      const { broker, rec, ch } = await setup(t);
+      await broker.subscribe(ch);
+      const positions: StreamPosition[] = [];
+      for (const s of ['a', 'b', 'c', 'd', 'e']) positions.push(await broker.publish(ch, data(s), hist));
+      assert.deepEqual(positions.map((p) => p.offset), [1, 2, 3, 4, 5]);
+      assert.equal(new Set(positions.map((p) => p.epoch)).size, 1);
+      await until(() => rec.pubs.length === 5);
+      assert.deepEqual(rec.pubs.map((p) => p.pub.offset), [1, 2, 3, 4, 5]);
+      const page = await broker.history(ch, { limit: -1, reverse: false, historyMetaTtl: hist.historyMetaTtl });
+      assert.deepEqual(page.publications.map((p) => p.offset), [3, 4, 5]);
+      assert.deepEqual(page.position, positions[4]);
+    });
+
+    it('filters history by since, limit and reverse', async (t) => {
+      const { broker, ch } = await setup(t);
+      let top: StreamPosition = { offset: 0, epoch: '' };
+      for (const s of ['a', 'b', 'c']) top = await broker.publish(ch, data(s), hist);
+      const q = { historyMetaTtl: hist.historyMetaTtl };
+      assert.deepEqual((await broker.history(ch, { ...q, limit: 0, reverse: false })).publications, []);
+      assert.deepEqual((await broker.history(ch, { ...q, limit: -1, reverse: false, since: { offset: 1, epoch: top.epoch } })).publications.map((p) => p.offset), [2, 3]);
+      assert.deepEqual((await broker.history(ch, { ...q, limit: 1, reverse: false, since: { offset: 1, epoch: top.epoch } })).publications.map((p) => p.offset), [2]);
+      assert.deepEqual((await broker.history(ch, { ...q, limit: -1, reverse: true })).publications.map((p) => p.offset), [3, 2, 1]);
+      assert.deepEqual((await broker.history(ch, { ...q, limit: -1, reverse: true, since: { offset: 3, epoch: top.epoch } })).publications.map((p) => p.offset), [2, 1]);
+    });
+
+    it('keeps a stable epoch for an empty stream and clears on removeHistory', async (t) => {
+      const { broker, ch } = await setup(t);
+      const q = { limit: 0, reverse: false, historyMetaTtl: hist.historyMetaTtl };
+      const a = await broker.history(ch, q);
+      const b = await broker.history(ch, q);
+      assert.equal(a.position.epoch, b.position.epoch);
+      assert.equal(a.position.offset, 0);
+      await broker.publish(ch, data('x'), hist);
+      await broker.removeHistory(ch);
+      const after = await broker.history(ch, { ...q, limit: -1 });
+      assert.equal(after.publications.length, 0);
+    });
+
+    it('returns the first result for a repeated idempotency key and delivers once', async (t) => {
+      const { broker, rec, ch } = await setup(t);
+      await broker.subscribe(ch);
+      const first = await broker.publish(ch, data('x'), { ...hist, idempotencyKey: 'k1' });
+      const second = await broker.publish(ch, data('x'), { ...hist, idempotencyKey: 'k1' });
+      assert.deepEqual(second, first);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(rec.pubs.length, 1);
+    });
+
+    it('delivers join, leave and control messages', async (t) => {
+      const { broker, rec, ch } = await setup(t);
+      await broker.subscribe(ch);
+      await broker.publishJoin(ch, { user: 'u', client: 'c' });
+      await broker.publishLeave(ch, { user: 'u', client: 'c' });
+      await broker.publishControl(Buffer.from('ctl'));
+      await until(() => rec.joins.length === 1 && rec.leaves.length === 1 && rec.controls.length === 1);
+      assert.equal(rec.joins[0]!.info.user, 'u');
+    });
+
+    it('tracks presence and its stats', async (t) => {
+      const { presence, ch } = await setup(t);
+      await presence.addPresence(ch, 'c1', { user: 'u1', client: 'c1' });
+      await presence.addPresence(ch, 'c2', { user: 'u1', client: 'c2' });
+      await presence.addPresence(ch, 'c3', { user: 'u2', client: 'c3' });
+      assert.deepEqual(await presence.presenceStats(ch), { numClients: 3, numUsers: 2 });
+      await presence.removePresence(ch, 'c1', 'u1');
+      assert.deepEqual(Object.keys(await presence.presence(ch)).sort(), ['c2', 'c3']);
+      assert.deepEqual(await presence.presenceStats(`${ch}-none`), { numClients: 0, numUsers: 0 });
+    });
+  });
+}

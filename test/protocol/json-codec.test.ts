@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { FrameDecodeError, jsonCodec } from '../../src/protocol/index.js';
+
+const text = (b: Uint8Array): string => Buffer.from(b).toString();
+
+describe('JSON codec', () => {
+  it('decodes every command of a newline-joined frame, skipping blank lines', () => {
+    const frame = Buffer.from('{"id":1,"connect":{"token":"t","name":"js"}}\n\n{"id":2,"subscribe":{"channel":"a","recover":true,"offset":5,"epoch":"e","join_leave":true}}\n{}');
+    const cmds = jsonCodec.decodeCommands(frame);
+    assert.equal(cmds.length, 3);
+    assert.equal(cmds[0]!.connect?.token, 't');
+    assert.deepEqual(
+      { ...cmds[1]!.subscribe, data: undefined, tf: undefined },
+      { channel: 'a', token: undefined, recover: true, epoch: 'e', offset: 5, data: undefined, positioned: undefined, recoverable: undefined, joinLeave: true, delta: undefined, tf: undefined, flag: undefined },
+    );
+    assert.equal(cmds[2]!.id, 0);
+  });
+
+  it('keeps payloads as compact JSON bytes', () => {
+    const [cmd] = jsonCodec.decodeCommands(Buffer.from('{"id":3,"publish":{"channel":"c","data":{"a": [1, 2]}}}'));
+    assert.equal(text(cmd!.publish!.data!), '{"a":[1,2]}');
+  });
+
+  it('ignores unknown fields but rejects wrong types', () => {
+    const [cmd] = jsonCodec.decodeCommands(Buffer.from('{"id":1,"subscribe":{"channel":"x","type":0,"future":true}}'));
+    assert.equal(cmd!.subscribe!.channel, 'x');
+    assert.throws(() => jsonCodec.decodeCommands(Buffer.from('{"id":"one"}')), FrameDecodeError);
+    assert.throws(() => jsonCodec.decodeCommands(Buffer.from('{"id":1,"history":{"channel":"x","limit":1.5}}')), FrameDecodeError);
+    assert.throws(() => jsonCodec.decodeCommands(Buffer.from('[1]')), FrameDecodeError);
+    assert.throws(() => jsonCodec.decodeCommands(Buffer.from('{')), FrameDecodeError);
+  });
+
+  it('embeds raw payload bytes and omits zero values', () => {
+    const data = Buffer.from('{"text":"hi"}');
+    const out = text(jsonCodec.encodeReply({ push: { channel: 'news', pub: { data, offset: 7, info: { user: '', client: 'c1' } } } }));
+    assert.equal(out, '{"push":{"channel":"news","pub":{"data":{"text":"hi"},"info":{"user":"","client":"c1"},"offset":7}}}');
+    assert.equal(text(jsonCodec.encodeReply({})), '{}');
+    assert.equal(text(jsonCodec.encodeReply({ id: 3, publish: {} })), '{"id":3,"publish":{}}');
+  });
+
+  it('always includes the fields SDKs dereference', () => {
+    assert.equal(text(jsonCodec.encodeReply({ id: 1, history: { publications: [], epoch: '', offset: 0 } })), '{"id":1,"history":{"publications":[],"epoch":"","offset":0}}');
+    assert.equal(text(jsonCodec.encodeReply({ id: 1, presence: { presence: {} } })), '{"id":1,"presence":{"presence":{}}}');
+    assert.equal(
+      text(jsonCodec.encodeReply({ id: 1, presenceStats: { numClients: 0, numUsers: 0 } })),
+      '{"id":1,"presence_stats":{"num_clients":0,"num_users":0}}',
+    );
+  });
+
+  it('strips raw newlines from payloads so a frame stays one line per reply', () => {
+    const out = text(jsonCodec.encodeReply({ push: { channel: 'c', pub: { data: Buffer.from('{\n"a":1\n}') } } }));
+    assert.ok(!out.includes('\n'));
+    assert.deepEqual(JSON.parse(out).push.pub.data, { a: 1 });
+  });
+
+  it('joins messages of one frame with newlines', () => {
+    const frame = jsonCodec.joinFrame([Buffer.from('{}'), Buffer.from('{"id":1}')]);
+    assert.equal(text(frame), '{}\n{"id":1}');
+  });
+});

@@ -1,5 +1,6 @@
 import type { ChannelOverride } from '../auth/index.js';
 import { ClientError, ErrorCode, type Publication, type StreamPosition, type SubscribeResult } from '../protocol/index.js';
+import { matches } from '../filter/index.js';
 import type { ChannelInfo } from './channel-rules.js';
 import type { Client } from './client.js';
 import { toProtocolPublication } from './node.js';
@@ -76,7 +77,9 @@ async function readPosition(client: Client, plan: SubscribePlan): Promise<Recove
     (pubs.length === 0
       ? top.offset === recoverFrom.offset
       : pubs[0]!.offset === recoverFrom.offset + 1 && pubs[pubs.length - 1]!.offset === top.offset);
-  return { publications: recovered ? pubs.map(toProtocolPublication) : [], recovered, top };
+  const filter = plan.options.tagsFilter;
+  const kept = recovered ? (filter ? pubs.filter((p) => matches(filter, p.tags)) : pubs) : [];
+  return { publications: kept.map(toProtocolPublication), recovered, top };
 }
 
 /**

@@ -1,5 +1,7 @@
-import { ClientError, DisconnectCode, DisconnectError, ErrorCode, UnsubscribeCode, type SubscribeRequest } from '../protocol/index.js';
+import { ClientError, DisconnectCode, DisconnectError, ErrorCode, UnsubscribeCode, type FilterNode, type SubscribeRequest } from '../protocol/index.js';
 import type { SubscriptionClaims } from '../auth/index.js';
+import { FilterError, compileFilter, type CompiledFilter } from '../filter/index.js';
+import type { ChannelInfo } from './channel-rules.js';
 import type { Client } from './client.js';
 import type { HandlerOutcome } from './dispatch.js';
 import { mayReadHistory, maySubscribe, mayReadPresence } from './permissions.js';
@@ -14,7 +16,7 @@ export async function handleSubscribe(client: Client, req: SubscribeRequest): Pr
   const ch = node.rules.resolve(channel);
   if (client.subscriptions.has(channel)) throw new ClientError(ErrorCode.alreadySubscribed);
   if (client.subscriptions.size >= node.config.client.channelLimit) throw new ClientError(ErrorCode.limitExceeded);
-  if (req.tf && !ch.options.allowTagsFilter) throw new ClientError(ErrorCode.badRequest, 'tags filter not allowed');
+  const tagsFilter = req.tf ? compileTagsFilter(ch, req.tf) : undefined;
 
   let claims: SubscriptionClaims | undefined;
   if (req.token) {
@@ -42,6 +44,7 @@ export async function handleSubscribe(client: Client, req: SubscribeRequest): Pr
       joinLeave: flags.joinLeave,
       chanInfo: claims?.info,
       expireAt: claims?.expireAt ?? 0,
+      tagsFilter,
     },
     recoverFrom: req.recover ? { offset: req.offset ?? 0, epoch: req.epoch ?? '' } : undefined,
     rejectUnrecovered: ((req.flag ?? 0) & SubscribeFlag.rejectUnrecovered) !== 0,
@@ -54,6 +57,16 @@ export async function handleSubscribe(client: Client, req: SubscribeRequest): Pr
       if (claims?.expireAt) scheduleSubscriptionExpiry(client, channel);
     },
   };
+}
+
+function compileTagsFilter(ch: ChannelInfo, tf: FilterNode): CompiledFilter {
+  if (!ch.options.allowTagsFilter) throw new ClientError(ErrorCode.badRequest, 'tags filter not allowed in this channel');
+  try {
+    return compileFilter(tf);
+  } catch (err) {
+    if (err instanceof FilterError) throw new ClientError(ErrorCode.badRequest, `bad tags filter: ${err.message}`);
+    throw err;
+  }
 }
 
 /** Unsubscribes (2501) or disconnects (3006, server-side) a subscription whose token expired unrefreshed. */

@@ -1,3 +1,4 @@
+import { matches, type CompiledFilter } from '../filter/index.js';
 import type { ClientInfo, Publication, StreamPosition } from '../protocol/index.js';
 import type { TimerHandle } from '../lib/index.js';
 import type { EncodedReply } from './encoded-reply.js';
@@ -24,6 +25,8 @@ export interface SubscriptionOptions {
   chanInfo?: Uint8Array;
   /** Unix seconds; 0 = never expires. */
   expireAt: number;
+  /** Server-side tags filter (`tf`): publications whose tags don't match are not sent. */
+  tagsFilter?: CompiledFilter;
 }
 
 interface Buffered {
@@ -112,6 +115,7 @@ export class ChannelSubscription implements Subscriber {
       }
       this.offset = offset;
     }
+    if (this.opts.tagsFilter && !matches(this.opts.tagsFilter, pub.tags)) return;
     this.client.send(encoded);
   }
 }

@@ -1,0 +1,52 @@
+import type { CompiledFilter } from './filter-node.js';
+
+const NUMBER = /^-?\d+(\.\d+)?$/;
+
+/** Orders two values: numerically when both are numbers, else as strings. */
+function order(a: string, b: string): number {
+  if (NUMBER.test(a) && NUMBER.test(b)) return Number(a) - Number(b);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Whether a string map satisfies the filter. A missing key fails every leaf but `nex`/`nin`/`neq`. */
+export function matches(f: CompiledFilter, values: Readonly<Record<string, string>> | undefined): boolean {
+  switch (f.kind) {
+    case 'and':
+      return f.nodes.every((n) => matches(n, values));
+    case 'or':
+      return f.nodes.some((n) => matches(n, values));
+    case 'not':
+      return !matches(f.node, values);
+    case 'leaf': {
+      const v = values?.[f.key];
+      switch (f.cmp) {
+        case 'ex':
+          return v !== undefined;
+        case 'nex':
+          return v === undefined;
+        case 'eq':
+          return v === f.val;
+        case 'neq':
+          return v !== f.val;
+        case 'in':
+          return v !== undefined && f.vals.has(v);
+        case 'nin':
+          return v === undefined || !f.vals.has(v);
+        case 'sw':
+          return v !== undefined && v.startsWith(f.val);
+        case 'ew':
+          return v !== undefined && v.endsWith(f.val);
+        case 'ct':
+          return v !== undefined && v.includes(f.val);
+        case 'gt':
+          return v !== undefined && order(v, f.val) > 0;
+        case 'gte':
+          return v !== undefined && order(v, f.val) >= 0;
+        case 'lt':
+          return v !== undefined && order(v, f.val) < 0;
+        case 'lte':
+          return v !== undefined && order(v, f.val) <= 0;
+      }
+    }
+  }
+}

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { handleHealth } from './admin/index.js';
-import { TokenVerifier } from './auth/index.js';
+import { HttpApi } from './api/index.js';
+import { ApiKeyAuthenticator, TokenVerifier } from './auth/index.js';
 import type { Config } from './config/types.js';
 import { isCloser, type Broker, type PresenceManager } from './engine/index.js';
 import { MemoryBroker, MemoryPresenceManager } from './engine/memory/index.js';
@@ -30,6 +31,7 @@ export class Parsec {
   readonly server: Server;
   readonly log: Logger;
   private readonly ws: WebSocketHandler | undefined;
+  private readonly api: HttpApi;
   private readonly routes = new Map<string, Route>();
   private readonly wheel: TimerWheel;
   private readonly engines: Array<Broker | PresenceManager>;
@@ -55,6 +57,9 @@ export class Parsec {
       name: config.node.name || hostname(),
     });
     if (!config.websocket.disabled) this.ws = new WebSocketHandler(this.node);
+    this.api = new HttpApi(this.node, new ApiKeyAuthenticator({ key: config.httpApi.key, insecure: config.httpApi.insecure }), config.httpApi);
+    if (config.httpApi.insecure) this.log.warn('http_api.insecure is on: the server API accepts requests without credentials (development only)');
+    else if (!config.httpApi.key) this.log.warn('http_api.key is empty: the server API refuses every request');
     if (config.health.enabled) this.routes.set(config.health.handlerPrefix, (req, res) => handleHealth(this.node, req, res));
     this.server = createServer((req, res) => this.route(req, res));
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
@@ -82,7 +87,12 @@ export class Parsec {
   }
 
   private route(req: IncomingMessage, res: ServerResponse): void {
-    const path = (req.url ?? '/').split('?', 1)[0]!;
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    if (this.api.owns(path)) {
+      this.api.handle(req, res, url);
+      return;
+    }
     const handler = this.routes.get(path);
     if (handler) {
       handler(req, res);

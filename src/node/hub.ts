@@ -20,13 +20,13 @@ export interface Subscriber {
  * Who is connected and who listens where, on this node. Fan-out encodes each push
  * once per protocol (EncodedReply) and hands the same bytes to every subscriber.
  */
-export class Hub {
-  private readonly clients = new Map<string, HubClient>();
-  private readonly users = new Map<string, Set<HubClient>>();
+export class Hub<C extends HubClient = HubClient> {
+  private readonly clients = new Map<string, C>();
+  private readonly users = new Map<string, Set<C>>();
   private readonly channels = new Map<string, Map<string, Subscriber>>();
   private subscriptionCount = 0;
 
-  add(client: HubClient): void {
+  add(client: C): void {
     this.clients.set(client.id, client);
     let set = this.users.get(client.user);
     if (!set) {
@@ -36,7 +36,7 @@ export class Hub {
     set.add(client);
   }
 
-  remove(client: HubClient): void {
+  remove(client: C): void {
     if (!this.clients.delete(client.id)) return;
     const set = this.users.get(client.user);
     set?.delete(client);
@@ -80,15 +80,15 @@ export class Hub {
     for (const sub of subs.values()) if (sub.pushJoinLeave) sub.deliverPush(encoded);
   }
 
-  client(id: string): HubClient | undefined {
+  client(id: string): C | undefined {
     return this.clients.get(id);
   }
 
-  userClients(user: string): ReadonlySet<HubClient> {
+  userClients(user: string): ReadonlySet<C> {
     return this.users.get(user) ?? new Set();
   }
 
-  allClients(): IterableIterator<HubClient> {
+  allClients(): IterableIterator<C> {
     return this.clients.values();
   }
 

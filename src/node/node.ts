@@ -5,6 +5,7 @@ import type { Broker, BrokerEventHandler, EnginePublication, PresenceManager } f
 import { randomString, type Clock, type TimerWheel } from '../lib/index.js';
 import type { ClientInfo, Publication, StreamPosition } from '../protocol/index.js';
 import { ChannelRules, type ChannelInfo } from './channel-rules.js';
+import type { Client } from './client.js';
 import { Hub, type Subscriber } from './hub.js';
 
 export interface NodeDeps {
@@ -39,7 +40,7 @@ export interface Disconnectable {
 export class Node implements BrokerEventHandler {
   readonly id = randomString(8);
   readonly startedAt: number;
-  readonly hub = new Hub();
+  readonly hub = new Hub<Client>();
   readonly rules: ChannelRules;
   readonly log: Logger;
   private readonly sessions = new Set<Disconnectable>();

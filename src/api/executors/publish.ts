@@ -1,0 +1,52 @@
+import type { ApiContext } from '../context.js';
+import { resolveChannel } from '../context.js';
+import { ApiError, ApiErrorCode } from '../errors.js';
+import { payloadOf } from '../payload.js';
+import type { BroadcastRequest, PublishRequest } from '../schemas.js';
+
+export interface PublishResult {
+  offset?: number;
+  epoch?: string;
+}
+
+type PublishFields = Omit<PublishRequest, 'channel'>;
+
+async function publishOne(ctx: ApiContext, channel: string, req: PublishFields, data: Uint8Array): Promise<PublishResult> {
+  const ch = resolveChannel(ctx, channel);
+  const pos = await ctx.node.publish(ch, data, {
+    tags: req.tags,
+    skipHistory: req.skip_history,
+    idempotencyKey: req.idempotency_key,
+  });
+  return pos.offset > 0 ? { offset: pos.offset, epoch: pos.epoch } : {};
+}
+
+function dataOf(req: PublishFields): Uint8Array {
+  const data = payloadOf(req.data, req.b64data, 'data');
+  if (!data || data.length === 0) throw new ApiError(ApiErrorCode.badRequest, 'bad request: data required');
+  return data;
+}
+
+export async function publish(ctx: ApiContext, req: PublishRequest): Promise<PublishResult> {
+  return publishOne(ctx, req.channel, req, dataOf(req));
+}
+
+/** Publishes the same data into many channels; each channel gets its own result or error. */
+export async function broadcast(
+  ctx: ApiContext,
+  req: BroadcastRequest,
+): Promise<{ responses: Array<{ result?: PublishResult; error?: ApiError }> }> {
+  const data = dataOf(req);
+  const responses = await Promise.all(
+    req.channels.map(async (channel) => {
+      try {
+        return { result: await publishOne(ctx, channel, req, data) };
+      } catch (err) {
+        if (err instanceof ApiError) return { error: err };
+        ctx.log.error({ err, channel }, 'broadcast publish failed');
+        return { error: new ApiError(ApiErrorCode.internal) };
+      }
+    }),
+  );
+  return { responses };
+}

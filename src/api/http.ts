@@ -1,0 +1,164 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { ApiAuthOutcome, ApiRequestCredentials } from '../auth/index.js';
+import type { Config } from '../config/types.js';
+import type { Node } from '../node/index.js';
+import type { ApiContext } from './context.js';
+import { ApiError, ApiErrorCode, transportStatus } from './errors.js';
+import { asApiError, execute, isMethod } from './methods.js';
+
+export interface ApiAuthenticator {
+  authenticate(c: ApiRequestCredentials): Promise<ApiAuthOutcome>;
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.pause();
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown, raw = false): void {
+  const text = raw ? (body as string) : JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) }).end(text);
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * The HTTP server API: `POST <prefix>/<method>` with a JSON body, and the legacy
+ * `POST <prefix>` with newline-delimited `{method, params}` commands.
+ */
+export class HttpApi {
+  private readonly prefix: string;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly node: Node,
+    private readonly auth: ApiAuthenticator,
+    private readonly cfg: Config['httpApi'],
+  ) {
+    this.prefix = cfg.handlerPrefix.replace(/\/+$/, '') || '/api';
+    this.log = node.deps.logger.child({ component: 'http_api' });
+  }
+
+  /** Whether a path belongs to the API. */
+  owns(path: string): boolean {
+    return path === this.prefix || path.startsWith(this.prefix + '/');
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    this.serve(req, res, url).catch((err: unknown) => {
+      this.log.error({ err }, 'api request failed');
+      if (!res.headersSent) send(res, 500, { error: 'internal server error' });
+    });
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      send(res, 405, { error: 'method not allowed: use POST' });
+      return;
+    }
+    const auth = await this.auth.authenticate({
+      apiKey: header(req, 'x-api-key'),
+      authorization: header(req, 'authorization'),
+      queryKey: url.searchParams.get('api_key') ?? undefined,
+    });
+    if (!auth.ok) {
+      send(res, auth.status, { error: auth.message });
+      return;
+    }
+    const method = url.pathname === this.prefix ? undefined : url.pathname.slice(this.prefix.length + 1);
+    if (method !== undefined && !isMethod(method)) {
+      send(res, 404, { error: `unknown API method "${method}"` });
+      return;
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(req, this.cfg.maxRequestBodySize);
+    } catch (err) {
+      if (err instanceof BodyTooLarge) {
+        send(res, 413, { error: `request body larger than ${this.cfg.maxRequestBodySize} bytes (http_api.max_request_body_size)` });
+        req.resume();
+        return;
+      }
+      throw err;
+    }
+    const ctx: ApiContext = { node: this.node, log: this.log, caller: auth.caller };
+    const transportMode = this.cfg.errorMode === 'transport' || header(req, 'x-centrifugo-error-mode')?.toLowerCase() === 'transport';
+    if (method === undefined) {
+      await this.legacy(ctx, body, res);
+      return;
+    }
+    let params: unknown = {};
+    if (body.length > 0) {
+      try {
+        params = JSON.parse(body.toString('utf8')) as unknown;
+      } catch (err) {
+        send(res, 400, { error: `invalid JSON body: ${(err as Error).message}` });
+        return;
+      }
+    }
+    try {
+      send(res, 200, { result: (await execute(ctx, method, params)) ?? {} });
+    } catch (err) {
+      const e = asApiError(ctx, err);
+      if (transportMode) send(res, transportStatus(e.code), e);
+      else send(res, 200, { error: e });
+    }
+  }
+
+  /** Legacy endpoint: one `{id?, method, params}` per line, one `{id?, result|error}` line back per command. */
+  private async legacy(ctx: ApiContext, body: Buffer, res: ServerResponse): Promise<void> {
+    const lines = body.toString('utf8').split('\n').filter((l) => l.trim() !== '');
+    if (lines.length === 0) {
+      send(res, 400, { error: 'empty body: expected one or more {"method", "params"} lines' });
+      return;
+    }
+    const out: string[] = [];
+    for (const [i, line] of lines.entries()) {
+      let cmd: { id?: unknown; method?: unknown; params?: unknown };
+      try {
+        cmd = JSON.parse(line) as typeof cmd;
+      } catch (err) {
+        send(res, 400, { error: `invalid JSON on line ${i + 1}: ${(err as Error).message}` });
+        return;
+      }
+      const id = typeof cmd.id === 'number' || typeof cmd.id === 'string' ? cmd.id : undefined;
+      const name = legacyMethodName(cmd.method);
+      try {
+        if (!name || !isMethod(name)) throw new ApiError(ApiErrorCode.methodNotFound);
+        out.push(JSON.stringify({ id, result: (await execute(ctx, name, cmd.params)) ?? {} }));
+      } catch (err) {
+        out.push(JSON.stringify({ id, error: asApiError(ctx, err) }));
+      }
+    }
+    send(res, 200, out.join('\n'), true);
+  }
+}
+
+/** Legacy API numbered its methods; names are case-insensitive; absent means publish. */
+const legacyNumbers = ['publish', 'broadcast', 'unsubscribe', 'disconnect', 'presence', 'presence_stats', 'history', 'history_remove', 'channels', 'info', 'rpc', 'subscribe', 'refresh'];
+
+function legacyMethodName(m: unknown): string | undefined {
+  if (m === undefined || m === null || m === 0) return 'publish';
+  if (typeof m === 'number') return legacyNumbers[m];
+  return typeof m === 'string' ? m.toLowerCase() : undefined;
+}

@@ -1,0 +1,4 @@
+export { HttpApi, type ApiAuthenticator } from './http.js';
+export { execute, isMethod, methods, type MethodName } from './methods.js';
+export { ApiError, ApiErrorCode } from './errors.js';
+export type { ApiContext } from './context.js';

@@ -1,0 +1,105 @@
+import type { z } from 'zod';
+import type { ApiContext } from './context.js';
+import { ApiError, ApiErrorCode } from './errors.js';
+import { channels, history, historyRemove, presence, presenceStats } from './executors/channel-queries.js';
+import { info } from './executors/info.js';
+import { broadcast, publish } from './executors/publish.js';
+import { disconnect, refresh, subscribe, unsubscribe } from './executors/user-ops.js';
+import * as s from './schemas.js';
+
+interface Method<S extends z.ZodType> {
+  schema: S;
+  run(ctx: ApiContext, req: z.infer<S>): Promise<unknown>;
+}
+
+const method = <S extends z.ZodType>(schema: S, run: (ctx: ApiContext, req: z.infer<S>) => Promise<unknown>): Method<S> => ({ schema, run });
+
+/**
+ * Every server API method, by its wire name. HTTP (`/api/<name>`, legacy `/api`),
+ * batch and gRPC all dispatch through this one table.
+ */
+export const methods = {
+  publish: method(s.publishRequest, publish),
+  broadcast: method(s.broadcastRequest, broadcast),
+  subscribe: method(s.subscribeRequest, subscribe),
+  unsubscribe: method(s.unsubscribeRequest, unsubscribe),
+  disconnect: method(s.disconnectRequest, disconnect),
+  refresh: method(s.refreshRequest, refresh),
+  presence: method(s.channelRequest, presence),
+  presence_stats: method(s.channelRequest, presenceStats),
+  history: method(s.historyRequest, history),
+  history_remove: method(s.channelRequest, historyRemove),
+  channels: method(s.channelsRequest, channels),
+  info: method(s.infoRequest, info),
+  rpc: method(s.rpcRequest, async () => {
+    // No server-side RPC extensions exist yet.
+    throw new ApiError(ApiErrorCode.methodNotFound);
+  }),
+} as const;
+
+export type MethodName = keyof typeof methods | 'batch';
+
+export function isMethod(name: string): name is MethodName {
+  return name === 'batch' || Object.hasOwn(methods, name);
+}
+
+function validate<S extends z.ZodType>(schema: S, params: unknown): z.infer<S> {
+  const parsed = schema.safeParse(params ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.map(String).join('.');
+  throw new ApiError(ApiErrorCode.badRequest, `bad request: ${field ? `${field}: ` : ''}${issue.message}`);
+}
+
+const MAX_PARALLEL = 1024;
+
+interface BatchReply {
+  [method: string]: unknown;
+  error?: ApiError;
+}
+
+/** Runs a batch: each command is `{"<method>": params}`; replies keep the input order. */
+async function batch(ctx: ApiContext, params: unknown): Promise<{ replies: BatchReply[] }> {
+  if (typeof params !== 'object' || params === null) throw new ApiError(ApiErrorCode.badRequest, 'bad request: expected an object');
+  const { commands, parallel } = params as { commands?: unknown; parallel?: unknown };
+  if (!Array.isArray(commands)) throw new ApiError(ApiErrorCode.badRequest, 'bad request: commands: expected an array');
+  const runOne = async (cmd: unknown): Promise<BatchReply> => {
+    const name = typeof cmd === 'object' && cmd !== null ? Object.keys(cmd).find((k) => Object.hasOwn(methods, k)) : undefined;
+    if (!name) return { error: new ApiError(ApiErrorCode.methodNotFound) };
+    try {
+      return { [name]: await execute(ctx, name, (cmd as Record<string, unknown>)[name]) };
+    } catch (err) {
+      return { error: asApiError(ctx, err) };
+    }
+  };
+  if (parallel !== true) {
+    const replies: BatchReply[] = [];
+    for (const cmd of commands) replies.push(await runOne(cmd));
+    return { replies };
+  }
+  const replies = new Array<BatchReply>(commands.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < commands.length) {
+      const i = next++;
+      replies[i] = await runOne(commands[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(MAX_PARALLEL, commands.length) }, worker));
+  return { replies };
+}
+
+/** Any failure as an API error; unexpected ones are logged once, here, and become 100. */
+export function asApiError(ctx: ApiContext, err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  ctx.log.error({ err }, 'api method failed');
+  return new ApiError(ApiErrorCode.internal);
+}
+
+/** Validates params and runs one method. Throws ApiError. */
+export async function execute(ctx: ApiContext, name: string, params: unknown): Promise<unknown> {
+  if (name === 'batch') return batch(ctx, params);
+  if (!Object.hasOwn(methods, name)) throw new ApiError(ApiErrorCode.methodNotFound);
+  const m = methods[name as keyof typeof methods] as Method<z.ZodType>;
+  return m.run(ctx, validate(m.schema, params));
+}

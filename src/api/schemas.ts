@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+/**
+ * Server API requests in their wire form (snake_case, as Centrifugo's api.proto
+ * names them in JSON). Unknown fields are ignored, like protobuf JSON does.
+ */
+
+const json = z.unknown();
+const int = z.number().int();
+const uint = z.number().int().min(0);
+const position = z.object({ offset: uint.default(0), epoch: z.string().default('') });
+const boolValue = z.object({ value: z.boolean() }).optional();
+
+const publishFields = {
+  data: json.optional(),
+  b64data: z.string().optional(),
+  skip_history: z.boolean().optional(),
+  tags: z.record(z.string(), z.string()).optional(),
+  idempotency_key: z.string().max(256).optional(),
+  delta: z.boolean().optional(),
+  version: uint.optional(),
+  version_epoch: z.string().optional(),
+};
+
+export const publishRequest = z.object({ channel: z.string().min(1, 'channel required'), ...publishFields });
+export const broadcastRequest = z.object({ channels: z.array(z.string().min(1)).min(1, 'channels required'), ...publishFields });
+
+const targeting = {
+  user: z.string().default(''),
+  client: z.string().default(''),
+  session: z.string().default(''),
+};
+
+export const subscribeRequest = z.object({
+  channel: z.string().min(1, 'channel required'),
+  ...targeting,
+  expire_at: int.min(0).optional(),
+  info: json.optional(),
+  b64info: z.string().optional(),
+  data: json.optional(),
+  b64data: z.string().optional(),
+  recover_since: position.optional(),
+  override: z
+    .object({
+      presence: boolValue,
+      join_leave: boolValue,
+      force_recovery: boolValue,
+      force_positioning: boolValue,
+      force_push_join_leave: boolValue,
+    })
+    .optional(),
+});
+
+export const unsubscribeRequest = z.object({ channel: z.string().min(1, 'channel required'), ...targeting });
+
+export const disconnectRequest = z.object({
+  ...targeting,
+  disconnect: z.object({ code: int.min(3000).max(4999), reason: z.string().max(123).default('') }).optional(),
+  whitelist: z.array(z.string()).default([]),
+});
+
+export const refreshRequest = z.object({
+  ...targeting,
+  expired: z.boolean().default(false),
+  expire_at: int.min(0).optional(),
+  info: json.optional(),
+  b64info: z.string().optional(),
+});
+
+export const channelRequest = z.object({ channel: z.string().min(1, 'channel required') });
+
+export const historyRequest = z.object({
+  channel: z.string().min(1, 'channel required'),
+  limit: int.min(-1).default(0),
+  since: position.optional(),
+  reverse: z.boolean().default(false),
+});
+
+export const channelsRequest = z.object({ pattern: z.string().default('') });
+export const infoRequest = z.object({});
+export const rpcRequest = z.object({ method: z.string().default(''), params: json.optional() });
+
+export type PublishRequest = z.infer<typeof publishRequest>;
+export type BroadcastRequest = z.infer<typeof broadcastRequest>;
+export type SubscribeRequest = z.infer<typeof subscribeRequest>;
+export type UnsubscribeRequest = z.infer<typeof unsubscribeRequest>;
+export type DisconnectRequest = z.infer<typeof disconnectRequest>;
+export type RefreshRequest = z.infer<typeof refreshRequest>;
+export type ChannelRequest = z.infer<typeof channelRequest>;
+export type HistoryRequest = z.infer<typeof historyRequest>;
+export type ChannelsRequest = z.infer<typeof channelsRequest>;
+export type RpcRequest = z.infer<typeof rpcRequest>;

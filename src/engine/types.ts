@@ -14,6 +14,8 @@ export interface EnginePublication {
   tags?: Record<string, string>;
   /** Unix ms when the engine accepted it. */
   time: number;
+  /** The publisher allows delta encoding against the channel's previous publication. */
+  delta?: boolean;
 }
 
 export interface PublishOptions {
@@ -25,6 +27,8 @@ export interface PublishOptions {
   historyMetaTtl: number;
   info?: ClientInfo;
   tags?: Record<string, string>;
+  /** Subscribers that negotiated delta compression may get this as a delta against the previous publication. */
+  delta?: boolean;
   /** Publishing the same key again within `idempotentResultTtl` returns the first result and delivers nothing. */
   idempotencyKey?: string;
   idempotentResultTtl?: number;

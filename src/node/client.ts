@@ -135,6 +135,11 @@ export class Client implements SubscriptionOwner {
     this.writer.enqueue(encoded.for(this.codec));
   }
 
+  /** Queues a message already encoded for this client's protocol. */
+  sendEncoded(bytes: Uint8Array): void {
+    this.writer.enqueue(bytes);
+  }
+
   /** Called once `connect` succeeded: starts keepalive, expiry and stops the stale timer. */
   markConnected(): void {
     this.state = 'connected';

@@ -11,7 +11,7 @@ import {
 import type { ChannelInfo } from './channel-rules.js';
 import type { Client, Credentials } from './client.js';
 import type { HandlerOutcome } from './dispatch.js';
-import { effectiveFlags, expiry, subscribeChannel } from './subscribe-core.js';
+import { expiry, serverSideOptions, subscribeChannel } from './subscribe-core.js';
 import { verifyConnectionToken } from './token-outcomes.js';
 
 /** The session's identity from its token, or anonymous when the config allows connecting without one. */
@@ -87,20 +87,10 @@ async function connect(client: Client, req: ConnectRequest): Promise<HandlerOutc
   const afters: Array<() => void> = [];
   try {
     for (const [ch, opts] of channels) {
-      const flags = effectiveFlags(ch, opts.override);
       const recover = req.subs?.[ch.channel];
       const { result, after } = await subscribeChannel(client, {
         ch,
-        options: {
-          serverSide: true,
-          positioned: flags.forceRecovery || flags.forcePositioning,
-          recoverable: flags.forceRecovery,
-          pushJoinLeave: flags.forcePushJoinLeave,
-          presence: flags.presence,
-          joinLeave: flags.joinLeave,
-          chanInfo: opts.info,
-          expireAt: 0,
-        },
+        options: serverSideOptions(ch, opts.override, opts.info, 0),
         recoverFrom: recover?.recover ? { offset: recover.offset ?? 0, epoch: recover.epoch ?? '' } : undefined,
         rejectUnrecovered: false,
         data: opts.data,

@@ -1,5 +1,6 @@
 import type { ClientInfo, Publication, StreamPosition } from '../protocol/index.js';
 import { EncodedReply } from './encoded-reply.js';
+import { PublicationFanout, type PreviousPayload } from './publication-fanout.js';
 
 /** A client as the hub sees it. */
 export interface HubClient {
@@ -12,7 +13,7 @@ export interface Subscriber {
   readonly client: HubClient;
   /** Wants join/leave pushes. */
   readonly pushJoinLeave: boolean;
-  deliverPublication(pub: Publication, position: StreamPosition, encoded: EncodedReply): void;
+  deliverPublication(fanout: PublicationFanout, position: StreamPosition): void;
   deliverPush(encoded: EncodedReply): void;
 }
 
@@ -24,6 +25,8 @@ export class Hub<C extends HubClient = HubClient> {
   private readonly clients = new Map<string, C>();
   private readonly users = new Map<string, Set<C>>();
   private readonly channels = new Map<string, Map<string, Subscriber>>();
+  /** Last payload per channel, the base for delta encoding; dropped with the channel's last subscriber. */
+  private readonly previous = new Map<string, PreviousPayload>();
   private subscriptionCount = 0;
 
   add(client: C): void {
@@ -63,14 +66,17 @@ export class Hub<C extends HubClient = HubClient> {
     this.subscriptionCount--;
     if (subs.size > 0) return false;
     this.channels.delete(channel);
+    this.previous.delete(channel);
     return true;
   }
 
-  broadcastPublication(channel: string, pub: Publication, position: StreamPosition): void {
+  /** Delivers to every local subscriber; `deltaAllowed` lets delta-negotiated ones get a fossil delta. */
+  broadcastPublication(channel: string, pub: Publication, position: StreamPosition, deltaAllowed: boolean): void {
     const subs = this.channels.get(channel);
     if (!subs) return;
-    const encoded = new EncodedReply({ push: { channel, pub } });
-    for (const sub of subs.values()) sub.deliverPublication(pub, position, encoded);
+    const fanout = new PublicationFanout(channel, pub, this.previous.get(channel), deltaAllowed);
+    this.previous.set(channel, { offset: pub.offset ?? 0, data: pub.data });
+    for (const sub of subs.values()) sub.deliverPublication(fanout, position);
   }
 
   broadcastJoinLeave(channel: string, kind: 'join' | 'leave', info: ClientInfo): void {

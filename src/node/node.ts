@@ -26,6 +26,8 @@ export interface NodePublishOptions {
   tags?: Record<string, string>;
   skipHistory?: boolean;
   idempotencyKey?: string;
+  /** Allow delta encoding for this publication (also on when the namespace sets `delta_publish`). */
+  delta?: boolean;
 }
 
 /** A session the node can end (the shutdown path and server API ops act through this). */
@@ -78,6 +80,7 @@ export class Node implements BrokerEventHandler {
       info: opts.info,
       tags: opts.tags,
       idempotencyKey: opts.idempotencyKey,
+      delta: opts.delta || ch.options.deltaPublish,
     });
   }
 
@@ -111,7 +114,7 @@ export class Node implements BrokerEventHandler {
   }
 
   handlePublication(channel: string, pub: EnginePublication, position: StreamPosition): void {
-    this.hub.broadcastPublication(channel, toProtocolPublication(pub), position);
+    this.hub.broadcastPublication(channel, toProtocolPublication(pub), position, pub.delta ?? false);
   }
 
   handleJoin(channel: string, info: ClientInfo): void {

@@ -3,7 +3,7 @@ import { DisconnectCode, UnsubscribeCode, type StreamPosition } from '../protoco
 import type { ChannelInfo } from './channel-rules.js';
 import type { Client } from './client.js';
 import { EncodedReply } from './encoded-reply.js';
-import { effectiveFlags, expiry, subscribeChannel } from './subscribe-core.js';
+import { expiry, serverSideOptions, subscribeChannel } from './subscribe-core.js';
 
 /** Operations the server API applies to one live session on this node. */
 
@@ -23,19 +23,9 @@ export interface ServerSubscribeOptions {
  */
 export async function serverSubscribe(client: Client, ch: ChannelInfo, opts: ServerSubscribeOptions): Promise<void> {
   if (client.state !== 'connected' || client.subscriptions.has(ch.channel)) return;
-  const flags = effectiveFlags(ch, opts.override);
   const { result, after } = await subscribeChannel(client, {
     ch,
-    options: {
-      serverSide: true,
-      positioned: flags.forceRecovery || flags.forcePositioning,
-      recoverable: flags.forceRecovery,
-      pushJoinLeave: flags.forcePushJoinLeave,
-      presence: flags.presence,
-      joinLeave: flags.joinLeave,
-      chanInfo: opts.info,
-      expireAt: opts.expireAt,
-    },
+    options: serverSideOptions(ch, opts.override, opts.info, opts.expireAt),
     recoverFrom: opts.recoverSince,
     rejectUnrecovered: false,
     data: opts.data,

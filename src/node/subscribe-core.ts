@@ -4,6 +4,7 @@ import { matches } from '../filter/index.js';
 import type { ChannelInfo } from './channel-rules.js';
 import type { Client } from './client.js';
 import { toProtocolPublication } from './node.js';
+import { asJsonString } from './publication-fanout.js';
 import { ChannelSubscription, type SubscriptionOptions } from './subscription.js';
 
 /** Everything decided about a subscription before it is made. */
@@ -30,6 +31,26 @@ export function effectiveFlags(ch: ChannelInfo, override: ChannelOverride | unde
     forcePushJoinLeave: override?.forcePushJoinLeave ?? o.forcePushJoinLeave,
     forceRecovery: ch.history && (override?.forceRecovery ?? o.forceRecovery),
     forcePositioning: ch.history && (override?.forcePositioning ?? o.forcePositioning),
+  };
+}
+
+/**
+ * Options of a server-side subscription (token `channels`/`subs`, personal channel,
+ * server API): namespace rules with the override; nobody asked for join/leave pushes,
+ * so only `force_push_join_leave` sends them.
+ */
+export function serverSideOptions(ch: ChannelInfo, override: ChannelOverride | undefined, chanInfo: Uint8Array | undefined, expireAt: number): SubscriptionOptions {
+  const flags = effectiveFlags(ch, override);
+  return {
+    serverSide: true,
+    positioned: flags.forceRecovery || flags.forcePositioning,
+    recoverable: flags.forceRecovery,
+    pushJoinLeave: flags.forcePushJoinLeave,
+    presence: flags.presence,
+    joinLeave: flags.joinLeave,
+    chanInfo,
+    expireAt,
+    delta: false,
   };
 }
 
@@ -119,17 +140,22 @@ export async function subscribeChannel(client: Client, plan: SubscribePlan): Pro
       data: plan.data,
       wasRecovering: recovering || undefined,
     };
+    const recovered = recovery?.publications ?? [];
     if (recovery) {
       result.epoch = recovery.top.epoch;
       result.offset = recovery.recovered && recovering ? plan.recoverFrom!.offset : recovery.top.offset;
       result.recovered = recovery.recovered || undefined;
-      result.publications = recovery.publications.length > 0 ? recovery.publications : undefined;
+      // Delta-negotiated JSON clients read every payload as a JSON string, recovered ones included.
+      const asString = options.delta && client.codec.name === 'json';
+      result.publications = recovered.length > 0 ? (asString ? recovered.map((p) => ({ ...p, data: asJsonString(p.data) })) : recovered) : undefined;
     }
+    result.delta = options.delta || undefined;
     const top = recovery?.top ?? { offset: 0, epoch: '' };
     return {
       result,
       after: () => {
-        sub.activate(top);
+        // The last recovered publication is the stream top: the client can apply a delta to it.
+        sub.activate(top, recovered.length > 0);
         if (sub.active && options.joinLeave) {
           node.broker.publishJoin(ch.channel, sub.info(client.info())).catch((err: unknown) => client.log.error({ err }, 'join failed'));
         }

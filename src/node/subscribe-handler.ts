@@ -45,6 +45,7 @@ export async function handleSubscribe(client: Client, req: SubscribeRequest): Pr
       chanInfo: claims?.info,
       expireAt: claims?.expireAt ?? 0,
       tagsFilter,
+      delta: req.delta === 'fossil' && ch.options.allowedDeltaTypes.includes('fossil'),
     },
     recoverFrom: req.recover ? { offset: req.offset ?? 0, epoch: req.epoch ?? '' } : undefined,
     rejectUnrecovered: ((req.flag ?? 0) & SubscribeFlag.rejectUnrecovered) !== 0,

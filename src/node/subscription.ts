@@ -1,12 +1,15 @@
 import { matches, type CompiledFilter } from '../filter/index.js';
-import type { ClientInfo, Publication, StreamPosition } from '../protocol/index.js';
+import type { ClientInfo, ProtocolCodec, StreamPosition } from '../protocol/index.js';
 import type { TimerHandle } from '../lib/index.js';
 import type { EncodedReply } from './encoded-reply.js';
+import type { PublicationFanout } from './publication-fanout.js';
 import type { HubClient, Subscriber } from './hub.js';
 
 /** What a subscription needs from its session. */
 export interface SubscriptionOwner extends HubClient {
+  readonly codec: ProtocolCodec;
   send(encoded: EncodedReply): void;
+  sendEncoded(bytes: Uint8Array): void;
   /** The stream position check failed: the client must resubscribe (and recover). */
   onInsufficientState(sub: ChannelSubscription): void;
 }
@@ -27,12 +30,13 @@ export interface SubscriptionOptions {
   expireAt: number;
   /** Server-side tags filter (`tf`): publications whose tags don't match are not sent. */
   tagsFilter?: CompiledFilter;
+  /** Fossil delta negotiated: publications may arrive as deltas against the previous one. */
+  delta: boolean;
 }
 
 interface Buffered {
-  pub: Publication;
+  fanout: PublicationFanout;
   position: StreamPosition;
-  encoded: EncodedReply;
 }
 
 /**
@@ -47,6 +51,8 @@ export class ChannelSubscription implements Subscriber {
   offset = 0;
   epoch = '';
   expiryTimer: TimerHandle | undefined;
+  /** The client holds the previous payload, so a delta can be applied (delta subscriptions only). */
+  deltaReady = false;
 
   constructor(
     readonly client: SubscriptionOwner,
@@ -67,12 +73,12 @@ export class ChannelSubscription implements Subscriber {
     return this.opts.chanInfo ? { ...base, chanInfo: this.opts.chanInfo } : base;
   }
 
-  deliverPublication(pub: Publication, position: StreamPosition, encoded: EncodedReply): void {
+  deliverPublication(fanout: PublicationFanout, position: StreamPosition): void {
     if (this.state === 'subscribing') {
-      this.buffer?.push({ pub, position, encoded });
+      this.buffer?.push({ fanout, position });
       return;
     }
-    if (this.state === 'active') this.forward(pub, position, encoded);
+    if (this.state === 'active') this.forward(fanout, position);
   }
 
   deliverPush(encoded: EncodedReply): void {
@@ -83,8 +89,9 @@ export class ChannelSubscription implements Subscriber {
    * Starts live delivery from stream position `from` (what the subscribe reply told
    * the client), first flushing publications that arrived while subscribing.
    */
-  activate(from: StreamPosition): void {
+  activate(from: StreamPosition, clientHasLatest: boolean): void {
     if (this.state !== 'subscribing') return;
+    this.deltaReady = clientHasLatest;
     this.offset = from.offset;
     this.epoch = from.epoch;
     this.state = 'active';
@@ -93,8 +100,8 @@ export class ChannelSubscription implements Subscriber {
     for (const b of buffered) {
       if (this.state !== 'active') break;
       // Already delivered in the subscribe reply's recovered publications.
-      if (this.opts.positioned && b.position.epoch === this.epoch && (b.pub.offset ?? 0) <= this.offset) continue;
-      this.forward(b.pub, b.position, b.encoded);
+      if (this.opts.positioned && b.position.epoch === this.epoch && (b.fanout.pub.offset ?? 0) <= this.offset) continue;
+      this.forward(b.fanout, b.position);
     }
   }
 
@@ -104,7 +111,8 @@ export class ChannelSubscription implements Subscriber {
     this.expiryTimer?.cancel();
   }
 
-  private forward(pub: Publication, position: StreamPosition, encoded: EncodedReply): void {
+  private forward(fanout: PublicationFanout, position: StreamPosition): void {
+    const pub = fanout.pub;
     const offset = pub.offset ?? 0;
     // Publications sent with skip_history carry no offset and don't move the position.
     if (this.opts.positioned && offset > 0) {
@@ -116,6 +124,13 @@ export class ChannelSubscription implements Subscriber {
       this.offset = offset;
     }
     if (this.opts.tagsFilter && !matches(this.opts.tagsFilter, pub.tags)) return;
-    this.client.send(encoded);
+    if (!this.opts.delta) {
+      this.client.send(fanout.plain);
+      return;
+    }
+    const codec = this.client.codec;
+    const delta = this.deltaReady ? fanout.delta(codec) : undefined;
+    this.client.sendEncoded(delta ?? fanout.fullForDelta(codec));
+    this.deltaReady = true;
   }
 }

@@ -48,6 +48,15 @@ for (const protocol of protocols) {
             namespace('ro', { allowSubscribeForClient: true }),
             namespace('private', { allowPublishForSubscriber: true }),
             namespace('personal', { presence: true }),
+            namespace('delta', {
+              historySize: 10,
+              historyTtl: 60_000,
+              forceRecovery: true,
+              allowedDeltaTypes: ['fossil'],
+              deltaPublish: true,
+              allowSubscribeForClient: true,
+              allowPublishForSubscriber: true,
+            }),
           ];
           c.client.subscribeToUserPersonalChannel = { enabled: true, personalChannelNamespace: 'personal' };
         }),
@@ -284,6 +293,33 @@ for (const protocol of protocols) {
       const disconnected = once<{ code: number }>(c, 'disconnected');
       c.connect();
       assert.equal((await disconnected).code, 3500);
+    });
+
+    it('sends fossil deltas after the first full payload, and recovers through them', async () => {
+      const pubC = await connected('publisher');
+      const ps = pubC.newSubscription('delta:doc');
+      ps.subscribe();
+      await ps.ready(3000);
+      const c = await connected('reader');
+      const s = c.newSubscription('delta:doc', { delta: 'fossil' });
+      s.subscribe();
+      await s.ready(3000);
+      const body = 'lorem ipsum '.repeat(40);
+      const got = collect<{ data: unknown }>(s, 'publication', 3);
+      for (let v = 1; v <= 3; v++) await ps.publish(enc({ v, body }));
+      assert.deepEqual((await got).map((p) => dec<{ v: number }>(p.data).v), [1, 2, 3]);
+      const stats = s.deltaStats();
+      assert.equal(stats.numFullPayloads, 1);
+      assert.equal(stats.numDeltaPayloads, 2);
+      assert.ok(stats.bytesReceived < stats.bytesDecoded);
+      c.disconnect();
+      await ps.publish(enc({ v: 4, body }));
+      const missed = once<{ data: unknown }>(s, 'publication');
+      c.connect();
+      assert.equal(dec<{ v: number }>((await missed).data).v, 4);
+      const live = once<{ data: unknown }>(s, 'publication');
+      await ps.publish(enc({ v: 5, body }));
+      assert.equal(dec<{ v: number }>((await live).data).v, 5);
     });
 
     it('answers rpc with 108 until a backend is configured', async () => {

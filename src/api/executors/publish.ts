@@ -17,6 +17,7 @@ async function publishOne(ctx: ApiContext, channel: string, req: PublishFields, 
     tags: req.tags,
     skipHistory: req.skip_history,
     idempotencyKey: req.idempotency_key,
+    delta: req.delta,
   });
   return pos.offset > 0 ? { offset: pos.offset, epoch: pos.epoch } : {};
 }

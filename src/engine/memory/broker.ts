@@ -48,7 +48,7 @@ export class MemoryBroker implements Broker, Closer {
       const seen = this.idempotent.get(idemKey);
       if (seen && seen.expiresAt > now) return seen.position;
     }
-    const base = { data, info: opts.info, tags: opts.tags, time: now };
+    const base = { data, info: opts.info, tags: opts.tags, time: now, delta: opts.delta };
     let position: StreamPosition = { offset: 0, epoch: '' };
     let pub: EnginePublication = { ...base, offset: 0 };
     if (opts.historySize > 0 && opts.historyTtl > 0) {

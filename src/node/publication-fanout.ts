@@ -1,0 +1,70 @@
+import { createDelta } from 'fossil-delta';
+import type { ProtocolCodec, Publication } from '../protocol/index.js';
+import { EncodedReply } from './encoded-reply.js';
+
+/** The payload a channel last delivered, the base for the next delta. */
+export interface PreviousPayload {
+  offset: number;
+  data: Uint8Array;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A JSON string literal holding the payload text: how delta-negotiated JSON clients receive data. */
+export function asJsonString(data: Uint8Array): Uint8Array {
+  return Buffer.from(JSON.stringify(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')));
+}
+
+/**
+ * One publication's encodings for a fan-out, each built at most once per protocol:
+ * plain, full-for-delta (JSON clients with delta get `data` as a JSON string) and
+ * the fossil delta against the previous payload, when one applies.
+ */
+export class PublicationFanout {
+  readonly plain: EncodedReply;
+  private full: EncodedReply | undefined;
+  private deltaReply: EncodedReply | null | undefined;
+
+  constructor(
+    readonly channel: string,
+    readonly pub: Publication,
+    private readonly prev: PreviousPayload | undefined,
+    private readonly deltaAllowed: boolean,
+  ) {
+    this.plain = new EncodedReply({ push: { channel, pub } });
+  }
+
+  /** The full payload as delta-negotiated clients expect it. */
+  fullForDelta(codec: ProtocolCodec): Uint8Array {
+    if (codec.name !== 'json') return this.plain.for(codec);
+    this.full ??= new EncodedReply({ push: { channel: this.channel, pub: { ...this.pub, data: asJsonString(this.pub.data) } } });
+    return this.full.for(codec);
+  }
+
+  /** The delta against the previous payload, or undefined when none can be sent. */
+  delta(codec: ProtocolCodec): Uint8Array | undefined {
+    if (this.deltaReply === undefined) this.deltaReply = this.buildDelta();
+    return this.deltaReply?.for(codec);
+  }
+
+  private buildDelta(): EncodedReply | null {
+    const { prev, pub } = this;
+    if (!this.deltaAllowed || !prev) return null;
+    // In a positioned stream the base must be the publication right before this one.
+    if ((pub.offset ?? 0) > 0 && prev.offset !== (pub.offset ?? 0) - 1) return null;
+    const patch = Uint8Array.from(createDelta(prev.data, pub.data));
+    if (patch.length >= pub.data.length) return null;
+    let text: string;
+    try {
+      // JSON clients get the delta as a string; a patch that cuts a UTF-8 sequence can't be one.
+      text = utf8.decode(patch);
+    } catch {
+      return null;
+    }
+    const json = { push: { channel: this.channel, pub: { ...pub, data: Buffer.from(JSON.stringify(text)), delta: true } } };
+    const binary = { push: { channel: this.channel, pub: { ...pub, data: patch, delta: true } } };
+    return EncodedReply.perProtocol(json, binary);
+  }
+}
+
+

@@ -1,83 +1,80 @@
-import { z } from 'zod';
-import { ConfigError } from './errors.js';
-import { objectShape, unwrap, isRaw, type Raw } from './walk.js';
+import type { z } from 'zod';
+import type { Assignment } from './assignment.js';
+import { coerce } from './coerce.js';
+import { ConfigError, ConfigErrorCode } from './errors.js';
+import { envNotSupportedYet } from './not-supported.js';
+import { show } from './show.js';
+import { V5_KEYS } from './v5-keys.js';
+import { objectShape } from './walk.js';
 
-const PREFIXES = ['PARSEC_', 'CENTRIFUGO_'] as const;
+// CENTRIFUGO_ first so that PARSEC_ wins: a Centrifugo deployment's environment works as it is.
+const PREFIXES = ['CENTRIFUGO_', 'PARSEC_'] as const;
 
-interface Leaf {
-  path: string[];
-  schema: z.ZodType;
-}
-
-/** Every settable key, by its env name (path upper-cased, joined with `_`). */
-function leaves(schema: z.ZodType, path: string[] = [], out = new Map<string, Leaf>()): Map<string, Leaf> {
-  const shape = objectShape(schema);
-  if (!shape) {
-    out.set(path.join('_').toUpperCase(), { path, schema: unwrap(schema) });
-    return out;
-  }
-  for (const [key, child] of Object.entries(shape)) leaves(child, [...path, key], out);
-  return out;
-}
-
-function coerce(leaf: Leaf, value: string, variable: string): unknown {
-  const s = leaf.schema;
-  const bad = (expected: string): never => {
-    throw new ConfigError('PARSEC_CONFIG_INVALID', leaf.path.join('.'), `env ${variable}`, `expected ${expected}, got ${JSON.stringify(value)}`);
-  };
-  if (s instanceof z.ZodBoolean) {
-    if (['true', '1', 'yes', 'on'].includes(value.toLowerCase())) return true;
-    if (['false', '0', 'no', 'off', ''].includes(value.toLowerCase())) return false;
-    return bad('a boolean (true/false)');
-  }
-  if (s instanceof z.ZodNumber) {
-    const n = Number(value);
-    return value.trim() !== '' && Number.isFinite(n) ? n : bad('a number');
-  }
-  if (s instanceof z.ZodArray) {
-    if (value.trim().startsWith('[')) {
-      try {
-        return JSON.parse(value) as unknown;
-      } catch {
-        return bad('a JSON array');
-      }
+/**
+ * The key path an env name (prefix removed) stands for. Keys contain `_` too, so the name is
+ * matched against the schema, longest key first at each level, backing off when the rest
+ * leads nowhere: `CLIENT_TOKEN_HMAC_SECRET_KEY` → client.token.hmac_secret_key.
+ */
+export function resolveEnvName(schema: z.ZodType, name: string): { path: string[]; node: z.ZodType } | undefined {
+  const words = name.toLowerCase().split('_');
+  const walk = (node: z.ZodType, from: number): { path: string[]; node: z.ZodType } | undefined => {
+    if (from === words.length) return { path: [], node };
+    const shape = objectShape(node);
+    if (!shape) return undefined;
+    for (let to = words.length; to > from; to--) {
+      const key = words.slice(from, to).join('_');
+      const child = Object.hasOwn(shape, key) ? shape[key] : undefined;
+      const rest = child && walk(child, to);
+      if (rest) return { path: [key, ...rest.path], node: rest.node };
     }
-    return value.split(/[\s,]+/).filter(Boolean);
-  }
-  return value;
+    return undefined;
+  };
+  return walk(schema, 0);
 }
 
 export interface EnvOverrides {
-  /** Variables that named no key. */
+  /** In the order to apply them: CENTRIFUGO_ before PARSEC_, sections before their keys. */
+  assignments: Assignment[];
+  /** Variables with our prefixes that set nothing. */
   warnings: string[];
-  /** Which variable set which dotted key, to name it in errors. */
-  sources: Map<string, string>;
 }
 
-/** Writes `PARSEC_…` (and `CENTRIFUGO_…`) values into the raw config; PARSEC_ wins. */
-export function applyEnv(schema: z.ZodType, raw: Raw, env: NodeJS.ProcessEnv): EnvOverrides {
-  const byName = leaves(schema);
+/**
+ * Reads `PARSEC_<PATH>` and `CENTRIFUGO_<PATH>` variables, PATH being the v6 key path
+ * upper-cased with `.` → `_`. A variable that sets a section or a list takes JSON; it
+ * replaces what the file had there.
+ * @throws ConfigError naming the variable when a value does not fit its key.
+ */
+export function readEnv(schema: z.ZodType, env: NodeJS.ProcessEnv): EnvOverrides {
+  const winners = new Map<string, { variable: string; text: string; path: string[]; node: z.ZodType; rank: number }>();
   const warnings: string[] = [];
-  const sources = new Map<string, string>();
-  for (const prefix of [...PREFIXES].reverse()) {
-    for (const [variable, value] of Object.entries(env)) {
-      if (!variable.startsWith(prefix) || value === undefined) continue;
-      const leaf = byName.get(variable.slice(prefix.length));
-      if (!leaf) {
-        // CENTRIFUGO_ variables may be meant for a Centrifugo on the same host: only ours are warned.
-        if (prefix === 'PARSEC_' && !variable.startsWith('PARSEC_TEST_') && variable !== 'PARSEC_REQUIRE_SERVICES') {
-          warnings.push(`env ${variable} names no config key (ignored)`);
-        }
-        continue;
-      }
-      let target: Raw = raw;
-      for (const key of leaf.path.slice(0, -1)) {
-        if (!isRaw(target[key])) target[key] = {};
-        target = target[key] as Raw;
-      }
-      target[leaf.path.at(-1)!] = coerce(leaf, value, variable);
-      sources.set(leaf.path.join('.'), `env ${variable}`);
+  PREFIXES.forEach((prefix, rank) => {
+    for (const [variable, text] of Object.entries(env)) {
+      if (!variable.startsWith(prefix) || text === undefined) continue;
+      const name = variable.slice(prefix.length);
+      const found = resolveEnvName(schema, name);
+      if (found) winners.set(found.path.join('.'), { variable, text, ...found, rank });
+      else warnings.push(unresolved(variable, name));
     }
+  });
+  const ordered = [...winners.values()].sort((a, b) => a.rank - b.rank || a.path.length - b.path.length);
+  const assignments = ordered.map(({ variable, text, path, node }): Assignment => {
+    const source = `env ${variable}`;
+    const key = path.join('.');
+    const result = coerce(node, text);
+    if (!result.ok) throw new ConfigError(ConfigErrorCode.invalid, key, source, `expected ${result.expected}, got ${show(text, key)}`);
+    return { path, value: result.value, source };
+  });
+  return { assignments, warnings };
+}
+
+function unresolved(variable: string, name: string): string {
+  const recognised = envNotSupportedYet(name);
+  if (recognised) return `env ${variable}: "${recognised}" is recognised but not supported yet (ignored)`;
+  const v6 = V5_KEYS.get(name.toLowerCase());
+  if (v6) {
+    const prefix = variable.slice(0, variable.length - name.length);
+    return `env ${variable}: "${name.toLowerCase()}" is a Centrifugo v5 key; in v6 it is "${v6}", ${prefix}${v6.replaceAll('.', '_').toUpperCase()} (ignored)`;
   }
-  return { warnings, sources };
+  return `env ${variable}: names no config key (ignored)`;
 }

@@ -1,4 +1,8 @@
-export { loadConfig, defaultConfig, type LoadOptions, type Loaded } from './load.js';
-export { ConfigError } from './errors.js';
+/*
+ * The config area's public surface: load a Centrifugo v6 config (file, env, overrides) into a
+ * frozen, typed `Config`, or fail with a ConfigError that names the key and the source.
+ */
+export { loadConfig, defaultConfig, type LoadOptions, type LoadedConfig } from './load.js';
+export { ConfigError, ConfigErrorCode } from './errors.js';
 export { parseDuration } from './duration.js';
 export type * from './types.js';

@@ -1,34 +1,82 @@
-import { ConfigError } from './errors.js';
-import type { FileConfig } from './schema.js';
+import { formatDuration } from './duration.js';
+import type { ParsedConfig } from './schema.js';
+import type { ChannelOptions } from './types.js';
 
-type ChannelOpts = FileConfig['channel']['without_namespace'];
+/** A rule broken by a valid-looking config: the key it is about and what is wrong. */
+export interface RuleViolation {
+  key: string;
+  detail: string;
+}
 
-const NAMESPACE_NAME = /^[-a-zA-Z0-9_.]{2,}$/;
+/**
+ * Checks that span keys, which the per-key schema cannot express; each is one Centrifugo
+ * refuses to start with. Returns the first violation, or undefined.
+ */
+export function checkRules(c: ParsedConfig): RuleViolation | undefined {
+  return pingPong(c) ?? channels(c) ?? personalChannel(c);
+}
 
-/** Rules across keys, which the schema cannot express; each error names the key it is about. */
-export function validateRules(c: FileConfig, file: string | null): void {
-  const fail = (key: string, detail: string): never => {
-    throw new ConfigError('PARSEC_CONFIG_INVALID', key, file, detail);
+function pingPong(c: ParsedConfig): RuleViolation | undefined {
+  const { pingInterval, pongTimeout } = c.client;
+  if (pongTimeout === 0 || pingInterval > pongTimeout) return undefined;
+  return {
+    key: 'client.ping_interval',
+    detail:
+      `must be greater than client.pong_timeout, but ${formatDuration(pingInterval)} <= ${formatDuration(pongTimeout)}` +
+      (pingInterval === 0 ? ' (to turn pings off, set client.pong_timeout to 0 too)' : ''),
   };
-  if (c.client.pong_timeout > 0 && c.client.ping_interval <= c.client.pong_timeout) {
-    fail('client.ping_interval', 'must be greater than client.pong_timeout');
+}
+
+function channels(c: ParsedConfig): RuleViolation | undefined {
+  const { historyMetaTtl } = c.channel;
+  if (historyMetaTtl % 1000 !== 0) return wholeSeconds('channel.history_meta_ttl', '', historyMetaTtl);
+  const top = channelOptions(c.channel.withoutNamespace, 'channel.without_namespace', '', historyMetaTtl);
+  if (top) return top;
+  const seen = new Map<string, number>();
+  for (const [i, ns] of c.channel.namespaces.entries()) {
+    const at = `channel.namespaces[${i}]`;
+    const context = `namespace ${JSON.stringify(ns.name)}: `;
+    const first = seen.get(ns.name);
+    if (first !== undefined) return { key: `${at}.name`, detail: `${context}already defined at channel.namespaces[${first}]; names must be unique` };
+    seen.set(ns.name, i);
+    const broken = channelOptions(ns, at, context, historyMetaTtl);
+    if (broken) return broken;
   }
-  const checkChannel = (key: string, o: ChannelOpts): void => {
-    if ((o.history_size > 0) !== (o.history_ttl > 0)) fail(key, 'history_size and history_ttl must be set together');
-    if ((o.force_recovery || o.allow_recovery) && o.history_size === 0) fail(key, 'recovery needs history (history_size and history_ttl)');
-    if ((o.force_positioning || o.allow_positioning) && o.history_size === 0) fail(key, 'positioning needs history (history_size and history_ttl)');
+  return undefined;
+}
+
+function channelOptions(o: ChannelOptions, at: string, context: string, globalMetaTtl: number): RuleViolation | undefined {
+  if (o.historyTtl % 1000 !== 0) return wholeSeconds(`${at}.history_ttl`, context, o.historyTtl);
+  if (o.historyMetaTtl % 1000 !== 0) return wholeSeconds(`${at}.history_meta_ttl`, context, o.historyMetaTtl);
+  if (o.historySize > 0 && o.historyTtl === 0) {
+    return { key: `${at}.history_ttl`, detail: `${context}history_size is ${o.historySize} but history_ttl is 0; history needs both` };
+  }
+  if (o.historyTtl > 0 && o.historySize === 0) {
+    return { key: `${at}.history_size`, detail: `${context}history_ttl is ${formatDuration(o.historyTtl)} but history_size is 0; history needs both` };
+  }
+  const metaTtl = o.historyMetaTtl || globalMetaTtl;
+  if (o.historyTtl > metaTtl) {
+    return {
+      key: `${at}.history_ttl`,
+      detail: `${context}history_ttl (${formatDuration(o.historyTtl)}) must not be greater than history_meta_ttl (${formatDuration(metaTtl)})`,
+    };
+  }
+  for (const [flag, key] of [[o.forceRecovery, 'force_recovery'], [o.allowRecovery, 'allow_recovery']] as const) {
+    if (flag && o.historySize === 0) return { key: `${at}.${key}`, detail: `${context}recovery needs history; set history_size and history_ttl` };
+  }
+  return undefined;
+}
+
+// Centrifugo keeps history TTLs in whole seconds and refuses anything finer.
+function wholeSeconds(key: string, context: string, ms: number): RuleViolation {
+  return { key, detail: `${context}expected whole seconds, got ${formatDuration(ms)}` };
+}
+
+function personalChannel(c: ParsedConfig): RuleViolation | undefined {
+  const { enabled, personalChannelNamespace: ns } = c.client.subscribeToUserPersonalChannel;
+  if (!enabled || ns === '' || c.channel.namespaces.some((n) => n.name === ns)) return undefined;
+  return {
+    key: 'client.subscribe_to_user_personal_channel.personal_channel_namespace',
+    detail: `no namespace named ${JSON.stringify(ns)} in channel.namespaces`,
   };
-  checkChannel('channel.without_namespace', c.channel.without_namespace);
-  const seen = new Set<string>();
-  c.channel.namespaces.forEach((ns, i) => {
-    const key = `channel.namespaces[${i}]`;
-    if (!NAMESPACE_NAME.test(ns.name)) fail(`${key}.name`, `expected letters, digits, "-", "_" or "." (at least 2), got ${JSON.stringify(ns.name)}`);
-    if (seen.has(ns.name)) fail(`${key}.name`, `namespace "${ns.name}" is defined twice`);
-    seen.add(ns.name);
-    checkChannel(`${key} (${ns.name})`, ns);
-  });
-  if (c.client.subscribe_to_user_personal_channel.enabled) {
-    const ns = c.client.subscribe_to_user_personal_channel.personal_channel_namespace;
-    if (ns && !seen.has(ns)) fail('client.subscribe_to_user_personal_channel.personal_channel_namespace', `no namespace named "${ns}"`);
-  }
 }

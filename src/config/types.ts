@@ -4,6 +4,7 @@
  * `schema.ts`; durations are milliseconds, sizes are bytes.
  */
 
+/** pino's level names; a file's `log.level: none` (Centrifugo's word) arrives as `silent`. */
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
 /** Token verification settings (`client.token`, `client.subscription_token`). */
@@ -67,6 +68,7 @@ export interface Config {
   /** Absolute path of the file the config came from; null when built from defaults/env only. */
   source: string | null;
   log: { level: LogLevel };
+  /** `address` '' = every interface (the CLI may pick loopback when run without a file). */
   httpServer: { address: string; port: number };
   client: {
     token: TokenConfig;
@@ -75,7 +77,9 @@ export interface Config {
     allowAnonymousConnectWithoutToken: boolean;
     disallowAnonymousConnectionTokens: boolean;
     insecure: boolean;
+    /** ms; 0 = no server pings (Centrifugo's `-1` arrives as 0). Greater than pongTimeout when both are on. */
     pingInterval: number;
+    /** ms; 0 = no pong check. */
     pongTimeout: number;
     expiredCloseDelay: number;
     expiredSubCloseDelay: number;
@@ -120,8 +124,10 @@ export interface Config {
     messageSizeLimit: number;
     writeTimeout: number;
   };
+  /** On by default in Parsec (Centrifugo's default is off). */
   health: { enabled: boolean; handlerPrefix: string };
   engine: { type: 'memory' | 'redis' };
   shutdown: { timeout: number };
+  /** `name` '' = the host name, decided where the node starts. */
   node: { name: string };
 }

@@ -1,49 +1,70 @@
 import type { z } from 'zod';
-import { notYetSupported, v5Keys } from './schema.js';
-import { arrayElement, formatPath, isRaw, objectShape, type Raw } from './walk.js';
+import { isNotSupportedYet, isSupportedAsGiven } from './not-supported.js';
+import { V5_KEYS } from './v5-keys.js';
+import { arrayElement, formatPath, isRaw, objectShape } from './walk.js';
 
 /**
- * One warning per key the schema doesn't know; recognised Centrifugo features get a
- * softer notice, one per feature key however many namespaces use it.
+ * Warnings for keys the schema does not know, never errors: one per unknown key (with a
+ * "did you mean" when a known key is close), one per Centrifugo v5 key, and one per top-level
+ * section for recognised Centrifugo keys that Parsec does not support yet.
+ * `label` is the file as given or `env VAR`; `at` is where `value` sits in the whole config.
  */
-export function unknownKeyWarnings(schema: z.ZodType, raw: Raw, file: string): string[] {
+export function unknownKeyWarnings(schema: z.ZodType, value: unknown, label: string, at: Array<string | number> = []): string[] {
   const warnings: string[] = [];
-  const soft = new Map<string, string[]>();
-  const visit = (s: z.ZodType, value: unknown, path: Array<string | number>): void => {
-    const shape = objectShape(s);
-    if (shape && isRaw(value)) {
-      for (const [key, child] of Object.entries(value)) {
+  // Top-level section → recognised keys in it, as `channel.namespaces[*].map`, in file order.
+  const recognised = new Map<string, Set<string>>();
+  const visit = (node: z.ZodType, v: unknown, path: Array<string | number>): void => {
+    const shape = objectShape(node);
+    if (shape && isRaw(v)) {
+      for (const [key, child] of Object.entries(v)) {
         const here = [...path, key];
-        if (shape[key]) {
-          visit(shape[key], child, here);
-          continue;
+        if (Object.hasOwn(shape, key)) visit(shape[key]!, child, here);
+        else if (isNotSupportedYet(here)) {
+          if (isSupportedAsGiven(here, child)) continue;
+          const section = String(here[0]);
+          const keys = recognised.get(section) ?? new Set<string>();
+          keys.add(formatPath(here).replace(/\[\d+\]/g, '[*]'));
+          recognised.set(section, keys);
+        } else if (here.length === 1 && V5_KEYS.has(key)) {
+          warnings.push(`${label}: "${key}" is a Centrifugo v5 key; Parsec reads v6, where it is "${V5_KEYS.get(key)}" (ignored)`);
+        } else {
+          const near = closest(key, Object.keys(shape));
+          const hint = near === undefined ? '' : `; did you mean "${formatPath([...path, near])}"?`;
+          warnings.push(`${label}: unknown key "${formatPath(here)}"${hint}`);
         }
-        const notice = describe(here, key);
-        if (notice.soft) soft.set(key, [...(soft.get(key) ?? []), formatPath(here)]);
-        else warnings.push(`${file}: ${notice.text}`);
       }
       return;
     }
-    const element = arrayElement(s);
-    if (element && Array.isArray(value)) value.forEach((item, i) => visit(element, item, [...path, i]));
+    const element = arrayElement(node);
+    if (element && Array.isArray(v)) v.forEach((item, i) => visit(element, item, [...path, i]));
   };
-  visit(schema, raw, []);
-  for (const [key, paths] of soft) {
-    const where = paths.length > 3 ? `${paths.slice(0, 3).join(', ')} and ${paths.length - 3} more` : paths.join(', ');
-    warnings.push(`${file}: "${key}" (${where}) is recognised but not supported yet; ignored`);
+  visit(schema, value, at);
+  for (const keys of recognised.values()) {
+    const list = [...keys].map((k) => `"${k}"`).join(', ');
+    warnings.push(`${label}: ${list} ${keys.size === 1 ? 'is' : 'are'} recognised but not supported yet (ignored)`);
   }
   return warnings;
 }
 
-function describe(path: Array<string | number>, key: string): { soft: boolean; text: string } {
-  const at = formatPath(path);
-  const parent = path.length === 1 ? 'top' : path[0] === 'client' && path.length === 2 ? 'client' : path[0] === 'channel' && path.length === 2 ? 'channel' : path[0] === 'channel' && (path[1] === 'without_namespace' || path[1] === 'namespaces') ? 'namespace' : '';
-  const soft =
-    (parent === 'top' && (notYetSupported.topLevel as readonly string[]).includes(key)) ||
-    (parent === 'client' && (notYetSupported.client as readonly string[]).includes(key)) ||
-    (parent === 'channel' && (notYetSupported.channel as readonly string[]).includes(key)) ||
-    (parent === 'namespace' && (notYetSupported.namespace as readonly string[]).includes(key));
-  if (soft) return { soft, text: '' };
-  if (parent === 'top' && v5Keys[key]) return { soft, text: `"${key}" is a Centrifugo v5 key; in v6 it is "${v5Keys[key]}" (ignored)` };
-  return { soft, text: `unknown key "${at}" (ignored)` };
+/** The known key within edit distance 2 of a misspelt one (and closer than half its length), if any. */
+function closest(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.min(3, Math.ceil(key.length / 2));
+  for (const k of known) {
+    const d = editDistance(key, k);
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
 }

@@ -1,0 +1,82 @@
+/*
+ * Centrifugo v6 keys Parsec recognises but does not implement yet. A Centrifugo config must
+ * start Parsec as it is, so these get a "recognised but not supported yet" notice instead of
+ * an "unknown key" warning. Sources: Centrifugo's internal/config/config.go and configtypes.
+ */
+
+/** Whole top-level sections (plus every `uni_*` transport). */
+const TOP_LEVEL: ReadonlySet<string> = new Set([
+  'map_broker', 'shared_poll', 'proxies', 'rpc', 'grpc_api', 'admin', 'prometheus', 'sse', 'http_stream',
+  'emulation', 'unified_proxy', 'consumers', 'opentelemetry', 'graphite', 'tls', 'debug', 'webtransport',
+  'broker', 'presence_manager', 'controller', 'swagger', 'init', 'usage_stats', 'pid_file',
+  'enable_unreleased_features',
+]);
+
+/** Keys inside sections Parsec does implement. */
+const NESTED: ReadonlySet<string> = new Set([
+  'http_server.internal_address', 'http_server.internal_port', 'http_server.tls', 'http_server.tls_autocert',
+  'http_server.tls_external', 'http_server.internal_tls', 'http_server.http3', 'http_server.h2c_external',
+  'http_server.external_http2_extended_connect',
+  'log.file',
+  'client.concurrency', 'client.proxy', 'client.channel_position_max_time_lag', 'client.connection_rate_limit',
+  'client.insecure_skip_token_signature_verify', 'client.user_id_http_header',
+  'client.connect_code_to_unidirectional_disconnect', 'client.subscribe_to_user_personal_channel.single_connection',
+  ...['token', 'subscription_token'].flatMap((t) =>
+    ['hmac_previous_secret_key', 'hmac_previous_secret_key_valid_until', 'insecure_skip_jwks_endpoint_safety_check'].map((k) => `client.${t}.${k}`),
+  ),
+  'channel.proxy', 'channel.publication_data_format',
+  'http_api.disabled', 'http_api.external',
+  'websocket.compression', 'websocket.compression_min_size', 'websocket.compression_level', 'websocket.read_buffer_size',
+  'websocket.use_write_buffer_pool', 'websocket.write_buffer_size', 'websocket.decompressed_message_size_limit',
+  'engine.redis',
+  'node.info_metrics_aggregate_interval',
+]);
+
+/** Channel options, in `channel.without_namespace` and in every namespace. */
+const CHANNEL_OPTIONS: ReadonlySet<string> = new Set([
+  'subscription_type', 'map', 'shared_poll', 'map_clients_presence_channel_prefix', 'map_users_presence_channel_prefix',
+  'client_publish_debounce_interval', 'subscribe_proxy_name', 'publish_proxy_name', 'sub_refresh_proxy_name',
+  'subscribe_stream_proxy_enabled', 'subscribe_stream_proxy_name', 'subscribe_stream_proxy_bidirectional',
+  'auto_cache_recover',
+]);
+
+/**
+ * Whether a key the schema does not know is a recognised Centrifugo key. `path` holds keys
+ * and array indices: `['channel', 'namespaces', 3, 'map']`.
+ */
+export function isNotSupportedYet(path: ReadonlyArray<string | number>): boolean {
+  const [first, second] = path;
+  const last = path[path.length - 1];
+  if (typeof first !== 'string' || typeof last !== 'string') return false;
+  if (path.length === 1) return TOP_LEVEL.has(first) || first.startsWith('uni_');
+  const inChannelOptions =
+    first === 'channel' &&
+    ((second === 'without_namespace' && path.length === 3) || (second === 'namespaces' && typeof path[2] === 'number' && path.length === 4));
+  if (inChannelOptions) return CHANNEL_OPTIONS.has(last);
+  return NESTED.has(path.join('.'));
+}
+
+/**
+ * Whether a recognised key asks for nothing Parsec lacks: `subscription_type: "stream"` is
+ * the default, the only kind Parsec serves, so it needs no notice at all.
+ */
+export function isSupportedAsGiven(path: ReadonlyArray<string | number>, value: unknown): boolean {
+  return path[path.length - 1] === 'subscription_type' && (value === 'stream' || value === '');
+}
+
+/**
+ * The recognised key an environment variable name (prefix removed, e.g. `PROMETHEUS_ENABLED`)
+ * falls under, as a dotted path, or undefined.
+ */
+export function envNotSupportedYet(name: string): string | undefined {
+  const under = (key: string): boolean => {
+    const env = key.replaceAll('.', '_').toUpperCase();
+    return name === env || name.startsWith(`${env}_`);
+  };
+  if (name.startsWith('UNI_')) return name.toLowerCase();
+  return (
+    [...TOP_LEVEL].find(under) ??
+    [...NESTED].find(under) ??
+    [...CHANNEL_OPTIONS].map((k) => `channel.without_namespace.${k}`).find(under)
+  );
+}

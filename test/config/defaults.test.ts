@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { defaultConfig, loadConfig } from '../../src/config/index.js';
+
+test('defaults follow Centrifugo v6 (and Parsec where noted)', () => {
+  const { config, warnings } = loadConfig({});
+  assert.deepEqual(warnings, []);
+  assert.equal(config.source, null);
+  assert.deepEqual(config.httpServer, { address: '', port: 8000 });
+  assert.equal(config.log.level, 'info');
+  const c = config.client;
+  assert.equal(c.pingInterval, 25_000);
+  assert.equal(c.pongTimeout, 8000);
+  assert.equal(c.expiredCloseDelay, 25_000);
+  assert.equal(c.expiredSubCloseDelay, 25_000);
+  assert.equal(c.staleCloseDelay, 10_000);
+  assert.equal(c.channelLimit, 128);
+  assert.equal(c.queueMaxSize, 1_048_576);
+  assert.equal(c.userConnectionLimit, 0);
+  assert.equal(c.connectionLimit, 0);
+  assert.equal(c.channelPositionCheckDelay, 40_000);
+  assert.equal(c.historyMaxPublicationLimit, 300);
+  assert.equal(c.recoveryMaxPublicationLimit, 300);
+  assert.equal(c.presenceUpdateInterval, 27_000);
+  assert.equal(c.token.userIdClaim, 'sub');
+  assert.equal(c.subscriptionToken.userIdClaim, 'sub');
+  assert.equal(c.subscriptionToken.enabled, false);
+  assert.deepEqual(c.allowedOrigins, []);
+  assert.equal(c.insecure, false);
+  assert.deepEqual(c.subscribeToUserPersonalChannel, { enabled: false, personalChannelNamespace: '' });
+  assert.deepEqual(
+    { ...config.channel, withoutNamespace: undefined },
+    {
+      withoutNamespace: undefined,
+      namespaces: [],
+      historyMetaTtl: 720 * 3_600_000,
+      maxLength: 255,
+      privatePrefix: '$',
+      namespaceBoundary: ':',
+      userBoundary: '#',
+      userSeparator: ',',
+    },
+  );
+  assert.deepEqual(config.httpApi, { key: '', handlerPrefix: '/api', insecure: false, errorMode: '', maxRequestBodySize: 1_048_576 });
+  assert.deepEqual(config.websocket, { disabled: false, handlerPrefix: '/connection/websocket', messageSizeLimit: 65_536, writeTimeout: 1000 });
+  assert.deepEqual(config.health, { enabled: true, handlerPrefix: '/health' });
+  assert.deepEqual(config.engine, { type: 'memory' });
+  assert.deepEqual(config.shutdown, { timeout: 30_000 });
+  assert.deepEqual(config.node, { name: '' });
+});
+
+test('channel options default to off, zero, empty', () => {
+  const o = defaultConfig().channel.withoutNamespace;
+  for (const [key, value] of Object.entries(o)) {
+    const empty = value === false || value === 0 || value === '' || (Array.isArray(value) && value.length === 0);
+    assert.ok(empty, `${key} = ${JSON.stringify(value)}`);
+  }
+  assert.equal(Object.keys(o).length, 31);
+});
+
+test('the loaded config is deep-frozen', () => {
+  const { config } = loadConfig({ overrides: { 'channel.namespaces': [{ name: 'chat', allowed_delta_types: ['fossil'] }] } });
+  assert.ok(Object.isFrozen(config));
+  assert.ok(Object.isFrozen(config.client.token));
+  assert.ok(Object.isFrozen(config.client.allowedOrigins));
+  assert.ok(Object.isFrozen(config.channel.namespaces));
+  assert.ok(Object.isFrozen(config.channel.namespaces[0]));
+  assert.ok(Object.isFrozen(config.channel.namespaces[0]!.allowedDeltaTypes));
+  assert.throws(() => {
+    (config.httpServer as { port: number }).port = 1;
+  }, TypeError);
+});
+
+test('defaultConfig returns a fresh mutable object each call', () => {
+  const a = defaultConfig();
+  a.httpServer.port = 1;
+  a.client.allowedOrigins.push('http://x');
+  const b = defaultConfig();
+  assert.equal(b.httpServer.port, 8000);
+  assert.deepEqual(b.client.allowedOrigins, []);
+  assert.deepEqual(loadConfig({}).config, b);
+});

@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { loadConfig } from '../../src/config/index.js';
+import { configError, tempConfig } from './helpers.js';
+
+/** [what, config, key, message after "<file>: "] */
+const cases: Array<[string, unknown, string, string]> = [
+  ['a bad duration', { client: { ping_interval: '42x' } }, 'client.ping_interval', 'client.ping_interval: expected a duration like "25s", got 42x'],
+  ['a negative duration', { client: { stale_close_delay: '-1s' } }, 'client.stale_close_delay', 'client.stale_close_delay: expected a duration like "25s", got -1s'],
+  ['a port out of range', { http_server: { port: 65536 } }, 'http_server.port', 'http_server.port: expected at most 65535, got 65536'],
+  ['a negative port', { http_server: { port: -1 } }, 'http_server.port', 'http_server.port: expected at least 0, got -1'],
+  ['a fractional port', { http_server: { port: 80.5 } }, 'http_server.port', 'http_server.port: expected an integer, got 80.5'],
+  ['a port as a string', { http_server: { port: '8000' } }, 'http_server.port', 'http_server.port: expected a number, got 8000'],
+  [
+    'ping_interval not above pong_timeout',
+    { client: { ping_interval: '8s', pong_timeout: '8s' } },
+    'client.ping_interval',
+    'client.ping_interval: must be greater than client.pong_timeout, but 8s <= 8s',
+  ],
+  [
+    'pings off but pong_timeout left on',
+    { client: { ping_interval: '0' } },
+    'client.ping_interval',
+    'client.ping_interval: must be greater than client.pong_timeout, but 0s <= 8s (to turn pings off, set client.pong_timeout to 0 too)',
+  ],
+  [
+    'a duplicate namespace',
+    { channel: { namespaces: [{ name: 'chat' }, { name: 'news' }, { name: 'chat' }] } },
+    'channel.namespaces[2].name',
+    'channel.namespaces[2].name: namespace "chat": already defined at channel.namespaces[0]; names must be unique',
+  ],
+  [
+    'a bad namespace name',
+    { channel: { namespaces: [{ name: 'chat room' }] } },
+    'channel.namespaces[0].name',
+    'channel.namespaces[0].name: namespace "chat room": expected a name of 2 or more letters, digits, "-", "_" or ".", got "chat room"',
+  ],
+  ['a namespace without a name', { channel: { namespaces: [{ presence: true }] } }, 'channel.namespaces[0].name', 'channel.namespaces[0].name: every namespace needs a "name"'],
+  ['a namespace that is not an object', { channel: { namespaces: ['chat'] } }, 'channel.namespaces[0]', 'channel.namespaces[0]: expected an object, got chat'],
+  [
+    'history_size without history_ttl',
+    { channel: { namespaces: [{ name: 'ok' }, { name: 'chat', history_size: 10 }] } },
+    'channel.namespaces[1].history_ttl',
+    'channel.namespaces[1].history_ttl: namespace "chat": history_size is 10 but history_ttl is 0; history needs both',
+  ],
+  [
+    'history_ttl without history_size',
+    { channel: { without_namespace: { history_ttl: '60s' } } },
+    'channel.without_namespace.history_size',
+    'channel.without_namespace.history_size: history_ttl is 1m but history_size is 0; history needs both',
+  ],
+  [
+    'history_ttl in fractions of a second',
+    { channel: { namespaces: [{ name: 'chat', history_size: 1, history_ttl: '1500ms' }] } },
+    'channel.namespaces[0].history_ttl',
+    'channel.namespaces[0].history_ttl: namespace "chat": expected whole seconds, got 1500ms',
+  ],
+  [
+    'history_ttl beyond history_meta_ttl',
+    { channel: { history_meta_ttl: '1h', namespaces: [{ name: 'chat', history_size: 1, history_ttl: '2h' }] } },
+    'channel.namespaces[0].history_ttl',
+    'channel.namespaces[0].history_ttl: namespace "chat": history_ttl (2h) must not be greater than history_meta_ttl (1h)',
+  ],
+  [
+    'force_recovery without history',
+    { channel: { namespaces: [{ name: 'chat', force_recovery: true }] } },
+    'channel.namespaces[0].force_recovery',
+    'channel.namespaces[0].force_recovery: namespace "chat": recovery needs history; set history_size and history_ttl',
+  ],
+  [
+    'allow_recovery without history',
+    { channel: { without_namespace: { allow_recovery: true } } },
+    'channel.without_namespace.allow_recovery',
+    'channel.without_namespace.allow_recovery: recovery needs history; set history_size and history_ttl',
+  ],
+  [
+    'a channel_regex that does not compile',
+    { channel: { namespaces: [{ name: 'chat', channel_regex: '([a-z]+' }] } },
+    'channel.namespaces[0].channel_regex',
+    'channel.namespaces[0].channel_regex: namespace "chat": expected a valid regular expression, got ([a-z]+',
+  ],
+  [
+    'an unknown delta type',
+    { channel: { without_namespace: { allowed_delta_types: ['fossil', 'xdelta'] } } },
+    'channel.without_namespace.allowed_delta_types[1]',
+    'channel.without_namespace.allowed_delta_types[1]: expected one of "fossil", got xdelta',
+  ],
+  [
+    'an unknown recovery mode',
+    { channel: { without_namespace: { force_recovery_mode: 'fast' } } },
+    'channel.without_namespace.force_recovery_mode',
+    'channel.without_namespace.force_recovery_mode: expected one of "", "stream", "cache", got fast',
+  ],
+  ['an unknown error mode', { http_api: { error_mode: 'http' } }, 'http_api.error_mode', 'http_api.error_mode: expected one of "", "transport", got http'],
+  ['an unknown engine', { engine: { type: 'nats' } }, 'engine.type', 'engine.type: expected one of "memory", "redis", got nats'],
+  ['a v5-style engine', { engine: 'redis' }, 'engine', 'engine: expected an object, got redis (that is the Centrifugo v5 form; in v6 write "engine.type")'],
+  [
+    'an unknown log level',
+    { log: { level: 'verbose' } },
+    'log.level',
+    'log.level: expected one of "trace", "debug", "info", "warn", "error", "fatal", "none", got verbose',
+  ],
+  ['allowed_origins not an array', { client: { allowed_origins: '*' } }, 'client.allowed_origins', 'client.allowed_origins: expected an array, got *'],
+  ['allowed_origins not strings', { client: { allowed_origins: ['*', 1] } }, 'client.allowed_origins[1]', 'client.allowed_origins[1]: expected a string, got 1'],
+  ['a zero size', { websocket: { message_size_limit: 0 } }, 'websocket.message_size_limit', 'websocket.message_size_limit: expected at least 1, got 0'],
+  ['a negative limit', { client: { channel_limit: -5 } }, 'client.channel_limit', 'client.channel_limit: expected at least 0, got -5'],
+  ['a zero queue', { client: { queue_max_size: 0 } }, 'client.queue_max_size', 'client.queue_max_size: expected at least 1, got 0'],
+  ['a zero body size', { http_api: { max_request_body_size: 0 } }, 'http_api.max_request_body_size', 'http_api.max_request_body_size: expected at least 1, got 0'],
+  ['a boolean as a string', { client: { insecure: 'true' } }, 'client.insecure', 'client.insecure: expected true or false, got true'],
+  ['a section as a scalar', { client: 5 }, 'client', 'client: expected an object, got 5'],
+  ['an empty boundary', { channel: { namespace_boundary: '' } }, 'channel.namespace_boundary', 'channel.namespace_boundary: expected a non-empty string, got ""'],
+  ['a secret of the wrong type', { client: { token: { hmac_secret_key: 12345 } } }, 'client.token.hmac_secret_key', 'client.token.hmac_secret_key: expected a string, got (a hidden value)'],
+  [
+    'a personal channel namespace that does not exist',
+    { client: { subscribe_to_user_personal_channel: { enabled: true, personal_channel_namespace: 'personal' } } },
+    'client.subscribe_to_user_personal_channel.personal_channel_namespace',
+    'client.subscribe_to_user_personal_channel.personal_channel_namespace: no namespace named "personal" in channel.namespaces',
+  ],
+];
+
+for (const [what, config, key, message] of cases) {
+  test(`refuses ${what}, naming the key and the file`, (t) => {
+    const file = tempConfig(t, 'config.json', JSON.stringify(config));
+    const err = configError(() => loadConfig({ file }));
+    assert.equal(err.code, 'PARSEC_CONFIG_INVALID');
+    assert.equal(err.key, key);
+    assert.equal(err.file, file);
+    assert.equal(err.message, `${file}: ${message}`);
+  });
+}
+
+test('Centrifugo\'s -1 turns pings off (0)', () => {
+  const { config } = loadConfig({ overrides: { 'client.ping_interval': -1, 'client.pong_timeout': '-1s' } });
+  assert.equal(config.client.pingInterval, 0);
+  assert.equal(config.client.pongTimeout, 0);
+});
+
+test('pong_timeout 0 allows any ping_interval', () => {
+  const { config } = loadConfig({ overrides: { 'client.ping_interval': '1s', 'client.pong_timeout': '0' } });
+  assert.equal(config.client.pingInterval, 1000);
+});
+
+test('log.level "none" becomes pino\'s "silent"', () => {
+  assert.equal(loadConfig({ overrides: { 'log.level': 'none' } }).config.log.level, 'silent');
+});
+
+test('user_id_claim empty means "sub"; set, it is kept', () => {
+  const { config } = loadConfig({ overrides: { 'client.token.user_id_claim': 'uid' } });
+  assert.equal(config.client.token.userIdClaim, 'uid');
+  assert.equal(config.client.subscriptionToken.userIdClaim, 'sub');
+});
+
+test('recovery with history, and a namespace-level meta TTL above the global one, are fine', () => {
+  const { config } = loadConfig({
+    overrides: {
+      'channel.history_meta_ttl': '1h',
+      'channel.namespaces': [{ name: 'chat', history_size: 10, history_ttl: '2h', history_meta_ttl: '3h', allow_recovery: true, force_recovery_mode: 'cache' }],
+    },
+  });
+  assert.equal(config.channel.namespaces[0]!.historyMetaTtl, 3 * 3_600_000);
+});
+
+test('the first problem is reported with its namespace even in YAML', (t) => {
+  const file = tempConfig(t, 'config.yaml', 'channel:\n  namespaces:\n    - name: chat\n      history_size: 10\n      history_ttl: ten minutes\n');
+  const err = configError(() => loadConfig({ file }));
+  assert.equal(err.message, `${file}: channel.namespaces[0].history_ttl: namespace "chat": expected a duration like "25s", got "ten minutes"`);
+});

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { handleHealth } from './admin/index.js';
 import { HttpApi } from './api/index.js';
-import { ApiKeyAuthenticator, TokenVerifier } from './auth/index.js';
+import { ServerApiAuthenticator, TokenVerifier } from './auth/index.js';
 import type { Config } from './config/types.js';
 import { isCloser, type Broker, type PresenceManager } from './engine/index.js';
 import { MemoryBroker, MemoryPresenceManager } from './engine/memory/index.js';
@@ -51,13 +51,13 @@ export class Parsec {
       clock,
       wheel: this.wheel,
       logger: this.log,
-      connectionTokens: new TokenVerifier(config.client.token, clock),
-      subscriptionTokens: new TokenVerifier(config.client.subscriptionToken, clock),
+      connectionTokens: new TokenVerifier(config.client.token, clock, this.log),
+      subscriptionTokens: new TokenVerifier(config.client.subscriptionToken, clock, this.log),
       version: packageVersion(),
       name: config.node.name || hostname(),
     });
     if (!config.websocket.disabled) this.ws = new WebSocketHandler(this.node);
-    this.api = new HttpApi(this.node, new ApiKeyAuthenticator({ key: config.httpApi.key, insecure: config.httpApi.insecure }), config.httpApi);
+    this.api = new HttpApi(this.node, new ServerApiAuthenticator({ key: config.httpApi.key, insecure: config.httpApi.insecure }), config.httpApi);
     if (config.httpApi.insecure) this.log.warn('http_api.insecure is on: the server API accepts requests without credentials (development only)');
     else if (!config.httpApi.key) this.log.warn('http_api.key is empty: the server API refuses every request');
     if (config.health.enabled) this.routes.set(config.health.handlerPrefix, (req, res) => handleHealth(this.node, req, res));

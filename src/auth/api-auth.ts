@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import type { BearerVerifier } from './bearer-auth.js';
 
 /** Credentials as a server API request carries them (HTTP headers/query or gRPC metadata). */
 export interface ApiRequestCredentials {
@@ -16,6 +17,8 @@ export interface ApiAuthOptions {
   key: string;
   /** Development only: every request passes. */
   insecure: boolean;
+  /** JWKS Bearer tokens; with a key configured too, either is accepted. */
+  bearer?: BearerVerifier;
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -25,15 +28,25 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 /**
- * Server API authentication with a static key, checked as Centrifugo does: the
+ * Server API authentication. A static key is checked as Centrifugo does: the
  * `X-API-Key` header first (a wrong one fails even if another form is right), then
- * `Authorization: apikey <key>`, then `?api_key=`.
+ * `Authorization: apikey <key>`, then `?api_key=`. `Authorization: Bearer <JWT>` is
+ * verified against the configured JWKS.
  */
-export class ApiKeyAuthenticator {
+export class ServerApiAuthenticator {
   constructor(private readonly opts: ApiAuthOptions) {}
 
   async authenticate(c: ApiRequestCredentials): Promise<ApiAuthOutcome> {
     if (this.opts.insecure) return { ok: true, caller: 'insecure' };
+    const bearer = /^bearer\s+(.+)$/i.exec(c.authorization?.trim() ?? '')?.[1];
+    if (bearer !== undefined && c.apiKey === undefined) {
+      if (!this.opts.bearer) return { ok: false, status: 401, message: 'Bearer tokens are not accepted (http_api.jwks is not enabled)' };
+      const v = await this.opts.bearer.verify(bearer);
+      return v.ok ? { ok: true, caller: `jwt:${v.subject}` } : v;
+    }
+    if (this.opts.bearer && !this.opts.key && c.apiKey === undefined) {
+      return { ok: false, status: 401, message: 'missing Bearer token' };
+    }
     const presented = c.apiKey ?? apiKeyFromAuthorization(c.authorization) ?? c.queryKey;
     if (presented === undefined) return { ok: false, status: 401, message: 'missing API key' };
     if (!this.opts.key) return { ok: false, status: 401, message: 'no API key configured (http_api.key)' };

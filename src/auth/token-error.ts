@@ -1,5 +1,8 @@
-/** Why a token was refused: `expired` lets SDKs fetch a new one (error 109), `invalid` is terminal. */
-export type TokenErrorKind = 'expired' | 'invalid';
+/**
+ * Why a token was refused: `expired` lets SDKs fetch a new one (error 109), `invalid`
+ * is terminal, `unavailable` means the keys could not be had (JWKS down): retry later.
+ */
+export type TokenErrorKind = 'expired' | 'invalid' | 'unavailable';
 
 export class TokenError extends Error {
   override readonly name = 'TokenError';

@@ -1,7 +1,9 @@
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { TokenConfig } from '../config/types.js';
+import type { Logger } from 'pino';
 import type { Clock } from '../lib/index.js';
+import { JwksKeySource } from './jwks.js';
 import { connectionClaims, subscriptionClaims, type ConnectionClaims, type SubscriptionClaims } from './claims.js';
 import { TokenError } from './token-error.js';
 
@@ -20,6 +22,9 @@ function keysFrom(cfg: TokenConfig): VerificationKey[] {
   return keys;
 }
 
+/** Algorithms a JWKS key may verify: public-key ones only, never HMAC. */
+const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+
 function algOf(token: string): string {
   try {
     const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { alg?: unknown };
@@ -35,21 +40,26 @@ function algOf(token: string): string {
  */
 export class TokenVerifier {
   private readonly keys: VerificationKey[];
+  private readonly jwks: JwksKeySource | undefined;
   private readonly audienceRegex: RegExp | undefined;
   private readonly issuerRegex: RegExp | undefined;
 
   constructor(
     private readonly cfg: TokenConfig,
     private readonly clock: Clock,
+    log: Logger,
   ) {
     this.keys = keysFrom(cfg);
+    if (cfg.jwksPublicEndpoint) {
+      this.jwks = new JwksKeySource({ endpoint: cfg.jwksPublicEndpoint, clock, log: log.child({ component: 'jwks' }) });
+    }
     this.audienceRegex = cfg.audienceRegex ? new RegExp(cfg.audienceRegex) : undefined;
     this.issuerRegex = cfg.issuerRegex ? new RegExp(cfg.issuerRegex) : undefined;
   }
 
   /** Whether any key is configured; without one every token is refused. */
   get configured(): boolean {
-    return this.keys.length > 0;
+    return this.keys.length > 0 || this.jwks !== undefined;
   }
 
   async verifyConnection(token: string): Promise<ConnectionClaims> {
@@ -63,16 +73,19 @@ export class TokenVerifier {
   private async verify(token: string): Promise<JWTPayload> {
     const alg = algOf(token);
     const key = this.keys.find((k) => k.algorithms.includes(alg));
-    if (!key) throw new TokenError('invalid', alg ? `no key configured for algorithm ${alg}` : 'malformed token');
+    const jwks = !key && this.jwks && ASYMMETRIC.includes(alg) ? this.jwks : undefined;
+    if (!key && !jwks) throw new TokenError('invalid', alg ? `no key configured for algorithm ${alg}` : 'malformed token');
+    const options = {
+      algorithms: key ? key.algorithms : ASYMMETRIC,
+      audience: this.cfg.audience || undefined,
+      issuer: this.cfg.issuer || undefined,
+      currentDate: new Date(this.clock.now()),
+    };
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, key.key, {
-        algorithms: key.algorithms,
-        audience: this.cfg.audience || undefined,
-        issuer: this.cfg.issuer || undefined,
-        currentDate: new Date(this.clock.now()),
-      }));
+      ({ payload } = key ? await jwtVerify(token, key.key, options) : await jwtVerify(token, jwks!.getKey, options));
     } catch (err) {
+      if (err instanceof TokenError) throw err;
       if (err instanceof joseErrors.JWTExpired) throw new TokenError('expired', 'token expired', { cause: err });
       if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'nbf') {
         throw new TokenError('expired', 'token not yet valid', { cause: err });

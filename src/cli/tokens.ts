@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
 import { loadConfig } from '../config/index.js';
 import { TokenError, TokenVerifier, signHmacConnectionToken } from '../auth/index.js';
 import { systemClock } from '../lib/index.js';
@@ -64,7 +65,7 @@ export async function checktoken(argv: string[]): Promise<number> {
   const token = positionals[0];
   if (!token || positionals.length > 1) throw new UsageError('expected exactly one TOKEN argument');
   const { config } = loadConfig({ file: configFile(values.config), env: process.env });
-  const verifier = new TokenVerifier(config.client.token, systemClock);
+  const verifier = new TokenVerifier(config.client.token, systemClock, pino({ level: 'warn' }, pino.destination(2)));
   if (!verifier.configured) throw new UsageError('no token key configured (client.token.*)');
   try {
     const claims = await verifier.verifyConnection(token);

@@ -8,11 +8,15 @@ import type { Client } from './client.js';
  */
 type Situation = 'connect' | 'refresh' | 'subscribe' | 'subRefresh';
 
+// Keys that can't be had right now (JWKS down, nothing cached) are our fault: a temporary
+// internal error makes every SDK retry with backoff instead of giving up.
+const unavailable = (): Error => new ClientError(ErrorCode.internal);
+
 const outcomes: Record<Situation, Record<TokenError['kind'], () => Error>> = {
-  connect: { expired: () => new ClientError(ErrorCode.tokenExpired), invalid: () => new DisconnectError(DisconnectCode.invalidToken) },
-  refresh: { expired: () => new DisconnectError(DisconnectCode.expired), invalid: () => new DisconnectError(DisconnectCode.invalidToken) },
-  subscribe: { expired: () => new ClientError(ErrorCode.tokenExpired), invalid: () => new ClientError(ErrorCode.permissionDenied) },
-  subRefresh: { expired: () => new ClientError(ErrorCode.expired), invalid: () => new DisconnectError(DisconnectCode.invalidToken) },
+  connect: { expired: () => new ClientError(ErrorCode.tokenExpired), invalid: () => new DisconnectError(DisconnectCode.invalidToken), unavailable },
+  refresh: { expired: () => new DisconnectError(DisconnectCode.expired), invalid: () => new DisconnectError(DisconnectCode.invalidToken), unavailable },
+  subscribe: { expired: () => new ClientError(ErrorCode.tokenExpired), invalid: () => new ClientError(ErrorCode.permissionDenied), unavailable },
+  subRefresh: { expired: () => new ClientError(ErrorCode.expired), invalid: () => new DisconnectError(DisconnectCode.invalidToken), unavailable },
 };
 
 function mapped(client: Client, situation: Situation, err: unknown): Error {

@@ -1,11 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { handleHealth } from './admin/index.js';
 import { HttpApi } from './api/index.js';
-import { ServerApiAuthenticator, TokenVerifier } from './auth/index.js';
-import type { Config } from './config/types.js';
+import { BearerVerifier, ServerApiAuthenticator, TokenVerifier } from './auth/index.js';
+import { ConfigError } from './config/index.js';
+import type { ApiJwksConfig, Config } from './config/types.js';
 import { isCloser, type Broker, type PresenceManager } from './engine/index.js';
 import { MemoryBroker, MemoryPresenceManager } from './engine/memory/index.js';
 import { TimerWheel, packageVersion, systemClock, type Clock } from './lib/index.js';
@@ -21,6 +23,27 @@ export interface ParsecOptions {
 }
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** The CA bundle a JWKS endpoint is verified with, from the PEM text or its file. */
+function jwksCa(j: ApiJwksConfig, section: string): string | undefined {
+  if (!j.tls.enabled) return undefined;
+  if (j.tls.serverCaPem) return j.tls.serverCaPem;
+  if (!j.tls.serverCaPemFile) return undefined;
+  try {
+    return readFileSync(j.tls.serverCaPemFile, 'utf8');
+  } catch (err) {
+    throw new ConfigError('PARSEC_CONFIG_UNREADABLE', `${section}.jwks.tls.server_ca_pem_file`, null, `cannot read ${j.tls.serverCaPemFile}: ${(err as Error).message}`);
+  }
+}
+
+/** Server API authentication for one API section (HTTP or gRPC): key and/or JWKS Bearer tokens. */
+function apiAuthenticator(cfg: { key: string; insecure: boolean; jwks: ApiJwksConfig }, clock: Clock, log: Logger, section = 'http_api'): ServerApiAuthenticator {
+  const j = cfg.jwks;
+  const bearer = j.enabled
+    ? new BearerVerifier({ endpoint: j.endpoint, audience: j.audience, issuer: j.issuer, scope: j.scope, ca: jwksCa(j, section), clock, log })
+    : undefined;
+  return new ServerApiAuthenticator({ key: cfg.key, insecure: cfg.insecure, bearer });
+}
 
 /**
  * The composition root: builds the engine, the node, the transports and the HTTP
@@ -57,9 +80,9 @@ export class Parsec {
       name: config.node.name || hostname(),
     });
     if (!config.websocket.disabled) this.ws = new WebSocketHandler(this.node);
-    this.api = new HttpApi(this.node, new ServerApiAuthenticator({ key: config.httpApi.key, insecure: config.httpApi.insecure }), config.httpApi);
+    this.api = new HttpApi(this.node, apiAuthenticator(config.httpApi, clock, this.log), config.httpApi);
     if (config.httpApi.insecure) this.log.warn('http_api.insecure is on: the server API accepts requests without credentials (development only)');
-    else if (!config.httpApi.key) this.log.warn('http_api.key is empty: the server API refuses every request');
+    else if (!config.httpApi.key && !config.httpApi.jwks.enabled) this.log.warn('http_api.key is empty and http_api.jwks is off: the server API refuses every request');
     if (config.health.enabled) this.routes.set(config.health.handlerPrefix, (req, res) => handleHealth(this.node, req, res));
     this.server = createServer((req, res) => this.route(req, res));
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));

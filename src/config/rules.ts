@@ -13,7 +13,14 @@ export interface RuleViolation {
  * refuses to start with. Returns the first violation, or undefined.
  */
 export function checkRules(c: ParsedConfig): RuleViolation | undefined {
-  return pingPong(c) ?? channels(c) ?? personalChannel(c);
+  return pingPong(c) ?? channels(c) ?? personalChannel(c) ?? apiJwks(c.httpApi.jwks, 'http_api') ?? apiJwks(c.grpcApi.jwks, 'grpc_api');
+}
+
+function apiJwks(j: ParsedConfig['httpApi']['jwks'], section: string): RuleViolation | undefined {
+  if (!j.enabled) return undefined;
+  if (!j.endpoint) return { key: `${section}.jwks.endpoint`, detail: `required when ${section}.jwks.enabled is true` };
+  if (!/^https?:\/\//.test(j.endpoint)) return { key: `${section}.jwks.endpoint`, detail: `expected an http(s):// URL, got ${JSON.stringify(j.endpoint)}` };
+  return undefined;
 }
 
 function pingPong(c: ParsedConfig): RuleViolation | undefined {

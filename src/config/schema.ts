@@ -124,13 +124,41 @@ const channelSchema = section({
   user_separator: nonEmptyStr(','),
 });
 
+/** Bearer-token auth of the server API against an IdP's JWKS (`http_api.jwks`, `grpc_api.jwks`). */
+const apiJwksSchema = section({
+  enabled: bool(),
+  endpoint: str(),
+  audience: str(),
+  issuer: str(),
+  scope: str(),
+  tls: section({
+    enabled: bool(),
+    // Extra CA certificates to trust for the JWKS endpoint (a private IdP's CA).
+    server_ca_pem: str(),
+    server_ca_pem_file: str(),
+  }),
+});
+
 const httpApiSchema = section({
   key: str(),
+  jwks: apiJwksSchema,
   handler_prefix: str('/api'),
   insecure: bool(),
   error_mode: oneOf(['', 'transport'], ''),
   // Not a Centrifugo key: Parsec bounds API request bodies.
   max_request_body_size: int(1_048_576, 1),
+});
+
+const grpcApiSchema = section({
+  enabled: bool(),
+  address: str(),
+  port: int(10_000, 0, 65_535),
+  key: str(),
+  insecure: bool(),
+  error_mode: oneOf(['', 'transport'], ''),
+  // Not a Centrifugo key: the largest request message accepted, bytes.
+  max_receive_message_size: int(1_048_576, 1),
+  jwks: apiJwksSchema,
 });
 
 const websocketSchema = section({
@@ -162,6 +190,7 @@ export const configSchema = z
     client: clientSchema,
     channel: channelSchema,
     http_api: httpApiSchema,
+    grpc_api: grpcApiSchema,
     websocket: websocketSchema,
     health: healthSchema,
     engine: engineSchema,

@@ -64,6 +64,18 @@ export interface NamespaceConfig extends ChannelOptions {
   name: string;
 }
 
+/** Server API authentication with JWTs from an identity provider. */
+export interface ApiJwksConfig {
+  enabled: boolean;
+  endpoint: string;
+  /** Checked only when set. */
+  audience: string;
+  issuer: string;
+  /** Must appear in the token's `scope` claim (space-separated string or array). */
+  scope: string;
+  tls: { enabled: boolean; serverCaPem: string; serverCaPemFile: string };
+}
+
 export interface Config {
   /** Absolute path of the file the config came from; null when built from defaults/env only. */
   source: string | null;
@@ -112,11 +124,23 @@ export interface Config {
   };
   httpApi: {
     key: string;
+    jwks: ApiJwksConfig;
     handlerPrefix: string;
     insecure: boolean;
     errorMode: '' | 'transport';
     /** Max request body in bytes. */
     maxRequestBodySize: number;
+  };
+  grpcApi: {
+    enabled: boolean;
+    address: string;
+    port: number;
+    key: string;
+    insecure: boolean;
+    errorMode: '' | 'transport';
+    /** Max request message in bytes. */
+    maxReceiveMessageSize: number;
+    jwks: ApiJwksConfig;
   };
   websocket: {
     disabled: boolean;

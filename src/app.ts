@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { handleHealth } from './admin/index.js';
-import { HttpApi } from './api/index.js';
+import { GrpcApi, HttpApi } from './api/index.js';
 import { BearerVerifier, ServerApiAuthenticator, TokenVerifier } from './auth/index.js';
 import { ConfigError } from './config/index.js';
 import type { ApiJwksConfig, Config } from './config/types.js';
@@ -55,10 +55,13 @@ export class Parsec {
   readonly log: Logger;
   private readonly ws: WebSocketHandler | undefined;
   private readonly api: HttpApi;
+  private readonly grpc: GrpcApi | undefined;
   private readonly routes = new Map<string, Route>();
   private readonly wheel: TimerWheel;
   private readonly engines: Array<Broker | PresenceManager>;
   private closed: Promise<void> | undefined;
+  /** The bound gRPC API port, when `grpc_api.enabled`. */
+  grpcPort: number | undefined;
 
   private constructor(readonly config: Readonly<Config>, opts: ParsecOptions) {
     const clock = opts.clock ?? systemClock;
@@ -83,6 +86,17 @@ export class Parsec {
     this.api = new HttpApi(this.node, apiAuthenticator(config.httpApi, clock, this.log), config.httpApi);
     if (config.httpApi.insecure) this.log.warn('http_api.insecure is on: the server API accepts requests without credentials (development only)');
     else if (!config.httpApi.key && !config.httpApi.jwks.enabled) this.log.warn('http_api.key is empty and http_api.jwks is off: the server API refuses every request');
+    if (config.grpcApi.enabled) {
+      const g = config.grpcApi;
+      this.grpc = new GrpcApi({
+        node: this.node,
+        auth: apiAuthenticator(g, clock, this.log, 'grpc_api'),
+        errorMode: g.errorMode,
+        logger: this.log,
+        maxReceiveMessageLength: g.maxReceiveMessageSize,
+      });
+      if (g.insecure) this.log.warn('grpc_api.insecure is on: the gRPC API accepts calls without credentials (development only)');
+    }
     if (config.health.enabled) this.routes.set(config.health.handlerPrefix, (req, res) => handleHealth(this.node, req, res));
     this.server = createServer((req, res) => this.route(req, res));
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
@@ -100,7 +114,11 @@ export class Parsec {
         resolve();
       });
     });
-    app.log.info({ address: app.address(), node: app.node.id, engine: opts.config.engine.type, version: app.node.deps.version }, 'parsec started');
+    if (app.grpc) {
+      const { address: grpcAddress, port: grpcPort } = opts.config.grpcApi;
+      app.grpcPort = await app.grpc.start(grpcAddress || '0.0.0.0', grpcPort);
+    }
+    app.log.info({ address: app.address(), grpcPort: app.grpcPort, node: app.node.id, engine: opts.config.engine.type, version: app.node.deps.version }, 'parsec started');
     return app;
   }
 
@@ -153,7 +171,7 @@ export class Parsec {
       this.server.closeAllConnections();
     }, timeout);
     timer.unref();
-    await serverClosed;
+    await Promise.all([serverClosed, this.grpc?.close()]);
     clearTimeout(timer);
     this.ws?.close();
     for (const engine of this.engines) if (isCloser(engine)) await engine.close();

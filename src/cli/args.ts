@@ -8,7 +8,7 @@ export class UsageError extends Error {
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** parseArgs with every error turned into a UsageError naming the flag. */
+/** parseArgs with every error turned into a UsageError naming the flag (`--help` is handled by main). */
 export function parse<T extends Options>(argv: string[], options: T, allowPositionals = false) {
   try {
     return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });

@@ -13,10 +13,6 @@ Writes a minimal config with fresh random secrets (HMAC token key, API key).
 
 export function genconfig(argv: string[]): number {
   const { values } = parse(argv, { output: { type: 'string', short: 'o' }, force: { type: 'boolean', short: 'f' } });
-  if (values.help) {
-    console.log(genconfigHelp);
-    return 0;
-  }
   const file = values.output ?? 'config.json';
   if (existsSync(file) && !values.force) throw new UsageError(`${file} exists; use --force to overwrite`);
   const config = {

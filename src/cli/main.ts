@@ -41,6 +41,10 @@ async function main(argv: string[]): Promise<number> {
     console.error(`unknown command "${name}"\n\n${usage}`);
     return 2;
   }
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(command.help);
+    return 0;
+  }
   try {
     return await command.run(args);
   } catch (err) {

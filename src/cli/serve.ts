@@ -24,10 +24,6 @@ export async function serve(argv: string[]): Promise<number> {
     port: { type: 'string', short: 'p' },
     address: { type: 'string', short: 'a' },
   });
-  if (values.help) {
-    console.log(serveHelp);
-    return 0;
-  }
   const { config: loaded, warnings } = loadConfig({ file: values.config, env: process.env });
   const base = values.config ? loaded : demoConfig(loaded);
   const config = {

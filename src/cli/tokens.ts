@@ -36,10 +36,6 @@ export async function gentoken(argv: string[]): Promise<number> {
     channels: { type: 'string' },
     config: { type: 'string', short: 'c' },
   });
-  if (values.help) {
-    console.log(gentokenHelp);
-    return 0;
-  }
   if (values.user === undefined) throw new UsageError('--user is required');
   const file = configFile(values.config);
   const { config } = loadConfig({ file, env: process.env });
@@ -58,10 +54,6 @@ export async function gentoken(argv: string[]): Promise<number> {
 
 export async function checktoken(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { config: { type: 'string', short: 'c' } }, true);
-  if (values.help) {
-    console.log(checktokenHelp);
-    return 0;
-  }
   const token = positionals[0];
   if (!token || positionals.length > 1) throw new UsageError('expected exactly one TOKEN argument');
   const { config } = loadConfig({ file: configFile(values.config), env: process.env });

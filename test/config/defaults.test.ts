@@ -41,7 +41,9 @@ test('defaults follow Centrifugo v6 (and Parsec where noted)', () => {
       userSeparator: ',',
     },
   );
-  assert.deepEqual(config.httpApi, { key: '', handlerPrefix: '/api', insecure: false, errorMode: '', maxRequestBodySize: 1_048_576 });
+  const jwks = { enabled: false, endpoint: '', audience: '', issuer: '', scope: '', tls: { enabled: false, serverCaPem: '', serverCaPemFile: '' } };
+  assert.deepEqual(config.httpApi, { key: '', jwks, handlerPrefix: '/api', insecure: false, errorMode: '', maxRequestBodySize: 1_048_576 });
+  assert.deepEqual(config.grpcApi, { enabled: false, address: '', port: 10_000, key: '', insecure: false, errorMode: '', maxReceiveMessageSize: 1_048_576, jwks });
   assert.deepEqual(config.websocket, { disabled: false, handlerPrefix: '/connection/websocket', messageSizeLimit: 65_536, writeTimeout: 1000 });
   assert.deepEqual(config.health, { enabled: true, handlerPrefix: '/health' });
   assert.deepEqual(config.engine, { type: 'memory' });

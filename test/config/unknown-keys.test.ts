@@ -47,7 +47,6 @@ test('recognised Centrifugo keys Parsec lacks get one notice per top-level secti
       'admin: {enabled: true, password: p}',
       'prometheus: {enabled: true}',
       'uni_websocket: {enabled: true}',
-      'grpc_api: {enabled: true}',
       'client:',
       '  concurrency: 8',
       '  proxy: {connect: {enabled: true}}',
@@ -67,7 +66,6 @@ test('recognised Centrifugo keys Parsec lacks get one notice per top-level secti
     `${file}: "admin" is recognised but not supported yet (ignored)`,
     `${file}: "prometheus" is recognised but not supported yet (ignored)`,
     `${file}: "uni_websocket" is recognised but not supported yet (ignored)`,
-    `${file}: "grpc_api" is recognised but not supported yet (ignored)`,
     `${file}: "client.concurrency", "client.proxy" are recognised but not supported yet (ignored)`,
     `${file}: "channel.proxy", "channel.without_namespace.subscribe_proxy_name", "channel.namespaces[*].subscription_type", ` +
       `"channel.namespaces[*].map", "channel.namespaces[*].publish_proxy_name", "channel.namespaces[*].sub_refresh_proxy_name", ` +
@@ -78,7 +76,7 @@ test('recognised Centrifugo keys Parsec lacks get one notice per top-level secti
 
 test('every section named in the brief is recognised, not unknown', (t) => {
   const sections = [
-    'map_broker', 'shared_poll', 'proxies', 'rpc', 'grpc_api', 'admin', 'prometheus', 'sse', 'http_stream', 'emulation',
+    'map_broker', 'shared_poll', 'proxies', 'rpc', 'admin', 'prometheus', 'sse', 'http_stream', 'emulation',
     'unified_proxy', 'consumers', 'opentelemetry', 'graphite', 'tls', 'debug', 'uni_sse', 'uni_http_stream', 'uni_grpc', 'webtransport',
   ];
   const file = tempConfig(t, 'config.json', JSON.stringify(Object.fromEntries(sections.map((s) => [s, {}]))));

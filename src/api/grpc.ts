@@ -1,0 +1,167 @@
+import {
+  Server,
+  ServerCredentials,
+  status,
+  type Metadata,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import type { Logger } from 'pino';
+import type { Node } from '../node/index.js';
+import { protoPath } from '../protocol/index.js';
+import type { ApiContext } from './context.js';
+import { protoResult, requestParams } from './grpc-convert.js';
+import { transportError } from './grpc-status.js';
+import type { ApiAuthenticator } from './http.js';
+import { asApiError, execute, type MethodName } from './methods.js';
+
+const SERVICE = 'centrifugal.centrifugo.api.CentrifugoApi';
+
+/** Each rpc of `CentrifugoApi` and the server API method it runs. */
+const rpcMethods = {
+  Batch: 'batch',
+  Publish: 'publish',
+  Broadcast: 'broadcast',
+  Subscribe: 'subscribe',
+  Unsubscribe: 'unsubscribe',
+  Disconnect: 'disconnect',
+  Presence: 'presence',
+  PresenceStats: 'presence_stats',
+  History: 'history',
+  HistoryRemove: 'history_remove',
+  Info: 'info',
+  RPC: 'rpc',
+  Refresh: 'refresh',
+  Channels: 'channels',
+} as const satisfies Record<string, MethodName>;
+
+export interface GrpcApiDeps {
+  node: Node;
+  auth: ApiAuthenticator;
+  /** `transport`: API errors become gRPC statuses instead of the response `error` field. */
+  errorMode: '' | 'transport';
+  logger?: Logger;
+  /** Largest request accepted, in bytes; bigger ones fail with RESOURCE_EXHAUSTED. @default 1 MiB */
+  maxReceiveMessageLength?: number;
+  /** How long `close()` lets in-flight calls finish before cutting them. @default 5000 */
+  shutdownTimeoutMs?: number;
+}
+
+function loadService(): ServiceDefinition {
+  const file = protoPath('api.proto');
+  // Options fixed by the converters: snake_case keys, JS numbers, Buffers for bytes,
+  // and absent (not zero) fields, so a field left unset means "use the default".
+  const def = loadSync(file, { keepCase: true, longs: Number, bytes: Buffer, defaults: false, oneofs: true });
+  const svc = def[SERVICE];
+  if (!svc || 'format' in svc) throw new Error(`service ${SERVICE} not found in ${file}`);
+  // A proto-loader service is a map of method definitions, which is what grpc-js takes.
+  return svc as ServiceDefinition;
+}
+
+function firstString(md: Metadata, key: string): string | undefined {
+  const v = md.get(key)[0];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** An empty repeated field decodes as absent; an empty batch is still a batch. */
+function withCommands(req: unknown): unknown {
+  return typeof req === 'object' && req !== null ? { commands: [], ...req } : { commands: [] };
+}
+
+/**
+ * The gRPC server API: Centrifugo's `CentrifugoApi` service over @grpc/grpc-js, each
+ * rpc authenticated from `authorization` metadata and dispatched through `execute()`.
+ */
+export class GrpcApi {
+  private readonly service = loadService();
+  private readonly log: Logger;
+  private server: Server | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly deps: GrpcApiDeps) {
+    this.log = (deps.logger ?? deps.node.deps.logger).child({ component: 'grpc_api' });
+  }
+
+  /** Binds and serves; resolves with the bound port (useful with port 0). Call once. */
+  async start(address: string, port: number): Promise<number> {
+    if (this.server || this.closing) throw new Error('GrpcApi.start: already started or closed');
+    const server = new Server({ 'grpc.max_receive_message_length': this.deps.maxReceiveMessageLength ?? 1024 * 1024 });
+    const impl: UntypedServiceImplementation = {};
+    for (const [rpc, name] of Object.entries(rpcMethods)) impl[rpc] = this.handler(name);
+    server.addService(this.service, impl);
+    this.server = server;
+    const host = address.includes(':') ? `[${address}]` : address;
+    const bound = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    });
+    this.log.info({ address, port: bound }, 'grpc api listening');
+    return bound;
+  }
+
+  /**
+   * Stops accepting calls and lets in-flight ones finish, cutting them after
+   * `shutdownTimeoutMs`. Idempotent: every call returns the same promise.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.log.warn('grpc api calls still running at shutdown timeout; cutting them');
+        server.forceShutdown();
+        resolve();
+      }, this.deps.shutdownTimeoutMs ?? 5000);
+      server.tryShutdown((err) => {
+        clearTimeout(timer);
+        if (err) {
+          this.log.warn({ err }, 'grpc api graceful shutdown failed; forcing');
+          server.forceShutdown();
+        }
+        resolve();
+      });
+    });
+  }
+
+  private handler(name: MethodName) {
+    return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
+      this.serve(name, call, callback).catch((err: unknown) => {
+        this.log.error({ err, method: name }, 'grpc api call failed');
+        callback({ code: status.INTERNAL, details: 'internal server error' });
+      });
+    };
+  }
+
+  private async serve(name: MethodName, call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): Promise<void> {
+    const md = call.metadata;
+    const auth = await this.deps.auth.authenticate({ authorization: firstString(md, 'authorization') });
+    if (!auth.ok) {
+      callback({ code: auth.status === 403 ? status.PERMISSION_DENIED : status.UNAUTHENTICATED, details: auth.message });
+      return;
+    }
+    const ctx: ApiContext = { node: this.deps.node, log: this.log, caller: auth.caller };
+    let reply: unknown;
+    try {
+      const result = await execute(ctx, name, requestParams(name === 'batch' ? withCommands(call.request) : call.request));
+      // BatchResponse is the one response without error/result fields: it is `{replies}`.
+      reply = name === 'batch' ? protoResult(result) : { result: protoResult(result ?? {}) };
+    } catch (err) {
+      const e = asApiError(ctx, err);
+      const transport = this.deps.errorMode === 'transport' || firstString(md, 'x-centrifugo-error-mode')?.toLowerCase() === 'transport';
+      // A failed batch has no error field to carry the error, so it is always a status.
+      if (transport || name === 'batch') {
+        callback(transportError(e));
+        return;
+      }
+      reply = { error: e.toJSON() };
+    }
+    callback(null, reply);
+  }
+}

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { packageRoot } from '../../src/lib/index.js';
+import { RawClient } from '../helpers/raw.js';
+
+const main = join(packageRoot(), 'dist/src/cli/main.js');
+const dir = mkdtempSync(join(tmpdir(), 'parsec-cli-'));
+const env = { ...process.env, PARSEC_TEST_LOG: undefined };
+
+function run(...args: string[]) {
+  return spawnSync(process.execPath, [main, ...args], { cwd: dir, env, encoding: 'utf8', timeout: 20_000 });
+}
+
+/** Starts `parsec serve` and resolves once it logs the port it listens on. */
+function serve(args: string[]): Promise<{ child: ChildProcess; port: number; stdout: () => string }> {
+  const child = spawn(process.execPath, [main, 'serve', '--port', '0', ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 15_000);
+    child.stdout!.on('data', () => {
+      const m = /"port":(\d+)/.exec(out);
+      if (m && (!args.length || out.includes('parsec started'))) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(m[1]), stdout: () => out });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+}
+
+const exited = (child: ChildProcess): Promise<number | null> => new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+
+describe('parsec CLI', () => {
+  const children: ChildProcess[] = [];
+  after(() => {
+    for (const c of children) c.kill('SIGKILL');
+  });
+
+  it('prints its version and help for every command', () => {
+    const version = run('version');
+    assert.equal(version.status, 0);
+    assert.equal(version.stdout.trim(), JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version);
+    for (const cmd of ['serve', 'genconfig', 'gentoken', 'checktoken', 'version']) {
+      const help = run(cmd, '--help');
+      assert.equal(help.status, 0, cmd);
+      assert.match(help.stdout, /Usage: parsec/);
+    }
+    const bad = run('frobnicate');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /unknown command "frobnicate"/);
+  });
+
+  it('writes a config, signs a token with it and checks it', () => {
+    assert.equal(run('genconfig').status, 0);
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    assert.equal(config.client.token.hmac_secret_key.length, 64);
+    assert.equal(run('genconfig').status, 2, 'refuses to overwrite');
+    const token = run('gentoken', '--user', 'alice', '--ttl', '60', '--channels', 'chat:a,chat:b');
+    assert.equal(token.status, 0, token.stderr);
+    const check = run('checktoken', token.stdout.trim());
+    assert.equal(check.status, 0, check.stderr);
+    assert.match(check.stdout, /valid: user "alice".*channels \[chat:a, chat:b\]/);
+    const bad = run('checktoken', token.stdout.trim().slice(0, -4) + 'AAAA');
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /invalid: signature verification failed/);
+    assert.equal(run('gentoken').status, 2, '--user is required');
+  });
+
+  it('refuses an invalid config naming the key and the file', () => {
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ client: { ping_interval: 'soon' } }));
+    const r = run('serve', '--config', 'bad.json');
+    assert.equal(r.status, 78);
+    assert.match(r.stderr, /bad\.json.*client\.ping_interval.*duration/);
+  });
+
+  it('serves from a config, accepts its tokens, and stops on SIGTERM with 3001 to clients', async () => {
+    const { child, port } = await serve(['--config', 'config.json']);
+    children.push(child);
+    const token = run('gentoken', '--user', 'bob').stdout.trim();
+    const client = await RawClient.open(`ws://127.0.0.1:${port}/connection/websocket`);
+    client.send({ id: 1, connect: { token } });
+    assert.ok((await client.reply(1)).connect);
+    const health = await fetch(`http://127.0.0.1:${port}/health`);
+    assert.equal(health.status, 200);
+    const code = exited(child);
+    child.kill('SIGTERM');
+    assert.equal((await client.closeCode()).code, 3001);
+    assert.equal(await code, 0);
+  });
+
+  it('starts in demo mode without a config and prints a working token', async () => {
+    const { child, port, stdout } = await serve([]);
+    children.push(child);
+    const deadline = Date.now() + 5000;
+    while (!/Token \(user demo\): (\S+)/.test(stdout()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const token = /Token \(user demo\): (\S+)/.exec(stdout())![1]!;
+    assert.match(stdout(), new RegExp(`ws://localhost:${port}/connection/websocket`));
+    const client = await RawClient.open(`ws://127.0.0.1:${port}/connection/websocket`);
+    client.send({ id: 1, connect: { token } }, { id: 2, subscribe: { channel: 'chat' } }, { id: 3, publish: { channel: 'chat', data: { hi: 1 } } });
+    assert.ok((await client.reply(3)).publish);
+    client.close();
+    const code = exited(child);
+    child.kill('SIGINT');
+    assert.equal(await code, 0);
+  });
+});

@@ -93,7 +93,13 @@ function expiry(c: Claims): number {
   return num(c, 'exp') ?? 0;
 }
 
-export function connectionClaims(c: Claims, userIdClaim: string): ConnectionClaims {
+/** The listed claims as a JSON object, for tokens from IdPs that know nothing of `info`. */
+function infoFromClaims(c: Claims, names: readonly string[]): Uint8Array | undefined {
+  const picked = names.filter((n) => c[n] !== undefined).map((n) => [n, c[n]] as const);
+  return picked.length > 0 ? Buffer.from(JSON.stringify(Object.fromEntries(picked))) : undefined;
+}
+
+export function connectionClaims(c: Claims, userIdClaim: string, infoClaims: readonly string[] = []): ConnectionClaims {
   if (c.channel !== undefined) invalid('connection token must not have a "channel" claim');
   const subs = new Map<string, ServerSideSubscription>();
   const channels = c.channels;
@@ -113,7 +119,7 @@ export function connectionClaims(c: Claims, userIdClaim: string): ConnectionClai
   return {
     user: str(c, userIdClaim) ?? '',
     expireAt: expiry(c),
-    info: payload(c, 'info', 'b64info'),
+    info: payload(c, 'info', 'b64info') ?? infoFromClaims(c, infoClaims),
     subs,
     meta: c.meta !== undefined && c.meta !== null ? Buffer.from(JSON.stringify(c.meta)) : undefined,
     tokenId: str(c, 'jti'),

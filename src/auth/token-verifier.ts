@@ -63,7 +63,7 @@ export class TokenVerifier {
   }
 
   async verifyConnection(token: string): Promise<ConnectionClaims> {
-    return connectionClaims(await this.verify(token), this.cfg.userIdClaim || 'sub');
+    return connectionClaims(await this.verify(token), this.cfg.userIdClaim || 'sub', this.cfg.infoClaims);
   }
 
   async verifySubscription(token: string): Promise<SubscriptionClaims> {

@@ -63,6 +63,16 @@ export async function checktoken(argv: string[]): Promise<number> {
     const claims = await verifier.verifyConnection(token);
     const expires = claims.expireAt ? new Date(claims.expireAt * 1000).toISOString() : 'never';
     console.log(`valid: user "${claims.user}", expires ${expires}, channels [${[...claims.subs.keys()].join(', ')}]`);
+    const text = (b: Uint8Array | undefined): unknown => {
+      if (!b) return undefined;
+      try {
+        return JSON.parse(Buffer.from(b).toString('utf8')) as unknown;
+      } catch {
+        return { b64: Buffer.from(b).toString('base64') };
+      }
+    };
+    const details = { user: claims.user, expire_at: claims.expireAt || undefined, jti: claims.tokenId, iat: claims.issuedAt, info: text(claims.info), meta: text(claims.meta) };
+    console.log(JSON.stringify(details, null, 2));
     return 0;
   } catch (err) {
     if (err instanceof TokenError) {

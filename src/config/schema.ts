@@ -32,6 +32,9 @@ const tokenShape = {
   issuer: str(),
   issuer_regex: regex(),
   user_id_claim: str(),
+  // Not a Centrifugo key: claims copied into the connection info when the token has no
+  // `info` claim, so an IdP's own tokens (email, role…) show up in presence and join/leave.
+  info_claims: strList(),
 };
 
 // An empty user_id_claim means the standard `sub` claim; resolved here so readers never check.

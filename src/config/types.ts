@@ -20,6 +20,8 @@ export interface TokenConfig {
   issuerRegex: string;
   /** Claim holding the user id; `sub` when the file leaves it empty. */
   userIdClaim: string;
+  /** Claims copied into the connection info (`{claim: value}`) when the token has no `info` claim. */
+  infoClaims: string[];
 }
 
 /** Options of one channel namespace (or of channels without a namespace). */

@@ -1,5 +1,5 @@
-import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
-import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { createPublicKey, webcrypto } from 'node:crypto';
+import { errors as joseErrors, importSPKI, jwtVerify, type CryptoKey, type JWTPayload } from 'jose';
 import type { TokenConfig } from '../config/types.js';
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/index.js';
@@ -7,18 +7,49 @@ import { JwksKeySource } from './jwks.js';
 import { connectionClaims, subscriptionClaims, type ConnectionClaims, type SubscriptionClaims } from './claims.js';
 import { TokenError } from './token-error.js';
 
-/** A verification key and the only algorithms it may verify (no algorithm confusion, no `none`). */
+/**
+ * A configured key and the only algorithms it may verify (no algorithm confusion, no
+ * `none`). WebCrypto keys are imported once per algorithm: jose would otherwise convert
+ * the key on every verification, which dominated the cost of a connect.
+ */
 interface VerificationKey {
-  key: KeyObject;
   algorithms: string[];
+  cryptoKey(alg: string): Promise<CryptoKey>;
+}
+
+function verificationKey(algorithms: string[], importKey: (alg: string) => Promise<CryptoKey>): VerificationKey {
+  const cache = new Map<string, Promise<CryptoKey>>();
+  return {
+    algorithms,
+    cryptoKey(alg) {
+      let key = cache.get(alg);
+      if (!key) {
+        key = importKey(alg);
+        cache.set(alg, key);
+      }
+      return key;
+    },
+  };
+}
+
+function pemKey(pem: string, algorithms: string[]): VerificationKey {
+  createPublicKey(pem); // fails at start, not at the first connect, for a malformed PEM
+  return verificationKey(algorithms, (alg) => importSPKI(pem, alg));
 }
 
 function keysFrom(cfg: TokenConfig): VerificationKey[] {
   const keys: VerificationKey[] = [];
-  if (cfg.hmacSecretKey) keys.push({ key: createSecretKey(Buffer.from(cfg.hmacSecretKey)), algorithms: ['HS256', 'HS384', 'HS512'] });
-  if (cfg.rsaPublicKey) keys.push({ key: createPublicKey(cfg.rsaPublicKey), algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] });
-  if (cfg.ecdsaPublicKey) keys.push({ key: createPublicKey(cfg.ecdsaPublicKey), algorithms: ['ES256', 'ES384', 'ES512'] });
-  if (cfg.ed25519PublicKey) keys.push({ key: createPublicKey(cfg.ed25519PublicKey), algorithms: ['EdDSA'] });
+  if (cfg.hmacSecretKey) {
+    const secret = new TextEncoder().encode(cfg.hmacSecretKey);
+    keys.push(
+      verificationKey(['HS256', 'HS384', 'HS512'], (alg) =>
+        webcrypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: `SHA-${alg.slice(2)}` }, false, ['verify']) as Promise<CryptoKey>,
+      ),
+    );
+  }
+  if (cfg.rsaPublicKey) keys.push(pemKey(cfg.rsaPublicKey, ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']));
+  if (cfg.ecdsaPublicKey) keys.push(pemKey(cfg.ecdsaPublicKey, ['ES256', 'ES384', 'ES512']));
+  if (cfg.ed25519PublicKey) keys.push(pemKey(cfg.ed25519PublicKey, ['EdDSA']));
   return keys;
 }
 
@@ -83,7 +114,7 @@ export class TokenVerifier {
     };
     let payload: JWTPayload;
     try {
-      ({ payload } = key ? await jwtVerify(token, key.key, options) : await jwtVerify(token, jwks!.getKey, options));
+      ({ payload } = key ? await jwtVerify(token, await key.cryptoKey(alg), options) : await jwtVerify(token, jwks!.getKey, options));
     } catch (err) {
       if (err instanceof TokenError) throw err;
       if (err instanceof joseErrors.JWTExpired) throw new TokenError('expired', 'token expired', { cause: err });

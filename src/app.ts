@@ -10,6 +10,7 @@ import { ConfigError } from './config/index.js';
 import type { ApiJwksConfig, Config } from './config/types.js';
 import { isCloser, type Broker, type PresenceManager } from './engine/index.js';
 import { MemoryBroker, MemoryPresenceManager } from './engine/memory/index.js';
+import { startRedisEngine } from './engine/redis/index.js';
 import { TimerWheel, packageVersion, systemClock, type Clock } from './lib/index.js';
 import { Node } from './node/index.js';
 import { DisconnectCode } from './protocol/index.js';
@@ -23,6 +24,12 @@ export interface ParsecOptions {
 }
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** The configured engine: in-memory (one process) or Redis (many nodes). */
+async function buildEngine(config: Readonly<Config>, clock: Clock, log: Logger): Promise<{ broker: Broker; presence: PresenceManager }> {
+  if (config.engine.type === 'redis') return startRedisEngine(config.engine.redis, clock, log.child({ component: 'redis' }));
+  return { broker: new MemoryBroker({ clock }), presence: new MemoryPresenceManager() };
+}
 
 /** The CA bundle a JWKS endpoint is verified with, from the PEM text or its file. */
 function jwksCa(j: ApiJwksConfig, section: string): string | undefined {
@@ -63,12 +70,14 @@ export class Parsec {
   /** The bound gRPC API port, when `grpc_api.enabled`. */
   grpcPort: number | undefined;
 
-  private constructor(readonly config: Readonly<Config>, opts: ParsecOptions) {
-    const clock = opts.clock ?? systemClock;
-    this.log = opts.logger ?? pino({ level: config.log.level });
+  private constructor(
+    readonly config: Readonly<Config>,
+    log: Logger,
+    clock: Clock,
+    { broker, presence }: { broker: Broker; presence: PresenceManager },
+  ) {
+    this.log = log;
     this.wheel = new TimerWheel({ clock });
-    const broker = new MemoryBroker({ clock });
-    const presence = new MemoryPresenceManager();
     this.engines = [broker, presence];
     this.node = new Node({
       config,
@@ -104,7 +113,9 @@ export class Parsec {
 
   /** Builds everything and listens on `http_server.address:port` (port 0 = any free port). */
   static async start(opts: ParsecOptions): Promise<Parsec> {
-    const app = new Parsec(opts.config, opts);
+    const clock = opts.clock ?? systemClock;
+    const log = opts.logger ?? pino({ level: opts.config.log.level });
+    const app = new Parsec(opts.config, log, clock, await buildEngine(opts.config, clock, log));
     await app.node.run();
     const { address, port } = opts.config.httpServer;
     await new Promise<void>((resolve, reject) => {
@@ -174,6 +185,7 @@ export class Parsec {
     await Promise.all([serverClosed, this.grpc?.close()]);
     clearTimeout(timer);
     this.ws?.close();
+    this.node.close();
     for (const engine of this.engines) if (isCloser(engine)) await engine.close();
     this.wheel.close();
     this.log.info('stopped');

@@ -28,7 +28,8 @@ const NESTED: ReadonlySet<string> = new Set([
   'http_api.disabled', 'http_api.external',
   'websocket.compression', 'websocket.compression_min_size', 'websocket.compression_level', 'websocket.read_buffer_size',
   'websocket.use_write_buffer_pool', 'websocket.write_buffer_size', 'websocket.decompressed_message_size_limit',
-  'engine.redis',
+  'engine.redis.client_name', 'engine.redis.force_resp2', 'engine.redis.history_use_streams', 'engine.redis.replica_client',
+  'engine.redis.presence_hash_field_ttl', 'engine.redis.presence_user_mapping', 'engine.redis.sentinel_client_name', 'engine.redis.sentinel_tls',
   'node.info_metrics_aggregate_interval',
 ]);
 

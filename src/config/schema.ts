@@ -178,7 +178,28 @@ const healthSchema = section({
   handler_prefix: str('/health'),
 });
 
-const engineSchema = section({ type: oneOf(['memory', 'redis'], 'memory') });
+/** One or several addresses: Centrifugo takes a string or a list. */
+const addressList = (d: string[]) => z.union([z.string().transform((s) => [s]), z.array(z.string())]).default(d);
+
+const redisSchema = section({
+  // Several addresses shard channels across independent Redis servers.
+  address: addressList(['redis://127.0.0.1:6379']),
+  cluster_address: addressList([]),
+  sentinel_address: addressList([]),
+  sentinel_master_name: str(),
+  sentinel_user: str(),
+  sentinel_password: str(),
+  prefix: str('centrifugo'),
+  db: int(0, 0, 1000),
+  user: str(),
+  password: str(),
+  connect_timeout: duration('1s'),
+  io_timeout: duration('4s'),
+  presence_ttl: duration('60s'),
+  tls: section({ enabled: bool(), server_ca_pem: str(), server_ca_pem_file: str(), insecure_skip_verify: bool() }),
+});
+
+const engineSchema = section({ type: oneOf(['memory', 'redis'], 'memory'), redis: redisSchema });
 
 const shutdownSchema = section({ timeout: duration('30s') });
 

@@ -66,6 +66,26 @@ export interface NamespaceConfig extends ChannelOptions {
   name: string;
 }
 
+/** The Redis engine (`engine.redis`): standalone (one or several shards), Cluster or Sentinel. */
+export interface RedisConfig {
+  address: string[];
+  clusterAddress: string[];
+  sentinelAddress: string[];
+  sentinelMasterName: string;
+  sentinelUser: string;
+  sentinelPassword: string;
+  /** Prefix of every key and PUB/SUB channel, so several deployments can share a Redis. */
+  prefix: string;
+  db: number;
+  user: string;
+  password: string;
+  connectTimeout: number;
+  ioTimeout: number;
+  /** How long a presence entry lives without being refreshed by its node, ms. */
+  presenceTtl: number;
+  tls: { enabled: boolean; serverCaPem: string; serverCaPemFile: string; insecureSkipVerify: boolean };
+}
+
 /** Server API authentication with JWTs from an identity provider. */
 export interface ApiJwksConfig {
   enabled: boolean;
@@ -152,7 +172,7 @@ export interface Config {
   };
   /** On by default in Parsec (Centrifugo's default is off). */
   health: { enabled: boolean; handlerPrefix: string };
-  engine: { type: 'memory' | 'redis' };
+  engine: { type: 'memory' | 'redis'; redis: RedisConfig };
   shutdown: { timeout: number };
   /** `name` '' = the host name, decided where the node starts. */
   node: { name: string };

@@ -57,6 +57,12 @@ export interface BrokerEventHandler {
   handleLeave(channel: string, info: ClientInfo): void;
   /** A cluster control message published by any node (this one included). */
   handleControl(data: Uint8Array): void;
+  /**
+   * Delivery was interrupted (the engine's PUB/SUB connection dropped) and has resumed:
+   * publications in between may never arrive, so positioned subscribers must check
+   * their stream positions. Engines with lossless delivery never call it.
+   */
+  handleDeliveryResumed(): void;
 }
 
 /**
@@ -94,6 +100,16 @@ export interface PresenceManager {
   /** Adds or refreshes one client's entry; entries not refreshed within the engine's TTL vanish. */
   addPresence(channel: string, clientId: string, info: ClientInfo): Promise<void>;
   removePresence(channel: string, clientId: string, userId: string): Promise<void>;
+}
+
+/** Optional ability: engines that can be down report why, so `/health` can say 503 and the reason. */
+export interface HealthReporter {
+  /** Undefined while healthy, else what is wrong. */
+  unhealthyReason(): string | undefined;
+}
+
+export function isHealthReporter(v: unknown): v is HealthReporter {
+  return typeof (v as Partial<HealthReporter>)?.unhealthyReason === 'function';
 }
 
 /** Optional ability: engines holding connections or timers release them. */

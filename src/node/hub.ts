@@ -15,6 +15,8 @@ export interface Subscriber {
   readonly pushJoinLeave: boolean;
   deliverPublication(fanout: PublicationFanout, position: StreamPosition): void;
   deliverPush(encoded: EncodedReply): void;
+  /** Positioned subscriptions compare their position with the stream top and resync when behind. */
+  checkPosition(top: StreamPosition): void;
 }
 
 /**
@@ -84,6 +86,11 @@ export class Hub<C extends HubClient = HubClient> {
     if (!subs) return;
     const encoded = new EncodedReply({ push: { channel, [kind]: { info } } });
     for (const sub of subs.values()) if (sub.pushJoinLeave) sub.deliverPush(encoded);
+  }
+
+  /** Asks every subscriber of a channel to check its position against the stream top. */
+  checkPositions(channel: string, top: StreamPosition): void {
+    for (const sub of this.channels.get(channel)?.values() ?? []) sub.checkPosition(top);
   }
 
   client(id: string): C | undefined {

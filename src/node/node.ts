@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import type { TokenVerifier } from '../auth/index.js';
 import type { Config } from '../config/types.js';
-import type { Broker, BrokerEventHandler, EnginePublication, PresenceManager } from '../engine/types.js';
+import { isHealthReporter, type Broker, type BrokerEventHandler, type EnginePublication, type PresenceManager } from '../engine/types.js';
 import { randomString, type Clock, type TimerWheel } from '../lib/index.js';
 import type { ClientInfo, Publication, StreamPosition } from '../protocol/index.js';
 import { ChannelRules, type ChannelInfo } from './channel-rules.js';
+import { ControlPlane, type NodeInfo } from './control-plane.js';
 import type { Client } from './client.js';
 import { Hub, type Subscriber } from './hub.js';
 
@@ -47,11 +48,33 @@ export class Node implements BrokerEventHandler {
   readonly log: Logger;
   private readonly sessions = new Set<Disconnectable>();
   private closing = false;
+  private presenceTimer: NodeJS.Timeout | undefined;
+  readonly control: ControlPlane;
 
   constructor(readonly deps: NodeDeps) {
     this.rules = new ChannelRules(deps.config.channel);
     this.startedAt = deps.clock.now();
     this.log = deps.logger.child({ component: 'node' });
+    this.control = new ControlPlane(this, deps.broker, deps.clock, this.log.child({ component: 'control' }));
+  }
+
+  /** This node's identity and load, as `info` reports it. */
+  info(): NodeInfo {
+    const cpu = process.cpuUsage();
+    const uptimeMs = Math.max(1, this.clock.now() - this.startedAt);
+    const { hub } = this;
+    return {
+      uid: this.id,
+      name: this.deps.name,
+      version: this.deps.version,
+      num_clients: hub.numClients,
+      num_users: hub.numUsers,
+      num_channels: hub.numChannels,
+      num_subs: hub.numSubscriptions,
+      uptime: Math.floor(uptimeMs / 1000),
+      // Centrifugo reports CPU as a percentage; this is the average over the node's lifetime.
+      process: { cpu: Math.round(((cpu.user + cpu.system) / 1000 / uptimeMs) * 1000) / 10, rss: process.memoryUsage.rss() },
+    };
   }
 
   get config(): Readonly<Config> {
@@ -68,6 +91,42 @@ export class Node implements BrokerEventHandler {
 
   async run(): Promise<void> {
     await this.deps.broker.run(this);
+    this.control.start();
+    const every = this.config.client.presenceUpdateInterval;
+    if (every > 0) {
+      this.presenceTimer = setInterval(() => void this.refreshPresence(), every);
+      this.presenceTimer.unref();
+    }
+  }
+
+  /** Undefined while the node can serve, else why not (engine down, shutting down). */
+  unhealthyReason(): string | undefined {
+    if (this.closing) return 'shutting down';
+    return isHealthReporter(this.deps.broker) ? this.deps.broker.unhealthyReason() : undefined;
+  }
+
+  /**
+   * Re-adds presence for every local subscription that has it: engines expire entries
+   * not refreshed within their TTL, which is how a dead node's clients leave presence.
+   */
+  private async refreshPresence(): Promise<void> {
+    for (const client of this.hub.allClients()) {
+      for (const sub of client.subscriptions.values()) {
+        if (!sub.opts.presence || !sub.active) continue;
+        try {
+          await this.deps.presence.addPresence(sub.channel, client.id, sub.info(client.info()));
+        } catch (err) {
+          this.log.warn({ channel: sub.channel, err: (err as Error).message }, 'presence refresh failed');
+          return;
+        }
+      }
+    }
+  }
+
+  /** Stops the node's own timers (sessions are ended by `shutdown`). */
+  close(): void {
+    clearInterval(this.presenceTimer);
+    this.control.stop();
   }
 
   /** Publishes into a channel with its namespace's history settings. */
@@ -125,8 +184,35 @@ export class Node implements BrokerEventHandler {
     this.hub.broadcastJoinLeave(channel, 'leave', info);
   }
 
-  handleControl(): void {
-    // Single-node engines deliver control messages back to this node only; nothing to apply yet.
+  /**
+   * The engine's delivery was interrupted: publications may have been lost in between.
+   * Every positioned subscription on this node is checked against its stream top and
+   * resyncs (recovers from history) when behind, so nothing is silently skipped.
+   */
+  handleDeliveryResumed(): void {
+    void this.verifyPositions();
+  }
+
+  private async verifyPositions(): Promise<void> {
+    for (const channel of [...this.hub.channelNames()]) {
+      let ch: ChannelInfo;
+      try {
+        ch = this.rules.resolve(channel);
+      } catch {
+        continue;
+      }
+      if (!ch.history) continue;
+      try {
+        const page = await this.deps.broker.history(channel, { limit: 0, reverse: false, historyMetaTtl: ch.historyMetaTtl });
+        this.hub.checkPositions(channel, page.position);
+      } catch (err) {
+        this.log.warn({ channel, err: (err as Error).message }, 'position check failed');
+      }
+    }
+  }
+
+  handleControl(data: Uint8Array): void {
+    this.control.handle(data);
   }
 
   /** Ends every session with `shutdown` (3001: clients reconnect, to another node). */

@@ -105,6 +105,11 @@ export class ChannelSubscription implements Subscriber {
     }
   }
 
+  checkPosition(top: StreamPosition): void {
+    if (this.state !== 'active' || !this.opts.positioned) return;
+    if (top.epoch !== this.epoch || top.offset > this.offset) this.client.onInsufficientState(this);
+  }
+
   close(): void {
     this.state = 'closed';
     this.buffer = null;

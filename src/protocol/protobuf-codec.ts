@@ -1,7 +1,7 @@
 import protobuf from 'protobufjs';
 import { FrameDecodeError } from './decode-error.js';
 import { protoPath } from './proto-files.js';
-import type { Command, Reply } from './types.js';
+import type { ClientInfo, Command, Publication, Reply } from './types.js';
 
 /**
  * Protobuf framing: every message is prefixed with its varint length (protobuf
@@ -34,4 +34,29 @@ export function decodeProtobufCommands(frame: Uint8Array): Command[] {
 /** Encodes one Reply with its length prefix. */
 export function encodeProtobufReply(reply: Reply): Uint8Array {
   return ReplyType.encodeDelimited(reply).finish();
+}
+
+const PublicationType = root.lookupType('centrifugal.centrifuge.protocol.Publication');
+const ClientInfoType = root.lookupType('centrifugal.centrifuge.protocol.ClientInfo');
+
+/** A publication as compact bytes (its protobuf form), for engines that ship it between nodes. */
+export function encodePublication(pub: Publication): Uint8Array {
+  return PublicationType.encode(pub).finish();
+}
+
+export function decodePublication(bytes: Uint8Array): Publication {
+  const p = PublicationType.toObject(PublicationType.decode(bytes), toObjectOptions) as Publication;
+  p.data ??= new Uint8Array(0);
+  return p;
+}
+
+export function encodeClientInfo(info: ClientInfo): Uint8Array {
+  return ClientInfoType.encode(info).finish();
+}
+
+export function decodeClientInfo(bytes: Uint8Array): ClientInfo {
+  const i = ClientInfoType.toObject(ClientInfoType.decode(bytes), toObjectOptions) as ClientInfo;
+  i.user ??= '';
+  i.client ??= '';
+  return i;
 }

@@ -46,7 +46,10 @@ test('defaults follow Centrifugo v6 (and Parsec where noted)', () => {
   assert.deepEqual(config.grpcApi, { enabled: false, address: '', port: 10_000, key: '', insecure: false, errorMode: '', maxReceiveMessageSize: 1_048_576, jwks });
   assert.deepEqual(config.websocket, { disabled: false, handlerPrefix: '/connection/websocket', messageSizeLimit: 65_536, writeTimeout: 1000 });
   assert.deepEqual(config.health, { enabled: true, handlerPrefix: '/health' });
-  assert.deepEqual(config.engine, { type: 'memory' });
+  assert.equal(config.engine.type, 'memory');
+  assert.deepEqual(config.engine.redis.address, ['redis://127.0.0.1:6379']);
+  assert.equal(config.engine.redis.prefix, 'centrifugo');
+  assert.equal(config.engine.redis.presenceTtl, 60_000);
   assert.deepEqual(config.shutdown, { timeout: 30_000 });
   assert.deepEqual(config.node, { name: '' });
 });

@@ -26,6 +26,10 @@ class Recorder implements BrokerEventHandler {
   handleControl(data: Uint8Array): void {
     this.controls.push(data);
   }
+  resumed = 0;
+  handleDeliveryResumed(): void {
+    this.resumed++;
+  }
 }
 
 const until = async (cond: () => boolean, ms = 2000): Promise<void> => {
@@ -40,8 +44,8 @@ const hist = { historySize: 3, historyTtl: 60_000, historyMetaTtl: 3_600_000 };
 const data = (s: string): Uint8Array => Buffer.from(JSON.stringify(s));
 
 /** The behaviour every engine must share; each engine's test file calls this with its factory. */
-export function runEngineSuite(name: string, make: () => Promise<EngineUnderTest>): void {
-  describe(`engine conformance: ${name}`, () => {
+export function runEngineSuite(name: string, make: () => Promise<EngineUnderTest>, opts: { skip?: string | false } = {}): void {
+  describe(`engine conformance: ${name}`, { skip: opts.skip || undefined }, () => {
     const setup = async (t: { after(fn: () => Promise<void>): void }) => {
       const engine = await make();
       const rec = new Recorder();

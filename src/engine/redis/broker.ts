@@ -1,0 +1,143 @@
+import type { Logger } from 'pino';
+import { randomString, type Clock } from '../../lib/index.js';
+import { encodeClientInfo, encodePublication, type ClientInfo, type StreamPosition } from '../../protocol/index.js';
+import type { Broker, BrokerEventHandler, Closer, EnginePublication, HealthReporter, HistoryPage, HistoryQuery, PublishOptions } from '../types.js';
+import { RedisKeys, channelTag } from './keys.js';
+import { joinLeaveMessage, parseChannelMessage, parseHistoryEntry } from './messages.js';
+import type { RedisShard } from './shard.js';
+
+const DEFAULT_IDEMPOTENT_TTL_S = 300;
+
+const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
+
+/**
+ * Redis broker: history and delivery in one Lua script per publish (append, assign the
+ * offset, PUBLISH), so every node sees a channel's publications in offset order.
+ * Channels are spread over shards by a hash of their name.
+ */
+export class RedisBroker implements Broker, Closer, HealthReporter {
+  private handler: BrokerEventHandler | undefined;
+  private readonly keys: RedisKeys;
+
+  constructor(
+    private readonly shards: RedisShard[],
+    prefix: string,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {
+    this.keys = new RedisKeys(prefix);
+  }
+
+  /** Routes a message from any shard's PUB/SUB connection. */
+  onMessage(pubsub: Buffer, message: Buffer): void {
+    const name = pubsub.toString('utf8');
+    if (name === this.keys.control) {
+      this.handler?.handleControl(message);
+      return;
+    }
+    const channel = this.keys.channelOf(name);
+    if (channel === undefined || !this.handler) return;
+    let msg;
+    try {
+      msg = parseChannelMessage(message);
+    } catch (err) {
+      this.log.error({ channel, err }, 'undecodable redis message');
+      return;
+    }
+    if (!msg) return;
+    if (msg.kind === 'pub') this.handler.handlePublication(channel, msg.pub, msg.position);
+    else if (msg.kind === 'join') this.handler.handleJoin(channel, msg.info);
+    else this.handler.handleLeave(channel, msg.info);
+  }
+
+  onResumed(): void {
+    this.handler?.handleDeliveryResumed();
+  }
+
+  async run(handler: BrokerEventHandler): Promise<void> {
+    this.handler = handler;
+  }
+
+  private shard(channel: string): RedisShard {
+    return this.shards.length === 1 ? this.shards[0]! : this.shards[parseInt(channelTag(channel), 36) % this.shards.length]!;
+  }
+
+  async subscribe(channel: string): Promise<void> {
+    await this.shard(channel).subscribe(this.keys.pubsub(channel));
+  }
+
+  async unsubscribe(channel: string): Promise<void> {
+    await this.shard(channel).unsubscribe(this.keys.pubsub(channel));
+  }
+
+  async publish(channel: string, data: Uint8Array, opts: PublishOptions): Promise<StreamPosition> {
+    const history = opts.historySize > 0 && opts.historyTtl > 0;
+    const bytes = Buffer.from(encodePublication({ data, info: opts.info, tags: opts.tags, time: this.clock.now(), delta: opts.delta }));
+    const result = await this.shard(channel).cmd.parsecPublish(
+      this.keys.streamMeta(channel),
+      this.keys.streamData(channel),
+      opts.idempotencyKey ? this.keys.idempotency(channel, opts.idempotencyKey) : '',
+      bytes,
+      opts.historySize,
+      seconds(opts.historyTtl),
+      opts.historyMetaTtl > 0 ? seconds(opts.historyMetaTtl) : 0,
+      this.keys.pubsub(channel),
+      randomString(6),
+      opts.idempotentResultTtl ? seconds(opts.idempotentResultTtl) : DEFAULT_IDEMPOTENT_TTL_S,
+      history ? '1' : '0',
+    );
+    const colon = result.indexOf(':');
+    return { offset: Number(result.slice(0, colon)), epoch: result.slice(colon + 1) };
+  }
+
+  async publishJoin(channel: string, info: ClientInfo): Promise<void> {
+    await this.shard(channel).cmd.publish(this.keys.pubsub(channel), joinLeaveMessage('join', encodeClientInfo(info)));
+  }
+
+  async publishLeave(channel: string, info: ClientInfo): Promise<void> {
+    await this.shard(channel).cmd.publish(this.keys.pubsub(channel), joinLeaveMessage('leave', encodeClientInfo(info)));
+  }
+
+  async publishControl(data: Uint8Array): Promise<void> {
+    await this.shards[0]!.cmd.publish(this.keys.control, Buffer.from(data));
+  }
+
+  async history(channel: string, query: HistoryQuery): Promise<HistoryPage> {
+    const [top, epoch, entries] = await this.shard(channel).cmd.parsecHistoryBuffer(
+      this.keys.streamMeta(channel),
+      this.keys.streamData(channel),
+      randomString(6),
+      query.historyMetaTtl > 0 ? seconds(query.historyMetaTtl) : 0,
+      query.limit === 0 ? '0' : '1',
+    );
+    const position = { offset: Number(top.toString()), epoch: epoch.toString() };
+    if (query.limit === 0) return { publications: [], position };
+    let pubs = entries.map(parseHistoryEntry).filter((p): p is EnginePublication => p !== undefined);
+    const since = query.since;
+    if (query.reverse) {
+      if (since) pubs = pubs.filter((p) => p.offset < since.offset);
+      pubs.reverse();
+    } else if (since) {
+      pubs = pubs.filter((p) => p.offset > since.offset);
+    }
+    if (query.limit > 0 && pubs.length > query.limit) pubs = pubs.slice(0, query.limit);
+    return { publications: pubs, position };
+  }
+
+  async removeHistory(channel: string): Promise<void> {
+    await this.shard(channel).cmd.del(this.keys.streamData(channel));
+  }
+
+  unhealthyReason(): string | undefined {
+    for (const s of this.shards) {
+      const reason = s.unhealthyReason();
+      if (reason) return reason;
+    }
+    return undefined;
+  }
+
+  async close(): Promise<void> {
+    this.handler = undefined;
+    await Promise.all(this.shards.map((s) => s.close()));
+  }
+}

@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
+import type { RedisConfig } from '../../config/types.js';
+
+/** A command-capable connection: a standalone/Sentinel client or a Cluster client. */
+export type RedisClient = Redis | Cluster;
+
+function hostPort(address: string, defaultPort: number): { host: string; port: number } {
+  const url = new URL(address.includes('://') ? address : `redis://${address}`);
+  return { host: url.hostname, port: Number(url.port || defaultPort) };
+}
+
+function tlsOptions(cfg: RedisConfig): RedisOptions['tls'] {
+  if (!cfg.tls.enabled) return undefined;
+  const ca = cfg.tls.serverCaPem || (cfg.tls.serverCaPemFile ? readFileSync(cfg.tls.serverCaPemFile, 'utf8') : undefined);
+  return { ca, rejectUnauthorized: !cfg.tls.insecureSkipVerify };
+}
+
+/**
+ * Options shared by every connection. Commands fail fast while Redis is unreachable
+ * (no offline queue): a publish during an outage gets an error at once instead of
+ * hanging, and the caller says so to its client.
+ */
+function baseOptions(cfg: RedisConfig): RedisOptions {
+  return {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: cfg.connectTimeout,
+    commandTimeout: cfg.ioTimeout,
+    // Only when set: a db in the address URL must not be overridden by the default 0.
+    ...(cfg.db ? { db: cfg.db } : {}),
+    username: cfg.user || undefined,
+    password: cfg.password || undefined,
+    tls: tlsOptions(cfg),
+    // Reconnect forever with a capped backoff: an engine outage must heal by itself.
+    retryStrategy: (times) => Math.min(times * 100, 2000),
+    // The broker resubscribes itself on every ready, knowing which channels it wants.
+    autoResubscribe: false,
+  };
+}
+
+/**
+ * Builds one connection to each shard. `address` with several entries shards channels
+ * over independent servers; `cluster_address` or `sentinel_address` make one shard.
+ */
+export function connectShards(cfg: RedisConfig, role: 'command' | 'subscriber'): RedisClient[] {
+  const opts = { ...baseOptions(cfg), connectionName: `parsec-${role}` };
+  if (cfg.clusterAddress.length > 0) {
+    const nodes: ClusterNode[] = cfg.clusterAddress.map((a) => hostPort(a, 6379));
+    return [new Cluster(nodes, { lazyConnect: true, enableOfflineQueue: false, redisOptions: opts, clusterRetryStrategy: (t) => Math.min(t * 100, 2000) })];
+  }
+  if (cfg.sentinelAddress.length > 0) {
+    return [
+      new Redis({
+        ...opts,
+        sentinels: cfg.sentinelAddress.map((a) => hostPort(a, 26379)),
+        name: cfg.sentinelMasterName,
+        sentinelUsername: cfg.sentinelUser || undefined,
+        sentinelPassword: cfg.sentinelPassword || undefined,
+      }),
+    ];
+  }
+  return cfg.address.map((url) => new Redis(url, opts));
+}

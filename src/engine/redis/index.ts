@@ -1,0 +1,40 @@
+import type { Logger } from 'pino';
+import type { RedisConfig } from '../../config/types.js';
+import type { Clock } from '../../lib/index.js';
+import { RedisBroker } from './broker.js';
+import { connectShards } from './connection.js';
+import { RedisKeys } from './keys.js';
+import { RedisPresenceManager } from './presence.js';
+import { RedisShard } from './shard.js';
+
+export interface RedisEngine {
+  broker: RedisBroker;
+  presence: RedisPresenceManager;
+}
+
+/**
+ * Connects to Redis (every shard, both connections) and builds the broker and the
+ * presence manager over the same shards. Rejects when Redis is unreachable at start.
+ */
+export async function startRedisEngine(cfg: RedisConfig, clock: Clock, log: Logger): Promise<RedisEngine> {
+  const commands = connectShards(cfg, 'command');
+  const subscribers = connectShards(cfg, 'subscriber');
+  const keys = new RedisKeys(cfg.prefix);
+  let broker: RedisBroker | undefined;
+  const shards = commands.map(
+    (cmd, i) =>
+      new RedisShard(i, cmd, subscribers[i]!, log, {
+        message: (pubsub, message) => broker?.onMessage(pubsub, message),
+        resumed: () => broker?.onResumed(),
+      }, i === 0 ? [keys.control] : []),
+  );
+  broker = new RedisBroker(shards, cfg.prefix, clock, log);
+  try {
+    await Promise.all(shards.map((s) => s.connect()));
+  } catch (err) {
+    await Promise.all(shards.map((s) => s.close()));
+    const where = cfg.clusterAddress.length ? 'engine.redis.cluster_address' : cfg.sentinelAddress.length ? 'engine.redis.sentinel_address' : 'engine.redis.address';
+    throw new Error(`cannot connect to Redis (${where}): ${(err as Error).message}`, { cause: err });
+  }
+  return { broker, presence: new RedisPresenceManager(shards, cfg.prefix, cfg.presenceTtl, clock) };
+}

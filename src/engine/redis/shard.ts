@@ -1,0 +1,133 @@
+import type { Logger } from 'pino';
+import type { RedisClient } from './connection.js';
+import { addPresenceScript, historyScript, presenceScript, publishScript } from './scripts.js';
+
+const SUBSCRIBE_BATCH = 512;
+
+/** The Lua commands defined on every command connection. */
+export interface ScriptCommands {
+  parsecPublish(metaKey: string, dataKey: string, idemKey: string, ...args: Array<string | Buffer | number>): Promise<string>;
+  parsecHistoryBuffer(metaKey: string, dataKey: string, ...args: Array<string | number>): Promise<[Buffer, Buffer, Buffer[]]>;
+  parsecAddPresence(zsetKey: string, hashKey: string, ...args: Array<string | Buffer | number>): Promise<number>;
+  parsecPresenceBuffer(zsetKey: string, hashKey: string, now: number): Promise<Buffer[]>;
+}
+
+export interface ShardEvents {
+  message(pubsub: Buffer, message: Buffer): void;
+  /** The subscriber connection is ready again after having been lost. */
+  resumed(): void;
+}
+
+/**
+ * One Redis shard: a command connection and a PUB/SUB connection. The shard keeps the
+ * set of PUB/SUB channels this node wants and (re)subscribes to all of them on every
+ * ready, so a Redis restart heals without anyone asking.
+ */
+export class RedisShard {
+  readonly cmd: RedisClient & ScriptCommands;
+  /** PUB/SUB channels this node wants, and those the current connection has. */
+  private readonly wanted = new Set<string>();
+  private readonly subscribed = new Set<string>();
+  private syncing: Promise<void> = Promise.resolve();
+  private onFirstReady: (() => void) | undefined;
+  private subReady = false;
+  private everReady = false;
+
+  constructor(
+    readonly index: number,
+    cmd: RedisClient,
+    private readonly sub: RedisClient,
+    private readonly log: Logger,
+    private readonly events: ShardEvents,
+    /** PUB/SUB channels this shard always listens to (the control channel on shard 0). */
+    permanent: string[],
+  ) {
+    cmd.defineCommand('parsecPublish', { numberOfKeys: 3, lua: publishScript });
+    cmd.defineCommand('parsecHistory', { numberOfKeys: 2, lua: historyScript });
+    cmd.defineCommand('parsecAddPresence', { numberOfKeys: 2, lua: addPresenceScript });
+    cmd.defineCommand('parsecPresence', { numberOfKeys: 2, lua: presenceScript });
+    // defineCommand adds these methods at run time; the interface above names them.
+    this.cmd = cmd as RedisClient & ScriptCommands;
+    for (const c of permanent) this.wanted.add(c);
+    sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.events.message(channel, message));
+    sub.on('ready', () => void this.onSubReady());
+    sub.on('close', () => {
+      if (this.subReady) this.log.warn({ shard: index }, 'redis pub/sub connection lost');
+      this.subReady = false;
+    });
+    for (const c of [cmd, sub]) c.on('error', (err: Error) => this.log.debug({ shard: index, err: err.message }, 'redis connection error'));
+  }
+
+  async connect(): Promise<void> {
+    const firstReady = new Promise<void>((resolve) => (this.onFirstReady = resolve));
+    await Promise.all([this.cmd.connect(), this.sub.connect()]);
+    await firstReady;
+  }
+
+  /** Undefined while both connections work, else what is wrong. */
+  unhealthyReason(): string | undefined {
+    if (this.cmd.status !== 'ready') return `redis shard ${this.index}: command connection ${this.cmd.status}`;
+    if (!this.subReady) return `redis shard ${this.index}: pub/sub not subscribed`;
+    return undefined;
+  }
+
+  async subscribe(pubsub: string): Promise<void> {
+    this.wanted.add(pubsub);
+    // While disconnected the channel is subscribed on the next ready.
+    if (this.subReady) await this.sync();
+  }
+
+  async unsubscribe(pubsub: string): Promise<void> {
+    if (!this.wanted.delete(pubsub)) return;
+    if (this.subReady) await this.sync();
+  }
+
+  /**
+   * Brings the PUB/SUB connection's channels in line with `wanted`, in batches; calls are
+   * serialised so concurrent subscribes never race an unsubscribe of the same channel.
+   */
+  private sync(): Promise<void> {
+    const run = async (): Promise<void> => {
+      const add = [...this.wanted].filter((c) => !this.subscribed.has(c));
+      const remove = [...this.subscribed].filter((c) => !this.wanted.has(c));
+      for (let i = 0; i < add.length; i += SUBSCRIBE_BATCH) {
+        const batch = add.slice(i, i + SUBSCRIBE_BATCH);
+        await this.sub.subscribe(...batch);
+        for (const c of batch) this.subscribed.add(c);
+      }
+      for (let i = 0; i < remove.length; i += SUBSCRIBE_BATCH) {
+        const batch = remove.slice(i, i + SUBSCRIBE_BATCH);
+        await this.sub.unsubscribe(...batch);
+        for (const c of batch) this.subscribed.delete(c);
+      }
+    };
+    this.syncing = this.syncing.then(run, run);
+    return this.syncing;
+  }
+
+  private async onSubReady(): Promise<void> {
+    // A fresh connection has no subscriptions, whatever the previous one had.
+    this.subscribed.clear();
+    try {
+      await this.sync();
+    } catch (err) {
+      this.log.warn({ shard: this.index, err: (err as Error).message }, 'redis resubscribe failed; retrying on next reconnect');
+      return;
+    }
+    this.subReady = true;
+    if (this.everReady) {
+      this.log.info({ shard: this.index, channels: this.wanted.size }, 'redis pub/sub resubscribed');
+      this.events.resumed();
+    }
+    this.everReady = true;
+    this.onFirstReady?.();
+    this.onFirstReady = undefined;
+  }
+
+  /** Drops both connections at once: a QUIT would wait on a Redis that may be gone. */
+  async close(): Promise<void> {
+    this.subReady = false;
+    this.cmd.disconnect();
+    this.sub.disconnect();
+  }
+}

@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { namespace, startServer, testConfig, type TestServer } from '../helpers/server.js';
+import { collect, once, sdk, type Sdk } from '../helpers/sdk.js';
+import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
+import { OwnRedis } from '../helpers/redis-server.js';
+import { connToken } from '../helpers/tokens.js';
+import type { Config } from '../../src/config/types.js';
+
+const KEY = 'cluster-api-key';
+const skip = await skipWithout('Redis', redisUrl);
+
+function nodeConfig(prefix: string, url = redisUrl) {
+  return testConfig((c: Config) => {
+    c.engine = { type: 'redis', redis: { ...c.engine.redis, address: [url], prefix } };
+    c.httpApi.key = KEY;
+    c.channel.namespaces = [
+      namespace('chat', {
+        presence: true,
+        joinLeave: true,
+        historySize: 100,
+        historyTtl: 300_000,
+        forceRecovery: true,
+        allowSubscribeForClient: true,
+        allowPublishForSubscriber: true,
+        allowPresenceForSubscriber: true,
+      }),
+    ];
+  });
+}
+
+const api = (s: TestServer, method: string, body: object) =>
+  fetch(`${s.httpUrl}/api/${method}`, { method: 'POST', headers: { 'X-API-Key': KEY }, body: JSON.stringify(body) }).then(async (r) => JSON.parse(await r.text()));
+
+async function until(cond: () => Promise<boolean> | boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Two Parsec nodes sharing one Redis: any node publishes, every node delivers. */
+describe('two nodes on the Redis engine', { skip: skip || undefined }, () => {
+  let a: TestServer;
+  let b: TestServer;
+  const clients: Sdk[] = [];
+  const connect = async (s: TestServer, user: string): Promise<Sdk> => {
+    const c = sdk('json', s.url, { token: await connToken(user) });
+    clients.push(c);
+    c.connect();
+    await c.ready(3000);
+    return c;
+  };
+  const subscribed = async (c: Sdk, channel: string, opts = {}) => {
+    const sub = c.newSubscription(channel, opts);
+    sub.subscribe();
+    await sub.ready(3000);
+    return sub;
+  };
+
+  before(async () => {
+    const prefix = randomPrefix('cluster');
+    a = await startServer(nodeConfig(prefix));
+    b = await startServer(nodeConfig(prefix));
+  });
+  after(async () => {
+    for (const c of clients) c.disconnect();
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('lists both nodes in info', async () => {
+    // Each node learns of the other from its next heartbeat.
+    await until(async () => (await api(a, 'info', {})).result.nodes.length === 2 && (await api(b, 'info', {})).result.nodes.length === 2);
+    const uids = (await api(b, 'info', {})).result.nodes.map((n: { uid: string }) => n.uid).sort();
+    assert.deepEqual(uids, [a.app.node.id, b.app.node.id].sort());
+  });
+
+  it('delivers a publication made through node B to a subscriber on node A', async () => {
+    const sub = await subscribed(await connect(a, 'reader'), 'chat:x');
+    const got = once<{ data: unknown; offset: number }>(sub, 'publication');
+    const res = await api(b, 'publish', { channel: 'chat:x', data: { via: 'b' } });
+    assert.equal(res.result.offset, 1);
+    const pub = await got;
+    assert.deepEqual(pub.data, { via: 'b' });
+    assert.equal(pub.offset, 1);
+  });
+
+  it('shares presence and join/leave across nodes', async () => {
+    const sa = await subscribed(await connect(a, 'ann'), 'chat:room', { joinLeave: true });
+    const joined = collect<{ info: { user: string } }>(sa, 'join', 2);
+    const sb = await subscribed(await connect(b, 'bob'), 'chat:room');
+    const users = (await joined).map((j) => j.info.user).sort();
+    assert.deepEqual(users, ['ann', 'bob']);
+    const presence = await sb.presence();
+    assert.deepEqual(Object.values(presence.clients).map((i) => i.user).sort(), ['ann', 'bob']);
+    const left = once<{ info: { user: string } }>(sa, 'leave');
+    sb.unsubscribe();
+    assert.equal((await left).info.user, 'bob');
+  });
+
+  it('recovers on node B from a position learned on node A', async () => {
+    const ca = await connect(a, 'mover');
+    const sa = await subscribed(ca, 'chat:move');
+    const first = once<{ offset: number }>(sa, 'publication');
+    await api(b, 'publish', { channel: 'chat:move', data: { n: 1 } });
+    const p1 = await first;
+    const { epoch } = (await api(a, 'history', { channel: 'chat:move', limit: 0 })).result;
+    ca.disconnect();
+    await api(a, 'publish', { channel: 'chat:move', data: { n: 2 } });
+    await api(b, 'publish', { channel: 'chat:move', data: { n: 3 } });
+    const cb = await connect(b, 'mover');
+    const sb = cb.newSubscription('chat:move', { since: { offset: p1.offset, epoch } });
+    const resub = once<{ recovered: boolean }>(sb, 'subscribed');
+    const missed = collect<{ data: { n: number } }>(sb, 'publication', 2);
+    sb.subscribe();
+    assert.equal((await resub).recovered, true);
+    assert.deepEqual((await missed).map((p) => p.data.n), [2, 3]);
+  });
+
+  it('disconnects a user on node A through node B', async () => {
+    const c = await connect(a, 'victim');
+    const gone = once<{ code: number }>(c, 'disconnected');
+    await api(b, 'disconnect', { user: 'victim' });
+    assert.equal((await gone).code, 3503);
+  });
+
+  it('subscribes a user on node A through node B', async () => {
+    const c = await connect(a, 'target');
+    const sub = once<{ channel: string }>(c, 'subscribed');
+    await api(b, 'subscribe', { user: 'target', channel: 'chat:pushed' });
+    assert.equal((await sub).channel, 'chat:pushed');
+  });
+});
+
+describe('Redis restart', { skip: skip || undefined }, () => {
+  it('reports 503 while Redis is down, then resubscribes and recovers what was published meanwhile', async (t) => {
+    const redis = await OwnRedis.start();
+    const prefix = randomPrefix('restart');
+    const a = await startServer(nodeConfig(prefix, redis.url));
+    const b = await startServer(nodeConfig(prefix, redis.url));
+    const c = sdk('json', a.url, { token: await connToken('survivor') });
+    t.after(async () => {
+      c.disconnect();
+      await Promise.all([a.close(), b.close()]);
+      await redis.down();
+    });
+    c.connect();
+    await c.ready(3000);
+    const sub = c.newSubscription('chat:restart');
+    sub.subscribe();
+    await sub.ready(3000);
+    const received: number[] = [];
+    sub.on('publication', (ctx) => received.push((ctx.data as { n: number }).n));
+    await api(b, 'publish', { channel: 'chat:restart', data: { n: 1 } });
+    await until(() => received.length === 1);
+
+    await redis.down();
+    await until(async () => (await fetch(`${a.httpUrl}/health`)).status === 503);
+    const health = JSON.parse(await (await fetch(`${a.httpUrl}/health`)).text());
+    assert.match(health.reason, /redis/);
+    const failed = await api(b, 'publish', { channel: 'chat:restart', data: { n: 0 } });
+    assert.equal(failed.error.code, 100);
+    assert.equal(c.state, 'connected', 'clients are not dropped while Redis is down');
+
+    await redis.up();
+    // Publish through node B as soon as it can, racing node A's resubscription.
+    await until(async () => (await api(b, 'publish', { channel: 'chat:restart', data: { n: 2 } })).result !== undefined, 10_000);
+    await api(b, 'publish', { channel: 'chat:restart', data: { n: 3 } });
+    await until(async () => (await fetch(`${a.httpUrl}/health`)).status === 200, 10_000);
+    await until(() => received.length >= 3, 10_000);
+    assert.deepEqual(received, [1, 2, 3], 'no loss and no duplicates');
+  });
+});

@@ -1,0 +1,32 @@
+import { randomBytes } from 'node:crypto';
+import { Socket } from 'node:net';
+
+export const redisUrl = process.env.PARSEC_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A key prefix no other run shares. */
+export const randomPrefix = (name: string): string => `parsec-test-${name}-${randomBytes(4).toString('hex')}`;
+
+function reachable(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const s = new Socket();
+    s.setTimeout(1000);
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+    s.once('timeout', () => (s.destroy(), resolve(false)));
+    s.connect(Number(port), hostname);
+  });
+}
+
+/**
+ * Whether a suite needing an external service should be skipped: false when the service
+ * answers. When it does not, the suite is skipped loudly — or, under
+ * PARSEC_REQUIRE_SERVICES=1 (as CI sets), this throws and the suite fails.
+ */
+export async function skipWithout(service: string, url: string): Promise<string | false> {
+  if (await reachable(url)) return false;
+  const message = `${service} is not reachable at ${url}`;
+  if (process.env.PARSEC_REQUIRE_SERVICES === '1') throw new Error(`${message} (PARSEC_REQUIRE_SERVICES=1)`);
+  console.warn(`\n*** SKIPPING: ${message} ***\n`);
+  return message;
+}

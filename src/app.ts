@@ -14,7 +14,7 @@ import { startRedisEngine } from './engine/redis/index.js';
 import { TimerWheel, packageVersion, systemClock, type Clock } from './lib/index.js';
 import { Node } from './node/index.js';
 import { DisconnectCode } from './protocol/index.js';
-import { WebSocketHandler } from './transport/index.js';
+import { EmulationHandler, StreamHandler, WebSocketHandler, httpStreamEndpoint, sseEndpoint } from './transport/index.js';
 import { hostname } from 'node:os';
 
 export interface ParsecOptions {
@@ -23,7 +23,7 @@ export interface ParsecOptions {
   clock?: Clock;
 }
 
-type Route = (req: IncomingMessage, res: ServerResponse) => void;
+type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
 
 /** The configured engine: in-memory (one process) or Redis (many nodes). */
 async function buildEngine(config: Readonly<Config>, clock: Clock, log: Logger): Promise<{ broker: Broker; presence: PresenceManager }> {
@@ -106,9 +106,25 @@ export class Parsec {
       });
       if (g.insecure) this.log.warn('grpc_api.insecure is on: the gRPC API accepts calls without credentials (development only)');
     }
+    this.routeEmulation(config);
     if (config.health.enabled) this.routes.set(config.health.handlerPrefix, (req, res) => handleHealth(this.node, req, res));
     this.server = createServer((req, res) => this.route(req, res));
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
+  }
+
+  /** SSE and HTTP-streaming endpoints when enabled, and `/emulation` for their commands. */
+  private routeEmulation(config: Readonly<Config>): void {
+    const streams = [
+      { cfg: config.sse, endpoint: sseEndpoint },
+      { cfg: config.httpStream, endpoint: httpStreamEndpoint },
+    ].filter((s) => s.cfg.enabled);
+    if (streams.length === 0) return;
+    for (const { cfg, endpoint } of streams) {
+      const h = new StreamHandler(this.node, endpoint, cfg);
+      this.routes.set(h.path, (req, res, url) => h.handle(req, res, url));
+    }
+    const emulation = new EmulationHandler(this.node, config.emulation);
+    this.routes.set(emulation.path, (req, res) => emulation.handle(req, res));
   }
 
   /** Builds everything and listens on `http_server.address:port` (port 0 = any free port). */
@@ -147,7 +163,7 @@ export class Parsec {
     }
     const handler = this.routes.get(path);
     if (handler) {
-      handler(req, res);
+      handler(req, res, url);
       return;
     }
     const body = JSON.stringify({ error: 'not found' });

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { ApiAuthOutcome, ApiRequestCredentials } from '../auth/index.js';
 import type { Config } from '../config/types.js';
+import { BodyTooLargeError, readBody } from '../lib/index.js';
 import type { Node } from '../node/index.js';
 import type { ApiContext } from './context.js';
 import { ApiError, ApiErrorCode, transportStatus } from './errors.js';
@@ -9,26 +10,6 @@ import { asApiError, execute, isMethod } from './methods.js';
 
 export interface ApiAuthenticator {
   authenticate(c: ApiRequestCredentials): Promise<ApiAuthOutcome>;
-}
-
-class BodyTooLarge extends Error {}
-
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.pause();
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function send(res: ServerResponse, status: number, body: unknown, raw = false): void {
@@ -94,7 +75,7 @@ export class HttpApi {
     try {
       body = await readBody(req, this.cfg.maxRequestBodySize);
     } catch (err) {
-      if (err instanceof BodyTooLarge) {
+      if (err instanceof BodyTooLargeError) {
         send(res, 413, { error: `request body larger than ${this.cfg.maxRequestBodySize} bytes (http_api.max_request_body_size)` });
         req.resume();
         return;

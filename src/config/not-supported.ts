@@ -6,8 +6,8 @@
 
 /** Whole top-level sections (plus every `uni_*` transport). */
 const TOP_LEVEL: ReadonlySet<string> = new Set([
-  'map_broker', 'shared_poll', 'proxies', 'rpc', 'admin', 'prometheus', 'sse', 'http_stream',
-  'emulation', 'unified_proxy', 'consumers', 'opentelemetry', 'graphite', 'tls', 'debug', 'webtransport',
+  'map_broker', 'shared_poll', 'proxies', 'rpc', 'admin', 'prometheus', 'unified_proxy', 'consumers',
+  'opentelemetry', 'graphite', 'tls', 'debug', 'webtransport',
   'broker', 'presence_manager', 'controller', 'swagger', 'init', 'usage_stats', 'pid_file',
   'enable_unreleased_features',
 ]);

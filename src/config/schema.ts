@@ -171,6 +171,21 @@ const websocketSchema = section({
   write_timeout: duration('1s'),
 });
 
+/** A streaming endpoint of the emulation layer (`sse`, `http_stream`); off unless enabled. */
+const streamSchema = (prefix: string) =>
+  section({
+    enabled: bool(),
+    handler_prefix: str(prefix),
+    // The connect command may arrive as a POST body; this bounds it (Centrifugo's default).
+    max_request_body_size: int(65_536, 1),
+  });
+
+/** `/emulation`: where SSE and HTTP-streaming clients POST their commands. */
+const emulationSchema = section({
+  handler_prefix: str('/emulation'),
+  max_request_body_size: int(65_536, 1),
+});
+
 const healthSchema = section({
   // Centrifugo's default is false; Parsec serves /health unless told not to, because load
   // balancers and orchestrators probe it before anyone thinks of enabling it.
@@ -216,6 +231,9 @@ export const configSchema = z
     http_api: httpApiSchema,
     grpc_api: grpcApiSchema,
     websocket: websocketSchema,
+    sse: streamSchema('/connection/sse'),
+    http_stream: streamSchema('/connection/http_stream'),
+    emulation: emulationSchema,
     health: healthSchema,
     engine: engineSchema,
     shutdown: shutdownSchema,

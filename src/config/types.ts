@@ -98,6 +98,14 @@ export interface ApiJwksConfig {
   tls: { enabled: boolean; serverCaPem: string; serverCaPemFile: string };
 }
 
+/** One streaming endpoint of the emulation layer. */
+export interface StreamEndpointConfig {
+  enabled: boolean;
+  handlerPrefix: string;
+  /** Max bytes of a connect command sent as the request body. */
+  maxRequestBodySize: number;
+}
+
 export interface Config {
   /** Absolute path of the file the config came from; null when built from defaults/env only. */
   source: string | null;
@@ -170,6 +178,12 @@ export interface Config {
     messageSizeLimit: number;
     writeTimeout: number;
   };
+  /** Server-sent events with commands over `/emulation` (JSON only). */
+  sse: StreamEndpointConfig;
+  /** HTTP streaming (a long POST response) with commands over `/emulation`; JSON or protobuf. */
+  httpStream: StreamEndpointConfig;
+  /** The command endpoint of SSE and HTTP-streaming sessions; served when either is enabled. */
+  emulation: { handlerPrefix: string; maxRequestBodySize: number };
   /** On by default in Parsec (Centrifugo's default is off). */
   health: { enabled: boolean; handlerPrefix: string };
   engine: { type: 'memory' | 'redis'; redis: RedisConfig };

@@ -68,5 +68,9 @@ export const V5_KEYS: ReadonlyMap<string, string> = new Map(Object.entries({
   websocket_handler_prefix: 'websocket.handler_prefix',
   websocket_message_size_limit: 'websocket.message_size_limit',
   websocket_write_timeout: 'websocket.write_timeout',
+  sse: 'sse.enabled',
+  http_stream: 'http_stream.enabled',
+  emulation_handler_prefix: 'emulation.handler_prefix',
+  emulation_max_request_body_size: 'emulation.max_request_body_size',
   health_handler_prefix: 'health.handler_prefix',
 }));

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { TimerHandle } from '../lib/index.js';
+import { newSessionId, type TimerHandle } from '../lib/index.js';
 import {
   ClientError,
   DisconnectCode,
@@ -41,6 +41,8 @@ export interface Credentials {
  */
 export class Client implements SubscriptionOwner {
   readonly id: string;
+  /** Emulated transports only ('' otherwise): the id `/emulation` requests address this session by. */
+  readonly session: string;
   readonly codec: ProtocolCodec;
   readonly log: Logger;
   state: ClientState = 'connecting';
@@ -61,6 +63,7 @@ export class Client implements SubscriptionOwner {
     id: string,
   ) {
     this.id = id;
+    this.session = transport.emulation ? newSessionId() : '';
     this.codec = codecFor(transport.protocol);
     this.log = node.log.child({ component: 'client', client: id });
     this.writer = new ClientWriter(transport, this.codec, node.config.client.queueMaxSize, () => {

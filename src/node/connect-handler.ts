@@ -114,7 +114,7 @@ async function connect(client: Client, req: ConnectRequest): Promise<HandlerOutc
     subs: Object.keys(results).length > 0 ? results : undefined,
     ping: Math.floor(config.client.pingInterval / 1000) || undefined,
     pong: (transport.pong && config.client.pongTimeout > 0) || undefined,
-    session: transport.emulation ? client.id : undefined,
+    session: client.session || undefined,
     node: transport.emulation ? node.id : undefined,
     time: config.client.connectIncludeServerTime ? node.clock.now() : undefined,
   };

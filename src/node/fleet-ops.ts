@@ -44,7 +44,7 @@ export function targetClients(node: Node, t: Target): Client[] {
   }
   const out: Client[] = [];
   for (const c of candidates) {
-    if (t.session && !(c.transport.emulation && c.id === t.session)) continue;
+    if (t.session && c.session !== t.session) continue;
     out.push(c);
   }
   return out;

@@ -47,6 +47,8 @@ export class Node implements BrokerEventHandler {
   readonly rules: ChannelRules;
   readonly log: Logger;
   private readonly sessions = new Set<Disconnectable>();
+  /** Emulated sessions by session id, so `/emulation` requests reach their Client. */
+  private readonly emulated = new Map<string, Client>();
   private closing = false;
   private presenceTimer: NodeJS.Timeout | undefined;
   readonly control: ControlPlane;
@@ -160,12 +162,20 @@ export class Node implements BrokerEventHandler {
     return this.deps.presence;
   }
 
-  trackSession(s: Disconnectable): void {
-    this.sessions.add(s);
+  /** Called by every Client when it is created; `untrackSession` when it closes. */
+  trackSession(c: Client): void {
+    this.sessions.add(c);
+    if (c.session) this.emulated.set(c.session, c);
   }
 
-  untrackSession(s: Disconnectable): void {
-    this.sessions.delete(s);
+  untrackSession(c: Client): void {
+    this.sessions.delete(c);
+    if (c.session) this.emulated.delete(c.session);
+  }
+
+  /** The open emulated session with this id on this node, if any. */
+  emulatedSession(session: string): Client | undefined {
+    return this.emulated.get(session);
   }
 
   get numSessions(): number {

@@ -5,3 +5,4 @@ export { FrameDecodeError } from './decode-error.js';
 export { codecFor, jsonCodec, protobufCodec, type ProtocolCodec, type ProtocolName } from './codec.js';
 export { protoPath } from './proto-files.js';
 export { decodeClientInfo, decodePublication, encodeClientInfo, encodePublication } from './protobuf-codec.js';
+export { decodeEmulationRequest, type EmulationRequest } from './emulation.js';

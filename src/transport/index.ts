@@ -1,1 +1,2 @@
 export { WebSocketHandler } from './ws/websocket-handler.js';
+export { EmulationHandler, StreamHandler, httpStreamEndpoint, sseEndpoint } from './emulation/index.js';

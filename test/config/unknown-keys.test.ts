@@ -76,7 +76,7 @@ test('recognised Centrifugo keys Parsec lacks get one notice per top-level secti
 
 test('every section named in the brief is recognised, not unknown', (t) => {
   const sections = [
-    'map_broker', 'shared_poll', 'proxies', 'rpc', 'admin', 'prometheus', 'sse', 'http_stream', 'emulation',
+    'map_broker', 'shared_poll', 'proxies', 'rpc', 'admin', 'prometheus',
     'unified_proxy', 'consumers', 'opentelemetry', 'graphite', 'tls', 'debug', 'uni_sse', 'uni_http_stream', 'uni_grpc', 'webtransport',
   ];
   const file = tempConfig(t, 'config.json', JSON.stringify(Object.fromEntries(sections.map((s) => [s, {}]))));
@@ -86,7 +86,7 @@ test('every section named in the brief is recognised, not unknown', (t) => {
 });
 
 // The shape of centrifuge-js's own test config (centrifugo_test.json): map and shared-poll
-// namespaces, proxies, and transports Parsec does not serve yet. Written for this test.
+// namespaces, proxies, and the SSE/HTTP-streaming transports. Written for this test.
 const centrifugeJsStyle = {
   client: { insecure: true, concurrency: 4, token: { hmac_secret_key: 'test-secret' } },
   log: { level: 'trace' },
@@ -135,6 +135,8 @@ test('a config shaped like centrifuge-js\'s test config loads with only "not sup
   assert.equal(config.client.token.hmacSecretKey, 'test-secret');
   assert.equal(config.log.level, 'trace');
   assert.equal(config.httpApi.key, 'api-key');
+  assert.equal(config.sse.enabled, true);
+  assert.equal(config.httpStream.enabled, true);
   assert.equal(config.channel.withoutNamespace.historySize, 50);
   assert.deepEqual(config.channel.withoutNamespace.allowedDeltaTypes, ['fossil']);
   assert.deepEqual(

@@ -106,6 +106,8 @@ const cases: Array<[string, unknown, string, string]> = [
   ['a negative limit', { client: { channel_limit: -5 } }, 'client.channel_limit', 'client.channel_limit: expected at least 0, got -5'],
   ['a zero queue', { client: { queue_max_size: 0 } }, 'client.queue_max_size', 'client.queue_max_size: expected at least 1, got 0'],
   ['a zero body size', { http_api: { max_request_body_size: 0 } }, 'http_api.max_request_body_size', 'http_api.max_request_body_size: expected at least 1, got 0'],
+  ['a zero emulation body size', { emulation: { max_request_body_size: 0 } }, 'emulation.max_request_body_size', 'emulation.max_request_body_size: expected at least 1, got 0'],
+  ['the v5 form of a transport switch', { sse: true }, 'sse', 'sse: expected an object, got true (that is the Centrifugo v5 form; in v6 write "sse.enabled")'],
   ['a boolean as a string', { client: { insecure: 'true' } }, 'client.insecure', 'client.insecure: expected true or false, got true'],
   ['a section as a scalar', { client: 5 }, 'client', 'client: expected an object, got 5'],
   ['an empty boundary', { channel: { namespace_boundary: '' } }, 'channel.namespace_boundary', 'channel.namespace_boundary: expected a non-empty string, got ""'],

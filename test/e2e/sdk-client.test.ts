@@ -1,22 +1,31 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { namespace, startServer, testConfig, type TestServer } from '../helpers/server.js';
-import { collect, decoded, once, payload, protocols, sdk, type Sdk } from '../helpers/sdk.js';
+import { collect, decoded, once, payload, sdkOver, transportCases, type Sdk } from '../helpers/sdk.js';
 import { connToken, nowSec, sign, subToken } from '../helpers/tokens.js';
 
-/** The official SDK against Parsec, over JSON and protobuf: the everyday client features. */
-for (const protocol of protocols) {
-  describe(`centrifuge SDK (${protocol})`, () => {
+const KEY = 'sdk-client-api-key-0123456789';
+
+/**
+ * The official SDK against Parsec: the everyday client features, over every transport a
+ * browser may use (WebSocket, HTTP-streaming and SSE with /emulation) in JSON and protobuf,
+ * as the SDK's own suite runs them.
+ */
+for (const tc of transportCases) {
+  const { protocol } = tc;
+  describe(`centrifuge SDK over ${tc.transport} (${protocol})`, () => {
     let server: TestServer;
     const clients: Sdk[] = [];
     const enc = (v: unknown): unknown => payload(protocol, v);
     const dec = <T = unknown>(d: unknown): T => decoded<T>(protocol, d);
-    const client = (opts: Parameters<typeof sdk>[2] = {}): Sdk => {
-      const c = sdk(protocol, server.url, opts);
+    const client = (opts: Parameters<typeof sdkOver>[2] = {}): Sdk => {
+      const c = sdkOver(tc, server.httpUrl, opts);
       clients.push(c);
       return c;
     };
-    const connected = async (user: string, opts: Parameters<typeof sdk>[2] = {}): Promise<Sdk> => {
+    const apiDisconnect = (body: object): Promise<Response> =>
+      fetch(`${server.httpUrl}/api/disconnect`, { method: 'POST', body: JSON.stringify(body), headers: { 'X-API-Key': KEY } });
+    const connected = async (user: string, opts: Parameters<typeof sdkOver>[2] = {}): Promise<Sdk> => {
       const c = client({ token: await connToken(user), ...opts });
       c.connect();
       await c.ready(3000);
@@ -26,6 +35,9 @@ for (const protocol of protocols) {
     before(async () => {
       server = await startServer(
         testConfig((c) => {
+          c.sse.enabled = true;
+          c.httpStream.enabled = true;
+          c.httpApi.key = KEY;
           c.channel.namespaces = [
             namespace('chat', {
               presence: true,
@@ -68,14 +80,14 @@ for (const protocol of protocols) {
       await server.close();
     });
 
-    it('connects with a token and reports client id', async () => {
+    it('connects with a token and reports client id and transport', async () => {
       const c = client({ token: await connToken('alice') });
       const ctx = await new Promise<{ client: string; transport: string }>((resolve) => {
         c.on('connected', resolve);
         c.connect();
       });
       assert.match(ctx.client, /^[0-9a-f-]{36}$/);
-      assert.equal(ctx.transport, 'websocket');
+      assert.equal(ctx.transport, tc.transport);
     });
 
     it('subscribes, publishes and receives publications with offsets', async () => {
@@ -97,6 +109,22 @@ for (const protocol of protocols) {
       assert.deepEqual(pubs.map((p) => dec(p.data)), [{ text: 'one' }, { text: 'two', n: [1, 2, { x: null }] }]);
       assert.equal(pubs[1]!.offset, pubs[0]!.offset! + 1);
       assert.equal(pubs[0]!.info?.user, 'alice');
+    });
+
+    it('splits replies written together, whatever their payload holds', async () => {
+      const a = await connected('alice');
+      const b = await connected('bob');
+      const subA = a.newSubscription('chat:burst');
+      const subB = b.newSubscription('chat:burst');
+      subA.subscribe();
+      subB.subscribe();
+      await Promise.all([subA.ready(3000), subB.ready(3000)]);
+      const got = collect<{ data: unknown }>(subB, 'publication', 3);
+      // Publishes in one tick: their pushes share one write, which each transport's framing must split.
+      await Promise.all([1, 2, 3].map((n) => subA.publish(enc({ n, text: 'line\r\nbreak' }))));
+      const data = (await got).map((p) => dec<{ n: number; text: string }>(p.data));
+      assert.deepEqual(data.map((d) => d.n).sort(), [1, 2, 3]);
+      assert.equal(data[0]!.text, 'line\r\nbreak');
     });
 
     it('gets join and leave pushes when asked', async () => {
@@ -325,6 +353,21 @@ for (const protocol of protocols) {
     it('answers rpc with 108 until a backend is configured', async () => {
       const c = await connected('alice');
       await assert.rejects(c.rpc('anything', {}), (e: { code: number }) => e.code === 108);
+    });
+
+    it('gets a server-side disconnect for good', async () => {
+      const c = await connected('gone');
+      const disconnected = once<{ code: number; reason: string }>(c, 'disconnected');
+      assert.equal((await apiDisconnect({ user: 'gone', disconnect: { code: 4501, reason: 'go away' } })).status, 200);
+      assert.deepEqual(await disconnected, { code: 4501, reason: 'go away' });
+    });
+
+    it('gets a server-side disconnect with reconnect advice and comes back', async () => {
+      const c = await connected('bounce');
+      const connecting = once<{ code: number; reason: string }>(c, 'connecting');
+      await apiDisconnect({ user: 'bounce', disconnect: { code: 4001, reason: 'come back' } });
+      assert.deepEqual(await connecting, { code: 4001, reason: 'come back' });
+      await c.ready(3000);
     });
   });
 }

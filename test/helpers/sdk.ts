@@ -1,16 +1,45 @@
-import { Centrifuge as JsonCentrifuge, type Options } from 'centrifuge';
+import { Centrifuge as JsonCentrifuge, type Options, type TransportEndpoint } from 'centrifuge';
 import { Centrifuge as ProtobufCentrifuge } from 'centrifuge/build/protobuf';
+import EventSource from 'eventsource';
 import { WebSocket } from 'ws';
 
 export type SdkProtocol = 'json' | 'protobuf';
-export const protocols: SdkProtocol[] = ['json', 'protobuf'];
 
 export type Sdk = InstanceType<typeof JsonCentrifuge>;
 
-/** A real centrifuge SDK client over `ws`, in JSON or protobuf mode. */
-export function sdk(protocol: SdkProtocol, url: string, opts: Partial<Options> = {}): Sdk {
+/**
+ * A real centrifuge SDK client in JSON or protobuf mode: over `ws` for a URL, or over the
+ * transports listed. Node has fetch and ReadableStream; EventSource comes from the
+ * `eventsource` package, the one the SDK's own tests use.
+ */
+export function sdk(protocol: SdkProtocol, url: string | TransportEndpoint[], opts: Partial<Options> = {}): Sdk {
   const Ctor = protocol === 'json' ? JsonCentrifuge : (ProtobufCentrifuge as unknown as typeof JsonCentrifuge);
-  return new Ctor(url, { websocket: WebSocket, minReconnectDelay: 50, maxReconnectDelay: 200, ...opts });
+  return new Ctor(url, { websocket: WebSocket, eventsource: EventSource, minReconnectDelay: 50, maxReconnectDelay: 200, ...opts });
+}
+
+export type SdkTransport = 'websocket' | 'http_stream' | 'sse';
+
+/** One way an SDK can reach the server; SSE is JSON only. */
+export interface TransportCase {
+  transport: SdkTransport;
+  protocol: SdkProtocol;
+}
+
+export const transportCases: TransportCase[] = [
+  { transport: 'websocket', protocol: 'json' },
+  { transport: 'websocket', protocol: 'protobuf' },
+  { transport: 'http_stream', protocol: 'json' },
+  { transport: 'http_stream', protocol: 'protobuf' },
+  { transport: 'sse', protocol: 'json' },
+];
+
+/** An SDK client using only the given transport, against a server at `httpUrl` with default paths. */
+export function sdkOver(c: TransportCase, httpUrl: string, opts: Partial<Options> = {}): Sdk {
+  const base = c.transport === 'websocket' ? httpUrl.replace(/^http/, 'ws') : httpUrl;
+  return sdk(c.protocol, [{ transport: c.transport, endpoint: `${base}/connection/${c.transport}` }], {
+    emulationEndpoint: `${httpUrl}/emulation`,
+    ...opts,
+  });
 }
 
 /** The SDK's emitters are typed per event; tests name events as strings. */

@@ -1,0 +1,38 @@
+import type { ServerResponse } from 'node:http';
+import type { Transport } from '../../node/index.js';
+import type { ProtocolName } from '../../protocol/index.js';
+import type { StreamFormat } from './stream-format.js';
+
+/**
+ * A Client's view of one streaming HTTP response (SSE or HTTP-streaming). Replies go down
+ * the response; commands come separately through `/emulation`. Disconnects travel as a
+ * `disconnect` push (the Client writes it before `close`), since an HTTP response has no
+ * close code.
+ */
+export class StreamTransport implements Transport {
+  readonly emulation = true;
+  // Clients answer pings through /emulation, so the pong check applies as on WebSocket.
+  readonly pong = true;
+
+  constructor(
+    readonly name: 'http_stream' | 'sse',
+    readonly protocol: ProtocolName,
+    private readonly res: ServerResponse,
+    private readonly format: StreamFormat,
+  ) {}
+
+  bufferedAmount(): number {
+    return this.res.writableLength;
+  }
+
+  write(frame: Uint8Array): void {
+    if (this.res.writableEnded || this.res.destroyed) return;
+    this.res.write(this.format.frame(frame));
+  }
+
+  /** Ends the response; the code and reason already went out in the disconnect push. */
+  close(): void {
+    if (this.res.writableEnded || this.res.destroyed) return;
+    this.res.end();
+  }
+}

@@ -17,7 +17,11 @@ export interface NodeInfo {
   process: { cpu: number; rss: number };
 }
 
-type ControlMessage = { t: 'node'; info: NodeInfo } | { t: 'op'; op: FleetOp };
+type ControlMessage =
+  | { t: 'node'; info: NodeInfo }
+  | { t: 'op'; op: FleetOp }
+  /** Commands for an emulated (SSE/HTTP-streaming) session held by another node; data is base64. */
+  | { t: 'emulation'; node: string; session: string; data: string };
 
 /** How often a node announces itself, and after how long without news a node counts as gone. */
 export const NODE_INFO_INTERVAL_MS = 3_000;
@@ -54,6 +58,18 @@ export class ControlPlane {
     await this.publish({ t: 'op', op });
   }
 
+  /** Whether a node id belongs to a live node of the cluster. */
+  isLive(uid: string): boolean {
+    if (uid === this.node.id) return true;
+    const p = this.peers.get(uid);
+    return p !== undefined && this.clock.now() - p.seenAt <= NODE_EXPIRY_MS;
+  }
+
+  /** Hands commands to the node holding an emulated session (via the engine, so any node may receive them). */
+  async forwardEmulation(node: string, session: string, data: Uint8Array): Promise<void> {
+    await this.publish({ t: 'emulation', node, session, data: Buffer.from(data).toString('base64') });
+  }
+
   /** Every live node, this one first and always current. */
   nodes(): NodeInfo[] {
     const now = this.clock.now();
@@ -75,6 +91,10 @@ export class ControlPlane {
     }
     if (msg.t === 'node') {
       if (msg.info.uid !== this.node.id) this.peers.set(msg.info.uid, { info: msg.info, seenAt: this.clock.now() });
+      return;
+    }
+    if (msg.t === 'emulation') {
+      if (msg.node === this.node.id) this.node.emulatedSession(msg.session)?.handleFrame(Buffer.from(msg.data, 'base64'));
       return;
     }
     if (msg.t === 'op') {

@@ -15,8 +15,11 @@ export interface Subscriber {
   readonly pushJoinLeave: boolean;
   deliverPublication(fanout: PublicationFanout, position: StreamPosition): void;
   deliverPush(encoded: EncodedReply): void;
-  /** Positioned subscriptions compare their position with the stream top and resync when behind. */
-  checkPosition(top: StreamPosition): void;
+  /**
+   * Positioned subscriptions compare their position with the stream top and resync when
+   * behind; `lagTolerant` (periodic checks) allows for publications still in flight.
+   */
+  checkPosition(top: StreamPosition, lagTolerant: boolean): void;
 }
 
 /**
@@ -89,8 +92,8 @@ export class Hub<C extends HubClient = HubClient> {
   }
 
   /** Asks every subscriber of a channel to check its position against the stream top. */
-  checkPositions(channel: string, top: StreamPosition): void {
-    for (const sub of this.channels.get(channel)?.values() ?? []) sub.checkPosition(top);
+  checkPositions(channel: string, top: StreamPosition, lagTolerant: boolean): void {
+    for (const sub of this.channels.get(channel)?.values() ?? []) sub.checkPosition(top, lagTolerant);
   }
 
   client(id: string): C | undefined {

@@ -51,6 +51,7 @@ export class Node implements BrokerEventHandler {
   private readonly emulated = new Map<string, Client>();
   private closing = false;
   private presenceTimer: NodeJS.Timeout | undefined;
+  private positionTimer: NodeJS.Timeout | undefined;
   readonly control: ControlPlane;
 
   constructor(readonly deps: NodeDeps) {
@@ -94,6 +95,11 @@ export class Node implements BrokerEventHandler {
   async run(): Promise<void> {
     await this.deps.broker.run(this);
     this.control.start();
+    const checkEvery = this.config.client.channelPositionCheckDelay;
+    if (checkEvery > 0) {
+      this.positionTimer = setInterval(() => void this.verifyPositions(true), checkEvery);
+      this.positionTimer.unref();
+    }
     const every = this.config.client.presenceUpdateInterval;
     if (every > 0) {
       this.presenceTimer = setInterval(() => void this.refreshPresence(), every);
@@ -128,6 +134,7 @@ export class Node implements BrokerEventHandler {
   /** Stops the node's own timers (sessions are ended by `shutdown`). */
   close(): void {
     clearInterval(this.presenceTimer);
+    clearInterval(this.positionTimer);
     this.control.stop();
   }
 
@@ -200,10 +207,15 @@ export class Node implements BrokerEventHandler {
    * resyncs (recovers from history) when behind, so nothing is silently skipped.
    */
   handleDeliveryResumed(): void {
-    void this.verifyPositions();
+    void this.verifyPositions(false);
   }
 
-  private async verifyPositions(): Promise<void> {
+  /**
+   * Compares positioned subscriptions with their stream tops. After an interruption any
+   * gap counts; the periodic check (`client.channel_position_check_delay`) tolerates
+   * publications still in flight and catches a publication the engine lost on the way.
+   */
+  private async verifyPositions(lagTolerant: boolean): Promise<void> {
     for (const channel of [...this.hub.channelNames()]) {
       let ch: ChannelInfo;
       try {
@@ -214,7 +226,7 @@ export class Node implements BrokerEventHandler {
       if (!ch.history) continue;
       try {
         const page = await this.deps.broker.history(channel, { limit: 0, reverse: false, historyMetaTtl: ch.historyMetaTtl });
-        this.hub.checkPositions(channel, page.position);
+        this.hub.checkPositions(channel, page.position, lagTolerant);
       } catch (err) {
         this.log.warn({ channel, err: (err as Error).message }, 'position check failed');
       }

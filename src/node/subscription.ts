@@ -51,6 +51,8 @@ export class ChannelSubscription implements Subscriber {
   offset = 0;
   epoch = '';
   expiryTimer: TimerHandle | undefined;
+  /** The stream top at the previous periodic position check. */
+  private lastCheckedTop: StreamPosition | undefined;
   /** The client holds the previous payload, so a delta can be applied (delta subscriptions only). */
   deltaReady = false;
 
@@ -105,9 +107,19 @@ export class ChannelSubscription implements Subscriber {
     }
   }
 
-  checkPosition(top: StreamPosition): void {
+  checkPosition(top: StreamPosition, lagTolerant: boolean): void {
     if (this.state !== 'active' || !this.opts.positioned) return;
-    if (top.epoch !== this.epoch || top.offset > this.offset) this.client.onInsufficientState(this);
+    if (!lagTolerant) {
+      if (top.epoch !== this.epoch || top.offset > this.offset) this.client.onInsufficientState(this);
+      return;
+    }
+    // Periodic check: a publication may be in flight, so only a position still behind the
+    // top seen one check ago counts as lost.
+    const previous = this.lastCheckedTop;
+    this.lastCheckedTop = top;
+    if (top.epoch !== this.epoch || (previous && previous.epoch === this.epoch && previous.offset > this.offset)) {
+      this.client.onInsufficientState(this);
+    }
   }
 
   close(): void {

@@ -14,6 +14,7 @@ function nodeConfig(prefix: string, url = redisUrl) {
   return testConfig((c: Config) => {
     c.engine = { type: 'redis', redis: { ...c.engine.redis, address: [url], prefix } };
     c.httpApi.key = KEY;
+    c.httpStream.enabled = true;
     c.channel.namespaces = [
       namespace('chat', {
         presence: true,
@@ -123,6 +124,24 @@ describe('two nodes on the Redis engine', { skip: skip || undefined }, () => {
     const gone = once<{ code: number }>(c, 'disconnected');
     await api(b, 'disconnect', { user: 'victim' });
     assert.equal((await gone).code, 3503);
+  });
+
+  it('takes emulation commands on node B for an HTTP-streaming session held by node A', async () => {
+    await until(async () => (await api(b, 'info', {})).result.nodes.length === 2);
+    const c = sdk('json', [{ transport: 'http_stream', endpoint: `${a.httpUrl}/connection/http_stream` }], {
+      emulationEndpoint: `${b.httpUrl}/emulation`,
+      token: await connToken('streamer'),
+    });
+    clients.push(c);
+    c.connect();
+    await c.ready(3000);
+    // Subscribing goes through node B's /emulation to the session on node A.
+    const sub = c.newSubscription('chat:streamed');
+    sub.subscribe();
+    await sub.ready(3000);
+    const got = once<{ data: unknown }>(sub, 'publication');
+    await api(b, 'publish', { channel: 'chat:streamed', data: { ok: true } });
+    assert.deepEqual((await got).data, { ok: true });
   });
 
   it('subscribes a user on node A through node B', async () => {

@@ -67,9 +67,14 @@ export class EmulationHandler {
       return;
     }
     if (request.node !== this.node.id) {
-      // Another node holds the session; forwarding between nodes is not there yet.
-      this.log.debug({ node: request.node }, 'emulation request for another node');
-      respond(res, 404, 'unknown node');
+      // Behind a load balancer without sticky sessions the stream may live on another node.
+      if (!this.node.control.isLive(request.node)) {
+        this.log.debug({ node: request.node }, 'emulation request for an unknown node');
+        respond(res, 404, 'unknown node');
+        return;
+      }
+      await this.node.control.forwardEmulation(request.node, request.session, request.data);
+      respond(res, 204, '');
       return;
     }
     const client = this.node.emulatedSession(request.session);

@@ -7,7 +7,7 @@ import { handleHealth } from './admin/index.js';
 import { GrpcApi, HttpApi } from './api/index.js';
 import { BearerVerifier, ServerApiAuthenticator, TokenVerifier } from './auth/index.js';
 import { ConfigError } from './config/index.js';
-import type { ApiJwksConfig, Config } from './config/types.js';
+import type { ApiJwksConfig, Config, JwksTlsConfig } from './config/types.js';
 import { isCloser, type Broker, type PresenceManager } from './engine/index.js';
 import { MemoryBroker, MemoryPresenceManager } from './engine/memory/index.js';
 import { startRedisEngine } from './engine/redis/index.js';
@@ -32,22 +32,31 @@ async function buildEngine(config: Readonly<Config>, clock: Clock, log: Logger):
 }
 
 /** The CA bundle a JWKS endpoint is verified with, from the PEM text or its file. */
-function jwksCa(j: ApiJwksConfig, section: string): string | undefined {
-  if (!j.tls.enabled) return undefined;
-  if (j.tls.serverCaPem) return j.tls.serverCaPem;
-  if (!j.tls.serverCaPemFile) return undefined;
+function jwksCa(tls: JwksTlsConfig, key: string): string | undefined {
+  if (!tls.enabled || (!tls.serverCaPem && !tls.serverCaPemFile)) return undefined;
+  return pem(tls.serverCaPem, tls.serverCaPemFile, key).toString('utf8');
+}
+
+/** A PEM from its text or its file; a file that can't be read stops the start naming the key. */
+function pem(text: string, file: string, key: string): Buffer {
+  if (text) return Buffer.from(text);
   try {
-    return readFileSync(j.tls.serverCaPemFile, 'utf8');
+    return readFileSync(file);
   } catch (err) {
-    throw new ConfigError('PARSEC_CONFIG_UNREADABLE', `${section}.jwks.tls.server_ca_pem_file`, null, `cannot read ${j.tls.serverCaPemFile}: ${(err as Error).message}`);
+    throw new ConfigError('PARSEC_CONFIG_UNREADABLE', key, null, `cannot read ${file}: ${(err as Error).message}`);
   }
+}
+
+function grpcTls(t: Config['grpcApi']['tls']): { cert: Buffer; key: Buffer } | undefined {
+  if (!t.enabled) return undefined;
+  return { cert: pem(t.certPem, t.certPemFile, 'grpc_api.tls.cert_pem_file'), key: pem(t.keyPem, t.keyPemFile, 'grpc_api.tls.key_pem_file') };
 }
 
 /** Server API authentication for one API section (HTTP or gRPC): key and/or JWKS Bearer tokens. */
 function apiAuthenticator(cfg: { key: string; insecure: boolean; jwks: ApiJwksConfig }, clock: Clock, log: Logger, section = 'http_api'): ServerApiAuthenticator {
   const j = cfg.jwks;
   const bearer = j.enabled
-    ? new BearerVerifier({ endpoint: j.endpoint, audience: j.audience, issuer: j.issuer, scope: j.scope, ca: jwksCa(j, section), clock, log })
+    ? new BearerVerifier({ endpoint: j.endpoint, audience: j.audience, issuer: j.issuer, scope: j.scope, ca: jwksCa(j.tls, `${section}.jwks.tls.server_ca_pem_file`), clock, log })
     : undefined;
   return new ServerApiAuthenticator({ key: cfg.key, insecure: cfg.insecure, bearer });
 }
@@ -86,8 +95,13 @@ export class Parsec {
       clock,
       wheel: this.wheel,
       logger: this.log,
-      connectionTokens: new TokenVerifier(config.client.token, clock, this.log),
-      subscriptionTokens: new TokenVerifier(config.client.subscriptionToken, clock, this.log),
+      connectionTokens: new TokenVerifier(config.client.token, clock, this.log, jwksCa(config.client.token.jwksTls, 'client.token.jwks_tls.server_ca_pem_file')),
+      subscriptionTokens: new TokenVerifier(
+        config.client.subscriptionToken,
+        clock,
+        this.log,
+        jwksCa(config.client.subscriptionToken.jwksTls, 'client.subscription_token.jwks_tls.server_ca_pem_file'),
+      ),
       version: packageVersion(),
       name: config.node.name || hostname(),
     });
@@ -143,7 +157,7 @@ export class Parsec {
     });
     if (app.grpc) {
       const { address: grpcAddress, port: grpcPort } = opts.config.grpcApi;
-      app.grpcPort = await app.grpc.start(grpcAddress || '0.0.0.0', grpcPort);
+      app.grpcPort = await app.grpc.start(grpcAddress || '0.0.0.0', grpcPort, grpcTls(opts.config.grpcApi.tls));
     }
     app.log.info({ address: app.address(), grpcPort: app.grpcPort, node: app.node.id, engine: opts.config.engine.type, version: app.node.deps.version }, 'parsec started');
     return app;

@@ -86,7 +86,8 @@ export class GrpcApi {
   }
 
   /** Binds and serves; resolves with the bound port (useful with port 0). Call once. */
-  async start(address: string, port: number): Promise<number> {
+  /** Listens; with `tls` (PEM certificate chain and key) the API is served over TLS. */
+  async start(address: string, port: number, tls?: { cert: Buffer; key: Buffer }): Promise<number> {
     if (this.server || this.closing) throw new Error('GrpcApi.start: already started or closed');
     const server = new Server({ 'grpc.max_receive_message_length': this.deps.maxReceiveMessageLength ?? 1024 * 1024 });
     const impl: UntypedServiceImplementation = {};
@@ -95,7 +96,8 @@ export class GrpcApi {
     this.server = server;
     const host = address.includes(':') ? `[${address}]` : address;
     const bound = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+      const creds = tls ? ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false) : ServerCredentials.createInsecure();
+      server.bindAsync(`${host}:${port}`, creds, (err, p) => (err ? reject(err) : resolve(p)));
     });
     this.log.info({ address, port: bound }, 'grpc api listening');
     return bound;

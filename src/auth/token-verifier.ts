@@ -79,10 +79,12 @@ export class TokenVerifier {
     private readonly cfg: TokenConfig,
     private readonly clock: Clock,
     log: Logger,
+    /** Extra CA certificates (PEM) for an HTTPS JWKS endpoint. */
+    jwksCa?: string,
   ) {
     this.keys = keysFrom(cfg);
     if (cfg.jwksPublicEndpoint) {
-      this.jwks = new JwksKeySource({ endpoint: cfg.jwksPublicEndpoint, clock, log: log.child({ component: 'jwks' }) });
+      this.jwks = new JwksKeySource({ endpoint: cfg.jwksPublicEndpoint, clock, log: log.child({ component: 'jwks' }), ca: jwksCa });
     }
     this.audienceRegex = cfg.audienceRegex ? new RegExp(cfg.audienceRegex) : undefined;
     this.issuerRegex = cfg.issuerRegex ? new RegExp(cfg.issuerRegex) : undefined;

@@ -13,7 +13,15 @@ export interface RuleViolation {
  * refuses to start with. Returns the first violation, or undefined.
  */
 export function checkRules(c: ParsedConfig): RuleViolation | undefined {
-  return pingPong(c) ?? channels(c) ?? personalChannel(c) ?? apiJwks(c.httpApi.jwks, 'http_api') ?? apiJwks(c.grpcApi.jwks, 'grpc_api');
+  return pingPong(c) ?? channels(c) ?? personalChannel(c) ?? apiJwks(c.httpApi.jwks, 'http_api') ?? apiJwks(c.grpcApi.jwks, 'grpc_api') ?? grpcTls(c);
+}
+
+function grpcTls(c: ParsedConfig): RuleViolation | undefined {
+  const t = c.grpcApi.tls;
+  if (!t.enabled) return undefined;
+  if (!t.certPem && !t.certPemFile) return { key: 'grpc_api.tls.cert_pem_file', detail: 'a certificate is required when grpc_api.tls.enabled is true' };
+  if (!t.keyPem && !t.keyPemFile) return { key: 'grpc_api.tls.key_pem_file', detail: 'a private key is required when grpc_api.tls.enabled is true' };
+  return undefined;
 }
 
 function apiJwks(j: ParsedConfig['httpApi']['jwks'], section: string): RuleViolation | undefined {

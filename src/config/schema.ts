@@ -35,6 +35,8 @@ const tokenShape = {
   // Not a Centrifugo key: claims copied into the connection info when the token has no
   // `info` claim, so an IdP's own tokens (email, role…) show up in presence and join/leave.
   info_claims: strList(),
+  // Not a Centrifugo key: trust a private CA for the JWKS endpoint.
+  jwks_tls: section({ enabled: bool(), server_ca_pem: str(), server_ca_pem_file: str() }),
 };
 
 // An empty user_id_claim means the standard `sub` claim; resolved here so readers never check.
@@ -162,6 +164,7 @@ const grpcApiSchema = section({
   // Not a Centrifugo key: the largest request message accepted, bytes.
   max_receive_message_size: int(1_048_576, 1),
   jwks: apiJwksSchema,
+  tls: section({ enabled: bool(), cert_pem: str(), cert_pem_file: str(), key_pem: str(), key_pem_file: str() }),
 });
 
 const websocketSchema = section({

@@ -22,6 +22,8 @@ export interface TokenConfig {
   userIdClaim: string;
   /** Claims copied into the connection info (`{claim: value}`) when the token has no `info` claim. */
   infoClaims: string[];
+  /** Extra CA for the JWKS endpoint (an IdP with a private CA). */
+  jwksTls: JwksTlsConfig;
 }
 
 /** Options of one channel namespace (or of channels without a namespace). */
@@ -86,6 +88,12 @@ export interface RedisConfig {
   tls: { enabled: boolean; serverCaPem: string; serverCaPemFile: string; insecureSkipVerify: boolean };
 }
 
+export interface JwksTlsConfig {
+  enabled: boolean;
+  serverCaPem: string;
+  serverCaPemFile: string;
+}
+
 /** Server API authentication with JWTs from an identity provider. */
 export interface ApiJwksConfig {
   enabled: boolean;
@@ -95,7 +103,7 @@ export interface ApiJwksConfig {
   issuer: string;
   /** Must appear in the token's `scope` claim (space-separated string or array). */
   scope: string;
-  tls: { enabled: boolean; serverCaPem: string; serverCaPemFile: string };
+  tls: JwksTlsConfig;
 }
 
 /** One streaming endpoint of the emulation layer. */
@@ -171,6 +179,8 @@ export interface Config {
     /** Max request message in bytes. */
     maxReceiveMessageSize: number;
     jwks: ApiJwksConfig;
+    /** Serve gRPC over TLS with this certificate and key (PEM text or files). */
+    tls: { enabled: boolean; certPem: string; certPemFile: string; keyPem: string; keyPemFile: string };
   };
   websocket: {
     disabled: boolean;

@@ -8,7 +8,6 @@ import {
   FrameDecodeError,
   UnsubscribeCode,
   codecFor,
-  disconnectReasons,
   shouldReconnect,
   unsubscribeReasons,
   type ClientInfo,
@@ -227,7 +226,8 @@ export class Client implements SubscriptionOwner {
   /** Ends the session with a disconnect code. Idempotent. */
   disconnect(code: number, reason?: string): void {
     if (this.state === 'closed') return;
-    const text = reason ?? disconnectReasons[code as DisconnectCode] ?? 'disconnect';
+    // DisconnectError fills in the standard reason and keeps it within the WebSocket limit.
+    const text = new DisconnectError(code, reason).reason;
     if (this.transport.emulation) {
       this.sendReply({ push: { disconnect: { code, reason: text, reconnect: shouldReconnect(code) } } });
     }

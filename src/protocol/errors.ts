@@ -1,4 +1,4 @@
-import { DisconnectCode, ErrorCode, disconnectReasons, errorMessages, shouldReconnect } from './codes.js';
+import { disconnectReasons, errorMessages, shouldReconnect, type DisconnectCode, type ErrorCode } from './codes.js';
 
 /** An error reply to one command: the connection stays open. */
 export class ClientError extends Error {
@@ -38,18 +38,3 @@ function truncateReason(reason: string): string {
   if (buf.length <= 123) return reason;
   return buf.subarray(0, 123).toString('utf8').replace(/\uFFFD+$/, '');
 }
-
-/** Shorthands for the errors the command handlers raise most often. */
-export const errors = {
-  badRequest: (message?: string) => new ClientError(ErrorCode.badRequest, message),
-  permissionDenied: () => new ClientError(ErrorCode.permissionDenied),
-  unknownChannel: () => new ClientError(ErrorCode.unknownChannel),
-  notAvailable: () => new ClientError(ErrorCode.notAvailable),
-  internal: () => new ClientError(ErrorCode.internal),
-} as const;
-
-export const disconnects = {
-  badRequest: (reason?: string) => new DisconnectError(DisconnectCode.badRequest, reason),
-  invalidToken: () => new DisconnectError(DisconnectCode.invalidToken),
-  shutdown: () => new DisconnectError(DisconnectCode.shutdown),
-} as const;

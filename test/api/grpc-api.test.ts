@@ -9,6 +9,7 @@ import { protoPath } from '../../src/protocol/index.js';
 import { namespace, startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { once, sdk, type Sdk } from '../helpers/sdk.js';
 import { connToken } from '../helpers/tokens.js';
+import { selfSigned } from '../helpers/tls.js';
 
 const KEY = 'grpc-api-key-0123456789';
 const SERVICE = 'centrifugal.centrifugo.api.CentrifugoApi';
@@ -43,8 +44,8 @@ function apiKey(key = KEY, extra: Record<string, string> = {}): Metadata {
 class ApiClient {
   private readonly client: Client;
 
-  constructor(port: number) {
-    this.client = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
+  constructor(port: number, creds = credentials.createInsecure()) {
+    this.client = new Client(`127.0.0.1:${port}`, creds);
   }
 
   /** Calls an rpc; the response shape is what the test asserts, so it is cast here. */
@@ -291,6 +292,20 @@ function readFields(r: protobuf.Reader): Map<number, number | Uint8Array> {
 }
 
 describe('gRPC API from config', () => {
+  it('serves over TLS with grpc_api.tls', async (t) => {
+    const { cert, key } = selfSigned();
+    const server = await startServer(
+      testConfig((c) => {
+        c.grpcApi = { ...c.grpcApi, enabled: true, address: '127.0.0.1', port: 0, key: KEY, tls: { enabled: true, certPem: cert, certPemFile: '', keyPem: key, keyPemFile: '' } };
+      }),
+    );
+    t.after(() => server.close());
+    const client = new ApiClient(server.app.grpcPort!, credentials.createSsl(Buffer.from(cert)));
+    t.after(() => client.close());
+    const info = await client.result<{ nodes: unknown[] }>('Info', {});
+    assert.equal(info.nodes.length, 1);
+  });
+
   it('starts with grpc_api.enabled and answers with grpc_api.key', async (t) => {
     const server = await startServer(
       testConfig((c) => {

@@ -106,7 +106,7 @@ describe('emulation endpoints over HTTP', () => {
     assert.match(text, /^\r\ndata: \{"id":1,"connect":\{/);
   });
 
-  it('answers 204 for a session that is gone, and the stream ends after its disconnect push', async () => {
+  it('answers 404 for a session that is gone, and the stream ends after its disconnect push', async () => {
     const s = await open({}, 'leaver');
     const { connect } = await s.next();
     const api = await fetch(`${server.httpUrl}/api/disconnect`, {
@@ -118,8 +118,10 @@ describe('emulation endpoints over HTTP', () => {
     assert.deepEqual((await s.next()).push?.disconnect, { code: 4502, reason: 'bye' });
     await s.end();
     assert.equal(server.app.node.emulatedSession(connect!.session), undefined);
-    assert.equal((await emulate(commands(connect!.session, connect!.node, { id: 2, subscribe: { channel: 'x' } }))).status, 204);
-    assert.equal((await emulate(commands('no-such-session', server.app.node.id, {}))).status, 204);
+    const gone = await emulate(commands(connect!.session, connect!.node, { id: 2, subscribe: { channel: 'x' } }));
+    assert.equal(gone.status, 404);
+    assert.match(await gone.text(), /unknown session/);
+    assert.equal((await emulate(commands('no-such-session', server.app.node.id, {}))).status, 404);
   });
 
   it('forgets the session when the client goes away', async () => {
@@ -213,7 +215,10 @@ describe('emulation endpoints when off or shutting down', () => {
     const server = await startServer(testConfig((c) => (c.sse.enabled = true)));
     t.after(() => server.close());
     assert.equal((await fetch(`${server.httpUrl}/connection/http_stream`, { method: 'POST', body: '{}' })).status, 404);
-    assert.equal((await fetch(`${server.httpUrl}/emulation`, { method: 'POST', body: JSON.stringify({ node: server.app.node.id }) })).status, 204);
+    // The endpoint is there: an empty session is answered as unknown, not as a missing route.
+    const res = await fetch(`${server.httpUrl}/emulation`, { method: 'POST', body: JSON.stringify({ node: server.app.node.id }) });
+    assert.equal(res.status, 404);
+    assert.match(await res.text(), /unknown session/);
   });
 
   it('refuses new streams with 503 once the node shuts down', async (t) => {

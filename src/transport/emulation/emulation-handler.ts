@@ -78,10 +78,14 @@ export class EmulationHandler {
       return;
     }
     const client = this.node.emulatedSession(request.session);
-    // A session that is gone has already ended its stream; the SDK learns of it there.
-    // (Session ids are not logged: they are what authorises these requests.)
-    if (client) client.handleFrame(request.data);
-    else this.log.debug('emulation request for a closed session');
+    if (!client) {
+      // The session has ended (its stream already carried the disconnect), or never was.
+      // Session ids are not logged: they are what authorises these requests.
+      this.log.debug('emulation request for an unknown session');
+      respond(res, 404, 'unknown session');
+      return;
+    }
+    client.handleFrame(request.data);
     respond(res, 204, '');
   }
 }

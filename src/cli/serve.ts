@@ -1,11 +1,13 @@
 import { loadConfig } from '../config/index.js';
 import { Parsec } from '../app.js';
 import { signHmacConnectionToken } from '../auth/index.js';
-import { parse, intOption } from './args.js';
+import cluster from 'node:cluster';
+import { UsageError, intOption, parse } from './args.js';
+import { runWorkers } from './workers.js';
 import { demoConfig } from './demo.js';
 import { pino } from 'pino';
 
-export const serveHelp = `Usage: parsec serve [--config FILE] [--port N] [--address ADDR]
+export const serveHelp = `Usage: parsec serve [--config FILE] [--port N] [--address ADDR] [--workers N]
 
 Runs the server. Without --config, starts in demo mode on 127.0.0.1 with an
 ephemeral HMAC secret and API key, and prints a connection token to try.
@@ -13,6 +15,7 @@ ephemeral HMAC secret and API key, and prints a connection token to try.
   -c, --config FILE   Centrifugo v6 style config (JSON, YAML or TOML)
   -p, --port N        overrides http_server.port
   -a, --address ADDR  overrides http_server.address
+  -w, --workers N     run N processes sharing the port (needs engine.type redis)
   -h, --help          this help
 
 Environment variables PARSEC_<KEY_PATH> override file values, e.g.
@@ -23,6 +26,7 @@ export async function serve(argv: string[]): Promise<number> {
     config: { type: 'string', short: 'c' },
     port: { type: 'string', short: 'p' },
     address: { type: 'string', short: 'a' },
+    workers: { type: 'string', short: 'w' },
   });
   const { config: loaded, warnings } = loadConfig({ file: values.config, env: process.env });
   const base = values.config ? loaded : demoConfig(loaded);
@@ -34,7 +38,13 @@ export async function serve(argv: string[]): Promise<number> {
     },
   };
   const logger = pino({ level: config.log.level });
-  for (const w of warnings) logger.warn(w);
+  const workers = intOption(values.workers, '--workers', 1);
+  if (workers > 1 && cluster.isPrimary) {
+    if (config.engine.type !== 'redis') throw new UsageError('--workers needs engine.type "redis": workers share nothing else');
+    for (const w of warnings) logger.warn(w);
+    return runWorkers(workers, logger);
+  }
+  if (cluster.isPrimary) for (const w of warnings) logger.warn(w);
   const app = await Parsec.start({ config, logger });
   if (!values.config) await printDemo(app, config.client.token.hmacSecretKey, config.httpApi.key);
 

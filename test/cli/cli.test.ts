@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { packageRoot } from '../../src/lib/index.js';
 import { RawClient } from '../helpers/raw.js';
+import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
 
 const main = join(packageRoot(), 'dist/src/cli/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'parsec-cli-'));
@@ -108,5 +109,40 @@ describe('parsec CLI', () => {
     const code = exited(child);
     child.kill('SIGINT');
     assert.equal(await code, 0);
+  });
+});
+
+describe('parsec serve --workers', () => {
+  it('runs several nodes on one port over Redis, and stops them all on SIGTERM', async (t) => {
+    const skip = await skipWithout('Redis', redisUrl);
+    if (skip) return t.skip(skip);
+    const key = 'workers-key';
+    writeFileSync(join(dir, 'workers.json'), JSON.stringify({ engine: { type: 'redis', redis: { address: redisUrl, prefix: randomPrefix('workers') } }, http_api: { key } }));
+    const child = spawn(process.execPath, [main, 'serve', '--config', 'workers.json', '--port', '0', '--address', '127.0.0.1', '--workers', '2'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    t.after(() => child.kill('SIGKILL'));
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const deadline = Date.now() + 20_000;
+    while ((out.match(/parsec started/g) ?? []).length < 2) {
+      assert.ok(Date.now() < deadline, `workers did not start: ${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const port = Number(/"port":(\d+)/.exec(out)![1]);
+    let nodes = 0;
+    while (nodes < 2 && Date.now() < deadline + 10_000) {
+      const res = await fetch(`http://127.0.0.1:${port}/api/info`, { method: 'POST', headers: { 'X-API-Key': key }, body: '{}' });
+      nodes = JSON.parse(await res.text()).result.nodes.length;
+      if (nodes < 2) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(nodes, 2);
+    const code = exited(child);
+    child.kill('SIGTERM');
+    assert.equal(await code, 0);
+  });
+
+  it('refuses --workers on the memory engine', () => {
+    const r = run('serve', '--config', 'config.json', '--workers', '2');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--workers needs engine.type "redis"/);
   });
 });

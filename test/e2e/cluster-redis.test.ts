@@ -4,6 +4,8 @@ import { namespace, startServer, testConfig, type TestServer } from '../helpers/
 import { collect, once, sdk, type Sdk } from '../helpers/sdk.js';
 import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
 import { OwnRedis } from '../helpers/redis-server.js';
+import { RawClient } from '../helpers/raw.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { connToken } from '../helpers/tokens.js';
 import type { Config } from '../../src/config/types.js';
 
@@ -189,5 +191,76 @@ describe('Redis restart', { skip: skip || undefined }, () => {
     await until(async () => (await fetch(`${a.httpUrl}/health`)).status === 200, 10_000);
     await until(() => received.length >= 3, 10_000);
     assert.deepEqual(received, [1, 2, 3], 'no loss and no duplicates');
+  });
+});
+
+describe('node failures', { skip: skip || undefined }, () => {
+  it('moves the clients of a crashed node to another node, where they recover', async (t) => {
+    const prefix = randomPrefix('crash');
+    const a = await startServer(nodeConfig(prefix));
+    const b = await startServer(nodeConfig(prefix));
+    const proxy = await new TcpProxy(a.app.address().port).start();
+    const c = sdk('json', `ws://127.0.0.1:${proxy.port}/connection/websocket`, { token: await connToken('roamer') });
+    t.after(async () => {
+      c.disconnect();
+      await proxy.close();
+      await Promise.all([a.close(), b.close()]);
+    });
+    c.connect();
+    await c.ready(3000);
+    const sub = c.newSubscription('chat:crash');
+    sub.subscribe();
+    await sub.ready(3000);
+    const received: number[] = [];
+    sub.on('publication', (ctx) => received.push((ctx.data as { n: number }).n));
+    await api(b, 'publish', { channel: 'chat:crash', data: { n: 1 } });
+    await until(() => received.length === 1);
+
+    // Node A "crashes": its connections drop and the balancer now sends everyone to B.
+    proxy.target = b.app.address().port;
+    proxy.cut();
+    await api(b, 'publish', { channel: 'chat:crash', data: { n: 2 } });
+    await api(b, 'publish', { channel: 'chat:crash', data: { n: 3 } });
+    const resubscribed = once<{ recovered: boolean }>(sub, 'subscribed', 5000);
+    assert.equal((await resubscribed).recovered, true);
+    await until(() => received.length === 3);
+    assert.deepEqual(received, [1, 2, 3]);
+  });
+
+  it('does not let a slow subscriber on one node delay the others', async (t) => {
+    const prefix = randomPrefix('slow');
+    const cfg = nodeConfig(prefix);
+    cfg.client.queueMaxSize = 64 * 1024;
+    const a = await startServer(cfg);
+    const b = await startServer(nodeConfig(prefix));
+    const slow = await RawClient.open(a.url);
+    const fast = sdk('json', a.url, { token: await connToken('fast') });
+    t.after(async () => {
+      slow.close();
+      fast.disconnect();
+      await Promise.all([a.close(), b.close()]);
+    });
+    slow.send({ id: 1, connect: { token: await connToken('slow') } }, { id: 2, subscribe: { channel: 'chat:firehose' } });
+    await slow.reply(2);
+    slow.ws.pause();
+    fast.connect();
+    await fast.ready(3000);
+    const sub = fast.newSubscription('chat:firehose');
+    sub.subscribe();
+    await sub.ready(3000);
+    let got = 0;
+    sub.on('publication', () => got++);
+    const blob = 'x'.repeat(4000);
+    let closed = 0;
+    void slow.closed.then((c) => (closed = c.code));
+    // Publish until the slow reader's queue overflows (kernel buffers absorb the first MBs), bounded.
+    let total = 0;
+    for (let round = 0; round < 200 && closed === 0; round++) {
+      await api(b, 'batch', { commands: Array.from({ length: 50 }, () => ({ publish: { channel: 'chat:firehose', data: { blob } } })) });
+      total += 50;
+    }
+    await until(() => got === total, 10_000);
+    slow.ws.resume();
+    assert.equal((await slow.closeCode()).code, 3008);
   });
 });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,10 +39,14 @@ export class OwnRedis {
   private child: ChildProcess | undefined;
   readonly dir = mkdtempSync(join(tmpdir(), 'parsec-redis-'));
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly extra: string[],
+  ) {}
 
-  static async start(): Promise<OwnRedis> {
-    const r = new OwnRedis(await freePort());
+  /** Starts one; `extra` are more redis-server arguments (e.g. `--replicaof host port`). */
+  static async start(extra: string[] = []): Promise<OwnRedis> {
+    const r = new OwnRedis(await freePort(), extra);
     await r.up();
     return r;
   }
@@ -52,16 +56,55 @@ export class OwnRedis {
   }
 
   async up(): Promise<void> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--save', ''], { stdio: 'ignore' });
+    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--save', '', ...this.extra], {
+      stdio: 'ignore',
+    });
     await waitForPort(this.port, true);
+  }
+
+  /** Stops it; SIGKILL simulates a crash (no shutdown, no AOF flush). */
+  async down(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+    await waitForPort(this.port, false);
+  }
+}
+
+/** A Redis Sentinel of the test's own, watching one master as `mymaster`, quick to fail over. */
+export class OwnSentinel {
+  private child: ChildProcess | undefined;
+
+  private constructor(readonly port: number) {}
+
+  static async start(masterPort: number): Promise<OwnSentinel> {
+    const s = new OwnSentinel(await freePort());
+    const dir = mkdtempSync(join(tmpdir(), 'parsec-sentinel-'));
+    const conf = join(dir, 'sentinel.conf');
+    writeFileSync(
+      conf,
+      [
+        `port ${s.port}`,
+        'bind 127.0.0.1',
+        `dir ${dir}`,
+        `sentinel monitor mymaster 127.0.0.1 ${masterPort} 1`,
+        'sentinel down-after-milliseconds mymaster 1000',
+        'sentinel failover-timeout mymaster 5000',
+        'sentinel parallel-syncs mymaster 1',
+      ].join('\n') + '\n',
+    );
+    s.child = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
+    await waitForPort(s.port, true);
+    return s;
   }
 
   async down(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     await exited;
-    await waitForPort(this.port, false);
   }
 }

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { OwnRedis, OwnSentinel } from '../helpers/redis-server.js';
+import { namespace, startServer, testConfig } from '../helpers/server.js';
+import { sdk } from '../helpers/sdk.js';
+import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
+import { connToken } from '../helpers/tokens.js';
+
+const KEY = 'sentinel-api-key';
+const skip = await skipWithout('Redis', redisUrl); // redis-server is what the test starts its own from
+
+async function until(cond: () => Promise<boolean> | boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('Redis Sentinel', { skip: skip || undefined }, () => {
+  it('follows the new master after a failover, resubscribes, and keeps delivering', async (t) => {
+    const master = await OwnRedis.start();
+    const replica = await OwnRedis.start(['--replicaof', '127.0.0.1', String(master.port)]);
+    const sentinel = await OwnSentinel.start(master.port);
+    const server = await startServer(
+      testConfig((c) => {
+        c.engine = {
+          type: 'redis',
+          redis: { ...c.engine.redis, address: [], sentinelAddress: [`127.0.0.1:${sentinel.port}`], sentinelMasterName: 'mymaster', prefix: randomPrefix('sentinel') },
+        };
+        c.httpApi.key = KEY;
+        c.channel.namespaces = [namespace('feed', { historySize: 50, historyTtl: 300_000, forceRecovery: true, allowSubscribeForClient: true })];
+      }),
+    );
+    const client = sdk('json', server.url, { token: await connToken('watcher') });
+    t.after(async () => {
+      client.disconnect();
+      await server.close();
+      await sentinel.down();
+      await Promise.all([master.down(), replica.down()]);
+    });
+    const publish = async (n: number) =>
+      JSON.parse(await (await fetch(`${server.httpUrl}/api/publish`, { method: 'POST', headers: { 'X-API-Key': KEY }, body: JSON.stringify({ channel: 'feed:x', data: { n } }) })).text());
+    client.connect();
+    await client.ready(3000);
+    const sub = client.newSubscription('feed:x');
+    const received: number[] = [];
+    sub.on('publication', (ctx) => received.push((ctx.data as { n: number }).n));
+    sub.subscribe();
+    await sub.ready(3000);
+    assert.equal((await publish(1)).result.offset, 1);
+    await until(() => received.length === 1, 3000);
+
+    await master.down('SIGKILL');
+    // Sentinel notices after down-after-milliseconds and promotes the replica.
+    await until(async () => (await publish(2)).result !== undefined, 20_000);
+    await until(() => received.includes(2), 20_000);
+    assert.equal((await fetch(`${server.httpUrl}/health`)).status, 200);
+    assert.deepEqual(received.slice(0, 2), [1, 2]);
+  });
+});

@@ -4,3 +4,4 @@ export * from './types.js';
 export { FrameDecodeError } from './decode-error.js';
 export { codecFor, jsonCodec, protobufCodec, type ProtocolCodec, type ProtocolName } from './codec.js';
 export { protoPath } from './proto-files.js';
+export { encodeProtobufPush, decodeProtobufPush } from './protobuf-codec.js';

@@ -34,7 +34,8 @@ class Recorder implements BrokerEventHandler {
   }
 }
 
-const until = async (cond: () => boolean, ms = 2000): Promise<void> => {
+/** Polls `cond` until it holds, failing after `ms`. */
+export const until = async (cond: () => boolean, ms = 2000): Promise<void> => {
   const deadline = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');

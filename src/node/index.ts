@@ -4,3 +4,4 @@ export type { Transport } from './transport.js';
 export type { ChannelInfo } from './channel-rules.js';
 export { serverRefresh, serverSubscribe, serverUnsubscribe, type ServerRefreshOptions, type ServerSubscribeOptions } from './server-ops.js';
 export { toProtocolPublication } from './node.js';
+export { engineFailure, type EngineFailure } from './engine-errors.js';

@@ -8,7 +8,7 @@
 const TOP_LEVEL: ReadonlySet<string> = new Set([
   'map_broker', 'shared_poll', 'proxies', 'rpc', 'admin', 'prometheus', 'sse', 'http_stream',
   'emulation', 'unified_proxy', 'consumers', 'opentelemetry', 'graphite', 'tls', 'debug', 'webtransport',
-  'broker', 'presence_manager', 'controller', 'swagger', 'init', 'usage_stats', 'pid_file',
+  'presence_manager', 'controller', 'swagger', 'init', 'usage_stats', 'pid_file',
   'enable_unreleased_features',
 ]);
 
@@ -29,6 +29,7 @@ const NESTED: ReadonlySet<string> = new Set([
   'websocket.compression', 'websocket.compression_min_size', 'websocket.compression_level', 'websocket.read_buffer_size',
   'websocket.use_write_buffer_pool', 'websocket.write_buffer_size', 'websocket.decompressed_message_size_limit',
   'engine.redis',
+  'broker.redis', 'broker.postgres', 'broker.redisnats', 'broker.nats.tls', 'broker.nats.allow_wildcards', 'broker.nats.raw_mode',
   'node.info_metrics_aggregate_interval',
 ]);
 

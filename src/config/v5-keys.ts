@@ -69,4 +69,8 @@ export const V5_KEYS: ReadonlyMap<string, string> = new Map(Object.entries({
   websocket_message_size_limit: 'websocket.message_size_limit',
   websocket_write_timeout: 'websocket.write_timeout',
   health_handler_prefix: 'health.handler_prefix',
+  nats_url: 'broker.nats.url',
+  nats_prefix: 'broker.nats.prefix',
+  nats_dial_timeout: 'broker.nats.dial_timeout',
+  nats_write_timeout: 'broker.nats.write_timeout',
 }));

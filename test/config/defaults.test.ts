@@ -47,6 +47,11 @@ test('defaults follow Centrifugo v6 (and Parsec where noted)', () => {
   assert.deepEqual(config.websocket, { disabled: false, handlerPrefix: '/connection/websocket', messageSizeLimit: 65_536, writeTimeout: 1000 });
   assert.deepEqual(config.health, { enabled: true, handlerPrefix: '/health' });
   assert.deepEqual(config.engine, { type: 'memory' });
+  assert.deepEqual(config.broker, {
+    enabled: false,
+    type: 'memory',
+    nats: { url: 'nats://localhost:4222', prefix: 'centrifugo', dialTimeout: 1000, writeTimeout: 1000 },
+  });
   assert.deepEqual(config.shutdown, { timeout: 30_000 });
   assert.deepEqual(config.node, { name: '' });
 });

@@ -10,6 +10,7 @@ import { ConfigError } from './config/index.js';
 import type { ApiJwksConfig, Config } from './config/types.js';
 import { isCloser, type Broker, type PresenceManager } from './engine/index.js';
 import { MemoryBroker, MemoryPresenceManager } from './engine/memory/index.js';
+import { NatsBroker } from './engine/nats/index.js';
 import { TimerWheel, packageVersion, systemClock, type Clock } from './lib/index.js';
 import { Node } from './node/index.js';
 import { DisconnectCode } from './protocol/index.js';
@@ -45,6 +46,29 @@ function apiAuthenticator(cfg: { key: string; insecure: boolean; jwks: ApiJwksCo
   return new ServerApiAuthenticator({ key: cfg.key, insecure: cfg.insecure, bearer });
 }
 
+/** What the CLI reports as "cannot start" (a broker it cannot reach, for one). */
+export { EngineError } from './engine/index.js';
+
+/**
+ * The broker the config asks for. As in Centrifugo, `broker` counts only when enabled,
+ * and presence stays with the engine (memory) whatever the broker.
+ */
+function brokerFor(config: Readonly<Config>, clock: Clock, log: Logger): Broker {
+  const b = config.broker;
+  if (!b.enabled) {
+    if (b.type !== 'memory') log.warn({ type: b.type }, 'broker.type is set but broker.enabled is false: the engine is the broker');
+    return new MemoryBroker({ clock });
+  }
+  if (b.type === 'memory') return new MemoryBroker({ clock });
+  const withHistory = [['', config.channel.withoutNamespace] as const, ...config.channel.namespaces.map((n) => [n.name, n] as const)]
+    .filter(([, o]) => o.historySize > 0)
+    .map(([name]) => name || '(without namespace)');
+  if (withHistory.length > 0) {
+    log.warn({ namespaces: withHistory }, 'the NATS broker keeps no history: publishing, history and recovery in these namespaces fail with 108');
+  }
+  return new NatsBroker({ ...b.nats, clock, logger: log.child({ component: 'nats_broker' }) });
+}
+
 /**
  * The composition root: builds the engine, the node, the transports and the HTTP
  * server from a config, and tears them down in reverse order.
@@ -67,7 +91,7 @@ export class Parsec {
     const clock = opts.clock ?? systemClock;
     this.log = opts.logger ?? pino({ level: config.log.level });
     this.wheel = new TimerWheel({ clock });
-    const broker = new MemoryBroker({ clock });
+    const broker = brokerFor(config, clock, this.log);
     const presence = new MemoryPresenceManager();
     this.engines = [broker, presence];
     this.node = new Node({
@@ -102,24 +126,41 @@ export class Parsec {
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
   }
 
-  /** Builds everything and listens on `http_server.address:port` (port 0 = any free port). */
+  /**
+   * Builds everything and listens on `http_server.address:port` (port 0 = any free port).
+   * On failure (an unreachable broker, a port in use) whatever was started is closed again.
+   */
   static async start(opts: ParsecOptions): Promise<Parsec> {
     const app = new Parsec(opts.config, opts);
-    await app.node.run();
-    const { address, port } = opts.config.httpServer;
+    try {
+      await app.listen();
+    } catch (err) {
+      await app.close();
+      throw err;
+    }
+    const b = opts.config.broker;
+    app.log.info(
+      { address: app.address(), grpcPort: app.grpcPort, node: app.node.id, engine: opts.config.engine.type, broker: b.enabled ? b.type : undefined, version: app.node.deps.version },
+      'parsec started',
+    );
+    return app;
+  }
+
+  /** Runs the node (connecting the broker), then binds the HTTP and gRPC servers. */
+  private async listen(): Promise<void> {
+    await this.node.run();
+    const { address, port } = this.config.httpServer;
     await new Promise<void>((resolve, reject) => {
-      app.server.once('error', reject);
-      app.server.listen(port, address || undefined, () => {
-        app.server.off('error', reject);
+      this.server.once('error', reject);
+      this.server.listen(port, address || undefined, () => {
+        this.server.off('error', reject);
         resolve();
       });
     });
-    if (app.grpc) {
-      const { address: grpcAddress, port: grpcPort } = opts.config.grpcApi;
-      app.grpcPort = await app.grpc.start(grpcAddress || '0.0.0.0', grpcPort);
+    if (this.grpc) {
+      const { address: grpcAddress, port: grpcPort } = this.config.grpcApi;
+      this.grpcPort = await this.grpc.start(grpcAddress || '0.0.0.0', grpcPort);
     }
-    app.log.info({ address: app.address(), grpcPort: app.grpcPort, node: app.node.id, engine: opts.config.engine.type, version: app.node.deps.version }, 'parsec started');
-    return app;
   }
 
   address(): { host: string; port: number } {

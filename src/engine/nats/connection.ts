@@ -55,22 +55,25 @@ export function watchNats(nc: NatsConnection, log: Logger, closing: () => boolea
     }
   };
   const follow = async (): Promise<void> => {
-    // nats.js does not end the status stream when the connection closes, so the
-    // close is raced against it.
-    const closed = nc.closed().then((err) => ({ err }));
-    const statuses = nc.status()[Symbol.asyncIterator]();
-    for (;;) {
-      const next = await Promise.race([statuses.next(), closed]);
-      if ('err' in next) break;
-      if (next.done) break;
-      report(next.value);
-    }
+    const statuses = nc.status();
+    // nats.js 2.x leaves the status stream open after the connection closes; ending it
+    // here lets the loop below finish.
+    const ended = nc.closed().then((err) => {
+      if (isStoppable(statuses)) statuses.stop();
+      return err;
+    });
+    for await (const s of statuses) report(s);
     link.connected = false;
-    const { err } = await closed;
+    const err = await ended;
     if (!closing()) log.error({ err }, 'nats connection closed for good: this node no longer sends or receives publications');
   };
   link.watched = follow().catch((err: unknown) => log.error({ err }, 'nats status watch failed'));
   return link;
+}
+
+/** nats.js hands out a QueuedIterator typed as a plain AsyncIterable; it can be stopped. */
+function isStoppable(it: object): it is { stop(): void } {
+  return typeof (it as { stop?: unknown }).stop === 'function';
 }
 
 /** `promise`, or a rejection once `ms` have passed; the timer never outlives the race. */

@@ -10,6 +10,7 @@ import { ConfigError } from './config/index.js';
 import type { ApiJwksConfig, Config, JwksTlsConfig } from './config/types.js';
 import { isCloser, type Broker, type PresenceManager } from './engine/index.js';
 import { MemoryBroker, MemoryPresenceManager } from './engine/memory/index.js';
+import { NatsBroker } from './engine/nats/index.js';
 import { startRedisEngine } from './engine/redis/index.js';
 import { TimerWheel, packageVersion, systemClock, type Clock } from './lib/index.js';
 import { Node } from './node/index.js';
@@ -25,10 +26,42 @@ export interface ParsecOptions {
 
 type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
 
-/** The configured engine: in-memory (one process) or Redis (many nodes). */
-async function buildEngine(config: Readonly<Config>, clock: Clock, log: Logger): Promise<{ broker: Broker; presence: PresenceManager }> {
-  if (config.engine.type === 'redis') return startRedisEngine(config.engine.redis, clock, log.child({ component: 'redis' }));
-  return { broker: new MemoryBroker({ clock }), presence: new MemoryPresenceManager() };
+interface Engines {
+  broker: Broker;
+  presence: PresenceManager;
+  /** Everything to close on shutdown (an engine's own broker stays open for its presence when a separate broker replaces it). */
+  parts: Array<Broker | PresenceManager>;
+}
+
+/**
+ * The configured engine, in-memory (one process) or Redis (many nodes), and the broker:
+ * the engine's own, or a separate one (`broker.enabled`, e.g. NATS) while presence
+ * stays with the engine, as in Centrifugo.
+ */
+async function buildEngines(config: Readonly<Config>, clock: Clock, log: Logger): Promise<Engines> {
+  const engine =
+    config.engine.type === 'redis'
+      ? await startRedisEngine(config.engine.redis, clock, log.child({ component: 'redis' }))
+      : { broker: new MemoryBroker({ clock }), presence: new MemoryPresenceManager() };
+  const broker = brokerFor(config, clock, log) ?? engine.broker;
+  return { broker, presence: engine.presence, parts: [broker, engine.presence, ...(broker === engine.broker ? [] : [engine.broker])] };
+}
+
+/** A broker apart from the engine when `broker.enabled`, else undefined. */
+function brokerFor(config: Readonly<Config>, clock: Clock, log: Logger): Broker | undefined {
+  const b = config.broker;
+  if (!b.enabled) {
+    if (b.type !== 'memory') log.warn({ type: b.type }, 'broker.type is set but broker.enabled is false: the engine is the broker');
+    return undefined;
+  }
+  if (b.type === 'memory') return new MemoryBroker({ clock });
+  const withHistory = [['', config.channel.withoutNamespace] as const, ...config.channel.namespaces.map((n) => [n.name, n] as const)]
+    .filter(([, o]) => o.historySize > 0)
+    .map(([name]) => name || '(without namespace)');
+  if (withHistory.length > 0) {
+    log.warn({ namespaces: withHistory }, 'the NATS broker keeps no history: publishing, history and recovery in these namespaces fail with 108');
+  }
+  return new NatsBroker({ ...b.nats, clock, logger: log.child({ component: 'nats_broker' }) });
 }
 
 /** The CA bundle a JWKS endpoint is verified with, from the PEM text or its file. */
@@ -61,6 +94,10 @@ function apiAuthenticator(cfg: { key: string; insecure: boolean; jwks: ApiJwksCo
   return new ServerApiAuthenticator({ key: cfg.key, insecure: cfg.insecure, bearer });
 }
 
+/** What the CLI reports as "cannot start" (a broker it cannot reach, for one). */
+export { EngineError } from './engine/index.js';
+
+
 /**
  * The composition root: builds the engine, the node, the transports and the HTTP
  * server from a config, and tears them down in reverse order.
@@ -83,11 +120,11 @@ export class Parsec {
     readonly config: Readonly<Config>,
     log: Logger,
     clock: Clock,
-    { broker, presence }: { broker: Broker; presence: PresenceManager },
+    { broker, presence, parts }: Engines,
   ) {
     this.log = log;
     this.wheel = new TimerWheel({ clock });
-    this.engines = [broker, presence];
+    this.engines = parts;
     this.node = new Node({
       config,
       broker,
@@ -141,26 +178,43 @@ export class Parsec {
     this.routes.set(emulation.path, (req, res) => emulation.handle(req, res));
   }
 
-  /** Builds everything and listens on `http_server.address:port` (port 0 = any free port). */
+  /**
+   * Builds everything and listens on `http_server.address:port` (port 0 = any free port).
+   * On failure (an unreachable engine or broker, a port in use) whatever was started is closed again.
+   */
   static async start(opts: ParsecOptions): Promise<Parsec> {
     const clock = opts.clock ?? systemClock;
     const log = opts.logger ?? pino({ level: opts.config.log.level });
-    const app = new Parsec(opts.config, log, clock, await buildEngine(opts.config, clock, log));
-    await app.node.run();
-    const { address, port } = opts.config.httpServer;
+    const app = new Parsec(opts.config, log, clock, await buildEngines(opts.config, clock, log));
+    try {
+      await app.listen();
+    } catch (err) {
+      await app.close();
+      throw err;
+    }
+    const b = opts.config.broker;
+    app.log.info(
+      { address: app.address(), grpcPort: app.grpcPort, node: app.node.id, engine: opts.config.engine.type, broker: b.enabled ? b.type : undefined, version: app.node.deps.version },
+      'parsec started',
+    );
+    return app;
+  }
+
+  /** Runs the node (connecting the broker), then binds the HTTP and gRPC servers. */
+  private async listen(): Promise<void> {
+    await this.node.run();
+    const { address, port } = this.config.httpServer;
     await new Promise<void>((resolve, reject) => {
-      app.server.once('error', reject);
-      app.server.listen(port, address || undefined, () => {
-        app.server.off('error', reject);
+      this.server.once('error', reject);
+      this.server.listen(port, address || undefined, () => {
+        this.server.off('error', reject);
         resolve();
       });
     });
-    if (app.grpc) {
-      const { address: grpcAddress, port: grpcPort } = opts.config.grpcApi;
-      app.grpcPort = await app.grpc.start(grpcAddress || '0.0.0.0', grpcPort, grpcTls(opts.config.grpcApi.tls));
+    if (this.grpc) {
+      const { address: grpcAddress, port: grpcPort } = this.config.grpcApi;
+      this.grpcPort = await this.grpc.start(grpcAddress || '0.0.0.0', grpcPort, grpcTls(this.config.grpcApi.tls));
     }
-    app.log.info({ address: app.address(), grpcPort: app.grpcPort, node: app.node.id, engine: opts.config.engine.type, version: app.node.deps.version }, 'parsec started');
-    return app;
   }
 
   address(): { host: string; port: number } {

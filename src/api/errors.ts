@@ -1,3 +1,6 @@
+import { engineFailure } from '../node/index.js';
+import type { ApiContext } from './context.js';
+
 /** Server API error codes (protocol reference §9.1). */
 export const ApiErrorCode = {
   internal: 100,
@@ -52,4 +55,16 @@ export function transportStatus(code: number): number {
     default:
       return 500;
   }
+}
+
+/**
+ * Any failure as an API error: engine failures by the node's table (108 for what the
+ * engine cannot do), unexpected ones logged once, here, as 100.
+ */
+export function asApiError(ctx: ApiContext, err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  const failure = engineFailure(err);
+  if (failure) return new ApiError(failure.code, failure.temporary ? 'engine unavailable: retry later' : undefined);
+  ctx.log.error({ err }, 'api method failed');
+  return new ApiError(ApiErrorCode.internal);
 }

@@ -16,7 +16,8 @@ import type { ApiContext } from './context.js';
 import { protoResult, requestParams } from './grpc-convert.js';
 import { transportError } from './grpc-status.js';
 import type { ApiAuthenticator } from './http.js';
-import { asApiError, execute, type MethodName } from './methods.js';
+import { asApiError } from './errors.js';
+import { execute, type MethodName } from './methods.js';
 
 const SERVICE = 'centrifugal.centrifugo.api.CentrifugoApi';
 

@@ -5,8 +5,8 @@ import type { Config } from '../config/types.js';
 import { BodyTooLargeError, readBody } from '../lib/index.js';
 import type { Node } from '../node/index.js';
 import type { ApiContext } from './context.js';
-import { ApiError, ApiErrorCode, transportStatus } from './errors.js';
-import { asApiError, execute, isMethod } from './methods.js';
+import { ApiError, ApiErrorCode, asApiError, transportStatus } from './errors.js';
+import { execute, isMethod } from './methods.js';
 
 export interface ApiAuthenticator {
   authenticate(c: ApiRequestCredentials): Promise<ApiAuthOutcome>;

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { ApiContext } from './context.js';
-import { ApiError, ApiErrorCode } from './errors.js';
+import { ApiError, ApiErrorCode, asApiError } from './errors.js';
 import { channels, history, historyRemove, presence, presenceStats } from './executors/channel-queries.js';
 import { info } from './executors/info.js';
 import { broadcast, publish } from './executors/publish.js';
@@ -87,13 +87,6 @@ async function batch(ctx: ApiContext, params: unknown): Promise<{ replies: Batch
   };
   await Promise.all(Array.from({ length: Math.min(MAX_PARALLEL, commands.length) }, worker));
   return { replies };
-}
-
-/** Any failure as an API error; unexpected ones are logged once, here, and become 100. */
-export function asApiError(ctx: ApiContext, err: unknown): ApiError {
-  if (err instanceof ApiError) return err;
-  ctx.log.error({ err }, 'api method failed');
-  return new ApiError(ApiErrorCode.internal);
 }
 
 /** Validates params and runs one method. Throws ApiError. */

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { EngineError } from '../app.js';
 import { ConfigError } from '../config/index.js';
 import { packageVersion } from '../lib/index.js';
 import { UsageError } from './args.js';
@@ -55,6 +56,11 @@ async function main(argv: string[]): Promise<number> {
     if (err instanceof ConfigError) {
       console.error(`parsec: invalid config: ${err.message}`);
       return 78;
+    }
+    if (err instanceof EngineError) {
+      // 69 is sysexits' EX_UNAVAILABLE: a service the server needs is not there.
+      console.error(`parsec: cannot start: ${err.message}`);
+      return 69;
     }
     throw err;
   }

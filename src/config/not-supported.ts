@@ -8,7 +8,7 @@
 const TOP_LEVEL: ReadonlySet<string> = new Set([
   'map_broker', 'shared_poll', 'proxies', 'rpc', 'admin', 'prometheus', 'unified_proxy', 'consumers',
   'opentelemetry', 'graphite', 'tls', 'debug', 'webtransport',
-  'broker', 'presence_manager', 'controller', 'swagger', 'init', 'usage_stats', 'pid_file',
+  'presence_manager', 'controller', 'swagger', 'init', 'usage_stats', 'pid_file',
   'enable_unreleased_features',
 ]);
 
@@ -30,6 +30,7 @@ const NESTED: ReadonlySet<string> = new Set([
   'websocket.use_write_buffer_pool', 'websocket.write_buffer_size', 'websocket.decompressed_message_size_limit',
   'engine.redis.client_name', 'engine.redis.force_resp2', 'engine.redis.history_use_streams', 'engine.redis.replica_client',
   'engine.redis.presence_hash_field_ttl', 'engine.redis.presence_user_mapping', 'engine.redis.sentinel_client_name', 'engine.redis.sentinel_tls',
+  'broker.redis', 'broker.postgres', 'broker.redisnats', 'broker.nats.tls', 'broker.nats.allow_wildcards', 'broker.nats.raw_mode',
   'node.info_metrics_aggregate_interval',
 ]);
 

@@ -13,7 +13,50 @@ export interface RuleViolation {
  * refuses to start with. Returns the first violation, or undefined.
  */
 export function checkRules(c: ParsedConfig): RuleViolation | undefined {
-  return pingPong(c) ?? channels(c) ?? personalChannel(c) ?? apiJwks(c.httpApi.jwks, 'http_api') ?? apiJwks(c.grpcApi.jwks, 'grpc_api') ?? grpcTls(c);
+  return (
+    pingPong(c) ??
+    channels(c) ??
+    personalChannel(c) ??
+    apiJwks(c.httpApi.jwks, 'http_api') ??
+    apiJwks(c.grpcApi.jwks, 'grpc_api') ??
+    grpcTls(c) ??
+    natsBroker(c.broker)
+  );
+}
+
+// Subject tokens are split at '.'; whitespace and the wildcards '*' and '>' have no place in a prefix.
+const SUBJECT_PREFIX = /^[^\s.*>]+(\.[^\s.*>]+)*$/;
+
+/** The NATS broker's settings, checked only when it is the broker in use. */
+function natsBroker(b: ParsedConfig['broker']): RuleViolation | undefined {
+  if (!b.enabled || b.type !== 'nats') return undefined;
+  const { url, prefix, dialTimeout, writeTimeout } = b.nats;
+  for (const part of url.split(',').map((p) => p.trim())) {
+    const bad = natsUrlProblem(part);
+    if (bad) return { key: 'broker.nats.url', detail: `${bad}, got ${JSON.stringify(url)}` };
+  }
+  if (!SUBJECT_PREFIX.test(prefix)) {
+    return { key: 'broker.nats.prefix', detail: `expected dot-separated NATS subject tokens without spaces, "*" or ">", got ${JSON.stringify(prefix)}` };
+  }
+  if (dialTimeout <= 0) return { key: 'broker.nats.dial_timeout', detail: 'must be greater than 0' };
+  if (writeTimeout <= 0) return { key: 'broker.nats.write_timeout', detail: 'must be greater than 0' };
+  return undefined;
+}
+
+function natsUrlProblem(part: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(part);
+  } catch {
+    return 'expected nats://host:port (several separated by commas)';
+  }
+  if (u.protocol !== 'nats:' || !u.hostname || (u.pathname !== '' && u.pathname !== '/') || u.search || u.hash) {
+    return 'expected nats://host:port (several separated by commas)';
+  }
+  // nats.js takes credentials as options, not from the URL; silently dropping them would
+  // surface later as an authorization failure that hides the cause.
+  if (u.username || u.password) return 'credentials in the URL are not supported yet';
+  return undefined;
 }
 
 function grpcTls(c: ParsedConfig): RuleViolation | undefined {

@@ -219,6 +219,20 @@ const redisSchema = section({
 
 const engineSchema = section({ type: oneOf(['memory', 'redis'], 'memory'), redis: redisSchema });
 
+// Centrifugo's `broker` section with the one type Parsec adds to memory: NATS (at most once,
+// no history). Its `redis`, `postgres`, `nats.tls`, `nats.allow_wildcards` and `nats.raw_mode`
+// are recognised but not supported yet (not-supported.ts). Checks that need `enabled` are in rules.ts.
+const brokerSchema = section({
+  enabled: bool(),
+  type: oneOf(['memory', 'nats'], 'memory'),
+  nats: section({
+    url: str('nats://localhost:4222'),
+    prefix: str('centrifugo'),
+    dial_timeout: duration('1s'),
+    write_timeout: duration('1s'),
+  }),
+});
+
 const shutdownSchema = section({ timeout: duration('30s') });
 
 // `name` is a Centrifugo key; empty means the host name, decided where the node starts.
@@ -239,6 +253,7 @@ export const configSchema = z
     emulation: emulationSchema,
     health: healthSchema,
     engine: engineSchema,
+    broker: brokerSchema,
     shutdown: shutdownSchema,
     node: nodeSchema,
   })

@@ -114,6 +114,18 @@ export interface StreamEndpointConfig {
   maxRequestBodySize: number;
 }
 
+/** How to reach NATS for the NATS broker (`broker.nats`). */
+export interface NatsBrokerConfig {
+  /** `nats://host:port`, or several of them separated by commas. */
+  url: string;
+  /** Subject prefix: `<prefix>.client.<channel>`, `<prefix>.control`; separates unrelated setups on one NATS. */
+  prefix: string;
+  /** ms the first connection may take; startup fails after it. */
+  dialTimeout: number;
+  /** ms NATS may take to confirm a subscription or finish draining at shutdown. */
+  writeTimeout: number;
+}
+
 export interface Config {
   /** Absolute path of the file the config came from; null when built from defaults/env only. */
   source: string | null;
@@ -197,6 +209,11 @@ export interface Config {
   /** On by default in Parsec (Centrifugo's default is off). */
   health: { enabled: boolean; handlerPrefix: string };
   engine: { type: 'memory' | 'redis'; redis: RedisConfig };
+  /**
+   * A broker apart from the engine, as in Centrifugo: used only when `enabled`, and then it
+   * carries PUB/SUB (and history, for brokers that keep it) while presence stays with the engine.
+   */
+  broker: { enabled: boolean; type: 'memory' | 'nats'; nats: NatsBrokerConfig };
   shutdown: { timeout: number };
   /** `name` '' = the host name, decided where the node starts. */
   node: { name: string };

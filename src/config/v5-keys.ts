@@ -73,4 +73,8 @@ export const V5_KEYS: ReadonlyMap<string, string> = new Map(Object.entries({
   emulation_handler_prefix: 'emulation.handler_prefix',
   emulation_max_request_body_size: 'emulation.max_request_body_size',
   health_handler_prefix: 'health.handler_prefix',
+  nats_url: 'broker.nats.url',
+  nats_prefix: 'broker.nats.prefix',
+  nats_dial_timeout: 'broker.nats.dial_timeout',
+  nats_write_timeout: 'broker.nats.write_timeout',
 }));

@@ -69,6 +69,10 @@ export interface BrokerEventHandler {
  * Delivers publications to every node that listens to a channel and keeps channel
  * history. `publish` appends to history and delivers atomically per channel: two
  * publishes never reach subscribers in an order different from their offsets.
+ *
+ * A broker that keeps no history (NATS) rejects a history-keeping `publish`, `history`
+ * and `removeHistory` with `EngineError` `PARSEC_ENGINE_NOT_SUPPORTED`; a broker whose
+ * backing service is unreachable rejects with `PARSEC_ENGINE_UNAVAILABLE`.
  */
 export interface Broker {
   /** Starts delivering to `handler`. Called once, before anything else. */

@@ -1,6 +1,8 @@
 import type { ChannelOptions, Config } from '../config/types.js';
 import { ClientError, ErrorCode } from '../protocol/index.js';
 
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
 /** What the rules know about a channel name. */
 export interface ChannelInfo {
   channel: string;
@@ -35,6 +37,8 @@ export class ChannelRules {
   /** Resolves a channel; throws 102 for an unknown namespace and 107 for a bad name. */
   resolve(channel: string): ChannelInfo {
     if (channel.length > this.cfg.maxLength) throw new ClientError(ErrorCode.badRequest, 'channel name too long');
+    // A lone surrogate has no UTF-8 form: engines could not name the channel reversibly.
+    if (LONE_SURROGATE.test(channel)) throw new ClientError(ErrorCode.badRequest, 'channel name is not valid Unicode');
     const isPrivate = this.cfg.privatePrefix !== '' && channel.startsWith(this.cfg.privatePrefix);
     const bare = isPrivate ? channel.slice(this.cfg.privatePrefix.length) : channel;
     const boundary = bare.indexOf(this.cfg.namespaceBoundary);

@@ -17,6 +17,7 @@ import {
 } from '../protocol/index.js';
 import { dispatchCommand } from './dispatch.js';
 import { EncodedReply } from './encoded-reply.js';
+import { asClientError } from './engine-errors.js';
 import type { Node } from './node.js';
 import type { ChannelSubscription, SubscriptionOwner } from './subscription.js';
 import type { Transport } from './transport.js';
@@ -117,7 +118,8 @@ export class Client implements SubscriptionOwner {
     try {
       const after = await dispatchCommand(this, cmd);
       after?.();
-    } catch (err) {
+    } catch (caught) {
+      const err = asClientError(caught);
       if (err instanceof DisconnectError) {
         this.disconnect(err.code, err.reason);
       } else if (err instanceof ClientError) {

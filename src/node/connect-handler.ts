@@ -11,6 +11,7 @@ import {
 import type { ChannelInfo } from './channel-rules.js';
 import type { Client, Credentials } from './client.js';
 import type { HandlerOutcome } from './dispatch.js';
+import { asClientError } from './engine-errors.js';
 import { expiry, serverSideOptions, subscribeChannel } from './subscribe-core.js';
 import { verifyConnectionToken } from './token-outcomes.js';
 
@@ -63,7 +64,8 @@ function serverSideChannels(client: Client, user: string, subs: Map<string, Serv
 export async function handleConnect(client: Client, req: ConnectRequest): Promise<HandlerOutcome> {
   try {
     return await connect(client, req);
-  } catch (err) {
+  } catch (caught) {
+    const err = asClientError(caught);
     // After a failed connect the connection is unusable: any further command ends it (3501).
     if (err instanceof ClientError) client.state = 'failed';
     throw err;

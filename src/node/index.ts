@@ -6,3 +6,4 @@ export { serverRefresh, serverSubscribe, serverUnsubscribe, type ServerRefreshOp
 export { toProtocolPublication } from './node.js';
 export { applyFleetOp, targetClients, type FleetOp, type Target } from './fleet-ops.js';
 export type { NodeInfo } from './control-plane.js';
+export { engineFailure, type EngineFailure } from './engine-errors.js';

@@ -6,3 +6,4 @@ export { codecFor, jsonCodec, protobufCodec, type ProtocolCodec, type ProtocolNa
 export { protoPath } from './proto-files.js';
 export { decodeClientInfo, decodePublication, encodeClientInfo, encodePublication } from './protobuf-codec.js';
 export { decodeEmulationRequest, type EmulationRequest } from './emulation.js';
+export { encodeProtobufPush, decodeProtobufPush } from './protobuf-codec.js';

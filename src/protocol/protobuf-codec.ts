@@ -1,7 +1,7 @@
 import protobuf from 'protobufjs';
 import { FrameDecodeError } from './decode-error.js';
 import { protoPath } from './proto-files.js';
-import type { ClientInfo, Command, Publication, Reply } from './types.js';
+import type { ClientInfo, Command, Publication, Push, Reply } from './types.js';
 
 /**
  * Protobuf framing: every message is prefixed with its varint length (protobuf
@@ -11,6 +11,7 @@ import type { ClientInfo, Command, Publication, Reply } from './types.js';
 const root = protobuf.loadSync(protoPath('client.proto'));
 const CommandType = root.lookupType('centrifugal.centrifuge.protocol.Command');
 const ReplyType = root.lookupType('centrifugal.centrifuge.protocol.Reply');
+const PushType = root.lookupType('centrifugal.centrifuge.protocol.Push');
 
 const toObjectOptions: protobuf.IConversionOptions = { longs: Number, defaults: false, arrays: false, objects: false };
 
@@ -59,4 +60,22 @@ export function decodeClientInfo(bytes: Uint8Array): ClientInfo {
   i.user ??= '';
   i.client ??= '';
   return i;
+}
+
+/**
+ * One Push without a length prefix: the message format Centrifugo's brokers exchange
+ * between nodes (its NATS broker sends exactly this), so it serves as an engine envelope.
+ */
+export function encodeProtobufPush(push: Push): Uint8Array {
+  return PushType.encode(push).finish();
+}
+
+/** Decodes what `encodeProtobufPush` made; `bytes` fields are views into `bytes`, not copies. */
+export function decodeProtobufPush(bytes: Uint8Array): Push {
+  try {
+    // toObject yields the camelCase shape of `Push`; the proto file is its schema.
+    return PushType.toObject(PushType.decode(bytes), toObjectOptions) as Push;
+  } catch (err) {
+    throw new FrameDecodeError('invalid protobuf push', { cause: err });
+  }
 }

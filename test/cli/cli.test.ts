@@ -80,6 +80,13 @@ describe('parsec CLI', () => {
     assert.match(r.stderr, /bad\.json.*client\.ping_interval.*duration/);
   });
 
+  it('refuses to start when the NATS broker is unreachable, naming broker.nats.url', () => {
+    writeFileSync(join(dir, 'nats.json'), JSON.stringify({ broker: { enabled: true, type: 'nats', nats: { url: 'nats://127.0.0.1:1' } } }));
+    const r = run('serve', '--config', 'nats.json');
+    assert.equal(r.status, 69);
+    assert.match(r.stderr, /^parsec: cannot start: broker\.nats\.url: cannot connect to NATS at nats:\/\/127\.0\.0\.1:1 within 1s/m);
+  });
+
   it('serves from a config, accepts its tokens, and stops on SIGTERM with 3001 to clients', async () => {
     const { child, port } = await serve(['--config', 'config.json']);
     children.push(child);

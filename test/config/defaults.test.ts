@@ -53,6 +53,11 @@ test('defaults follow Centrifugo v6 (and Parsec where noted)', () => {
   assert.deepEqual(config.engine.redis.address, ['redis://127.0.0.1:6379']);
   assert.equal(config.engine.redis.prefix, 'centrifugo');
   assert.equal(config.engine.redis.presenceTtl, 60_000);
+  assert.deepEqual(config.broker, {
+    enabled: false,
+    type: 'memory',
+    nats: { url: 'nats://localhost:4222', prefix: 'centrifugo', dialTimeout: 1000, writeTimeout: 1000 },
+  });
   assert.deepEqual(config.shutdown, { timeout: 30_000 });
   assert.deepEqual(config.node, { name: '' });
 });

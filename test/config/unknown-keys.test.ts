@@ -26,7 +26,11 @@ test('unknown keys warn once each with the dotted path and the file, and do not 
 });
 
 test('Centrifugo v5 flat keys warn with their v6 name', (t) => {
-  const file = tempConfig(t, 'config.json', JSON.stringify({ token_hmac_secret_key: 'k', api_key: 'a', port: 9000, namespaces: [], allowed_origins: ['*'], client_insecure: true }));
+  const file = tempConfig(
+    t,
+    'config.json',
+    JSON.stringify({ token_hmac_secret_key: 'k', api_key: 'a', port: 9000, namespaces: [], allowed_origins: ['*'], client_insecure: true, nats_url: 'nats://n:4222' }),
+  );
   const { config, warnings } = loadConfig({ file });
   assert.equal(config.httpServer.port, 8000);
   assert.deepEqual(warnings, [
@@ -36,6 +40,7 @@ test('Centrifugo v5 flat keys warn with their v6 name', (t) => {
     `${file}: "namespaces" is a Centrifugo v5 key; Parsec reads v6, where it is "channel.namespaces" (ignored)`,
     `${file}: "allowed_origins" is a Centrifugo v5 key; Parsec reads v6, where it is "client.allowed_origins" (ignored)`,
     `${file}: "client_insecure" is a Centrifugo v5 key; Parsec reads v6, where it is "client.insecure" (ignored)`,
+    `${file}: "nats_url" is a Centrifugo v5 key; Parsec reads v6, where it is "broker.nats.url" (ignored)`,
   ]);
 });
 
@@ -153,4 +158,18 @@ test('a "__proto__" key is just an unknown key', (t) => {
   assert.equal(config.client.insecure, false);
   assert.deepEqual(warnings, [`${file}: unknown key "__proto__"`, `${file}: unknown key "client.__proto__"`]);
   assert.equal(({} as Record<string, unknown>)['http_server'], undefined);
+});
+
+test('broker options Parsec lacks are recognised, the NATS ones it has are not reported', (t) => {
+  const broker = {
+    enabled: true,
+    type: 'nats',
+    nats: { url: 'nats://n:4222', prefix: 'p', tls: { enabled: true }, allow_wildcards: true, raw_mode: { enabled: false } },
+    redis: { address: 'r:6379' },
+  };
+  const file = tempConfig(t, 'config.json', JSON.stringify({ broker }));
+  const { warnings } = loadConfig({ file });
+  assert.deepEqual(warnings, [
+    `${file}: "broker.nats.tls", "broker.nats.allow_wildcards", "broker.nats.raw_mode", "broker.redis" are recognised but not supported yet (ignored)`,
+  ]);
 });

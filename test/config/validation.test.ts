@@ -112,6 +112,27 @@ const cases: Array<[string, unknown, string, string]> = [
   ['a section as a scalar', { client: 5 }, 'client', 'client: expected an object, got 5'],
   ['an empty boundary', { channel: { namespace_boundary: '' } }, 'channel.namespace_boundary', 'channel.namespace_boundary: expected a non-empty string, got ""'],
   ['a secret of the wrong type', { client: { token: { hmac_secret_key: 12345 } } }, 'client.token.hmac_secret_key', 'client.token.hmac_secret_key: expected a string, got (a hidden value)'],
+  ['an unknown broker', { broker: { enabled: true, type: 'redis' } }, 'broker.type', 'broker.type: expected one of "memory", "nats", got redis'],
+  [
+    'a NATS URL of another scheme',
+    { broker: { enabled: true, type: 'nats', nats: { url: 'nats://a:4222, http://b:4222' } } },
+    'broker.nats.url',
+    'broker.nats.url: expected nats://host:port (several separated by commas), got "nats://a:4222, http://b:4222"',
+  ],
+  [
+    'a NATS URL with credentials',
+    { broker: { enabled: true, type: 'nats', nats: { url: 'nats://u:secret@a:4222' } } },
+    'broker.nats.url',
+    'broker.nats.url: credentials in the URL are not supported yet, got "nats://u:secret@a:4222"',
+  ],
+  [
+    'a NATS prefix with a wildcard',
+    { broker: { enabled: true, type: 'nats', nats: { prefix: 'apps.*' } } },
+    'broker.nats.prefix',
+    'broker.nats.prefix: expected dot-separated NATS subject tokens without spaces, "*" or ">", got "apps.*"',
+  ],
+  ['an empty NATS prefix', { broker: { enabled: true, type: 'nats', nats: { prefix: '' } } }, 'broker.nats.prefix', 'broker.nats.prefix: expected dot-separated NATS subject tokens without spaces, "*" or ">", got ""'],
+  ['a zero NATS dial timeout', { broker: { enabled: true, type: 'nats', nats: { dial_timeout: '0s' } } }, 'broker.nats.dial_timeout', 'broker.nats.dial_timeout: must be greater than 0'],
   [
     'a personal channel namespace that does not exist',
     { client: { subscribe_to_user_personal_channel: { enabled: true, personal_channel_namespace: 'personal' } } },
@@ -166,4 +187,20 @@ test('the first problem is reported with its namespace even in YAML', (t) => {
   const file = tempConfig(t, 'config.yaml', 'channel:\n  namespaces:\n    - name: chat\n      history_size: 10\n      history_ttl: ten minutes\n');
   const err = configError(() => loadConfig({ file }));
   assert.equal(err.message, `${file}: channel.namespaces[0].history_ttl: namespace "chat": expected a duration like "25s", got "ten minutes"`);
+});
+
+test('the NATS broker section loads from a Centrifugo v6 file, and is checked only when in use', (t) => {
+  const nats = { url: 'nats://10.0.0.1:4222,nats://10.0.0.2:4222', prefix: 'prod.realtime', dial_timeout: '2s', write_timeout: '500ms' };
+  const file = tempConfig(t, 'config.json', JSON.stringify({ broker: { enabled: true, type: 'nats', nats } }));
+  const { config, warnings } = loadConfig({ file });
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(config.broker, {
+    enabled: true,
+    type: 'nats',
+    nats: { url: nats.url, prefix: 'prod.realtime', dialTimeout: 2000, writeTimeout: 500 },
+  });
+  const off = tempConfig(t, 'off.json', JSON.stringify({ broker: { enabled: false, type: 'nats', nats: { url: 'http://x' } } }));
+  assert.equal(loadConfig({ file: off }).config.broker.nats.url, 'http://x');
+  const env = loadConfig({ env: { PARSEC_BROKER_ENABLED: 'true', PARSEC_BROKER_TYPE: 'nats', CENTRIFUGO_BROKER_NATS_URL: 'nats://n:4222' } }).config.broker;
+  assert.deepEqual([env.enabled, env.type, env.nats.url], [true, 'nats', 'nats://n:4222']);
 });

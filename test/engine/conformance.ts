@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Broker, BrokerEventHandler, EnginePublication, PresenceManager } from '../../src/engine/index.js';
+import { EngineError, type Broker, type BrokerEventHandler, type EnginePublication, type PresenceManager } from '../../src/engine/index.js';
 import type { ClientInfo, StreamPosition } from '../../src/protocol/index.js';
+
+/** What an engine can do; tests of a missing ability are skipped, and its refusal is tested instead. */
+export interface EngineCapabilities {
+  /** Keeps channel history (offsets, epochs, history reads). */
+  history: boolean;
+}
 
 export interface EngineUnderTest {
   broker: Broker;
@@ -32,7 +38,8 @@ class Recorder implements BrokerEventHandler {
   }
 }
 
-const until = async (cond: () => boolean, ms = 2000): Promise<void> => {
+/** Polls `cond` until it holds, failing after `ms`. */
+export const until = async (cond: () => boolean, ms = 2000): Promise<void> => {
   const deadline = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
@@ -41,10 +48,17 @@ const until = async (cond: () => boolean, ms = 2000): Promise<void> => {
 };
 
 const hist = { historySize: 3, historyTtl: 60_000, historyMetaTtl: 3_600_000 };
+const noHist = { historySize: 0, historyTtl: 0, historyMetaTtl: 0 };
 const data = (s: string): Uint8Array => Buffer.from(JSON.stringify(s));
 
 /** The behaviour every engine must share; each engine's test file calls this with its factory. */
-export function runEngineSuite(name: string, make: () => Promise<EngineUnderTest>, opts: { skip?: string | false } = {}): void {
+export function runEngineSuite(
+  name: string,
+  make: () => Promise<EngineUnderTest>,
+  caps: EngineCapabilities = { history: true },
+  opts: { skip?: string | false } = {},
+): void {
+  const needsHistory = { skip: caps.history ? false : `${name} keeps no history` };
   describe(`engine conformance: ${name}`, { skip: opts.skip || undefined }, () => {
     const setup = async (t: { after(fn: () => Promise<void>): void }) => {
       const engine = await make();
@@ -56,19 +70,42 @@ export function runEngineSuite(name: string, make: () => Promise<EngineUnderTest
 
     it('delivers publications only for subscribed channels', async (t) => {
       const { broker, rec, ch } = await setup(t);
-      await broker.publish(ch, data('before'), { historySize: 0, historyTtl: 0, historyMetaTtl: 0 });
+      await broker.publish(ch, data('before'), noHist);
       await broker.subscribe(ch);
-      const pos = await broker.publish(ch, data('after'), { historySize: 0, historyTtl: 0, historyMetaTtl: 0 });
+      const pos = await broker.publish(ch, data('after'), noHist);
       await until(() => rec.pubs.length === 1);
       assert.deepEqual(pos, { offset: 0, epoch: '' });
       assert.equal(Buffer.from(rec.pubs[0]!.pub.data).toString(), '"after"');
       await broker.unsubscribe(ch);
-      await broker.publish(ch, data('gone'), { historySize: 0, historyTtl: 0, historyMetaTtl: 0 });
+      await broker.publish(ch, data('gone'), noHist);
       await new Promise((r) => setTimeout(r, 50));
       assert.equal(rec.pubs.length, 1);
     });
 
-    it('assigns increasing offsets under one epoch and trims history to its size', async (t) => {
+    it('keeps channels apart whatever characters their names hold', async (t) => {
+      const { broker, rec, ch } = await setup(t);
+      // Names are well-formed Unicode: the node refuses others (107) before any engine sees them.
+      const names = [`${ch} with spaces`, `${ch}.*`, `${ch}.>`, `${ch}..x.`, `.${ch}`, `${ch}%2E`, `${ch}.`, `${ch}:ü€😀`, `${ch}\t\r\n`];
+      for (const n of names) await broker.subscribe(n);
+      for (const n of names) await broker.publish(n, data(n), noHist);
+      await until(() => rec.pubs.length === names.length);
+      for (const { channel, pub } of rec.pubs) assert.equal(Buffer.from(pub.data).toString(), JSON.stringify(channel));
+      assert.deepEqual(rec.pubs.map((p) => p.channel).sort(), names.slice().sort());
+    });
+
+    it('refuses history when it keeps none', { skip: caps.history ? `${name} keeps history` : false }, async (t) => {
+      const { broker, rec, ch } = await setup(t);
+      await broker.subscribe(ch);
+      const notSupported = (err: unknown) => err instanceof EngineError && err.code === 'PARSEC_ENGINE_NOT_SUPPORTED';
+      await assert.rejects(broker.publish(ch, data('x'), hist), notSupported);
+      await assert.rejects(broker.history(ch, { limit: 0, reverse: false, historyMetaTtl: hist.historyMetaTtl }), notSupported);
+      await assert.rejects(broker.removeHistory(ch), notSupported);
+      await broker.publish(ch, data('y'), noHist);
+      await until(() => rec.pubs.length === 1);
+      assert.equal(Buffer.from(rec.pubs[0]!.pub.data).toString(), '"y"');
+    });
+
+    it('assigns increasing offsets under one epoch and trims history to its size', needsHistory, async (t) => {
       const { broker, rec, ch } = await setup(t);
       await broker.subscribe(ch);
       const positions: StreamPosition[] = [];
@@ -82,7 +119,7 @@ export function runEngineSuite(name: string, make: () => Promise<EngineUnderTest
       assert.deepEqual(page.position, positions[4]);
     });
 
-    it('filters history by since, limit and reverse', async (t) => {
+    it('filters history by since, limit and reverse', needsHistory, async (t) => {
       const { broker, ch } = await setup(t);
       let top: StreamPosition = { offset: 0, epoch: '' };
       for (const s of ['a', 'b', 'c']) top = await broker.publish(ch, data(s), hist);
@@ -94,7 +131,7 @@ export function runEngineSuite(name: string, make: () => Promise<EngineUnderTest
       assert.deepEqual((await broker.history(ch, { ...q, limit: -1, reverse: true, since: { offset: 3, epoch: top.epoch } })).publications.map((p) => p.offset), [2, 1]);
     });
 
-    it('keeps a stable epoch for an empty stream and clears on removeHistory', async (t) => {
+    it('keeps a stable epoch for an empty stream and clears on removeHistory', needsHistory, async (t) => {
       const { broker, ch } = await setup(t);
       const q = { limit: 0, reverse: false, historyMetaTtl: hist.historyMetaTtl };
       const a = await broker.history(ch, q);
@@ -110,8 +147,9 @@ export function runEngineSuite(name: string, make: () => Promise<EngineUnderTest
     it('returns the first result for a repeated idempotency key and delivers once', async (t) => {
       const { broker, rec, ch } = await setup(t);
       await broker.subscribe(ch);
-      const first = await broker.publish(ch, data('x'), { ...hist, idempotencyKey: 'k1' });
-      const second = await broker.publish(ch, data('x'), { ...hist, idempotencyKey: 'k1' });
+      const opts = { ...(caps.history ? hist : noHist), idempotencyKey: 'k1' };
+      const first = await broker.publish(ch, data('x'), opts);
+      const second = await broker.publish(ch, data('x'), opts);
       assert.deepEqual(second, first);
       await new Promise((r) => setTimeout(r, 50));
       assert.equal(rec.pubs.length, 1);

@@ -14,5 +14,6 @@ runEngineSuite(
     const engine = await startRedisEngine(cfg, systemClock, pino({ level: 'silent' }));
     return { broker: engine.broker, presence: engine.presence, close: () => engine.broker.close() };
   },
+  { history: true },
   { skip },
 );

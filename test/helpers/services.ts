@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Socket } from 'node:net';
 
+/** The services tests use: PARSEC_TEST_*_URL, else the machine's own. */
 export const redisUrl = process.env.PARSEC_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const natsUrl = process.env.PARSEC_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 
-/** A key prefix no other run shares. */
+/** A key or subject prefix no other run shares. */
 export const randomPrefix = (name: string): string => `parsec-test-${name}-${randomBytes(4).toString('hex')}`;
 
 function reachable(url: string): Promise<boolean> {
@@ -25,7 +27,7 @@ function reachable(url: string): Promise<boolean> {
  */
 export async function skipWithout(service: string, url: string): Promise<string | false> {
   if (await reachable(url)) return false;
-  const message = `${service} is not reachable at ${url}`;
+  const message = `${service} is not reachable at ${url} (set PARSEC_TEST_${service.toUpperCase()}_URL)`;
   if (process.env.PARSEC_REQUIRE_SERVICES === '1') throw new Error(`${message} (PARSEC_REQUIRE_SERVICES=1)`);
   console.warn(`\n*** SKIPPING: ${message} ***\n`);
   return message;

@@ -1,38 +1,67 @@
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 
-/** A loopback TCP proxy whose upstream port the test switches, and whose connections it can cut. */
+/**
+ * A TCP relay to a real service that a test can cut, restore or point elsewhere: an outage
+ * or a crashed node, seen from one client, without stopping the service for everyone else.
+ */
 export class TcpProxy {
-  private readonly server: Server;
   private readonly sockets = new Set<Socket>();
-  port = 0;
+  private refusing = false;
 
-  constructor(public target: number) {
-    this.server = createServer((inbound) => {
-      const outbound = connect(this.target, '127.0.0.1');
-      for (const s of [inbound, outbound]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => s.destroy());
-      }
-      inbound.pipe(outbound).pipe(inbound);
-      inbound.on('close', () => outbound.destroy());
-      outbound.on('close', () => inbound.destroy());
-    });
+  private constructor(
+    private readonly server: Server,
+    /** Where new connections go; a test may switch it (a balancer moving to another node). */
+    public target: { host: string; port: number },
+  ) {
+    server.on('connection', (client) => this.relay(client));
   }
 
-  async start(): Promise<this> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.port = (this.server.address() as { port: number }).port;
-    return this;
+  static async start(target: { host: string; port: number }): Promise<TcpProxy> {
+    const server = createServer();
+    const proxy = new TcpProxy(server, target);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return proxy;
   }
 
-  /** Drops every connection at once, as a crashed server would. */
-  cut(): void {
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** Drops every relayed connection at once, as a crashed server would; new ones still pass. */
+  drop(): void {
     for (const s of this.sockets) s.destroy();
   }
 
-  close(): Promise<void> {
+  /** Drops every relayed connection and refuses new ones until `restore()`. */
+  cut(): void {
+    this.refusing = true;
+    this.drop();
+  }
+
+  restore(): void {
+    this.refusing = false;
+  }
+
+  async close(): Promise<void> {
     this.cut();
-    return new Promise((r) => this.server.close(() => r()));
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private relay(client: Socket): void {
+    if (this.refusing) {
+      client.destroy();
+      return;
+    }
+    const upstream = createConnection(this.target);
+    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+      this.sockets.add(a);
+      a.on('error', () => b.destroy());
+      a.on('close', () => {
+        this.sockets.delete(a);
+        b.destroy();
+      });
+      a.pipe(b);
+    }
   }
 }

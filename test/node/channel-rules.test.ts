@@ -25,6 +25,8 @@ describe('ChannelRules', () => {
     assert.throws(() => rules.resolve('x'.repeat(300)), (e: ClientError) => e.code === 107);
     assert.throws(() => rules.resolve('strict:ABC'), (e: ClientError) => e.code === 102);
     assert.equal(rules.resolve('strict:abc').namespace, 'strict');
+    assert.throws(() => rules.resolve('chat:\ud800x'), (e: ClientError) => e.code === 107);
+    assert.equal(rules.resolve('chat:ü€😀').namespace, 'chat');
   });
 
   it('builds personal channels', () => {

@@ -1,6 +1,6 @@
 import type { ApiContext } from '../context.js';
 import { resolveChannel } from '../context.js';
-import { ApiError, ApiErrorCode } from '../errors.js';
+import { ApiError, ApiErrorCode, asApiError } from '../errors.js';
 import { payloadOf } from '../payload.js';
 import type { BroadcastRequest, PublishRequest } from '../schemas.js';
 
@@ -43,9 +43,7 @@ export async function broadcast(
       try {
         return { result: await publishOne(ctx, channel, req, data) };
       } catch (err) {
-        if (err instanceof ApiError) return { error: err };
-        ctx.log.error({ err, channel }, 'broadcast publish failed');
-        return { error: new ApiError(ApiErrorCode.internal) };
+        return { error: asApiError(ctx, err) };
       }
     }),
   );

@@ -1,10 +1,10 @@
 import type { StreamPosition, ClientInfo } from '../../protocol/index.js';
 import { randomString, type Clock } from '../../lib/index.js';
 import type { Broker, BrokerEventHandler, Closer, EnginePublication, HistoryPage, HistoryQuery, PublishOptions } from '../types.js';
+import { IdempotentResults } from '../idempotency.js';
 import { HistoryStream } from './history-stream.js';
 
 const SWEEP_INTERVAL_MS = 10_000;
-const DEFAULT_IDEMPOTENT_TTL_MS = 5 * 60_000;
 
 export interface MemoryBrokerOptions {
   clock: Clock;
@@ -20,7 +20,7 @@ export class MemoryBroker implements Broker, Closer {
   private readonly clock: Clock;
   private readonly channels = new Set<string>();
   private readonly streams = new Map<string, HistoryStream>();
-  private readonly idempotent = new Map<string, { position: StreamPosition; expiresAt: number }>();
+  private readonly idempotent = new IdempotentResults();
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(opts: MemoryBrokerOptions) {
@@ -43,11 +43,8 @@ export class MemoryBroker implements Broker, Closer {
 
   async publish(channel: string, data: Uint8Array, opts: PublishOptions): Promise<StreamPosition> {
     const now = this.clock.now();
-    const idemKey = opts.idempotencyKey ? `${channel}\u0000${opts.idempotencyKey}` : undefined;
-    if (idemKey) {
-      const seen = this.idempotent.get(idemKey);
-      if (seen && seen.expiresAt > now) return seen.position;
-    }
+    const seen = this.idempotent.get(channel, opts.idempotencyKey, now);
+    if (seen) return seen;
     const base = { data, info: opts.info, tags: opts.tags, time: now, delta: opts.delta };
     let position: StreamPosition = { offset: 0, epoch: '' };
     let pub: EnginePublication = { ...base, offset: 0 };
@@ -56,9 +53,7 @@ export class MemoryBroker implements Broker, Closer {
       pub = stream.append(base, opts.historySize, now + opts.historyTtl, now + opts.historyMetaTtl);
       position = stream.position();
     }
-    if (idemKey) {
-      this.idempotent.set(idemKey, { position, expiresAt: now + (opts.idempotentResultTtl ?? DEFAULT_IDEMPOTENT_TTL_MS) });
-    }
+    this.idempotent.remember(channel, opts.idempotencyKey, position, now, opts.idempotentResultTtl);
     if (this.channels.has(channel)) this.handler?.handlePublication(channel, pub, position);
     return position;
   }
@@ -116,8 +111,6 @@ export class MemoryBroker implements Broker, Closer {
     for (const [channel, stream] of this.streams) {
       if (stream.expire(now)) this.streams.delete(channel);
     }
-    for (const [key, entry] of this.idempotent) {
-      if (entry.expiresAt <= now) this.idempotent.delete(key);
-    }
+    this.idempotent.sweep(now);
   }
 }

@@ -5,6 +5,7 @@ import type { Broker, BrokerEventHandler, Closer, EnginePublication, HealthRepor
 import { RedisKeys, channelTag } from './keys.js';
 import { joinLeaveMessage, parseChannelMessage, parseHistoryEntry } from './messages.js';
 import type { RedisShard } from './shard.js';
+import { redisCall } from './unavailable.js';
 
 const DEFAULT_IDEMPOTENT_TTL_S = 300;
 
@@ -63,17 +64,17 @@ export class RedisBroker implements Broker, Closer, HealthReporter {
   }
 
   async subscribe(channel: string): Promise<void> {
-    await this.shard(channel).subscribe(this.keys.pubsub(channel));
+    await redisCall('subscribe', () => this.shard(channel).subscribe(this.keys.pubsub(channel)));
   }
 
   async unsubscribe(channel: string): Promise<void> {
-    await this.shard(channel).unsubscribe(this.keys.pubsub(channel));
+    await redisCall('unsubscribe', () => this.shard(channel).unsubscribe(this.keys.pubsub(channel)));
   }
 
   async publish(channel: string, data: Uint8Array, opts: PublishOptions): Promise<StreamPosition> {
     const history = opts.historySize > 0 && opts.historyTtl > 0;
     const bytes = Buffer.from(encodePublication({ data, info: opts.info, tags: opts.tags, time: this.clock.now(), delta: opts.delta }));
-    const result = await this.shard(channel).cmd.parsecPublish(
+    const result = await redisCall('publish', () => this.shard(channel).cmd.parsecPublish(
       this.keys.streamMeta(channel),
       this.keys.streamData(channel),
       opts.idempotencyKey ? this.keys.idempotency(channel, opts.idempotencyKey) : '',
@@ -85,31 +86,31 @@ export class RedisBroker implements Broker, Closer, HealthReporter {
       randomString(6),
       opts.idempotentResultTtl ? seconds(opts.idempotentResultTtl) : DEFAULT_IDEMPOTENT_TTL_S,
       history ? '1' : '0',
-    );
+    ));
     const colon = result.indexOf(':');
     return { offset: Number(result.slice(0, colon)), epoch: result.slice(colon + 1) };
   }
 
   async publishJoin(channel: string, info: ClientInfo): Promise<void> {
-    await this.shard(channel).cmd.publish(this.keys.pubsub(channel), joinLeaveMessage('join', encodeClientInfo(info)));
+    await redisCall('publish', () => this.shard(channel).cmd.publish(this.keys.pubsub(channel), joinLeaveMessage('join', encodeClientInfo(info))));
   }
 
   async publishLeave(channel: string, info: ClientInfo): Promise<void> {
-    await this.shard(channel).cmd.publish(this.keys.pubsub(channel), joinLeaveMessage('leave', encodeClientInfo(info)));
+    await redisCall('publish', () => this.shard(channel).cmd.publish(this.keys.pubsub(channel), joinLeaveMessage('leave', encodeClientInfo(info))));
   }
 
   async publishControl(data: Uint8Array): Promise<void> {
-    await this.shards[0]!.cmd.publish(this.keys.control, Buffer.from(data));
+    await redisCall('publish', () => this.shards[0]!.cmd.publish(this.keys.control, Buffer.from(data)));
   }
 
   async history(channel: string, query: HistoryQuery): Promise<HistoryPage> {
-    const [top, epoch, entries] = await this.shard(channel).cmd.parsecHistoryBuffer(
+    const [top, epoch, entries] = await redisCall('history', () => this.shard(channel).cmd.parsecHistoryBuffer(
       this.keys.streamMeta(channel),
       this.keys.streamData(channel),
       randomString(6),
       query.historyMetaTtl > 0 ? seconds(query.historyMetaTtl) : 0,
       query.limit === 0 ? '0' : '1',
-    );
+    ));
     const position = { offset: Number(top.toString()), epoch: epoch.toString() };
     if (query.limit === 0) return { publications: [], position };
     let pubs = entries.map(parseHistoryEntry).filter((p): p is EnginePublication => p !== undefined);
@@ -125,7 +126,7 @@ export class RedisBroker implements Broker, Closer, HealthReporter {
   }
 
   async removeHistory(channel: string): Promise<void> {
-    await this.shard(channel).cmd.del(this.keys.streamData(channel));
+    await redisCall('history remove', () => this.shard(channel).cmd.del(this.keys.streamData(channel)));
   }
 
   unhealthyReason(): string | undefined {

@@ -3,6 +3,7 @@ import { decodeClientInfo, encodeClientInfo, type ClientInfo } from '../../proto
 import type { PresenceManager, PresenceStats } from '../types.js';
 import { RedisKeys, channelTag } from './keys.js';
 import type { RedisShard } from './shard.js';
+import { redisCall } from './unavailable.js';
 
 /**
  * Presence in Redis: per channel a hash (client id → info) and a sorted set of expiry
@@ -26,7 +27,9 @@ export class RedisPresenceManager implements PresenceManager {
   }
 
   private async entries(channel: string): Promise<Array<[string, ClientInfo]>> {
-    const flat = await this.shard(channel).cmd.parsecPresenceBuffer(this.keys.presenceExpire(channel), this.keys.presenceData(channel), Math.floor(this.clock.now() / 1000));
+    const flat = await redisCall('presence', () =>
+      this.shard(channel).cmd.parsecPresenceBuffer(this.keys.presenceExpire(channel), this.keys.presenceData(channel), Math.floor(this.clock.now() / 1000)),
+    );
     const out: Array<[string, ClientInfo]> = [];
     for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!.toString(), decodeClientInfo(flat[i + 1]!)]);
     return out;
@@ -43,18 +46,18 @@ export class RedisPresenceManager implements PresenceManager {
 
   async addPresence(channel: string, clientId: string, info: ClientInfo): Promise<void> {
     const ttl = Math.max(1, Math.ceil(this.ttlMs / 1000));
-    await this.shard(channel).cmd.parsecAddPresence(
+    await redisCall('presence', () => this.shard(channel).cmd.parsecAddPresence(
       this.keys.presenceExpire(channel),
       this.keys.presenceData(channel),
       ttl,
       Math.floor(this.clock.now() / 1000) + ttl,
       clientId,
       Buffer.from(encodeClientInfo(info)),
-    );
+    ));
   }
 
   async removePresence(channel: string, clientId: string): Promise<void> {
     const cmd = this.shard(channel).cmd;
-    await Promise.all([cmd.hdel(this.keys.presenceData(channel), clientId), cmd.zrem(this.keys.presenceExpire(channel), clientId)]);
+    await redisCall('presence', () => Promise.all([cmd.hdel(this.keys.presenceData(channel), clientId), cmd.zrem(this.keys.presenceExpire(channel), clientId)]));
   }
 }

@@ -1,0 +1,1 @@
+export { NatsBroker, type NatsBrokerOptions } from './broker.js';

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { decodeChannel, encodeChannel } from '../../src/engine/nats/subject.js';
+
+/** A NATS subject token rule: no whitespace, no wildcard token, no empty token. */
+function assertValidTail(subjectTail: string): void {
+  assert.doesNotMatch(subjectTail, /[\s\u0000-\u001f\u007f]/, `whitespace or control in ${JSON.stringify(subjectTail)}`);
+  for (const token of subjectTail.split('.')) {
+    assert.notEqual(token, '', `empty token in ${JSON.stringify(subjectTail)}`);
+    assert.ok(!token.includes('*') && !token.includes('>'), `wildcard in ${JSON.stringify(subjectTail)}`);
+  }
+  assert.match(subjectTail, /^[\x21-\x7e]+$/);
+}
+
+it('keeps ordinary channel names as Centrifugo writes them into subjects', () => {
+  for (const name of ['news', 'news:42', 'chat.room', '$private:x', 'personal:#42', 'dm:#alice,bob', 'a-b_c/d=e?f']) {
+    assert.equal(encodeChannel(name), name);
+  }
+});
+
+it('escapes what NATS would misread, and decodes every name back', () => {
+  const names = [
+    '', ' ', 'a b', '*', '>', 'a.*', 'a.>', '.', '..', 'a..b', '.a', 'a.', '%', '%2E', '%u0041', 'a%b',
+    'tab\there', 'nl\nx', '\u0000', 'ü', '€uro', '😀', 'a\ud800b', '\udfff', 'mixed.ü.😀 x*>%',
+  ];
+  const subjects = new Set<string>();
+  for (const name of names) {
+    const tail = encodeChannel(name);
+    assertValidTail(tail);
+    assert.equal(decodeChannel(tail), name, JSON.stringify(name));
+    subjects.add(tail);
+  }
+  assert.equal(subjects.size, names.length, 'distinct names share a subject');
+});
+
+it('round-trips random strings over the whole UTF-16 range', () => {
+  for (let n = 0; n < 2000; n++) {
+    const len = Math.floor(Math.random() * 12);
+    const name = String.fromCharCode(...Array.from({ length: len }, () => (Math.random() < 0.5 ? 0x20 + Math.floor(Math.random() * 0x60) : Math.floor(Math.random() * 0x10000))));
+    const tail = encodeChannel(name);
+    assertValidTail(tail);
+    assert.equal(decodeChannel(tail), name);
+  }
+});

@@ -2,9 +2,9 @@ import type { Logger } from 'pino';
 import { randomString, type Clock } from '../../lib/index.js';
 import { encodeClientInfo, encodePublication, type ClientInfo, type StreamPosition } from '../../protocol/index.js';
 import type { Broker, BrokerEventHandler, Closer, EnginePublication, HealthReporter, HistoryPage, HistoryQuery, PublishOptions } from '../types.js';
-import { RedisKeys, channelTag } from './keys.js';
+import { RedisKeys } from './keys.js';
 import { joinLeaveMessage, parseChannelMessage, parseHistoryEntry } from './messages.js';
-import type { RedisShard } from './shard.js';
+import { shardFor, type RedisShard } from './shard.js';
 import { redisCall } from './unavailable.js';
 
 const DEFAULT_IDEMPOTENT_TTL_S = 300;
@@ -60,7 +60,7 @@ export class RedisBroker implements Broker, Closer, HealthReporter {
   }
 
   private shard(channel: string): RedisShard {
-    return this.shards.length === 1 ? this.shards[0]! : this.shards[parseInt(channelTag(channel), 36) % this.shards.length]!;
+    return shardFor(this.shards, channel);
   }
 
   async subscribe(channel: string): Promise<void> {

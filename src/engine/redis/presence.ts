@@ -1,8 +1,8 @@
 import type { Clock } from '../../lib/index.js';
 import { decodeClientInfo, encodeClientInfo, type ClientInfo } from '../../protocol/index.js';
 import type { PresenceManager, PresenceStats } from '../types.js';
-import { RedisKeys, channelTag } from './keys.js';
-import type { RedisShard } from './shard.js';
+import { RedisKeys } from './keys.js';
+import { shardFor, type RedisShard } from './shard.js';
 import { redisCall } from './unavailable.js';
 
 /**
@@ -23,7 +23,7 @@ export class RedisPresenceManager implements PresenceManager {
   }
 
   private shard(channel: string): RedisShard {
-    return this.shards.length === 1 ? this.shards[0]! : this.shards[parseInt(channelTag(channel), 36) % this.shards.length]!;
+    return shardFor(this.shards, channel);
   }
 
   private async entries(channel: string): Promise<Array<[string, ClientInfo]>> {

@@ -1,8 +1,14 @@
 import type { Logger } from 'pino';
 import type { RedisClient } from './connection.js';
+import { channelTag } from './keys.js';
 import { addPresenceScript, historyScript, presenceScript, publishScript } from './scripts.js';
 
 const SUBSCRIBE_BATCH = 512;
+
+/** The shard that owns a channel: every node picks the same one, from a hash of the name. */
+export function shardFor(shards: readonly RedisShard[], channel: string): RedisShard {
+  return shards.length === 1 ? shards[0]! : shards[parseInt(channelTag(channel), 36) % shards.length]!;
+}
 
 /** The Lua commands defined on every command connection. */
 export interface ScriptCommands {

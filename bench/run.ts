@@ -2,6 +2,7 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runApi } from './scenarios/api.js';
 import { runConnect } from './scenarios/connect.js';
+import { runFanout } from './scenarios/fanout.js';
 import { canPin } from './server-process.js';
 
 /**
@@ -14,6 +15,9 @@ const { values } = parseArgs({
     scenario: { type: 'string', default: 'all' },
     connections: { type: 'string', default: '3000' },
     duration: { type: 'string', default: '5000' },
+    subscribers: { type: 'string', default: '1000' },
+    rate: { type: 'string', default: '100' },
+    redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
   },
 });
 
@@ -28,6 +32,16 @@ async function main(): Promise<void> {
     console.log('\n| token | connections | connects/s | vs HS256 | server CPU ms per connect |\n|---|---|---|---|---|');
     for (const r of rows) {
       console.log(`| ${r.kind} | ${r.connections} | ${fmt(r.perSecond)} | ${(r.perSecond / base).toFixed(2)} | ${((r.serverCpuSeconds / r.connections) * 1000).toFixed(2)} |`);
+    }
+  }
+  if (scenario === 'fanout' || scenario === 'all') {
+    const rows = await runFanout({ subscribers: Number(values.subscribers), rate: Number(values.rate), seconds: 5, redisUrl: values.redis! });
+    const base = rows[0]!.deliveredPerSecond;
+    console.log('\n| setup | subscribers | published | delivered/s | vs 1 node | lost | p50 ms | p99 ms | delivered per server CPU s |\n|---|---|---|---|---|---|---|---|---|');
+    for (const r of rows) {
+      console.log(
+        `| ${r.setup} | ${r.subscribers} | ${r.published} | ${fmt(r.deliveredPerSecond)} | ${(r.deliveredPerSecond / base).toFixed(2)} | ${r.lost} | ${r.p50} | ${r.p99} | ${fmt(r.delivered / r.serverCpuSeconds)} |`,
+      );
     }
   }
   if (scenario === 'api' || scenario === 'all') {

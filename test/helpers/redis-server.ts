@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -106,5 +106,34 @@ export class OwnSentinel {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     await exited;
+  }
+}
+
+/** A three-master Redis Cluster of the test's own (no replicas), on free ports. */
+export class OwnCluster {
+  private constructor(readonly nodes: OwnRedis[]) {}
+
+  static async start(): Promise<OwnCluster> {
+    const nodes: OwnRedis[] = [];
+    for (let i = 0; i < 3; i++) nodes.push(await OwnRedis.start(['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${i}.conf`, '--appendonly', 'no']));
+    const addrs = nodes.map((n) => `127.0.0.1:${n.port}`);
+    const r = spawnSync('redis-cli', ['--cluster', 'create', ...addrs, '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8', timeout: 20_000 });
+    if (r.status !== 0) throw new Error(`cluster create failed: ${r.stdout}${r.stderr}`);
+    const cluster = new OwnCluster(nodes);
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const info = spawnSync('redis-cli', ['-p', String(nodes[0]!.port), 'cluster', 'info'], { encoding: 'utf8' }).stdout;
+      if (info.includes('cluster_state:ok')) return cluster;
+      if (Date.now() > deadline) throw new Error(`cluster not ready: ${info}`);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  }
+
+  get addresses(): string[] {
+    return this.nodes.map((n) => `redis://127.0.0.1:${n.port}`);
+  }
+
+  async down(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.down()));
   }
 }

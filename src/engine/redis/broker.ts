@@ -77,7 +77,7 @@ export class RedisBroker implements Broker, Closer, HealthReporter {
     const result = await redisCall('publish', () => this.shard(channel).cmd.parsecPublish(
       this.keys.streamMeta(channel),
       this.keys.streamData(channel),
-      opts.idempotencyKey ? this.keys.idempotency(channel, opts.idempotencyKey) : '',
+      this.keys.idempotency(channel, opts.idempotencyKey ?? ''),
       bytes,
       opts.historySize,
       seconds(opts.historyTtl),
@@ -86,6 +86,7 @@ export class RedisBroker implements Broker, Closer, HealthReporter {
       randomString(6),
       opts.idempotentResultTtl ? seconds(opts.idempotentResultTtl) : DEFAULT_IDEMPOTENT_TTL_S,
       history ? '1' : '0',
+      opts.idempotencyKey ? '1' : '0',
     ));
     const colon = result.indexOf(':');
     return { offset: Number(result.slice(0, colon)), epoch: result.slice(colon + 1) };

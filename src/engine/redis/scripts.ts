@@ -4,13 +4,15 @@
  */
 
 /**
- * KEYS: meta hash, history list, idempotency key ('' = none).
+ * KEYS: meta hash, history list, idempotency key (always a key of the channel's slot, so
+ *       Redis Cluster accepts the call; used only when ARGV[9] is '1').
  * ARGV: publication bytes, history size, history ttl (s), meta ttl (s, 0 = none),
- *       PUB/SUB channel, epoch for a new stream, idempotent result ttl (s), use history ('1'/'0').
+ *       PUB/SUB channel, epoch for a new stream, idempotent result ttl (s), use history ('1'/'0'),
+ *       idempotent ('1'/'0').
  * Returns "offset:epoch" (offset 0 and epoch '' without history).
  */
 export const publishScript = `
-if KEYS[3] ~= '' then
+if ARGV[9] == '1' then
   local seen = redis.call('get', KEYS[3])
   if seen then return seen end
 end
@@ -30,7 +32,7 @@ if ARGV[8] == '1' then
 end
 redis.call('publish', ARGV[5], 'p' .. offset .. ':' .. epoch .. ':' .. ARGV[1])
 local result = offset .. ':' .. epoch
-if KEYS[3] ~= '' then redis.call('set', KEYS[3], result, 'EX', ARGV[7]) end
+if ARGV[9] == '1' then redis.call('set', KEYS[3], result, 'EX', ARGV[7]) end
 return result
 `;
 

@@ -6,7 +6,7 @@ import type { Config } from '../../src/config/types.js';
 import { RawClient } from '../helpers/raw.js';
 import { once, sdk, type Sdk } from '../helpers/sdk.js';
 import { namespace, startServer, testConfig, type TestServer } from '../helpers/server.js';
-import { natsUrl, randomPrefix, skipWithout } from '../helpers/services.js';
+import { natsUrl, randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
 import { connToken } from '../helpers/tokens.js';
 
 const KEY = 'test-api-key-0123456789';
@@ -125,3 +125,43 @@ if (skip) {
     });
   });
 }
+
+const skipSplit = (await skipWithout('NATS', natsUrl)) || (await skipWithout('Redis', redisUrl));
+
+describe('NATS broker with presence in Redis', { skip: skipSplit }, () => {
+  const splitConfig = (prefix: string): Config => {
+    const c = natsConfig(prefix);
+    c.engine = { type: 'redis', redis: { ...c.engine.redis, address: [redisUrl], prefix } };
+    return c;
+  };
+
+  it('shares presence between nodes while publications travel over NATS', async (t) => {
+    const prefix = randomPrefix('split');
+    const a = await startServer(splitConfig(prefix));
+    const b = await startServer(splitConfig(prefix));
+    const clients: Sdk[] = [];
+    t.after(async () => {
+      for (const c of clients) c.disconnect();
+      await Promise.all([a.close(), b.close()]);
+    });
+    const join = async (server: TestServer, user: string) => {
+      const c = sdk('json', server.url, { token: await connToken(user) });
+      clients.push(c);
+      c.connect();
+      await c.ready(3000);
+      const sub = c.newSubscription('room:split');
+      sub.subscribe();
+      await sub.ready(3000);
+      return sub;
+    };
+    const onA = await join(a, 'ann');
+    await join(b, 'bob');
+    const users = Object.values((await onA.presence()).clients).map((ci) => ci.user);
+    assert.deepEqual(users.sort(), ['ann', 'bob']);
+
+    const got = once<{ data: unknown }>(onA, 'publication');
+    const res = await fetch(`${b.httpUrl}/api/publish`, { method: 'POST', headers: { 'X-API-Key': KEY }, body: JSON.stringify({ channel: 'room:split', data: { via: 'nats' } }) });
+    assert.deepEqual(await res.json(), { result: {} }, 'no stream position: NATS carried it, not a Redis stream');
+    assert.deepEqual((await got).data, { via: 'nats' });
+  });
+});

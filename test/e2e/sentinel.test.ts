@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { OwnRedis, OwnSentinel } from '../helpers/redis-server.js';
 import { namespace, startServer, testConfig } from '../helpers/server.js';
@@ -51,6 +52,9 @@ describe('Redis Sentinel', { skip: skip || undefined }, () => {
     assert.equal((await publish(1)).result.offset, 1);
     await until(() => received.length === 1, 3000);
 
+    // The replica must hold the stream before the master dies, or the promoted one starts empty.
+    const synced = spawnSync('redis-cli', ['-p', String(master.port), 'WAIT', '1', '5000'], { encoding: 'utf8' });
+    assert.equal(synced.stdout.trim(), '1');
     await master.down('SIGKILL');
     // Sentinel notices after down-after-milliseconds and promotes the replica.
     await until(async () => (await publish(2)).result !== undefined, 20_000);

@@ -122,8 +122,10 @@ export class OwnCluster {
     const cluster = new OwnCluster(nodes);
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const info = spawnSync('redis-cli', ['-p', String(nodes[0]!.port), 'cluster', 'info'], { encoding: 'utf8' }).stdout;
-      if (info.includes('cluster_state:ok')) return cluster;
+      // Every node must agree before a client connects: one that has not yet learnt the slots answers CLUSTERDOWN.
+      const infos = nodes.map((n) => spawnSync('redis-cli', ['-p', String(n.port), 'cluster', 'info'], { encoding: 'utf8' }).stdout);
+      const info = infos.join('\n');
+      if (infos.every((i) => i.includes('cluster_state:ok'))) return cluster;
       if (Date.now() > deadline) throw new Error(`cluster not ready: ${info}`);
       await new Promise((res) => setTimeout(res, 100));
     }

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { pino } from 'pino';
+import { Parsec } from '../../src/app.js';
+import type { Config } from '../../src/config/types.js';
+import { NODE_EXPIRY_MS } from '../../src/node/control-plane.js';
+import { startServer, testConfig } from '../helpers/server.js';
+import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
+
+const skip = await skipWithout('Redis', redisUrl);
+const KEY = 'control-plane-key';
+
+const redisConfig = (prefix: string): Config =>
+  testConfig((c) => {
+    c.engine = { type: 'redis', redis: { ...c.engine.redis, address: [redisUrl], prefix } };
+    c.httpApi.key = KEY;
+  });
+
+async function nodeNames(httpUrl: string): Promise<string[]> {
+  const res = await fetch(`${httpUrl}/api/info`, { method: 'POST', headers: { 'X-API-Key': KEY }, body: '{}' });
+  const body = (await res.json()) as { result: { nodes: Array<{ uid: string }> } };
+  return body.result.nodes.map((n) => n.uid);
+}
+
+it('a node that stops announcing itself leaves info after the expiry', { skip }, async (t) => {
+  const prefix = randomPrefix('control');
+  // The watching node runs on a clock the test moves, so the expiry needs no real wait.
+  let now = Date.now();
+  const watcher = await Parsec.start({ config: redisConfig(prefix), logger: pino({ level: 'silent' }), clock: { now: () => now } });
+  const other = await startServer(redisConfig(prefix));
+  t.after(async () => {
+    await watcher.close();
+    await other.close();
+  });
+  const watcherUrl = `http://127.0.0.1:${watcher.address().port}`;
+  const otherId = other.app.node.id;
+
+  const deadline = Date.now() + 5000;
+  while (!(await nodeNames(watcherUrl)).includes(otherId)) {
+    assert.ok(Date.now() < deadline, 'the other node never appeared in info');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await other.close();
+  now += NODE_EXPIRY_MS - 1000;
+  assert.ok((await nodeNames(watcherUrl)).includes(otherId), 'still listed before the expiry');
+  now += 2000;
+  assert.deepEqual(await nodeNames(watcherUrl), [watcher.node.id]);
+});

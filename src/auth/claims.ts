@@ -1,3 +1,4 @@
+import { LabelsError, parseLabels, type Labels } from './labels.js';
 import { TokenError } from './token-error.js';
 
 /** Per-channel options of a server-side subscription or a subscription token. */
@@ -26,6 +27,8 @@ export interface ConnectionClaims {
   meta?: Uint8Array;
   tokenId?: string;
   issuedAt?: number;
+  /** The `labels` claim, validated (fleet operations select connections by it). */
+  labels?: Labels;
 }
 
 export interface SubscriptionClaims {
@@ -99,6 +102,16 @@ function infoFromClaims(c: Claims, names: readonly string[]): Uint8Array | undef
   return picked.length > 0 ? Buffer.from(JSON.stringify(Object.fromEntries(picked))) : undefined;
 }
 
+function labelsClaim(v: unknown): Labels | undefined {
+  if (v === undefined || v === null) return undefined;
+  try {
+    return parseLabels(v);
+  } catch (err) {
+    if (err instanceof LabelsError) invalid(`claim "labels": ${err.message}`);
+    throw err;
+  }
+}
+
 export function connectionClaims(c: Claims, userIdClaim: string, infoClaims: readonly string[] = []): ConnectionClaims {
   if (c.channel !== undefined) invalid('connection token must not have a "channel" claim');
   const subs = new Map<string, ServerSideSubscription>();
@@ -124,6 +137,7 @@ export function connectionClaims(c: Claims, userIdClaim: string, infoClaims: rea
     meta: c.meta !== undefined && c.meta !== null ? Buffer.from(JSON.stringify(c.meta)) : undefined,
     tokenId: str(c, 'jti'),
     issuedAt: num(c, 'iat'),
+    labels: labelsClaim(c.labels),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Labels } from '../auth/index.js';
 import { newSessionId, type TimerHandle } from '../lib/index.js';
 import {
   ClientError,
@@ -33,6 +34,8 @@ export interface Credentials {
   info?: Uint8Array;
   meta?: Uint8Array;
   tokenId?: string;
+  /** Set at connect (token claim or connect proxy) and fixed for the connection's life. */
+  labels?: Labels;
 }
 
 /**
@@ -47,6 +50,10 @@ export class Client implements SubscriptionOwner {
   readonly log: Logger;
   state: ClientState = 'connecting';
   credentials: Credentials = { user: '', expireAt: 0 };
+  /** The SDK's `name` and `version` from connect, for the connections API. */
+  app = { name: '', version: '' };
+  /** Unix ms when connect succeeded; 0 before. */
+  connectedAt = 0;
   readonly subscriptions = new Map<string, ChannelSubscription>();
   /** Channels with a subscribe in progress: a second subscribe gets 105, not a race. */
   readonly pendingSubscribes = new Set<string>();
@@ -78,6 +85,10 @@ export class Client implements SubscriptionOwner {
 
   get user(): string {
     return this.credentials.user;
+  }
+
+  get labels(): Labels | undefined {
+    return this.credentials.labels;
   }
 
   get insecure(): boolean {
@@ -147,6 +158,7 @@ export class Client implements SubscriptionOwner {
   /** Called once `connect` succeeded: starts keepalive, expiry and stops the stale timer. */
   markConnected(): void {
     this.state = 'connected';
+    this.connectedAt = this.node.clock.now();
     this.staleTimer?.cancel();
     this.schedulePing(true);
     this.scheduleExpiry();

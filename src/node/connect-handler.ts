@@ -24,7 +24,7 @@ async function credentialsFor(client: Client, req: ConnectRequest): Promise<{ cr
     if (claims.user === '' && config.client.disallowAnonymousConnectionTokens) throw new DisconnectError(DisconnectCode.permissionDenied);
     if (claims.expireAt && claims.expireAt * 1000 <= clock.now()) throw new ClientError(ErrorCode.expired);
     return {
-      creds: { user: claims.user, expireAt: claims.expireAt, info: claims.info, meta: claims.meta, tokenId: claims.tokenId },
+      creds: { user: claims.user, expireAt: claims.expireAt, info: claims.info, meta: claims.meta, tokenId: claims.tokenId, labels: claims.labels },
       subs: claims.subs,
     };
   }
@@ -81,6 +81,7 @@ async function connect(client: Client, req: ConnectRequest): Promise<HandlerOutc
   if (client.state !== 'connecting') throw new DisconnectError(DisconnectCode.badRequest);
 
   client.credentials = creds;
+  client.app = { name: req.name ?? '', version: req.version ?? '' };
   node.hub.add(client);
   // From here on teardown must undo the hub registration, so the session counts as connected.
   client.state = 'connected';

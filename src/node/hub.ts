@@ -1,3 +1,5 @@
+import type { Labels } from '../auth/index.js';
+import { LabelIndex, type CompiledFilter } from '../filter/index.js';
 import type { ClientInfo, Publication, StreamPosition } from '../protocol/index.js';
 import { EncodedReply } from './encoded-reply.js';
 import { PublicationFanout, type PreviousPayload } from './publication-fanout.js';
@@ -6,6 +8,8 @@ import { PublicationFanout, type PreviousPayload } from './publication-fanout.js
 export interface HubClient {
   readonly id: string;
   readonly user: string;
+  /** Fixed for the life of the connection (the label index relies on it). */
+  readonly labels: Labels | undefined;
 }
 
 /** One client's subscription to one channel, as the hub delivers to it. */
@@ -29,6 +33,7 @@ export interface Subscriber {
 export class Hub<C extends HubClient = HubClient> {
   private readonly clients = new Map<string, C>();
   private readonly users = new Map<string, Set<C>>();
+  private readonly labelIndex = new LabelIndex<C>();
   private readonly channels = new Map<string, Map<string, Subscriber>>();
   /** Last payload per channel, the base for delta encoding; dropped with the channel's last subscriber. */
   private readonly previous = new Map<string, PreviousPayload>();
@@ -42,6 +47,7 @@ export class Hub<C extends HubClient = HubClient> {
       this.users.set(client.user, set);
     }
     set.add(client);
+    this.labelIndex.add(client, client.labels);
   }
 
   remove(client: C): void {
@@ -49,6 +55,7 @@ export class Hub<C extends HubClient = HubClient> {
     const set = this.users.get(client.user);
     set?.delete(client);
     if (set?.size === 0) this.users.delete(client.user);
+    this.labelIndex.remove(client, client.labels);
   }
 
   /** Adds a subscriber; returns true when it is the channel's first on this node. */
@@ -102,6 +109,11 @@ export class Hub<C extends HubClient = HubClient> {
 
   userClients(user: string): ReadonlySet<C> {
     return this.users.get(user) ?? new Set();
+  }
+
+  /** Clients that may match a label filter (a superset), or undefined when the filter needs a scan. */
+  labelCandidates(filter: CompiledFilter): ReadonlySet<C> | undefined {
+    return this.labelIndex.candidates(filter);
   }
 
   allClients(): IterableIterator<C> {

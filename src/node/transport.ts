@@ -9,6 +9,8 @@ export interface Transport {
   readonly emulation: boolean;
   /** Whether the client answers app-level pings with pongs (bidirectional transports). */
   readonly pong: boolean;
+  /** The peer's IP address as the socket sees it ('' when unknown). */
+  readonly remoteAddr: string;
   /** Bytes handed to the transport and not yet written to the socket. */
   bufferedAmount(): number;
   /** Sends one frame; never throws (a failed write closes the transport). */

@@ -8,6 +8,7 @@ function owner(): SubscriptionOwner & { sent: string[]; gaps: number } {
   const o = {
     id: 'c1',
     user: 'u',
+    labels: undefined,
     codec: jsonCodec,
     sent: [] as string[],
     gaps: 0,

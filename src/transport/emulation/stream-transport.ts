@@ -19,7 +19,11 @@ export class StreamTransport implements Transport {
     readonly protocol: ProtocolName,
     private readonly res: ServerResponse,
     private readonly format: StreamFormat,
-  ) {}
+  ) {
+    this.remoteAddr = res.req.socket.remoteAddress ?? '';
+  }
+
+  readonly remoteAddr: string;
 
   bufferedAmount(): number {
     return this.res.writableLength;

@@ -60,12 +60,12 @@ export class WebSocketHandler {
       return true;
     }
     const protocol = protocolOf(req, url);
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, protocol));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, protocol, req.socket.remoteAddress ?? ''));
     return true;
   }
 
-  private accept(ws: WebSocket, protocol: ProtocolName): void {
-    const transport = new WebSocketTransport(ws, protocol);
+  private accept(ws: WebSocket, protocol: ProtocolName, remoteAddr: string): void {
+    const transport = new WebSocketTransport(ws, protocol, remoteAddr);
     const client = new Client(this.node, transport, newClientId());
     this.sockets.add(ws);
     // The frame opcode is not checked: each frame is decoded by the negotiated protocol.

@@ -12,6 +12,7 @@ export class WebSocketTransport implements Transport {
   constructor(
     private readonly ws: WebSocket,
     readonly protocol: ProtocolName,
+    readonly remoteAddr: string,
   ) {
     this.binary = protocol === 'protobuf';
   }

@@ -37,6 +37,8 @@ const rpcMethods = {
   RPC: 'rpc',
   Refresh: 'refresh',
   Channels: 'channels',
+  Connections: 'connections',
+  ConnectionsSnapshot: 'connections_snapshot',
 } as const satisfies Record<string, MethodName>;
 
 export interface GrpcApiDeps {

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { ApiContext } from './context.js';
 import { ApiError, ApiErrorCode, asApiError } from './errors.js';
 import { channels, history, historyRemove, presence, presenceStats } from './executors/channel-queries.js';
+import { connections, connectionsSnapshot } from './executors/connections.js';
 import { info } from './executors/info.js';
 import { broadcast, publish } from './executors/publish.js';
 import { disconnect, refresh, subscribe, unsubscribe } from './executors/user-ops.js';
@@ -31,6 +32,8 @@ export const methods = {
   history_remove: method(s.channelRequest, historyRemove),
   channels: method(s.channelsRequest, channels),
   info: method(s.infoRequest, info),
+  connections: method(s.connectionsRequest, connections),
+  connections_snapshot: method(s.connectionsSnapshotRequest, connectionsSnapshot),
   rpc: method(s.rpcRequest, async () => {
     // No server-side RPC extensions exist yet.
     throw new ApiError(ApiErrorCode.methodNotFound);

@@ -25,10 +25,16 @@ const publishFields = {
 export const publishRequest = z.object({ channel: z.string().min(1, 'channel required'), ...publishFields });
 export const broadcastRequest = z.object({ channels: z.array(z.string().min(1)).min(1, 'channels required'), ...publishFields });
 
+// A FilterNode is checked by filter/compileFilter, which names the bad node; here it only
+// has to be an object (recursing in zod would let a deep nesting exhaust the stack).
+const labelFilter = z.record(z.string(), z.unknown()).optional();
+
 const targeting = {
   user: z.string().default(''),
   client: z.string().default(''),
   session: z.string().default(''),
+  all_users: z.boolean().default(false),
+  label_filter: labelFilter,
 };
 
 export const subscribeRequest = z.object({
@@ -76,6 +82,23 @@ export const historyRequest = z.object({
   reverse: z.boolean().default(false),
 });
 
+const pageLimit = int.min(1).max(1000);
+
+export const connectionsRequest = z.object({
+  user: z.string().default(''),
+  label_filter: labelFilter,
+  // Centrifugo's name for the selector; here it takes a FilterNode too (CEL strings are refused).
+  expression: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+  limit: pageLimit.default(100),
+  cursor: z.string().default(''),
+  snapshot: z.string().default(''),
+});
+
+export const connectionsSnapshotRequest = z.object({
+  user: z.string().default(''),
+  label_filter: labelFilter,
+});
+
 export const channelsRequest = z.object({ pattern: z.string().default('') });
 export const infoRequest = z.object({});
 export const rpcRequest = z.object({ method: z.string().default(''), params: json.optional() });
@@ -89,4 +112,6 @@ export type RefreshRequest = z.infer<typeof refreshRequest>;
 export type ChannelRequest = z.infer<typeof channelRequest>;
 export type HistoryRequest = z.infer<typeof historyRequest>;
 export type ChannelsRequest = z.infer<typeof channelsRequest>;
+export type ConnectionsRequest = z.infer<typeof connectionsRequest>;
+export type ConnectionsSnapshotRequest = z.infer<typeof connectionsSnapshotRequest>;
 export type RpcRequest = z.infer<typeof rpcRequest>;

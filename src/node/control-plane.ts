@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Broker } from '../engine/types.js';
-import type { Clock } from '../lib/index.js';
+import { randomString, type Clock } from '../lib/index.js';
+import { connectionsPage, type ConnectionsPage, type ConnectionsQuery } from './connections.js';
 import { applyFleetOp, type FleetOp } from './fleet-ops.js';
 import type { Node } from './node.js';
 
@@ -17,24 +18,44 @@ export interface NodeInfo {
   process: { cpu: number; rss: number };
 }
 
+/** A question every live node answers about its own sessions. */
+export type SurveyQuestion = { kind: 'op'; op: FleetOp } | { kind: 'connections'; query: ConnectionsQuery };
+export type SurveyAnswer = { kind: 'op'; count: number } | { kind: 'connections'; page: ConnectionsPage };
+
+/** The answers of the nodes that replied before the deadline, and who did not. */
+export interface SurveyResult {
+  answers: SurveyAnswer[];
+  missing: string[];
+}
+
 type ControlMessage =
   | { t: 'node'; info: NodeInfo }
-  | { t: 'op'; op: FleetOp }
+  | { t: 'survey'; id: string; from: string; q: SurveyQuestion }
+  | { t: 'answer'; id: string; to: string; node: string; a: SurveyAnswer }
   /** Commands for an emulated (SSE/HTTP-streaming) session held by another node; data is base64. */
   | { t: 'emulation'; node: string; session: string; data: string };
 
 /** How often a node announces itself, and after how long without news a node counts as gone. */
 export const NODE_INFO_INTERVAL_MS = 3_000;
 export const NODE_EXPIRY_MS = 10_000;
+/** How long a survey waits for every live node before answering with what it has. */
+export const SURVEY_TIMEOUT_MS = 5_000;
+
+interface PendingSurvey {
+  waiting: Set<string>;
+  answers: SurveyAnswer[];
+  done(): void;
+}
 
 /**
  * The cluster control plane over the engine's control channel: node heartbeats (so
- * `info` lists every live node) and user-targeted operations, which every node
- * (this one included) applies to its own sessions.
+ * `info` lists every live node) and surveys — fleet operations and connection listings
+ * that every node (this one included) answers for its own sessions.
  */
 export class ControlPlane {
   private readonly peers = new Map<string, { info: NodeInfo; seenAt: number }>();
   private timer: NodeJS.Timeout | undefined;
+  private readonly surveys = new Map<string, PendingSurvey>();
 
   constructor(
     private readonly node: Node,
@@ -53,9 +74,36 @@ export class ControlPlane {
     clearInterval(this.timer);
   }
 
-  /** Sends an operation to every node; resolves once the engine accepted it. */
-  async send(op: FleetOp): Promise<void> {
-    await this.publish({ t: 'op', op });
+  /** Applies an operation on every live node; resolves with how many sessions it touched in all. */
+  async runOp(op: FleetOp): Promise<{ affected: number; missing: string[] }> {
+    const { answers, missing } = await this.survey({ kind: 'op', op });
+    let affected = 0;
+    for (const a of answers) if (a.kind === 'op') affected += a.count;
+    return { affected, missing };
+  }
+
+  /**
+   * Asks every live node (this one included) a question and gathers the answers. Nodes
+   * that do not answer within the timeout (crashed, partitioned) are named in `missing`.
+   */
+  async survey(q: SurveyQuestion, timeoutMs = SURVEY_TIMEOUT_MS): Promise<SurveyResult> {
+    const id = randomString(9);
+    const waiting = new Set(this.nodes().map((n) => n.uid));
+    const answers: SurveyAnswer[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const finished = new Promise<void>((resolve) => {
+      this.surveys.set(id, { waiting, answers, done: resolve });
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    try {
+      await this.publish({ t: 'survey', id, from: this.node.id, q });
+      await finished;
+    } finally {
+      clearTimeout(timer);
+      this.surveys.delete(id);
+    }
+    if (waiting.size > 0) this.log.warn({ survey: q.kind, missing: [...waiting] }, 'nodes did not answer a survey in time');
+    return { answers, missing: [...waiting] };
   }
 
   /** Whether a node id belongs to a live node of the cluster. */
@@ -97,8 +145,26 @@ export class ControlPlane {
       if (msg.node === this.node.id) this.node.emulatedSession(msg.session)?.handleFrame(Buffer.from(msg.data, 'base64'));
       return;
     }
-    if (msg.t === 'op') {
-      applyFleetOp(this.node, msg.op).catch((err: unknown) => this.log.error({ err, op: msg.op.kind }, 'fleet operation failed'));
+    if (msg.t === 'survey') {
+      void this.answer(msg.id, msg.from, msg.q);
+      return;
+    }
+    if (msg.t === 'answer' && msg.to === this.node.id) {
+      const pending = this.surveys.get(msg.id);
+      if (!pending || !pending.waiting.delete(msg.node)) return;
+      pending.answers.push(msg.a);
+      if (pending.waiting.size === 0) pending.done();
+    }
+  }
+
+  private async answer(id: string, to: string, q: SurveyQuestion): Promise<void> {
+    try {
+      const a: SurveyAnswer =
+        q.kind === 'op' ? { kind: 'op', count: await applyFleetOp(this.node, q.op) } : { kind: 'connections', page: connectionsPage(this.node, q.query) };
+      await this.publish({ t: 'answer', id, to, node: this.node.id, a });
+    } catch (err) {
+      // The asker gets no answer from this node and reports it missing.
+      this.log.error({ err, survey: q.kind }, 'survey failed on this node');
     }
   }
 

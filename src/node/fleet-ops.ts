@@ -1,16 +1,23 @@
 import type { ChannelOverride } from '../auth/index.js';
+import { compileFilter, matches, type FilterNode } from '../filter/index.js';
 import type { StreamPosition } from '../protocol/index.js';
 import type { Client } from './client.js';
 import type { Node } from './node.js';
 import { serverRefresh, serverSubscribe, serverUnsubscribe } from './server-ops.js';
 
-/** Which sessions an operation acts on: a user's (empty = anonymous ones), narrowed by client and session. */
+/**
+ * Which sessions an operation acts on. A non-empty `user` selects that user's sessions;
+ * an empty one the anonymous sessions, or every session when `allUsers` is set.
+ * `client`, `session` and `labelFilter` narrow that set; a session must meet all of them.
+ */
 export interface Target {
   user: string;
   client: string;
   session: string;
+  allUsers?: boolean;
+  /** Validated by the caller; each node compiles it again on arrival. */
+  labelFilter?: FilterNode;
 }
-
 /**
  * A user-targeted operation, as it travels to every node over the control plane and
  * is applied by each to its own sessions. Payloads are base64 so the message is JSON.
@@ -35,16 +42,22 @@ const bytes = (b64: string | undefined): Uint8Array | undefined => (b64 === unde
 /** The sessions on this node an operation targets. */
 export function targetClients(node: Node, t: Target): Client[] {
   const { hub } = node;
+  const filter = t.labelFilter ? compileFilter(t.labelFilter) : undefined;
+  const anyUser = t.user === '' && t.allUsers === true;
   let candidates: Iterable<Client>;
   if (t.client) {
     const c = hub.client(t.client);
-    candidates = c && c.user === t.user ? [c] : [];
-  } else {
+    candidates = c && (anyUser || c.user === t.user) ? [c] : [];
+  } else if (!anyUser) {
     candidates = hub.userClients(t.user);
+  } else {
+    // Fleet-wide: the label index narrows to candidates when the filter's shape allows.
+    candidates = (filter && hub.labelCandidates(filter)) ?? hub.allClients();
   }
   const out: Client[] = [];
   for (const c of candidates) {
     if (t.session && c.session !== t.session) continue;
+    if (filter && !matches(filter, c.labels)) continue;
     out.push(c);
   }
   return out;

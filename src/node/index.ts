@@ -5,5 +5,7 @@ export type { ChannelInfo } from './channel-rules.js';
 export { serverRefresh, serverSubscribe, serverUnsubscribe, type ServerRefreshOptions, type ServerSubscribeOptions } from './server-ops.js';
 export { toProtocolPublication } from './node.js';
 export { applyFleetOp, targetClients, type FleetOp, type Target } from './fleet-ops.js';
-export type { NodeInfo } from './control-plane.js';
+export type { NodeInfo, SurveyResult } from './control-plane.js';
+export { mergePages, type ConnectionEntry, type ConnectionsPage, type ConnectionsQuery } from './connections.js';
+export { MAX_SNAPSHOT_ENTRIES } from './connection-snapshots.js';
 export { engineFailure, type EngineFailure } from './engine-errors.js';

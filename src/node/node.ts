@@ -5,6 +5,7 @@ import { isHealthReporter, type Broker, type BrokerEventHandler, type EnginePubl
 import { randomString, type Clock, type TimerWheel } from '../lib/index.js';
 import type { ClientInfo, Publication, StreamPosition } from '../protocol/index.js';
 import { ChannelRules, type ChannelInfo } from './channel-rules.js';
+import { ConnectionSnapshots } from './connection-snapshots.js';
 import { ControlPlane, type NodeInfo } from './control-plane.js';
 import type { Client } from './client.js';
 import { Hub, type Subscriber } from './hub.js';
@@ -53,11 +54,14 @@ export class Node implements BrokerEventHandler {
   private presenceTimer: NodeJS.Timeout | undefined;
   private positionTimer: NodeJS.Timeout | undefined;
   readonly control: ControlPlane;
+  /** Connection listings frozen for paging (the connections API). */
+  readonly snapshots: ConnectionSnapshots;
 
   constructor(readonly deps: NodeDeps) {
     this.rules = new ChannelRules(deps.config.channel);
     this.startedAt = deps.clock.now();
     this.log = deps.logger.child({ component: 'node' });
+    this.snapshots = new ConnectionSnapshots(deps.clock);
     this.control = new ControlPlane(this, deps.broker, deps.clock, this.log.child({ component: 'control' }));
   }
 

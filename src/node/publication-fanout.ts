@@ -1,4 +1,5 @@
 import { createDelta } from 'fossil-delta';
+import { matches, type CompiledFilter } from '../filter/index.js';
 import type { ProtocolCodec, Publication } from '../protocol/index.js';
 import { EncodedReply } from './encoded-reply.js';
 
@@ -24,6 +25,8 @@ export class PublicationFanout {
   readonly plain: EncodedReply;
   private full: EncodedReply | undefined;
   private deltaReply: EncodedReply | null | undefined;
+  /** Tags filter outcomes, so subscribers sharing a filter evaluate it once. */
+  private verdicts: Map<CompiledFilter, boolean> | undefined;
 
   constructor(
     readonly channel: string,
@@ -32,6 +35,17 @@ export class PublicationFanout {
     private readonly deltaAllowed: boolean,
   ) {
     this.plain = new EncodedReply({ push: { channel, pub } });
+  }
+
+  /** Whether the publication's tags pass a subscriber's tags filter. */
+  passes(filter: CompiledFilter): boolean {
+    this.verdicts ??= new Map();
+    let ok = this.verdicts.get(filter);
+    if (ok === undefined) {
+      ok = matches(filter, this.pub.tags);
+      this.verdicts.set(filter, ok);
+    }
+    return ok;
   }
 
   /** The full payload as delta-negotiated clients expect it. */

@@ -60,10 +60,25 @@ export async function handleSubscribe(client: Client, req: SubscribeRequest): Pr
   };
 }
 
+/**
+ * Compiled tags filters by their JSON text: subscribers sending the same filter share one
+ * object, so a fan-out evaluates it once per publication for all of them. Bounded: when
+ * full it starts over (a filter is only an optimisation key, never state).
+ */
+const sharedFilters = new Map<string, CompiledFilter>();
+const MAX_SHARED_FILTERS = 4096;
+
 function compileTagsFilter(ch: ChannelInfo, tf: FilterNode): CompiledFilter {
   if (!ch.options.allowTagsFilter) throw new ClientError(ErrorCode.badRequest, 'tags filter not allowed in this channel');
   try {
-    return compileFilter(tf);
+    const key = JSON.stringify(tf);
+    let compiled = sharedFilters.get(key);
+    if (!compiled) {
+      compiled = compileFilter(tf);
+      if (sharedFilters.size >= MAX_SHARED_FILTERS) sharedFilters.clear();
+      sharedFilters.set(key, compiled);
+    }
+    return compiled;
   } catch (err) {
     if (err instanceof FilterError) throw new ClientError(ErrorCode.badRequest, `bad tags filter: ${err.message}`);
     throw err;

@@ -1,4 +1,4 @@
-import { matches, type CompiledFilter } from '../filter/index.js';
+import type { CompiledFilter } from '../filter/index.js';
 import type { ClientInfo, ProtocolCodec, StreamPosition } from '../protocol/index.js';
 import type { TimerHandle } from '../lib/index.js';
 import type { EncodedReply } from './encoded-reply.js';
@@ -140,7 +140,7 @@ export class ChannelSubscription implements Subscriber {
       }
       this.offset = offset;
     }
-    if (this.opts.tagsFilter && !matches(this.opts.tagsFilter, pub.tags)) return;
+    if (this.opts.tagsFilter && !fanout.passes(this.opts.tagsFilter)) return;
     if (!this.opts.delta) {
       this.client.send(fanout.plain);
       return;

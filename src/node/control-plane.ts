@@ -138,7 +138,11 @@ export class ControlPlane {
       return;
     }
     if (msg.t === 'node') {
-      if (msg.info.uid !== this.node.id) this.peers.set(msg.info.uid, { info: msg.info, seenAt: this.clock.now() });
+      if (msg.info.uid === this.node.id) return;
+      const known = this.peers.has(msg.info.uid);
+      this.peers.set(msg.info.uid, { info: msg.info, seenAt: this.clock.now() });
+      // A newcomer learns of this node now rather than at the next heartbeat.
+      if (!known) void this.announce();
       return;
     }
     if (msg.t === 'emulation') {
@@ -151,7 +155,9 @@ export class ControlPlane {
     }
     if (msg.t === 'answer' && msg.to === this.node.id) {
       const pending = this.surveys.get(msg.id);
-      if (!pending || !pending.waiting.delete(msg.node)) return;
+      if (!pending) return;
+      // A node not yet known when the survey started still counts if it answers in time.
+      pending.waiting.delete(msg.node);
       pending.answers.push(msg.a);
       if (pending.waiting.size === 0) pending.done();
     }

@@ -175,6 +175,33 @@ describe('gRPC server API', () => {
     assert.deepEqual(await gone, { code: 4500, reason: 'bye' });
   });
 
+  it('targets connections by label with all_users, and lists them with Connections', async () => {
+    const mk = async (user: string, labels: Record<string, string>) => {
+      const c = sdk('protobuf', server.url, { token: await connToken(user, { labels }) });
+      clients.push(c);
+      c.connect();
+      await c.ready(3000);
+      return c;
+    };
+    const pro = await mk('grpc-pro', { tier: 'pro', fleet: 'grpc' });
+    await mk('grpc-free', { tier: 'free', fleet: 'grpc' });
+    const listed = await api.result<{ connections: Record<string, { user: string; labels: Record<string, string>; protocol: string; state: { channels?: object } }> }>('Connections', {
+      label_filter: { key: 'fleet', cmp: 'eq', val: 'grpc' },
+    });
+    const users = Object.values(listed.connections).map((c) => [c.user, c.labels.tier, c.protocol]);
+    assert.deepEqual(users.sort(), [['grpc-free', 'free', 'protobuf'], ['grpc-pro', 'pro', 'protobuf']]);
+
+    const gone = once<{ code: number }>(pro, 'disconnected');
+    const res = await api.result<{ affected: number }>('Disconnect', {
+      all_users: true,
+      label_filter: { op: 'and', nodes: [{ key: 'fleet', cmp: 'eq', val: 'grpc' }, { key: 'tier', cmp: 'eq', val: 'pro' }] },
+    });
+    assert.equal(res.affected, 1);
+    assert.equal((await gone).code, 3503);
+    const bad = await api.call('Disconnect', { all_users: true, label_filter: { key: 'tier', cmp: 'like', val: 'x' } });
+    assert.deepEqual(bad.error, { code: 107, message: 'bad request: label_filter: filter: unknown cmp "like"' });
+  });
+
   it('answers presence, presence_stats, history, history_remove, channels and info', async () => {
     await subscribed(await connected('watcher', { name: 'W' }), 'news:room');
     const presence = await api.result<{ presence: Record<string, ClientInfo> }>('Presence', { channel: 'news:room' });

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { FilterError, LabelIndex, MAX_FILTER_DEPTH, compileFilter, matches, type FilterNode } from '../../src/filter/index.js';
+
+/** A small deterministic PRNG, so a failure can be replayed from its seed. */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const KEYS = ['region', 'tier', 'app_version', 'platform', 'n'];
+const VALUES = ['eu', 'us', 'pro', 'free', '1.0.0', '1.1.0', '3.0.0', '10', '9', '', 'desktop'];
+const CMPS = ['eq', 'neq', 'in', 'nin', 'ex', 'nex', 'sw', 'ew', 'ct', 'gt', 'gte', 'lt', 'lte'];
+
+function randomLabels(r: () => number): Record<string, string> | undefined {
+  if (r() < 0.1) return undefined;
+  const out: Record<string, string> = {};
+  for (const k of KEYS) if (r() < 0.5) out[k] = VALUES[Math.floor(r() * VALUES.length)]!;
+  return out;
+}
+
+function randomFilter(r: () => number, depth: number): FilterNode {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  if (depth < 3 && r() < 0.4) {
+    const op = pick(['and', 'or', 'not']);
+    const n = op === 'not' ? 1 : 1 + Math.floor(r() * 3);
+    return { op, nodes: Array.from({ length: n }, () => randomFilter(r, depth + 1)) };
+  }
+  const cmp = pick(CMPS);
+  const leaf: FilterNode = { key: pick(KEYS), cmp };
+  if (cmp === 'in' || cmp === 'nin') leaf.vals = Array.from({ length: 1 + Math.floor(r() * 3) }, () => pick(VALUES));
+  else if (cmp !== 'ex' && cmp !== 'nex') leaf.val = pick(VALUES);
+  return leaf;
+}
+
+describe('LabelIndex', () => {
+  it('gives the same answer as a full scan for random labels and filters', () => {
+    const r = prng(20261123);
+    let indexed = 0;
+    for (let round = 0; round < 40; round++) {
+      const index = new LabelIndex<number>();
+      const items = Array.from({ length: 300 }, () => randomLabels(r));
+      items.forEach((labels, i) => index.add(i, labels));
+      // Remove some again, as disconnects do, to exercise the clean-up path.
+      for (let i = 0; i < items.length; i += 7) {
+        index.remove(i, items[i]);
+        items[i] = undefined;
+      }
+      for (let q = 0; q < 50; q++) {
+        const node = randomFilter(r, 0);
+        const f = compileFilter(node);
+        const scan = items.flatMap((labels, i) => (labels !== undefined && i % 7 !== 0 && matches(f, labels) ? [i] : []));
+        const candidates = index.candidates(f);
+        if (candidates) indexed++;
+        const pool = candidates ? [...candidates] : items.map((_, i) => i).filter((i) => i % 7 !== 0 && items[i] !== undefined);
+        const viaIndex = pool.filter((i) => matches(f, items[i])).sort((a, b) => a - b);
+        assert.deepEqual(viaIndex, scan, `round ${round} filter ${JSON.stringify(node)}`);
+      }
+    }
+    assert.ok(indexed > 300, `the index served ${indexed} of 2000 filters`);
+  });
+
+  it('narrows an and to its smallest indexed branch and leaves not to a scan', () => {
+    const index = new LabelIndex<string>();
+    index.add('a', { region: 'eu', tier: 'pro' });
+    index.add('b', { region: 'eu', tier: 'free' });
+    index.add('c', { region: 'us', tier: 'pro' });
+    const and = compileFilter({ op: 'and', nodes: [{ key: 'region', cmp: 'eq', val: 'eu' }, { key: 'tier', cmp: 'eq', val: 'pro' }] });
+    assert.equal(index.candidates(and)?.size, 2);
+    assert.deepEqual([...index.candidates(compileFilter({ key: 'tier', cmp: 'in', vals: ['pro', 'gold'] }))!].sort(), ['a', 'c']);
+    assert.equal(index.candidates(compileFilter({ op: 'not', nodes: [{ key: 'tier', cmp: 'ex' }] })), undefined);
+    assert.equal(index.candidates(compileFilter({ key: 'tier', cmp: 'sw', val: 'p' })), undefined);
+    index.remove('a', { region: 'eu', tier: 'pro' });
+    assert.equal(index.candidates(and)?.size, 1, 'a superset: the caller still evaluates the whole filter');
+  });
+});
+
+describe('compileFilter', () => {
+  const refused = (node: unknown, message: RegExp) => assert.throws(() => compileFilter(node), (e: unknown) => e instanceof FilterError && message.test(e.message));
+
+  it('names the bad node', () => {
+    refused({ op: 'xor', nodes: [] }, /^filter: unknown op "xor"/);
+    refused({ op: 'and', nodes: [{ key: 'a', cmp: 'eq', val: 'x' }, { cmp: 'eq', val: 'x' }] }, /^nodes\[1\]: leaf without key/);
+    refused({ key: 'a', cmp: 'like', val: 'x' }, /unknown cmp "like"/);
+    refused({ key: 'a', cmp: 'in' }, /"in" needs vals/);
+    refused({ key: 'a', cmp: 'eq' }, /"eq" needs val/);
+    refused({ key: 'a', cmp: 'in', vals: [1] }, /vals: expected an array of strings/);
+    refused({ op: 'not', nodes: [] }, /"not" needs exactly one node/);
+    refused('region=eu', /expected an object/);
+  });
+
+  it('refuses nesting beyond the limit without exhausting the stack', () => {
+    let node: FilterNode = { key: 'a', cmp: 'ex' };
+    for (let i = 0; i < 100_000; i++) node = { op: 'not', nodes: [node] };
+    refused(node, new RegExp(`nested deeper than ${MAX_FILTER_DEPTH}`));
+  });
+
+  it('compares numbers numerically and versions as strings', () => {
+    const f = (cmp: string, val: string) => compileFilter({ key: 'v', cmp, val });
+    assert.ok(matches(f('gt', '9'), { v: '10' }));
+    assert.ok(matches(f('lt', '3.0.0'), { v: '10.0.0' }), 'dotted versions compare as strings');
+  });
+});

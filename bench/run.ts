@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { runApi } from './scenarios/api.js';
 import { runConnect } from './scenarios/connect.js';
 import { runFanout } from './scenarios/fanout.js';
+import { runLabelIndex } from './scenarios/label-index.js';
 import { canPin } from './server-process.js';
 
 /**
@@ -42,6 +43,12 @@ async function main(): Promise<void> {
       console.log(
         `| ${r.setup} | ${r.subscribers} | ${r.published} | ${fmt(r.deliveredPerSecond)} | ${(r.deliveredPerSecond / base).toFixed(2)} | ${r.lost} | ${r.p50} | ${r.p99} | ${fmt(r.delivered / r.serverCpuSeconds)} |`,
       );
+    }
+  }
+  if (scenario === 'labels' || scenario === 'all') {
+    console.log('\n| filter | connections | matched | index µs | scan µs | scan / index | index heap bytes | scan heap bytes |\n|---|---|---|---|---|---|---|---|');
+    for (const r of runLabelIndex()) {
+      console.log(`| ${r.filter} | ${fmt(r.connections)} | ${fmt(r.matched)} | ${fmt(r.indexUs)} | ${fmt(r.scanUs)} | ${(r.scanUs / r.indexUs).toFixed(1)} | ${fmt(r.indexBytes)} | ${fmt(r.scanBytes)} |`);
     }
   }
   if (scenario === 'api' || scenario === 'all') {

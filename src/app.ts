@@ -15,6 +15,7 @@ import { startRedisEngine } from './engine/redis/index.js';
 import { TimerWheel, packageVersion, systemClock, type Clock } from './lib/index.js';
 import { Node } from './node/index.js';
 import { DisconnectCode } from './protocol/index.js';
+import { Proxies } from './proxy/index.js';
 import { EmulationHandler, StreamHandler, WebSocketHandler, httpStreamEndpoint, sseEndpoint } from './transport/index.js';
 import { hostname } from 'node:os';
 
@@ -112,6 +113,7 @@ export class Parsec {
   private readonly routes = new Map<string, Route>();
   private readonly wheel: TimerWheel;
   private readonly engines: Array<Broker | PresenceManager>;
+  private readonly proxies: Proxies;
   private closed: Promise<void> | undefined;
   /** The bound gRPC API port, when `grpc_api.enabled`. */
   grpcPort: number | undefined;
@@ -125,6 +127,7 @@ export class Parsec {
     this.log = log;
     this.wheel = new TimerWheel({ clock });
     this.engines = parts;
+    this.proxies = new Proxies(config, this.log);
     this.node = new Node({
       config,
       broker,
@@ -139,6 +142,7 @@ export class Parsec {
         this.log,
         jwksCa(config.client.subscriptionToken.jwksTls, 'client.subscription_token.jwks_tls.server_ca_pem_file'),
       ),
+      proxies: this.proxies,
       version: packageVersion(),
       name: config.node.name || hostname(),
     });
@@ -271,6 +275,7 @@ export class Parsec {
     this.ws?.close();
     this.node.close();
     for (const engine of this.engines) if (isCloser(engine)) await engine.close();
+    this.proxies.close();
     this.wheel.close();
     this.log.info('stopped');
   }

@@ -18,6 +18,9 @@ export const nonEmptyStr = (d: string) => z.string().min(1).default(d);
 
 export const strList = () => z.array(z.string()).default(() => []);
 
+/** A string → string map (static headers, gRPC metadata). */
+export const strMap = () => z.record(z.string(), z.string()).default(() => ({}));
+
 export const oneOf = <const T extends readonly [string, ...string[]]>(values: T, d: T[number]) => z.enum(values).default(d);
 
 /** A duration ("25s", "1m30s", "720h", or a number of seconds), in milliseconds. */

@@ -6,7 +6,7 @@
 
 /** Whole top-level sections (plus every `uni_*` transport). */
 const TOP_LEVEL: ReadonlySet<string> = new Set([
-  'map_broker', 'shared_poll', 'proxies', 'rpc', 'admin', 'prometheus', 'unified_proxy', 'consumers',
+  'map_broker', 'shared_poll', 'admin', 'prometheus', 'unified_proxy', 'consumers',
   'opentelemetry', 'graphite', 'tls', 'debug', 'webtransport',
   'presence_manager', 'controller', 'swagger', 'init', 'usage_stats', 'pid_file',
   'enable_unreleased_features',
@@ -18,13 +18,15 @@ const NESTED: ReadonlySet<string> = new Set([
   'http_server.tls_external', 'http_server.internal_tls', 'http_server.http3', 'http_server.h2c_external',
   'http_server.external_http2_extended_connect',
   'log.file',
-  'client.concurrency', 'client.proxy', 'client.channel_position_max_time_lag', 'client.connection_rate_limit',
+  'client.concurrency', 'client.channel_position_max_time_lag', 'client.connection_rate_limit',
   'client.insecure_skip_token_signature_verify', 'client.user_id_http_header',
   'client.connect_code_to_unidirectional_disconnect', 'client.subscribe_to_user_personal_channel.single_connection',
   ...['token', 'subscription_token'].flatMap((t) =>
     ['hmac_previous_secret_key', 'hmac_previous_secret_key_valid_until', 'insecure_skip_jwks_endpoint_safety_check'].map((k) => `client.${t}.${k}`),
   ),
-  'channel.proxy', 'channel.publication_data_format',
+  'channel.publication_data_format',
+  ...['subscribe_stream', 'map_publish', 'map_remove', 'shared_poll_refresh'].map((k) => `channel.proxy.${k}`),
+  'rpc.ping',
   'http_api.disabled', 'http_api.external',
   'websocket.compression', 'websocket.compression_min_size', 'websocket.compression_level', 'websocket.read_buffer_size',
   'websocket.use_write_buffer_pool', 'websocket.write_buffer_size', 'websocket.decompressed_message_size_limit',
@@ -37,10 +39,22 @@ const NESTED: ReadonlySet<string> = new Set([
 /** Channel options, in `channel.without_namespace` and in every namespace. */
 const CHANNEL_OPTIONS: ReadonlySet<string> = new Set([
   'subscription_type', 'map', 'shared_poll', 'map_clients_presence_channel_prefix', 'map_users_presence_channel_prefix',
-  'client_publish_debounce_interval', 'subscribe_proxy_name', 'publish_proxy_name', 'sub_refresh_proxy_name',
+  'client_publish_debounce_interval',
   'subscribe_stream_proxy_enabled', 'subscribe_stream_proxy_name', 'subscribe_stream_proxy_bidirectional',
   'auto_cache_recover',
 ]);
+
+/** Options of every proxy section (`client.proxy.connect`, `proxies[i]`…), after the section's path. */
+const PROXY_OPTIONS: ReadonlySet<string> = new Set(['http.tls', 'http.status_to_code_transforms', 'grpc.tls', 'grpc.compression']);
+
+/** How many leading path parts name a proxy section, or 0 when the path is not inside one. */
+function proxySectionLength(path: ReadonlyArray<string | number>): number {
+  const [first, second] = path;
+  if (first === 'proxies' && typeof second === 'number') return 2;
+  if (first === 'rpc' && second === 'proxy') return 2;
+  if ((first === 'client' || first === 'channel') && second === 'proxy' && path.length > 3) return 3;
+  return 0;
+}
 
 /**
  * Whether a key the schema does not know is a recognised Centrifugo key. `path` holds keys
@@ -55,6 +69,8 @@ export function isNotSupportedYet(path: ReadonlyArray<string | number>): boolean
     first === 'channel' &&
     ((second === 'without_namespace' && path.length === 3) || (second === 'namespaces' && typeof path[2] === 'number' && path.length === 4));
   if (inChannelOptions) return CHANNEL_OPTIONS.has(last);
+  const proxy = proxySectionLength(path);
+  if (proxy > 0 && PROXY_OPTIONS.has(path.slice(proxy).join('.'))) return true;
   return NESTED.has(path.join('.'));
 }
 

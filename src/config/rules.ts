@@ -1,6 +1,7 @@
 import { formatDuration } from './duration.js';
 import type { ParsedConfig } from './schema.js';
-import type { ChannelOptions } from './types.js';
+import { isIP } from 'node:net';
+import type { ChannelOptions, ProxyConfig } from './types.js';
 
 /** A rule broken by a valid-looking config: the key it is about and what is wrong. */
 export interface RuleViolation {
@@ -20,7 +21,9 @@ export function checkRules(c: ParsedConfig): RuleViolation | undefined {
     apiJwks(c.httpApi.jwks, 'http_api') ??
     apiJwks(c.grpcApi.jwks, 'grpc_api') ??
     grpcTls(c) ??
-    natsBroker(c.broker)
+    natsBroker(c.broker) ??
+    proxies(c) ??
+    trustedProxies(c.parsec.trustedProxies)
   );
 }
 
@@ -137,4 +140,88 @@ function personalChannel(c: ParsedConfig): RuleViolation | undefined {
     key: 'client.subscribe_to_user_personal_channel.personal_channel_namespace',
     detail: `no namespace named ${JSON.stringify(ns)} in channel.namespaces`,
   };
+}
+
+const PROXY_SCHEMES = ['http:', 'https:', 'grpc:'];
+
+/** An endpoint Parsec can call: `http(s)://…` or `grpc://host:port`. */
+function endpointProblem(endpoint: string): string | undefined {
+  if (!endpoint) return 'an endpoint is required (http://…, https://… or grpc://host:port)';
+  let u: URL;
+  try {
+    u = new URL(endpoint);
+  } catch {
+    return `expected an http://, https:// or grpc:// URL, got ${JSON.stringify(endpoint)}`;
+  }
+  if (!PROXY_SCHEMES.includes(u.protocol)) return `expected an http://, https:// or grpc:// URL, got ${JSON.stringify(endpoint)}`;
+  if (u.protocol === 'grpc:' && (!u.hostname || !u.port)) return `expected grpc://host:port, got ${JSON.stringify(endpoint)}`;
+  return undefined;
+}
+
+function proxyProblem(p: ProxyConfig, at: string): RuleViolation | undefined {
+  const bad = endpointProblem(p.endpoint);
+  if (bad) return { key: `${at}.endpoint`, detail: bad };
+  if (p.timeout <= 0) return { key: `${at}.timeout`, detail: 'must be greater than 0' };
+  return undefined;
+}
+
+/**
+ * Proxies in use: enabled connect/refresh proxies, named proxies, and the proxy every enabled
+ * channel or RPC option refers to (`default` = its section's own proxy, else a `proxies[]` name).
+ */
+function proxies(c: ParsedConfig): RuleViolation | undefined {
+  for (const kind of ['connect', 'refresh'] as const) {
+    const p = c.client.proxy[kind];
+    if (p.enabled) {
+      const bad = proxyProblem(p, `client.proxy.${kind}`);
+      if (bad) return bad;
+    }
+  }
+  const named = new Map<string, number>();
+  for (const [i, p] of c.proxies.entries()) {
+    const first = named.get(p.name);
+    if (first !== undefined) return { key: `proxies[${i}].name`, detail: `${JSON.stringify(p.name)} is already the name of proxies[${first}]` };
+    if (p.name === 'default') return { key: `proxies[${i}].name`, detail: '"default" is reserved for the proxy of each section (channel.proxy.*, rpc.proxy)' };
+    named.set(p.name, i);
+    const bad = proxyProblem(p, `proxies[${i}]`);
+    if (bad) return bad;
+  }
+  const reference = (enabled: boolean, name: string, key: string, fallback: ProxyConfig, fallbackKey: string): RuleViolation | undefined => {
+    if (!enabled) return undefined;
+    if (name === 'default') return proxyProblem(fallback, fallbackKey);
+    if (!named.has(name)) return { key, detail: `no proxy named ${JSON.stringify(name)} in proxies[]` };
+    return undefined;
+  };
+  const channelSections = [
+    ['', c.channel.withoutNamespace, 'channel.without_namespace'] as const,
+    ...c.channel.namespaces.map((ns, i) => [ns.name, ns, `channel.namespaces[${i}]`] as const),
+  ];
+  const cp = c.channel.proxy;
+  for (const [, o, at] of channelSections) {
+    const broken =
+      reference(o.subscribeProxyEnabled, o.subscribeProxyName, `${at}.subscribe_proxy_name`, cp.subscribe, 'channel.proxy.subscribe') ??
+      reference(o.publishProxyEnabled, o.publishProxyName, `${at}.publish_proxy_name`, cp.publish, 'channel.proxy.publish') ??
+      reference(o.subRefreshProxyEnabled, o.subRefreshProxyName, `${at}.sub_refresh_proxy_name`, cp.subRefresh, 'channel.proxy.sub_refresh');
+    if (broken) return broken;
+  }
+  const rpcSections = [['rpc.without_namespace', c.rpc.withoutNamespace] as const, ...c.rpc.namespaces.map((ns, i) => [`rpc.namespaces[${i}]`, ns] as const)];
+  for (const [at, o] of rpcSections) {
+    const broken = reference(o.proxyEnabled, o.proxyName, `${at}.proxy_name`, c.rpc.proxy, 'rpc.proxy');
+    if (broken) return broken;
+  }
+  return undefined;
+}
+
+/** `parsec.trusted_proxies`: IP addresses or CIDR ranges. */
+function trustedProxies(list: string[]): RuleViolation | undefined {
+  for (const [i, entry] of list.entries()) {
+    const [addr, bits, extra] = entry.split('/');
+    const family = isIP(addr ?? '');
+    const max = family === 4 ? 32 : 128;
+    const okBits = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= max);
+    if (family === 0 || !okBits || extra !== undefined) {
+      return { key: `parsec.trusted_proxies[${i}]`, detail: `expected an IP address or a CIDR range like "10.0.0.0/8", got ${JSON.stringify(entry)}` };
+    }
+  }
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { camelKeys } from './camel.js';
-import { bool, duration, durationOrOff, int, nonEmptyStr, oneOf, regex, section, str, strList } from './fields.js';
+import { bool, duration, durationOrOff, int, nonEmptyStr, oneOf, regex, section, str, strList, strMap } from './fields.js';
 
 /*
  * The config file format: Centrifugo v6 keys (snake_case) with Centrifugo's defaults unless
@@ -46,7 +46,31 @@ const tokenSchema = section(tokenShape).transform(withUserIdClaim);
 
 const subscriptionTokenSchema = section({ enabled: bool(), ...tokenShape }).transform(withUserIdClaim);
 
+/**
+ * One proxy to an application backend (Centrifugo's `Proxy`): used by `client.proxy.*`,
+ * `channel.proxy.*`, `rpc.proxy` and every `proxies[]` entry. The endpoint's scheme picks
+ * the transport (`http(s)://` or `grpc://`); rules.ts checks it where the proxy is used.
+ */
+const proxyShape = {
+  endpoint: str(),
+  timeout: duration('1s'),
+  http_headers: strList(),
+  grpc_metadata: strList(),
+  emulated_headers: strList(),
+  binary_encoding: bool(),
+  include_connection_meta: bool(),
+  // Not a Centrifugo key: calls in flight to this backend at once; more wait (within `timeout`).
+  max_in_flight: int(256, 1),
+  http: section({ static_headers: strMap() }),
+  grpc: section({ credentials_key: str(), credentials_value: str(), static_metadata: strMap() }),
+};
+
+const proxySchema = section(proxyShape);
+
+const switchedProxySchema = section({ enabled: bool(), ...proxyShape });
+
 const clientSchema = section({
+  proxy: section({ connect: switchedProxySchema, refresh: switchedProxySchema }),
   token: tokenSchema,
   subscription_token: subscriptionTokenSchema,
   allowed_origins: strList(),
@@ -103,6 +127,10 @@ const channelOptionsShape = {
   subscribe_proxy_enabled: bool(),
   publish_proxy_enabled: bool(),
   sub_refresh_proxy_enabled: bool(),
+  // "default" means the matching `channel.proxy.*` section; anything else names a `proxies[]` entry.
+  subscribe_proxy_name: str('default'),
+  publish_proxy_name: str('default'),
+  sub_refresh_proxy_name: str('default'),
 };
 
 /** Centrifugo's rule for namespace names. */
@@ -119,6 +147,7 @@ const namespaceName = z.unknown().transform((v, ctx): string => {
 const namespaceSchema = z.object({ name: namespaceName, ...channelOptionsShape }).transform((o) => camelKeys(o));
 
 const channelSchema = section({
+  proxy: section({ subscribe: proxySchema, publish: proxySchema, sub_refresh: proxySchema }),
   without_namespace: section(channelOptionsShape),
   namespaces: z.array(namespaceSchema).default(() => []),
   history_meta_ttl: duration('720h'),
@@ -127,6 +156,25 @@ const channelSchema = section({
   namespace_boundary: nonEmptyStr(':'),
   user_boundary: nonEmptyStr('#'),
   user_separator: nonEmptyStr(','),
+});
+
+/** RPC options of `rpc.without_namespace` and of every `rpc.namespaces[]` entry. */
+const rpcOptionsShape = { proxy_enabled: bool(), proxy_name: str('default') };
+
+const rpcSchema = section({
+  proxy: proxySchema,
+  without_namespace: section(rpcOptionsShape),
+  namespaces: z.array(z.object({ name: namespaceName, ...rpcOptionsShape }).transform((o) => camelKeys(o))).default(() => []),
+  namespace_boundary: nonEmptyStr(':'),
+});
+
+// Every named proxy needs a name; rules.ts checks that names are unique and references resolve.
+const namedProxySchema = z.object({ name: z.string().min(1), ...proxyShape }).transform((o) => camelKeys(o));
+
+/** Parsec's own settings, which Centrifugo has no key for. */
+const parsecSchema = section({
+  // Peers (addresses or CIDR ranges) whose X-Forwarded-For names the client's address.
+  trusted_proxies: strList(),
 });
 
 /** Bearer-token auth of the server API against an IdP's JWKS (`http_api.jwks`, `grpc_api.jwks`). */
@@ -245,6 +293,8 @@ export const configSchema = z
     http_server: httpServerSchema,
     client: clientSchema,
     channel: channelSchema,
+    rpc: rpcSchema,
+    proxies: z.array(namedProxySchema).default(() => []),
     http_api: httpApiSchema,
     grpc_api: grpcApiSchema,
     websocket: websocketSchema,
@@ -256,6 +306,7 @@ export const configSchema = z
     broker: brokerSchema,
     shutdown: shutdownSchema,
     node: nodeSchema,
+    parsec: parsecSchema,
   })
   .transform((o) => camelKeys(o));
 

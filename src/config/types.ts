@@ -62,6 +62,50 @@ export interface ChannelOptions {
   subscribeProxyEnabled: boolean;
   publishProxyEnabled: boolean;
   subRefreshProxyEnabled: boolean;
+  /** `default` = `channel.proxy.subscribe`; else the name of a `proxies[]` entry. */
+  subscribeProxyName: string;
+  publishProxyName: string;
+  subRefreshProxyName: string;
+}
+
+/** One application backend Parsec asks (Centrifugo's proxy options). */
+export interface ProxyConfig {
+  /** `http://…`, `https://…` or `grpc://host:port`. */
+  endpoint: string;
+  /** ms a call may take, waiting for a free slot included. */
+  timeout: number;
+  /** Request headers of the client's connection to forward (any case). */
+  httpHeaders: string[];
+  /** gRPC metadata keys to forward (Parsec's clients never arrive over gRPC, so only recognised). */
+  grpcMetadata: string[];
+  /** Headers from the client's connect command (SDK `headers` option) to forward. */
+  emulatedHeaders: string[];
+  /** Payloads go as `b64data` (base64) instead of raw JSON. */
+  binaryEncoding: boolean;
+  /** Send the connection's `meta` with every call after connect. */
+  includeConnectionMeta: boolean;
+  /** Calls in flight at once; more wait within `timeout`. */
+  maxInFlight: number;
+  http: { staticHeaders: Record<string, string> };
+  grpc: { credentialsKey: string; credentialsValue: string; staticMetadata: Record<string, string> };
+}
+
+export interface SwitchedProxyConfig extends ProxyConfig {
+  enabled: boolean;
+}
+
+export interface NamedProxyConfig extends ProxyConfig {
+  name: string;
+}
+
+export interface RpcOptions {
+  proxyEnabled: boolean;
+  /** `default` = `rpc.proxy`; else the name of a `proxies[]` entry. */
+  proxyName: string;
+}
+
+export interface RpcNamespaceConfig extends RpcOptions {
+  name: string;
 }
 
 export interface NamespaceConfig extends ChannelOptions {
@@ -133,6 +177,7 @@ export interface Config {
   /** `address` '' = every interface (the CLI may pick loopback when run without a file). */
   httpServer: { address: string; port: number };
   client: {
+    proxy: { connect: SwitchedProxyConfig; refresh: SwitchedProxyConfig };
     token: TokenConfig;
     subscriptionToken: TokenConfig & { enabled: boolean };
     allowedOrigins: string[];
@@ -163,6 +208,8 @@ export interface Config {
     };
   };
   channel: {
+    /** The proxies channel options name `default`. */
+    proxy: { subscribe: ProxyConfig; publish: ProxyConfig; subRefresh: ProxyConfig };
     withoutNamespace: ChannelOptions;
     namespaces: NamespaceConfig[];
     historyMetaTtl: number;
@@ -172,6 +219,10 @@ export interface Config {
     userBoundary: string;
     userSeparator: string;
   };
+  /** RPC methods (`ns:method`) and the backends that answer them. */
+  rpc: { proxy: ProxyConfig; withoutNamespace: RpcOptions; namespaces: RpcNamespaceConfig[]; namespaceBoundary: string };
+  /** Proxies referred to by name from channel and RPC options. */
+  proxies: NamedProxyConfig[];
   httpApi: {
     key: string;
     jwks: ApiJwksConfig;
@@ -217,4 +268,8 @@ export interface Config {
   shutdown: { timeout: number };
   /** `name` '' = the host name, decided where the node starts. */
   node: { name: string };
+  parsec: {
+    /** Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed. */
+    trustedProxies: string[];
+  };
 }

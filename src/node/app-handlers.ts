@@ -1,13 +1,34 @@
+import type { RpcOptions } from '../config/types.js';
 import { ClientError, DisconnectCode, DisconnectError, ErrorCode, type RpcRequest, type SendRequest } from '../protocol/index.js';
 import type { Client } from './client.js';
 import type { HandlerOutcome } from './dispatch.js';
+import { callerOf } from './proxy-caller.js';
 
 /**
- * Commands that only an application backend can answer. Without an RPC or message
- * handler configured, Parsec answers as Centrifugo's library does when no handler is set.
+ * The RPC options of a method: `ns:name` belongs to RPC namespace `ns` (104 when there is
+ * none), anything else to `rpc.without_namespace`.
  */
-export async function handleRpc(_client: Client, _req: RpcRequest): Promise<HandlerOutcome> {
-  throw new ClientError(ErrorCode.notAvailable);
+function rpcOptions(client: Client, method: string): RpcOptions {
+  const { rpc } = client.node.config;
+  const at = method.indexOf(rpc.namespaceBoundary);
+  if (at < 0) return rpc.withoutNamespace;
+  const name = method.slice(0, at);
+  const ns = rpc.namespaces.find((n) => n.name === name);
+  if (!ns) throw new ClientError(ErrorCode.methodNotFound);
+  return ns;
+}
+
+/**
+ * `rpc` is answered by the backend the method's RPC options name. A method whose options
+ * do not enable a proxy gets 108, as Centrifugo answers when no handler is set.
+ */
+export async function handleRpc(client: Client, req: RpcRequest): Promise<HandlerOutcome> {
+  const method = req.method ?? '';
+  const opts = rpcOptions(client, method);
+  const proxy = opts.proxyEnabled ? client.node.deps.proxies.rpc(opts.proxyName) : undefined;
+  if (!proxy) throw new ClientError(ErrorCode.notAvailable);
+  const { data } = await proxy.rpc(callerOf(client), { method, data: req.data });
+  return { reply: { rpc: { data } } };
 }
 
 export async function handleSend(client: Client, _req: SendRequest): Promise<void> {

@@ -12,6 +12,7 @@ import type { Client } from './client.js';
 import type { HandlerOutcome } from './dispatch.js';
 import { toProtocolPublication } from './node.js';
 import { mayPublish, mayReadHistory, mayReadPresence } from './permissions.js';
+import { callerOf } from './proxy-caller.js';
 
 /** A channel-targeted command needs a channel name; its absence is a protocol violation. */
 function requireChannel(channel: string | undefined): string {
@@ -27,13 +28,23 @@ export async function handleUnsubscribe(client: Client, req: ChannelRequest): Pr
 export async function handlePublish(client: Client, req: PublishRequest): Promise<HandlerOutcome> {
   const ch = client.node.rules.resolve(requireChannel(req.channel));
   const sub = client.subscriptions.get(ch.channel);
-  if (!mayPublish(ch, client, sub !== undefined)) throw new ClientError(ErrorCode.permissionDenied);
+  const proxied = ch.options.publishProxyEnabled;
+  // With a publish proxy the backend decides instead of the namespace rules.
+  if (!proxied && !mayPublish(ch, client, sub !== undefined)) throw new ClientError(ErrorCode.permissionDenied);
   const data = req.data;
   if (!data || data.length === 0) throw new ClientError(ErrorCode.badRequest);
   if (ch.options.publicationDataFormat === 'json' && client.codec.name === 'protobuf' && !isJson(data)) {
     throw new ClientError(ErrorCode.badRequest, 'publication data must be JSON');
   }
   const info = sub ? sub.info(client.info()) : client.info();
+  if (proxied) {
+    // The backend may rewrite what is published, and how.
+    const proxy = client.node.deps.proxies.publish(ch.options.publishProxyName);
+    if (!proxy) throw new ClientError(ErrorCode.notAvailable);
+    const o = await proxy.publish(callerOf(client), { channel: ch.channel, data });
+    await client.node.publish(ch, o.data ?? data, { info, skipHistory: o.skipHistory, tags: o.tags, idempotencyKey: o.idempotencyKey, delta: o.delta });
+    return { reply: { publish: {} } };
+  }
   await client.node.publish(ch, data, { info });
   return { reply: { publish: {} } };
 }

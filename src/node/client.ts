@@ -19,6 +19,7 @@ import {
 import { dispatchCommand } from './dispatch.js';
 import { EncodedReply } from './encoded-reply.js';
 import { asClientError } from './engine-errors.js';
+import { refreshByProxy } from './refresh-handlers.js';
 import type { Node } from './node.js';
 import type { ChannelSubscription, SubscriptionOwner } from './subscription.js';
 import type { Transport } from './transport.js';
@@ -55,6 +56,8 @@ export class Client implements SubscriptionOwner {
   /** Unix ms when connect succeeded; 0 before. */
   connectedAt = 0;
   readonly subscriptions = new Map<string, ChannelSubscription>();
+  /** Headers from the connect command that some proxy forwards (lower-case names). */
+  emulatedHeaders: Readonly<Record<string, string>> = {};
   /** Channels with a subscribe in progress: a second subscribe gets 105, not a race. */
   readonly pendingSubscribes = new Set<string>();
   private readonly writer: ClientWriter;
@@ -196,6 +199,14 @@ export class Client implements SubscriptionOwner {
     this.expireTimer = undefined;
     const expireAt = this.credentials.expireAt;
     if (!expireAt) return;
+    const proxy = this.node.deps.proxies.refresh;
+    if (proxy) {
+      // Server-side refresh: the backend is asked when the session expires, not the client.
+      this.expireTimer = this.node.deps.wheel.schedule(Math.max(0, expireAt * 1000 - this.node.clock.now()), () => {
+        void refreshByProxy(this, proxy);
+      });
+      return;
+    }
     const delay = expireAt * 1000 - this.node.clock.now() + this.node.config.client.expiredCloseDelay;
     this.expireTimer = this.node.deps.wheel.schedule(Math.max(0, delay), () => {
       if (this.credentials.expireAt && this.credentials.expireAt * 1000 <= this.node.clock.now()) {

@@ -1,4 +1,4 @@
-import type { ConnectionClaims, ServerSideSubscription } from '../auth/index.js';
+import { LabelsError, parseLabels, type ConnectionClaims, type Labels, type ServerSideSubscription } from '../auth/index.js';
 import {
   ClientError,
   DisconnectCode,
@@ -14,11 +14,23 @@ import type { HandlerOutcome } from './dispatch.js';
 import { asClientError } from './engine-errors.js';
 import { expiry, serverSideOptions, subscribeChannel } from './subscribe-core.js';
 import { verifyConnectionToken } from './token-outcomes.js';
+import { callerOf, keptEmulatedHeaders } from './proxy-caller.js';
+import type { ConnectOutcome } from '../proxy/index.js';
 
-/** The session's identity from its token, or anonymous when the config allows connecting without one. */
-async function credentialsFor(client: Client, req: ConnectRequest): Promise<{ creds: Credentials; subs: Map<string, ServerSideSubscription> }> {
+/** Who connected, the server-side subscriptions they get, and connect-result `data` (connect proxy). */
+interface Identity {
+  creds: Credentials;
+  subs: Map<string, ServerSideSubscription>;
+  data?: Uint8Array;
+}
+
+/**
+ * The session's identity: from its token; else from the connect proxy; else anonymous when
+ * the config allows connecting without one.
+ */
+async function identify(client: Client, req: ConnectRequest): Promise<Identity> {
   const { config, clock } = client.node;
-  const verifier = client.node.deps.connectionTokens;
+  const { connectionTokens: verifier, proxies } = client.node.deps;
   if (req.token && (verifier.configured || !config.client.insecure)) {
     const claims: ConnectionClaims = await verifyConnectionToken(client, req.token, 'connect');
     if (claims.user === '' && config.client.disallowAnonymousConnectionTokens) throw new DisconnectError(DisconnectCode.permissionDenied);
@@ -28,11 +40,35 @@ async function credentialsFor(client: Client, req: ConnectRequest): Promise<{ cr
       subs: claims.subs,
     };
   }
+  if (!req.token && proxies.connect) {
+    const outcome = await proxies.connect.connect(callerOf(client), { name: req.name, version: req.version, data: req.data });
+    if (outcome) return fromConnectProxy(client, outcome);
+  }
   if (config.client.insecure || config.client.allowAnonymousConnectWithoutToken) {
     return { creds: { user: '', expireAt: 0 }, subs: new Map() };
   }
   client.log.info('connect without token refused');
   throw new DisconnectError(DisconnectCode.badRequest);
+}
+
+/** The backend's answer: `channels` get the namespace options, `subs` their own; labels within the token's bounds. */
+function fromConnectProxy(client: Client, o: ConnectOutcome): Identity {
+  const subs = new Map<string, ServerSideSubscription>(o.channels.map((ch) => [ch, {}]));
+  for (const [ch, s] of o.subs) subs.set(ch, { info: s.info, data: s.data, override: s.override });
+  let labels: Labels | undefined;
+  try {
+    labels = o.labels ? parseLabels(o.labels) : undefined;
+  } catch (err) {
+    if (!(err instanceof LabelsError)) throw err;
+    // The backend's fault, not the client's: logged like any malformed answer, and retried by the SDK.
+    client.log.error({ proxy: 'connect', reason: err.message }, 'connect proxy answered unusable labels');
+    throw new ClientError(ErrorCode.internal);
+  }
+  return {
+    creds: { user: o.user, expireAt: o.expireAt, info: o.info, meta: o.meta, labels },
+    subs,
+    data: o.data,
+  };
 }
 
 function checkLimits(client: Client, user: string): void {
@@ -75,7 +111,8 @@ export async function handleConnect(client: Client, req: ConnectRequest): Promis
 async function connect(client: Client, req: ConnectRequest): Promise<HandlerOutcome> {
   const { node } = client;
   const { config } = node;
-  const { creds, subs } = await credentialsFor(client, req);
+  client.emulatedHeaders = keptEmulatedHeaders(client, req.headers);
+  const { creds, subs, data } = await identify(client, req);
   checkLimits(client, creds.user);
   const channels = serverSideChannels(client, creds.user, subs);
   if (client.state !== 'connecting') throw new DisconnectError(DisconnectCode.badRequest);
@@ -113,7 +150,9 @@ async function connect(client: Client, req: ConnectRequest): Promise<HandlerOutc
   const result: ConnectResult = {
     client: client.id,
     version: node.deps.version,
-    ...expiry(creds.expireAt, node.clock.now()),
+    // With a refresh proxy the server extends the session itself: the client is not told of an expiry.
+    ...(node.deps.proxies.refresh ? {} : expiry(creds.expireAt, node.clock.now())),
+    data,
     subs: Object.keys(results).length > 0 ? results : undefined,
     ping: Math.floor(config.client.pingInterval / 1000) || undefined,
     pong: (transport.pong && config.client.pongTimeout > 0) || undefined,

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { TokenVerifier } from '../auth/index.js';
 import type { Config } from '../config/types.js';
+import type { ProxyRegistry } from '../proxy/index.js';
 import { isHealthReporter, type Broker, type BrokerEventHandler, type EnginePublication, type PresenceManager } from '../engine/types.js';
 import { randomString, type Clock, type TimerWheel } from '../lib/index.js';
 import type { ClientInfo, Publication, StreamPosition } from '../protocol/index.js';
@@ -19,6 +20,8 @@ export interface NodeDeps {
   logger: Logger;
   connectionTokens: TokenVerifier;
   subscriptionTokens: TokenVerifier;
+  /** Application backends asked about connects, subscriptions, publications and RPC. */
+  proxies: ProxyRegistry;
   version: string;
   name: string;
 }

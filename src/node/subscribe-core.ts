@@ -17,6 +17,8 @@ export interface SubscribePlan {
   rejectUnrecovered: boolean;
   /** Returned to the client in the subscribe result (`data`). */
   data?: Uint8Array;
+  /** The sub_refresh proxy extends the subscription: the client is not told of an expiry. */
+  serverRefresh?: boolean;
 }
 
 /** Flag bits of SubscribeRequest.flag. */
@@ -134,7 +136,7 @@ export async function subscribeChannel(client: Client, plan: SubscribePlan): Pro
     }
     const recovering = plan.recoverFrom !== undefined;
     const result: SubscribeResult = {
-      ...expiry(options.expireAt, node.clock.now()),
+      ...(plan.serverRefresh ? {} : expiry(options.expireAt, node.clock.now())),
       recoverable: options.recoverable || undefined,
       positioned: options.positioned || undefined,
       data: plan.data,

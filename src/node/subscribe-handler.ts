@@ -7,6 +7,8 @@ import type { HandlerOutcome } from './dispatch.js';
 import { mayReadHistory, maySubscribe, mayReadPresence } from './permissions.js';
 import { SubscribeFlag, effectiveFlags, subscribeChannel } from './subscribe-core.js';
 import { checkSubscriptionClaims, verifySubscriptionToken } from './token-outcomes.js';
+import { callerOf } from './proxy-caller.js';
+import { subRefreshByProxy, subRefreshProxy } from './sub-refresh-proxy.js';
 
 /** Client-side subscribe: checks, permission (token or namespace rules), then the shared subscribe path. */
 export async function handleSubscribe(client: Client, req: SubscribeRequest): Promise<HandlerOutcome> {
@@ -18,16 +20,8 @@ export async function handleSubscribe(client: Client, req: SubscribeRequest): Pr
   if (client.subscriptions.size >= node.config.client.channelLimit) throw new ClientError(ErrorCode.limitExceeded);
   const tagsFilter = req.tf ? compileTagsFilter(ch, req.tf) : undefined;
 
-  let claims: SubscriptionClaims | undefined;
-  if (req.token) {
-    claims = await verifySubscriptionToken(client, req.token, 'subscribe');
-    checkSubscriptionClaims(client, claims, channel);
-    if (claims.expireAt && claims.expireAt * 1000 <= node.clock.now()) throw new ClientError(ErrorCode.expired);
-  } else if (!maySubscribe(ch, client)) {
-    throw new ClientError(ErrorCode.permissionDenied);
-  }
-
-  const flags = effectiveFlags(ch, claims?.override);
+  const grant = await grantFor(client, ch, req);
+  const flags = effectiveFlags(ch, grant?.override);
   const historyAccess = ch.history && mayReadHistory(ch, client, true);
   const recoverable = flags.forceRecovery || (ch.history && !!req.recoverable && (ch.options.allowRecovery || historyAccess));
   const positioned = recoverable || flags.forcePositioning || (ch.history && !!req.positioned && (ch.options.allowPositioning || historyAccess));
@@ -42,22 +36,49 @@ export async function handleSubscribe(client: Client, req: SubscribeRequest): Pr
       pushJoinLeave,
       presence: flags.presence,
       joinLeave: flags.joinLeave,
-      chanInfo: claims?.info,
-      expireAt: claims?.expireAt ?? 0,
+      chanInfo: grant?.info,
+      expireAt: grant?.expireAt ?? 0,
       tagsFilter,
       delta: req.delta === 'fossil' && ch.options.allowedDeltaTypes.includes('fossil'),
     },
     recoverFrom: req.recover ? { offset: req.offset ?? 0, epoch: req.epoch ?? '' } : undefined,
     rejectUnrecovered: ((req.flag ?? 0) & SubscribeFlag.rejectUnrecovered) !== 0,
-    data: claims?.data,
+    data: grant?.data,
+    serverRefresh: ch.options.subRefreshProxyEnabled,
   });
   return {
     reply: { subscribe: result },
     after: () => {
       after();
-      if (claims?.expireAt) scheduleSubscriptionExpiry(client, channel);
+      if (grant?.expireAt) scheduleSubscriptionExpiry(client, channel);
     },
   };
+}
+
+/** What a subscription token or the subscribe proxy granted beyond the namespace options. */
+type Grant = Pick<SubscriptionClaims, 'expireAt' | 'info' | 'data' | 'override'>;
+
+/**
+ * The permission to subscribe, in Centrifugo's order: a subscription token; else the
+ * subscribe proxy when the namespace uses one (never for private or user-limited
+ * channels); else the namespace rules. Undefined when the namespace rules allow it.
+ */
+async function grantFor(client: Client, ch: ChannelInfo, req: SubscribeRequest): Promise<Grant | undefined> {
+  const { node } = client;
+  if (req.token) {
+    const claims = await verifySubscriptionToken(client, req.token, 'subscribe');
+    checkSubscriptionClaims(client, claims, ch.channel);
+    if (claims.expireAt && claims.expireAt * 1000 <= node.clock.now()) throw new ClientError(ErrorCode.expired);
+    return claims;
+  }
+  const userLimited = ch.allowedUsers.length > 0 && ch.options.allowUserLimitedChannels;
+  if (ch.options.subscribeProxyEnabled && !ch.private && !userLimited) {
+    const proxy = node.deps.proxies.subscribe(ch.options.subscribeProxyName);
+    if (!proxy) throw new ClientError(ErrorCode.notAvailable);
+    return proxy.subscribe(callerOf(client), { channel: ch.channel, data: req.data });
+  }
+  if (!maySubscribe(ch, client)) throw new ClientError(ErrorCode.permissionDenied);
+  return undefined;
 }
 
 /**
@@ -94,6 +115,14 @@ export function scheduleSubscriptionExpiry(client: Client, channel: string): voi
   if (!sub.opts.expireAt) return;
   const { node } = client;
   const delay = sub.opts.expireAt * 1000 - node.clock.now() + node.config.client.expiredSubCloseDelay;
+  const proxy = subRefreshProxy(client, channel);
+  if (proxy) {
+    // Server-side refresh: the backend is asked at the expiry instead of the client.
+    sub.expiryTimer = node.deps.wheel.schedule(Math.max(0, sub.opts.expireAt * 1000 - node.clock.now()), () => {
+      void subRefreshByProxy(client, sub, proxy);
+    });
+    return;
+  }
   sub.expiryTimer = node.deps.wheel.schedule(Math.max(0, delay), () => {
     if (client.subscriptions.get(channel) !== sub || sub.opts.expireAt * 1000 > node.clock.now()) return;
     if (sub.opts.serverSide) client.disconnect(DisconnectCode.subExpired);

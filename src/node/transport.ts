@@ -1,5 +1,13 @@
 import type { ProtocolName } from '../protocol/index.js';
 
+/** What the HTTP request that opened a connection said, as far as backends need it. */
+export interface ConnectionRequest {
+  /** The headers some proxy forwards (lower-case names); nothing else is kept. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The client's address: the peer's, or the one a trusted reverse proxy put in X-Forwarded-For. */
+  readonly ip: string;
+}
+
 /** What a session needs from the connection under it; `transport/` implements it per kind. */
 export interface Transport {
   /** `websocket`, `http_stream`, `sse`… for logs and metrics. */
@@ -11,6 +19,7 @@ export interface Transport {
   readonly pong: boolean;
   /** The peer's IP address as the socket sees it ('' when unknown). */
   readonly remoteAddr: string;
+  readonly request: ConnectionRequest;
   /** Bytes handed to the transport and not yet written to the socket. */
   bufferedAmount(): number;
   /** Sends one frame; never throws (a failed write closes the transport). */

@@ -29,9 +29,10 @@ test('defaults follow Centrifugo v6 (and Parsec where noted)', () => {
   assert.equal(c.insecure, false);
   assert.deepEqual(c.subscribeToUserPersonalChannel, { enabled: false, personalChannelNamespace: '' });
   assert.deepEqual(
-    { ...config.channel, withoutNamespace: undefined },
+    { ...config.channel, withoutNamespace: undefined, proxy: undefined },
     {
       withoutNamespace: undefined,
+      proxy: undefined,
       namespaces: [],
       historyMetaTtl: 720 * 3_600_000,
       maxLength: 255,
@@ -60,10 +61,29 @@ test('defaults follow Centrifugo v6 (and Parsec where noted)', () => {
   });
   assert.deepEqual(config.shutdown, { timeout: 30_000 });
   assert.deepEqual(config.node, { name: '' });
+  const proxy = {
+    endpoint: '',
+    timeout: 1000,
+    httpHeaders: [],
+    grpcMetadata: [],
+    emulatedHeaders: [],
+    binaryEncoding: false,
+    includeConnectionMeta: false,
+    maxInFlight: 256,
+    http: { staticHeaders: {} },
+    grpc: { credentialsKey: '', credentialsValue: '', staticMetadata: {} },
+  };
+  assert.deepEqual(c.proxy, { connect: { enabled: false, ...proxy }, refresh: { enabled: false, ...proxy } });
+  assert.deepEqual(config.channel.proxy, { subscribe: proxy, publish: proxy, subRefresh: proxy });
+  assert.deepEqual(config.rpc, { proxy, withoutNamespace: { proxyEnabled: false, proxyName: 'default' }, namespaces: [], namespaceBoundary: ':' });
+  assert.deepEqual(config.proxies, []);
+  assert.deepEqual(config.parsec, { trustedProxies: [] });
 });
 
 test('channel options default to off, zero, empty', () => {
-  const o = defaultConfig().channel.withoutNamespace;
+  const { subscribeProxyName, publishProxyName, subRefreshProxyName, ...o } = defaultConfig().channel.withoutNamespace;
+  // Centrifugo's default proxy name: the `channel.proxy.*` section itself.
+  assert.deepEqual([subscribeProxyName, publishProxyName, subRefreshProxyName], ['default', 'default', 'default']);
   for (const [key, value] of Object.entries(o)) {
     const empty = value === false || value === 0 || value === '' || (Array.isArray(value) && value.length === 0);
     assert.ok(empty, `${key} = ${JSON.stringify(value)}`);

@@ -54,16 +54,16 @@ test('recognised Centrifugo keys Parsec lacks get one notice per top-level secti
       'uni_websocket: {enabled: true}',
       'client:',
       '  concurrency: 8',
-      '  proxy: {connect: {enabled: true}}',
+      '  proxy: {connect: {enabled: true, endpoint: "http://x", http: {tls: {enabled: true}}}}',
       'channel:',
-      '  proxy: {subscribe: {endpoint: http://x}}',
-      '  without_namespace:',
-      '    subscribe_proxy_name: p',
+      '  proxy: {subscribe: {endpoint: http://x}, subscribe_stream: {endpoint: "grpc://x:1"}}',
       '  namespaces:',
       '    - {name: a1, subscription_type: map, map: {mode: ephemeral}}',
-      '    - {name: a2, subscription_type: stream, publish_proxy_name: p, sub_refresh_proxy_name: p}',
+      '    - {name: a2, subscription_type: stream}',
       '    - {name: a3, shared_poll: {}, client_publish_debounce_interval: 50ms, map_clients_presence_channel_prefix: "a1:"}',
-      '    - {name: a4, subscribe_proxy_name: p}',
+      'proxies:',
+      '  - {name: p, endpoint: "grpc://x:1", grpc: {compression: true}}',
+      'rpc: {ping: {enabled: true}}',
     ].join('\n'),
   );
   const { warnings } = loadConfig({ file });
@@ -71,17 +71,18 @@ test('recognised Centrifugo keys Parsec lacks get one notice per top-level secti
     `${file}: "admin" is recognised but not supported yet (ignored)`,
     `${file}: "prometheus" is recognised but not supported yet (ignored)`,
     `${file}: "uni_websocket" is recognised but not supported yet (ignored)`,
-    `${file}: "client.concurrency", "client.proxy" are recognised but not supported yet (ignored)`,
-    `${file}: "channel.proxy", "channel.without_namespace.subscribe_proxy_name", "channel.namespaces[*].subscription_type", ` +
-      `"channel.namespaces[*].map", "channel.namespaces[*].publish_proxy_name", "channel.namespaces[*].sub_refresh_proxy_name", ` +
+    `${file}: "client.concurrency", "client.proxy.connect.http.tls" are recognised but not supported yet (ignored)`,
+    `${file}: "channel.proxy.subscribe_stream", "channel.namespaces[*].subscription_type", "channel.namespaces[*].map", ` +
       `"channel.namespaces[*].shared_poll", "channel.namespaces[*].client_publish_debounce_interval", ` +
-      `"channel.namespaces[*].map_clients_presence_channel_prefix", "channel.namespaces[*].subscribe_proxy_name" are recognised but not supported yet (ignored)`,
+      `"channel.namespaces[*].map_clients_presence_channel_prefix" are recognised but not supported yet (ignored)`,
+    `${file}: "proxies[*].grpc.compression" is recognised but not supported yet (ignored)`,
+    `${file}: "rpc.ping" is recognised but not supported yet (ignored)`,
   ]);
 });
 
 test('every section named in the brief is recognised, not unknown', (t) => {
   const sections = [
-    'map_broker', 'shared_poll', 'proxies', 'rpc', 'admin', 'prometheus',
+    'map_broker', 'shared_poll', 'admin', 'prometheus',
     'unified_proxy', 'consumers', 'opentelemetry', 'graphite', 'tls', 'debug', 'uni_sse', 'uni_http_stream', 'uni_grpc', 'webtransport',
   ];
   const file = tempConfig(t, 'config.json', JSON.stringify(Object.fromEntries(sections.map((s) => [s, {}]))));

@@ -2,8 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { StreamEndpointConfig } from '../../config/types.js';
 import { BodyTooLargeError, newClientId } from '../../lib/index.js';
-import { Client, type Node } from '../../node/index.js';
+import { Client, type ConnectionRequest, type Node } from '../../node/index.js';
 import { OriginCheck } from '../origin.js';
+import { RequestReader } from '../request-info.js';
 import { answerPreflight, applyCors } from './cors.js';
 import { respond } from './respond.js';
 import type { ConnectFrame, StreamEndpoint } from './stream-endpoints.js';
@@ -32,6 +33,7 @@ export class StreamHandler {
   private readonly origins: OriginCheck;
   private readonly log: Logger;
   private readonly allow: string;
+  private readonly requests: RequestReader;
 
   constructor(
     private readonly node: Node,
@@ -42,6 +44,7 @@ export class StreamHandler {
     this.origins = new OriginCheck(node.config.client.allowedOrigins);
     this.log = node.deps.logger.child({ component: endpoint.name });
     this.allow = [...endpoint.methods, 'OPTIONS'].join(', ');
+    this.requests = new RequestReader(node);
   }
 
   handle(req: IncomingMessage, res: ServerResponse, url: URL): void {
@@ -89,15 +92,15 @@ export class StreamHandler {
       respond(res, 503, 'shutting down');
       return;
     }
-    this.open(res, frame);
+    this.open(res, frame, this.requests.read(req));
   }
 
-  private open(res: ServerResponse, frame: ConnectFrame): void {
+  private open(res: ServerResponse, frame: ConnectFrame, request: ConnectionRequest): void {
     const format = this.endpoint.format(frame.protocol);
     res.writeHead(200, { ...STREAM_HEADERS, 'Content-Type': format.contentType });
     if (format.preamble) res.write(format.preamble);
     else res.flushHeaders();
-    const transport = new StreamTransport(this.endpoint.name, frame.protocol, res, format);
+    const transport = new StreamTransport(this.endpoint.name, frame.protocol, res, format, request);
     const client = new Client(this.node, transport, newClientId());
     // 'close' on the response, not the request: a request emits it as soon as its body is read.
     res.on('close', () => client.handleTransportClose());

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { Transport } from '../../node/index.js';
+import type { ConnectionRequest, Transport } from '../../node/index.js';
 import type { ProtocolName } from '../../protocol/index.js';
 import type { StreamFormat } from './stream-format.js';
 
@@ -19,6 +19,7 @@ export class StreamTransport implements Transport {
     readonly protocol: ProtocolName,
     private readonly res: ServerResponse,
     private readonly format: StreamFormat,
+    readonly request: ConnectionRequest,
   ) {
     this.remoteAddr = res.req.socket.remoteAddress ?? '';
   }

@@ -3,9 +3,10 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { newClientId } from '../../lib/index.js';
-import { Client, type Node } from '../../node/index.js';
+import { Client, type ConnectionRequest, type Node } from '../../node/index.js';
 import type { ProtocolName } from '../../protocol/index.js';
 import { OriginCheck } from '../origin.js';
+import { RequestReader } from '../request-info.js';
 import { rejectUpgrade } from '../reject.js';
 import { WebSocketTransport } from './websocket-transport.js';
 
@@ -27,12 +28,14 @@ export class WebSocketHandler {
   private readonly origins: OriginCheck;
   private readonly log: Logger;
   private readonly sockets = new Set<WebSocket>();
+  private readonly requests: RequestReader;
   readonly path: string;
 
   constructor(private readonly node: Node) {
     const cfg = node.config;
     this.path = cfg.websocket.handlerPrefix;
     this.origins = new OriginCheck(cfg.client.allowedOrigins);
+    this.requests = new RequestReader(node);
     this.log = node.deps.logger.child({ component: 'websocket' });
     this.wss = new WebSocketServer({
       noServer: true,
@@ -60,12 +63,13 @@ export class WebSocketHandler {
       return true;
     }
     const protocol = protocolOf(req, url);
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, protocol, req.socket.remoteAddress ?? ''));
+    const request = this.requests.read(req);
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, protocol, req.socket.remoteAddress ?? '', request));
     return true;
   }
 
-  private accept(ws: WebSocket, protocol: ProtocolName, remoteAddr: string): void {
-    const transport = new WebSocketTransport(ws, protocol, remoteAddr);
+  private accept(ws: WebSocket, protocol: ProtocolName, remoteAddr: string, request: ConnectionRequest): void {
+    const transport = new WebSocketTransport(ws, protocol, remoteAddr, request);
     const client = new Client(this.node, transport, newClientId());
     this.sockets.add(ws);
     // The frame opcode is not checked: each frame is decoded by the negotiated protocol.

@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import type { Transport } from '../../node/index.js';
+import type { ConnectionRequest, Transport } from '../../node/index.js';
 import type { ProtocolName } from '../../protocol/index.js';
 
 /** A Client's view of one WebSocket. */
@@ -13,6 +13,7 @@ export class WebSocketTransport implements Transport {
     private readonly ws: WebSocket,
     readonly protocol: ProtocolName,
     readonly remoteAddr: string,
+    readonly request: ConnectionRequest,
   ) {
     this.binary = protocol === 'protobuf';
   }

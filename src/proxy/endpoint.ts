@@ -1,0 +1,119 @@
+import type { Logger } from 'pino';
+import type { ProxyConfig } from '../config/types.js';
+import { ClientError, ErrorCode } from '../protocol/index.js';
+import { ProxyCallError, ProxyCallErrorCode } from './errors.js';
+import { Limiter } from './limiter.js';
+import { settle, type ResultOf } from './replies.js';
+import { wireRequest, type CallOf, type ProxyKind } from './requests.js';
+import type { ProxyTransport } from './transport.js';
+import type {
+  Caller,
+  ConnectCall,
+  ConnectOutcome,
+  ConnectProxy,
+  PublishCall,
+  PublishOutcome,
+  PublishProxy,
+  RefreshOutcome,
+  RefreshProxy,
+  RpcCall,
+  RpcOutcome,
+  RpcProxy,
+  SubRefreshCall,
+  SubRefreshOutcome,
+  SubRefreshProxy,
+  SubscribeCall,
+  SubscribeOutcome,
+  SubscribeProxy,
+} from './types.js';
+
+/** Header carrying the client's address to the backend (as gRPC metadata: `x-real-ip`). */
+export const CLIENT_IP_HEADER = 'x-real-ip';
+
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/**
+ * One configured proxy: encodes calls as proxy.proto says, sends them through its
+ * transport within the proxy's timeout and in-flight bound, and turns replies into
+ * outcomes or protocol errors. A failure is logged here, with the proxy's name, and the
+ * client gets error 100 (internal, temporary) so SDKs retry.
+ */
+export class ProxyEndpoint implements ConnectProxy, RefreshProxy, SubscribeProxy, PublishProxy, RpcProxy, SubRefreshProxy {
+  private readonly limiter: Limiter;
+  private readonly httpHeaders: string[];
+  private readonly emulatedHeaders: string[];
+
+  constructor(
+    readonly name: string,
+    private readonly cfg: ProxyConfig,
+    private readonly transport: ProxyTransport,
+    private readonly log: Logger,
+  ) {
+    this.limiter = new Limiter(cfg.maxInFlight);
+    this.httpHeaders = cfg.httpHeaders.map((h) => h.toLowerCase());
+    this.emulatedHeaders = cfg.emulatedHeaders.map((h) => h.toLowerCase());
+  }
+
+  async connect(caller: Caller, call: ConnectCall): Promise<ConnectOutcome | undefined> {
+    return this.call('connect', caller, call);
+  }
+
+  // Without a result the backend said nothing about extending: the session ends, as in Centrifugo.
+  async refresh(caller: Caller): Promise<RefreshOutcome> {
+    return (await this.call('refresh', caller, undefined)) ?? { expired: true, expireAt: 0 };
+  }
+
+  async subscribe(caller: Caller, call: SubscribeCall): Promise<SubscribeOutcome> {
+    return (await this.call('subscribe', caller, call)) ?? { expireAt: 0 };
+  }
+
+  async publish(caller: Caller, call: PublishCall): Promise<PublishOutcome> {
+    return (await this.call('publish', caller, call)) ?? { skipHistory: false, delta: false };
+  }
+
+  async rpc(caller: Caller, call: RpcCall): Promise<RpcOutcome> {
+    return (await this.call('rpc', caller, call)) ?? {};
+  }
+
+  async subRefresh(caller: Caller, call: SubRefreshCall): Promise<SubRefreshOutcome> {
+    return (await this.call('sub_refresh', caller, call)) ?? { expired: true, expireAt: 0 };
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+
+  private async call<K extends ProxyKind>(kind: K, caller: Caller, call: CallOf[K]): Promise<ResultOf[K] | undefined> {
+    const signal = AbortSignal.timeout(this.cfg.timeout);
+    let release: (() => void) | undefined;
+    try {
+      release = await this.limiter.acquire(signal);
+      const req = wireRequest(kind, caller, call, this.cfg);
+      const reply = await this.transport.send(kind, req, this.headersFor(caller), signal);
+      return settle(kind, reply);
+    } catch (err) {
+      if (!(err instanceof ProxyCallError)) throw err;
+      if (err.code === ProxyCallErrorCode.encoding) throw new ClientError(ErrorCode.badRequest, err.message);
+      this.log.error({ proxy: this.name, kind, client: caller.client, user: caller.user, code: err.code, reason: err.message }, 'proxy call failed');
+      throw new ClientError(ErrorCode.internal);
+    } finally {
+      release?.();
+    }
+  }
+
+  /** Allowed emulated headers, then allowed request headers (which win), then the client's address. */
+  private headersFor(caller: Caller): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const h of this.emulatedHeaders) {
+      const v = caller.emulatedHeaders[h];
+      // Client-chosen values: one that no HTTP header may carry is dropped, not sent.
+      if (v !== undefined && HEADER_VALUE.test(v)) out[h] = v;
+    }
+    for (const h of this.httpHeaders) {
+      const v = caller.headers[h];
+      if (v !== undefined) out[h] = v;
+    }
+    if (caller.ip) out[CLIENT_IP_HEADER] = caller.ip;
+    return out;
+  }
+}

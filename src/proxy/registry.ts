@@ -1,0 +1,93 @@
+import type { Logger } from 'pino';
+import type { ChannelOptions, Config, ProxyConfig } from '../config/types.js';
+import { ProxyEndpoint } from './endpoint.js';
+import { GrpcProxyTransport } from './grpc-transport.js';
+import { HttpProxyTransport } from './http-transport.js';
+import type { ConnectProxy, ProxyRegistry, PublishProxy, RefreshProxy, RpcProxy, SubRefreshProxy, SubscribeProxy } from './types.js';
+
+/** The name channel and RPC options use for their section's own proxy. */
+const DEFAULT = 'default';
+
+function transportFor(cfg: ProxyConfig) {
+  const url = new URL(cfg.endpoint);
+  if (url.protocol === 'grpc:') {
+    const creds = cfg.grpc.credentialsKey ? { [cfg.grpc.credentialsKey.toLowerCase()]: cfg.grpc.credentialsValue } : {};
+    return new GrpcProxyTransport(url, { ...cfg.grpc.staticMetadata, ...creds });
+  }
+  return new HttpProxyTransport(url, cfg.maxInFlight, cfg.http.staticHeaders);
+}
+
+/**
+ * Every proxy the config uses, built once (one keep-alive agent or gRPC channel each): the
+ * connect and refresh proxies when enabled, every named proxy, and each section's default
+ * proxy when some enabled option refers to it. The config was checked by config/rules.ts,
+ * so every endpoint here parses and every referenced name exists.
+ */
+export class Proxies implements ProxyRegistry {
+  readonly connect: ConnectProxy | undefined;
+  readonly refresh: RefreshProxy | undefined;
+  readonly httpHeaders: ReadonlySet<string>;
+  readonly emulatedHeaders: ReadonlySet<string>;
+  private readonly named = new Map<string, ProxyEndpoint>();
+  private readonly defaults: { subscribe?: ProxyEndpoint; publish?: ProxyEndpoint; subRefresh?: ProxyEndpoint; rpc?: ProxyEndpoint } = {};
+  private readonly all: ProxyEndpoint[] = [];
+
+  constructor(config: Readonly<Config>, log: Logger) {
+    const plog = log.child({ component: 'proxy' });
+    const make = (name: string, cfg: ProxyConfig): ProxyEndpoint => {
+      const e = new ProxyEndpoint(name, cfg, transportFor(cfg), plog);
+      this.all.push(e);
+      plog.info({ proxy: name, endpoint: redacted(cfg.endpoint) }, 'proxy enabled');
+      return e;
+    };
+    const { connect, refresh } = config.client.proxy;
+    this.connect = connect.enabled ? make('connect', connect) : undefined;
+    this.refresh = refresh.enabled ? make('refresh', refresh) : undefined;
+    for (const p of config.proxies) this.named.set(p.name, make(p.name, p));
+
+    const channelOptions: ChannelOptions[] = [config.channel.withoutNamespace, ...config.channel.namespaces];
+    const cp = config.channel.proxy;
+    const uses = (pick: (o: ChannelOptions) => [boolean, string]): boolean => channelOptions.some((o) => pick(o)[0] && pick(o)[1] === DEFAULT);
+    if (uses((o) => [o.subscribeProxyEnabled, o.subscribeProxyName])) this.defaults.subscribe = make('subscribe', cp.subscribe);
+    if (uses((o) => [o.publishProxyEnabled, o.publishProxyName])) this.defaults.publish = make('publish', cp.publish);
+    if (uses((o) => [o.subRefreshProxyEnabled, o.subRefreshProxyName])) this.defaults.subRefresh = make('sub_refresh', cp.subRefresh);
+    const rpcOptions = [config.rpc.withoutNamespace, ...config.rpc.namespaces];
+    if (rpcOptions.some((o) => o.proxyEnabled && o.proxyName === DEFAULT)) this.defaults.rpc = make('rpc', config.rpc.proxy);
+
+    const configs = [connect.enabled ? connect : undefined, refresh.enabled ? refresh : undefined, ...config.proxies, cp.subscribe, cp.publish, cp.subRefresh, config.rpc.proxy];
+    const names = (pick: (p: ProxyConfig) => string[]) => new Set(configs.flatMap((p) => (p ? pick(p).map((h) => h.toLowerCase()) : [])));
+    this.httpHeaders = names((p) => p.httpHeaders);
+    this.emulatedHeaders = names((p) => p.emulatedHeaders);
+  }
+
+  subscribe(name: string): SubscribeProxy | undefined {
+    return name === DEFAULT ? this.defaults.subscribe : this.named.get(name);
+  }
+
+  publish(name: string): PublishProxy | undefined {
+    return name === DEFAULT ? this.defaults.publish : this.named.get(name);
+  }
+
+  subRefresh(name: string): SubRefreshProxy | undefined {
+    return name === DEFAULT ? this.defaults.subRefresh : this.named.get(name);
+  }
+
+  rpc(name: string): RpcProxy | undefined {
+    return name === DEFAULT ? this.defaults.rpc : this.named.get(name);
+  }
+
+  /** Drops every pooled connection; idempotent. */
+  close(): void {
+    for (const e of this.all) e.close();
+  }
+}
+
+/** An endpoint for logs, without credentials in its URL. */
+function redacted(endpoint: string): string {
+  const u = new URL(endpoint);
+  if (u.username || u.password) {
+    u.username = '***';
+    u.password = '';
+  }
+  return u.toString();
+}

@@ -1,0 +1,156 @@
+import { Server, ServerCredentials, status, type Metadata, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { protoPath } from '../../src/protocol/index.js';
+
+/*
+ * A real application backend for proxy tests: HTTP (JSON) or gRPC (Centrifugo's
+ * CentrifugoProxy service from proto/proxy.proto), on port 0. Handlers see requests and
+ * write replies in the JSON shape (payloads as JSON values) for both kinds; the gRPC
+ * server turns payloads to and from bytes as a Centrifugo gRPC backend does.
+ */
+
+export type BackendKind = 'http' | 'grpc';
+export type ProxyMethod = 'connect' | 'refresh' | 'subscribe' | 'publish' | 'rpc' | 'sub_refresh';
+export type Body = Record<string, unknown>;
+
+export interface SeenCall {
+  method: ProxyMethod;
+  body: Body;
+  /** HTTP headers or gRPC metadata, lower-case names. */
+  headers: Record<string, string>;
+}
+
+/** Reply with this HTTP status (gRPC: UNAVAILABLE) instead of a body. */
+export class Status {
+  constructor(readonly code: number) {}
+}
+
+/** HTTP only: reply with this text as it is (to send something that is not JSON). */
+export class RawText {
+  constructor(readonly text: string) {}
+}
+
+export type Handler = (body: Body, headers: Record<string, string>) => unknown;
+
+export interface Backend {
+  readonly kind: BackendKind;
+  /** The endpoint to configure for a method (HTTP: one path per method). */
+  endpoint(method: ProxyMethod): string;
+  readonly calls: SeenCall[];
+  close(): Promise<void>;
+}
+
+const rpcNames: Record<string, ProxyMethod> = {
+  Connect: 'connect',
+  Refresh: 'refresh',
+  Subscribe: 'subscribe',
+  Publish: 'publish',
+  RPC: 'rpc',
+  SubRefresh: 'sub_refresh',
+};
+
+export function startBackend(kind: BackendKind, handlers: Partial<Record<ProxyMethod, Handler>>): Promise<Backend> {
+  return kind === 'http' ? startHttp(handlers) : startGrpc(handlers);
+}
+
+const missing = (method: string) => (): never => {
+  throw new Error(`no handler for ${method}`);
+};
+
+function flatHeaders(h: IncomingHttpHeaders): Record<string, string> {
+  return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
+}
+
+async function startHttp(handlers: Partial<Record<ProxyMethod, Handler>>): Promise<Backend> {
+  const calls: SeenCall[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const method = (req.url ?? '/').slice(1) as ProxyMethod;
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Body;
+      const headers = flatHeaders(req.headers);
+      calls.push({ method, body, headers });
+      Promise.resolve()
+        .then(() => (handlers[method] ?? missing(method))(body, headers))
+        .then(
+          (reply) => {
+            if (reply instanceof Status) res.writeHead(reply.code).end();
+            else if (reply instanceof RawText) res.writeHead(200, { 'content-type': 'application/json' }).end(reply.text);
+            else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(reply));
+          },
+          () => res.writeHead(500).end(),
+        );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    kind: 'http',
+    endpoint: (method) => `${base}/${method}`,
+    calls,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const PAYLOADS = ['data', 'info', 'meta'];
+
+const fromBytes = (o: Body): Body =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, PAYLOADS.includes(k) && Buffer.isBuffer(v) ? JSON.parse(v.toString('utf8')) : v]));
+
+const toBytes = (o: Body): Body =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, PAYLOADS.includes(k) && v !== undefined ? Buffer.from(JSON.stringify(v)) : v]));
+
+/** A JSON-shaped reply with payloads as bytes, as protobuf carries them. */
+function protoReply(reply: unknown): unknown {
+  const r = reply as Body;
+  if (!r || typeof r.result !== 'object' || r.result === null) return r;
+  const result = toBytes(r.result as Body);
+  if (result.subs && typeof result.subs === 'object') {
+    result.subs = Object.fromEntries(Object.entries(result.subs as Record<string, Body>).map(([ch, s]) => [ch, toBytes(s)]));
+  }
+  return { ...r, result };
+}
+
+async function startGrpc(handlers: Partial<Record<ProxyMethod, Handler>>): Promise<Backend> {
+  const calls: SeenCall[] = [];
+  const def = loadSync(protoPath('proxy.proto'), { keepCase: true, longs: Number, bytes: Buffer, defaults: false });
+  const service = def['centrifugal.centrifugo.proxy.CentrifugoProxy'] as ServiceDefinition;
+  const impl: Record<string, (call: ServerUnaryCall<Body, unknown>, cb: sendUnaryData<unknown>) => void> = {};
+  for (const [rpc, method] of Object.entries(rpcNames)) {
+    impl[rpc] = (call, cb) => {
+      const body = fromBytes(call.request);
+      const headers = metadataOf(call.metadata);
+      calls.push({ method, body, headers });
+      Promise.resolve()
+        .then(() => (handlers[method] ?? missing(method))(body, headers))
+        .then(
+          (reply) => (reply instanceof Status ? cb({ code: status.UNAVAILABLE, details: `status ${reply.code}` }) : cb(null, protoReply(reply))),
+          (err: Error) => cb({ code: status.INTERNAL, details: err.message }),
+        );
+    };
+  }
+  const server = new Server();
+  server.addService(service, impl);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  return {
+    kind: 'grpc',
+    endpoint: () => `grpc://127.0.0.1:${port}`,
+    calls,
+    close: async () => {
+      server.forceShutdown();
+    },
+  };
+}
+
+function metadataOf(md: Metadata): Record<string, string> {
+  return Object.fromEntries(Object.entries(md.getMap()).map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString('utf8') : String(v)]));
+}

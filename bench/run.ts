@@ -4,6 +4,7 @@ import { runApi } from './scenarios/api.js';
 import { runConnect } from './scenarios/connect.js';
 import { runFanout } from './scenarios/fanout.js';
 import { runLabelIndex } from './scenarios/label-index.js';
+import { runRpcProxy } from './scenarios/rpc-proxy.js';
 import { canPin } from './server-process.js';
 
 /**
@@ -55,6 +56,11 @@ async function main(): Promise<void> {
     const rows = await runApi({ concurrency: 32, durationMs: Number(values.duration) });
     console.log('\n| API call | requests/s | publications/s | publications per server CPU s |\n|---|---|---|---|');
     for (const r of rows) console.log(`| ${r.kind} | ${fmt(r.requestsPerSecond)} | ${fmt(r.publicationsPerSecond)} | ${fmt(r.publications / r.serverCpuSeconds)} |`);
+  }
+  if (scenario === 'rpc' || scenario === 'all') {
+    const rows = await runRpcProxy({ clients: 32, durationMs: Number(values.duration) });
+    console.log('\n| RPC (32 clients, HTTP backend) | calls/s | Parsec CPU ms per call |\n|---|---|---|');
+    for (const r of rows) console.log(`| ${r.path} | ${fmt(r.callsPerSecond)} | ${r.serverCpuMsPerCall?.toFixed(3) ?? '-'} |`);
   }
 }
 

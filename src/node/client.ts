@@ -19,7 +19,7 @@ import {
 import { dispatchCommand } from './dispatch.js';
 import { EncodedReply } from './encoded-reply.js';
 import { asClientError } from './engine-errors.js';
-import { refreshByProxy } from './refresh-handlers.js';
+import { refreshByProxy } from './proxy-refresh.js';
 import type { Node } from './node.js';
 import type { ChannelSubscription, SubscriptionOwner } from './subscription.js';
 import type { Transport } from './transport.js';

@@ -1,7 +1,5 @@
 import { ClientError, DisconnectCode, DisconnectError, ErrorCode, type RefreshRequest, type SubRefreshRequest } from '../protocol/index.js';
-import type { RefreshOutcome, RefreshProxy } from '../proxy/index.js';
 import type { Client } from './client.js';
-import { callerOf } from './proxy-caller.js';
 import type { HandlerOutcome } from './dispatch.js';
 import { scheduleSubscriptionExpiry } from './subscribe-handler.js';
 import { expiry } from './subscribe-core.js';
@@ -37,37 +35,4 @@ export async function handleSubRefresh(client: Client, req: SubRefreshRequest): 
   sub.opts = { ...sub.opts, expireAt: claims.expireAt };
   scheduleSubscriptionExpiry(client, channel);
   return { reply: { subRefresh: expiry(claims.expireAt, now) } };
-}
-
-/** How long a session lives on when the refresh proxy cannot be asked (Centrifugo's choice). */
-const REFRESH_RETRY_SECONDS = 60;
-
-/**
- * Server-side refresh at the session's expiry: the backend extends it (new `expire_at`,
- * maybe new info and meta) or ends it (`expired` → 3005, or its own disconnect). When the
- * backend cannot be reached the session is kept and asked again a minute later.
- */
-export async function refreshByProxy(client: Client, proxy: RefreshProxy): Promise<void> {
-  if (client.state !== 'connected') return;
-  const now = (): number => client.node.clock.now();
-  let outcome: RefreshOutcome;
-  try {
-    outcome = await proxy.refresh(callerOf(client));
-  } catch (err) {
-    if (err instanceof DisconnectError) {
-      client.disconnect(err.code, err.reason);
-      return;
-    }
-    // The proxy logged its failure (a backend `error` is treated the same way); this runs on a timer, so nothing rethrows.
-    if (!(err instanceof ClientError)) client.log.error({ err }, 'refresh failed');
-    outcome = { expired: false, expireAt: Math.floor(now() / 1000) + REFRESH_RETRY_SECONDS };
-  }
-  if (client.state !== 'connected') return;
-  if (outcome.expired || (outcome.expireAt && outcome.expireAt * 1000 <= now())) {
-    client.disconnect(DisconnectCode.expired);
-    return;
-  }
-  const c = client.credentials;
-  client.credentials = { ...c, expireAt: outcome.expireAt, info: outcome.info ?? c.info, meta: outcome.meta ?? c.meta };
-  client.scheduleExpiry();
 }

@@ -8,7 +8,7 @@ import { mayReadHistory, maySubscribe, mayReadPresence } from './permissions.js'
 import { SubscribeFlag, effectiveFlags, subscribeChannel } from './subscribe-core.js';
 import { checkSubscriptionClaims, verifySubscriptionToken } from './token-outcomes.js';
 import { callerOf } from './proxy-caller.js';
-import { subRefreshByProxy, subRefreshProxy } from './sub-refresh-proxy.js';
+import { subRefreshByProxy, subRefreshProxy } from './proxy-refresh.js';
 
 /** Client-side subscribe: checks, permission (token or namespace rules), then the shared subscribe path. */
 export async function handleSubscribe(client: Client, req: SubscribeRequest): Promise<HandlerOutcome> {

@@ -42,10 +42,11 @@ async function rpcError(c: Sdk, method: string, data: unknown): Promise<RpcError
 function handlers() {
   return {
     connect: (b: Body) => {
-      const data = (b.data ?? {}) as { ban?: boolean; refuse?: boolean; anonymous?: boolean };
+      const data = (b.data ?? {}) as { ban?: boolean; refuse?: boolean; anonymous?: boolean; manyLabels?: boolean };
       if (data.ban) return { disconnect: { code: 4501, reason: 'banned' } };
       if (data.refuse) return { error: { code: 1403, message: 'who are you' } };
       if (data.anonymous) return {};
+      if (data.manyLabels) return { result: { user: 'x', labels: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, 'v'])) } };
       return {
         result: {
           user: 'alice',
@@ -165,7 +166,7 @@ for (const kind of ['http', 'grpc'] as BackendKind[]) {
       assert.equal(call.headers['x-real-ip'], '127.0.0.1');
       const session = [...app.node.hub.allClients()].find((s) => s.id === ctx.client);
       assert.equal(session?.user, 'alice');
-      assert.deepEqual(session?.credentials.labels, { plan: 'pro' });
+      assert.deepEqual({ ...session?.credentials.labels }, { plan: 'pro' });
       assert.deepEqual(JSON.parse(Buffer.from(session!.credentials.info!).toString()), { name: 'Alice' });
     });
 
@@ -178,6 +179,16 @@ for (const kind of ['http', 'grpc'] as BackendKind[]) {
       const ban = once<{ code: number; reason: string }>(banned, 'disconnected');
       banned.connect();
       assert.deepEqual({ ...(await ban) }, { code: 4501, reason: 'banned' });
+    });
+
+    it('labels beyond the bounds tokens have are the backend\'s fault: error 100, and the SDK retries', async () => {
+      const c = client({ data: { manyLabels: true } });
+      const failed = once<{ error: { code: number; temporary: boolean } }>(c, 'error');
+      c.connect();
+      const { error } = await failed;
+      assert.deepEqual([error.code, error.temporary], [100, true]);
+      c.disconnect();
+      assert.ok(logs.some((l) => l.includes('connect proxy answered unusable labels')));
     });
 
     it('an empty answer gives no credentials: without anonymous access the connect is refused', async () => {

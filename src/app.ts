@@ -6,14 +6,15 @@ import { pino, type Logger } from 'pino';
 import { handleHealth } from './admin/index.js';
 import { GrpcApi, HttpApi } from './api/index.js';
 import { BearerVerifier, ServerApiAuthenticator, TokenVerifier } from './auth/index.js';
+import { createRevocationStore, startTokenBroker, type RunningTokenBroker } from './broker/index.js';
 import { ConfigError } from './config/index.js';
 import type { ApiJwksConfig, Config, JwksTlsConfig } from './config/types.js';
 import { isCloser, type Broker, type PresenceManager } from './engine/index.js';
 import { MemoryBroker, MemoryPresenceManager } from './engine/memory/index.js';
 import { NatsBroker } from './engine/nats/index.js';
-import { startRedisEngine } from './engine/redis/index.js';
+import { connectRedisClient, startRedisEngine } from './engine/redis/index.js';
 import { TimerWheel, packageVersion, systemClock, type Clock } from './lib/index.js';
-import { Node } from './node/index.js';
+import { Node, type RevocationStore } from './node/index.js';
 import { DisconnectCode } from './protocol/index.js';
 import { Proxies } from './proxy/index.js';
 import { EmulationHandler, StreamHandler, WebSocketHandler, httpStreamEndpoint, sseEndpoint } from './transport/index.js';
@@ -65,6 +66,14 @@ function brokerFor(config: Readonly<Config>, clock: Clock, log: Logger): Broker 
   return new NatsBroker({ ...b.nats, clock, logger: log.child({ component: 'nats_broker' }) });
 }
 
+/** The token broker's revocation store when the broker is enabled (Redis: its own connection from `engine.redis`). */
+async function buildRevocations(config: Readonly<Config>, clock: Clock): Promise<RevocationStore | undefined> {
+  const tb = config.parsec.tokenBroker;
+  if (!tb.enabled) return undefined;
+  const redis = tb.revocations.store === 'redis' ? { client: await connectRedisClient(config.engine.redis), prefix: config.engine.redis.prefix } : undefined;
+  return createRevocationStore(tb.revocations, redis, clock);
+}
+
 /** The CA bundle a JWKS endpoint is verified with, from the PEM text or its file. */
 function jwksCa(tls: JwksTlsConfig, key: string): string | undefined {
   if (!tls.enabled || (!tls.serverCaPem && !tls.serverCaPemFile)) return undefined;
@@ -109,11 +118,14 @@ export class Parsec {
   readonly log: Logger;
   private readonly ws: WebSocketHandler | undefined;
   private readonly api: HttpApi;
+  private readonly apiAuth: ServerApiAuthenticator;
   private readonly grpc: GrpcApi | undefined;
   private readonly routes = new Map<string, Route>();
   private readonly wheel: TimerWheel;
   private readonly engines: Array<Broker | PresenceManager>;
   private readonly proxies: Proxies;
+  private readonly revocations: RevocationStore | undefined;
+  private tokenBroker: RunningTokenBroker | undefined;
   private closed: Promise<void> | undefined;
   /** The bound gRPC API port, when `grpc_api.enabled`. */
   grpcPort: number | undefined;
@@ -123,8 +135,10 @@ export class Parsec {
     log: Logger,
     clock: Clock,
     { broker, presence, parts }: Engines,
+    revocations: RevocationStore | undefined,
   ) {
     this.log = log;
+    this.revocations = revocations;
     this.wheel = new TimerWheel({ clock });
     this.engines = parts;
     this.proxies = new Proxies(config, this.log);
@@ -145,9 +159,11 @@ export class Parsec {
       proxies: this.proxies,
       version: packageVersion(),
       name: config.node.name || hostname(),
+      revocations,
     });
     if (!config.websocket.disabled) this.ws = new WebSocketHandler(this.node);
-    this.api = new HttpApi(this.node, apiAuthenticator(config.httpApi, clock, this.log), config.httpApi);
+    this.apiAuth = apiAuthenticator(config.httpApi, clock, this.log);
+    this.api = new HttpApi(this.node, this.apiAuth, config.httpApi);
     if (config.httpApi.insecure) this.log.warn('http_api.insecure is on: the server API accepts requests without credentials (development only)');
     else if (!config.httpApi.key && !config.httpApi.jwks.enabled) this.log.warn('http_api.key is empty and http_api.jwks is off: the server API refuses every request');
     if (config.grpcApi.enabled) {
@@ -189,8 +205,17 @@ export class Parsec {
   static async start(opts: ParsecOptions): Promise<Parsec> {
     const clock = opts.clock ?? systemClock;
     const log = opts.logger ?? pino({ level: opts.config.log.level });
-    const app = new Parsec(opts.config, log, clock, await buildEngines(opts.config, clock, log));
+    const engines = await buildEngines(opts.config, clock, log);
+    let revocations: RevocationStore | undefined;
     try {
+      revocations = await buildRevocations(opts.config, clock);
+    } catch (err) {
+      for (const engine of engines.parts) if (isCloser(engine)) await engine.close();
+      throw err;
+    }
+    const app = new Parsec(opts.config, log, clock, engines, revocations);
+    try {
+      await app.startTokenBroker(clock);
       await app.listen();
     } catch (err) {
       await app.close();
@@ -202,6 +227,23 @@ export class Parsec {
       'parsec started',
     );
     return app;
+  }
+
+  /** The token broker's routes, when `parsec.token_broker.enabled`. */
+  private async startTokenBroker(clock: Clock): Promise<void> {
+    if (!this.revocations) return;
+    const { config } = this;
+    const tls = config.parsec.tokenBroker.authenticator.tls;
+    this.tokenBroker = await startTokenBroker({
+      config,
+      revocations: this.revocations,
+      broadcast: this.node.control,
+      admin: this.apiAuth,
+      clock,
+      log: this.log,
+      jwksCa: jwksCa(tls, 'parsec.token_broker.authenticator.tls.server_ca_pem_file'),
+      readFile: (file, key) => pem('', file, key).toString('utf8'),
+    });
   }
 
   /** Runs the node (connecting the broker), then binds the HTTP and gRPC servers. */
@@ -231,6 +273,10 @@ export class Parsec {
     const path = url.pathname;
     if (this.api.owns(path)) {
       this.api.handle(req, res, url);
+      return;
+    }
+    if (this.tokenBroker?.http.owns(path)) {
+      this.tokenBroker.http.handle(req, res, url);
       return;
     }
     const handler = this.routes.get(path);
@@ -274,6 +320,8 @@ export class Parsec {
     clearTimeout(timer);
     this.ws?.close();
     this.node.close();
+    await this.tokenBroker?.close();
+    await this.revocations?.close();
     for (const engine of this.engines) if (isCloser(engine)) await engine.close();
     this.proxies.close();
     this.wheel.close();

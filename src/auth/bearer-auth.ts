@@ -16,7 +16,8 @@ export interface BearerAuthOptions {
   log: Logger;
 }
 
-export type BearerOutcome = { ok: true; subject: string } | { ok: false; status: 401 | 403; message: string };
+/** `claims` are the verified token's, for callers that map identities or roles from them. */
+export type BearerOutcome = { ok: true; subject: string; claims: JWTPayload } | { ok: false; status: 401 | 403; message: string };
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
@@ -57,6 +58,6 @@ export class BearerVerifier {
     if (this.opts.scope && !scopes(payload).includes(this.opts.scope)) {
       return { ok: false, status: 403, message: `token lacks the required scope "${this.opts.scope}"` };
     }
-    return { ok: true, subject: payload.sub ?? '' };
+    return { ok: true, subject: payload.sub ?? '', claims: payload };
   }
 }

@@ -40,6 +40,7 @@ export interface SubscriptionClaims {
   data?: Uint8Array;
   override?: ChannelOverride;
   tokenId?: string;
+  issuedAt?: number;
 }
 
 type Claims = Record<string, unknown>;
@@ -153,5 +154,6 @@ export function subscriptionClaims(c: Claims, userIdClaim: string): Subscription
     data: payload(c, 'data', 'b64data'),
     override: override(c.override, 'override'),
     tokenId: str(c, 'jti'),
+    issuedAt: num(c, 'iat'),
   };
 }

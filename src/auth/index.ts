@@ -1,7 +1,15 @@
 export { TokenVerifier } from './token-verifier.js';
 export { TokenError, type TokenErrorKind } from './token-error.js';
 export type { ChannelOverride, ConnectionClaims, ServerSideSubscription, SubscriptionClaims } from './claims.js';
-export { signHmacConnectionToken, type ConnectionTokenSpec } from './token-signer.js';
+export {
+  SigningKeyError,
+  hmacSigningKey,
+  privateSigningKey,
+  signConnectionToken,
+  signHmacConnectionToken,
+  type ConnectionTokenSpec,
+  type SigningKey,
+} from './token-signer.js';
 export { ServerApiAuthenticator, type ApiAuthOptions, type ApiAuthOutcome, type ApiRequestCredentials } from './api-auth.js';
 export { BearerVerifier, type BearerAuthOptions, type BearerOutcome } from './bearer-auth.js';
 export { JwksKeySource, type JwksOptions } from './jwks.js';

@@ -26,7 +26,7 @@ export function coerce(schema: z.ZodType, text: string): Coerced {
     if (el instanceof z.ZodString || el instanceof z.ZodEnum) return { ok: true, value: text.split(/[\s,]+/).filter(Boolean) };
     return { ok: false, expected: 'a JSON array' };
   }
-  if (s instanceof z.ZodObject) return json(text, isRaw, 'a JSON object');
+  if (s instanceof z.ZodObject || s instanceof z.ZodRecord) return json(text, isRaw, 'a JSON object');
   return { ok: true, value: text };
 }
 

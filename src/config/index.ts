@@ -4,5 +4,5 @@
  */
 export { loadConfig, defaultConfig, type LoadOptions, type LoadedConfig } from './load.js';
 export { ConfigError, ConfigErrorCode } from './errors.js';
-export { formatDuration, parseDuration } from './duration.js';
+export { durationMs, formatDuration, parseDuration } from './duration.js';
 export type * from './types.js';

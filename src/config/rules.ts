@@ -1,4 +1,5 @@
 import { formatDuration } from './duration.js';
+import { parsecRules } from './parsec-rules.js';
 import type { ParsedConfig } from './schema.js';
 import { isIP } from 'node:net';
 import type { ChannelOptions, ProxyConfig } from './types.js';
@@ -23,7 +24,8 @@ export function checkRules(c: ParsedConfig): RuleViolation | undefined {
     grpcTls(c) ??
     natsBroker(c.broker) ??
     proxies(c) ??
-    trustedProxies(c.parsec.trustedProxies)
+    trustedProxies(c.parsec.trustedProxies) ??
+    parsecRules(c)
   );
 }
 

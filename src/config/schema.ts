@@ -171,12 +171,6 @@ const rpcSchema = section({
 // Every named proxy needs a name; rules.ts checks that names are unique and references resolve.
 const namedProxySchema = z.object({ name: z.string().min(1), ...proxyShape }).transform((o) => camelKeys(o));
 
-/** Parsec's own settings, which Centrifugo has no key for. */
-const parsecSchema = section({
-  // Peers (addresses or CIDR ranges) whose X-Forwarded-For names the client's address.
-  trusted_proxies: strList(),
-});
-
 /** Bearer-token auth of the server API against an IdP's JWKS (`http_api.jwks`, `grpc_api.jwks`). */
 const apiJwksSchema = section({
   enabled: bool(),
@@ -285,6 +279,73 @@ const shutdownSchema = section({ timeout: duration('30s') });
 
 // `name` is a Centrifugo key; empty means the host name, decided where the node starts.
 const nodeSchema = section({ name: str() });
+
+/** Map from a name (role, service, user) to a list of strings: patterns, roles or users. */
+const listMap = () => z.record(z.string(), z.array(z.string())).default(() => ({}));
+
+/** Who calls the token broker: users by IdP token (JWKS), services by static key, or the deployment's own auth service. */
+const brokerAuthenticatorSchema = section({
+  type: oneOf(['jwks', 'api_keys', 'hook'], 'jwks'),
+  endpoint: str(),
+  issuer: str(),
+  audience: str(),
+  user_id_claim: str('sub'),
+  // Service id → key. Checked before `type`, so backends that delegate can sit next to IdP users.
+  api_keys: z.record(z.string(), z.string()).default(() => ({})),
+  hook_url: str(),
+  hook_timeout: duration('3s'),
+  tls: section({ enabled: bool(), server_ca_pem: str(), server_ca_pem_file: str() }),
+});
+
+/** Which channels a caller may have. */
+const brokerAuthorizerSchema = section({
+  type: oneOf(['allow_all', 'roles', 'hook'], 'roles'),
+  // Dotted path into the caller's token claims, e.g. Keycloak's `realm_access.roles`.
+  roles_claim: str('roles'),
+  // User id → roles, for callers whose token carries none (and for delegated issuance).
+  user_roles: listMap(),
+  // Role → channel patterns with `*` and `{user}`.
+  roles: listMap(),
+  hook_url: str(),
+  hook_timeout: duration('3s'),
+});
+
+const tokenBrokerSchema = section({
+  enabled: bool(),
+  prefix: str('/parsec'),
+  default_ttl: duration('1h'),
+  max_ttl: duration('24h'),
+  // HS256 secret for issued tokens; empty = client.token.hmac_secret_key.
+  signing_key: str(),
+  // PEM private key (RSA, EC or Ed25519) instead of an HMAC secret, for servers that verify with public keys.
+  signing_private_key: str(),
+  signing_private_key_file: str(),
+  authenticator: brokerAuthenticatorSchema,
+  authorizer: brokerAuthorizerSchema,
+  // Service id → user-id patterns it may act for.
+  delegation: section({ services: listMap() }),
+  revocations: section({ store: oneOf(['memory', 'redis'], 'memory'), max_ttl: duration('24h'), prune_interval: duration('1m') }),
+  // Bulk device/MQTT credentials: their lifetime (0 = no exp) and default topic ACL.
+  credentials: section({ expiration: duration('0'), topic_acl: str('#') }),
+  // Per caller, on the token endpoints; 0 requests = no limit.
+  rate_limit: section({ requests: int(0), interval: duration('1s'), burst: int(0) }),
+  max_request_body_size: int(65_536, 1),
+});
+
+const auditSchema = section({
+  postgres_dsn: str(),
+  postgres_table: str('parsec_token_audit'),
+  // Recent records kept in memory for GET /parsec/audit when no database is configured.
+  memory_size: int(10_000, 0),
+});
+
+/** Parsec's own settings, which Centrifugo has no key for. */
+const parsecSchema = section({
+  // Peers (addresses or CIDR ranges) whose X-Forwarded-For names the client's address.
+  trusted_proxies: strList(),
+  token_broker: tokenBrokerSchema,
+  audit: auditSchema,
+});
 
 /** The whole file. Keys not listed here are stripped (and reported by unknown-keys.ts). */
 export const configSchema = z

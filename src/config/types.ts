@@ -170,6 +170,72 @@ export interface NatsBrokerConfig {
   writeTimeout: number;
 }
 
+/** How the token broker authenticates its callers (`parsec.token_broker.authenticator`). */
+export interface BrokerAuthenticatorConfig {
+  type: 'jwks' | 'api_keys' | 'hook';
+  /** JWKS URL of the identity provider. */
+  endpoint: string;
+  /** Checked only when set. */
+  issuer: string;
+  audience: string;
+  userIdClaim: string;
+  /** Service id → static key; such a bearer authenticates the service. */
+  apiKeys: Record<string, string>;
+  /** POSTed `{token}`; answers `{user_id, claims?}` with 200, anything else refuses. */
+  hookUrl: string;
+  /** ms. */
+  hookTimeout: number;
+  tls: JwksTlsConfig;
+}
+
+/** How the token broker decides which channels a caller gets (`parsec.token_broker.authorizer`). */
+export interface BrokerAuthorizerConfig {
+  type: 'allow_all' | 'roles' | 'hook';
+  /** Dotted path of the roles claim in the caller's token (`realm_access.roles` for Keycloak). */
+  rolesClaim: string;
+  /** User id → roles. */
+  userRoles: Record<string, string[]>;
+  /** Role → channel patterns (`*` any characters, `{user}` the caller's id). */
+  roles: Record<string, string[]>;
+  hookUrl: string;
+  /** ms. */
+  hookTimeout: number;
+}
+
+export interface TokenBrokerConfig {
+  enabled: boolean;
+  /** Path prefix of the broker's routes. */
+  prefix: string;
+  /** ms. */
+  defaultTtl: number;
+  /** ms; requested lifetimes are clamped to it. */
+  maxTtl: number;
+  /** HS256 secret; '' = `client.token.hmac_secret_key`. */
+  signingKey: string;
+  signingPrivateKey: string;
+  signingPrivateKeyFile: string;
+  authenticator: BrokerAuthenticatorConfig;
+  authorizer: BrokerAuthorizerConfig;
+  /** Service id → user-id patterns the service may request tokens for. */
+  delegation: { services: Record<string, string[]> };
+  /** `maxTtl` and `pruneInterval` in ms. */
+  revocations: { store: 'memory' | 'redis'; maxTtl: number; pruneInterval: number };
+  /** `expiration` in ms, 0 = credentials without `exp`. */
+  credentials: { expiration: number; topicAcl: string };
+  /** `requests` per `interval` (ms) and caller, with `burst` extra; 0 requests = unlimited. */
+  rateLimit: { requests: number; interval: number; burst: number };
+  maxRequestBodySize: number;
+}
+
+/** Parsec-only settings (`parsec`). */
+export interface ParsecConfig {
+  /** Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed. */
+  trustedProxies: string[];
+  tokenBroker: TokenBrokerConfig;
+  /** Issuance records: always logged; kept in PostgreSQL when a DSN is set, else the last `memorySize` in memory. */
+  audit: { postgresDsn: string; postgresTable: string; memorySize: number };
+}
+
 export interface Config {
   /** Absolute path of the file the config came from; null when built from defaults/env only. */
   source: string | null;
@@ -268,8 +334,5 @@ export interface Config {
   shutdown: { timeout: number };
   /** `name` '' = the host name, decided where the node starts. */
   node: { name: string };
-  parsec: {
-    /** Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed. */
-    trustedProxies: string[];
-  };
+  parsec: ParsecConfig;
 }

@@ -37,6 +37,8 @@ export interface Credentials {
   tokenId?: string;
   /** Set at connect (token claim or connect proxy) and fixed for the connection's life. */
   labels?: Labels;
+  /** The token's `iat`, unix seconds: a user revocation ends sessions whose token is not newer. */
+  issuedAt?: number;
 }
 
 /**
@@ -92,6 +94,10 @@ export class Client implements SubscriptionOwner {
 
   get labels(): Labels | undefined {
     return this.credentials.labels;
+  }
+
+  get tokenId(): string | undefined {
+    return this.credentials.tokenId;
   }
 
   get insecure(): boolean {

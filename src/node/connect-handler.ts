@@ -12,6 +12,7 @@ import type { ChannelInfo } from './channel-rules.js';
 import type { Client, Credentials } from './client.js';
 import type { HandlerOutcome } from './dispatch.js';
 import { asClientError } from './engine-errors.js';
+import { refuseRevoked, TOKEN_REVOKED_REASON } from './revocation.js';
 import { expiry, serverSideOptions, subscribeChannel } from './subscribe-core.js';
 import { verifyConnectionToken } from './token-outcomes.js';
 import { callerOf, keptEmulatedHeaders } from './proxy-caller.js';
@@ -35,8 +36,17 @@ async function identify(client: Client, req: ConnectRequest): Promise<Identity> 
     const claims: ConnectionClaims = await verifyConnectionToken(client, req.token, 'connect');
     if (claims.user === '' && config.client.disallowAnonymousConnectionTokens) throw new DisconnectError(DisconnectCode.permissionDenied);
     if (claims.expireAt && claims.expireAt * 1000 <= clock.now()) throw new ClientError(ErrorCode.expired);
+    await refuseRevoked(client, [claims], () => new DisconnectError(DisconnectCode.invalidToken, TOKEN_REVOKED_REASON));
     return {
-      creds: { user: claims.user, expireAt: claims.expireAt, info: claims.info, meta: claims.meta, tokenId: claims.tokenId, labels: claims.labels },
+      creds: {
+        user: claims.user,
+        expireAt: claims.expireAt,
+        info: claims.info,
+        meta: claims.meta,
+        tokenId: claims.tokenId,
+        issuedAt: claims.issuedAt,
+        labels: claims.labels,
+      },
       subs: claims.subs,
     };
   }

@@ -4,6 +4,7 @@ import { randomString, type Clock } from '../lib/index.js';
 import { connectionsPage, type ConnectionsPage, type ConnectionsQuery } from './connections.js';
 import { applyFleetOp, type FleetOp } from './fleet-ops.js';
 import type { Node } from './node.js';
+import { applyRevocation, type RevocationNotice } from './revocation.js';
 
 /** What every node tells the others about itself (the server API `info` shape). */
 export interface NodeInfo {
@@ -32,6 +33,8 @@ type ControlMessage =
   | { t: 'node'; info: NodeInfo }
   | { t: 'survey'; id: string; from: string; q: SurveyQuestion }
   | { t: 'answer'; id: string; to: string; node: string; a: SurveyAnswer }
+  /** `from` is the sending node: only other nodes' revocations feed a node-local store. */
+  | { t: 'revoke'; from: string; notice: RevocationNotice }
   /** Commands for an emulated (SSE/HTTP-streaming) session held by another node; data is base64. */
   | { t: 'emulation'; node: string; session: string; data: string };
 
@@ -106,6 +109,11 @@ export class ControlPlane {
     return { answers, missing: [...waiting] };
   }
 
+  /** Tells every node (this one included) of a revocation; resolves once the engine accepted it. */
+  async revoke(notice: RevocationNotice): Promise<void> {
+    await this.publish({ t: 'revoke', from: this.node.id, notice });
+  }
+
   /** Whether a node id belongs to a live node of the cluster. */
   isLive(uid: string): boolean {
     if (uid === this.node.id) return true;
@@ -147,6 +155,12 @@ export class ControlPlane {
     }
     if (msg.t === 'emulation') {
       if (msg.node === this.node.id) this.node.emulatedSession(msg.session)?.handleFrame(Buffer.from(msg.data, 'base64'));
+      return;
+    }
+    if (msg.t === 'revoke') {
+      applyRevocation(this.node, msg.notice, msg.from !== this.node.id).catch((err: unknown) =>
+        this.log.error({ err, kind: msg.notice.kind }, 'revocation failed'),
+      );
       return;
     }
     if (msg.t === 'survey') {

@@ -10,6 +10,8 @@ export interface HubClient {
   readonly user: string;
   /** Fixed for the life of the connection (the label index relies on it). */
   readonly labels: Labels | undefined;
+  /** The `jti` of the connection token, when it had one. */
+  readonly tokenId?: string;
 }
 
 /** One client's subscription to one channel, as the hub delivers to it. */
@@ -34,6 +36,8 @@ export class Hub<C extends HubClient = HubClient> {
   private readonly clients = new Map<string, C>();
   private readonly users = new Map<string, Set<C>>();
   private readonly labelIndex = new LabelIndex<C>();
+  /** Clients by connection token id, so a revocation finds its sessions without a scan. */
+  private readonly tokens = new Map<string, Set<C>>();
   private readonly channels = new Map<string, Map<string, Subscriber>>();
   /** Last payload per channel, the base for delta encoding; dropped with the channel's last subscriber. */
   private readonly previous = new Map<string, PreviousPayload>();
@@ -41,21 +45,28 @@ export class Hub<C extends HubClient = HubClient> {
 
   add(client: C): void {
     this.clients.set(client.id, client);
-    let set = this.users.get(client.user);
-    if (!set) {
-      set = new Set();
-      this.users.set(client.user, set);
-    }
-    set.add(client);
+    addTo(this.users, client.user, client);
+    if (client.tokenId) addTo(this.tokens, client.tokenId, client);
     this.labelIndex.add(client, client.labels);
   }
 
   remove(client: C): void {
     if (!this.clients.delete(client.id)) return;
-    const set = this.users.get(client.user);
-    set?.delete(client);
-    if (set?.size === 0) this.users.delete(client.user);
+    removeFrom(this.users, client.user, client);
+    if (client.tokenId) removeFrom(this.tokens, client.tokenId, client);
     this.labelIndex.remove(client, client.labels);
+  }
+
+  /** Re-indexes a client whose token changed (refresh); `previous` is the token id it was indexed under. */
+  retoken(client: C, previous: string | undefined): void {
+    if (!this.clients.has(client.id) || previous === client.tokenId) return;
+    if (previous) removeFrom(this.tokens, previous, client);
+    if (client.tokenId) addTo(this.tokens, client.tokenId, client);
+  }
+
+  /** The local clients connected with a token of this id. */
+  tokenClients(tokenId: string): ReadonlySet<C> {
+    return this.tokens.get(tokenId) ?? new Set();
   }
 
   /** Adds a subscriber; returns true when it is the channel's first on this node. */
@@ -143,4 +154,19 @@ export class Hub<C extends HubClient = HubClient> {
   get numSubscriptions(): number {
     return this.subscriptionCount;
   }
+}
+
+function addTo<C>(index: Map<string, Set<C>>, key: string, client: C): void {
+  let set = index.get(key);
+  if (!set) {
+    set = new Set();
+    index.set(key, set);
+  }
+  set.add(client);
+}
+
+function removeFrom<C>(index: Map<string, Set<C>>, key: string, client: C): void {
+  const set = index.get(key);
+  set?.delete(client);
+  if (set?.size === 0) index.delete(key);
 }

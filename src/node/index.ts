@@ -9,3 +9,13 @@ export type { NodeInfo, SurveyResult } from './control-plane.js';
 export { mergePages, type ConnectionEntry, type ConnectionsPage, type ConnectionsQuery } from './connections.js';
 export { MAX_SNAPSHOT_ENTRIES } from './connection-snapshots.js';
 export { engineFailure, type EngineFailure } from './engine-errors.js';
+export {
+  TOKEN_REVOKED_REASON,
+  applyRevocation,
+  coveredByUserRevocation,
+  type RevocationNotice,
+  type RevocationStore,
+  type RevokedToken,
+  type RevokedUser,
+  type TokenIdentity,
+} from './revocation.js';

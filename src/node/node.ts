@@ -10,6 +10,7 @@ import { ConnectionSnapshots } from './connection-snapshots.js';
 import { ControlPlane, type NodeInfo } from './control-plane.js';
 import type { Client } from './client.js';
 import { Hub, type Subscriber } from './hub.js';
+import type { RevocationStore } from './revocation.js';
 
 export interface NodeDeps {
   config: Readonly<Config>;
@@ -24,6 +25,8 @@ export interface NodeDeps {
   proxies: ProxyRegistry;
   version: string;
   name: string;
+  /** Checked on connect, subscribe, refresh and sub_refresh when set (the token broker's store). */
+  revocations?: RevocationStore;
 }
 
 export interface NodePublishOptions {

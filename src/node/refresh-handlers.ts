@@ -1,6 +1,7 @@
 import { ClientError, DisconnectCode, DisconnectError, ErrorCode, type RefreshRequest, type SubRefreshRequest } from '../protocol/index.js';
 import type { Client } from './client.js';
 import type { HandlerOutcome } from './dispatch.js';
+import { refuseRevoked, TOKEN_REVOKED_REASON } from './revocation.js';
 import { scheduleSubscriptionExpiry } from './subscribe-handler.js';
 import { expiry } from './subscribe-core.js';
 import { checkSubscriptionClaims, verifySubscriptionToken, verifyConnectionToken } from './token-outcomes.js';
@@ -16,7 +17,16 @@ export async function handleRefresh(client: Client, req: RefreshRequest): Promis
   }
   const now = client.node.clock.now();
   if (claims.expireAt && claims.expireAt * 1000 <= now) throw new DisconnectError(DisconnectCode.expired);
-  client.credentials = { ...client.credentials, expireAt: claims.expireAt, info: claims.info ?? client.credentials.info, tokenId: claims.tokenId };
+  await refuseRevoked(client, [claims], () => new DisconnectError(DisconnectCode.invalidToken, TOKEN_REVOKED_REASON));
+  const previousTokenId = client.tokenId;
+  client.credentials = {
+    ...client.credentials,
+    expireAt: claims.expireAt,
+    info: claims.info ?? client.credentials.info,
+    tokenId: claims.tokenId,
+    issuedAt: claims.issuedAt,
+  };
+  client.node.hub.retoken(client, previousTokenId);
   client.scheduleExpiry();
   return { reply: { refresh: { client: client.id, version: client.node.deps.version, ...expiry(claims.expireAt, now) } } };
 }
@@ -32,6 +42,7 @@ export async function handleSubRefresh(client: Client, req: SubRefreshRequest): 
   checkSubscriptionClaims(client, claims, channel);
   const now = client.node.clock.now();
   if (claims.expireAt && claims.expireAt * 1000 <= now) throw new ClientError(ErrorCode.expired);
+  await refuseRevoked(client, [claims], () => new ClientError(ErrorCode.permissionDenied));
   sub.opts = { ...sub.opts, expireAt: claims.expireAt };
   scheduleSubscriptionExpiry(client, channel);
   return { reply: { subRefresh: expiry(claims.expireAt, now) } };

@@ -5,6 +5,7 @@ import type { ChannelInfo } from './channel-rules.js';
 import type { Client } from './client.js';
 import type { HandlerOutcome } from './dispatch.js';
 import { mayReadHistory, maySubscribe, mayReadPresence } from './permissions.js';
+import { refuseRevoked } from './revocation.js';
 import { SubscribeFlag, effectiveFlags, subscribeChannel } from './subscribe-core.js';
 import { checkSubscriptionClaims, verifySubscriptionToken } from './token-outcomes.js';
 import { callerOf } from './proxy-caller.js';
@@ -63,14 +64,19 @@ type Grant = Pick<SubscriptionClaims, 'expireAt' | 'info' | 'data' | 'override'>
  * subscribe proxy when the namespace uses one (never for private or user-limited
  * channels); else the namespace rules. Undefined when the namespace rules allow it.
  */
+const revokedOnSubscribe = (): Error => new ClientError(ErrorCode.permissionDenied);
+
 async function grantFor(client: Client, ch: ChannelInfo, req: SubscribeRequest): Promise<Grant | undefined> {
   const { node } = client;
   if (req.token) {
     const claims = await verifySubscriptionToken(client, req.token, 'subscribe');
     checkSubscriptionClaims(client, claims, ch.channel);
     if (claims.expireAt && claims.expireAt * 1000 <= node.clock.now()) throw new ClientError(ErrorCode.expired);
+    await refuseRevoked(client, [client.credentials, claims], revokedOnSubscribe);
     return claims;
   }
+  // The connection's own token too: a revocation whose control message this node missed still holds.
+  await refuseRevoked(client, [client.credentials], revokedOnSubscribe);
   const userLimited = ch.allowedUsers.length > 0 && ch.options.allowUserLimitedChannels;
   if (ch.options.subscribeProxyEnabled && !ch.private && !userLimited) {
     const proxy = node.deps.proxies.subscribe(ch.options.subscribeProxyName);

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { RedisConfig } from '../../config/types.js';
 import type { Clock } from '../../lib/index.js';
 import { RedisBroker } from './broker.js';
-import { connectShards } from './connection.js';
+import { connectShards, type RedisClient } from './connection.js';
 import { RedisKeys } from './keys.js';
 import { RedisPresenceManager } from './presence.js';
 import { RedisShard } from './shard.js';
@@ -37,4 +37,19 @@ export async function startRedisEngine(cfg: RedisConfig, clock: Clock, log: Logg
     throw new Error(`cannot connect to Redis (${where}): ${(err as Error).message}`, { cause: err });
   }
   return { broker, presence: new RedisPresenceManager(shards, cfg.prefix, cfg.presenceTtl, clock) };
+}
+
+/**
+ * One more command connection to the first shard, for keys that are not a channel's (the
+ * token broker's revocations). Rejects when Redis is unreachable at start.
+ */
+export async function connectRedisClient(cfg: RedisConfig): Promise<RedisClient> {
+  const client = connectShards(cfg, 'command')[0]!;
+  try {
+    await client.connect();
+  } catch (err) {
+    client.disconnect();
+    throw new Error(`cannot connect to Redis for the token broker's revocations (engine.redis): ${(err as Error).message}`, { cause: err });
+  }
+  return client;
 }

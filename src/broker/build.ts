@@ -1,0 +1,128 @@
+import type { Cluster, Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { BearerVerifier, hmacSigningKey, privateSigningKey, SigningKeyError, type SigningKey } from '../auth/index.js';
+import { ConfigError, ConfigErrorCode } from '../config/index.js';
+import type { Config, TokenBrokerConfig } from '../config/types.js';
+import { systemClock, type Clock } from '../lib/index.js';
+import type { RevocationStore } from '../node/index.js';
+import { MemoryAudit, type AuditStore } from './audit.js';
+import { ApiKeyAuthenticator, ChainAuthenticator, HookAuthenticator, JwksAuthenticator, type Authenticator } from './authenticator.js';
+import { allowAll, HookAuthorizer, RoleAuthorizer, type Authorizer } from './authorizer.js';
+import { BrokerHttp, type AdminAuthenticator } from './http.js';
+import { MemoryRevocations } from './memory-revocations.js';
+import { PostgresAudit } from './postgres-audit.js';
+import { RateLimiter } from './rate-limiter.js';
+import { RedisRevocations } from './redis-revocations.js';
+import { RemoteAddress } from './remote-address.js';
+import { TokenBroker, type RevocationBroadcast } from './token-broker.js';
+
+/**
+ * The configured revocation store: in memory, or in Redis with a client the caller
+ * connected (from `engine.redis`); the store owns and closes that client.
+ */
+export function createRevocationStore(cfg: TokenBrokerConfig['revocations'], redis: { client: Redis | Cluster; prefix: string } | undefined, clock: Clock = systemClock): RevocationStore {
+  if (cfg.store === 'redis') {
+    if (!redis) throw new Error('the Redis revocation store needs a Redis client');
+    return new RedisRevocations({ client: redis.client, prefix: redis.prefix, clock, maxTtl: cfg.maxTtl, ownsClient: true });
+  }
+  return new MemoryRevocations({ clock, maxTtl: cfg.maxTtl, pruneInterval: cfg.pruneInterval });
+}
+
+function signingKeyOf(cfg: TokenBrokerConfig, hmacSecret: string, readFile: (file: string, key: string) => string, source: string | null): SigningKey {
+  const fromPem = (pem: string, key: string): SigningKey => {
+    try {
+      return privateSigningKey(pem);
+    } catch (err) {
+      if (err instanceof SigningKeyError) throw new ConfigError(ConfigErrorCode.invalid, key, source, err.message, { cause: err });
+      throw err;
+    }
+  };
+  if (cfg.signingPrivateKey) return fromPem(cfg.signingPrivateKey, 'parsec.token_broker.signing_private_key');
+  if (cfg.signingPrivateKeyFile) {
+    const key = 'parsec.token_broker.signing_private_key_file';
+    return fromPem(readFile(cfg.signingPrivateKeyFile, key), key);
+  }
+  // The config rules made sure one of the two secrets is set.
+  return hmacSigningKey(cfg.signingKey || hmacSecret);
+}
+
+function authenticatorOf(cfg: TokenBrokerConfig['authenticator'], clock: Clock, log: Logger, jwksCa: string | undefined): Authenticator {
+  const services = Object.keys(cfg.apiKeys).length > 0 ? new ApiKeyAuthenticator(cfg.apiKeys) : undefined;
+  switch (cfg.type) {
+    case 'api_keys':
+      return new ChainAuthenticator(services, undefined);
+    case 'hook':
+      return new ChainAuthenticator(services, new HookAuthenticator(cfg.hookUrl, cfg.hookTimeout));
+    case 'jwks': {
+      const verifier = new BearerVerifier({ endpoint: cfg.endpoint, audience: cfg.audience, issuer: cfg.issuer, scope: '', ca: jwksCa, clock, log });
+      return new ChainAuthenticator(services, new JwksAuthenticator(verifier, cfg.userIdClaim));
+    }
+  }
+}
+
+function authorizerOf(cfg: TokenBrokerConfig['authorizer']): Authorizer {
+  switch (cfg.type) {
+    case 'allow_all':
+      return allowAll;
+    case 'roles':
+      return new RoleAuthorizer(cfg);
+    case 'hook':
+      return new HookAuthorizer(cfg.hookUrl, cfg.hookTimeout);
+  }
+}
+
+export interface TokenBrokerParts {
+  config: Readonly<Config>;
+  revocations: RevocationStore;
+  broadcast: RevocationBroadcast;
+  admin: AdminAuthenticator;
+  clock: Clock;
+  log: Logger;
+  /** Extra CA for the IdP's JWKS endpoint (`parsec.token_broker.authenticator.tls`). */
+  jwksCa?: string;
+  /** Reads a PEM file named by a config key, failing with a ConfigError naming it. */
+  readFile: (file: string, key: string) => string;
+}
+
+/** A running token broker: its HTTP routes and what to close. */
+export interface RunningTokenBroker {
+  http: BrokerHttp;
+  /** Closes the audit store (the revocation store belongs to whoever created it); idempotent. */
+  close(): Promise<void>;
+}
+
+/** Builds the broker from `parsec.token_broker`/`parsec.audit`; connects PostgreSQL when an audit DSN is set. */
+export async function startTokenBroker(p: TokenBrokerParts): Promise<RunningTokenBroker> {
+  const { parsec } = p.config;
+  const cfg = parsec.tokenBroker;
+  const log = p.log.child({ component: 'token_broker' });
+  if (cfg.authorizer.type === 'allow_all') log.warn('parsec.token_broker.authorizer.type is allow_all: every requested channel is granted (development only)');
+  const audit: AuditStore = parsec.audit.postgresDsn ? await PostgresAudit.start(parsec.audit.postgresDsn, parsec.audit.postgresTable) : new MemoryAudit(parsec.audit.memorySize);
+  const broker = new TokenBroker({
+    config: cfg,
+    channelLimit: p.config.client.channelLimit,
+    channelMaxLength: p.config.channel.maxLength,
+    signingKey: signingKeyOf(cfg, p.config.client.token.hmacSecretKey, p.readFile, p.config.source),
+    authorizer: authorizerOf(cfg.authorizer),
+    revocations: p.revocations,
+    audit,
+    broadcast: p.broadcast,
+    clock: p.clock,
+    log,
+  });
+  const http = new BrokerHttp({
+    broker,
+    prefix: cfg.prefix.replace(/\/+$/, ''),
+    users: authenticatorOf(cfg.authenticator, p.clock, log, p.jwksCa),
+    admin: p.admin,
+    limiter: new RateLimiter({ clock: p.clock, ...cfg.rateLimit }),
+    remote: new RemoteAddress(parsec.trustedProxies),
+    maxBodySize: cfg.maxRequestBodySize,
+    log,
+  });
+  let closed: Promise<void> | undefined;
+  return {
+    http,
+    close: () => (closed ??= audit.close()),
+  };
+}

@@ -1,0 +1,50 @@
+import type { RuleViolation } from './rules.js';
+import type { ParsedConfig } from './schema.js';
+
+// A table name, optionally schema-qualified: it is interpolated into DDL, so nothing else gets through.
+const SQL_NAME = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/i;
+
+/** Checks of the token broker and audit settings that span keys (`parsec.trusted_proxies` is checked in rules.ts). */
+export function parsecRules(c: ParsedConfig): RuleViolation | undefined {
+  return tokenBroker(c) ?? audit(c.parsec.audit);
+}
+
+function tokenBroker(c: ParsedConfig): RuleViolation | undefined {
+  const b = c.parsec.tokenBroker;
+  if (!b.enabled) return undefined;
+  const at = 'parsec.token_broker';
+  if (!b.prefix.startsWith('/') || b.prefix.length < 2) return { key: `${at}.prefix`, detail: `expected a path like "/parsec", got ${JSON.stringify(b.prefix)}` };
+  if (!b.signingKey && !b.signingPrivateKey && !b.signingPrivateKeyFile && !c.client.token.hmacSecretKey) {
+    return {
+      key: `${at}.signing_key`,
+      detail: 'the token broker needs a key to sign with: set it, or signing_private_key(_file), or client.token.hmac_secret_key',
+    };
+  }
+  if (b.maxTtl <= 0) return { key: `${at}.max_ttl`, detail: 'must be greater than 0' };
+  if (b.defaultTtl <= 0 || b.defaultTtl > b.maxTtl) return { key: `${at}.default_ttl`, detail: 'must be greater than 0 and at most max_ttl' };
+  const authn = b.authenticator;
+  if (authn.type === 'jwks' && !/^https?:\/\//.test(authn.endpoint)) {
+    return { key: `${at}.authenticator.endpoint`, detail: `expected the IdP's JWKS http(s):// URL, got ${JSON.stringify(authn.endpoint)}` };
+  }
+  if (authn.type === 'hook' && !/^https?:\/\//.test(authn.hookUrl)) return { key: `${at}.authenticator.hook_url`, detail: 'expected an http(s):// URL' };
+  if (authn.type === 'api_keys' && Object.keys(authn.apiKeys).length === 0) {
+    return { key: `${at}.authenticator.api_keys`, detail: 'at least one service key is needed when the type is api_keys' };
+  }
+  const emptyKey = Object.entries(authn.apiKeys).find(([, key]) => key.length < 16);
+  if (emptyKey) return { key: `${at}.authenticator.api_keys.${emptyKey[0]}`, detail: 'a service key must be at least 16 characters' };
+  if (b.authorizer.type === 'hook' && !/^https?:\/\//.test(b.authorizer.hookUrl)) {
+    return { key: `${at}.authorizer.hook_url`, detail: 'expected an http(s):// URL' };
+  }
+  if (b.revocations.maxTtl < b.maxTtl) {
+    return { key: `${at}.revocations.max_ttl`, detail: 'must be at least token_broker.max_ttl, or a revoked token could outlive its revocation' };
+  }
+  if (b.credentials.expiration > b.revocations.maxTtl) {
+    return { key: `${at}.credentials.expiration`, detail: 'must be at most revocations.max_ttl, or a revoked credential could outlive its revocation' };
+  }
+  return undefined;
+}
+
+function audit(a: ParsedConfig['parsec']['audit']): RuleViolation | undefined {
+  if (SQL_NAME.test(a.postgresTable)) return undefined;
+  return { key: 'parsec.audit.postgres_table', detail: `expected a table name (letters, digits, "_", optionally "schema."), got ${JSON.stringify(a.postgresTable)}` };
+}

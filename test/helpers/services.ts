@@ -32,3 +32,5 @@ export async function skipWithout(service: string, url: string): Promise<string 
   console.warn(`\n*** SKIPPING: ${message} ***\n`);
   return message;
 }
+
+export const postgresUrl = process.env.PARSEC_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

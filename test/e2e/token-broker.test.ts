@@ -290,3 +290,49 @@ describe('token broker rate limit', () => {
     assert.equal((await call(server, '/token', { bearer: await userToken(key, 'u-calm'), body: { channels: ['team:a'] } })).status, 200);
   });
 });
+
+describe('token broker signing with a private key', () => {
+  let idp: JwksServer;
+  let key: SigningKey;
+  before(async () => {
+    idp = await new JwksServer().start();
+    key = await signingKey('kc-1', 'RS256');
+    idp.keys = [key];
+  });
+  after(() => idp.close());
+
+  it('signs ES256 with signing_private_key when the server verifies with the public key only', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const server = await startServer(
+      testConfig((c) => {
+        enableBroker(c, idp.url);
+        c.client.token = { ...c.client.token, hmacSecretKey: '', ecdsaPublicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+        c.parsec.tokenBroker.signingPrivateKey = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+        c.channel.namespaces = [namespace('team', {})];
+      }),
+    );
+    try {
+      const t = await issue(server, await userToken(key, 'u-ec'), ['team:a']);
+      assert.equal(JSON.parse(Buffer.from(t.token.split('.')[0]!, 'base64url').toString()).alg, 'ES256');
+      const c = sdk('json', server.url, { token: t.token });
+      c.connect();
+      await c.ready(3000);
+      c.disconnect();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses to start with an unusable private key, naming the key', async () => {
+    await assert.rejects(
+      startServer(
+        testConfig((c) => {
+          enableBroker(c, idp.url);
+          c.parsec.tokenBroker.signingPrivateKey = 'not a pem';
+        }),
+      ),
+      (err: Error & { key?: string }) => err.name === 'ConfigError' && err.key === 'parsec.token_broker.signing_private_key',
+    );
+  });
+});

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { RedisRevocations } from '../../src/broker/index.js';
+import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
+import { ManualClock, runRevocationStoreSuite } from './revocation-store-suite.js';
+
+const skip = await skipWithout('Redis', redisUrl);
+
+describe('Redis revocation store', { skip: skip || undefined }, () => {
+  const clients: Redis[] = [];
+  after(() => {
+    for (const c of clients) c.disconnect();
+  });
+  const open = (): Redis => {
+    const c = new Redis(redisUrl);
+    clients.push(c);
+    return c;
+  };
+
+  runRevocationStoreSuite(async () => {
+    const clock = new ManualClock(Date.now());
+    const prefix = randomPrefix('revocations');
+    const client = open();
+    const store = new RedisRevocations({ client, prefix, clock, maxTtl: 3_600_000, ownsClient: false });
+    // Ageing a Redis entry is shortening what is left of its TTL.
+    const age = async (ms: number): Promise<void> => {
+      for (const key of await client.keys(`${prefix}:tb:*`)) {
+        const left = await client.pttl(key);
+        if (left <= ms) await client.del(key);
+        else await client.pexpire(key, left - ms);
+      }
+    };
+    return { store, clock, age };
+  });
+
+  it('keeps <prefix>:tb:revoked:<id> and <prefix>:tb:user_revoked_at:<uid> with the max TTL as EX', async () => {
+    const client = open();
+    const prefix = randomPrefix('revocation-keys');
+    const now = Date.now();
+    const store = new RedisRevocations({ client, prefix, clock: { now: () => now }, maxTtl: 24 * 3_600_000, ownsClient: false });
+    await store.revokeTokens([{ tokenId: 'abc', reason: 'stolen', revokedAt: now }]);
+    await store.revokeUser({ user: 'dave', revokedAt: now });
+    assert.deepEqual(JSON.parse((await client.get(`${prefix}:tb:revoked:abc`))!), { reason: 'stolen', revoked_at: now });
+    assert.equal(await client.get(`${prefix}:tb:user_revoked_at:dave`), String(now));
+    for (const key of [`${prefix}:tb:revoked:abc`, `${prefix}:tb:user_revoked_at:dave`]) {
+      const ttl = await client.ttl(key);
+      assert.ok(ttl > 24 * 3600 - 5 && ttl <= 24 * 3600, `${key} TTL ${ttl}`);
+    }
+    await client.del(`${prefix}:tb:revoked:abc`, `${prefix}:tb:user_revoked_at:dave`);
+  });
+});

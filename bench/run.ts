@@ -5,6 +5,7 @@ import { runConnect } from './scenarios/connect.js';
 import { runFanout } from './scenarios/fanout.js';
 import { runLabelIndex } from './scenarios/label-index.js';
 import { runRpcProxy } from './scenarios/rpc-proxy.js';
+import { runTokenBroker } from './scenarios/token-broker.js';
 import { canPin } from './server-process.js';
 
 /**
@@ -61,6 +62,11 @@ async function main(): Promise<void> {
     const rows = await runRpcProxy({ clients: 32, durationMs: Number(values.duration) });
     console.log('\n| RPC (32 clients, HTTP backend) | calls/s | Parsec CPU ms per call |\n|---|---|---|');
     for (const r of rows) console.log(`| ${r.path} | ${fmt(r.callsPerSecond)} | ${r.serverCpuMsPerCall?.toFixed(3) ?? '-'} |`);
+  }
+  if (scenario === 'tokens' || scenario === 'all') {
+    const rows = await runTokenBroker({ concurrency: 32, durationMs: Number(values.duration), connections: Number(values.connections), revoked: 10_000, redisUrl: values.redis! });
+    console.log('\n| token broker | count | per second | tokens signed/s | server CPU ms per op |\n|---|---|---|---|---|');
+    for (const r of rows) console.log(`| ${r.kind} | ${r.count} | ${fmt(r.perSecond)} | ${fmt(r.tokensPerSecond)} | ${r.serverCpuMsPerOp.toFixed(2)} |`);
   }
 }
 

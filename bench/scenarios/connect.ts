@@ -28,7 +28,7 @@ function connectOnce(url: string, token: string): Promise<void> {
   });
 }
 
-async function storm(url: string, tokens: string[], concurrency: number): Promise<number> {
+export async function storm(url: string, tokens: string[], concurrency: number): Promise<number> {
   let next = 0;
   const started = performance.now();
   const worker = async (): Promise<void> => {

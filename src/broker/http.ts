@@ -137,7 +137,7 @@ export class BrokerHttp {
     } catch (err) {
       if (err instanceof BodyTooLargeError) {
         r.req.resume();
-        throw new BrokerError(BrokerErrorCode.badRequest, `request body larger than ${this.deps.maxBodySize} bytes (parsec.token_broker.max_request_body_size)`);
+        throw new BrokerError(BrokerErrorCode.tooLarge, `request body larger than ${this.deps.maxBodySize} bytes (parsec.token_broker.max_request_body_size)`);
       }
       throw err;
     }

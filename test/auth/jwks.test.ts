@@ -105,8 +105,8 @@ describe('Bearer verifier for the server API', () => {
   const good = { aud: 'parsec', iss: 'https://idp', sub: 'svc' };
 
   it('accepts the scope as a space-separated string or an array', async () => {
-    assert.deepEqual(await v.verify(await signWith(k, { ...good, scope: 'read parsec:api' })), { ok: true, subject: 'svc' });
-    assert.deepEqual(await v.verify(await signWith(k, { ...good, scope: ['parsec:api'] })), { ok: true, subject: 'svc' });
+    assert.deepEqual(await v.verify(await signWith(k, { ...good, scope: 'read parsec:api' })), { ok: true, subject: 'svc', claims: { ...good, scope: 'read parsec:api' } });
+    assert.deepEqual(await v.verify(await signWith(k, { ...good, scope: ['parsec:api'] })), { ok: true, subject: 'svc', claims: { ...good, scope: ['parsec:api'] } });
   });
 
   it('answers 403 without the scope and 401 for bad audience, issuer or expiry', async () => {

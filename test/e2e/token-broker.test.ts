@@ -99,6 +99,10 @@ describe('token broker', () => {
     assert.match(String(badTtl.body.error), /ttl/);
     const wrongMethod = await call(server, '/token', { method: 'GET', bearer });
     assert.equal(wrongMethod.status, 405);
+    const huge = await call(server, '/token', { bearer, body: { channels: ['team:a'], pad: 'x'.repeat(70_000) } });
+    assert.equal(huge.status, 413);
+    assert.match(String(huge.body.error), /max_request_body_size/);
+    assert.equal((await call(server, '/nowhere', { bearer })).status, 404);
   });
 
   it('clamps the lifetime to max_ttl and takes durations or seconds', async () => {

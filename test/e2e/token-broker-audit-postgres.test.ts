@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { API_KEY, SERVICE_KEY, call, enableBroker, issue, userToken } from '../helpers/broker.js';
-import { JwksServer, signingKey, type SigningKey } from '../helpers/jwks-server.js';
+import { API_KEY, SERVICE_KEY, call, enableBroker, issue, startIdp, userToken } from '../helpers/broker.js';
+import type { JwksServer, SigningKey } from '../helpers/jwks-server.js';
 import { startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { postgresUrl, skipWithout } from '../helpers/services.js';
 
@@ -18,9 +18,7 @@ describe('token broker audit in PostgreSQL', { skip: skip || undefined }, () => 
   let db: pg.Client;
 
   before(async () => {
-    idp = await new JwksServer().start();
-    key = await signingKey('kc-1', 'RS256');
-    idp.keys = [key];
+    ({ idp, key } = await startIdp());
     server = await startServer(
       testConfig((c) => {
         enableBroker(c, idp.url);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { API_KEY, call, enableBroker, issue, userToken } from '../helpers/broker.js';
-import { JwksServer, signingKey, type SigningKey } from '../helpers/jwks-server.js';
+import { API_KEY, call, enableBroker, issue, startIdp, userToken } from '../helpers/broker.js';
+import type { JwksServer, SigningKey } from '../helpers/jwks-server.js';
 import { once, sdk, type Sdk } from '../helpers/sdk.js';
 import { namespace, startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
@@ -21,9 +21,7 @@ for (const store of ['redis', 'memory'] as const) {
     const clients: Sdk[] = [];
 
     before(async () => {
-      idp = await new JwksServer().start();
-      key = await signingKey('kc-1', 'RS256');
-      idp.keys = [key];
+      ({ idp, key } = await startIdp());
       prefix = randomPrefix('broker-cluster');
       const config = testConfig((c) => {
         enableBroker(c, idp.url);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
-import { API_KEY, SERVICE_KEY, call, enableBroker, issue, userToken, type Issued } from '../helpers/broker.js';
-import { JwksServer, signingKey, type SigningKey } from '../helpers/jwks-server.js';
+import { API_KEY, SERVICE_KEY, call, enableBroker, issue, startIdp, userToken, type Issued } from '../helpers/broker.js';
+import type { JwksServer, SigningKey } from '../helpers/jwks-server.js';
 import { RawClient } from '../helpers/raw.js';
 import { once, sdk, type Sdk } from '../helpers/sdk.js';
 import { namespace, startServer, testConfig, type TestServer } from '../helpers/server.js';
@@ -24,9 +24,7 @@ describe('token broker', () => {
   };
 
   before(async () => {
-    idp = await new JwksServer().start();
-    key = await signingKey('kc-1', 'RS256');
-    idp.keys = [key];
+    ({ idp, key } = await startIdp());
     server = await startServer(
       testConfig((c) => {
         enableBroker(c, idp.url);
@@ -270,9 +268,7 @@ describe('token broker rate limit', () => {
   let server: TestServer;
 
   before(async () => {
-    idp = await new JwksServer().start();
-    key = await signingKey('kc-1', 'RS256');
-    idp.keys = [key];
+    ({ idp, key } = await startIdp());
     server = await startServer(
       testConfig((c) => {
         enableBroker(c, idp.url);
@@ -299,9 +295,7 @@ describe('token broker signing with a private key', () => {
   let idp: JwksServer;
   let key: SigningKey;
   before(async () => {
-    idp = await new JwksServer().start();
-    key = await signingKey('kc-1', 'RS256');
-    idp.keys = [key];
+    ({ idp, key } = await startIdp());
   });
   after(() => idp.close());
 

@@ -1,7 +1,6 @@
 import { decodeJwt, type JWTPayload } from 'jose';
 import type { Config } from '../../src/config/types.js';
-import type { SigningKey } from './jwks-server.js';
-import { signWith } from './jwks-server.js';
+import { JwksServer, signingKey, signWith, type SigningKey } from './jwks-server.js';
 import type { TestServer } from './server.js';
 import { nowSec } from './tokens.js';
 
@@ -22,6 +21,14 @@ export function enableBroker(c: Config, idpUrl: string): void {
     userRoles: { 'u-static': ['member'] },
   };
   tb.delegation = { services: { 'billing-svc': ['u-*', 'u-static'] } };
+}
+
+/** A local IdP with one RS256 key, as the broker's authenticator sees Keycloak. */
+export async function startIdp(): Promise<{ idp: JwksServer; key: SigningKey }> {
+  const idp = await new JwksServer().start();
+  const key = await signingKey('kc-1', 'RS256');
+  idp.keys = [key];
+  return { idp, key };
 }
 
 /** A user token as Keycloak issues it: roles under `realm_access.roles`. */

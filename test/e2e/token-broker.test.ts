@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
+import { pino } from 'pino';
 import { API_KEY, SERVICE_KEY, call, enableBroker, issue, startIdp, userToken, type Issued } from '../helpers/broker.js';
 import type { JwksServer, SigningKey } from '../helpers/jwks-server.js';
 import { RawClient } from '../helpers/raw.js';
@@ -262,10 +263,12 @@ describe('token broker', () => {
   });
 });
 
-describe('token broker rate limit', () => {
+describe('token broker with a rate limit, credential expiry and an info log', () => {
   let idp: JwksServer;
   let key: SigningKey;
   let server: TestServer;
+  const lines: Array<Record<string, unknown>> = [];
+  const logged = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
 
   before(async () => {
     ({ idp, key } = await startIdp());
@@ -273,7 +276,10 @@ describe('token broker rate limit', () => {
       testConfig((c) => {
         enableBroker(c, idp.url);
         c.parsec.tokenBroker.rateLimit = { requests: 2, interval: 60_000, burst: 0 };
+        c.parsec.tokenBroker.credentials = { expiration: 7 * 24 * 3_600_000, topicAcl: 'devices/#' };
+        c.parsec.tokenBroker.revocations.maxTtl = 7 * 24 * 3_600_000;
       }),
+      logged,
     );
   });
   after(async () => {
@@ -288,6 +294,26 @@ describe('token broker rate limit', () => {
     assert.equal(limited.status, 429);
     assert.ok(Number(limited.headers.get('retry-after')) > 0);
     assert.equal((await call(server, '/token', { bearer: await userToken(key, 'u-calm'), body: { channels: ['team:a'] } })).status, 200);
+  });
+
+  it('gives bulk credentials the deployment\'s expiration and topic ACL', async () => {
+    const r = await call<Record<string, string>>(server, '/credentials?number=2', { apiKey: API_KEY });
+    for (const token of Object.values(r.body)) {
+      const claims = decodeJwt(token);
+      assert.equal(claims.exp! - claims.iat!, 7 * 24 * 3600);
+      assert.equal(claims.topicAcl, 'devices/#');
+    }
+  });
+
+  it('logs one structured audit line per issuance, without the token', async () => {
+    const t = await issue(server, await userToken(key, 'u-logged'), ['team:a']);
+    const line = lines.find((l) => l.msg === 'token issued' && l.token_id === t.token_id);
+    assert.ok(line, 'no audit line');
+    assert.equal(line.issued_to, 'u-logged');
+    assert.deepEqual(line.channels, ['team:a']);
+    assert.equal(line.expires_at, t.claims.exp! * 1000);
+    assert.ok(typeof line.issued_at === 'number' && typeof line.remote_addr === 'string');
+    assert.ok(!lines.some((l) => JSON.stringify(l).includes(t.token)), 'a token was logged');
   });
 });
 

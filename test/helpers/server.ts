@@ -1,4 +1,4 @@
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { Parsec } from '../../src/app.js';
 import { defaultConfig } from '../../src/config/index.js';
 import type { ChannelOptions, Config, NamespaceConfig } from '../../src/config/types.js';
@@ -27,8 +27,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config): Promise<TestServer> {
-  const app = await Parsec.start({ config, logger: pino({ level: process.env.PARSEC_TEST_LOG ?? 'silent' }) });
+/** Starts a server; `logger` replaces the default (silent unless PARSEC_TEST_LOG sets a level). */
+export async function startServer(config: Config, logger: Logger = pino({ level: process.env.PARSEC_TEST_LOG ?? 'silent' })): Promise<TestServer> {
+  const app = await Parsec.start({ config, logger });
   const { port } = app.address();
   return {
     app,

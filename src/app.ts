@@ -17,7 +17,7 @@ import { TimerWheel, packageVersion, systemClock, type Clock } from './lib/index
 import { Node, type RevocationStore } from './node/index.js';
 import { DisconnectCode } from './protocol/index.js';
 import { Proxies } from './proxy/index.js';
-import { EmulationHandler, StreamHandler, WebSocketHandler, httpStreamEndpoint, sseEndpoint } from './transport/index.js';
+import { EmulationHandler, OriginCheck, StreamHandler, WebSocketHandler, httpStreamEndpoint, sseEndpoint } from './transport/index.js';
 import { hostname } from 'node:os';
 
 export interface ParsecOptions {
@@ -239,6 +239,7 @@ export class Parsec {
       revocations: this.revocations,
       broadcast: this.node.control,
       admin: this.apiAuth,
+      origins: new OriginCheck(config.client.allowedOrigins),
       clock,
       log: this.log,
       jwksCa: jwksCa(tls, 'parsec.token_broker.authenticator.tls.server_ca_pem_file'),

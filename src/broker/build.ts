@@ -8,7 +8,7 @@ import type { RevocationStore } from '../node/index.js';
 import { MemoryAudit, type AuditStore } from './audit.js';
 import { ApiKeyAuthenticator, ChainAuthenticator, HookAuthenticator, JwksAuthenticator, type Authenticator } from './authenticator.js';
 import { allowAll, HookAuthorizer, RoleAuthorizer, type Authorizer } from './authorizer.js';
-import { BrokerHttp, type AdminAuthenticator } from './http.js';
+import { BrokerHttp, type AdminAuthenticator, type OriginPolicy } from './http.js';
 import { MemoryRevocations } from './memory-revocations.js';
 import { PostgresAudit } from './postgres-audit.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -76,6 +76,8 @@ export interface TokenBrokerParts {
   revocations: RevocationStore;
   broadcast: RevocationBroadcast;
   admin: AdminAuthenticator;
+  /** Browser origins allowed to call the routes. */
+  origins: OriginPolicy;
   clock: Clock;
   log: Logger;
   /** Extra CA for the IdP's JWKS endpoint (`parsec.token_broker.authenticator.tls`). */
@@ -112,6 +114,7 @@ export async function startTokenBroker(p: TokenBrokerParts): Promise<RunningToke
   });
   const http = new BrokerHttp({
     broker,
+    origins: p.origins,
     prefix: cfg.prefix.replace(/\/+$/, ''),
     users: authenticatorOf(cfg.authenticator, p.clock, log, p.jwksCa),
     admin: p.admin,

@@ -15,8 +15,14 @@ export interface AdminAuthenticator {
   authenticate(c: ApiRequestCredentials): Promise<ApiAuthOutcome>;
 }
 
+/** Which browser origins may call the broker (`client.allowed_origins`, as for connections). */
+export interface OriginPolicy {
+  allows(req: IncomingMessage): boolean;
+}
+
 export interface BrokerHttpDeps {
   broker: TokenBroker;
+  origins: OriginPolicy;
   prefix: string;
   users: Authenticator;
   admin: AdminAuthenticator;
@@ -100,16 +106,41 @@ export class BrokerHttp {
 
   private async serve(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const path = url.pathname.slice(this.deps.prefix.length);
+    const methods = [...this.routes.keys()].filter((k) => k.endsWith(` ${path}`)).map((k) => k.split(' ')[0]!);
+    if (methods.length === 0) throw new BrokerError(BrokerErrorCode.notFound, `no broker route ${url.pathname}`);
+    if (!this.cors(req, res)) throw new BrokerError(BrokerErrorCode.forbidden, 'origin not allowed (client.allowed_origins)');
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, {
+        'Access-Control-Allow-Methods': methods.join(', '),
+        'Access-Control-Allow-Headers': 'Authorization, Content-Type, X-API-Key',
+        'Access-Control-Max-Age': '7200',
+      });
+      res.end();
+      return;
+    }
     const handler = this.routes.get(`${req.method ?? ''} ${path}`);
     if (!handler) {
-      const methods = [...this.routes.keys()].filter((k) => k.endsWith(` ${path}`)).map((k) => k.split(' ')[0]!);
-      if (methods.length === 0) throw new BrokerError(BrokerErrorCode.notFound, `no broker route ${url.pathname}`);
       res.setHeader('Allow', methods.join(', '));
       send(res, 405, { error: `method not allowed: use ${methods.join(' or ')}` });
       return;
     }
     const remoteAddr = this.deps.remote.of(req.socket.remoteAddress, req.headers['x-forwarded-for']);
     send(res, 200, await handler({ req, url, remoteAddr }));
+  }
+
+  /**
+   * Browsers call the token routes from web apps: an allowed Origin is echoed (credentials
+   * travel in the Authorization header, not cookies, so none are allowed). False when the
+   * Origin is not allowed.
+   */
+  private cors(req: IncomingMessage, res: ServerResponse): boolean {
+    if (!this.deps.origins.allows(req)) return false;
+    const origin = req.headers.origin;
+    if (origin !== undefined) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Vary', 'Origin');
+    }
+    return true;
   }
 
   /** The bearer's caller, charged one request of its rate limit. */

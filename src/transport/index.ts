@@ -1,2 +1,3 @@
 export { WebSocketHandler } from './ws/websocket-handler.js';
 export { EmulationHandler, StreamHandler, httpStreamEndpoint, sseEndpoint } from './emulation/index.js';
+export { OriginCheck } from './origin.js';

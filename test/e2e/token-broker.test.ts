@@ -30,6 +30,7 @@ describe('token broker', () => {
       testConfig((c) => {
         enableBroker(c, idp.url);
         c.parsec.trustedProxies = ['127.0.0.1'];
+        c.client.allowedOrigins = ['https://app.example.com'];
         c.client.token.hmacSecretKey = 'test-secret-key-with-enough-length';
         c.channel.namespaces = [namespace('team', {}), namespace('ops', {}), namespace('user', {}), namespace('room', { allowSubscribeForClient: true })];
         c.client.subscriptionToken = { ...c.client.subscriptionToken, enabled: true, hmacSecretKey: 'sub-secret-with-enough-length' };
@@ -245,6 +246,21 @@ describe('token broker', () => {
     assert.ok(after.body.revocations.some((r) => r.jti === 'j-2'));
     assert.equal((await call(server, '/revocations', { apiKey: API_KEY })).status, 400);
     assert.equal((await call(server, '/revocations', { method: 'GET' })).status, 401);
+  });
+
+  it('serves browsers of allowed origins (CORS) and refuses others', async () => {
+    const preflight = await fetch(`${server.httpUrl}/parsec/token`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://app.example.com', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type' },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://app.example.com');
+    assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /Authorization/);
+    const t = await call(server, '/token', { bearer: await userToken(key, 'u-web'), body: { channels: ['team:a'] }, headers: { Origin: 'https://app.example.com' } });
+    assert.equal(t.status, 200);
+    assert.equal(t.headers.get('access-control-allow-origin'), 'https://app.example.com');
+    const evil = await call(server, '/token', { bearer: await userToken(key, 'u-web'), body: { channels: ['team:a'] }, headers: { Origin: 'https://evil.example' } });
+    assert.equal(evil.status, 403);
   });
 
   it('audits every issuance with the client address from a trusted proxy', async () => {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { BearerVerifier, hmacSigningKey, privateSigningKey, SigningKeyError, type SigningKey } from '../auth/index.js';
 import { ConfigError, ConfigErrorCode } from '../config/index.js';
 import type { Config, TokenBrokerConfig } from '../config/types.js';
-import { systemClock, type Clock } from '../lib/index.js';
+import { ClientAddress, systemClock, type Clock } from '../lib/index.js';
 import type { RevocationStore } from '../node/index.js';
 import { MemoryAudit, type AuditStore } from './audit.js';
 import { ApiKeyAuthenticator, ChainAuthenticator, HookAuthenticator, JwksAuthenticator, type Authenticator } from './authenticator.js';
@@ -13,7 +13,6 @@ import { MemoryRevocations } from './memory-revocations.js';
 import { PostgresAudit } from './postgres-audit.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RedisRevocations } from './redis-revocations.js';
-import { RemoteAddress } from './remote-address.js';
 import { TokenBroker, type RevocationBroadcast } from './token-broker.js';
 
 /**
@@ -119,7 +118,7 @@ export async function startTokenBroker(p: TokenBrokerParts): Promise<RunningToke
     users: authenticatorOf(cfg.authenticator, p.clock, log, p.jwksCa),
     admin: p.admin,
     limiter: new RateLimiter({ clock: p.clock, ...cfg.rateLimit }),
-    remote: new RemoteAddress(parsec.trustedProxies),
+    remote: new ClientAddress(parsec.trustedProxies),
     maxBodySize: cfg.maxRequestBodySize,
     log,
   });

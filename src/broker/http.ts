@@ -2,11 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { ApiAuthOutcome, ApiRequestCredentials } from '../auth/index.js';
-import { BodyTooLargeError, readBody } from '../lib/index.js';
+import { BodyTooLargeError, readBody, type ClientAddress } from '../lib/index.js';
 import type { Authenticator, Principal } from './authenticator.js';
 import { BrokerError, BrokerErrorCode } from './errors.js';
 import type { RateLimiter } from './rate-limiter.js';
-import type { RemoteAddress } from './remote-address.js';
 import { credentialsRequest, delegateRequest, describeProblem, issueRequest, revokeRequest } from './requests.js';
 import type { TokenBroker } from './token-broker.js';
 
@@ -27,7 +26,7 @@ export interface BrokerHttpDeps {
   users: Authenticator;
   admin: AdminAuthenticator;
   limiter: RateLimiter;
-  remote: RemoteAddress;
+  remote: ClientAddress;
   maxBodySize: number;
   log: Logger;
 }

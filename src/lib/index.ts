@@ -3,3 +3,4 @@ export { TimerWheel, type TimerHandle, type TimerWheelOptions } from './timer-wh
 export { newClientId, newSessionId, newSortableId, randomString } from './ids.js';
 export { packageRoot, packageVersion } from './package-info.js';
 export { BodyTooLargeError, readBody } from './read-body.js';
+export { ClientAddress } from './client-address.js';

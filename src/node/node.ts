@@ -10,7 +10,7 @@ import { ConnectionSnapshots } from './connection-snapshots.js';
 import { ControlPlane, type NodeInfo } from './control-plane.js';
 import type { Client } from './client.js';
 import { Hub, type Subscriber } from './hub.js';
-import type { RevocationStore } from './revocation.js';
+import { sweepRevoked, type RevocationStore } from './revocation.js';
 
 export interface NodeDeps {
   config: Readonly<Config>;
@@ -218,6 +218,10 @@ export class Node implements BrokerEventHandler {
    */
   handleDeliveryResumed(): void {
     void this.verifyPositions(false);
+    // Revocation notices sent during the interruption are lost too; the shared store is not.
+    sweepRevoked(this)
+      .then((ended) => ended > 0 && this.log.warn({ ended }, 'sessions with tokens revoked during an engine interruption disconnected'))
+      .catch((err: unknown) => this.log.error({ err }, 'revocation sweep failed'));
   }
 
   /**

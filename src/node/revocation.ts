@@ -118,3 +118,31 @@ export async function applyRevocation(node: Node, notice: RevocationNotice, from
   for (const c of hit) c.disconnect(DisconnectCode.invalidToken, TOKEN_REVOKED_REASON);
   return hit.length;
 }
+
+/** Store lookups in flight at once during a sweep, so a large node does not flood the store. */
+const SWEEP_CONCURRENCY = 64;
+
+/**
+ * Checks every session on this node against the store and ends those holding a revoked
+ * token. Run when the engine's delivery resumes after an interruption: a revocation
+ * notice sent meanwhile was lost (PUB/SUB is at most once), but a shared store still
+ * holds the revocation. Returns how many sessions it ended.
+ */
+export async function sweepRevoked(node: Node): Promise<number> {
+  const store = node.deps.revocations;
+  if (!store?.shared) return 0;
+  const sessions = [...node.hub.allClients()].filter((c) => c.credentials.tokenId || c.user);
+  let ended = 0;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < sessions.length) {
+      const c = sessions[next++]!;
+      const { tokenId, issuedAt } = c.credentials;
+      if (c.state === 'closed' || !(await store.isRevoked({ tokenId, user: c.user, issuedAt }))) continue;
+      c.disconnect(DisconnectCode.invalidToken, TOKEN_REVOKED_REASON);
+      ended++;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SWEEP_CONCURRENCY, sessions.length) }, worker));
+  return ended;
+}

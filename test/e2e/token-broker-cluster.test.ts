@@ -6,6 +6,7 @@ import type { JwksServer, SigningKey } from '../helpers/jwks-server.js';
 import { once, sdk, type Sdk } from '../helpers/sdk.js';
 import { namespace, startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
 
 const skip = await skipWithout('Redis', redisUrl);
 
@@ -88,3 +89,40 @@ for (const store of ['redis', 'memory'] as const) {
     });
   });
 }
+
+describe('a revocation sent while a node was cut off from Redis', { skip: skip || undefined }, () => {
+  it('ends the session once the node is back: it sweeps its sessions against the shared store', async (t) => {
+    const { idp, key } = await startIdp();
+    const prefix = randomPrefix('broker-sweep');
+    const relay = await TcpProxy.start({ host: new URL(redisUrl).hostname, port: Number(new URL(redisUrl).port || 6379) });
+    const config = (url: string) =>
+      testConfig((c) => {
+        enableBroker(c, idp.url);
+        c.engine = { type: 'redis', redis: { ...c.engine.redis, address: [url], prefix } };
+        c.parsec.tokenBroker.revocations.store = 'redis';
+        c.channel.namespaces = [namespace('team', {})];
+      });
+    const a = await startServer(config(redisUrl));
+    const b = await startServer(config(`redis://127.0.0.1:${relay.port}`));
+    const bearer = await userToken(key, 'u-cut');
+    const issued = await issue(a, bearer, ['team:a']);
+    const c = sdk('json', b.url, { token: issued.token });
+    t.after(async () => {
+      c.disconnect();
+      await Promise.all([a.close(), b.close()]);
+      await relay.close();
+      await idp.close();
+    });
+    c.connect();
+    await c.ready(3000);
+
+    relay.cut();
+    const disconnected = once<{ code: number; reason: string }>(c, 'disconnected', 15_000);
+    assert.equal((await call(a, '/revoke', { bearer, body: { token_id: issued.token_id } })).status, 200);
+    // Node B never hears the notice: its PUB/SUB connection is down.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(c.state, 'connected');
+    relay.restore();
+    assert.deepEqual(await disconnected, { code: 3500, reason: 'token revoked' });
+  });
+});

@@ -1,72 +1,193 @@
-import { cpus } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
+import { LoadPool } from './load/pool.js';
+import { fmt, ms, ratios, table } from './report.js';
 import { runApi } from './scenarios/api.js';
+import { runBroadcast } from './scenarios/broadcast.js';
+import { runChannels } from './scenarios/channels.js';
 import { runConnect } from './scenarios/connect.js';
 import { runFanout } from './scenarios/fanout.js';
 import { runLabelIndex } from './scenarios/label-index.js';
+import { runMemory } from './scenarios/memory.js';
 import { runRpcProxy } from './scenarios/rpc-proxy.js';
+import { runStorm } from './scenarios/storm.js';
 import { runTokenBroker } from './scenarios/token-broker.js';
-import { canPin } from './server-process.js';
+import { LOAD_CORE, canPin, pinProcess } from './server-process.js';
+import { TARGET_KINDS, type TargetKind } from './targets.js';
 
 /**
- * Benchmark runner. Loopback only, bounded in count and time. The server runs in its
- * own process pinned to core 0 (when taskset exists); run this process on core 1:
- *   taskset -c 1 npm run bench -- --scenario all
+ * Benchmark runner: `npm run bench -- --scenario <name>[,<name>…]`. Loopback only,
+ * bounded in count and time. Each server under test runs in its own process pinned
+ * to core 0; this process and the load workers pin themselves to core 1.
  */
+const SCENARIOS = ['fanout', 'channels', 'connect', 'memory', 'api', 'jwt', 'engine', 'labels', 'rpc', 'tokens'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
 const { values } = parseArgs({
   options: {
     scenario: { type: 'string', default: 'all' },
+    servers: { type: 'string', default: TARGET_KINDS.join(',') },
+    sizes: { type: 'string', default: '1000,5000,10000' },
+    deliveries: { type: 'string', default: '50000' },
+    seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '3000' },
+    'memory-steps': { type: 'string', default: '10000,18000' },
     duration: { type: 'string', default: '5000' },
+    workers: { type: 'string', default: '3' },
     subscribers: { type: 'string', default: '1000' },
     rate: { type: 'string', default: '100' },
     redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
   },
 });
 
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+function choose<T extends string>(list: string, allowed: readonly T[], what: string): T[] {
+  if (list === 'all') return [...allowed];
+  return list.split(',').map((s) => {
+    if (!(allowed as readonly string[]).includes(s)) throw new Error(`unknown ${what} "${s}" (one of: ${allowed.join(', ')})`);
+    return s as T;
+  });
+}
+
+const numbers = (s: string): number[] => s.split(',').map(Number);
 
 async function main(): Promise<void> {
-  const scenario = values.scenario!;
-  console.log(`node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), server pinned: ${canPin}`);
-  if (scenario === 'connect' || scenario === 'all') {
-    const rows = await runConnect({ connections: Number(values.connections), concurrency: 50 });
-    const base = rows[0]!.perSecond;
-    console.log('\n| token | connections | connects/s | vs HS256 | server CPU ms per connect |\n|---|---|---|---|---|');
-    for (const r of rows) {
-      console.log(`| ${r.kind} | ${r.connections} | ${fmt(r.perSecond)} | ${(r.perSecond / base).toFixed(2)} | ${((r.serverCpuSeconds / r.connections) * 1000).toFixed(2)} |`);
-    }
+  const scenarios = choose<Scenario>(values.scenario!, SCENARIOS, 'scenario');
+  const kinds = choose<TargetKind>(values.servers!, TARGET_KINDS, 'server');
+  pinProcess(process.pid, LOAD_CORE);
+  const started = performance.now();
+  console.log(`# ${new Date().toISOString()}: node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, pinned: ${canPin}`);
+  console.log(`# ${process.argv.slice(2).join(' ') || '(defaults)'}`);
+  const pool = LoadPool.start(Number(values.workers));
+  try {
+    for (const s of scenarios) await runScenario(s, pool, kinds);
+  } finally {
+    pool.stop();
   }
-  if (scenario === 'fanout' || scenario === 'all') {
-    const rows = await runFanout({ subscribers: Number(values.subscribers), rate: Number(values.rate), seconds: 5, redisUrl: values.redis! });
-    const base = rows[0]!.deliveredPerSecond;
-    console.log('\n| setup | subscribers | published | delivered/s | vs 1 node | lost | p50 ms | p99 ms | delivered per server CPU s |\n|---|---|---|---|---|---|---|---|---|');
-    for (const r of rows) {
+  console.log(`\n# done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+async function runScenario(scenario: Scenario, pool: LoadPool, kinds: TargetKind[]): Promise<void> {
+  const seconds = Number(values.seconds);
+  switch (scenario) {
+    case 'fanout': {
+      const rows = await runBroadcast(pool, { sizes: numbers(values.sizes!), deliveries: Number(values.deliveries), seconds, kinds });
+      const perCpu = (r: (typeof rows)[number]): number => r.perCpuSecond;
+      const p99 = (r: (typeof rows)[number]): number => r.p99;
+      const sameSize = (a: (typeof rows)[number], b: (typeof rows)[number]): boolean => a.subscribers === b.subscribers;
+      console.log('\n## Fan-out: one channel\n');
       console.log(
-        `| ${r.setup} | ${r.subscribers} | ${r.published} | ${fmt(r.deliveredPerSecond)} | ${(r.deliveredPerSecond / base).toFixed(2)} | ${r.lost} | ${r.p50} | ${r.p99} | ${fmt(r.delivered / r.serverCpuSeconds)} |`,
+        table(
+          ['server', 'subscribers', 'publishes/s', 'delivered', 'lost', 'delivered/s', 'delivered per server CPU s', 'vs ws naive', 'vs ws pre-framed', 'p50 ms', 'p95 ms', 'p99 ms', 'p99 vs ws naive'],
+          rows.map((r) => [r.server, fmt(r.subscribers), fmt(r.rate), fmt(r.delivered), fmt(r.lost), fmt(r.deliveredPerSecond), fmt(r.perCpuSecond), ...ratios(rows, r, perCpu, sameSize), ms(r.p50), ms(r.p95), ms(r.p99), ratios(rows, r, p99, sameSize)[0]]),
+        ),
       );
+      return;
     }
-  }
-  if (scenario === 'labels' || scenario === 'all') {
-    console.log('\n| filter | connections | matched | index µs | scan µs | scan / index | index heap bytes | scan heap bytes |\n|---|---|---|---|---|---|---|---|');
-    for (const r of runLabelIndex()) {
-      console.log(`| ${r.filter} | ${fmt(r.connections)} | ${fmt(r.matched)} | ${fmt(r.indexUs)} | ${fmt(r.scanUs)} | ${(r.scanUs / r.indexUs).toFixed(1)} | ${fmt(r.indexBytes)} | ${fmt(r.scanBytes)} |`);
+    case 'channels': {
+      const rows = await runChannels(pool, { clients: 10_000, personalRate: 1000, sharedRate: 2, seconds, kinds });
+      console.log('\n## Many channels: 10k clients, each on its own channel and on one shared channel\n');
+      console.log(
+        table(
+          ['server', 'publishes', 'delivered', 'lost', 'delivered/s', 'delivered per server CPU s', 'vs ws naive', 'vs ws pre-framed', 'p50 ms', 'p95 ms', 'p99 ms'],
+          rows.map((r) => [r.server, fmt(r.published), fmt(r.delivered), fmt(r.lost), fmt(r.deliveredPerSecond), fmt(r.perCpuSecond), ...ratios(rows, r, (x) => x.perCpuSecond), ms(r.p50), ms(r.p95), ms(r.p99)]),
+        ),
+      );
+      return;
     }
-  }
-  if (scenario === 'api' || scenario === 'all') {
-    const rows = await runApi({ concurrency: 32, durationMs: Number(values.duration) });
-    console.log('\n| API call | requests/s | publications/s | publications per server CPU s |\n|---|---|---|---|');
-    for (const r of rows) console.log(`| ${r.kind} | ${fmt(r.requestsPerSecond)} | ${fmt(r.publicationsPerSecond)} | ${fmt(r.publications / r.serverCpuSeconds)} |`);
-  }
-  if (scenario === 'rpc' || scenario === 'all') {
-    const rows = await runRpcProxy({ clients: 32, durationMs: Number(values.duration) });
-    console.log('\n| RPC (32 clients, HTTP backend) | calls/s | Parsec CPU ms per call |\n|---|---|---|');
-    for (const r of rows) console.log(`| ${r.path} | ${fmt(r.callsPerSecond)} | ${r.serverCpuMsPerCall?.toFixed(3) ?? '-'} |`);
-  }
-  if (scenario === 'tokens' || scenario === 'all') {
-    const rows = await runTokenBroker({ concurrency: 32, durationMs: Number(values.duration), connections: Number(values.connections), revoked: 10_000, redisUrl: values.redis! });
-    console.log('\n| token broker | count | per second | tokens signed/s | server CPU ms per op |\n|---|---|---|---|---|');
-    for (const r of rows) console.log(`| ${r.kind} | ${r.count} | ${fmt(r.perSecond)} | ${fmt(r.tokensPerSecond)} | ${r.serverCpuMsPerOp.toFixed(2)} |`);
+    case 'connect': {
+      const rows = await runStorm(pool, { connections: Number(values.connections), concurrency: 16, kinds });
+      console.log('\n## Connect storm: connect + subscribe, dropped once subscribed\n');
+      console.log(
+        table(
+          ['server', 'connections', 'failed', 'connects/s', 'server CPU ms per connect', 'connects per server CPU s', 'vs ws naive', 'vs ws pre-framed'],
+          rows.map((r) => [r.server, fmt(r.connections), fmt(r.failed), fmt(r.perSecond), ((r.serverCpuSeconds / r.connections) * 1000).toFixed(2), fmt(r.perCpuSecond), ...ratios(rows, r, (x) => x.perCpuSecond)]),
+        ),
+      );
+      return;
+    }
+    case 'memory': {
+      const rows = await runMemory(pool, { steps: numbers(values['memory-steps']!), kinds });
+      const kb = (b: number): string => (b / 1024).toFixed(2);
+      console.log('\n## Idle memory: server RSS per connection (each client subscribed to a channel of its own)\n');
+      const stepCols = rows[0]?.steps.map((s) => `KB/conn at ${fmt(s.connections)}`) ?? [];
+      console.log(
+        table(
+          ['server', 'RSS at start MB', ...stepCols, 'vs ws naive (first step)', 'vs ws pre-framed', 'slope KB/conn', 'projected RSS at 100k MB', 'at 1M GB'],
+          rows.map((r) => [
+            r.server,
+            (r.baseBytes / 2 ** 20).toFixed(0),
+            ...r.steps.map((s) => kb(s.perConnection)),
+            ...ratios(rows, r, (x) => x.steps[0]!.perConnection),
+            kb(r.slope),
+            ((r.baseBytes + r.slope * 100_000) / 2 ** 20).toFixed(0),
+            ((r.baseBytes + r.slope * 1_000_000) / 2 ** 30).toFixed(1),
+          ]),
+        ),
+      );
+      return;
+    }
+    case 'api': {
+      const rows = await runApi({ concurrency: 32, durationMs: Number(values.duration), kinds });
+      const sameCall = (a: (typeof rows)[number], b: (typeof rows)[number]): boolean => a.call === b.call;
+      console.log('\n## Publish API: 32 requests in flight, no subscribers\n');
+      console.log(
+        table(
+          ['server', 'call', 'requests/s', 'publications/s', 'publications per server CPU s', 'vs ws naive', 'vs ws pre-framed'],
+          rows.map((r) => [r.server, r.call, fmt(r.requestsPerSecond), fmt(r.publicationsPerSecond), fmt(r.publications / r.serverCpuSeconds), ...ratios(rows, r, (x) => x.publications / x.serverCpuSeconds, sameCall)]),
+        ),
+      );
+      return;
+    }
+    case 'jwt': {
+      const rows = await runConnect(pool, { connections: Number(values.connections), concurrency: 16 });
+      const base = rows[0]!.serverCpuSeconds / rows[0]!.connections;
+      console.log('\n## Parsec connect storm by token algorithm\n');
+      console.log(
+        table(
+          ['token', 'connections', 'connects/s', 'server CPU ms per connect', 'CPU vs HS256'],
+          rows.map((r) => [r.kind, fmt(r.connections), fmt(r.perSecond), ((r.serverCpuSeconds / r.connections) * 1000).toFixed(2), (r.serverCpuSeconds / r.connections / base).toFixed(2)]),
+        ),
+      );
+      return;
+    }
+    case 'rpc': {
+      const rows = await runRpcProxy({ clients: 32, durationMs: Number(values.duration) });
+      console.log('\n## RPC through the HTTP proxy against direct backend calls\n');
+      console.log(table(['RPC (32 clients, HTTP backend)', 'calls/s', 'Parsec CPU ms per call'], rows.map((r) => [r.path, fmt(r.callsPerSecond), r.serverCpuMsPerCall?.toFixed(3) ?? '-'])));
+      return;
+    }
+    case 'tokens': {
+      const rows = await runTokenBroker(pool, { concurrency: 32, durationMs: Number(values.duration), connections: Number(values.connections), revoked: 10_000, redisUrl: values.redis! });
+      console.log('\n## Token broker\n');
+      console.log(
+        table(
+          ['token broker', 'count', 'per second', 'tokens signed/s', 'server CPU ms per op'],
+          rows.map((r) => [r.kind, fmt(r.count), fmt(r.perSecond), fmt(r.tokensPerSecond), r.serverCpuMsPerOp.toFixed(2)]),
+        ),
+      );
+      return;
+    }
+    case 'labels': {
+      console.log('\n## Label index against a scan\n');
+      console.log(
+        table(
+          ['filter', 'connections', 'matched', 'index µs', 'scan µs', 'scan / index', 'index heap bytes', 'scan heap bytes'],
+          runLabelIndex().map((r) => [r.filter, fmt(r.connections), fmt(r.matched), fmt(r.indexUs), fmt(r.scanUs), (r.scanUs / r.indexUs).toFixed(1), fmt(r.indexBytes), fmt(r.scanBytes)]),
+        ),
+      );
+      return;
+    }
+    case 'engine': {
+      const rows = await runFanout(pool, { subscribers: Number(values.subscribers), rate: Number(values.rate), seconds, redisUrl: values.redis! });
+      console.log('\n## Parsec fan-out through the engine: 1 node in memory against 2 nodes on Redis\n');
+      console.log(
+        table(
+          ['setup', 'subscribers', 'published', 'delivered/s', 'lost', 'p50 ms', 'p99 ms', 'delivered per server CPU s', 'vs 1 node'],
+          rows.map((r) => [r.setup, fmt(r.subscribers), fmt(r.published), fmt(r.deliveredPerSecond), fmt(r.lost), ms(r.p50), ms(r.p99), fmt(r.perCpuSecond), (r.perCpuSecond / rows[0]!.perCpuSecond).toFixed(2)]),
+        ),
+      );
+      return;
+    }
   }
 }
 

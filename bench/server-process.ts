@@ -7,46 +7,57 @@ import { packageRoot } from '../src/lib/index.js';
 /** Whether `taskset` can pin processes to cores here. */
 export const canPin = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
+/** Core 0 runs the server under test; core 1 runs this process and the load generators. */
+export const SERVER_CORE = '0';
+export const LOAD_CORE = '1';
+
+/** Pins a running process, all its threads included, to a core (no-op without taskset). */
+export function pinProcess(pid: number, core: string): void {
+  if (canPin) spawnSync('taskset', ['-a', '-p', '-c', core, String(pid)], { stdio: 'ignore' });
+}
+
 export interface ServerProcess {
   child: ChildProcess;
   port: number;
-  /** CPU seconds (user + system) the server process has used so far. */
+  /** CPU seconds (user + system, all threads) the server process has used so far. */
   cpuSeconds(): number;
   rssBytes(): number;
   stop(): Promise<void>;
 }
 
 const CLK_TCK = 100;
+const PAGE = 4096;
 
 function procStat(pid: number): { cpu: number; rss: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+  // Fields after the parenthesised command name; utime and stime are fields 14 and 15, rss 24.
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { cpu: (Number(f[11]) + Number(f[12])) / CLK_TCK, rss: Number(f[21]) * 4096 };
+  return { cpu: (Number(f[11]) + Number(f[12])) / CLK_TCK, rss: Number(f[21]) * PAGE };
 }
 
-/** Starts `parsec serve` with a config (pinned to core 0 when possible) and waits for its port. */
-export async function startParsec(config: object): Promise<ServerProcess> {
-  const file = join(tmpdir(), `parsec-bench-${process.pid}-${Date.now()}.json`);
-  writeFileSync(file, JSON.stringify(config));
-  const main = join(packageRoot(), 'dist/src/cli/main.js');
-  const args = ['serve', '--config', file, '--port', '0', '--address', '127.0.0.1'];
-  const child = canPin ? spawn('taskset', ['-c', '0', process.execPath, main, ...args]) : spawn(process.execPath, [main, ...args]);
+/**
+ * Starts a Node script as the server under test, pinned to the server core, and waits
+ * until its output shows the port it listens on (`"port":N` in a line that `ready` matches).
+ */
+export async function startServerProcess(script: string, args: string[], ready: RegExp): Promise<ServerProcess> {
+  const argv = [script, ...args];
+  const child = canPin ? spawn('taskset', ['-c', SERVER_CORE, process.execPath, ...argv]) : spawn(process.execPath, argv);
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 15_000);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /"msg":"parsec started"/.test(out) && /"port":(\d+)/.exec(out);
+      const m = ready.test(out) && /"port":(\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
+        out = '';
         resolve(Number(m[1]));
       }
     });
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     child.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
   });
-  // With taskset the child is taskset itself until exec; after exec the pid is node's.
+  // taskset execs node, so the pid is the server's own.
   const pid = child.pid!;
   return {
     child,
@@ -55,8 +66,24 @@ export async function startParsec(config: object): Promise<ServerProcess> {
     rssBytes: () => procStat(pid).rss,
     stop: () =>
       new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
+        // Some peers hold thousands of sockets; don't wait for a graceful close forever.
+        setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
       }),
   };
+}
+
+/** Starts `parsec serve` with a config and waits for its port. */
+export function startParsec(config: object): Promise<ServerProcess> {
+  const file = join(tmpdir(), `parsec-bench-${process.pid}-${Date.now()}.json`);
+  writeFileSync(file, JSON.stringify(config));
+  const main = join(packageRoot(), 'dist/src/cli/main.js');
+  return startServerProcess(main, ['serve', '--config', file, '--port', '0', '--address', '127.0.0.1'], /"msg":"parsec started"/);
+}
+
+/** Starts one of the comparison servers in bench/peers (compiled to dist/bench/peers). */
+export function startPeer(script: 'ws-broadcast' | 'socketio-broadcast', args: string[] = []): Promise<ServerProcess> {
+  return startServerProcess(join(packageRoot(), `dist/bench/peers/${script}.js`), args, /"msg":"listening"/);
 }

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { startParsec, type ServerProcess } from '../server-process.js';
-import { storm } from './connect.js';
+import type { LoadPool } from '../load/pool.js';
 
 export interface TokenBrokerResult {
   kind: string;
@@ -58,7 +58,7 @@ function brokerConfig(jwksUrl: string, store: 'memory' | 'redis', redisUrl: stri
  * `jti`/`iat` without a revocation store, with the memory store and with the Redis store
  * (each holding `revoked` revocations of other tokens).
  */
-export async function runTokenBroker(opts: { concurrency: number; durationMs: number; connections: number; revoked: number; redisUrl: string }): Promise<TokenBrokerResult[]> {
+export async function runTokenBroker(pool: LoadPool, opts: { concurrency: number; durationMs: number; connections: number; revoked: number; redisUrl: string }): Promise<TokenBrokerResult[]> {
   const idpKey = await generateKeyPair('RS256');
   const jwk = { ...(await exportJWK(idpKey.publicKey)), kid: 'kc', alg: 'RS256', use: 'sig' };
   const idp = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
@@ -104,9 +104,13 @@ export async function runTokenBroker(opts: { concurrency: number; durationMs: nu
           const res = await fetch(`http://127.0.0.1:${server.port}/parsec/revocations?jti=${ids}`, { method: 'POST', headers: { 'X-API-Key': API_KEY } });
           if (!res.ok) throw new Error(`revocations: HTTP ${res.status}`);
         }
-        const url = `ws://127.0.0.1:${server.port}/connection/websocket`;
-        await storm(url, tokens.slice(0, 500), 20); // warm-up
-        await measure(server, `connect, revocation store: ${store}`, 1, async () => ({ count: opts.connections, seconds: await storm(url, tokens, opts.concurrency) }));
+        const spec = { dialect: 'parsec' as const, port: server.port, shared: [], concurrency: Math.ceil(opts.concurrency / pool.size) };
+        await pool.storm({ ...spec, count: 500, tokens: tokens.slice(0, 500) }); // warm-up
+        await measure(server, `connect, revocation store: ${store}`, 1, async () => {
+          const r = await pool.storm({ ...spec, count: tokens.length, tokens });
+          if (r.failed) throw new Error(`${store}: ${r.failed} connects failed: ${r.firstError}`);
+          return { count: r.opened, seconds: r.seconds };
+        });
       } finally {
         await server.stop();
       }

@@ -1,0 +1,46 @@
+import type { DialectName } from './dialects.js';
+
+/** Which clients a worker opens: users `u<from>`… each on `<personal><i>` (if set) plus the shared channels. */
+export interface ClientsSpec {
+  dialect: DialectName;
+  port: number;
+  from: number;
+  count: number;
+  personal?: string;
+  shared: string[];
+  /** HS256 secret the worker signs Parsec connection tokens with… */
+  secret?: string;
+  /** …unless the tokens come signed already (one per client, in order). */
+  tokens?: string[];
+  /** Handshakes in flight at once. */
+  concurrency: number;
+}
+
+/** Coordinator → worker. */
+export type WorkerRequest =
+  /** Opens clients and keeps them, counting what they receive. */
+  | ({ op: 'open' } & ClientsSpec)
+  /** Opens clients one after another, each dropped as soon as its handshake completes. */
+  | ({ op: 'storm' } & ClientsSpec)
+  | { op: 'stats'; reset: boolean }
+  | { op: 'close' };
+
+export interface OpenReply {
+  op: 'open' | 'storm';
+  opened: number;
+  failed: number;
+  firstError?: string;
+  ms: number;
+}
+
+export interface StatsReply {
+  op: 'stats';
+  delivered: number;
+  histogram: [number, number][];
+}
+
+export interface CloseReply {
+  op: 'close';
+}
+
+export type WorkerReply = OpenReply | StatsReply | CloseReply;

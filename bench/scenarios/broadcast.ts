@@ -1,0 +1,49 @@
+import { nowMicros } from '../load/histogram.js';
+import type { LoadPool } from '../load/pool.js';
+import { Publisher } from '../publisher.js';
+import { SECRET, TARGET_KINDS, stampedPayload, startTarget, type TargetKind } from '../targets.js';
+import { measureDelivery, sleep, type Delivery } from './measure.js';
+
+export interface BroadcastRow extends Delivery {
+  kind: TargetKind;
+  server: string;
+  subscribers: number;
+  rate: number;
+}
+
+export interface BroadcastOptions {
+  sizes: number[];
+  /** Offered deliveries per second, the same for every server and size (publish rate = this / subscribers). */
+  deliveries: number;
+  seconds: number;
+  kinds?: readonly TargetKind[];
+}
+
+/**
+ * Scenario (a), fan-out: N subscribers on one channel, a publisher at a fixed rate through
+ * each server's HTTP API, ~100-byte payloads. Every server gets the same offered load.
+ */
+export async function runBroadcast(pool: LoadPool, opts: BroadcastOptions): Promise<BroadcastRow[]> {
+  const rows: BroadcastRow[] = [];
+  for (const kind of opts.kinds ?? TARGET_KINDS) {
+    const target = await startTarget(kind);
+    const publisher = new Publisher(target.server.port, 64);
+    try {
+      for (const subscribers of opts.sizes) {
+        const open = await pool.open({ dialect: target.dialect, port: target.server.port, count: subscribers, shared: ['fanout'], secret: SECRET, concurrency: 50 });
+        if (open.failed) throw new Error(`${target.name}: ${open.failed} of ${subscribers} subscribers failed: ${open.firstError}`);
+        const rate = Math.max(1, Math.round(opts.deliveries / subscribers));
+        const load = (total: number) => ({ rate, total, expected: total * subscribers, make: () => target.publish('fanout', stampedPayload(nowMicros())) });
+        await measureDelivery(pool, [target.server], publisher, load(rate)); // one second of warm-up
+        const m = await measureDelivery(pool, [target.server], publisher, load(rate * opts.seconds));
+        rows.push({ kind, server: target.name, subscribers, rate, ...m });
+        await pool.closeAll();
+        await sleep(500);
+      }
+    } finally {
+      publisher.close();
+      await target.server.stop();
+    }
+  }
+  return rows;
+}

@@ -12,7 +12,7 @@ import { runMemory } from './scenarios/memory.js';
 import { runRpcProxy } from './scenarios/rpc-proxy.js';
 import { runStorm } from './scenarios/storm.js';
 import { runTokenBroker } from './scenarios/token-broker.js';
-import { LOAD_CORE, canPin, pinProcess } from './server-process.js';
+import { LOAD_CORE, canPin, pinProcess, setServerNodeFlags } from './server-process.js';
 import { TARGET_KINDS, type TargetKind } from './targets.js';
 
 /**
@@ -37,6 +37,8 @@ const { values } = parseArgs({
     subscribers: { type: 'string', default: '1000' },
     rate: { type: 'string', default: '100' },
     redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
+    /** Writes a CPU profile of every server under test into this directory. */
+    profile: { type: 'string' },
   },
 });
 
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
   const scenarios = choose<Scenario>(values.scenario!, SCENARIOS, 'scenario');
   const kinds = choose<TargetKind>(values.servers!, TARGET_KINDS, 'server');
   pinProcess(process.pid, LOAD_CORE);
+  if (values.profile) setServerNodeFlags(['--cpu-prof', `--cpu-prof-dir=${values.profile}`]);
   const started = performance.now();
   console.log(`# ${new Date().toISOString()}: node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, pinned: ${canPin}`);
   console.log(`# ${process.argv.slice(2).join(' ') || '(defaults)'}`);

@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WebSocket } from 'ws';
 import { packageRoot } from '../src/lib/index.js';
 
 /** Whether `taskset` can pin processes to cores here. */
@@ -22,7 +23,22 @@ export interface ServerProcess {
   /** CPU seconds (user + system, all threads) the server process has used so far. */
   cpuSeconds(): number;
   rssBytes(): number;
+  /** A full garbage collection through the inspector (servers started with `inspect` only). */
+  collectGarbage(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** Sends one inspector command and waits for its answer. */
+function inspectorCall(url: string, method: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.once('open', () => ws.send(JSON.stringify({ id: 1, method })));
+    ws.once('message', () => {
+      ws.close();
+      resolve();
+    });
+    ws.once('error', reject);
+  });
 }
 
 const CLK_TCK = 100;
@@ -35,12 +51,20 @@ function procStat(pid: number): { cpu: number; rss: number } {
   return { cpu: (Number(f[11]) + Number(f[12])) / CLK_TCK, rss: Number(f[21]) * PAGE };
 }
 
+/** Extra Node flags for every server started from now on (e.g. `--cpu-prof`). */
+const serverNodeFlags: string[] = [];
+
+export function setServerNodeFlags(flags: string[]): void {
+  serverNodeFlags.splice(0, serverNodeFlags.length, ...flags);
+}
+
 /**
  * Starts a Node script as the server under test, pinned to the server core, and waits
  * until its output shows the port it listens on (`"port":N` in a line that `ready` matches).
  */
-export async function startServerProcess(script: string, args: string[], ready: RegExp): Promise<ServerProcess> {
-  const argv = [script, ...args];
+export async function startServerProcess(script: string, args: string[], ready: RegExp, inspect = false): Promise<ServerProcess> {
+  const argv = [...serverNodeFlags, ...(inspect ? ['--inspect=127.0.0.1:0'] : []), script, ...args];
+  let inspector: string | undefined;
   const child = canPin ? spawn('taskset', ['-c', SERVER_CORE, process.execPath, ...argv]) : spawn(process.execPath, argv);
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
@@ -54,7 +78,10 @@ export async function startServerProcess(script: string, args: string[], ready: 
         resolve(Number(m[1]));
       }
     });
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => {
+      out += d.toString();
+      inspector ??= /Debugger listening on (ws:\/\/\S+)/.exec(out)?.[1];
+    });
     child.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
   });
   // taskset execs node, so the pid is the server's own.
@@ -64,6 +91,7 @@ export async function startServerProcess(script: string, args: string[], ready: 
     port,
     cpuSeconds: () => procStat(pid).cpu,
     rssBytes: () => procStat(pid).rss,
+    collectGarbage: () => (inspector ? inspectorCall(inspector, 'HeapProfiler.collectGarbage') : Promise.reject(new Error('server started without the inspector'))),
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -75,15 +103,15 @@ export async function startServerProcess(script: string, args: string[], ready: 
   };
 }
 
-/** Starts `parsec serve` with a config and waits for its port. */
-export function startParsec(config: object): Promise<ServerProcess> {
+/** Starts `parsec serve` with a config and waits for its port; `inspect` enables collectGarbage. */
+export function startParsec(config: object, inspect = false): Promise<ServerProcess> {
   const file = join(tmpdir(), `parsec-bench-${process.pid}-${Date.now()}.json`);
   writeFileSync(file, JSON.stringify(config));
   const main = join(packageRoot(), 'dist/src/cli/main.js');
-  return startServerProcess(main, ['serve', '--config', file, '--port', '0', '--address', '127.0.0.1'], /"msg":"parsec started"/);
+  return startServerProcess(main, ['serve', '--config', file, '--port', '0', '--address', '127.0.0.1'], /"msg":"parsec started"/, inspect);
 }
 
 /** Starts one of the comparison servers in bench/peers (compiled to dist/bench/peers). */
-export function startPeer(script: 'ws-broadcast' | 'socketio-broadcast', args: string[] = []): Promise<ServerProcess> {
-  return startServerProcess(join(packageRoot(), `dist/bench/peers/${script}.js`), args, /"msg":"listening"/);
+export function startPeer(script: 'ws-broadcast' | 'socketio-broadcast', args: string[] = [], inspect = false): Promise<ServerProcess> {
+  return startServerProcess(join(packageRoot(), `dist/bench/peers/${script}.js`), args, /"msg":"listening"/, inspect);
 }

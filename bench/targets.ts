@@ -53,17 +53,18 @@ function peerPublish(channel: string, data: string): PublishRequest {
   return { path: `/publish?channel=${encodeURIComponent(channel)}`, headers: {}, body: data };
 }
 
-export async function startTarget(kind: TargetKind, parsecExtra: object = {}): Promise<Target> {
+/** Starts a server under test; `inspect` lets the harness force a garbage collection in it. */
+export async function startTarget(kind: TargetKind, inspect = false): Promise<Target> {
   const name = TARGET_NAMES[kind];
   switch (kind) {
     case 'parsec':
-      return { kind, name, dialect: 'parsec', server: await startParsec(parsecConfig(parsecExtra)), publish: parsecPublish, publishBatch: parsecBatch };
+      return { kind, name, dialect: 'parsec', server: await startParsec(parsecConfig(), inspect), publish: parsecPublish, publishBatch: parsecBatch };
     case 'ws-naive':
-      return { kind, name, dialect: 'ws', server: await startPeer('ws-broadcast', ['naive']), publish: peerPublish };
+      return { kind, name, dialect: 'ws', server: await startPeer('ws-broadcast', ['naive'], inspect), publish: peerPublish };
     case 'ws-preframed':
-      return { kind, name, dialect: 'ws', server: await startPeer('ws-broadcast', ['preframed']), publish: peerPublish };
+      return { kind, name, dialect: 'ws', server: await startPeer('ws-broadcast', ['preframed'], inspect), publish: peerPublish };
     case 'socketio':
-      return { kind, name, dialect: 'socketio', server: await startPeer('socketio-broadcast'), publish: peerPublish };
+      return { kind, name, dialect: 'socketio', server: await startPeer('socketio-broadcast', [], inspect), publish: peerPublish };
   }
 }
 

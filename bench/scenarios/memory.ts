@@ -1,5 +1,6 @@
 import type { LoadPool } from '../load/pool.js';
 import { SECRET, TARGET_KINDS, startTarget, type TargetKind } from '../targets.js';
+import type { ServerProcess } from '../server-process.js';
 import { sleep } from './measure.js';
 
 export interface MemoryRow {
@@ -13,30 +14,37 @@ export interface MemoryRow {
   slope: number;
 }
 
-/** Lets the server settle (handshake garbage collected, buffers released) before RSS is read. */
-const SETTLE_MS = 3_000;
+/** Lets the server settle (buffers released) before a full GC and the RSS reading. */
+const SETTLE_MS = 2_000;
+
+/** RSS once the garbage the handshakes left is collected, so only live per-connection state counts. */
+async function settledRss(server: ServerProcess): Promise<number> {
+  await sleep(SETTLE_MS);
+  await server.collectGarbage();
+  await sleep(500);
+  return server.rssBytes();
+}
 
 /**
  * Scenario (d), idle memory: a fresh server, then idle clients each subscribed to a
- * channel of its own, RSS read from /proc at each step. One process here can hold
+ * channel of its own, RSS read from /proc at each step after a full GC (forced through
+ * the inspector, the same way for every server). One process here can hold
  * about 19k sockets (20,000 open files per process, a hard limit), so the steps stop
  * below that and larger counts are projected from the slope.
  */
 export async function runMemory(pool: LoadPool, opts: { steps: number[]; kinds?: readonly TargetKind[] }): Promise<MemoryRow[]> {
   const rows: MemoryRow[] = [];
   for (const kind of opts.kinds ?? TARGET_KINDS) {
-    const target = await startTarget(kind);
+    const target = await startTarget(kind, true);
     try {
-      await sleep(SETTLE_MS);
-      const baseBytes = target.server.rssBytes();
+      const baseBytes = await settledRss(target.server);
       const steps: MemoryRow['steps'] = [];
       let connected = 0;
       for (const step of opts.steps) {
         const open = await pool.open({ dialect: target.dialect, port: target.server.port, count: step - connected, personal: 'm', shared: [], secret: SECRET, concurrency: 50 }, connected);
         if (open.failed) throw new Error(`${target.name}: ${open.failed} clients failed: ${open.firstError}`);
         connected = step;
-        await sleep(SETTLE_MS);
-        const rssBytes = target.server.rssBytes();
+        const rssBytes = await settledRss(target.server);
         steps.push({ connections: step, rssBytes, perConnection: (rssBytes - baseBytes) / step });
       }
       const [a, b] = steps.slice(-2);

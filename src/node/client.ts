@@ -50,7 +50,6 @@ export class Client implements SubscriptionOwner {
   /** Emulated transports only ('' otherwise): the id `/emulation` requests address this session by. */
   readonly session: string;
   readonly codec: ProtocolCodec;
-  readonly log: Logger;
   state: ClientState = 'connecting';
   credentials: Credentials = { user: '', expireAt: 0 };
   /** The SDK's `name` and `version` from connect, for the connections API. */
@@ -60,9 +59,8 @@ export class Client implements SubscriptionOwner {
   readonly subscriptions = new Map<string, ChannelSubscription>();
   /** Headers from the connect command that some proxy forwards (lower-case names). */
   emulatedHeaders: Readonly<Record<string, string>> = {};
-  /** Channels with a subscribe in progress: a second subscribe gets 105, not a race. */
-  readonly pendingSubscribes = new Set<string>();
   private readonly writer: ClientWriter;
+  private logger: Logger | undefined;
   private queue: Promise<void> = Promise.resolve();
   private staleTimer: TimerHandle | undefined;
   private pingTimer: TimerHandle | undefined;
@@ -77,7 +75,6 @@ export class Client implements SubscriptionOwner {
     this.id = id;
     this.session = transport.emulation ? newSessionId() : '';
     this.codec = codecFor(transport.protocol);
-    this.log = node.log.child({ component: 'client', client: id });
     this.writer = new ClientWriter(transport, this.codec, node.config.client.queueMaxSize, () => {
       this.log.warn({ user: this.user }, 'slow consumer disconnected');
       this.disconnect(DisconnectCode.slow);
@@ -86,6 +83,14 @@ export class Client implements SubscriptionOwner {
       if (this.state === 'connecting' || this.state === 'failed') this.disconnect(DisconnectCode.stale);
     });
     node.trackSession(this);
+  }
+
+  /**
+   * Built on first use: most sessions never log, and a child logger per connection
+   * (bindings serialised up front) is a large part of an idle connection's memory.
+   */
+  get log(): Logger {
+    return (this.logger ??= this.node.log.child({ component: 'client', client: this.id }));
   }
 
   get user(): string {
@@ -169,6 +174,8 @@ export class Client implements SubscriptionOwner {
     this.state = 'connected';
     this.connectedAt = this.node.clock.now();
     this.staleTimer?.cancel();
+    // Released, not just cancelled: its closure would otherwise live as long as the session.
+    this.staleTimer = undefined;
     this.schedulePing(true);
     this.scheduleExpiry();
   }

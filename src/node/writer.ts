@@ -12,6 +12,28 @@ function flushAll(): void {
   scheduled = false;
   for (const w of pending) w.flush();
   pending.clear();
+  lastJoin = undefined;
+}
+
+/**
+ * The last frame joined from several messages. Writers flushed one after another after
+ * a fan-out usually hold the very same messages (shared encoded buffers), so they share
+ * one joined frame too: the transport then frames it once for all of them.
+ */
+let lastJoin: { codec: ProtocolCodec; messages: Uint8Array[]; frame: Uint8Array } | undefined;
+
+function sameMessages(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function joinShared(codec: ProtocolCodec, messages: Uint8Array[]): Uint8Array {
+  if (messages.length === 1) return messages[0]!;
+  if (lastJoin && lastJoin.codec === codec && sameMessages(lastJoin.messages, messages)) return lastJoin.frame;
+  const frame = codec.joinFrame(messages);
+  lastJoin = { codec, messages: messages.slice(), frame };
+  return frame;
 }
 
 /**
@@ -54,8 +76,9 @@ export class ClientWriter {
   /** Writes everything queued now, as one frame. */
   flush(): void {
     if (this.queue.length === 0) return;
-    const frame = this.codec.joinFrame(this.queue);
-    this.queue = [];
+    const frame = joinShared(this.codec, this.queue);
+    // The array is reused: no allocation per client per flush.
+    this.queue.length = 0;
     this.queuedBytes = 0;
     this.transport.write(frame);
   }

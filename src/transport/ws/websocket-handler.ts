@@ -64,12 +64,12 @@ export class WebSocketHandler {
     }
     const protocol = protocolOf(req, url);
     const request = this.requests.read(req);
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, protocol, req.socket.remoteAddress ?? '', request));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket, protocol, req.socket.remoteAddress ?? '', request));
     return true;
   }
 
-  private accept(ws: WebSocket, protocol: ProtocolName, remoteAddr: string, request: ConnectionRequest): void {
-    const transport = new WebSocketTransport(ws, protocol, remoteAddr, request);
+  private accept(ws: WebSocket, socket: Duplex, protocol: ProtocolName, remoteAddr: string, request: ConnectionRequest): void {
+    const transport = new WebSocketTransport(ws, socket, protocol, remoteAddr, request);
     const client = new Client(this.node, transport, newClientId());
     this.sockets.add(ws);
     // The frame opcode is not checked: each frame is decoded by the negotiated protocol.

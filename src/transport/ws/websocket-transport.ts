@@ -1,6 +1,8 @@
+import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import type { ConnectionRequest, Transport } from '../../node/index.js';
 import type { ProtocolName } from '../../protocol/index.js';
+import { MAX_SHARED_FRAME, sharedFrame } from './shared-frame.js';
 
 /** A Client's view of one WebSocket. */
 export class WebSocketTransport implements Transport {
@@ -9,8 +11,10 @@ export class WebSocketTransport implements Transport {
   readonly pong = true;
   private readonly binary: boolean;
 
+  /** `socket` is the one under `ws` (permessage-deflate is off, so ws never holds frames back). */
   constructor(
     private readonly ws: WebSocket,
+    private readonly socket: Duplex,
     readonly protocol: ProtocolName,
     readonly remoteAddr: string,
     readonly request: ConnectionRequest,
@@ -24,7 +28,13 @@ export class WebSocketTransport implements Transport {
 
   write(frame: Uint8Array): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.ws.send(frame, { binary: this.binary });
+    if (frame.length > MAX_SHARED_FRAME) {
+      this.ws.send(frame, { binary: this.binary });
+      return;
+    }
+    // One write of a frame built once per fan-out, instead of ws framing it again for
+    // every socket and writing header and payload as two buffers (a writev each).
+    this.socket.write(sharedFrame(frame, this.binary));
   }
 
   close(code: number, reason: string): void {

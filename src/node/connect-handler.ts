@@ -170,7 +170,7 @@ async function connect(client: Client, req: ConnectRequest): Promise<HandlerOutc
     node: transport.emulation ? node.id : undefined,
     time: config.client.connectIncludeServerTime ? node.clock.now() : undefined,
   };
-  client.log.debug({ user: creds.user, transport: transport.name, protocol: transport.protocol, name: req.name }, 'client connected');
+  client.logDebug({ user: creds.user, transport: transport.name, protocol: transport.protocol, name: req.name }, 'client connected');
   return {
     reply: { connect: result },
     after: () => {

@@ -104,7 +104,7 @@ export class StreamHandler {
     const client = new Client(this.node, transport, newClientId());
     // 'close' on the response, not the request: a request emits it as soon as its body is read.
     res.on('close', () => client.handleTransportClose());
-    res.on('error', (err) => client.log.debug({ err: err.message }, 'stream write failed'));
+    res.on('error', (err) => client.logDebug({ err: err.message }, 'stream write failed'));
     client.handleFrame(frame.data);
   }
 }

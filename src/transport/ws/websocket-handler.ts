@@ -80,7 +80,7 @@ export class WebSocketHandler {
     });
     ws.on('error', (err) => {
       // ws closes the socket itself after protocol errors (e.g. 1009 for an oversized frame).
-      client.log.debug({ err: err.message }, 'websocket error');
+      client.logDebug({ err: err.message }, 'websocket error');
     });
   }
 

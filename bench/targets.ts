@@ -1,5 +1,5 @@
 import type { DialectName } from './load/dialects.js';
-import type { PublishRequest } from './publisher.js';
+import { Publisher, type PublishRequest } from './publisher.js';
 import { startParsec, startPeer, type ServerProcess } from './server-process.js';
 
 export const SECRET = 'bench-secret-bench-secret-bench-secret';
@@ -71,4 +71,16 @@ export async function startTarget(kind: TargetKind, inspect = false): Promise<Ta
 /** A ~100-byte publication stamped with the send time in µs (what the load workers look for). */
 export function stampedPayload(micros: number): string {
   return `{"t":${micros},"p":"${'x'.repeat(72)}"}`;
+}
+
+/** Runs `fn` against a fresh server of a kind with a publisher for it; stops both after. */
+export async function withTarget(kind: TargetKind, fn: (target: Target, publisher: Publisher) => Promise<void>): Promise<void> {
+  const target = await startTarget(kind);
+  const publisher = new Publisher(target.server.port, 64);
+  try {
+    await fn(target, publisher);
+  } finally {
+    publisher.close();
+    await target.server.stop();
+  }
 }

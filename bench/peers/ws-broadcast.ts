@@ -1,28 +1,17 @@
 import type { Duplex } from 'node:stream';
-import * as wsModule from 'ws';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { wholeFrame } from '../../src/transport/index.js';
 import { Rooms, channelsOf, listen, publishServer, type Broadcast } from './publish-endpoint.js';
 
 /**
  * The baseline a simple Node server sets: bare `ws`, clients join channels by URL,
  * `POST /publish` sends the body as is to every socket of the channel.
  * - `naive`: `socket.send(body)` per client, as most applications write it;
- * - `preframed`: the WebSocket frame is built once with ws's Sender and the same
+ * - `preframed`: the WebSocket frame is built once (ws's Sender.frame) and the same
  *   bytes are written to every raw socket, the least work a Node loop can do per client.
  */
 const mode = process.argv[2];
 if (mode !== 'naive' && mode !== 'preframed') throw new Error(`usage: ws-broadcast naive|preframed (got ${mode})`);
-
-interface FrameOptions {
-  fin: boolean;
-  opcode: number;
-  mask: boolean;
-  readOnly: boolean;
-  rsv1: boolean;
-}
-// ws exports its Sender at run time; @types/ws does not declare it.
-const { Sender } = wsModule as unknown as { Sender: { frame(data: Buffer, options: FrameOptions): Buffer[] } };
-const TEXT = 1;
 
 interface Member {
   ws: WebSocket;
@@ -36,7 +25,7 @@ const naive: Broadcast = (channel, body) => {
 };
 
 const preframed: Broadcast = (channel, body) => {
-  const frame = Buffer.concat(Sender.frame(body, { fin: true, opcode: TEXT, mask: false, readOnly: false, rsv1: false }));
+  const frame = wholeFrame(body, false);
   for (const m of rooms.members(channel)) m.socket.write(frame);
 };
 

@@ -1,8 +1,7 @@
 import { nowMicros } from '../load/histogram.js';
 import type { LoadPool } from '../load/pool.js';
-import { Publisher } from '../publisher.js';
-import { SECRET, TARGET_KINDS, stampedPayload, startTarget, type TargetKind } from '../targets.js';
-import { measureDelivery, sleep, type Delivery } from './measure.js';
+import { SECRET, TARGET_KINDS, stampedPayload, withTarget, type TargetKind } from '../targets.js';
+import { warmAndMeasure, type Delivery } from './measure.js';
 
 export interface BroadcastRow extends Delivery {
   kind: TargetKind;
@@ -26,24 +25,16 @@ export interface BroadcastOptions {
 export async function runBroadcast(pool: LoadPool, opts: BroadcastOptions): Promise<BroadcastRow[]> {
   const rows: BroadcastRow[] = [];
   for (const kind of opts.kinds ?? TARGET_KINDS) {
-    const target = await startTarget(kind);
-    const publisher = new Publisher(target.server.port, 64);
-    try {
+    await withTarget(kind, async (target, publisher) => {
       for (const subscribers of opts.sizes) {
         const open = await pool.open({ dialect: target.dialect, port: target.server.port, count: subscribers, shared: ['fanout'], secret: SECRET, concurrency: 50 });
         if (open.failed) throw new Error(`${target.name}: ${open.failed} of ${subscribers} subscribers failed: ${open.firstError}`);
         const rate = Math.max(1, Math.round(opts.deliveries / subscribers));
         const load = (total: number) => ({ rate, total, expected: total * subscribers, make: () => target.publish('fanout', stampedPayload(nowMicros())) });
-        await measureDelivery(pool, [target.server], publisher, load(rate)); // one second of warm-up
-        const m = await measureDelivery(pool, [target.server], publisher, load(rate * opts.seconds));
+        const m = await warmAndMeasure(pool, [target.server], publisher, load, rate, opts.seconds);
         rows.push({ kind, server: target.name, subscribers, rate, ...m });
-        await pool.closeAll();
-        await sleep(500);
       }
-    } finally {
-      publisher.close();
-      await target.server.stop();
-    }
+    });
   }
   return rows;
 }

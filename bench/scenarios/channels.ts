@@ -1,8 +1,7 @@
 import { nowMicros } from '../load/histogram.js';
 import type { LoadPool } from '../load/pool.js';
-import { Publisher } from '../publisher.js';
-import { SECRET, TARGET_KINDS, stampedPayload, startTarget, type TargetKind } from '../targets.js';
-import { measureDelivery, sleep, type Delivery } from './measure.js';
+import { SECRET, TARGET_KINDS, stampedPayload, withTarget, type TargetKind } from '../targets.js';
+import { warmAndMeasure, type Delivery } from './measure.js';
 
 export interface ChannelsRow extends Delivery {
   kind: TargetKind;
@@ -35,21 +34,13 @@ export async function runChannels(pool: LoadPool, opts: ChannelsOptions): Promis
     return e;
   };
   for (const kind of opts.kinds ?? TARGET_KINDS) {
-    const target = await startTarget(kind);
-    const publisher = new Publisher(target.server.port, 64);
-    try {
+    await withTarget(kind, async (target, publisher) => {
       const open = await pool.open({ dialect: target.dialect, port: target.server.port, count: opts.clients, personal: 'p', shared: ['shared'], secret: SECRET, concurrency: 50 });
       if (open.failed) throw new Error(`${target.name}: ${open.failed} clients failed: ${open.firstError}`);
       const load = (total: number) => ({ rate, total, expected: expectedOf(total), make: (n: number) => target.publish(channelOf(n), stampedPayload(nowMicros())) });
-      await measureDelivery(pool, [target.server], publisher, load(rate));
-      const m = await measureDelivery(pool, [target.server], publisher, load(rate * opts.seconds));
+      const m = await warmAndMeasure(pool, [target.server], publisher, load, rate, opts.seconds);
       rows.push({ kind, server: target.name, clients: opts.clients, ...m });
-      await pool.closeAll();
-      await sleep(500);
-    } finally {
-      publisher.close();
-      await target.server.stop();
-    }
+    });
   }
   return rows;
 }

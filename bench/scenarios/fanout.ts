@@ -3,7 +3,7 @@ import type { LoadPool } from '../load/pool.js';
 import { Publisher } from '../publisher.js';
 import { startParsec, type ServerProcess } from '../server-process.js';
 import { SECRET, parsecConfig, parsecPublish, stampedPayload } from '../targets.js';
-import { measureDelivery, type Delivery } from './measure.js';
+import { warmAndMeasure, type Delivery } from './measure.js';
 
 export interface FanoutResult extends Delivery {
   setup: string;
@@ -22,11 +22,9 @@ async function run(pool: LoadPool, setup: string, servers: ServerProcess[], opts
   const publisher = new Publisher(servers[0]!.port, 8);
   try {
     const load = (total: number) => ({ rate: opts.rate, total, expected: total * opts.subscribers, make: () => parsecPublish('fanout', stampedPayload(nowMicros())) });
-    await measureDelivery(pool, servers, publisher, load(opts.rate)); // warm-up
-    return { setup, subscribers: opts.subscribers, ...(await measureDelivery(pool, servers, publisher, load(opts.rate * opts.seconds))) };
+    return { setup, subscribers: opts.subscribers, ...(await warmAndMeasure(pool, servers, publisher, load, opts.rate, opts.seconds)) };
   } finally {
     publisher.close();
-    await pool.closeAll();
   }
 }
 

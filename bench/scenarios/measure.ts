@@ -60,3 +60,15 @@ export async function measureDelivery(pool: LoadPool, servers: ServerProcess[], 
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One second of warm-up at the load's rate (JIT, buffers), then `seconds` measured; the
+ * clients are dropped afterwards and the server gets a moment to release them.
+ */
+export async function warmAndMeasure(pool: LoadPool, servers: ServerProcess[], publisher: Publisher, load: (total: number) => DeliveryLoad, rate: number, seconds: number): Promise<Delivery> {
+  await measureDelivery(pool, servers, publisher, load(rate));
+  const m = await measureDelivery(pool, servers, publisher, load(rate * seconds));
+  await pool.closeAll();
+  await sleep(500);
+  return m;
+}

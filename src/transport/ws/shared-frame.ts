@@ -25,15 +25,18 @@ let lastPayload: Uint8Array | undefined;
 let lastBinary = false;
 let lastFrame: Buffer = Buffer.alloc(0);
 
+/** A complete unmasked server WebSocket frame: header and payload in one buffer. */
+export function wholeFrame(payload: Uint8Array, binary: boolean): Buffer {
+  return Buffer.concat(Sender.frame(payload, { fin: true, opcode: binary ? BINARY : TEXT, mask: false, readOnly: false, rsv1: false }));
+}
+
 /**
- * A complete unmasked server WebSocket frame (header and payload in one buffer) for a
- * payload, built once however many sockets it goes to in a row. The fan-out hands every
+ * `wholeFrame` for a payload, built once however many sockets it goes to in a row. The fan-out hands every
  * subscriber the same Uint8Array, so identity is enough to know the frame is the same.
  */
 export function sharedFrame(payload: Uint8Array, binary: boolean): Buffer {
   if (payload === lastPayload && binary === lastBinary) return lastFrame;
-  const parts = Sender.frame(payload, { fin: true, opcode: binary ? BINARY : TEXT, mask: false, readOnly: false, rsv1: false });
-  lastFrame = Buffer.concat(parts);
+  lastFrame = wholeFrame(payload, binary);
   lastPayload = payload;
   lastBinary = binary;
   return lastFrame;

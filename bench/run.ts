@@ -27,8 +27,9 @@ const { values } = parseArgs({
   options: {
     scenario: { type: 'string', default: 'all' },
     servers: { type: 'string', default: TARGET_KINDS.join(',') },
-    sizes: { type: 'string', default: '1000,5000,10000' },
-    deliveries: { type: 'string', default: '50000' },
+    /** Fan-out subscriber counts; `N@R` publishes R/s instead of deliveries/N (1000@200 saturates the server). */
+    sizes: { type: 'string', default: '1000,5000,10000,1000@200' },
+    deliveries: { type: 'string', default: '30000' },
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '3000' },
     'memory-steps': { type: 'string', default: '10000,18000' },
@@ -73,10 +74,14 @@ async function runScenario(scenario: Scenario, pool: LoadPool, kinds: TargetKind
   const seconds = Number(values.seconds);
   switch (scenario) {
     case 'fanout': {
-      const rows = await runBroadcast(pool, { sizes: numbers(values.sizes!), deliveries: Number(values.deliveries), seconds, kinds });
+      const sizes = values.sizes!.split(',').map((s) => {
+        const [subscribers, rate] = s.split('@').map(Number);
+        return { subscribers: subscribers!, rate };
+      });
+      const rows = await runBroadcast(pool, { sizes, deliveries: Number(values.deliveries), seconds, kinds });
       const perCpu = (r: (typeof rows)[number]): number => r.perCpuSecond;
       const p99 = (r: (typeof rows)[number]): number => r.p99;
-      const sameSize = (a: (typeof rows)[number], b: (typeof rows)[number]): boolean => a.subscribers === b.subscribers;
+      const sameSize = (a: (typeof rows)[number], b: (typeof rows)[number]): boolean => a.subscribers === b.subscribers && a.rate === b.rate;
       console.log('\n## Fan-out: one channel\n');
       console.log(
         table(

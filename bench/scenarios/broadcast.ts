@@ -11,7 +11,8 @@ export interface BroadcastRow extends Delivery {
 }
 
 export interface BroadcastOptions {
-  sizes: number[];
+  /** Subscriber counts, each with a publish rate, or without one to use `deliveries / subscribers`. */
+  sizes: { subscribers: number; rate?: number }[];
   /** Offered deliveries per second, the same for every server and size (publish rate = this / subscribers). */
   deliveries: number;
   seconds: number;
@@ -26,10 +27,11 @@ export async function runBroadcast(pool: LoadPool, opts: BroadcastOptions): Prom
   const rows: BroadcastRow[] = [];
   for (const kind of opts.kinds ?? TARGET_KINDS) {
     await withTarget(kind, async (target, publisher) => {
-      for (const subscribers of opts.sizes) {
+      for (const size of opts.sizes) {
+        const subscribers = size.subscribers;
         const open = await pool.open({ dialect: target.dialect, port: target.server.port, count: subscribers, shared: ['fanout'], secret: SECRET, concurrency: 50 });
         if (open.failed) throw new Error(`${target.name}: ${open.failed} of ${subscribers} subscribers failed: ${open.firstError}`);
-        const rate = Math.max(1, Math.round(opts.deliveries / subscribers));
+        const rate = size.rate ?? Math.max(1, Math.round(opts.deliveries / subscribers));
         const load = (total: number) => ({ rate, total, expected: total * subscribers, make: () => target.publish('fanout', stampedPayload(nowMicros())) });
         const m = await warmAndMeasure(pool, [target.server], publisher, load, rate, opts.seconds);
         rows.push({ kind, server: target.name, subscribers, rate, ...m });

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { RawClient } from '../helpers/raw.js';
 import { startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { connToken } from '../helpers/tokens.js';
+import { until } from '../helpers/until.js';
 
 const KEY = 'fanout-api-key';
 
@@ -13,14 +14,6 @@ interface Push {
 /** Publications of `channel` a client got, in order. */
 const received = (c: RawClient, channel: string): number[] =>
   (c.messages as Push[]).filter((m) => m.push?.channel === channel && m.push.pub).map((m) => m.push!.pub!.data.n);
-
-async function until(cond: () => boolean, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('WebSocket fan-out with frames built once', () => {
   let server: TestServer;

@@ -5,14 +5,20 @@ export interface TimerHandle {
   cancel(): void;
 }
 
-/** A method rather than a closure per timer: at 100k connections each closure is memory. */
+/**
+ * A method rather than a closure per timer: at 100k connections each closure is memory.
+ * For the same reason the callback may be a shared method called on `self`, so a
+ * session's timers allocate no closure (and no context) of their own.
+ */
 class Timer implements TimerHandle {
   live = true;
 
   constructor(
     private readonly wheel: TimerWheel,
+    /** Counted from the wheel's creation, so it stays a small integer and not a boxed number. */
     readonly tick: number,
-    readonly fn: () => void,
+    readonly fn: (this: unknown) => void,
+    readonly self: unknown,
   ) {}
 
   cancel(): void {
@@ -41,7 +47,9 @@ export class TimerWheel {
   private readonly onError: (err: unknown) => void;
   private readonly buckets = new Map<number, Set<Timer>>();
   private size = 0;
-  private lastTick: number;
+  /** Absolute tick the wheel's ticks are counted from. */
+  private readonly origin: number;
+  private lastTick = 0;
   private interval: NodeJS.Timeout | undefined;
 
   constructor(opts: TimerWheelOptions) {
@@ -53,13 +61,15 @@ export class TimerWheel {
         queueMicrotask(() => {
           throw err;
         }));
-    this.lastTick = this.tickOf(this.clock.now());
+    this.origin = Math.floor(this.clock.now() / this.resolution);
   }
 
-  /** Runs `fn` once, no earlier than `delayMs` from now. */
-  schedule(delayMs: number, fn: () => void): TimerHandle {
+  /** Runs `fn` once (called on `self` when given), no earlier than `delayMs` from now. */
+  schedule(delayMs: number, fn: () => void): TimerHandle;
+  schedule<T>(delayMs: number, fn: (this: T) => void, self: T): TimerHandle;
+  schedule(delayMs: number, fn: (this: unknown) => void, self?: unknown): TimerHandle {
     const tick = Math.max(this.tickOf(this.clock.now() + delayMs + this.resolution - 1), this.lastTick + 1);
-    const timer = new Timer(this, tick, fn);
+    const timer = new Timer(this, tick, fn, self);
     let bucket = this.buckets.get(tick);
     if (!bucket) {
       bucket = new Set();
@@ -81,7 +91,7 @@ export class TimerWheel {
     this.maybeStop();
   }
 
-    /** Number of pending timers (for metrics and tests). */
+  /** Number of pending timers (for metrics and tests). */
   get pending(): number {
     return this.size;
   }
@@ -93,7 +103,7 @@ export class TimerWheel {
   }
 
   private tickOf(ms: number): number {
-    return Math.floor(ms / this.resolution);
+    return Math.floor(ms / this.resolution) - this.origin;
   }
 
   private advance(): void {
@@ -107,7 +117,7 @@ export class TimerWheel {
         this.size--;
         timer.live = false;
         try {
-          timer.fn();
+          timer.fn.call(timer.self);
         } catch (err) {
           // A failing callback must not starve the rest of the bucket.
           this.onError(err);

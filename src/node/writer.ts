@@ -36,6 +36,13 @@ function joinShared(codec: ProtocolCodec, messages: Uint8Array[]): Uint8Array {
   return frame;
 }
 
+/** The session a writer belongs to: where it writes, how, and whom to tell when it overflows. */
+export interface WriterOwner {
+  readonly transport: Transport;
+  readonly codec: ProtocolCodec;
+  onWriterOverflow(): void;
+}
+
 /**
  * One client's outbound queue. Messages queued within a turn are joined into one
  * frame (newline-joined JSON, concatenated varint-delimited protobuf). The queue is
@@ -47,21 +54,20 @@ export class ClientWriter {
   private queuedBytes = 0;
   private closed = false;
 
+  /** The owner is kept rather than its transport, codec and a callback: fewer fields, no closure per session. */
   constructor(
-    private readonly transport: Transport,
-    private readonly codec: ProtocolCodec,
+    private readonly owner: WriterOwner,
     private readonly maxQueueBytes: number,
-    private readonly onOverflow: () => void,
   ) {}
 
   /** Queues one encoded message; returns false when the queue overflowed. */
   enqueue(message: Uint8Array): boolean {
     if (this.closed) return false;
     this.queuedBytes += message.length;
-    if (this.queuedBytes + this.transport.bufferedAmount() > this.maxQueueBytes) {
+    if (this.queuedBytes + this.owner.transport.bufferedAmount() > this.maxQueueBytes) {
       this.closed = true;
       this.queue = [];
-      this.onOverflow();
+      this.owner.onWriterOverflow();
       return false;
     }
     this.queue.push(message);
@@ -76,11 +82,12 @@ export class ClientWriter {
   /** Writes everything queued now, as one frame. */
   flush(): void {
     if (this.queue.length === 0) return;
-    const frame = joinShared(this.codec, this.queue);
+    const { owner } = this;
+    const frame = joinShared(owner.codec, this.queue);
     // The array is reused: no allocation per client per flush.
     this.queue.length = 0;
     this.queuedBytes = 0;
-    this.transport.write(frame);
+    owner.transport.write(frame);
   }
 
   /** Flushes what is queued and refuses further messages. */

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { setImmediate as turn } from 'node:timers/promises';
 import type { Transport } from '../../src/node/transport.js';
 import { ClientWriter } from '../../src/node/writer.js';
-import { jsonCodec, protobufCodec } from '../../src/protocol/index.js';
+import { jsonCodec, protobufCodec, type ProtocolCodec } from '../../src/protocol/index.js';
 
 /** A transport that keeps what it was given, the way a socket would take it. */
 class RecordingTransport implements Transport {
@@ -23,12 +23,17 @@ class RecordingTransport implements Transport {
   close(): void {}
 }
 
+/** A writer for a transport, as a session would own it. */
+function writerFor(transport: Transport, codec: ProtocolCodec, maxQueueBytes: number, onWriterOverflow: () => void): ClientWriter {
+  return new ClientWriter({ transport, codec, onWriterOverflow }, maxQueueBytes);
+}
+
 const text = (b: Uint8Array): string => Buffer.from(b).toString();
 
 describe('ClientWriter', () => {
   it('joins what one turn queued into one newline-separated frame', async () => {
     const t = new RecordingTransport();
-    const w = new ClientWriter(t, jsonCodec, 1 << 20, () => assert.fail('overflow'));
+    const w = writerFor(t, jsonCodec, 1 << 20, () => assert.fail('overflow'));
     w.enqueue(Buffer.from('{"a":1}'));
     w.enqueue(Buffer.from('{"b":2}'));
     await turn();
@@ -39,13 +44,13 @@ describe('ClientWriter', () => {
     const one = Buffer.from('{"push":1}');
     const two = Buffer.from('{"push":2}');
     const transports = [new RecordingTransport(), new RecordingTransport(), new RecordingTransport()];
-    const writers = transports.map((t) => new ClientWriter(t, jsonCodec, 1 << 20, () => assert.fail('overflow')));
+    const writers = transports.map((t) => writerFor(t, jsonCodec, 1 << 20, () => assert.fail('overflow')));
     for (const w of writers) {
       w.enqueue(one);
       w.enqueue(two);
     }
     const other = new RecordingTransport();
-    const odd = new ClientWriter(other, jsonCodec, 1 << 20, () => assert.fail('overflow'));
+    const odd = writerFor(other, jsonCodec, 1 << 20, () => assert.fail('overflow'));
     odd.enqueue(one);
     odd.enqueue(Buffer.from('{"own":3}'));
     await turn();
@@ -60,8 +65,8 @@ describe('ClientWriter', () => {
     const msg = Buffer.from([1, 2, 3]);
     const json = new RecordingTransport();
     const binary = new RecordingTransport();
-    new ClientWriter(json, jsonCodec, 1 << 20, () => {}).enqueue(msg);
-    const wb = new ClientWriter(binary, protobufCodec, 1 << 20, () => {});
+    writerFor(json, jsonCodec, 1 << 20, () => {}).enqueue(msg);
+    const wb = writerFor(binary, protobufCodec, 1 << 20, () => {});
     wb.enqueue(msg);
     wb.enqueue(msg);
     await turn();
@@ -72,7 +77,7 @@ describe('ClientWriter', () => {
   it('refuses and reports a queue over its byte limit', async () => {
     const t = new RecordingTransport();
     let overflowed = 0;
-    const w = new ClientWriter(t, jsonCodec, 10, () => overflowed++);
+    const w = writerFor(t, jsonCodec, 10, () => overflowed++);
     assert.equal(w.enqueue(Buffer.from('12345')), true);
     assert.equal(w.enqueue(Buffer.from('1234567')), false);
     assert.equal(overflowed, 1);

@@ -27,6 +27,16 @@ import { ClientWriter } from './writer.js';
 
 export type ClientState = 'connecting' | 'connected' | 'failed' | 'closed';
 
+/** Client app as the SDK names it in connect. */
+export interface ClientApp {
+  name: string;
+  version: string;
+}
+
+/** Defaults shared by every session until connect sets its own: an idle session keeps no copy. */
+const NO_APP: Readonly<ClientApp> = Object.freeze({ name: '', version: '' });
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
 /** Connection identity established by `connect`. */
 export interface Credentials {
   user: string;
@@ -53,15 +63,17 @@ export class Client implements SubscriptionOwner {
   state: ClientState = 'connecting';
   credentials: Credentials = { user: '', expireAt: 0 };
   /** The SDK's `name` and `version` from connect, for the connections API. */
-  app = { name: '', version: '' };
+  app: Readonly<ClientApp> = NO_APP;
   /** Unix ms when connect succeeded; 0 before. */
   connectedAt = 0;
   readonly subscriptions = new Map<string, ChannelSubscription>();
   /** Headers from the connect command that some proxy forwards (lower-case names). */
-  emulatedHeaders: Readonly<Record<string, string>> = {};
+  emulatedHeaders: Readonly<Record<string, string>> = NO_HEADERS;
   private readonly writer: ClientWriter;
   private logger: Logger | undefined;
-  private queue: Promise<void> = Promise.resolve();
+  /** Commands waiting for the one running (created when a frame arrives mid-command). */
+  private waiting: Command[] | undefined;
+  private running = false;
   private staleTimer: TimerHandle | undefined;
   private pingTimer: TimerHandle | undefined;
   private pongTimer: TimerHandle | undefined;
@@ -75,14 +87,19 @@ export class Client implements SubscriptionOwner {
     this.id = id;
     this.session = transport.emulation ? newSessionId() : '';
     this.codec = codecFor(transport.protocol);
-    this.writer = new ClientWriter(transport, this.codec, node.config.client.queueMaxSize, () => {
-      this.log.warn({ user: this.user }, 'slow consumer disconnected');
-      this.disconnect(DisconnectCode.slow);
-    });
-    this.staleTimer = node.deps.wheel.schedule(node.config.client.staleCloseDelay, () => {
-      if (this.state === 'connecting' || this.state === 'failed') this.disconnect(DisconnectCode.stale);
-    });
+    this.writer = new ClientWriter(this, node.config.client.queueMaxSize);
+    this.staleTimer = node.deps.wheel.schedule(node.config.client.staleCloseDelay, this.closeIfStale, this);
     node.trackSession(this);
+  }
+
+  /** The writer's queue overflowed: the client reads too slowly. */
+  onWriterOverflow(): void {
+    this.log.warn({ user: this.user }, 'slow consumer disconnected');
+    this.disconnect(DisconnectCode.slow);
+  }
+
+  private closeIfStale(): void {
+    if (this.state === 'connecting' || this.state === 'failed') this.disconnect(DisconnectCode.stale);
   }
 
   /**
@@ -134,14 +151,32 @@ export class Client implements SubscriptionOwner {
       this.disconnect(DisconnectCode.badRequest);
       return;
     }
-    this.queue = this.queue.then(() => this.runCommands(commands));
+    if (this.running) {
+      (this.waiting ??= []).push(...commands);
+      return;
+    }
+    void this.runCommands(commands);
   }
 
+  /**
+   * Runs commands one at a time, across frames, in arrival order. A queue rather than a
+   * promise chain: an idle session then holds no promise.
+   */
   private async runCommands(commands: Command[]): Promise<void> {
-    for (const cmd of commands) {
-      if (this.state === 'closed') return;
-      await this.runCommand(cmd);
+    this.running = true;
+    // The first command runs in a later microtask, as it did behind a resolved promise.
+    await undefined;
+    let batch: Command[] | undefined = commands;
+    while (batch) {
+      for (const cmd of batch) {
+        if (this.state === 'closed') break;
+        await this.runCommand(cmd);
+      }
+      batch = this.waiting;
+      this.waiting = undefined;
+      if (this.state === 'closed') batch = undefined;
     }
+    this.running = false;
   }
 
   private async runCommand(cmd: Command): Promise<void> {
@@ -197,18 +232,22 @@ export class Client implements SubscriptionOwner {
     if (interval <= 0) return;
     // The first ping is spread over [interval/2, interval) so reconnect storms don't ping in lockstep.
     const delay = first ? interval / 2 + Math.random() * (interval / 2) : interval;
-    this.pingTimer = this.node.deps.wheel.schedule(delay, () => {
-      if (this.state !== 'connected') return;
-      this.sendReply({});
-      const pongTimeout = this.node.config.client.pongTimeout;
-      if (this.transport.pong && pongTimeout > 0 && !this.pongTimer) {
-        this.pongTimer = this.node.deps.wheel.schedule(pongTimeout, () => {
-          this.pongTimer = undefined;
-          this.disconnect(DisconnectCode.noPong);
-        });
-      }
-      this.schedulePing(false);
-    });
+    this.pingTimer = this.node.deps.wheel.schedule(delay, this.ping, this);
+  }
+
+  private ping(): void {
+    if (this.state !== 'connected') return;
+    this.sendReply({});
+    const pongTimeout = this.node.config.client.pongTimeout;
+    if (this.transport.pong && pongTimeout > 0 && !this.pongTimer) {
+      this.pongTimer = this.node.deps.wheel.schedule(pongTimeout, this.pongMissed, this);
+    }
+    this.schedulePing(false);
+  }
+
+  private pongMissed(): void {
+    this.pongTimer = undefined;
+    this.disconnect(DisconnectCode.noPong);
   }
 
   /** (Re)arms the connection expiry check after a connect or refresh. */
@@ -220,17 +259,22 @@ export class Client implements SubscriptionOwner {
     const proxy = this.node.deps.proxies.refresh;
     if (proxy) {
       // Server-side refresh: the backend is asked when the session expires, not the client.
-      this.expireTimer = this.node.deps.wheel.schedule(Math.max(0, expireAt * 1000 - this.node.clock.now()), () => {
-        void refreshByProxy(this, proxy);
-      });
+      this.expireTimer = this.node.deps.wheel.schedule(Math.max(0, expireAt * 1000 - this.node.clock.now()), this.refreshByProxy, this);
       return;
     }
     const delay = expireAt * 1000 - this.node.clock.now() + this.node.config.client.expiredCloseDelay;
-    this.expireTimer = this.node.deps.wheel.schedule(Math.max(0, delay), () => {
-      if (this.credentials.expireAt && this.credentials.expireAt * 1000 <= this.node.clock.now()) {
-        this.disconnect(DisconnectCode.expired);
-      }
-    });
+    this.expireTimer = this.node.deps.wheel.schedule(Math.max(0, delay), this.closeIfExpired, this);
+  }
+
+  private refreshByProxy(): void {
+    const proxy = this.node.deps.proxies.refresh;
+    if (proxy) void refreshByProxy(this, proxy);
+  }
+
+  private closeIfExpired(): void {
+    if (this.credentials.expireAt && this.credentials.expireAt * 1000 <= this.node.clock.now()) {
+      this.disconnect(DisconnectCode.expired);
+    }
   }
 
   onInsufficientState(sub: ChannelSubscription): void {

@@ -22,13 +22,38 @@ function protocolOf(req: IncomingMessage, url: URL): ProtocolName {
   return q === 'protobuf' ? 'protobuf' : 'json';
 }
 
+/**
+ * Socket event listeners shared by every socket of one handler: an emitter calls them
+ * with the socket as `this`, and the socket finds its session in `sockets`. One closure
+ * per socket and event would cost memory on every idle connection.
+ */
+function socketListeners(sockets: Map<WebSocket, Client>) {
+  return {
+    message(this: WebSocket, data: Buffer): void {
+      // The frame opcode is not checked: each frame is decoded by the negotiated protocol.
+      sockets.get(this)?.handleFrame(data);
+    },
+    close(this: WebSocket): void {
+      const client = sockets.get(this);
+      sockets.delete(this);
+      client?.handleTransportClose();
+    },
+    error(this: WebSocket, err: Error): void {
+      // ws closes the socket itself after protocol errors (e.g. 1009 for an oversized frame).
+      sockets.get(this)?.logDebug({ err: err.message }, 'websocket error');
+    },
+  };
+}
+
 /** Accepts WebSocket upgrades on the configured path and turns each socket into a Client. */
 export class WebSocketHandler {
   private readonly wss: WebSocketServer;
   private readonly origins: OriginCheck;
   private readonly log: Logger;
-  private readonly sockets = new Set<WebSocket>();
+  /** Open sockets and their sessions: the shared listeners below find a socket's session here. */
+  private readonly sockets = new Map<WebSocket, Client>();
   private readonly requests: RequestReader;
+  private readonly listeners = socketListeners(this.sockets);
   readonly path: string;
 
   constructor(private readonly node: Node) {
@@ -71,22 +96,17 @@ export class WebSocketHandler {
   private accept(ws: WebSocket, socket: Duplex, protocol: ProtocolName, remoteAddr: string, request: ConnectionRequest): void {
     const transport = new WebSocketTransport(ws, socket, protocol, remoteAddr, request);
     const client = new Client(this.node, transport, newClientId());
-    this.sockets.add(ws);
-    // The frame opcode is not checked: each frame is decoded by the negotiated protocol.
-    ws.on('message', (data: Buffer) => client.handleFrame(data));
-    ws.on('close', () => {
-      this.sockets.delete(ws);
-      client.handleTransportClose();
-    });
-    ws.on('error', (err) => {
-      // ws closes the socket itself after protocol errors (e.g. 1009 for an oversized frame).
-      client.logDebug({ err: err.message }, 'websocket error');
-    });
+    this.sockets.set(ws, client);
+    // The same three listeners for every socket (emitters call them with the socket as
+    // `this`): closures per connection would cost memory on every idle session.
+    ws.on('message', this.listeners.message);
+    ws.on('close', this.listeners.close);
+    ws.on('error', this.listeners.error);
   }
 
   /** Drops sockets that did not finish their close handshake in time. */
   terminateAll(): void {
-    for (const ws of this.sockets) ws.terminate();
+    for (const ws of this.sockets.keys()) ws.terminate();
   }
 
   close(): void {

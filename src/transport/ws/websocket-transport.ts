@@ -6,10 +6,6 @@ import { MAX_SHARED_FRAME, sharedFrame } from './shared-frame.js';
 
 /** A Client's view of one WebSocket. */
 export class WebSocketTransport implements Transport {
-  readonly name = 'websocket';
-  readonly emulation = false;
-  readonly pong = true;
-  private readonly binary: boolean;
 
   /** `socket` is the one under `ws` (permessage-deflate is off, so ws never holds frames back). */
   constructor(
@@ -18,8 +14,23 @@ export class WebSocketTransport implements Transport {
     readonly protocol: ProtocolName,
     readonly remoteAddr: string,
     readonly request: ConnectionRequest,
-  ) {
-    this.binary = protocol === 'protobuf';
+  ) {}
+
+  // Constants as getters, not fields: one copy on the prototype instead of one per connection.
+  get name(): string {
+    return 'websocket';
+  }
+
+  get emulation(): boolean {
+    return false;
+  }
+
+  get pong(): boolean {
+    return true;
+  }
+
+  private get binary(): boolean {
+    return this.protocol === 'protobuf';
   }
 
   bufferedAmount(): number {

@@ -5,7 +5,7 @@ import type { ChannelInfo } from './channel-rules.js';
 import type { Client } from './client.js';
 import { toProtocolPublication } from './node.js';
 import { asJsonString } from './publication-fanout.js';
-import { ChannelSubscription, type SubscriptionOptions } from './subscription.js';
+import { ChannelSubscription, sharedOptions, type SubscriptionOptions } from './subscription.js';
 
 /** Everything decided about a subscription before it is made. */
 export interface SubscribePlan {
@@ -113,7 +113,7 @@ async function readPosition(client: Client, plan: SubscribePlan): Promise<Recove
 export async function subscribeChannel(client: Client, plan: SubscribePlan): Promise<{ result: SubscribeResult; after: () => void }> {
   const { node } = client;
   const { ch, options } = plan;
-  const sub = new ChannelSubscription(client, ch.channel, options);
+  const sub = new ChannelSubscription(client, ch.channel, sharedOptions(options));
   client.subscriptions.set(ch.channel, sub);
   const undo = async (): Promise<void> => {
     if (client.subscriptions.get(ch.channel) === sub) client.subscriptions.delete(ch.channel);

@@ -34,6 +34,30 @@ export interface SubscriptionOptions {
   delta: boolean;
 }
 
+/** Option sets without per-subscription values, by their flags as bits (see `sharedOptions`). */
+const sharedByFlags: Array<Readonly<SubscriptionOptions> | undefined> = [];
+
+/**
+ * One frozen object for every subscription with the same plain settings (no channel
+ * info, filter or expiry: the usual case), so an idle subscription does not carry its own
+ * copy. Options are never mutated; a refresh replaces the subscription's object.
+ */
+export function sharedOptions(o: SubscriptionOptions): Readonly<SubscriptionOptions> {
+  if (o.chanInfo || o.tagsFilter || o.expireAt) return o;
+  const flags = [o.serverSide, o.positioned, o.recoverable, o.pushJoinLeave, o.presence, o.joinLeave, o.delta];
+  const key = flags.reduce((bits, flag, i) => (flag ? bits | (1 << i) : bits), 0);
+  return (sharedByFlags[key] ??= Object.freeze({
+    serverSide: o.serverSide,
+    positioned: o.positioned,
+    recoverable: o.recoverable,
+    pushJoinLeave: o.pushJoinLeave,
+    presence: o.presence,
+    joinLeave: o.joinLeave,
+    expireAt: 0,
+    delta: o.delta,
+  }));
+}
+
 interface Buffered {
   fanout: PublicationFanout;
   position: StreamPosition;
@@ -59,7 +83,7 @@ export class ChannelSubscription implements Subscriber {
   constructor(
     readonly client: SubscriptionOwner,
     readonly channel: string,
-    public opts: SubscriptionOptions,
+    public opts: Readonly<SubscriptionOptions>,
   ) {}
 
   get pushJoinLeave(): boolean {

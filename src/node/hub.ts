@@ -29,16 +29,26 @@ export interface Subscriber {
 }
 
 /**
+ * A channel's local subscribers: the only one itself, or a Map by client id once there
+ * are two. Most channels of a personal-channel setup have one subscriber, and a Map
+ * each would be a large part of an idle session's memory.
+ */
+type ChannelMembers = Subscriber | Map<string, Subscriber>;
+
+/** The same for the per-user and per-token indexes: one client, or a Set of them. */
+type IndexMembers<C> = C | Set<C>;
+
+/**
  * Who is connected and who listens where, on this node. Fan-out encodes each push
  * once per protocol (EncodedReply) and hands the same bytes to every subscriber.
  */
 export class Hub<C extends HubClient = HubClient> {
   private readonly clients = new Map<string, C>();
-  private readonly users = new Map<string, Set<C>>();
+  private readonly users = new Map<string, IndexMembers<C>>();
   private readonly labelIndex = new LabelIndex<C>();
   /** Clients by connection token id, so a revocation finds its sessions without a scan. */
-  private readonly tokens = new Map<string, Set<C>>();
-  private readonly channels = new Map<string, Map<string, Subscriber>>();
+  private readonly tokens = new Map<string, IndexMembers<C>>();
+  private readonly channels = new Map<string, ChannelMembers>();
   /** Last payload per channel, the base for delta encoding; dropped with the channel's last subscriber. */
   private readonly previous = new Map<string, PreviousPayload>();
   private subscriptionCount = 0;
@@ -66,52 +76,72 @@ export class Hub<C extends HubClient = HubClient> {
 
   /** The local clients connected with a token of this id. */
   tokenClients(tokenId: string): ReadonlySet<C> {
-    return this.tokens.get(tokenId) ?? new Set();
+    return asSet(this.tokens.get(tokenId));
   }
 
   /** Adds a subscriber; returns true when it is the channel's first on this node. */
   subscribe(channel: string, sub: Subscriber): boolean {
-    let subs = this.channels.get(channel);
-    const first = !subs;
-    if (!subs) {
-      subs = new Map();
-      this.channels.set(channel, subs);
+    const members = this.channels.get(channel);
+    const id = sub.client.id;
+    if (!members) {
+      this.channels.set(channel, sub);
+      this.subscriptionCount++;
+      return true;
     }
-    if (!subs.has(sub.client.id)) this.subscriptionCount++;
-    subs.set(sub.client.id, sub);
-    return first;
+    if (members instanceof Map) {
+      if (!members.has(id)) this.subscriptionCount++;
+      members.set(id, sub);
+    } else if (members.client.id === id) {
+      this.channels.set(channel, sub);
+    } else {
+      this.channels.set(channel, new Map([[members.client.id, members], [id, sub]]));
+      this.subscriptionCount++;
+    }
+    return false;
   }
 
   /** Removes a subscriber; returns true when the channel has none left on this node. */
   unsubscribe(channel: string, clientId: string): boolean {
-    const subs = this.channels.get(channel);
-    if (!subs?.delete(clientId)) return false;
+    const members = this.channels.get(channel);
+    if (!members) return false;
+    if (members instanceof Map) {
+      if (!members.delete(clientId)) return false;
+      this.subscriptionCount--;
+      // Back to the single-member form, so a channel that shrank costs what a new one does.
+      if (members.size === 1) this.channels.set(channel, members.values().next().value!);
+      return false;
+    }
+    if (members.client.id !== clientId) return false;
     this.subscriptionCount--;
-    if (subs.size > 0) return false;
     this.channels.delete(channel);
     this.previous.delete(channel);
     return true;
   }
 
+  /** A channel's local subscribers. */
+  private subscribers(channel: string): Iterable<Subscriber> {
+    const members = this.channels.get(channel);
+    if (!members) return [];
+    return members instanceof Map ? members.values() : [members];
+  }
+
   /** Delivers to every local subscriber; `deltaAllowed` lets delta-negotiated ones get a fossil delta. */
   broadcastPublication(channel: string, pub: Publication, position: StreamPosition, deltaAllowed: boolean): void {
-    const subs = this.channels.get(channel);
-    if (!subs) return;
+    if (!this.channels.has(channel)) return;
     const fanout = new PublicationFanout(channel, pub, this.previous.get(channel), deltaAllowed);
     this.previous.set(channel, { offset: pub.offset ?? 0, data: pub.data });
-    for (const sub of subs.values()) sub.deliverPublication(fanout, position);
+    for (const sub of this.subscribers(channel)) sub.deliverPublication(fanout, position);
   }
 
   broadcastJoinLeave(channel: string, kind: 'join' | 'leave', info: ClientInfo): void {
-    const subs = this.channels.get(channel);
-    if (!subs) return;
+    if (!this.channels.has(channel)) return;
     const encoded = new EncodedReply({ push: { channel, [kind]: { info } } });
-    for (const sub of subs.values()) if (sub.pushJoinLeave) sub.deliverPush(encoded);
+    for (const sub of this.subscribers(channel)) if (sub.pushJoinLeave) sub.deliverPush(encoded);
   }
 
   /** Asks every subscriber of a channel to check its position against the stream top. */
   checkPositions(channel: string, top: StreamPosition, lagTolerant: boolean): void {
-    for (const sub of this.channels.get(channel)?.values() ?? []) sub.checkPosition(top, lagTolerant);
+    for (const sub of this.subscribers(channel)) sub.checkPosition(top, lagTolerant);
   }
 
   client(id: string): C | undefined {
@@ -119,7 +149,7 @@ export class Hub<C extends HubClient = HubClient> {
   }
 
   userClients(user: string): ReadonlySet<C> {
-    return this.users.get(user) ?? new Set();
+    return asSet(this.users.get(user));
   }
 
   /** Clients that may match a label filter (a superset), or undefined when the filter needs a scan. */
@@ -136,7 +166,9 @@ export class Hub<C extends HubClient = HubClient> {
   }
 
   numSubscribers(channel: string): number {
-    return this.channels.get(channel)?.size ?? 0;
+    const members = this.channels.get(channel);
+    if (!members) return 0;
+    return members instanceof Map ? members.size : 1;
   }
 
   get numClients(): number {
@@ -156,17 +188,24 @@ export class Hub<C extends HubClient = HubClient> {
   }
 }
 
-function addTo<C>(index: Map<string, Set<C>>, key: string, client: C): void {
-  let set = index.get(key);
-  if (!set) {
-    set = new Set();
-    index.set(key, set);
-  }
-  set.add(client);
+function addTo<C>(index: Map<string, IndexMembers<C>>, key: string, client: C): void {
+  const members = index.get(key);
+  if (members === undefined) index.set(key, client);
+  else if (members instanceof Set) members.add(client);
+  else if (members !== client) index.set(key, new Set([members, client]));
 }
 
-function removeFrom<C>(index: Map<string, Set<C>>, key: string, client: C): void {
-  const set = index.get(key);
-  set?.delete(client);
-  if (set?.size === 0) index.delete(key);
+function removeFrom<C>(index: Map<string, IndexMembers<C>>, key: string, client: C): void {
+  const members = index.get(key);
+  if (members instanceof Set) {
+    members.delete(client);
+    if (members.size === 1) index.set(key, members.values().next().value!);
+  } else if (members === client) {
+    index.delete(key);
+  }
+}
+
+function asSet<C>(members: IndexMembers<C> | undefined): ReadonlySet<C> {
+  if (members === undefined) return new Set();
+  return members instanceof Set ? members : new Set([members]);
 }

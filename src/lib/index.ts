@@ -4,3 +4,4 @@ export { newClientId, newSessionId, newSortableId, randomString } from './ids.js
 export { packageRoot, packageVersion } from './package-info.js';
 export { BodyTooLargeError, readBody } from './read-body.js';
 export { ClientAddress } from './client-address.js';
+export { CompactMap } from './compact-map.js';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Labels } from '../auth/index.js';
-import { newSessionId, type TimerHandle } from '../lib/index.js';
+import { CompactMap, newSessionId, type TimerHandle } from '../lib/index.js';
 import {
   ClientError,
   DisconnectCode,
@@ -66,7 +66,8 @@ export class Client implements SubscriptionOwner {
   app: Readonly<ClientApp> = NO_APP;
   /** Unix ms when connect succeeded; 0 before. */
   connectedAt = 0;
-  readonly subscriptions = new Map<string, ChannelSubscription>();
+  /** By channel; compact because most sessions hold one subscription. */
+  readonly subscriptions = new CompactMap<string, ChannelSubscription>();
   /** Headers from the connect command that some proxy forwards (lower-case names). */
   emulatedHeaders: Readonly<Record<string, string>> = NO_HEADERS;
   private readonly writer: ClientWriter;

@@ -22,7 +22,7 @@ import { asClientError } from './engine-errors.js';
 import { refreshByProxy } from './proxy-refresh.js';
 import type { Node } from './node.js';
 import type { ChannelSubscription, SubscriptionOwner } from './subscription.js';
-import type { Transport } from './transport.js';
+import { NO_HEADERS, type Transport } from './transport.js';
 import { ClientWriter } from './writer.js';
 
 export type ClientState = 'connecting' | 'connected' | 'failed' | 'closed';
@@ -33,9 +33,8 @@ export interface ClientApp {
   version: string;
 }
 
-/** Defaults shared by every session until connect sets its own: an idle session keeps no copy. */
-const NO_APP: Readonly<ClientApp> = Object.freeze({ name: '', version: '' });
-const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+/** Shared by every session whose SDK gave no name or version: an idle session keeps no copy. */
+export const NO_APP: Readonly<ClientApp> = Object.freeze({ name: '', version: '' });
 
 /** Connection identity established by `connect`. */
 export interface Credentials {

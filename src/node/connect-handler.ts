@@ -9,7 +9,7 @@ import {
   type SubscribeResult,
 } from '../protocol/index.js';
 import type { ChannelInfo } from './channel-rules.js';
-import type { Client, Credentials } from './client.js';
+import { NO_APP, type Client, type Credentials } from './client.js';
 import type { HandlerOutcome } from './dispatch.js';
 import { asClientError } from './engine-errors.js';
 import { refuseRevoked, TOKEN_REVOKED_REASON } from './revocation.js';
@@ -128,7 +128,7 @@ async function connect(client: Client, req: ConnectRequest): Promise<HandlerOutc
   if (client.state !== 'connecting') throw new DisconnectError(DisconnectCode.badRequest);
 
   client.credentials = creds;
-  client.app = { name: req.name ?? '', version: req.version ?? '' };
+  client.app = req.name || req.version ? { name: req.name ?? '', version: req.version ?? '' } : NO_APP;
   node.hub.add(client);
   // From here on teardown must undo the hub registration, so the session counts as connected.
   client.state = 'connected';

@@ -1,6 +1,6 @@
 export { Node, type NodeDeps, type NodePublishOptions } from './node.js';
 export { Client } from './client.js';
-export type { ConnectionRequest, Transport } from './transport.js';
+export { NO_HEADERS, type ConnectionRequest, type Transport } from './transport.js';
 export type { ChannelInfo } from './channel-rules.js';
 export { serverRefresh, serverSubscribe, serverUnsubscribe, type ServerRefreshOptions, type ServerSubscribeOptions } from './server-ops.js';
 export { toProtocolPublication } from './node.js';

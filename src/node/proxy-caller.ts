@@ -1,5 +1,6 @@
 import type { Caller } from '../proxy/index.js';
 import type { Client } from './client.js';
+import { NO_HEADERS } from './transport.js';
 
 /** The session as a backend sees it in every proxy call. */
 export function callerOf(client: Client): Caller {
@@ -20,7 +21,7 @@ export function callerOf(client: Client): Caller {
 /** The connect command's headers that some proxy forwards, by lower-case name. */
 export function keptEmulatedHeaders(client: Client, headers: Readonly<Record<string, string>> | undefined): Readonly<Record<string, string>> {
   const wanted = client.node.deps.proxies.emulatedHeaders;
-  if (!headers || wanted.size === 0) return {};
+  if (!headers || wanted.size === 0) return NO_HEADERS;
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) if (wanted.has(k.toLowerCase())) out[k.toLowerCase()] = v;
   return out;

@@ -8,6 +8,9 @@ export interface ConnectionRequest {
   readonly ip: string;
 }
 
+/** No headers: one frozen object shared by every connection that keeps none (the usual case). */
+export const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
 /** What a session needs from the connection under it; `transport/` implements it per kind. */
 export interface Transport {
   /** `websocket`, `http_stream`, `sse`… for logs and metrics. */

@@ -1,8 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { ClientAddress } from '../lib/index.js';
-import type { ConnectionRequest, Node } from '../node/index.js';
-
-const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+import { NO_HEADERS, type ConnectionRequest, type Node } from '../node/index.js';
 
 /**
  * Reads what backends may be told about a connection from its HTTP request: the headers

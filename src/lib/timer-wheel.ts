@@ -11,8 +11,6 @@ export interface TimerHandle {
  * session's timers allocate no closure (and no context) of their own.
  */
 class Timer implements TimerHandle {
-  live = true;
-
   constructor(
     private readonly wheel: TimerWheel,
     /** Counted from the wheel's creation, so it stays a small integer and not a boxed number. */
@@ -21,9 +19,8 @@ class Timer implements TimerHandle {
     readonly self: unknown,
   ) {}
 
+  /** Idempotent without a flag of its own: a timer that ran or was cancelled is in no bucket. */
   cancel(): void {
-    if (!this.live) return;
-    this.live = false;
     this.wheel.remove(this);
   }
 }
@@ -115,7 +112,6 @@ export class TimerWheel {
       this.buckets.delete(this.lastTick);
       for (const timer of bucket) {
         this.size--;
-        timer.live = false;
         try {
           timer.fn.call(timer.self);
         } catch (err) {

@@ -71,9 +71,8 @@ export class Client implements SubscriptionOwner {
   emulatedHeaders: Readonly<Record<string, string>> = NO_HEADERS;
   private readonly writer: ClientWriter;
   private logger: Logger | undefined;
-  /** Commands waiting for the one running (created when a frame arrives mid-command). */
+  /** Set while commands run: those that arrive meanwhile wait in it. */
   private waiting: Command[] | undefined;
-  private running = false;
   private staleTimer: TimerHandle | undefined;
   private pingTimer: TimerHandle | undefined;
   private pongTimer: TimerHandle | undefined;
@@ -87,9 +86,13 @@ export class Client implements SubscriptionOwner {
     this.id = id;
     this.session = transport.emulation ? newSessionId() : '';
     this.codec = codecFor(transport.protocol);
-    this.writer = new ClientWriter(this, node.config.client.queueMaxSize);
+    this.writer = new ClientWriter(this);
     this.staleTimer = node.deps.wheel.schedule(node.config.client.staleCloseDelay, this.closeIfStale, this);
     node.trackSession(this);
+  }
+
+  get maxQueueBytes(): number {
+    return this.node.config.client.queueMaxSize;
   }
 
   /** The writer's queue overflowed: the client reads too slowly. */
@@ -151,8 +154,8 @@ export class Client implements SubscriptionOwner {
       this.disconnect(DisconnectCode.badRequest);
       return;
     }
-    if (this.running) {
-      (this.waiting ??= []).push(...commands);
+    if (this.waiting) {
+      this.waiting.push(...commands);
       return;
     }
     void this.runCommands(commands);
@@ -163,20 +166,22 @@ export class Client implements SubscriptionOwner {
    * promise chain: an idle session then holds no promise.
    */
   private async runCommands(commands: Command[]): Promise<void> {
-    this.running = true;
-    // The first command runs in a later microtask, as it did behind a resolved promise.
-    await undefined;
-    let batch: Command[] | undefined = commands;
-    while (batch) {
-      for (const cmd of batch) {
-        if (this.state === 'closed') break;
-        await this.runCommand(cmd);
+    this.waiting = [];
+    try {
+      // The first command runs in a later microtask, as it did behind a resolved promise.
+      await undefined;
+      let batch = commands;
+      while (batch.length > 0) {
+        for (const cmd of batch) {
+          if (this.state === 'closed') return;
+          await this.runCommand(cmd);
+        }
+        batch = this.waiting;
+        this.waiting = [];
       }
-      batch = this.waiting;
+    } finally {
       this.waiting = undefined;
-      if (this.state === 'closed') batch = undefined;
     }
-    this.running = false;
   }
 
   private async runCommand(cmd: Command): Promise<void> {

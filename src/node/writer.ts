@@ -40,6 +40,8 @@ function joinShared(codec: ProtocolCodec, messages: Uint8Array[]): Uint8Array {
 export interface WriterOwner {
   readonly transport: Transport;
   readonly codec: ProtocolCodec;
+  /** Bound on queued and unsent bytes. */
+  readonly maxQueueBytes: number;
   onWriterOverflow(): void;
 }
 
@@ -54,20 +56,18 @@ export class ClientWriter {
   private queuedBytes = 0;
   private closed = false;
 
-  /** The owner is kept rather than its transport, codec and a callback: fewer fields, no closure per session. */
-  constructor(
-    private readonly owner: WriterOwner,
-    private readonly maxQueueBytes: number,
-  ) {}
+  /** The owner is kept rather than its transport, codec, limit and a callback: fewer fields, no closure per session. */
+  constructor(private readonly owner: WriterOwner) {}
 
   /** Queues one encoded message; returns false when the queue overflowed. */
   enqueue(message: Uint8Array): boolean {
     if (this.closed) return false;
     this.queuedBytes += message.length;
-    if (this.queuedBytes + this.owner.transport.bufferedAmount() > this.maxQueueBytes) {
+    const { owner } = this;
+    if (this.queuedBytes + owner.transport.bufferedAmount() > owner.maxQueueBytes) {
       this.closed = true;
       this.queue = [];
-      this.owner.onWriterOverflow();
+      owner.onWriterOverflow();
       return false;
     }
     this.queue.push(message);

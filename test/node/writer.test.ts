@@ -25,7 +25,7 @@ class RecordingTransport implements Transport {
 
 /** A writer for a transport, as a session would own it. */
 function writerFor(transport: Transport, codec: ProtocolCodec, maxQueueBytes: number, onWriterOverflow: () => void): ClientWriter {
-  return new ClientWriter({ transport, codec, onWriterOverflow }, maxQueueBytes);
+  return new ClientWriter({ transport, codec, maxQueueBytes, onWriterOverflow });
 }
 
 const text = (b: Uint8Array): string => Buffer.from(b).toString();

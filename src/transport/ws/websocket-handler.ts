@@ -89,12 +89,12 @@ export class WebSocketHandler {
     }
     const protocol = protocolOf(req, url);
     const request = this.requests.read(req);
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket, protocol, req.socket.remoteAddress ?? '', request));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket, protocol, request));
     return true;
   }
 
-  private accept(ws: WebSocket, socket: Duplex, protocol: ProtocolName, remoteAddr: string, request: ConnectionRequest): void {
-    const transport = new WebSocketTransport(ws, socket, protocol, remoteAddr, request);
+  private accept(ws: WebSocket, socket: Duplex, protocol: ProtocolName, request: ConnectionRequest): void {
+    const transport = new WebSocketTransport(ws, socket, protocol, request);
     const client = new Client(this.node, transport, newClientId());
     this.sockets.set(ws, client);
     // The same three listeners for every socket (emitters call them with the socket as

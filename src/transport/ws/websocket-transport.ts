@@ -10,11 +10,15 @@ export class WebSocketTransport implements Transport {
   /** `socket` is the one under `ws` (permessage-deflate is off, so ws never holds frames back). */
   constructor(
     private readonly ws: WebSocket,
-    private readonly socket: Duplex,
+    private readonly socket: Duplex & { readonly remoteAddress?: string },
     readonly protocol: ProtocolName,
-    readonly remoteAddr: string,
     readonly request: ConnectionRequest,
   ) {}
+
+  /** From the socket, which keeps it once read (the upgrade did): no copy per connection here. */
+  get remoteAddr(): string {
+    return this.socket.remoteAddress ?? '';
+  }
 
   // Constants as getters, not fields: one copy on the prototype instead of one per connection.
   get name(): string {

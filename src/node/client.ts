@@ -219,7 +219,7 @@ export class Client implements SubscriptionOwner {
     this.state = 'connected';
     this.connectedAt = this.node.clock.now();
     this.staleTimer?.cancel();
-    // Released, not just cancelled: its closure would otherwise live as long as the session.
+    // Released, not just cancelled: the handle would otherwise live as long as the session.
     this.staleTimer = undefined;
     this.schedulePing(true);
     this.scheduleExpiry();
@@ -247,6 +247,8 @@ export class Client implements SubscriptionOwner {
     if (this.transport.pong && pongTimeout > 0 && !this.pongTimer) {
       this.pongTimer = this.node.deps.wheel.schedule(pongTimeout, this.pongMissed, this);
     }
+    // A far expiry deadline is armed by a ping before it is due (see scheduleExpiry).
+    if (!this.expireTimer && this.credentials.expireAt) this.scheduleExpiry();
     this.schedulePing(false);
   }
 
@@ -261,22 +263,24 @@ export class Client implements SubscriptionOwner {
     this.expireTimer = undefined;
     const expireAt = this.credentials.expireAt;
     if (!expireAt) return;
-    const proxy = this.node.deps.proxies.refresh;
-    if (proxy) {
-      // Server-side refresh: the backend is asked when the session expires, not the client.
-      this.expireTimer = this.node.deps.wheel.schedule(Math.max(0, expireAt * 1000 - this.node.clock.now()), this.refreshByProxy, this);
-      return;
-    }
-    const delay = expireAt * 1000 - this.node.clock.now() + this.node.config.client.expiredCloseDelay;
-    this.expireTimer = this.node.deps.wheel.schedule(Math.max(0, delay), this.closeIfExpired, this);
+    // Server-side refresh: the backend is asked when the session expires, not the client.
+    const byProxy = this.node.deps.proxies.refresh !== undefined;
+    const delay = expireAt * 1000 - this.node.clock.now() + (byProxy ? 0 : this.node.config.client.expiredCloseDelay);
+    // A deadline two ping intervals away or more is left to a later ping to arm, with the same
+    // deadline: an idle session then holds one timer, not two, for most of its token's life.
+    const pingInterval = this.node.config.client.pingInterval;
+    if (pingInterval > 0 && this.pingTimer && delay >= 2 * pingInterval) return;
+    this.expireTimer = this.node.deps.wheel.schedule(Math.max(0, delay), byProxy ? this.refreshByProxy : this.closeIfExpired, this);
   }
 
   private refreshByProxy(): void {
+    this.expireTimer = undefined;
     const proxy = this.node.deps.proxies.refresh;
     if (proxy) void refreshByProxy(this, proxy);
   }
 
   private closeIfExpired(): void {
+    this.expireTimer = undefined;
     if (this.credentials.expireAt && this.credentials.expireAt * 1000 <= this.node.clock.now()) {
       this.disconnect(DisconnectCode.expired);
     }

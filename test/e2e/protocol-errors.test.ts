@@ -215,6 +215,29 @@ describe('keepalive and limits', () => {
     assert.ok(r.messages.filter((m) => JSON.stringify(m) === '{}').length >= 2);
   });
 
+  it('ends a session at its token expiry when the deadline is several pings away (3005)', async (t) => {
+    const server = await startServer(
+      testConfig((c) => {
+        c.client.pingInterval = 300;
+        c.client.pongTimeout = 200;
+        c.client.expiredCloseDelay = 0;
+      }),
+    );
+    t.after(() => server.close());
+    const r = await RawClient.open(server.url);
+    t.after(() => r.close());
+    r.ws.on('message', (d: Buffer) => {
+      if (d.toString() === '{}') r.send({});
+    });
+    const exp = nowSec() + 2;
+    r.send({ id: 1, connect: { token: await connToken('p', { exp }) } });
+    await r.reply(1);
+    const closed = await r.closeCode(4000);
+    assert.equal(closed.code, 3005);
+    assert.ok(Date.now() >= exp * 1000, 'not before the token expired');
+    assert.ok(Date.now() < exp * 1000 + 1000, 'at the expiry, not pings later');
+  });
+
   it('disconnects 3504 over the node connection limit', async (t) => {
     const server = await startServer(testConfig((c) => (c.client.connectionLimit = 1)));
     t.after(() => server.close());

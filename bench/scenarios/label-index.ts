@@ -63,7 +63,7 @@ export function runLabelIndex(connections = 100_000, rounds = 30): LabelIndexRow
       for (const c of pool) if (matches(f, c.labels)) out.push(c);
       return out.length;
     };
-    const index = measure(() => pick(hub.labelCandidates(f) ?? hub.allClients()), rounds);
+    const index = measure(() => pick(hub.labelCandidates(f)), rounds);
     const scan = measure(() => pick(hub.allClients()), rounds);
     if (index.matched !== scan.matched) throw new Error(`index and scan disagree on ${name}: ${index.matched} vs ${scan.matched}`);
     return { filter: name, connections, matched: index.matched, indexUs: index.us, scanUs: scan.us, indexBytes: index.bytes, scanBytes: scan.bytes };

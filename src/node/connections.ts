@@ -53,7 +53,7 @@ function entryOf(node: Node, c: Client): ConnectionEntry {
 export function connectionsPage(node: Node, q: ConnectionsQuery): ConnectionsPage {
   const { hub } = node;
   const filter = q.labelFilter ? compileFilter(q.labelFilter) : undefined;
-  const candidates: Iterable<Client> = q.user ? hub.userClients(q.user) : ((filter && hub.labelCandidates(filter)) ?? hub.allClients());
+  const candidates: Iterable<Client> = q.user ? hub.userClients(q.user) : hub.labelCandidates(filter);
   const picked: Client[] = [];
   for (const c of candidates) {
     if (c.id <= q.after) continue;

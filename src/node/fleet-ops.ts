@@ -52,7 +52,7 @@ export function targetClients(node: Node, t: Target): Client[] {
     candidates = hub.userClients(t.user);
   } else {
     // Fleet-wide: the label index narrows to candidates when the filter's shape allows.
-    candidates = (filter && hub.labelCandidates(filter)) ?? hub.allClients();
+    candidates = hub.labelCandidates(filter);
   }
   const out: Client[] = [];
   for (const c of candidates) {

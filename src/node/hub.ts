@@ -152,9 +152,12 @@ export class Hub<C extends HubClient = HubClient> {
     return asSet(this.users.get(user));
   }
 
-  /** Clients that may match a label filter (a superset), or undefined when the filter needs a scan. */
-  labelCandidates(filter: CompiledFilter): ReadonlySet<C> | undefined {
-    return this.labelIndex.candidates(filter);
+  /**
+   * Clients that may match a label filter: a superset the caller still evaluates the filter
+   * on. The label index's candidates when the filter's shape allows, else every client.
+   */
+  labelCandidates(filter: CompiledFilter | undefined): Iterable<C> {
+    return (filter && this.labelIndex.candidates(filter)) ?? this.clients.values();
   }
 
   allClients(): IterableIterator<C> {

@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import { packageRoot } from '../../src/lib/index.js';
 import { RawClient } from '../helpers/raw.js';
 import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
+import { until } from '../helpers/until.js';
 
 const main = join(packageRoot(), 'dist/src/cli/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'parsec-cli-'));
@@ -105,8 +106,7 @@ describe('parsec CLI', () => {
   it('starts in demo mode without a config and prints a working token', async () => {
     const { child, port, stdout } = await serve([]);
     children.push(child);
-    const deadline = Date.now() + 5000;
-    while (!/Token \(user demo\): (\S+)/.test(stdout()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await until(() => /Token \(user demo\): (\S+)/.test(stdout()), 5000, 50);
     const token = /Token \(user demo\): (\S+)/.exec(stdout())![1]!;
     assert.match(stdout(), new RegExp(`ws://localhost:${port}/connection/websocket`));
     const client = await RawClient.open(`ws://127.0.0.1:${port}/connection/websocket`);

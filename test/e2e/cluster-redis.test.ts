@@ -6,6 +6,7 @@ import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
 import { OwnRedis } from '../helpers/redis-server.js';
 import { RawClient } from '../helpers/raw.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { until } from '../helpers/until.js';
 import { connToken } from '../helpers/tokens.js';
 import type { Config } from '../../src/config/types.js';
 
@@ -34,14 +35,6 @@ function nodeConfig(prefix: string, url = redisUrl) {
 
 const api = (s: TestServer, method: string, body: object) =>
   fetch(`${s.httpUrl}/api/${method}`, { method: 'POST', headers: { 'X-API-Key': KEY }, body: JSON.stringify(body) }).then(async (r) => JSON.parse(await r.text()));
-
-async function until(cond: () => Promise<boolean> | boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Two Parsec nodes sharing one Redis: any node publishes, every node delivers. */
 describe('two nodes on the Redis engine', { skip: skip || undefined }, () => {
@@ -186,7 +179,7 @@ describe('Redis restart', { skip: skip || undefined }, () => {
 
     await redis.up();
     // Publish through node B as soon as it can, racing node A's resubscription.
-    await until(async () => (await api(b, 'publish', { channel: 'chat:restart', data: { n: 2 } })).result !== undefined, 10_000);
+    await until(async () => (await api(b, 'publish', { channel: 'chat:restart', data: { n: 2 } })).result !== undefined, 10_000, 50);
     await api(b, 'publish', { channel: 'chat:restart', data: { n: 3 } });
     await until(async () => (await fetch(`${a.httpUrl}/health`)).status === 200, 10_000);
     await until(() => received.length >= 3, 10_000);

@@ -5,6 +5,7 @@ import { once, sdk, type Sdk } from '../helpers/sdk.js';
 import { namespace, startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
 import { connToken } from '../helpers/tokens.js';
+import { until } from '../helpers/until.js';
 
 const KEY = 'fleet-api-key';
 const skip = await skipWithout('Redis', redisUrl);
@@ -54,12 +55,8 @@ describe('fleet operations by label across two nodes', { skip: skip || undefined
     a = await startServer(nodeConfig(prefix));
     b = await startServer(nodeConfig(prefix));
     // Both nodes must know each other before a survey can count on both.
-    const deadline = Date.now() + 5000;
     const peers = async (s: TestServer) => ((await api(s, 'info', {})).result!.nodes as unknown[]).length;
-    while ((await peers(a)) < 2 || (await peers(b)) < 2) {
-      assert.ok(Date.now() < deadline, 'nodes did not see each other');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await until(async () => (await peers(a)) === 2 && (await peers(b)) === 2);
   });
   beforeEach(() => {
     for (const c of clients) c.disconnect();

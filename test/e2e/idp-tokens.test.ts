@@ -6,6 +6,7 @@ import { RawClient } from '../helpers/raw.js';
 import { once, sdk, type Sdk } from '../helpers/sdk.js';
 import { namespace, startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { nowSec, sign } from '../helpers/tokens.js';
+import { until } from '../helpers/until.js';
 
 /** Clients connecting with their identity provider's own tokens, verified against its JWKS. */
 describe('connection tokens from an identity provider', () => {
@@ -61,8 +62,7 @@ describe('connection tokens from an identity provider', () => {
     clients.push(c);
     c.connect();
     await c.ready(3000);
-    const deadline = Date.now() + 5000;
-    while (calls === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await until(() => calls > 0, 5000, 100);
     assert.equal(calls, 1);
     assert.equal(c.state, 'connected');
   });

@@ -9,6 +9,7 @@ import type { Config, ProxyConfig } from '../../src/config/types.js';
 import { RawText, Status, startBackend, type Backend, type BackendKind, type Body } from '../helpers/proxy-backend.js';
 import { once, sdk, type Sdk } from '../helpers/sdk.js';
 import { namespace, testConfig } from '../helpers/server.js';
+import { until } from '../helpers/until.js';
 
 /**
  * Proxies to a real backend, HTTP and gRPC, driven by the centrifuge SDK: the backend
@@ -233,8 +234,7 @@ for (const kind of ['http', 'grpc'] as BackendKind[]) {
       const s = c.newSubscription('room:long');
       s.subscribe();
       await s.ready(3000);
-      const deadline = Date.now() + 4000;
-      while (backend.calls.filter((k) => k.method === 'sub_refresh').length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await until(() => backend.calls.filter((k) => k.method === 'sub_refresh').length > before, 4000, 50);
       const call = backend.calls.filter((k) => k.method === 'sub_refresh').at(-1);
       assert.equal(call?.body.channel, 'room:long');
       assert.equal(s.state, 'subscribed');

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { namespace, startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { collect, decoded, once, payload, sdkOver, transportCases, type Sdk } from '../helpers/sdk.js';
 import { connToken, nowSec, sign, subToken } from '../helpers/tokens.js';
+import { until } from '../helpers/until.js';
 
 const KEY = 'sdk-client-api-key-0123456789';
 
@@ -254,8 +255,7 @@ for (const tc of transportCases) {
       s.subscribe();
       await subscribed;
       // ttl of 2 s makes the SDK refresh with sub_refresh.
-      const deadline = Date.now() + 5000;
-      while (calls < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      await until(() => calls >= 2, 5000, 100);
       assert.ok(calls >= 2, 'subscription token was refreshed');
       assert.equal(s.state, 'subscribed');
     });
@@ -310,8 +310,7 @@ for (const tc of transportCases) {
       });
       c.connect();
       await c.ready(3000);
-      const deadline = Date.now() + 5000;
-      while (calls < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      await until(() => calls >= 1, 5000, 100);
       assert.equal(calls, 1);
       assert.equal(c.state, 'connected');
     });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EngineError, type Broker, type BrokerEventHandler, type EnginePublication, type PresenceManager } from '../../src/engine/index.js';
 import type { ClientInfo, StreamPosition } from '../../src/protocol/index.js';
+import { until as poll } from '../helpers/until.js';
 
 /** What an engine can do; tests of a missing ability are skipped, and its refusal is tested instead. */
 export interface EngineCapabilities {
@@ -38,14 +39,8 @@ class Recorder implements BrokerEventHandler {
   }
 }
 
-/** Polls `cond` until it holds, failing after `ms`. */
-export const until = async (cond: () => boolean, ms = 2000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
+/** Polls `cond` until it holds, failing after `ms`; engine events arrive within milliseconds. */
+export const until = (cond: () => boolean, ms = 2000): Promise<void> => poll(cond, ms, 5);
 
 const hist = { historySize: 3, historyTtl: 60_000, historyMetaTtl: 3_600_000 };
 const noHist = { historySize: 0, historyTtl: 0, historyMetaTtl: 0 };

@@ -5,6 +5,7 @@ import { protoPath } from '../../src/protocol/index.js';
 import { startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { RawStream } from '../helpers/stream.js';
 import { connToken } from '../helpers/tokens.js';
+import { until } from '../helpers/until.js';
 
 const KEY = 'emulation-api-key-0123456789';
 const ALLOWED = 'http://app.example';
@@ -129,8 +130,7 @@ describe('emulation endpoints over HTTP', () => {
     const { connect } = await s.next();
     assert.ok(server.app.node.emulatedSession(connect!.session));
     s.close();
-    const deadline = Date.now() + 3000;
-    while (server.app.node.emulatedSession(connect!.session) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await until(() => !server.app.node.emulatedSession(connect!.session), 3000);
     assert.equal(server.app.node.emulatedSession(connect!.session), undefined);
   });
 

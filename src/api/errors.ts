@@ -5,7 +5,7 @@ import type { ApiContext } from './context.js';
 export const ApiErrorCode = {
   internal: 100,
   unknownChannel: 102,
-  methodNotFound: 104,
+  notFound: 104,
   badRequest: 107,
   notAvailable: 108,
   unrecoverablePosition: 112,
@@ -16,7 +16,7 @@ export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];
 const defaultMessages: Record<ApiErrorCode, string> = {
   100: 'internal server error',
   102: 'unknown channel',
-  104: 'method not found',
+  104: 'not found',
   107: 'bad request',
   108: 'not available',
   112: 'unrecoverable position',

@@ -98,10 +98,15 @@ export class HttpApi {
       }
     }
     try {
-      send(res, 200, { result: (await execute(ctx, method, params)) ?? {} });
+      const result = (await execute(ctx, method, params)) ?? {};
+      // As Centrifugo: a batch answers with its BatchResponse itself (`{"replies": […]}`),
+      // every other method wraps its result as `{"result": …}`.
+      send(res, 200, method === 'batch' ? result : { result });
     } catch (err) {
       const e = asApiError(ctx, err);
-      if (transportMode) send(res, transportStatus(e.code), e);
+      // A batch carries its commands' errors in its replies; an error of the batch itself
+      // (a body that is not a batch) is a 400 in either error mode, as Centrifugo answers it.
+      if (transportMode || method === 'batch') send(res, transportStatus(e.code), e);
       else send(res, 200, { error: e });
     }
   }
@@ -125,7 +130,7 @@ export class HttpApi {
       const id = typeof cmd.id === 'number' || typeof cmd.id === 'string' ? cmd.id : undefined;
       const name = legacyMethodName(cmd.method);
       try {
-        if (!name || !isMethod(name)) throw new ApiError(ApiErrorCode.methodNotFound);
+        if (!name || !isMethod(name)) throw new ApiError(ApiErrorCode.notFound);
         out.push(JSON.stringify({ id, result: (await execute(ctx, name, cmd.params)) ?? {} }));
       } catch (err) {
         out.push(JSON.stringify({ id, error: asApiError(ctx, err) }));

@@ -36,7 +36,7 @@ export const methods = {
   connections_snapshot: method(s.connectionsSnapshotRequest, connectionsSnapshot),
   rpc: method(s.rpcRequest, async () => {
     // No server-side RPC extensions exist yet.
-    throw new ApiError(ApiErrorCode.methodNotFound);
+    throw new ApiError(ApiErrorCode.notFound);
   }),
 } as const;
 
@@ -64,13 +64,16 @@ interface BatchReply {
 /** Runs a batch: each command is `{"<method>": params}`; replies keep the input order. */
 async function batch(ctx: ApiContext, params: unknown): Promise<{ replies: BatchReply[] }> {
   if (typeof params !== 'object' || params === null) throw new ApiError(ApiErrorCode.badRequest, 'bad request: expected an object');
-  const { commands, parallel } = params as { commands?: unknown; parallel?: unknown };
+  // An absent `commands` is an empty batch, as protobuf decodes an empty repeated field.
+  const { commands = [], parallel } = params as { commands?: unknown; parallel?: unknown };
   if (!Array.isArray(commands)) throw new ApiError(ApiErrorCode.badRequest, 'bad request: commands: expected an array');
   const runOne = async (cmd: unknown): Promise<BatchReply> => {
-    const name = typeof cmd === 'object' && cmd !== null ? Object.keys(cmd).find((k) => Object.hasOwn(methods, k)) : undefined;
-    if (!name) return { error: new ApiError(ApiErrorCode.methodNotFound) };
+    if (typeof cmd !== 'object' || cmd === null || Array.isArray(cmd)) return { error: new ApiError(ApiErrorCode.badRequest, 'bad request: a batch command must be an object such as {"publish": {…}}') };
+    const name = Object.keys(cmd).find((k) => Object.hasOwn(methods, k));
+    if (!name) return { error: new ApiError(ApiErrorCode.notFound) };
     try {
-      return { [name]: await execute(ctx, name, (cmd as Record<string, unknown>)[name]) };
+      // A result without fields is still present (`{"subscribe": {}}`), as in Centrifugo's Reply.
+      return { [name]: (await execute(ctx, name, (cmd as Record<string, unknown>)[name])) ?? {} };
     } catch (err) {
       return { error: asApiError(ctx, err) };
     }
@@ -95,7 +98,7 @@ async function batch(ctx: ApiContext, params: unknown): Promise<{ replies: Batch
 /** Validates params and runs one method. Throws ApiError. */
 export async function execute(ctx: ApiContext, name: string, params: unknown): Promise<unknown> {
   if (name === 'batch') return batch(ctx, params);
-  if (!Object.hasOwn(methods, name)) throw new ApiError(ApiErrorCode.methodNotFound);
+  if (!Object.hasOwn(methods, name)) throw new ApiError(ApiErrorCode.notFound);
   const m = methods[name as keyof typeof methods] as Method<z.ZodType>;
   return m.run(ctx, validate(m.schema, params));
 }

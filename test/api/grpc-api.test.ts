@@ -229,7 +229,7 @@ describe('gRPC server API', () => {
   });
 
   it('reports API errors in the response: rpc 104, validation 107', async () => {
-    assert.deepEqual((await api.call('RPC', { method: 'sum', params: bytes([1, 2]) })).error, { code: 104, message: 'method not found' });
+    assert.deepEqual((await api.call('RPC', { method: 'sum', params: bytes([1, 2]) })).error, { code: 104, message: 'not found' });
     const noChannel = await api.call('Publish', { data: bytes({}) });
     assert.equal(noChannel.error?.code, 107);
     assert.match(noChannel.error?.message ?? '', /channel/);

@@ -128,7 +128,7 @@ describe('HTTP server API', () => {
     assert.equal(replies.length, 2);
     const raw = await (await post('/api', '{"method":"nope","params":{}}\n{"id":7,"method":"PUBLISH","params":{"channel":"news:pipe","data":{}}}')).text();
     const lines = raw.split('\n').map((l: string) => JSON.parse(l));
-    assert.deepEqual(lines[0].error, { code: 104, message: 'method not found' });
+    assert.deepEqual(lines[0].error, { code: 104, message: 'not found' });
     assert.equal(lines[1].id, 7);
     assert.equal(lines[1].result.offset, 2);
   });
@@ -138,11 +138,37 @@ describe('HTTP server API', () => {
       const res = await body(
         await post('/api/batch', JSON.stringify({ parallel, commands: [{ publish: { channel: 'news:batch', data: {} } }, { presence_stats: { channel: 'bare:x' } }, { bogus: {} }] }))
       );
-      assert.equal(res.result.replies.length, 3);
-      assert.ok(res.result.replies[0].publish.offset > 0);
-      assert.equal(res.result.replies[1].error.code, 108);
-      assert.equal(res.result.replies[2].error.code, 104);
+      // Centrifugo's BatchResponse at the top level: no `result` wrapper.
+      assert.deepEqual(Object.keys(res), ['replies']);
+      assert.equal(res.replies.length, 3);
+      assert.ok(res.replies[0].publish.offset > 0);
+      assert.deepEqual(res.replies[1], { error: { code: 108, message: 'not available' } });
+      assert.deepEqual(res.replies[2], { error: { code: 104, message: 'not found' } });
     }
+  });
+
+  it('answers a batch exactly as Centrifugo encodes a BatchResponse', async () => {
+    const commands = [
+      { subscribe: { user: 'nobody', channel: 'news:x' } },
+      { presence_stats: { channel: 'news:empty' } },
+      { history: { channel: 'news:empty', limit: 0 } },
+      { publish: { channel: 'nope:x', data: {} } },
+      null,
+      { history_remove: { channel: 'news:empty' } },
+    ];
+    const res = await post('/api/batch', JSON.stringify({ commands }), { 'X-API-Key': KEY, 'X-Centrifugo-Error-Mode': 'transport' });
+    assert.equal(res.status, 200, 'errors inside a batch never change its status');
+    const { replies } = await body(res);
+    assert.deepEqual(replies[0], { subscribe: { affected: 0 } });
+    assert.deepEqual(replies[1], { presence_stats: { num_clients: 0, num_users: 0 } });
+    assert.deepEqual(Object.keys(replies[2].history).sort(), ['epoch', 'offset', 'publications']);
+    assert.deepEqual(replies[3], { error: { code: 102, message: 'unknown channel' } });
+    assert.deepEqual(replies[4], { error: { code: 107, message: 'bad request: a batch command must be an object such as {"publish": {…}}' } });
+    assert.deepEqual(replies[5], { history_remove: {} }, 'a result without fields is present and empty');
+    assert.deepEqual(await body(await post('/api/batch', '{}')), { replies: [] }, 'no commands: an empty batch');
+    const bad = await post('/api/batch', JSON.stringify({ commands: 'publish' }));
+    assert.equal(bad.status, 400, 'a body that is not a batch is a 400 in either error mode');
+    assert.deepEqual(await body(bad), { code: 107, message: 'bad request: commands: expected an array' });
   });
 
   it('authenticates with X-API-Key, Authorization apikey and ?api_key', async () => {

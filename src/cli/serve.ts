@@ -4,6 +4,7 @@ import { signHmacConnectionToken } from '../auth/index.js';
 import cluster from 'node:cluster';
 import { UsageError, intOption, parse } from './args.js';
 import { runWorkers } from './workers.js';
+import { watchParent } from './parent-watch.js';
 import { demoConfig } from './demo.js';
 import { pino } from 'pino';
 
@@ -39,6 +40,14 @@ export async function serve(argv: string[]): Promise<number> {
   };
   const logger = pino({ level: config.log.level });
   const workers = intOption(values.workers, '--workers', 1);
+  // Under `npm start`, npm losing its life must not leave this server running: stop as
+  // on SIGTERM (the graceful path, workers included). npm sets npm_lifecycle_event.
+  if (cluster.isPrimary && process.env.npm_lifecycle_event !== undefined) {
+    watchParent(() => {
+      logger.warn({ ppid: process.ppid }, 'npm, the parent process, exited; stopping');
+      process.kill(process.pid, 'SIGTERM');
+    });
+  }
   if (workers > 1 && cluster.isPrimary) {
     if (config.engine.type !== 'redis') throw new UsageError('--workers needs engine.type "redis": workers share nothing else');
     for (const w of warnings) logger.warn(w);

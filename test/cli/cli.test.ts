@@ -8,6 +8,7 @@ import { packageRoot } from '../../src/lib/index.js';
 import { RawClient } from '../helpers/raw.js';
 import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
+import { exited, waitForStart } from '../helpers/process.js';
 
 const main = join(packageRoot(), 'dist/src/cli/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'parsec-cli-'));
@@ -18,25 +19,11 @@ function run(...args: string[]) {
 }
 
 /** Starts `parsec serve` and resolves once it logs the port it listens on. */
-function serve(args: string[]): Promise<{ child: ChildProcess; port: number; stdout: () => string }> {
+async function serve(args: string[]): Promise<{ child: ChildProcess; port: number; stdout: () => string }> {
   const child = spawn(process.execPath, [main, 'serve', '--port', '0', ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 15_000);
-    child.stdout!.on('data', () => {
-      const m = /"port":(\d+)/.exec(out);
-      if (m && (!args.length || out.includes('parsec started'))) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(m[1]), stdout: () => out });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
+  const { port, output } = await waitForStart(child, (out) => !args.length || out.includes('parsec started'));
+  return { child, port, stdout: output };
 }
-
-const exited = (child: ChildProcess): Promise<number | null> => new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 
 describe('parsec CLI', () => {
   const children: ChildProcess[] = [];

@@ -34,14 +34,17 @@ function walk(dir, base, out = []) {
 const sources = sourceDirs.flatMap((d) => walk(join(root, d), root)).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
 const outputOf = (source) => join(dist, source.replace(/\.ts$/, '.js'));
 
+const force = process.argv.includes('--force');
+const outputsPresent = sources.every((s) => existsSync(outputOf(s)));
+
 function upToDate() {
-  if (process.argv.includes('--force') || !existsSync(stamp)) return false;
+  if (force || !outputsPresent || !existsSync(stamp)) return false;
   const built = statSync(stamp).mtimeMs;
   for (const f of [...sources, ...configFiles]) {
     const path = join(root, f);
     if (existsSync(path) && statSync(path).mtimeMs > built) return false;
   }
-  return sources.every((s) => existsSync(outputOf(s)));
+  return true;
 }
 
 /** Removes compiled files (and their maps) whose TypeScript source no longer exists. */
@@ -65,6 +68,8 @@ if (upToDate()) {
 } else {
   // The stamp is taken before compiling, so a source saved during the compile is seen as newer next time.
   const started = new Date();
+  // tsc's incremental state does not notice deleted outputs: without it, tsc emits everything.
+  if (force || !outputsPresent) rmSync(join(dist, '.tsbuildinfo'), { force: true });
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);

@@ -71,7 +71,7 @@ export class JwksKeySource {
       await (this.running?.done ?? this.fetchAfter(this.started));
       if (!this.set) throw new TokenError('unavailable', `JWKS endpoint ${this.opts.endpoint} unreachable and no keys cached`);
     } else if (this.opts.clock.now() - this.fetchedAt > this.refreshInterval && !this.running && !this.queued) {
-      void this.fetchAfter(this.started); // settles to a boolean, never rejects
+      void this.fetchAfter(this.started); // settles to a boolean: fetch() never rejects
     }
     const cached = await this.select(header, token);
     if (cached) return cached;
@@ -130,15 +130,18 @@ export class JwksKeySource {
     return done;
   }
 
+  /** Never rejects: background refreshes are not awaited, and a bad document is an outage like any other. */
   private async fetch(): Promise<boolean> {
     let doc: JSONWebKeySet;
+    let set: LocalSet;
     try {
       doc = await fetchJwks(this.opts.endpoint, { timeout: this.timeout, ca: this.opts.ca });
+      set = createLocalJWKSet(doc);
     } catch (err) {
-      this.opts.log.warn({ endpoint: this.opts.endpoint, err: (err as Error).message, cached: this.set !== undefined }, 'JWKS fetch failed');
+      this.opts.log.warn({ endpoint: this.opts.endpoint, err: err instanceof Error ? err.message : String(err), cached: this.set !== undefined }, 'JWKS fetch failed');
       return false;
     }
-    this.set = createLocalJWKSet(doc);
+    this.set = set;
     this.fetchedAt = this.opts.clock.now();
     this.opts.log.debug({ endpoint: this.opts.endpoint, keys: doc.keys.length }, 'JWKS loaded');
     return true;

@@ -21,6 +21,9 @@ import { execute, type MethodName } from './methods.js';
 
 const SERVICE = 'centrifugal.centrifugo.api.CentrifugoApi';
 
+/** gRPC status per authentication refusal; UNAVAILABLE is the one gRPC clients retry. */
+const GRPC_AUTH_STATUS = { 401: status.UNAUTHENTICATED, 403: status.PERMISSION_DENIED, 503: status.UNAVAILABLE } as const;
+
 /** Each rpc of `CentrifugoApi` and the server API method it runs. */
 const rpcMethods = {
   Batch: 'batch',
@@ -148,7 +151,7 @@ export class GrpcApi {
     const md = call.metadata;
     const auth = await this.deps.auth.authenticate({ authorization: firstString(md, 'authorization') });
     if (!auth.ok) {
-      callback({ code: auth.status === 403 ? status.PERMISSION_DENIED : status.UNAUTHENTICATED, details: auth.message });
+      callback({ code: GRPC_AUTH_STATUS[auth.status], details: auth.message });
       return;
     }
     const ctx: ApiContext = { node: this.deps.node, log: this.log, caller: auth.caller };

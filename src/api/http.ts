@@ -12,9 +12,9 @@ export interface ApiAuthenticator {
   authenticate(c: ApiRequestCredentials): Promise<ApiAuthOutcome>;
 }
 
-function send(res: ServerResponse, status: number, body: unknown, raw = false): void {
+function send(res: ServerResponse, status: number, body: unknown, raw = false, headers: Record<string, string> = {}): void {
   const text = raw ? (body as string) : JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) }).end(text);
+  res.writeHead(status, { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) }).end(text);
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -63,7 +63,7 @@ export class HttpApi {
       queryKey: url.searchParams.get('api_key') ?? undefined,
     });
     if (!auth.ok) {
-      send(res, auth.status, { error: auth.message });
+      send(res, auth.status, { error: auth.message }, false, auth.status === 503 ? { 'Retry-After': String(auth.retryAfter) } : {});
       return;
     }
     const method = url.pathname === this.prefix ? undefined : url.pathname.slice(this.prefix.length + 1);

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { BearerVerifier } from './bearer-auth.js';
+import type { BearerOutcome, BearerVerifier } from './bearer-auth.js';
 
 /** Credentials as a server API request carries them (HTTP headers/query or gRPC metadata). */
 export interface ApiRequestCredentials {
@@ -11,7 +11,8 @@ export interface ApiRequestCredentials {
   queryKey?: string;
 }
 
-export type ApiAuthOutcome = { ok: true; caller: string } | { ok: false; status: 401 | 403; message: string };
+/** A refusal is a Bearer refusal's shape: 503 (with `retryAfter` seconds) when the JWKS could not be reached. */
+export type ApiAuthOutcome = { ok: true; caller: string } | Extract<BearerOutcome, { ok: false }>;
 
 export interface ApiAuthOptions {
   key: string;

@@ -16,8 +16,14 @@ export interface BearerAuthOptions {
   log: Logger;
 }
 
-/** `claims` are the verified token's, for callers that map identities or roles from them. */
-export type BearerOutcome = { ok: true; subject: string; claims: JWTPayload } | { ok: false; status: 401 | 403; message: string };
+/**
+ * `claims` are the verified token's, for callers that map identities or roles from them.
+ * 503 means the keys could not be had (JWKS unreachable): retry after `retryAfter` seconds.
+ */
+export type BearerOutcome =
+  | { ok: true; subject: string; claims: JWTPayload }
+  | { ok: false; status: 401 | 403; message: string }
+  | { ok: false; status: 503; message: string; retryAfter: number };
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
@@ -45,6 +51,10 @@ export class BearerVerifier {
         currentDate: new Date(this.opts.clock.now()),
       }));
     } catch (err) {
+      // Not the caller's fault: a 401 would tell a backend its credentials are bad.
+      if (err instanceof TokenError && err.kind === 'unavailable') {
+        return { ok: false, status: 503, message: `cannot verify Bearer token now: ${err.message}`, retryAfter: Math.max(1, Math.ceil(this.jwks.minFetchInterval / 1000)) };
+      }
       const reason =
         err instanceof joseErrors.JWTExpired
           ? 'token expired'

@@ -39,6 +39,7 @@ export class JwksAuthenticator implements Authenticator {
 
   async authenticate(bearer: string): Promise<Principal> {
     const v = await this.verifier.verify(bearer);
+    if (!v.ok && v.status === 503) throw new BrokerError(BrokerErrorCode.unavailable, v.message, { retry_after_ms: v.retryAfter * 1000 });
     if (!v.ok) throw unauthenticated(v.message);
     const id = claimAt(v.claims, this.userIdClaim);
     if (typeof id !== 'string' || id === '') throw unauthenticated(`token has no "${this.userIdClaim}" claim`);

@@ -156,6 +156,7 @@ export class BrokerHttp {
   private async admin(r: Request): Promise<void> {
     const outcome = await this.deps.admin.authenticate({ apiKey: header(r.req, 'x-api-key'), authorization: header(r.req, 'authorization') });
     if (!outcome.ok) {
+      if (outcome.status === 503) throw new BrokerError(BrokerErrorCode.unavailable, outcome.message, { retry_after_ms: outcome.retryAfter * 1000 });
       throw new BrokerError(outcome.status === 401 ? BrokerErrorCode.unauthenticated : BrokerErrorCode.forbidden, outcome.message);
     }
   }

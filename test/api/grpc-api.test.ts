@@ -10,6 +10,7 @@ import { namespace, startServer, testConfig, type TestServer } from '../helpers/
 import { once, sdk, type Sdk } from '../helpers/sdk.js';
 import { connToken } from '../helpers/tokens.js';
 import { selfSigned } from '../helpers/tls.js';
+import { JwksServer, signingKey, signWith } from '../helpers/jwks-server.js';
 
 const KEY = 'grpc-api-key-0123456789';
 const SERVICE = 'centrifugal.centrifugo.api.CentrifugoApi';
@@ -345,5 +346,35 @@ describe('gRPC API from config', () => {
     const info = await client.result<{ nodes: Array<{ uid: string }> }>('Info', {});
     assert.equal(info.nodes[0]!.uid, server.app.node.id);
     await rejectsWith(client.call('Info', {}, apiKey('wrong')), status.UNAUTHENTICATED);
+  });
+
+  it('accepts a Bearer token from a key rotated in right after the last JWKS fetch (grpc_api.jwks)', async (t) => {
+    const idp = await new JwksServer().start();
+    t.after(() => idp.close());
+    const first = await signingKey('grpc-1');
+    idp.keys = [first];
+    const server = await startServer(
+      testConfig((c) => {
+        c.grpcApi = { ...c.grpcApi, enabled: true, address: '127.0.0.1', port: 0, jwks: { ...c.grpcApi.jwks, enabled: true, endpoint: idp.url, audience: 'parsec-api' } };
+      }),
+    );
+    t.after(() => server.close());
+    const client = new ApiClient(server.app.grpcPort!);
+    t.after(() => client.close());
+    const bearer = (token: string): Metadata => {
+      const md = new Metadata();
+      md.set('authorization', `Bearer ${token}`);
+      return md;
+    };
+    const claims = { aud: 'parsec-api', sub: 'backend' };
+    await rejectsWith(client.call('Info', {}, bearer(await signWith(first, claims, 'not-published'))), status.UNAUTHENTICATED);
+    const rotated = await signingKey('grpc-2');
+    idp.keys = [rotated];
+    const before = idp.hits;
+    assert.equal((await client.call<{ nodes: unknown[] }>('Info', {}, bearer(await signWith(rotated, claims)))).result?.nodes.length, 1);
+    assert.equal(idp.hits - before, 1);
+    // An unknown kid with the JWKS unreachable is UNAVAILABLE, which gRPC clients retry.
+    idp.up = false;
+    await rejectsWith(client.call('Info', {}, bearer(await signWith(rotated, claims, 'grpc-3'))), status.UNAVAILABLE);
   });
 });

@@ -42,4 +42,38 @@ describe('HTTP server API with JWKS Bearer auth', () => {
     assert.match(JSON.parse(await noScope.text()).error, /scope "parsec:api"/);
     assert.equal((await call({})).status, 401);
   });
+
+  it('accepts a key the IdP signs with right after Parsec fetched its keys', async (t) => {
+    const rotated = await signingKey('api-key-2');
+    // An unknown kid makes Parsec fetch the keys now: the rotation then lands just after a fetch.
+    assert.equal((await call({ Authorization: `Bearer ${await signWith(key, claims, 'not-published')}` })).status, 401);
+    const before = idp.hits;
+    idp.keys = [rotated];
+    const started = performance.now();
+    assert.equal((await call({ Authorization: `Bearer ${await signWith(rotated, claims)}` })).status, 200);
+    t.diagnostic(`first Bearer token after the rotation waited ${(performance.now() - started).toFixed(0)} ms`);
+    assert.equal(idp.hits - before, 1);
+    key = rotated;
+  });
+
+  it('refuses 500 Bearer tokens with forged kids (401) after a handful of fetches', async (t) => {
+    const before = idp.hits;
+    const forged = await Promise.all(Array.from({ length: 500 }, (_, i) => signWith(key, claims, `forged-${i}`)));
+    const statuses = await Promise.all(forged.map(async (token) => (await call({ Authorization: `Bearer ${token}` })).status));
+    assert.deepEqual(new Set(statuses), new Set([401]));
+    t.diagnostic(`500 forged kids cost ${idp.hits - before} JWKS fetches`);
+    assert.ok(idp.hits - before <= 3, `${idp.hits - before} fetches`);
+  });
+
+  it('answers 503 with Retry-After for an unknown kid while the JWKS is unreachable', async (t) => {
+    idp.up = false;
+    t.after(() => (idp.up = true));
+    const unknown = await signingKey('api-key-3');
+    const res = await call({ Authorization: `Bearer ${await signWith(unknown, claims)}` });
+    assert.equal(res.status, 503);
+    assert.ok(Number(res.headers.get('retry-after')) >= 1);
+    assert.match(JSON.parse(await res.text()).error, /unreachable/);
+    // Cached keys keep working meanwhile.
+    assert.equal((await call({ Authorization: `Bearer ${await signWith(key, claims)}` })).status, 200);
+  });
 });

@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { JWK } from 'jose';
 import { pino } from 'pino';
 import { BearerVerifier, JwksKeySource, TokenError, TokenVerifier } from '../../src/auth/index.js';
 import { defaultConfig } from '../../src/config/index.js';
 import { systemClock, type Clock } from '../../src/lib/index.js';
 import { JwksServer, signingKey, signWith, type SigningKey } from '../helpers/jwks-server.js';
 import { nowSec, sign } from '../helpers/tokens.js';
+import { until } from '../helpers/until.js';
 
 const log = pino({ level: 'silent' });
+/** getKey's second argument: the token itself, which key selection by header never reads. */
+const NO_TOKEN = { payload: '', signature: '' };
 
 describe('JWKS key source', () => {
   let idp: JwksServer;
@@ -29,23 +33,111 @@ describe('JWKS key source', () => {
     const es = await signingKey('es', 'ES256');
     const ed = await signingKey('ed', 'EdDSA');
     idp.keys = [k1, es, ed];
-    let now = Date.now();
-    const v = tokens({ now: () => now });
+    const v = tokens();
     for (const k of [k1, es, ed]) assert.equal((await v.verifyConnection(await signWith(k, { sub: `u-${k.kid}` }))).user, `u-${k.kid}`);
     idp.keys = [k1, k2];
-    now += 31_000; // past the refetch cooldown
     assert.equal((await v.verifyConnection(await signWith(k2, { sub: 'rotated' }))).user, 'rotated');
   });
 
-  it('refetches at most once per cooldown for unknown kids', async () => {
+  it('accepts a key first used right after a fetch, waiting at most the fetch interval', async (t) => {
     idp.keys = [k1];
-    const source = new JwksKeySource({ endpoint: idp.url, clock: systemClock, log, cooldown: 60_000 });
-    await source.getKey({ alg: 'RS256', kid: 'k1' }, { payload: '', signature: '' });
+    const source = new JwksKeySource({ endpoint: idp.url, clock: systemClock, log, minFetchInterval: 300 });
+    await source.getKey({ alg: 'RS256', kid: 'k1' }, NO_TOKEN);
     const before = idp.hits;
-    for (let i = 0; i < 20; i++) {
-      await assert.rejects(source.getKey({ alg: 'RS256', kid: `bogus-${i}` }, { payload: '', signature: '' }));
+    idp.keys = [k2]; // the IdP rotates and signs with the new key at once
+    const started = performance.now();
+    assert.ok(await source.getKey({ alg: 'RS256', kid: 'k2' }, NO_TOKEN));
+    const waited = performance.now() - started;
+    t.diagnostic(`first token after the rotation waited ${waited.toFixed(0)} ms (fetch interval 300 ms)`);
+    assert.equal(idp.hits - before, 1);
+    assert.ok(waited < 300 + 1000, `waited ${waited} ms`);
+  });
+
+  it('fetches at once for a key first used an interval or more after the last fetch', async (t) => {
+    idp.keys = [k1];
+    let now = Date.now();
+    const source = new JwksKeySource({ endpoint: idp.url, clock: { now: () => now }, log });
+    await source.getKey({ alg: 'RS256', kid: 'k1' }, NO_TOKEN);
+    const before = idp.hits;
+    now += 3_000;
+    idp.keys = [k1, k2];
+    const started = performance.now();
+    assert.ok(await source.getKey({ alg: 'RS256', kid: 'k2' }, NO_TOKEN));
+    const waited = performance.now() - started;
+    t.diagnostic(`first token 3 s after the last fetch waited ${waited.toFixed(0)} ms`);
+    assert.equal(idp.hits - before, 1);
+    assert.ok(waited < 1000, `waited ${waited} ms`);
+  });
+
+  it('finds a key published a moment before use in the fetch already under way', async (t) => {
+    idp.keys = [k1];
+    let now = Date.now();
+    const source = new JwksKeySource({ endpoint: idp.url, clock: { now: () => now }, log, minFetchInterval: 60_000 });
+    t.after(() => (idp.latency = 0));
+    await source.getKey({ alg: 'RS256', kid: 'k1' }, NO_TOKEN);
+    now += 61_000;
+    idp.keys = [k1, k2];
+    idp.latency = 200;
+    const before = idp.hits;
+    const forged = assert.rejects(source.getKey({ alg: 'RS256', kid: 'forged' }, NO_TOKEN), (e: TokenError) => e.kind === 'invalid');
+    await until(() => idp.hits > before);
+    // The forged kid started a fetch; k2, seen while it runs, takes its answer instead of a minute's wait.
+    assert.ok(await source.getKey({ alg: 'RS256', kid: 'k2' }, NO_TOKEN));
+    await forged;
+    assert.equal(idp.hits - before, 1);
+  });
+
+  it('refuses 500 forged kids arriving together as invalid after a handful of fetches', async (t) => {
+    idp.keys = [k1];
+    const v = tokens(); // the default fetch interval, in real time
+    await v.verifyConnection(await signWith(k1, { sub: 'warm' }));
+    const before = idp.hits;
+    const forged = await Promise.all(Array.from({ length: 500 }, (_, i) => signWith(k1, { sub: 'x' }, `forged-${i}`)));
+    const outcomes = await Promise.allSettled(forged.map((t) => v.verifyConnection(t)));
+    assert.ok(outcomes.every((o) => o.status === 'rejected' && o.reason instanceof TokenError && o.reason.kind === 'invalid'));
+    const fetches = idp.hits - before;
+    t.diagnostic(`500 forged kids cost ${fetches} JWKS fetches`);
+    assert.ok(fetches >= 1 && fetches <= 3, `500 forged kids cost ${fetches} fetches`);
+    // Known kids never wait for the refetches forged ones cause.
+    assert.equal((await v.verifyConnection(await signWith(k1, { sub: 'still' }))).user, 'still');
+  });
+
+  it('spaces the fetches of a steady stream of unknown kids by the interval', async () => {
+    idp.keys = [k1];
+    const source = new JwksKeySource({ endpoint: idp.url, clock: systemClock, log, minFetchInterval: 100 });
+    await source.getKey({ alg: 'RS256', kid: 'k1' }, NO_TOKEN);
+    const before = idp.hits;
+    const started = performance.now();
+    for (let i = 0; i < 5; i++) {
+      await Promise.all(
+        Array.from({ length: 20 }, (_, j) => assert.rejects(source.getKey({ alg: 'RS256', kid: `bogus-${i}-${j}` }, NO_TOKEN), (e: TokenError) => e.kind === 'invalid')),
+      );
     }
-    assert.ok(idp.hits - before <= 1, `fetched ${idp.hits - before} times`);
+    const elapsed = performance.now() - started;
+    assert.equal(idp.hits - before, 5);
+    assert.ok(elapsed >= 4 * 100, `5 fetches within ${elapsed} ms`);
+  });
+
+  it('answers unavailable, not invalid, for an unknown kid while the endpoint is down', async () => {
+    idp.keys = [k1];
+    const source = new JwksKeySource({ endpoint: idp.url, clock: systemClock, log, minFetchInterval: 50 });
+    await source.getKey({ alg: 'RS256', kid: 'k1' }, NO_TOKEN);
+    idp.up = false;
+    await assert.rejects(source.getKey({ alg: 'RS256', kid: 'k2' }, NO_TOKEN), (e: TokenError) => e.kind === 'unavailable');
+    assert.ok(await source.getKey({ alg: 'RS256', kid: 'k1' }, NO_TOKEN));
+    idp.up = true;
+    idp.keys = [k1, k2];
+    assert.ok(await source.getKey({ alg: 'RS256', kid: 'k2' }, NO_TOKEN));
+  });
+
+  it('treats a malformed key set like an outage: cached keys stay, unknown kids are unavailable', async () => {
+    idp.keys = [k1];
+    const source = new JwksKeySource({ endpoint: idp.url, clock: systemClock, log, minFetchInterval: 50 });
+    await source.getKey({ alg: 'RS256', kid: 'k1' }, NO_TOKEN);
+    // A document whose keys are not objects: jose refuses the whole set.
+    idp.keys = [k1, { ...k2, jwk: 'not a key' as unknown as JWK }];
+    await assert.rejects(source.getKey({ alg: 'RS256', kid: 'k2' }, NO_TOKEN), (e: TokenError) => e.kind === 'unavailable');
+    assert.ok(await source.getKey({ alg: 'RS256', kid: 'k1' }, NO_TOKEN));
   });
 
   it('keeps verifying with cached keys while the endpoint is down', async () => {

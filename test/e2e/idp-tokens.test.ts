@@ -100,6 +100,82 @@ describe('connection tokens from an identity provider', () => {
   });
 });
 
+/** The IdP rotates its signing key: a routine event that must never lock users out. */
+describe('signing key rotation at the identity provider', () => {
+  let idp: JwksServer;
+  let server: TestServer;
+  const clients: Sdk[] = [];
+  const token = (key: SigningKey, sub: string, kid?: string) => signWith(key, { sub, aud: 'authenticated', exp: nowSec() + 600 }, kid);
+  const client = (t: string): Sdk => {
+    const c = sdk('json', server.url, { token: t });
+    clients.push(c);
+    return c;
+  };
+
+  before(async () => {
+    idp = await new JwksServer().start();
+    server = await startServer(
+      testConfig((c) => {
+        c.client.token = { ...c.client.token, hmacSecretKey: '', jwksPublicEndpoint: idp.url, audience: 'authenticated' };
+      }),
+    );
+  });
+  after(async () => {
+    for (const c of clients) c.disconnect();
+    await server.close();
+    await idp.close();
+  });
+
+  it('connects the SDK with a key first used right after Parsec fetched the keys (no 3500)', async (t) => {
+    const old = await signingKey('kid-old');
+    const rotated = await signingKey('kid-new');
+    idp.keys = [old];
+    const first = client(await token(old, 'u-old'));
+    first.connect();
+    await first.ready(3000); // Parsec fetches the keys now
+    const before = idp.hits;
+    idp.keys = [rotated]; // and the IdP signs with a new key at once
+    const c = client(await token(rotated, 'u-new'));
+    const disconnects: Array<{ code: number }> = [];
+    c.on('disconnected', (ctx) => disconnects.push(ctx));
+    const started = performance.now();
+    c.connect();
+    await c.ready(5000);
+    t.diagnostic(`first SDK connect after the rotation took ${(performance.now() - started).toFixed(0)} ms`);
+    assert.equal(c.state, 'connected');
+    assert.deepEqual(disconnects, []);
+    assert.equal(idp.hits - before, 1);
+  });
+
+  it('refuses 500 connections with forged kids for good (3500) after a handful of fetches', async (t) => {
+    const forger = await signingKey('kid-forger');
+    const before = idp.hits;
+    const raws = await Promise.all(Array.from({ length: 500 }, () => RawClient.open(server.url)));
+    t.after(() => raws.forEach((r) => r.close()));
+    await Promise.all(raws.map(async (r, i) => r.send({ id: 1, connect: { token: await token(forger, 'mallory', `forged-${i}`) } })));
+    const codes = await Promise.all(raws.map(async (r) => (await r.closeCode(10_000)).code));
+    assert.deepEqual(new Set(codes), new Set([3500]));
+    t.diagnostic(`500 forged kids over WebSocket cost ${idp.hits - before} JWKS fetches`);
+    assert.ok(idp.hits - before <= 3, `${idp.hits - before} fetches`);
+  });
+
+  it('keeps the SDK retrying while the JWKS is unreachable, and connects once it answers', async () => {
+    const next = await signingKey('kid-next');
+    idp.up = false;
+    const c = client(await token(next, 'u-next'));
+    const errors: Array<{ error: { code: number; temporary?: boolean } }> = [];
+    c.on('error', (ctx) => errors.push(ctx));
+    c.connect();
+    await until(() => errors.length > 0, 10_000);
+    assert.equal(errors[0]!.error.code, 100);
+    assert.equal(errors[0]!.error.temporary, true);
+    assert.equal(c.state, 'connecting');
+    idp.keys = [...idp.keys, next];
+    idp.up = true;
+    await c.ready(10_000);
+  });
+});
+
 describe('algorithm confusion', () => {
   it('refuses an HS256 token signed with the configured RSA public key as the secret', async (t) => {
     const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { pino } from 'pino';
 import { API_KEY, SERVICE_KEY, call, enableBroker, issue, startIdp, userToken, type Issued } from '../helpers/broker.js';
-import type { JwksServer, SigningKey } from '../helpers/jwks-server.js';
+import { signingKey, type JwksServer, type SigningKey } from '../helpers/jwks-server.js';
 import { RawClient } from '../helpers/raw.js';
 import { once, sdk, type Sdk } from '../helpers/sdk.js';
 import { namespace, startServer, testConfig, type TestServer } from '../helpers/server.js';
@@ -276,6 +276,26 @@ describe('token broker', () => {
     assert.equal(entry!.remote_addr, '203.0.113.9');
     assert.equal(entry!.expires_at, r.body.expires_at);
     assert.equal((await call(server, '/audit?user=u-audit', { method: 'GET', bearer })).status, 401);
+  });
+
+  it('authenticates users whose IdP rotated its key right after the last fetch; 503 with Retry-After while it is unreachable', async (t) => {
+    const rotated = await signingKey('kc-2', 'RS256');
+    t.after(() => {
+      idp.up = true;
+      idp.keys = [key];
+    });
+    // A kid nobody published makes the broker fetch now: the rotation lands just after a fetch.
+    assert.equal((await call(server, '/token', { bearer: await userToken(rotated, 'u-rot'), body: { channels: ['team:a'] } })).status, 401);
+    idp.keys = [rotated];
+    const before = idp.hits;
+    const t1 = await issue(server, await userToken(rotated, 'u-rot'), ['team:a']);
+    assert.deepEqual(t1.channels_granted, ['team:a']);
+    assert.equal(idp.hits - before, 1);
+    idp.up = false;
+    const down = await call(server, '/token', { bearer: await userToken(await signingKey('kc-3', 'RS256'), 'u-rot'), body: { channels: ['team:a'] } });
+    assert.equal(down.status, 503);
+    assert.equal(down.body.code, 'PARSEC_BROKER_UNAVAILABLE');
+    assert.ok(Number(down.headers.get('retry-after')) >= 1);
   });
 });
 

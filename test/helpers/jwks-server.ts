@@ -23,17 +23,20 @@ export class JwksServer {
   keys: SigningKey[] = [];
   up = true;
   hits = 0;
+  /** Milliseconds each answer is held back, to have a fetch under way while a test acts. */
+  latency = 0;
   private server: Server | undefined;
   url = '';
 
   async start(): Promise<this> {
     this.server = createServer((_req, res) => {
       this.hits++;
-      if (!this.up) {
-        res.writeHead(503).end();
-        return;
-      }
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: this.keys.map((k) => k.jwk) }));
+      // The answer is what the IdP publishes when asked, however late it is sent.
+      const up = this.up;
+      const body = JSON.stringify({ keys: this.keys.map((k) => k.jwk) });
+      const answer = () => (up ? res.writeHead(200, { 'Content-Type': 'application/json' }).end(body) : res.writeHead(503).end());
+      if (this.latency > 0) setTimeout(answer, this.latency);
+      else answer();
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/certs`;

@@ -3,6 +3,7 @@ import {
   DisconnectCode,
   DisconnectError,
   ErrorCode,
+  jsonPayloadText,
   type ChannelRequest,
   type HistoryRequest,
   type PublishRequest,
@@ -33,7 +34,7 @@ export async function handlePublish(client: Client, req: PublishRequest): Promis
   if (!proxied && !mayPublish(ch, client, sub !== undefined)) throw new ClientError(ErrorCode.permissionDenied);
   const data = req.data;
   if (!data || data.length === 0) throw new ClientError(ErrorCode.badRequest);
-  if (ch.options.publicationDataFormat === 'json' && client.codec.name === 'protobuf' && !isJson(data)) {
+  if (ch.options.publicationDataFormat === 'json' && client.codec.name === 'protobuf' && jsonPayloadText(data) === undefined) {
     throw new ClientError(ErrorCode.badRequest, 'publication data must be JSON');
   }
   const info = sub ? sub.info(client.info()) : client.info();
@@ -47,15 +48,6 @@ export async function handlePublish(client: Client, req: PublishRequest): Promis
   }
   await client.node.publish(ch, data, { info });
   return { reply: { publish: {} } };
-}
-
-function isJson(data: Uint8Array): boolean {
-  try {
-    JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function presenceChannel(client: Client, channel: string | undefined): ChannelInfo {

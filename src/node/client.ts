@@ -7,6 +7,7 @@ import {
   DisconnectError,
   ErrorCode,
   FrameDecodeError,
+  PayloadNotJsonError,
   UnsubscribeCode,
   codecFor,
   shouldReconnect,
@@ -201,12 +202,34 @@ export class Client implements SubscriptionOwner {
     }
   }
 
-  sendReply(reply: Reply): void {
-    this.writer.enqueue(this.codec.encodeReply(reply));
+  /** Queues a reply; `channel` names the command's channel in the log if a payload is refused. */
+  sendReply(reply: Reply, channel?: string): void {
+    let bytes: Uint8Array;
+    try {
+      bytes = this.codec.encodeReply(reply);
+    } catch (err) {
+      if (!(err instanceof PayloadNotJsonError)) throw err;
+      this.refusePayload(channel ?? reply.push?.channel, err);
+      return;
+    }
+    this.writer.enqueue(bytes);
   }
 
   send(encoded: EncodedReply): void {
-    this.writer.enqueue(encoded.for(this.codec));
+    const bytes = encoded.for(this.codec);
+    if (bytes) this.writer.enqueue(bytes);
+    else this.refusePayload(encoded.reply.push?.channel, encoded.takeRefusal());
+  }
+
+  /**
+   * A payload this session's protocol cannot carry (not JSON, for a JSON client). Like
+   * Centrifugo, the session ends with 3506 instead of receiving a frame it cannot parse;
+   * `refusal` is set when this session is the one to log it (once per broadcast).
+   */
+  refusePayload(channel: string | undefined, refusal: PayloadNotJsonError | undefined): void {
+    if (this.state === 'closed') return;
+    if (refusal) this.log.warn({ channel, user: this.user, field: refusal.field }, 'payload is not JSON: JSON-protocol client disconnected');
+    this.disconnect(DisconnectCode.inappropriateProtocol);
   }
 
   /** Queues a message already encoded for this client's protocol. */

@@ -57,8 +57,16 @@ export async function dispatchCommand(client: Client, cmd: Command): Promise<(()
   // Every request but `send` needs an id to reply to.
   if (cmd.id === 0 && method !== 'send') throw new DisconnectError(DisconnectCode.badRequest);
   const run = handlers[method] as Handler<typeof method>;
-  const outcome = await run(client, cmd[method] as never);
+  const req = cmd[method];
+  const outcome = await run(client, req as never);
   if (!outcome) return undefined;
-  client.sendReply({ ...outcome.reply, id: cmd.id });
+  client.sendReply({ ...outcome.reply, id: cmd.id }, channelOf(req));
+  // The reply may have ended the session (a payload it could not carry): nothing follows it.
+  if (client.state === 'closed') return undefined;
   return outcome.after;
+}
+
+/** The channel a request names, for logs. */
+function channelOf(req: unknown): string | undefined {
+  return typeof req === 'object' && req !== null && 'channel' in req && typeof req.channel === 'string' ? req.channel : undefined;
 }

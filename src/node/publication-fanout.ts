@@ -1,6 +1,6 @@
 import { createDelta } from 'fossil-delta';
 import { matches, type CompiledFilter } from '../filter/index.js';
-import type { ProtocolCodec, Publication } from '../protocol/index.js';
+import type { PayloadNotJsonError, ProtocolCodec, Publication } from '../protocol/index.js';
 import { EncodedReply } from './encoded-reply.js';
 
 /** The payload a channel last delivered, the base for the next delta. */
@@ -27,6 +27,7 @@ export class PublicationFanout {
   private deltaReply: EncodedReply | null | undefined;
   /** Tags filter outcomes, so subscribers sharing a filter evaluate it once. */
   private verdicts: Map<CompiledFilter, boolean> | undefined;
+  private refusalTaken = false;
 
   constructor(
     readonly channel: string,
@@ -48,8 +49,8 @@ export class PublicationFanout {
     return ok;
   }
 
-  /** The full payload as delta-negotiated clients expect it. */
-  fullForDelta(codec: ProtocolCodec): Uint8Array {
+  /** The full payload as delta-negotiated clients expect it; undefined when JSON refused it. */
+  fullForDelta(codec: ProtocolCodec): Uint8Array | undefined {
     if (codec.name !== 'json') return this.plain.for(codec);
     this.full ??= new EncodedReply({ push: { channel: this.channel, pub: { ...this.pub, data: asJsonString(this.pub.data) } } });
     return this.full.for(codec);
@@ -59,6 +60,17 @@ export class PublicationFanout {
   delta(codec: ProtocolCodec): Uint8Array | undefined {
     if (this.deltaReply === undefined) this.deltaReply = this.buildDelta();
     return this.deltaReply?.for(codec);
+  }
+
+  /**
+   * Why a JSON encoding of this publication was refused (a payload is not JSON), to the
+   * first caller only: the publication's refusal is logged once, not per subscriber.
+   */
+  takeRefusal(): PayloadNotJsonError | undefined {
+    if (this.refusalTaken) return undefined;
+    const refusal = this.plain.takeRefusal() ?? this.full?.takeRefusal() ?? this.deltaReply?.takeRefusal();
+    if (refusal) this.refusalTaken = true;
+    return refusal;
   }
 
   private buildDelta(): EncodedReply | null {

@@ -1,5 +1,5 @@
 import type { CompiledFilter } from '../filter/index.js';
-import type { ClientInfo, ProtocolCodec, StreamPosition } from '../protocol/index.js';
+import type { ClientInfo, PayloadNotJsonError, ProtocolCodec, StreamPosition } from '../protocol/index.js';
 import type { TimerHandle } from '../lib/index.js';
 import type { EncodedReply } from './encoded-reply.js';
 import type { PublicationFanout } from './publication-fanout.js';
@@ -10,6 +10,11 @@ export interface SubscriptionOwner extends HubClient {
   readonly codec: ProtocolCodec;
   send(encoded: EncodedReply): void;
   sendEncoded(bytes: Uint8Array): void;
+  /**
+   * A payload this session's protocol cannot carry: the session ends (3506). `refusal` is
+   * set for the first session a broadcast refuses, which logs it for all.
+   */
+  refusePayload(channel: string | undefined, refusal: PayloadNotJsonError | undefined): void;
   /** The stream position check failed: the client must resubscribe (and recover). */
   onInsufficientState(sub: ChannelSubscription): void;
 }
@@ -165,13 +170,15 @@ export class ChannelSubscription implements Subscriber {
       this.offset = offset;
     }
     if (this.opts.tagsFilter && !fanout.passes(this.opts.tagsFilter)) return;
-    if (!this.opts.delta) {
-      this.client.send(fanout.plain);
-      return;
-    }
     const codec = this.client.codec;
-    const delta = this.deltaReady ? fanout.delta(codec) : undefined;
-    this.client.sendEncoded(delta ?? fanout.fullForDelta(codec));
-    this.deltaReady = true;
+    let bytes: Uint8Array | undefined;
+    if (!this.opts.delta) {
+      bytes = fanout.plain.for(codec);
+    } else {
+      bytes = (this.deltaReady ? fanout.delta(codec) : undefined) ?? fanout.fullForDelta(codec);
+      this.deltaReady = bytes !== undefined;
+    }
+    if (bytes) this.client.sendEncoded(bytes);
+    else this.client.refusePayload(this.channel, fanout.takeRefusal());
   }
 }

@@ -12,7 +12,10 @@ export interface ProtocolCodec {
   readonly binary: boolean;
   /** Decodes every command in a frame, in order; throws FrameDecodeError. */
   decodeCommands(frame: Uint8Array): Command[];
-  /** Encodes one reply as a self-delimiting message. */
+  /**
+   * Encodes one reply as a self-delimiting message. JSON throws PayloadNotJsonError when a
+   * payload field is not JSON (protobuf carries any bytes).
+   */
   encodeReply(reply: Reply): Uint8Array;
   /** Joins encoded messages into one frame. */
   joinFrame(messages: readonly Uint8Array[]): Uint8Array;

@@ -32,6 +32,20 @@ export class DisconnectError extends Error {
   }
 }
 
+/**
+ * A payload field (`data`, `conn_info`, `chan_info`) that the JSON protocol cannot carry:
+ * it is embedded raw in the frame and is not UTF-8 JSON. A session that would receive it
+ * ends with 3506 (inappropriate protocol) instead of getting a broken frame.
+ */
+export class PayloadNotJsonError extends Error {
+  override readonly name = 'PayloadNotJsonError';
+  readonly code = 'PARSEC_PAYLOAD_NOT_JSON';
+
+  constructor(readonly field: string) {
+    super(`${field} is not JSON`);
+  }
+}
+
 /** WebSocket close reasons are limited to 123 bytes; keep within it on a UTF-8 boundary. */
 function truncateReason(reason: string): string {
   const buf = Buffer.from(reason);

@@ -1,3 +1,5 @@
+import { PayloadNotJsonError } from './errors.js';
+import { jsonPayloadText } from './json-text.js';
 import type {
   ClientInfo,
   ConnectResult,
@@ -12,14 +14,15 @@ import type {
  * Hand-written JSON encoding of replies. Payload fields (`data`, `conn_info`,
  * `chan_info`) hold raw JSON bytes and are embedded as they are, which
  * JSON.stringify cannot do; fields with zero values are omitted except the few
- * the SDKs dereference unconditionally.
+ * the SDKs dereference unconditionally. A payload that is not JSON (protobuf clients and
+ * `b64data` may send any bytes) throws PayloadNotJsonError rather than break the frame.
  */
 
-const decoder = new TextDecoder();
-
 /** Raw JSON payload as text, with raw newlines removed (they would split the frame). */
-function raw(bytes: Uint8Array): string {
-  const text = decoder.decode(bytes);
+function raw(field: string, bytes: Uint8Array): string {
+  const text = jsonPayloadText(bytes);
+  if (text === undefined) throw new PayloadNotJsonError(field);
+  // In valid JSON a raw newline can only be whitespace between tokens: dropping it changes nothing.
   return text.includes('\n') ? text.replace(/\n/g, '') : text;
 }
 
@@ -39,7 +42,7 @@ function obj(fields: Field[]): string {
 const str = (k: string, v: string | undefined): Field => (v ? `"${k}":${JSON.stringify(v)}` : undefined);
 const num = (k: string, v: number | undefined): Field => (v ? `"${k}":${v}` : undefined);
 const bool = (k: string, v: boolean | undefined): Field => (v ? `"${k}":true` : undefined);
-const bytes = (k: string, v: Uint8Array | undefined): Field => (v && v.length > 0 ? `"${k}":${raw(v)}` : undefined);
+const bytes = (k: string, v: Uint8Array | undefined): Field => (v && v.length > 0 ? `"${k}":${raw(k, v)}` : undefined);
 
 function strMap(k: string, v: Record<string, string> | undefined): Field {
   if (!v) return undefined;

@@ -1,22 +1,31 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { jsonCodec } from '../../src/protocol/index.js';
+import { jsonCodec, protobufCodec, type PayloadNotJsonError, type ProtocolCodec } from '../../src/protocol/index.js';
 import { ChannelSubscription, type SubscriptionOptions, type SubscriptionOwner } from '../../src/node/subscription.js';
 import { PublicationFanout } from '../../src/node/publication-fanout.js';
 
-function owner(): SubscriptionOwner & { sent: string[]; gaps: number } {
+interface Refused {
+  channel: string | undefined;
+  refusal: PayloadNotJsonError | undefined;
+}
+
+function owner(codec: ProtocolCodec = jsonCodec): SubscriptionOwner & { sent: string[]; gaps: number; refused: Refused[] } {
   const o = {
     id: 'c1',
     user: 'u',
     labels: undefined,
-    codec: jsonCodec,
+    codec,
     sent: [] as string[],
     gaps: 0,
-    send(e: { for(c: typeof jsonCodec): Uint8Array }) {
-      o.sent.push(Buffer.from(e.for(jsonCodec)).toString());
+    refused: [] as Refused[],
+    send(e: { for(c: ProtocolCodec): Uint8Array | undefined }) {
+      o.sent.push(Buffer.from(e.for(codec)!).toString());
     },
     sendEncoded(b: Uint8Array) {
       o.sent.push(Buffer.from(b).toString());
+    },
+    refusePayload(channel: string | undefined, refusal: PayloadNotJsonError | undefined) {
+      o.refused.push({ channel, refusal });
     },
     onInsufficientState() {
       o.gaps++;
@@ -62,5 +71,41 @@ describe('ChannelSubscription', () => {
     s.activate({ offset: 5, epoch: 'e' }, false);
     s.checkPosition({ offset: 6, epoch: 'e' }, false);
     assert.equal(o.gaps, 1);
+  });
+
+  it('refuses a payload that is not JSON to JSON subscribers only, reporting it once per publication', () => {
+    const plain = { ...opts, positioned: false, recoverable: false };
+    const json = [owner(), owner()];
+    const delta = owner();
+    const proto = owner(protobufCodec);
+    const subs = [
+      ...json.map((o) => new ChannelSubscription(o, 'ch', plain)),
+      new ChannelSubscription(delta, 'ch', { ...plain, delta: true }),
+      new ChannelSubscription(proto, 'ch', plain),
+    ];
+    for (const s of subs) s.activate({ offset: 0, epoch: '' }, false);
+    const bad = new PublicationFanout('ch', { data: Uint8Array.from([0xff, 0x00, 0x01]), info: { user: 'u', client: 'c', connInfo: Buffer.from('not json') } }, undefined, false);
+    for (const s of subs) s.deliverPublication(bad, { offset: 0, epoch: '' });
+    assert.deepEqual(
+      [...json, delta].map((o) => o.sent.length),
+      [0, 0, 0],
+    );
+    assert.equal(proto.sent.length, 1);
+    const refusals = [...json, delta].flatMap((o) => o.refused);
+    assert.equal(refusals.length, 3);
+    assert.ok(refusals.every((r) => r.channel === 'ch'));
+    assert.deepEqual(
+      refusals.filter((r) => r.refusal).map((r) => r.refusal!.field),
+      ['data'],
+    );
+  });
+
+  it('sends JSON-string payloads to delta subscribers even when the data is not JSON', () => {
+    const o = owner();
+    const s = new ChannelSubscription(o, 'ch', { ...opts, positioned: false, recoverable: false, delta: true });
+    s.activate({ offset: 0, epoch: '' }, false);
+    s.deliverPublication(new PublicationFanout('ch', { data: Buffer.from('plain text') }, undefined, false), { offset: 0, epoch: '' });
+    assert.deepEqual(o.refused, []);
+    assert.match(o.sent[0]!, /"data":"plain text"/);
   });
 });

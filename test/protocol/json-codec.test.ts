@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FrameDecodeError, jsonCodec } from '../../src/protocol/index.js';
+import { FrameDecodeError, PayloadNotJsonError, jsonCodec, protobufCodec, type Reply } from '../../src/protocol/index.js';
 
 const text = (b: Uint8Array): string => Buffer.from(b).toString();
 
@@ -46,6 +46,28 @@ describe('JSON codec', () => {
       text(jsonCodec.encodeReply({ id: 1, presenceStats: { numClients: 0, numUsers: 0 } })),
       '{"id":1,"presence_stats":{"num_clients":0,"num_users":0}}',
     );
+  });
+
+  it('refuses payloads that are not JSON, naming the field, where protobuf carries them', () => {
+    const binary = Uint8Array.from([0x08, 0x96, 0x01, 0xff]);
+    const cases: Array<[Reply, string]> = [
+      [{ push: { channel: 'c', pub: { data: binary } } }, 'data'],
+      [{ push: { channel: 'c', join: { info: { user: 'u', client: 'c1', connInfo: Buffer.from('not json') } } } }, 'conn_info'],
+      [{ id: 1, presence: { presence: { c1: { user: 'u', client: 'c1', chanInfo: Buffer.from('{"cut":') } } } }, 'chan_info'],
+      [{ id: 2, history: { publications: [{ data: Buffer.from('{}') }, { data: binary }], epoch: 'e', offset: 2 } }, 'data'],
+      [{ id: 3, rpc: { data: Buffer.from('"unterminated') } }, 'data'],
+      [{ id: 4, subscribe: { data: binary } }, 'data'],
+      [{ id: 5, connect: { client: 'c1', version: '1', data: binary } }, 'data'],
+      [{ push: { channel: 'c', message: { data: binary } } }, 'data'],
+    ];
+    for (const [reply, field] of cases) {
+      assert.throws(
+        () => jsonCodec.encodeReply(reply),
+        (err) => err instanceof PayloadNotJsonError && err.field === field,
+        JSON.stringify(Object.keys(reply)),
+      );
+      assert.ok(protobufCodec.encodeReply(reply).length > 0);
+    }
   });
 
   it('strips raw newlines from payloads so a frame stays one line per reply', () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { describe, it, type TestContext } from 'node:test';
 import { pino } from 'pino';
 import { RawClient } from '../helpers/raw.js';
+import { rawSocket, readUntilThenStop } from '../helpers/raw-socket.js';
 import { startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { connToken } from '../helpers/tokens.js';
 import { until } from '../helpers/until.js';
@@ -100,35 +100,6 @@ async function publishUntilDropped(server: TestServer, channel: string, user: st
 const received = (c: RawClient, channel: string): number =>
   (c.messages as Array<{ push?: { channel?: string; pub?: unknown } }>).filter((m) => m.push?.channel === channel && m.push.pub).length;
 
-/** A raw HTTP/1.1 request on a socket of our own, whose reading the test controls. */
-function rawRequest(t: TestContext, server: TestServer, request: string): Promise<Socket> {
-  const { port } = server.app.address();
-  const socket = connect(port, '127.0.0.1');
-  t.after(() => socket.destroy());
-  return new Promise((resolve, reject) => {
-    socket.once('error', reject);
-    socket.once('connect', () => {
-      socket.write(request);
-      resolve(socket);
-    });
-  });
-}
-
-/** Reads from `socket` until `text` has arrived, then stops reading for good. */
-function readUntilThenStop(socket: Socket, text: string): Promise<void> {
-  let seen = '';
-  return new Promise((resolve) => {
-    const onData = (chunk: Buffer): void => {
-      seen += chunk.toString('latin1');
-      if (!seen.includes(text)) return;
-      socket.off('data', onData);
-      socket.pause();
-      resolve();
-    };
-    socket.on('data', onData);
-  });
-}
-
 describe('websocket.write_timeout', () => {
   it('drops a WebSocket client that stopped reading, and only that one', async (t) => {
     const { server, logs } = await serverWithLog(t);
@@ -139,9 +110,9 @@ describe('websocket.write_timeout', () => {
 
     // A hand-made upgrade: the socket is ours, so the test can stop reading it for good.
     const token = await connToken('stuck', { channels: ['news'] });
-    const stuck = await rawRequest(
+    const stuck = await rawSocket(
       t,
-      server,
+      server.app.address().port,
       'GET /connection/websocket HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
         'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
     );
@@ -170,7 +141,7 @@ describe('websocket.write_timeout', () => {
   it('drops an SSE stream that is no longer read', async (t) => {
     const { server, logs } = await serverWithLog(t);
     const command = encodeURIComponent(JSON.stringify({ id: 1, connect: { token: await connToken('stuck-sse', { channels: ['news'] }) } }));
-    const stuck = await rawRequest(t, server, `GET /connection/sse?cf_connect=${command} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+    const stuck = await rawSocket(t, server.app.address().port, `GET /connection/sse?cf_connect=${command} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
     await readUntilThenStop(stuck, '"connect"');
     assert.equal(server.app.node.numSessions, 1);
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
@@ -104,6 +104,22 @@ function apiAuthenticator(cfg: { key: string; insecure: boolean; jwks: ApiJwksCo
   return new ServerApiAuthenticator({ key: cfg.key, insecure: cfg.insecure, bearer });
 }
 
+/**
+ * Request read bounds for an HTTP listener. Node checks them only every
+ * `connectionsCheckingInterval` (30 s by default), so the check runs at least twice per header
+ * timeout and at most a second apart: a half-sent request is closed within the timeout plus that.
+ * The check walks only connections with a request in progress; idle keep-alive connections,
+ * responses still streaming and upgraded sockets are none of its business.
+ */
+function httpServerOptions(config: Readonly<Config>): ServerOptions {
+  const { readHeaderTimeout, readTimeout } = config.parsec.httpServer;
+  return {
+    headersTimeout: readHeaderTimeout,
+    requestTimeout: readTimeout,
+    connectionsCheckingInterval: Math.min(1000, Math.ceil(readHeaderTimeout / 2)),
+  };
+}
+
 /** What the CLI reports as "cannot start" (a broker it cannot reach, for one). */
 export { EngineError } from './engine/index.js';
 
@@ -179,7 +195,7 @@ export class Parsec {
     }
     this.routeEmulation(config);
     if (config.health.enabled) this.routes.set(config.health.handlerPrefix, (req, res) => handleHealth(this.node, req, res));
-    this.server = createServer((req, res) => this.route(req, res));
+    this.server = createServer(httpServerOptions(config), (req, res) => this.route(req, res));
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
   }
 

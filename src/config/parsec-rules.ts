@@ -1,12 +1,26 @@
+import { formatDuration } from './duration.js';
 import type { RuleViolation } from './rules.js';
 import type { ParsedConfig } from './schema.js';
 
 // A table name, optionally schema-qualified: it is interpolated into DDL, so nothing else gets through.
 const SQL_NAME = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/i;
 
-/** Checks of the token broker and audit settings that span keys (`parsec.trusted_proxies` is checked in rules.ts). */
+/** Checks of the `parsec` settings that span keys (`parsec.trusted_proxies` is checked in rules.ts). */
 export function parsecRules(c: ParsedConfig): RuleViolation | undefined {
-  return tokenBroker(c) ?? audit(c.parsec.audit);
+  return httpServer(c.parsec.httpServer) ?? tokenBroker(c) ?? audit(c.parsec.audit);
+}
+
+function httpServer(h: ParsedConfig['parsec']['httpServer']): RuleViolation | undefined {
+  const at = 'parsec.http_server';
+  // 0 would leave half-sent requests open for as long as the peer likes, which is what the key prevents.
+  if (h.readHeaderTimeout <= 0) return { key: `${at}.read_header_timeout`, detail: 'must be greater than 0' };
+  if (h.readTimeout > 0 && h.readTimeout < h.readHeaderTimeout) {
+    return {
+      key: `${at}.read_timeout`,
+      detail: `must be 0 (no bound) or at least read_header_timeout, but ${formatDuration(h.readTimeout)} < ${formatDuration(h.readHeaderTimeout)}`,
+    };
+  }
+  return undefined;
 }
 
 function tokenBroker(c: ParsedConfig): RuleViolation | undefined {

@@ -213,7 +213,8 @@ const websocketSchema = section({
   disabled: bool(),
   handler_prefix: str('/connection/websocket'),
   message_size_limit: int(65_536, 1),
-  write_timeout: duration('1s'),
+  // Centrifugo reads 0 as its 1s default rather than "no limit".
+  write_timeout: duration('1s').transform((ms) => (ms === 0 ? 1000 : ms)),
 });
 
 /** A streaming endpoint of the emulation layer (`sse`, `http_stream`); off unless enabled. */
@@ -339,10 +340,22 @@ const auditSchema = section({
   memory_size: int(10_000, 0),
 });
 
+/**
+ * Bounds on reading a request. Centrifugo fixes them in code (Go's ReadHeaderTimeout 10s,
+ * ReadTimeout 30s); Parsec keeps its values as defaults and lets them be changed.
+ */
+const parsecHttpServerSchema = section({
+  // Headers must be complete within this: a half-sent request (slowloris, a stuck upgrade) is closed.
+  read_header_timeout: duration('10s'),
+  // The whole request, body included; 0 = no bound. Responses (streams) and upgraded sockets are not counted.
+  read_timeout: duration('30s'),
+});
+
 /** Parsec's own settings, which Centrifugo has no key for. */
 const parsecSchema = section({
   // Peers (addresses or CIDR ranges) whose X-Forwarded-For names the client's address.
   trusted_proxies: strList(),
+  http_server: parsecHttpServerSchema,
   token_broker: tokenBrokerSchema,
   audit: auditSchema,
 });

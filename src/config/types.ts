@@ -231,6 +231,11 @@ export interface TokenBrokerConfig {
 export interface ParsecConfig {
   /** Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed. */
   trustedProxies: string[];
+  /**
+   * ms. A request's headers must arrive within `readHeaderTimeout` (> 0) and the whole request
+   * within `readTimeout` (0 = unbounded, else at least `readHeaderTimeout`), or the socket is closed.
+   */
+  httpServer: { readHeaderTimeout: number; readTimeout: number };
   tokenBroker: TokenBrokerConfig;
   /** Issuance records: always logged; kept in PostgreSQL when a DSN is set, else the last `memorySize` in memory. */
   audit: { postgresDsn: string; postgresTable: string; memorySize: number };

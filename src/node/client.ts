@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Labels } from '../auth/index.js';
-import { CompactMap, newSessionId, type TimerHandle } from '../lib/index.js';
+import { CompactMap, newSessionId, type TimerHandle, type TimerWheel } from '../lib/index.js';
 import {
   ClientError,
   DisconnectCode,
@@ -96,10 +96,34 @@ export class Client implements SubscriptionOwner {
     return this.node.config.client.queueMaxSize;
   }
 
+  /**
+   * `websocket.write_timeout`, for the emulated streams too: a response nobody reads holds
+   * memory just as a socket does (Centrifugo bounds its unidirectional streams the same way).
+   */
+  get writeTimeout(): number {
+    return this.node.config.websocket.writeTimeout;
+  }
+
+  get wheel(): TimerWheel {
+    return this.node.deps.wheel;
+  }
+
   /** The writer's queue overflowed: the client reads too slowly. */
   onWriterOverflow(): void {
     this.log.warn({ user: this.user }, 'slow consumer disconnected');
     this.disconnect(DisconnectCode.slow);
+  }
+
+  /**
+   * A write sat in the socket past `writeTimeout`: a slow consumer by another measure. The
+   * socket is dropped without a close frame or disconnect push, which a peer that reads
+   * nothing would never take.
+   */
+  onWriteTimeout(): void {
+    if (this.state === 'closed') return;
+    this.log.warn({ user: this.user, code: DisconnectCode.slow, timeout: this.writeTimeout }, 'slow consumer disconnected: write timed out');
+    this.teardown();
+    this.transport.abort();
   }
 
   private closeIfStale(): void {

@@ -25,8 +25,19 @@ export interface Transport {
   readonly request: ConnectionRequest;
   /** Bytes handed to the transport and not yet written to the socket. */
   bufferedAmount(): number;
+  /**
+   * Bytes the socket has handed to the kernel so far; only grows. With `bufferedAmount` it
+   * tells whether a given write has gone out: everything queued before it has once this
+   * count passes what it was plus what was buffered.
+   */
+  sentBytes(): number;
   /** Sends one frame; never throws (a failed write closes the transport). */
   write(frame: Uint8Array): void;
   /** Closes with a disconnect code and reason; idempotent. */
   close(code: number, reason: string): void;
+  /**
+   * Drops the connection at once, with nothing more sent: for a peer that stopped reading,
+   * which would never take a close frame or the end of a response. Idempotent.
+   */
+  abort(): void;
 }

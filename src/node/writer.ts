@@ -1,3 +1,4 @@
+import type { TimerHandle, TimerWheel } from '../lib/index.js';
 import type { ProtocolCodec } from '../protocol/index.js';
 import type { Transport } from './transport.js';
 
@@ -42,7 +43,13 @@ export interface WriterOwner {
   readonly codec: ProtocolCodec;
   /** Bound on queued and unsent bytes. */
   readonly maxQueueBytes: number;
+  /** How long a write may wait for the socket to take it, ms. */
+  readonly writeTimeout: number;
+  /** Where the write deadline is checked: one shared timer, not one per write. */
+  readonly wheel: TimerWheel;
   onWriterOverflow(): void;
+  /** A write was not taken by the socket within `writeTimeout`: the peer stopped reading. */
+  onWriteTimeout(): void;
 }
 
 /**
@@ -50,11 +57,22 @@ export interface WriterOwner {
  * frame (newline-joined JSON, concatenated varint-delimited protobuf). The queue is
  * bounded in bytes, counting what the socket has not sent yet: a slow reader
  * overflows it and is disconnected instead of growing memory without limit.
+ *
+ * Writes are bounded in time too. A reader that stops altogether may stay under the byte
+ * bound for ever (little traffic, or a large bound) while its socket holds the node's memory.
+ * When a write leaves bytes in the socket's buffer, the writer notes where that write ends in
+ * the socket's byte count and checks on the timer wheel, `writeTimeout` later, that the kernel
+ * has taken the stream past it. Sockets the kernel drains at once (nearly all) arm nothing, and
+ * a backed-up one holds one wheel timer however many writes it gets; a write queued while a
+ * check is pending is measured from that check, so its bound is up to twice `writeTimeout`.
  */
 export class ClientWriter {
   private queue: Uint8Array[] = [];
   private queuedBytes = 0;
   private closed = false;
+  /** The socket byte count the write being timed ends at. */
+  private pendingEnd = 0;
+  private writeCheck: TimerHandle | undefined;
 
   /** The owner is kept rather than its transport, codec, limit and a callback: fewer fields, no closure per session. */
   constructor(private readonly owner: WriterOwner) {}
@@ -88,6 +106,7 @@ export class ClientWriter {
     this.queue.length = 0;
     this.queuedBytes = 0;
     owner.transport.write(frame);
+    if (this.writeCheck === undefined) this.timeWrite();
   }
 
   /** Flushes what is queued and refuses further messages. */
@@ -96,5 +115,30 @@ export class ClientWriter {
     this.flush();
     this.closed = true;
     pending.delete(this);
+    this.writeCheck?.cancel();
+    this.writeCheck = undefined;
+  }
+
+  /** Arms a deadline for what the socket still buffers; nothing when it took everything. */
+  private timeWrite(): void {
+    const { transport, wheel, writeTimeout } = this.owner;
+    const buffered = transport.bufferedAmount();
+    if (buffered === 0) return;
+    this.pendingEnd = transport.sentBytes() + buffered;
+    this.writeCheck = wheel.schedule(writeTimeout, this.checkWrite, this);
+  }
+
+  private checkWrite(): void {
+    this.writeCheck = undefined;
+    if (this.closed) return;
+    if (this.owner.transport.sentBytes() >= this.pendingEnd) {
+      // That write went out; time whatever the socket holds now.
+      this.timeWrite();
+      return;
+    }
+    this.closed = true;
+    this.queue = [];
+    pending.delete(this);
+    this.owner.onWriteTimeout();
   }
 }

@@ -8,6 +8,7 @@ const JWKS = { type: 'jwks', endpoint: 'https://idp.example.com/certs' };
 test('the parsec section has defaults and the token broker is off', () => {
   const p = defaultConfig().parsec;
   assert.deepEqual(p.trustedProxies, []);
+  assert.deepEqual(p.httpServer, { readHeaderTimeout: 10_000, readTimeout: 30_000 });
   const tb = p.tokenBroker;
   assert.equal(tb.enabled, false);
   assert.equal(tb.prefix, '/parsec');
@@ -81,3 +82,12 @@ for (const [what, parsec, secret, key, message] of refused) {
     assert.match(err.message, message);
   });
 }
+
+test('parsec.http_server read bounds load from a file and the environment; read_timeout 0 is no bound', (t) => {
+  const file = tempConfig(t, 'config.yaml', 'parsec:\n  http_server:\n    read_header_timeout: 2s\n    read_timeout: 0\n');
+  const { config, warnings } = loadConfig({ file });
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(config.parsec.httpServer, { readHeaderTimeout: 2000, readTimeout: 0 });
+  const fromEnv = loadConfig({ env: { PARSEC_PARSEC_HTTP_SERVER_READ_HEADER_TIMEOUT: '3s', PARSEC_PARSEC_HTTP_SERVER_READ_TIMEOUT: '1m' } }).config;
+  assert.deepEqual(fromEnv.parsec.httpServer, { readHeaderTimeout: 3000, readTimeout: 60_000 });
+});

@@ -133,6 +133,25 @@ const cases: Array<[string, unknown, string, string]> = [
   ],
   ['an empty NATS prefix', { broker: { enabled: true, type: 'nats', nats: { prefix: '' } } }, 'broker.nats.prefix', 'broker.nats.prefix: expected dot-separated NATS subject tokens without spaces, "*" or ">", got ""'],
   ['a zero NATS dial timeout', { broker: { enabled: true, type: 'nats', nats: { dial_timeout: '0s' } } }, 'broker.nats.dial_timeout', 'broker.nats.dial_timeout: must be greater than 0'],
+  ['a bad WebSocket write timeout', { websocket: { write_timeout: 'fast' } }, 'websocket.write_timeout', 'websocket.write_timeout: expected a duration like "25s", got fast'],
+  [
+    'a bad header timeout',
+    { parsec: { http_server: { read_header_timeout: 'soon' } } },
+    'parsec.http_server.read_header_timeout',
+    'parsec.http_server.read_header_timeout: expected a duration like "25s", got soon',
+  ],
+  [
+    'a zero header timeout',
+    { parsec: { http_server: { read_header_timeout: '0s' } } },
+    'parsec.http_server.read_header_timeout',
+    'parsec.http_server.read_header_timeout: must be greater than 0',
+  ],
+  [
+    'a request timeout shorter than the header timeout',
+    { parsec: { http_server: { read_header_timeout: '10s', read_timeout: '5s' } } },
+    'parsec.http_server.read_timeout',
+    'parsec.http_server.read_timeout: must be 0 (no bound) or at least read_header_timeout, but 5s < 10s',
+  ],
   [
     'a personal channel namespace that does not exist',
     { client: { subscribe_to_user_personal_channel: { enabled: true, personal_channel_namespace: 'personal' } } },
@@ -156,6 +175,12 @@ test('Centrifugo\'s -1 turns pings off (0)', () => {
   const { config } = loadConfig({ overrides: { 'client.ping_interval': -1, 'client.pong_timeout': '-1s' } });
   assert.equal(config.client.pingInterval, 0);
   assert.equal(config.client.pongTimeout, 0);
+});
+
+test('websocket.write_timeout takes a duration; 0 is Centrifugo\'s 1s default, not "no limit"', () => {
+  assert.equal(loadConfig({ overrides: { 'websocket.write_timeout': '250ms' } }).config.websocket.writeTimeout, 250);
+  assert.equal(loadConfig({ overrides: { 'websocket.write_timeout': '0' } }).config.websocket.writeTimeout, 1000);
+  assert.equal(loadConfig({ env: { PARSEC_WEBSOCKET_WRITE_TIMEOUT: '2s' } }).config.websocket.writeTimeout, 2000);
 });
 
 test('pong_timeout 0 allows any ping_interval', () => {

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
+import { until } from '../helpers/until.js';
 import { setImmediate as turn } from 'node:timers/promises';
+import { TimerWheel, systemClock } from '../../src/lib/index.js';
 import type { Transport } from '../../src/node/transport.js';
-import { ClientWriter } from '../../src/node/writer.js';
+import { ClientWriter, type WriterOwner } from '../../src/node/writer.js';
 import { jsonCodec, protobufCodec, type ProtocolCodec } from '../../src/protocol/index.js';
 
 /** A transport that keeps what it was given, the way a socket would take it. */
@@ -14,18 +16,57 @@ class RecordingTransport implements Transport {
   readonly remoteAddr = '';
   readonly request = { headers: {}, ip: '' };
   frames: Uint8Array[] = [];
+  /** What a socket would still hold and what the kernel took: the tests move bytes from one to the other. */
+  buffered = 0;
+  sent = 0;
+  /** How much of each write the socket keeps buffered. */
+  holdOnWrite = 0;
+  /** How often the writer looked at the byte count: once per armed or run check. */
+  sentLookups = 0;
   bufferedAmount(): number {
-    return 0;
+    return this.buffered;
+  }
+  sentBytes(): number {
+    this.sentLookups++;
+    return this.sent;
   }
   write(frame: Uint8Array): void {
     this.frames.push(frame);
+    this.buffered += Math.min(frame.length, this.holdOnWrite);
+    this.sent += frame.length - Math.min(frame.length, this.holdOnWrite);
+  }
+  /** The kernel takes `n` buffered bytes. */
+  drain(n: number): void {
+    this.buffered -= n;
+    this.sent += n;
   }
   close(): void {}
+  abort(): void {}
 }
 
+/** A wheel no writer here arms unless its socket holds bytes back. */
+const idleWheel = new TimerWheel({ clock: systemClock });
+
 /** A writer for a transport, as a session would own it. */
-function writerFor(transport: Transport, codec: ProtocolCodec, maxQueueBytes: number, onWriterOverflow: () => void): ClientWriter {
-  return new ClientWriter({ transport, codec, maxQueueBytes, onWriterOverflow });
+function writerFor(transport: Transport, codec: ProtocolCodec, maxQueueBytes: number, onWriterOverflow: () => void, timing?: Partial<WriterOwner>): ClientWriter {
+  return new ClientWriter({
+    transport,
+    codec,
+    maxQueueBytes,
+    onWriterOverflow,
+    writeTimeout: 1000,
+    wheel: idleWheel,
+    onWriteTimeout: () => assert.fail('write timeout'),
+    ...timing,
+  });
+}
+
+/** A clock the test moves, and a wheel on it that checks often. */
+function manualWheel(t: TestContext): { wheel: TimerWheel; advance(ms: number): void } {
+  let now = 1_000_000;
+  const wheel = new TimerWheel({ clock: { now: () => now }, resolution: 5 });
+  t.after(() => wheel.close());
+  return { wheel, advance: (ms) => (now += ms) };
 }
 
 const text = (b: Uint8Array): string => Buffer.from(b).toString();
@@ -83,5 +124,59 @@ describe('ClientWriter', () => {
     assert.equal(overflowed, 1);
     await turn();
     assert.deepEqual(t.frames, []);
+  });
+
+  it('gives up on a write the socket has not taken within writeTimeout, once', async (t) => {
+    const { wheel, advance } = manualWheel(t);
+    const tr = new RecordingTransport();
+    tr.holdOnWrite = 4;
+    let timeouts = 0;
+    const w = writerFor(tr, jsonCodec, 1 << 20, () => assert.fail('overflow'), { wheel, writeTimeout: 100, onWriteTimeout: () => timeouts++ });
+    w.enqueue(Buffer.from('{"a":1}'));
+    await turn();
+    w.enqueue(Buffer.from('{"b":2}'));
+    await turn();
+    assert.equal(wheel.pending, 1, 'one check for a backed-up socket, not one per write');
+    assert.equal(timeouts, 0);
+    advance(110);
+    await until(() => timeouts === 1);
+    assert.equal(w.enqueue(Buffer.from('{"c":3}')), false);
+    assert.equal(wheel.pending, 0);
+  });
+
+  it('keeps a writer whose socket takes each write in time, though never empty', async (t) => {
+    const { wheel, advance } = manualWheel(t);
+    const tr = new RecordingTransport();
+    // Every frame below is 7 bytes and stays in the socket until the test drains it.
+    tr.holdOnWrite = 7;
+    const w = writerFor(tr, jsonCodec, 1 << 20, () => assert.fail('overflow'), { wheel, writeTimeout: 100 });
+    w.enqueue(Buffer.from('{"n":0}'));
+    await turn();
+    for (let i = 1; i < 5; i++) {
+      w.enqueue(Buffer.from(`{"n":${i}}`));
+      await turn();
+      // The write being timed went out; the newer one is still buffered when the check runs.
+      tr.drain(tr.buffered - 7);
+      const lookups = tr.sentLookups;
+      advance(110);
+      await until(() => tr.sentLookups === lookups + 2);
+      assert.equal(wheel.pending, 1);
+    }
+    tr.drain(tr.buffered);
+    advance(110);
+    await until(() => wheel.pending === 0);
+    w.close();
+  });
+
+  it('cancels its check when closed', async (t) => {
+    const { wheel } = manualWheel(t);
+    const tr = new RecordingTransport();
+    tr.holdOnWrite = 3;
+    const w = writerFor(tr, jsonCodec, 1 << 20, () => assert.fail('overflow'), { wheel, writeTimeout: 100 });
+    w.enqueue(Buffer.from('{"a":1}'));
+    await turn();
+    assert.equal(wheel.pending, 1);
+    w.close();
+    assert.equal(wheel.pending, 0);
   });
 });

@@ -30,6 +30,12 @@ export class StreamTransport implements Transport {
     return this.res.writableLength;
   }
 
+  /** Counted on the socket, as on WebSocket; bytes of earlier responses on a kept-alive connection only add a constant. */
+  sentBytes(): number {
+    const socket = this.res.socket;
+    return socket ? socket.bytesWritten - socket.writableLength : 0;
+  }
+
   write(frame: Uint8Array): void {
     if (this.res.writableEnded || this.res.destroyed) return;
     this.res.write(this.format.frame(frame));
@@ -39,5 +45,11 @@ export class StreamTransport implements Transport {
   close(): void {
     if (this.res.writableEnded || this.res.destroyed) return;
     this.res.end();
+  }
+
+  /** Destroys the response and its socket: an ended response still waits for a peer that reads nothing. */
+  abort(): void {
+    if (this.res.destroyed) return;
+    this.res.destroy();
   }
 }

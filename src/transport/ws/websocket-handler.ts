@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -89,11 +90,13 @@ export class WebSocketHandler {
     }
     const protocol = protocolOf(req, url);
     const request = this.requests.read(req);
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket, protocol, request));
+    // http.Server hands 'upgrade' a net.Socket; its type says Duplex only because anyone may emit the event.
+    const netSocket = socket as Socket;
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, netSocket, protocol, request));
     return true;
   }
 
-  private accept(ws: WebSocket, socket: Duplex, protocol: ProtocolName, request: ConnectionRequest): void {
+  private accept(ws: WebSocket, socket: Socket, protocol: ProtocolName, request: ConnectionRequest): void {
     const transport = new WebSocketTransport(ws, socket, protocol, request);
     const client = new Client(this.node, transport, newClientId());
     this.sockets.set(ws, client);

@@ -1,4 +1,4 @@
-import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import type { ConnectionRequest, Transport } from '../../node/index.js';
 import type { ProtocolName } from '../../protocol/index.js';
@@ -10,7 +10,7 @@ export class WebSocketTransport implements Transport {
   /** `socket` is the one under `ws` (permessage-deflate is off, so ws never holds frames back). */
   constructor(
     private readonly ws: WebSocket,
-    private readonly socket: Duplex & { readonly remoteAddress?: string },
+    private readonly socket: Socket,
     readonly protocol: ProtocolName,
     readonly request: ConnectionRequest,
   ) {}
@@ -18,6 +18,11 @@ export class WebSocketTransport implements Transport {
   /** From the socket, which keeps it once read (the upgrade did): no copy per connection here. */
   get remoteAddr(): string {
     return this.socket.remoteAddress ?? '';
+  }
+
+  /** Dispatched bytes minus those whose write has not completed: what the kernel took. */
+  sentBytes(): number {
+    return this.socket.bytesWritten - this.socket.writableLength;
   }
 
   // Constants as getters, not fields: one copy on the prototype instead of one per connection.
@@ -55,5 +60,11 @@ export class WebSocketTransport implements Transport {
   close(code: number, reason: string): void {
     if (this.ws.readyState === WebSocket.CLOSING || this.ws.readyState === WebSocket.CLOSED) return;
     this.ws.close(code, reason);
+  }
+
+  abort(): void {
+    // Also after close(): a peer that reads nothing never answers the close frame.
+    if (this.ws.readyState === WebSocket.CLOSED) return;
+    this.ws.terminate();
   }
 }

@@ -377,6 +377,13 @@ export class Client implements SubscriptionOwner {
     this.logDebug({ code, reason: text, user: this.user }, 'disconnect');
     this.teardown();
     this.transport.close(code, text);
+    // A peer that stopped reading never takes the close frame, and the transport would hold
+    // its socket (ws: 30 s) waiting for an answer: give it the write timeout, then drop it.
+    this.wheel.schedule(this.writeTimeout, this.dropIfStuck, this);
+  }
+
+  private dropIfStuck(): void {
+    if (this.transport.bufferedAmount() > 0) this.transport.abort();
   }
 
   /** The transport closed under us (peer went away). */

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { describe, it, type TestContext } from 'node:test';
 import { pino } from 'pino';
@@ -24,7 +25,7 @@ interface LogLine {
 }
 
 /** A server whose log lines the test can read, with short write timeouts and fallback transports on. */
-async function serverWithLog(t: TestContext): Promise<{ server: TestServer; logs: LogLine[] }> {
+async function serverWithLog(t: TestContext, queueMax = QUEUE_MAX): Promise<{ server: TestServer; logs: LogLine[] }> {
   const logs: LogLine[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -36,7 +37,7 @@ async function serverWithLog(t: TestContext): Promise<{ server: TestServer; logs
     testConfig((c) => {
       c.httpApi.key = KEY;
       c.websocket.writeTimeout = WRITE_TIMEOUT;
-      c.client.queueMaxSize = QUEUE_MAX;
+      c.client.queueMaxSize = queueMax;
       c.sse.enabled = true;
     }),
     pino({ level: 'warn' }, sink),
@@ -100,6 +101,26 @@ async function publishUntilDropped(server: TestServer, channel: string, user: st
 const received = (c: RawClient, channel: string): number =>
   (c.messages as Array<{ push?: { channel?: string; pub?: unknown } }>).filter((m) => m.push?.channel === channel && m.push.pub).length;
 
+/** A WebSocket session of `user` subscribed to `news` whose socket stops reading once connected; resolves with the server's side of it. */
+async function stuckWebSocket(t: TestContext, server: TestServer, user: string): Promise<Socket> {
+  const accepted = new Promise<Socket>((resolve) => server.app.server.once('connection', resolve));
+  // A hand-made upgrade: the socket is ours, so the test can stop reading it for good.
+  const token = await connToken(user, { channels: ['news'] });
+  const stuck = await rawSocket(
+    t,
+    server.app.address().port,
+    'GET /connection/websocket HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+  );
+  const serverSide = await accepted;
+  const upgraded = readUntilThenStop(stuck, '"connect"');
+  // A masked text frame with the connect command (client frames must be masked; a zero mask keeps it readable).
+  const command = Buffer.from(JSON.stringify({ id: 1, connect: { token } }));
+  stuck.write(Buffer.concat([Buffer.from([0x81, 0x80 | 126, command.length >> 8, command.length & 0xff, 0, 0, 0, 0]), command]));
+  await upgraded;
+  return serverSide;
+}
+
 describe('websocket.write_timeout', () => {
   it('drops a WebSocket client that stopped reading, and only that one', async (t) => {
     const { server, logs } = await serverWithLog(t);
@@ -108,19 +129,7 @@ describe('websocket.write_timeout', () => {
     reader.send({ id: 1, connect: { token: await connToken('reader', { channels: ['news'] }) } });
     await reader.reply(1);
 
-    // A hand-made upgrade: the socket is ours, so the test can stop reading it for good.
-    const token = await connToken('stuck', { channels: ['news'] });
-    const stuck = await rawSocket(
-      t,
-      server.app.address().port,
-      'GET /connection/websocket HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-    );
-    const upgraded = readUntilThenStop(stuck, '"connect"');
-    // A masked text frame with the connect command (client frames must be masked; a zero mask keeps it readable).
-    const command = Buffer.from(JSON.stringify({ id: 1, connect: { token } }));
-    stuck.write(Buffer.concat([Buffer.from([0x81, 0x80 | 126, command.length >> 8, command.length & 0xff, 0, 0, 0, 0]), command]));
-    await upgraded;
+    await stuckWebSocket(t, server, 'stuck');
     assert.equal(server.app.node.numSessions, 2);
 
     const times = await publishUntilDropped(server, 'news', 'stuck', 15_000);
@@ -136,6 +145,16 @@ describe('websocket.write_timeout', () => {
     await until(() => received(reader, 'news') === times.published);
     reader.send({ id: 2, rpc: { method: 'nothing' } });
     assert.ok(await reader.reply(2));
+  });
+
+  it('drops the socket of a slow consumer that no longer reads, instead of waiting for its close handshake', async (t) => {
+    // A small queue: the byte bound trips first (3008), and the close frame cannot reach the peer.
+    const { server, logs } = await serverWithLog(t, 256 * 1024);
+    const serverSide = await stuckWebSocket(t, server, 'slow');
+    await publishUntilDropped(server, 'news', 'slow', 15_000);
+    assert.equal(logs.filter((l) => l.msg === 'slow consumer disconnected' && l.user === 'slow').length, 1);
+    // ws alone would keep the socket 30 s for a close frame that never comes back.
+    await until(() => serverSide.destroyed, 5000);
   });
 
   it('drops an SSE stream that is no longer read', async (t) => {

@@ -224,6 +224,9 @@ describe('node failures', { skip: skip || undefined }, () => {
     const prefix = randomPrefix('slow');
     const cfg = nodeConfig(prefix);
     cfg.client.queueMaxSize = 64 * 1024;
+    // The slow reader resumes only once the others got everything; until then its close
+    // frame waits in the socket, which the write timeout would otherwise cut (1006, not 3008).
+    cfg.websocket.writeTimeout = 30_000;
     const a = await startServer(cfg);
     const b = await startServer(nodeConfig(prefix));
     const slow = await RawClient.open(a.url);

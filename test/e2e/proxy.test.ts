@@ -6,7 +6,7 @@ import { WebSocket } from 'ws';
 import { Parsec } from '../../src/app.js';
 import { defaultConfig } from '../../src/config/index.js';
 import type { Config, ProxyConfig } from '../../src/config/types.js';
-import { RawText, Status, startBackend, type Backend, type BackendKind, type Body } from '../helpers/proxy-backend.js';
+import { RawText, Status, startBackend, type Backend, type BackendKind, type Body, type SeenCall } from '../helpers/proxy-backend.js';
 import { once, sdk, type Sdk } from '../helpers/sdk.js';
 import { namespace, testConfig } from '../helpers/server.js';
 import { until } from '../helpers/until.js';
@@ -19,6 +19,7 @@ import { until } from '../helpers/until.js';
  */
 
 const nowSec = (): number => Math.floor(Date.now() / 1000);
+const API_KEY = 'proxy-test-api-key-0123456789';
 
 function proxyConfig(endpoint: string, edit: Partial<ProxyConfig> = {}): ProxyConfig {
   return { ...structuredClone(defaultConfig().rpc.proxy), endpoint, ...edit };
@@ -41,6 +42,7 @@ async function rpcError(c: Sdk, method: string, data: unknown): Promise<RpcError
 
 /** The backend of these tests: what each method answers. */
 function handlers() {
+  const subRefreshes = new Map<string, number>();
   return {
     connect: (b: Body) => {
       const data = (b.data ?? {}) as { ban?: boolean; refuse?: boolean; anonymous?: boolean; manyLabels?: boolean };
@@ -82,7 +84,14 @@ function handlers() {
     },
     subscribe: (b: Body) =>
       b.channel === 'room:secret' ? { error: { code: 1403, message: 'forbidden' } } : { result: { info: { role: 'guest' }, data: { motd: 'hi' }, expire_at: nowSec() + 1 } },
-    sub_refresh: () => ({ result: { expire_at: nowSec() + 3600 } }),
+    sub_refresh: (b: Body) => {
+      const calls = (subRefreshes.get(String(b.channel)) ?? 0) + 1;
+      subRefreshes.set(String(b.channel), calls);
+      if (b.channel === 'room:ending') return { result: { expired: true } };
+      // The first extension is short, so the server asks again once it applied it.
+      if (b.channel === 'room:twice' && calls === 1) return { result: { expire_at: nowSec() + 1 } };
+      return { result: { expire_at: nowSec() + 3600 } };
+    },
     publish: (b: Body) => {
       const d = b.data as { text: string };
       if (d.text === 'spam') return { error: { code: 1429, message: 'no spam' } };
@@ -111,9 +120,19 @@ for (const kind of ['http', 'grpc'] as BackendKind[]) {
       return c;
     };
 
+    const apiPublish = async (channel: string, data: unknown): Promise<void> => {
+      const res = await fetch(`http://127.0.0.1:${app.address().port}/api/publish`, {
+        method: 'POST',
+        body: JSON.stringify({ channel, data }),
+        headers: { 'X-API-Key': API_KEY },
+      });
+      assert.equal(res.status, 200);
+    };
+
     before(async () => {
       backend = await startBackend(kind, handlers());
       const config: Config = testConfig((c) => {
+        c.httpApi.key = API_KEY;
         c.client.proxy.connect = { enabled: true, ...proxyConfig(backend.endpoint('connect'), { emulatedHeaders: ['Authorization'], httpHeaders: ['X-App'] }) };
         c.channel.proxy.subscribe = proxyConfig(backend.endpoint('subscribe'));
         c.channel.proxy.publish = proxyConfig(backend.endpoint('publish'));
@@ -228,16 +247,45 @@ for (const kind of ['http', 'grpc'] as BackendKind[]) {
       assert.equal(sub?.body.user, 'alice');
     });
 
-    it('the sub_refresh proxy extends a subscription at its expiry, without the client', async () => {
+    it('the sub_refresh proxy extends a subscription at its expiry, without the client: it stays subscribed and receives', async () => {
       const c = await connected();
-      const before = backend.calls.filter((k) => k.method === 'sub_refresh').length;
-      const s = c.newSubscription('room:long');
+      const s = c.newSubscription('room:twice');
       s.subscribe();
       await s.ready(3000);
-      await until(() => backend.calls.filter((k) => k.method === 'sub_refresh').length > before, 4000, 50);
-      const call = backend.calls.filter((k) => k.method === 'sub_refresh').at(-1);
-      assert.equal(call?.body.channel, 'room:long');
+      const ends: Array<{ code: number }> = [];
+      s.on('subscribing', (ctx) => ends.push(ctx));
+      s.on('unsubscribed', (ctx) => ends.push(ctx));
+      // The backend extends by a second the first time: its second call comes only after
+      // the server applied the first reply, past the subscription's first expire_at.
+      const refreshes = (): SeenCall[] => backend.calls.filter((k) => k.method === 'sub_refresh' && k.body.channel === 'room:twice');
+      await until(() => refreshes().length >= 2, 6000, 20);
+      assert.equal(refreshes()[0]?.body.user, 'alice');
+      const got = once<{ data: unknown }>(s, 'publication');
+      await apiPublish('room:twice', { after: 'refresh' });
+      assert.deepEqual((await got).data, { after: 'refresh' });
+      assert.deepEqual(ends, []);
       assert.equal(s.state, 'subscribed');
+    });
+
+    it('a sub_refresh proxy reply of expired ends the subscription with 2501; the connection stays', async () => {
+      const c = await connected();
+      const interruptions: Array<{ code: number }> = [];
+      c.on('connecting', (ctx) => interruptions.push(ctx));
+      const s = c.newSubscription('room:ending');
+      const ended = new Promise<{ code: number }>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('subscription not ended')), 6000);
+        s.on('subscribing', (ctx) => {
+          if (ctx.code === 0) return;
+          clearTimeout(timer);
+          resolve(ctx);
+        });
+      });
+      s.subscribe();
+      await s.ready(3000);
+      assert.equal((await ended).code, 2501);
+      assert.equal(c.state, 'connected');
+      assert.deepEqual(interruptions, []);
+      c.removeSubscription(s);
     });
 
     it('a publication goes out as the backend rewrote it; a refused one gets the error', async () => {

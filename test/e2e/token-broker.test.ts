@@ -223,6 +223,7 @@ describe('token broker', () => {
       assert.ok(typeof claims.iat === 'number');
     }
     const given = await call<Record<string, string>>(server, '/credentials', { apiKey: API_KEY, body: { client_ids: ['sensor-1', 'sensor-2'], channels: ['team:iot'] } });
+    assert.equal(given.status, 200);
     assert.deepEqual(Object.keys(given.body).sort(), ['sensor-1', 'sensor-2']);
     assert.deepEqual(decodeJwt(given.body['sensor-1']!).channels, ['team:iot']);
     assert.equal((await call(server, '/credentials?number=101', { apiKey: API_KEY })).status, 400);
@@ -334,6 +335,8 @@ describe('token broker with a rate limit, credential expiry and an info log', ()
 
   it('gives bulk credentials the deployment\'s expiration and topic ACL', async () => {
     const r = await call<Record<string, string>>(server, '/credentials?number=2', { apiKey: API_KEY });
+    assert.equal(r.status, 200);
+    assert.equal(Object.keys(r.body).length, 2);
     for (const token of Object.values(r.body)) {
       const claims = decodeJwt(token);
       assert.equal(claims.exp! - claims.iat!, 7 * 24 * 3600);

@@ -13,10 +13,13 @@ test('calls past the bound wait for a free slot, in order', async () => {
   const c = limiter.acquire(never).then((release) => (order.push('c'), release));
   const d = limiter.acquire(never).then((release) => (order.push('d'), release));
   a();
-  a(); // releasing twice frees one slot only
-  (await c)();
-  b();
+  a(); // releasing twice frees one slot only: c has it, d still waits
+  assert.equal(limiter.inFlight, 2);
+  const releaseC = await c;
+  assert.deepEqual(order, ['c']);
+  releaseC();
   (await d)();
+  b();
   assert.deepEqual(order, ['c', 'd']);
   assert.equal(limiter.inFlight, 0);
 });

@@ -24,6 +24,7 @@ describe('WebSocket fan-out with frames built once', () => {
       testConfig((c) => {
         c.httpApi.key = KEY;
         c.channel.withoutNamespace.allowSubscribeForClient = true;
+        c.channel.withoutNamespace.allowPublishForSubscriber = true;
       }),
     );
     for (let i = 0; i < 5; i++) {
@@ -52,11 +53,14 @@ describe('WebSocket fan-out with frames built once', () => {
 
   it('keeps replies and pushes of one client in order around shared frames', async () => {
     const [c] = clients;
-    c!.send({ id: 3, subscribe: { channel: 'other' } });
-    await c!.reply(3);
-    await fetch(`${server.httpUrl}/api/publish`, { method: 'POST', headers: { 'X-API-Key': KEY }, body: JSON.stringify({ channel: 'other', data: { n: 1 } }) });
+    // One frame: the subscribe's reply and the push of the publication right behind it are
+    // produced together, and the reply must still go first.
+    c!.send({ id: 3, subscribe: { channel: 'other' } }, { id: 4, publish: { channel: 'other', data: { n: 1 } } });
+    await c!.reply(4);
     await until(() => received(c!, 'other').length === 1);
-    const order = (c!.messages as Array<{ id?: number; push?: { channel: string } }>).findIndex((m) => m.push?.channel === 'other');
-    assert.ok(order > (c!.messages as Array<{ id?: number }>).findIndex((m) => m.id === 3));
+    const messages = c!.messages as Array<{ id?: number; push?: { channel: string } }>;
+    const push = messages.findIndex((m) => m.push?.channel === 'other');
+    const reply = messages.findIndex((m) => m.id === 3);
+    assert.ok(reply >= 0 && push > reply, `subscribe reply at ${reply}, publication at ${push}`);
   });
 });

@@ -2,13 +2,20 @@ import type { CompiledFilter } from './filter-node.js';
 
 const NUMBER = /^-?\d+(\.\d+)?$/;
 
-/** Orders two values: numerically when both are numbers, else as strings. */
+/**
+ * Orders two values: numerically when both are numbers, else as strings. Centrifugo
+ * orders only numbers (text never matches gt/lt there); ordering text too lets version
+ * labels be compared, and is listed in the README's compatibility notes.
+ */
 function order(a: string, b: string): number {
   if (NUMBER.test(a) && NUMBER.test(b)) return Number(a) - Number(b);
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Whether a string map satisfies the filter. A missing key fails every leaf but `nex`/`nin`/`neq`. */
+/**
+ * Whether a string map satisfies the filter. A missing key fails every leaf but `nex`,
+ * `neq` and `nin`: `in`/`nin` read it as the empty string, as Centrifugo does.
+ */
 export function matches(f: CompiledFilter, values: Readonly<Record<string, string>> | undefined): boolean {
   switch (f.kind) {
     case 'and':
@@ -29,9 +36,9 @@ export function matches(f: CompiledFilter, values: Readonly<Record<string, strin
         case 'neq':
           return v !== f.val;
         case 'in':
-          return v !== undefined && f.vals.has(v);
+          return f.vals.has(v ?? '');
         case 'nin':
-          return v === undefined || !f.vals.has(v);
+          return !f.vals.has(v ?? '');
         case 'sw':
           return v !== undefined && v.startsWith(f.val);
         case 'ew':

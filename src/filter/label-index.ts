@@ -75,6 +75,8 @@ export class LabelIndex<T> {
       case 'eq':
         return this.values.get(f.key)?.get(f.val) ?? EMPTY;
       case 'in': {
+        // `in` with "" also matches items without the key, which the index does not hold.
+        if (f.vals.has('')) return undefined;
         const byValue = this.values.get(f.key);
         if (!byValue) return EMPTY;
         return union([...f.vals].map((v) => byValue.get(v) ?? EMPTY));

@@ -167,8 +167,9 @@ export class Node implements BrokerEventHandler {
     if (this.hub.subscribe(channel, sub)) await this.deps.broker.subscribe(channel);
   }
 
-  async removeSubscriber(channel: string, clientId: string): Promise<void> {
-    if (this.hub.unsubscribe(channel, clientId)) await this.deps.broker.unsubscribe(channel);
+  /** Unregisters this subscriber (not a newer one of the same client); the last one makes the broker stop. */
+  async removeSubscriber(channel: string, sub: Subscriber): Promise<void> {
+    if (this.hub.unsubscribe(channel, sub)) await this.deps.broker.unsubscribe(channel);
   }
 
   get broker(): Broker {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
+import { ChannelSubscription, type SubscriptionOwner } from '../../src/node/subscription.js';
+import { jsonCodec } from '../../src/protocol/index.js';
 import { holdNext } from '../helpers/hold.js';
 import { RawClient } from '../helpers/raw.js';
 import { namespace, startServer, testConfig, type TestServer } from '../helpers/server.js';
@@ -77,4 +79,69 @@ describe('a subscription replaced while the old one is still being set up or tor
     assert.equal(s.app.node.hub.numSubscribers(channel), 1);
     assert.deepEqual(await presentClients(s, channel), [id]);
   });
+
+  it('an unsubscribe still leaving the channel when the client subscribes again does not undo the new subscription', async (t) => {
+    const s = await server(t);
+    const { raw, id } = await connected(t, s, 'u1');
+    const channel = 'r:again';
+    raw.send({ id: 2, subscribe: { channel } });
+    assert.ok(!(await raw.reply(2)).error);
+    await api(s, 'publish', { channel, data: { n: 1 } });
+    await until(() => pubsOf(raw, channel).length === 1);
+
+    const leave = holdNext(s.app.node.broker, 'unsubscribe', (ch) => ch === channel);
+    const unsubscribed = api(s, 'unsubscribe', { user: 'u1', channel });
+    await leave.reached;
+    // The client resubscribes with recovery while the server-side unsubscribe is still leaving the channel.
+    raw.send({ id: 3, subscribe: { channel, recover: true, offset: 1, epoch: await epochOf(s, channel) } });
+    await until(() => s.app.node.hub.numSubscribers(channel) === 1);
+    leave.release();
+    const reply = (await raw.reply(3)) as { subscribe?: { recovered?: boolean }; error?: unknown };
+    assert.equal(reply.error, undefined);
+    assert.equal(reply.subscribe?.recovered, true);
+    await unsubscribed;
+
+    await api(s, 'publish', { channel, data: { n: 2 } });
+    await until(() => pubsOf(raw, channel).length === 2);
+    assert.deepEqual(pubsOf(raw, channel), [{ n: 1 }, { n: 2 }]);
+    assert.deepEqual(await presentClients(s, channel), [id]);
+  });
+
+  it('a second subscriber waits for the engine subscribe the first one started', async (t) => {
+    const s = await server(t);
+    const { node } = s.app;
+    const channel = 'r:second';
+    const subscribe = holdNext(node.broker, 'subscribe', (ch) => ch === channel);
+    const first = node.addSubscriber(channel, new ChannelSubscription(owner('c1'), channel, plain));
+    await subscribe.reached;
+
+    let secondLive = false;
+    const second = node.addSubscriber(channel, new ChannelSubscription(owner('c2'), channel, plain)).then(() => (secondLive = true));
+    // One full turn of the event loop: a subscriber that does not wait is live by now.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(secondLive, false, 'told it is live before the engine delivers the channel to this node');
+    subscribe.release();
+    await Promise.all([first, second]);
+    assert.equal(node.hub.numSubscribers(channel), 2);
+  });
 });
+
+async function epochOf(s: TestServer, channel: string): Promise<string> {
+  const result = (await api(s, 'history', { channel, limit: 0 })) as { epoch?: string };
+  return result.epoch ?? '';
+}
+
+const plain = { serverSide: false, positioned: false, recoverable: false, pushJoinLeave: false, presence: false, joinLeave: false, expireAt: 0, delta: false };
+
+/** A session as a subscription sees it, for subscribers registered with the node directly. */
+function owner(id: string): SubscriptionOwner {
+  return {
+    id,
+    user: id,
+    labels: undefined,
+    codec: jsonCodec,
+    send: () => undefined,
+    sendEncoded: () => undefined,
+    onInsufficientState: () => undefined,
+  };
+}

@@ -358,7 +358,10 @@ export class Client implements SubscriptionOwner {
   private async leaveChannel(sub: ChannelSubscription): Promise<void> {
     const { node } = this;
     try {
-      await node.removeSubscriber(sub.channel, this.id);
+      await node.removeSubscriber(sub.channel, sub);
+      // Presence and join/leave are keyed by client, not subscription: once the client has
+      // subscribed to the channel again they belong to the new subscription.
+      if (this.subscriptions.has(sub.channel)) return;
       if (sub.opts.presence) await node.presence.removePresence(sub.channel, this.id, this.user);
       if (sub.opts.joinLeave) await node.broker.publishLeave(sub.channel, sub.info(this.info()));
     } catch (err) {

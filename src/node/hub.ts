@@ -100,18 +100,24 @@ export class Hub<C extends HubClient = HubClient> {
     return false;
   }
 
-  /** Removes a subscriber; returns true when the channel has none left on this node. */
-  unsubscribe(channel: string, clientId: string): boolean {
+  /**
+   * Removes this subscriber, and only this one: a client that subscribed again meanwhile is
+   * registered under the same id by a newer subscriber, which stays. Returns true when the
+   * channel has none left on this node.
+   */
+  unsubscribe(channel: string, sub: Subscriber): boolean {
     const members = this.channels.get(channel);
     if (!members) return false;
     if (members instanceof Map) {
-      if (!members.delete(clientId)) return false;
+      const id = sub.client.id;
+      if (members.get(id) !== sub) return false;
+      members.delete(id);
       this.subscriptionCount--;
       // Back to the single-member form, so a channel that shrank costs what a new one does.
       if (members.size === 1) this.channels.set(channel, members.values().next().value!);
       return false;
     }
-    if (members.client.id !== clientId) return false;
+    if (members !== sub) return false;
     this.subscriptionCount--;
     this.channels.delete(channel);
     this.previous.delete(channel);

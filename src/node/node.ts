@@ -57,6 +57,8 @@ export class Node implements BrokerEventHandler {
   /** Emulated sessions by session id, so `/emulation` requests reach their Client. */
   private readonly emulated = new Map<string, Client>();
   private closing = false;
+  /** Per channel, the end of its queue of broker subscribe/unsubscribe calls (see `inChannelOrder`). */
+  private readonly channelOps = new Map<string, Promise<void>>();
   private presenceTimer: NodeJS.Timeout | undefined;
   private positionTimer: NodeJS.Timeout | undefined;
   readonly control: ControlPlane;
@@ -162,13 +164,43 @@ export class Node implements BrokerEventHandler {
     });
   }
 
-  /** Registers a subscriber; the first one on this node makes the broker deliver the channel here. */
+  /**
+   * Registers a subscriber; the first one on this node makes the broker deliver the channel
+   * here. Resolves once the broker does, so the caller's history read cannot miss a
+   * publication that no node would deliver.
+   */
   async addSubscriber(channel: string, sub: Subscriber): Promise<void> {
-    if (this.hub.subscribe(channel, sub)) await this.deps.broker.subscribe(channel);
+    const first = this.hub.subscribe(channel, sub);
+    // Not the first, but the broker subscribe made for an earlier subscriber may still be
+    // under way (or may fail): wait for it, and ask again, which is idempotent.
+    if (first || this.channelOps.has(channel)) await this.inChannelOrder(channel, () => this.deps.broker.subscribe(channel));
   }
 
-  async removeSubscriber(channel: string, clientId: string): Promise<void> {
-    if (this.hub.unsubscribe(channel, clientId)) await this.deps.broker.unsubscribe(channel);
+  /** Unregisters this subscriber (not a newer one of the same client); the last one makes the broker stop. */
+  async removeSubscriber(channel: string, sub: Subscriber): Promise<void> {
+    if (!this.hub.unsubscribe(channel, sub)) return;
+    await this.inChannelOrder(channel, async () => {
+      // Someone subscribed while earlier operations ran: the channel is wanted again.
+      if (this.hub.numSubscribers(channel) === 0) await this.deps.broker.unsubscribe(channel);
+    });
+  }
+
+  /**
+   * Runs a channel's broker subscribe/unsubscribe after the ones before it, as the
+   * centrifuge library does under a per-channel lock: an unsubscribe still under way when
+   * the channel is wanted again would otherwise land after the new subscribe.
+   */
+  private inChannelOrder(channel: string, op: () => Promise<void>): Promise<void> {
+    const previous = this.channelOps.get(channel);
+    // Nothing queued: call now, so an idle channel's timing is what it was without the queue.
+    const run = previous ? previous.then(op) : op();
+    // The queue goes on after a failure; the caller still sees it.
+    const tail = run.catch(() => undefined);
+    this.channelOps.set(channel, tail);
+    void tail.then(() => {
+      if (this.channelOps.get(channel) === tail) this.channelOps.delete(channel);
+    });
+    return run;
   }
 
   get broker(): Broker {

@@ -118,8 +118,9 @@ export async function subscribeChannel(client: Client, plan: SubscribePlan): Pro
   const undo = async (): Promise<void> => {
     if (client.subscriptions.get(ch.channel) === sub) client.subscriptions.delete(ch.channel);
     sub.close();
-    await node.removeSubscriber(ch.channel, client.id);
-    if (options.presence) await node.presence.removePresence(ch.channel, client.id, client.user);
+    await node.removeSubscriber(ch.channel, sub);
+    // A newer subscription of this client to the channel now owns its presence entry.
+    if (options.presence && !client.subscriptions.has(ch.channel)) await node.presence.removePresence(ch.channel, client.id, client.user);
   };
   try {
     await node.addSubscriber(ch.channel, sub);

@@ -143,5 +143,6 @@ function owner(id: string): SubscriptionOwner {
     send: () => undefined,
     sendEncoded: () => undefined,
     onInsufficientState: () => undefined,
+    refusePayload: () => undefined,
   };
 }

@@ -178,6 +178,12 @@ export class Parsec {
       revocations,
     });
     if (!config.websocket.disabled) this.ws = new WebSocketHandler(this.node);
+    if (config.client.userIdHttpHeader && config.parsec.trustedProxies.length === 0) {
+      this.log.warn(
+        { header: config.client.userIdHttpHeader },
+        'client.user_id_http_header is believed from any peer: anyone reaching the server directly can connect as any user; list your proxies in parsec.trusted_proxies',
+      );
+    }
     this.apiAuth = apiAuthenticator(config.httpApi, clock, this.log);
     this.api = new HttpApi(this.node, this.apiAuth, config.httpApi);
     if (config.httpApi.insecure) this.log.warn('http_api.insecure is on: the server API accepts requests without credentials (development only)');

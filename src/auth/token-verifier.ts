@@ -37,16 +37,18 @@ function pemKey(pem: string, algorithms: string[]): VerificationKey {
   return verificationKey(algorithms, (alg) => importSPKI(pem, alg));
 }
 
+const HMAC = ['HS256', 'HS384', 'HS512'];
+
+function hmacKey(secret: string): VerificationKey {
+  const raw = new TextEncoder().encode(secret);
+  return verificationKey(HMAC, (alg) =>
+    webcrypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: `SHA-${alg.slice(2)}` }, false, ['verify']) as Promise<CryptoKey>,
+  );
+}
+
 function keysFrom(cfg: TokenConfig): VerificationKey[] {
   const keys: VerificationKey[] = [];
-  if (cfg.hmacSecretKey) {
-    const secret = new TextEncoder().encode(cfg.hmacSecretKey);
-    keys.push(
-      verificationKey(['HS256', 'HS384', 'HS512'], (alg) =>
-        webcrypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: `SHA-${alg.slice(2)}` }, false, ['verify']) as Promise<CryptoKey>,
-      ),
-    );
-  }
+  if (cfg.hmacSecretKey) keys.push(hmacKey(cfg.hmacSecretKey));
   if (cfg.rsaPublicKey) keys.push(pemKey(cfg.rsaPublicKey, ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']));
   if (cfg.ecdsaPublicKey) keys.push(pemKey(cfg.ecdsaPublicKey, ['ES256', 'ES384', 'ES512']));
   if (cfg.ed25519PublicKey) keys.push(pemKey(cfg.ed25519PublicKey, ['EdDSA']));
@@ -71,6 +73,8 @@ function algOf(token: string): string {
  */
 export class TokenVerifier {
   private readonly keys: VerificationKey[];
+  /** The HMAC secret being rotated out (`hmac_previous_secret_key`), and until when (ms; Infinity = no end). */
+  private readonly previousHmac: { key: VerificationKey; until: number } | undefined;
   private readonly jwks: JwksKeySource | undefined;
   private readonly audienceRegex: RegExp | undefined;
   private readonly issuerRegex: RegExp | undefined;
@@ -83,6 +87,12 @@ export class TokenVerifier {
     jwksCa?: string,
   ) {
     this.keys = keysFrom(cfg);
+    if (cfg.hmacPreviousSecretKey) {
+      const validUntil = cfg.hmacPreviousSecretKeyValidUntil;
+      // Centrifugo compares whole seconds (now > valid_until refuses), so the last valid
+      // moment is the end of that second.
+      this.previousHmac = { key: hmacKey(cfg.hmacPreviousSecretKey), until: validUntil > 0 ? validUntil * 1000 + 999 : Infinity };
+    }
     if (cfg.jwksPublicEndpoint) {
       this.jwks = new JwksKeySource({ endpoint: cfg.jwksPublicEndpoint, clock, log: log.child({ component: 'jwks' }), ca: jwksCa });
     }
@@ -92,7 +102,7 @@ export class TokenVerifier {
 
   /** Whether any key is configured; without one every token is refused. */
   get configured(): boolean {
-    return this.keys.length > 0 || this.jwks !== undefined;
+    return this.keys.length > 0 || this.previousHmac !== undefined || this.jwks !== undefined;
   }
 
   async verifyConnection(token: string): Promise<ConnectionClaims> {
@@ -105,32 +115,53 @@ export class TokenVerifier {
 
   private async verify(token: string): Promise<JWTPayload> {
     const alg = algOf(token);
-    const key = this.keys.find((k) => k.algorithms.includes(alg));
+    const now = this.clock.now();
+    const previous = this.previousHmac && now <= this.previousHmac.until && HMAC.includes(alg) ? this.previousHmac.key : undefined;
+    const key = this.keys.find((k) => k.algorithms.includes(alg)) ?? previous;
     const jwks = !key && this.jwks && ASYMMETRIC.includes(alg) ? this.jwks : undefined;
     if (!key && !jwks) throw new TokenError('invalid', alg ? `no key configured for algorithm ${alg}` : 'malformed token');
     const options = {
       algorithms: key ? key.algorithms : ASYMMETRIC,
       audience: this.cfg.audience || undefined,
       issuer: this.cfg.issuer || undefined,
-      currentDate: new Date(this.clock.now()),
+      currentDate: new Date(now),
     };
     let payload: JWTPayload;
     try {
       ({ payload } = key ? await jwtVerify(token, await key.cryptoKey(alg), options) : await jwtVerify(token, jwks!.getKey, options));
     } catch (err) {
-      if (err instanceof TokenError) throw err;
-      if (err instanceof joseErrors.JWTExpired) throw new TokenError('expired', 'token expired', { cause: err });
-      if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'nbf') {
-        throw new TokenError('expired', 'token not yet valid', { cause: err });
+      // During a rotation, a signature the current secret refuses gets a second try with the
+      // previous one (current first: once clients have new tokens that is the common case).
+      if (previous && key !== previous && err instanceof joseErrors.JWSSignatureVerificationFailed) {
+        try {
+          ({ payload } = await jwtVerify(token, await previous.cryptoKey(alg), options));
+          return this.checkRegexes(payload);
+        } catch (prevErr) {
+          if (!(prevErr instanceof joseErrors.JWSSignatureVerificationFailed)) throw tokenError(prevErr);
+        }
       }
-      throw new TokenError('invalid', err instanceof Error ? err.message : 'invalid token', { cause: err });
+      throw tokenError(err);
     }
+    return this.checkRegexes(payload);
+  }
+
+  private checkRegexes(payload: JWTPayload): JWTPayload {
     if (this.audienceRegex && !audiences(payload).some((a) => this.audienceRegex!.test(a))) {
       throw new TokenError('invalid', 'audience does not match');
     }
     if (this.issuerRegex && !this.issuerRegex.test(payload.iss ?? '')) throw new TokenError('invalid', 'issuer does not match');
     return payload;
   }
+}
+
+/** What a failed jose verification means to the caller. */
+function tokenError(err: unknown): TokenError {
+  if (err instanceof TokenError) return err;
+  if (err instanceof joseErrors.JWTExpired) return new TokenError('expired', 'token expired', { cause: err });
+  if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'nbf') {
+    return new TokenError('expired', 'token not yet valid', { cause: err });
+  }
+  return new TokenError('invalid', err instanceof Error ? err.message : 'invalid token', { cause: err });
 }
 
 function audiences(p: JWTPayload): string[] {

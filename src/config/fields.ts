@@ -48,6 +48,26 @@ function toMs(v: unknown, ctx: z.RefinementCtx): number {
   return z.NEVER;
 }
 
+// 9999-12-31T23:59:59Z: any larger value is a millisecond timestamp written by mistake.
+const MAX_UNIX_SECONDS = 253_402_300_800;
+
+/**
+ * A point in time as Centrifugo writes it: whole seconds since the Unix epoch (0 = none).
+ * Not an RFC 3339 string, and not milliseconds, which would put the time tens of thousands
+ * of years ahead and so silently mean "never".
+ */
+export const unixSeconds = () =>
+  z
+    .unknown()
+    .transform((v, ctx) => {
+      // Digits in a string too: environment variables and flags arrive as text.
+      const n = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v;
+      if (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n < MAX_UNIX_SECONDS) return n;
+      ctx.addIssue({ code: 'custom', message: 'expected a Unix timestamp in seconds, like 1767225600', input: v });
+      return z.NEVER;
+    })
+    .default(0);
+
 /** A regular expression source; '' for none. Checked with the same engine that will run it. */
 export const regex = () =>
   z

@@ -19,11 +19,9 @@ const NESTED: ReadonlySet<string> = new Set([
   'http_server.external_http2_extended_connect',
   'log.file',
   'client.concurrency', 'client.channel_position_max_time_lag', 'client.connection_rate_limit',
-  'client.insecure_skip_token_signature_verify', 'client.user_id_http_header',
+  'client.insecure_skip_token_signature_verify',
   'client.connect_code_to_unidirectional_disconnect', 'client.subscribe_to_user_personal_channel.single_connection',
-  ...['token', 'subscription_token'].flatMap((t) =>
-    ['hmac_previous_secret_key', 'hmac_previous_secret_key_valid_until', 'insecure_skip_jwks_endpoint_safety_check'].map((k) => `client.${t}.${k}`),
-  ),
+  ...['token', 'subscription_token'].map((t) => `client.${t}.insecure_skip_jwks_endpoint_safety_check`),
   'channel.publication_data_format',
   ...['subscribe_stream', 'map_publish', 'map_remove', 'shared_poll_refresh'].map((k) => `channel.proxy.${k}`),
   'rpc.ping',

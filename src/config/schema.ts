@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { camelKeys } from './camel.js';
-import { bool, duration, durationOrOff, int, nonEmptyStr, oneOf, regex, section, str, strList, strMap } from './fields.js';
+import { bool, duration, durationOrOff, int, nonEmptyStr, oneOf, regex, section, str, strList, strMap, unixSeconds } from './fields.js';
 
 /*
  * The config file format: Centrifugo v6 keys (snake_case) with Centrifugo's defaults unless
@@ -22,6 +22,10 @@ const httpServerSchema = section({
 
 const tokenShape = {
   hmac_secret_key: str(),
+  // Key rotation: tokens signed with the previous secret verify too, until valid_until
+  // (Unix seconds; 0 = no end), as in Centrifugo.
+  hmac_previous_secret_key: str(),
+  hmac_previous_secret_key_valid_until: unixSeconds(),
   rsa_public_key: str(),
   ecdsa_public_key: str(),
   // Not a Centrifugo key: Parsec also verifies EdDSA tokens.
@@ -77,6 +81,8 @@ const clientSchema = section({
   allow_anonymous_connect_without_token: bool(),
   disallow_anonymous_connection_tokens: bool(),
   insecure: bool(),
+  // The header a trusted reverse proxy puts the authenticated user id in; '' = none.
+  user_id_http_header: str(),
   ping_interval: durationOrOff('25s'),
   pong_timeout: durationOrOff('8s'),
   expired_close_delay: duration('25s'),

@@ -10,6 +10,10 @@ export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' |
 /** Token verification settings (`client.token`, `client.subscription_token`). */
 export interface TokenConfig {
   hmacSecretKey: string;
+  /** The HMAC secret being rotated out: still verifies tokens until `hmacPreviousSecretKeyValidUntil`. */
+  hmacPreviousSecretKey: string;
+  /** Unix seconds after which the previous secret verifies nothing; 0 = no end. */
+  hmacPreviousSecretKeyValidUntil: number;
   rsaPublicKey: string;
   ecdsaPublicKey: string;
   ed25519PublicKey: string;
@@ -255,6 +259,8 @@ export interface Config {
     allowAnonymousConnectWithoutToken: boolean;
     disallowAnonymousConnectionTokens: boolean;
     insecure: boolean;
+    /** Header (as configured) holding the user id a trusted reverse proxy authenticated; '' = none. */
+    userIdHttpHeader: string;
     /** ms; 0 = no server pings (Centrifugo's `-1` arrives as 0). Greater than pongTimeout when both are on. */
     pingInterval: number;
     /** ms; 0 = no pong check. */

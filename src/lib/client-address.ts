@@ -37,6 +37,11 @@ export class ClientAddress {
     return hops[0] ?? peer;
   }
 
+  /** Whether the socket peer is one of `parsec.trusted_proxies` (never, when none are listed). */
+  isTrustedPeer(peerAddress: string | undefined): boolean {
+    return this.trusted !== undefined && this.isTrusted(plain(peerAddress ?? ''));
+  }
+
   private isTrusted(address: string): boolean {
     const family = isIP(address);
     return family !== 0 && this.trusted!.check(address, family === 6 ? 'ipv6' : 'ipv4');

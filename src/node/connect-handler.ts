@@ -27,7 +27,9 @@ interface Identity {
 
 /**
  * The session's identity: from its token; else from the connect proxy; else anonymous when
- * the config allows connecting without one.
+ * the config allows connecting without one; else the user a trusted reverse proxy named in
+ * `client.user_id_http_header`. That last place is Centrifugo's: the header fills in only
+ * when nothing else gave credentials, so with anonymous access on it is never read.
  */
 async function identify(client: Client, req: ConnectRequest): Promise<Identity> {
   const { config, clock } = client.node;
@@ -57,6 +59,8 @@ async function identify(client: Client, req: ConnectRequest): Promise<Identity> 
   if (config.client.insecure || config.client.allowAnonymousConnectWithoutToken) {
     return { creds: { user: '', expireAt: 0 }, subs: new Map() };
   }
+  const { headerUser } = client.transport.request;
+  if (headerUser !== '') return { creds: { user: headerUser, expireAt: 0 }, subs: new Map() };
   client.log.info('connect without token refused');
   throw new DisconnectError(DisconnectCode.badRequest);
 }

@@ -6,6 +6,11 @@ export interface ConnectionRequest {
   readonly headers: Readonly<Record<string, string>>;
   /** The client's address: the peer's, or the one a trusted reverse proxy put in X-Forwarded-For. */
   readonly ip: string;
+  /**
+   * The user id a reverse proxy authenticated, from `client.user_id_http_header`; '' = none.
+   * Already checked against `parsec.trusted_proxies`; used only when nothing else names the user.
+   */
+  readonly headerUser: string;
 }
 
 /** No headers: one frozen object shared by every connection that keeps none (the usual case). */

@@ -3,21 +3,44 @@ import { ClientAddress } from '../lib/index.js';
 import { NO_HEADERS, type ConnectionRequest, type Node } from '../node/index.js';
 
 /**
- * Reads what backends may be told about a connection from its HTTP request: the headers
- * some proxy forwards (only those, so idle connections keep nothing else) and the
- * client's address (behind `parsec.trusted_proxies`, from X-Forwarded-For).
+ * Reads what a connection's HTTP request says about it: the headers some proxy forwards
+ * (only those, so idle connections keep nothing else), the client's address (behind
+ * `parsec.trusted_proxies`, from X-Forwarded-For) and the user a reverse proxy vouches for
+ * (`client.user_id_http_header`).
  */
 export class RequestReader {
   private readonly keep: ReadonlySet<string>;
   private readonly address: ClientAddress;
+  /** Lower-case, as Node keys request headers; '' = the option is off. */
+  private readonly userHeader: string;
+  private readonly anyPeerVouches: boolean;
 
   constructor(node: Node) {
     this.keep = node.deps.proxies.httpHeaders;
     this.address = new ClientAddress(node.config.parsec.trustedProxies);
+    this.userHeader = node.config.client.userIdHttpHeader.toLowerCase();
+    // Centrifugo believes the header from anyone, assuming a proxy in front that sets it;
+    // listing trusted proxies narrows that to them, so a client reaching the server
+    // directly cannot name itself any user.
+    this.anyPeerVouches = node.config.parsec.trustedProxies.length === 0;
   }
 
   read(req: IncomingMessage): ConnectionRequest {
-    return { headers: this.headers(req), ip: this.address.of(req.socket.remoteAddress, req.headers['x-forwarded-for']) };
+    return {
+      headers: this.headers(req),
+      ip: this.address.of(req.socket.remoteAddress, req.headers['x-forwarded-for']),
+      headerUser: this.headerUser(req),
+    };
+  }
+
+  private headerUser(req: IncomingMessage): string {
+    if (!this.userHeader) return '';
+    const values = req.headersDistinct[this.userHeader];
+    // Several copies mean a proxy appended its own to one the client sent (Node would join
+    // them with a comma): believe none rather than guess which is the proxy's.
+    const v = values?.length === 1 ? values[0]! : '';
+    if (v === '') return '';
+    return this.anyPeerVouches || this.address.isTrustedPeer(req.socket.remoteAddress) ? v : '';
   }
 
   private headers(req: IncomingMessage): Readonly<Record<string, string>> {

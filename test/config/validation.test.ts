@@ -111,6 +111,25 @@ const cases: Array<[string, unknown, string, string]> = [
   ['a boolean as a string', { client: { insecure: 'true' } }, 'client.insecure', 'client.insecure: expected true or false, got true'],
   ['a section as a scalar', { client: 5 }, 'client', 'client: expected an object, got 5'],
   ['an empty boundary', { channel: { namespace_boundary: '' } }, 'channel.namespace_boundary', 'channel.namespace_boundary: expected a non-empty string, got ""'],
+  [
+    'valid_until as an RFC 3339 time',
+    { client: { token: { hmac_previous_secret_key: 'old', hmac_previous_secret_key_valid_until: '2026-01-01T00:00:00Z' } } },
+    'client.token.hmac_previous_secret_key_valid_until',
+    'client.token.hmac_previous_secret_key_valid_until: expected a Unix timestamp in seconds, like 1767225600, got 2026-01-01T00:00:00Z',
+  ],
+  [
+    'valid_until in milliseconds',
+    { client: { subscription_token: { hmac_previous_secret_key: 'old', hmac_previous_secret_key_valid_until: 1767225600000 } } },
+    'client.subscription_token.hmac_previous_secret_key_valid_until',
+    'client.subscription_token.hmac_previous_secret_key_valid_until: expected a Unix timestamp in seconds, like 1767225600, got 1767225600000',
+  ],
+  [
+    'a negative valid_until',
+    { client: { token: { hmac_previous_secret_key_valid_until: -1 } } },
+    'client.token.hmac_previous_secret_key_valid_until',
+    'client.token.hmac_previous_secret_key_valid_until: expected a Unix timestamp in seconds, like 1767225600, got -1',
+  ],
+  ['a user id header that is not a string', { client: { user_id_http_header: ['X-User-Id'] } }, 'client.user_id_http_header', 'client.user_id_http_header: expected a string, got ["X-User-Id"]'],
   ['a secret of the wrong type', { client: { token: { hmac_secret_key: 12345 } } }, 'client.token.hmac_secret_key', 'client.token.hmac_secret_key: expected a string, got (a hidden value)'],
   ['an unknown broker', { broker: { enabled: true, type: 'redis' } }, 'broker.type', 'broker.type: expected one of "memory", "nats", got redis'],
   [
@@ -228,4 +247,20 @@ test('the NATS broker section loads from a Centrifugo v6 file, and is checked on
   assert.equal(loadConfig({ file: off }).config.broker.nats.url, 'http://x');
   const env = loadConfig({ env: { PARSEC_BROKER_ENABLED: 'true', PARSEC_BROKER_TYPE: 'nats', CENTRIFUGO_BROKER_NATS_URL: 'nats://n:4222' } }).config.broker;
   assert.deepEqual([env.enabled, env.type, env.nats.url], [true, 'nats', 'nats://n:4222']);
+});
+
+test('a previous HMAC secret without valid_until is accepted with no end, as in Centrifugo', (t) => {
+  const file = tempConfig(t, 'config.json', JSON.stringify({ client: { token: { hmac_secret_key: 'new', hmac_previous_secret_key: 'old' } } }));
+  const { config, warnings } = loadConfig({ file });
+  assert.equal(config.client.token.hmacPreviousSecretKey, 'old');
+  assert.equal(config.client.token.hmacPreviousSecretKeyValidUntil, 0);
+  assert.deepEqual(warnings, []);
+});
+
+test('hmac_previous_secret_key_valid_until takes Unix seconds, from the file or the environment', (t) => {
+  const file = tempConfig(t, 'config.yaml', 'client:\n  subscription_token:\n    hmac_previous_secret_key_valid_until: 1767225600\n');
+  const fromFile = loadConfig({ file });
+  assert.equal(fromFile.config.client.subscriptionToken.hmacPreviousSecretKeyValidUntil, 1767225600);
+  const fromEnv = loadConfig({ env: { PARSEC_CLIENT_TOKEN_HMAC_PREVIOUS_SECRET_KEY_VALID_UNTIL: '1767225600' } });
+  assert.equal(fromEnv.config.client.token.hmacPreviousSecretKeyValidUntil, 1767225600);
 });

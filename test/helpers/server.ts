@@ -2,6 +2,7 @@ import { pino, type Logger } from 'pino';
 import { Parsec } from '../../src/app.js';
 import { defaultConfig } from '../../src/config/index.js';
 import type { ChannelOptions, Config, NamespaceConfig } from '../../src/config/types.js';
+import type { Clock } from '../../src/lib/index.js';
 
 export const SECRET = 'test-secret-key-with-enough-length';
 
@@ -27,9 +28,16 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Starts a server; `logger` replaces the default (silent unless PARSEC_TEST_LOG sets a level). */
-export async function startServer(config: Config, logger: Logger = pino({ level: process.env.PARSEC_TEST_LOG ?? 'silent' })): Promise<TestServer> {
-  const app = await Parsec.start({ config, logger });
+/**
+ * Starts a server; `logger` replaces the default (silent unless PARSEC_TEST_LOG sets a level),
+ * `clock` the system clock.
+ */
+export async function startServer(
+  config: Config,
+  logger: Logger = pino({ level: process.env.PARSEC_TEST_LOG ?? 'silent' }),
+  clock?: Clock,
+): Promise<TestServer> {
+  const app = await Parsec.start({ config, logger, clock });
   const { port } = app.address();
   return {
     app,

@@ -14,7 +14,7 @@ class RecordingTransport implements Transport {
   readonly emulation = false;
   readonly pong = true;
   readonly remoteAddr = '';
-  readonly request = { headers: {}, ip: '' };
+  readonly request = { headers: {}, ip: '', headerUser: '' };
   frames: Uint8Array[] = [];
   /** What a socket would still hold and what the kernel took: the tests move bytes from one to the other. */
   buffered = 0;

@@ -11,8 +11,10 @@ import { objectShape } from './walk.js';
 const PREFIXES = ['CENTRIFUGO_', 'PARSEC_'] as const;
 
 // Variables with our prefixes that are no config key and are not warned about: values for
-// `${CENTRIFUGO_VAR_…}` in maps (maps.ts), which Centrifugo does not warn about either.
-const NOT_KEYS = /^CENTRIFUGO_VAR_/;
+// `${CENTRIFUGO_VAR_…}` in maps (maps.ts), which Centrifugo does not warn about either, and
+// the settings of Parsec's own test tooling (PARSEC_TEST_*, PARSEC_REQUIRE_SERVICES), which
+// share a shell with the server. No config key starts with `var_`, `test_` or `require_`.
+const NOT_KEYS = /^(CENTRIFUGO_VAR_|PARSEC_TEST_|PARSEC_REQUIRE_SERVICES$)/;
 
 /**
  * The key path an env name (prefix removed) stands for. Keys contain `_` too, so the name is

@@ -13,7 +13,7 @@ import { isCloser, type Broker, type PresenceManager } from './engine/index.js';
 import { MemoryBroker, MemoryPresenceManager } from './engine/memory/index.js';
 import { NatsBroker } from './engine/nats/index.js';
 import { connectRedisClient, startRedisEngine } from './engine/redis/index.js';
-import { TimerWheel, packageVersion, systemClock, type Clock } from './lib/index.js';
+import { ListenError, TimerWheel, packageVersion, systemClock, type Clock } from './lib/index.js';
 import { Node, type RevocationStore } from './node/index.js';
 import { DisconnectCode } from './protocol/index.js';
 import { Proxies } from './proxy/index.js';
@@ -274,15 +274,21 @@ export class Parsec {
     await this.node.run();
     const { address, port } = this.config.httpServer;
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
+      const failed = (err: Error): void => reject(ListenError.wrap('http_server', address, port, err));
+      this.server.once('error', failed);
       this.server.listen(port, address || undefined, () => {
-        this.server.off('error', reject);
+        this.server.off('error', failed);
         resolve();
       });
     });
     if (this.grpc) {
       const { address: grpcAddress, port: grpcPort } = this.config.grpcApi;
-      this.grpcPort = await this.grpc.start(grpcAddress || '0.0.0.0', grpcPort, grpcTls(this.config.grpcApi.tls));
+      const tls = grpcTls(this.config.grpcApi.tls);
+      try {
+        this.grpcPort = await this.grpc.start(grpcAddress || '0.0.0.0', grpcPort, tls);
+      } catch (err) {
+        throw ListenError.wrap('grpc_api', grpcAddress, grpcPort, err);
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 import {
   Server,
   ServerCredentials,
+  setLogger,
   status,
   type Metadata,
   type sendUnaryData,
@@ -95,6 +96,10 @@ export class GrpcApi {
   /** Listens; with `tls` (PEM certificate chain and key) the API is served over TLS. */
   async start(address: string, port: number, tls?: { cert: Buffer; key: Buffer }): Promise<number> {
     if (this.server || this.closing) throw new Error('GrpcApi.start: already started or closed');
+    // grpc-js writes its diagnostics to stderr, so a failed bind would print a bare line next
+    // to the one naming the key. Its logger is process-wide; ours keeps them, at debug.
+    const diagnostic = (...parts: unknown[]): void => this.log.debug({ grpc: parts.join(' ') }, 'grpc-js diagnostic');
+    setLogger({ error: diagnostic, info: diagnostic, debug: diagnostic });
     const server = new Server({ 'grpc.max_receive_message_length': this.deps.maxReceiveMessageLength ?? 1024 * 1024 });
     const impl: UntypedServiceImplementation = {};
     for (const [rpc, name] of Object.entries(rpcMethods)) impl[rpc] = this.handler(name);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { EngineError } from '../app.js';
 import { ConfigError } from '../config/index.js';
-import { packageVersion } from '../lib/index.js';
+import { ListenError, packageVersion } from '../lib/index.js';
 import { UsageError } from './args.js';
 import { genconfig, genconfigHelp } from './genconfig.js';
 import { serve, serveHelp } from './serve.js';
@@ -57,8 +57,8 @@ async function main(argv: string[]): Promise<number> {
       console.error(`parsec: invalid config: ${err.message}`);
       return 78;
     }
-    if (err instanceof EngineError) {
-      // 69 is sysexits' EX_UNAVAILABLE: a service the server needs is not there.
+    if (err instanceof EngineError || err instanceof ListenError) {
+      // 69 is sysexits' EX_UNAVAILABLE: a service or a port the server needs is not there.
       console.error(`parsec: cannot start: ${err.message}`);
       return 69;
     }

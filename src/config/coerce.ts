@@ -5,7 +5,7 @@ type Coerced = { ok: true; value: unknown } | { ok: false; expected: string };
 
 /**
  * Turns a string from the environment or a command-line flag into the type its key holds:
- * booleans ("true"/"false"/"1"/"0"), integers, JSON for arrays and objects (a list of strings
+ * booleans ("true"/"false"/"1"/"0"), integers, JSON for arrays, objects and maps (a list of strings
  * may also be space or comma separated). Strings, choices and durations pass as they are,
  * for the schema to check.
  */
@@ -26,7 +26,9 @@ export function coerce(schema: z.ZodType, text: string): Coerced {
     if (el instanceof z.ZodString || el instanceof z.ZodEnum) return { ok: true, value: text.split(/[\s,]+/).filter(Boolean) };
     return { ok: false, expected: 'a JSON array' };
   }
-  if (s instanceof z.ZodObject || s instanceof z.ZodRecord) return json(text, isRaw, 'a JSON object');
+  if (s instanceof z.ZodObject) return json(text, isRaw, 'a JSON object');
+  // A map takes either of Centrifugo's forms; maps.ts makes one of them.
+  if (s instanceof z.ZodRecord) return json(text, (v) => isRaw(v) || Array.isArray(v), 'a JSON object or a JSON list of {"key", "value"} objects');
   return { ok: true, value: text };
 }
 

@@ -10,6 +10,12 @@ import { objectShape } from './walk.js';
 // CENTRIFUGO_ first so that PARSEC_ wins: a Centrifugo deployment's environment works as it is.
 const PREFIXES = ['CENTRIFUGO_', 'PARSEC_'] as const;
 
+// Variables with our prefixes that are no config key and are not warned about: values for
+// `${CENTRIFUGO_VAR_…}` in maps (maps.ts), which Centrifugo does not warn about either, and
+// the settings of Parsec's own test tooling (PARSEC_TEST_*, PARSEC_REQUIRE_SERVICES), which
+// share a shell with the server. No config key starts with `var_`, `test_` or `require_`.
+const NOT_KEYS = /^(CENTRIFUGO_VAR_|PARSEC_TEST_|PARSEC_REQUIRE_SERVICES$)/;
+
 /**
  * The key path an env name (prefix removed) stands for. Keys contain `_` too, so the name is
  * matched against the schema, longest key first at each level, backing off when the rest
@@ -50,7 +56,7 @@ export function readEnv(schema: z.ZodType, env: NodeJS.ProcessEnv): EnvOverrides
   const warnings: string[] = [];
   PREFIXES.forEach((prefix, rank) => {
     for (const [variable, text] of Object.entries(env)) {
-      if (!variable.startsWith(prefix) || text === undefined) continue;
+      if (!variable.startsWith(prefix) || text === undefined || NOT_KEYS.test(variable)) continue;
       const name = variable.slice(prefix.length);
       const found = resolveEnvName(schema, name);
       if (found) winners.set(found.path.join('.'), { variable, text, ...found, rank });

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { readEnv } from './env.js';
 import { ConfigError, ConfigErrorCode } from './errors.js';
 import { describeIssue } from './issues.js';
+import { normalizeMaps } from './maps.js';
 import { readOverrides } from './overrides.js';
 import { readConfigFile } from './parse-file.js';
 import { checkRules } from './rules.js';
@@ -27,7 +28,8 @@ export interface LoadedConfig {
 
 /**
  * Loads the config once, at the edge: the file, then environment variables (CENTRIFUGO_, then
- * PARSEC_), then overrides; validated, defaults filled, deep-frozen. Unknown keys are warnings.
+ * PARSEC_), then overrides; maps brought to one form with `${CENTRIFUGO_VAR_…}` expanded;
+ * validated, defaults filled, deep-frozen. Unknown keys are warnings.
  * @throws ConfigError naming the key, where the value came from (file, `env VAR` or `overrides`)
  * and what was expected.
  */
@@ -59,6 +61,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     return label;
   };
 
+  normalizeMaps(configSchema, raw, opts.env ?? {}, sourceOf);
   const parsed = configSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

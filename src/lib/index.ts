@@ -5,3 +5,4 @@ export { packageRoot, packageVersion } from './package-info.js';
 export { BodyTooLargeError, readBody } from './read-body.js';
 export { ClientAddress } from './client-address.js';
 export { CompactMap } from './compact-map.js';
+export { ListenError } from './listen-error.js';

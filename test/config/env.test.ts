@@ -140,6 +140,29 @@ test('a prefixed variable that names no key is a warning naming it', () => {
   ]);
 });
 
+test("tooling variables and CENTRIFUGO_VAR_ values are not warned about as keys", () => {
+  const { warnings } = loadConfig({
+    env: {
+      PARSEC_TEST_REDIS_URL: 'redis://127.0.0.1:6379',
+      PARSEC_TEST_LOG: 'debug',
+      PARSEC_REQUIRE_SERVICES: '1',
+      CENTRIFUGO_VAR_API_TOKEN: 'x',
+      PARSEC_REQUIRE_SERVICESS: '1',
+      PARSEC_VAR_API_TOKEN: 'x',
+      CENTRIFUGO_TEST_LOG: 'debug',
+    },
+  });
+  // Only the exact names are set aside: near misses and the other prefix still warn.
+  assert.deepEqual(warnings.sort(), [
+    'env CENTRIFUGO_TEST_LOG: names no config key (ignored)',
+    'env PARSEC_REQUIRE_SERVICESS: names no config key (ignored)',
+    'env PARSEC_VAR_API_TOKEN: names no config key (ignored)',
+  ]);
+  // They could never shadow a key: no section starts with those words.
+  const sections = Object.keys(objectShape(configSchema)!);
+  assert.deepEqual(sections.filter((k) => /^(var|test|require)(_|$)/.test(k)), []);
+});
+
 test('env errors name the variable instead of a file', (t) => {
   const file = tempConfig(t, 'config.json', '{}');
   const cases: Array<[Record<string, string>, string, string]> = [

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { RedisConfig } from '../../config/types.js';
 import type { Clock } from '../../lib/index.js';
+import { EngineError, EngineErrorCode } from '../errors.js';
 import { RedisBroker } from './broker.js';
 import { connectShards, type RedisClient } from './connection.js';
 import { RedisKeys } from './keys.js';
@@ -33,8 +34,7 @@ export async function startRedisEngine(cfg: RedisConfig, clock: Clock, log: Logg
     await Promise.all(shards.map((s) => s.connect()));
   } catch (err) {
     await Promise.all(shards.map((s) => s.close()));
-    const where = cfg.clusterAddress.length ? 'engine.redis.cluster_address' : cfg.sentinelAddress.length ? 'engine.redis.sentinel_address' : 'engine.redis.address';
-    throw new Error(`cannot connect to Redis (${where}): ${(err as Error).message}`, { cause: err });
+    throw unreachable(cfg, '', err);
   }
   return { broker, presence: new RedisPresenceManager(shards, cfg.prefix, cfg.presenceTtl, clock) };
 }
@@ -49,7 +49,18 @@ export async function connectRedisClient(cfg: RedisConfig): Promise<RedisClient>
     await client.connect();
   } catch (err) {
     client.disconnect();
-    throw new Error(`cannot connect to Redis for the token broker's revocations (engine.redis): ${(err as Error).message}`, { cause: err });
+    throw unreachable(cfg, " for the token broker's revocations", err);
   }
   return client;
+}
+
+// "unavailable", so the CLI prints one line naming the key and exits as for any missing service.
+function unreachable(cfg: RedisConfig, purpose: string, err: unknown): EngineError {
+  const [key, addresses] = cfg.clusterAddress.length
+    ? ['engine.redis.cluster_address', cfg.clusterAddress]
+    : cfg.sentinelAddress.length
+      ? ['engine.redis.sentinel_address', cfg.sentinelAddress]
+      : ['engine.redis.address', cfg.address];
+  const why = err instanceof Error ? err.message : String(err);
+  return new EngineError(EngineErrorCode.unavailable, `${key}: cannot connect to Redis at ${addresses.join(', ')}${purpose}: ${why}`, { cause: err });
 }

@@ -1,0 +1,37 @@
+/** Why a listener could not bind, by the errno Node (or grpc-js, in its message) reports. */
+const CAUSES = {
+  EADDRINUSE: { on: 'port', reason: 'the port is already in use' },
+  EACCES: { on: 'port', reason: 'this process may not use the port' },
+  EADDRNOTAVAIL: { on: 'address', reason: 'the address is not one of this host' },
+  ENOTFOUND: { on: 'address', reason: 'the host name does not resolve' },
+} as const;
+type Errno = keyof typeof CAUSES;
+
+/**
+ * A server that could not listen. `key` is the config key to change (`http_server.port`,
+ * `grpc_api.address`…), so the CLI can say it in one line instead of a stack trace.
+ */
+export class ListenError extends Error {
+  override readonly name = 'ListenError';
+  readonly code = 'PARSEC_LISTEN_FAILED';
+  readonly key: string;
+
+  private constructor(key: string, where: string, reason: string, cause: unknown) {
+    super(`${key}: cannot listen on ${where}: ${reason}`, { cause });
+    this.key = key;
+  }
+
+  /**
+   * `cause` as a ListenError when it is a bind failure, else `cause` itself (a bad TLS
+   * certificate, say, is not the port's fault). `section` is the listener's config section
+   * (`http_server`, `grpc_api`); `address` '' means every interface.
+   */
+  static wrap(section: string, address: string, port: number, cause: unknown): unknown {
+    // grpc-js has no `code` on its bind error, only the errno inside the message.
+    const text = cause instanceof Error ? `${'code' in cause ? String(cause.code) : ''} ${cause.message}` : '';
+    const errno = (Object.keys(CAUSES) as Errno[]).find((c) => text.includes(c));
+    if (!errno) return cause;
+    const host = address.includes(':') ? `[${address}]` : address || '*';
+    return new ListenError(`${section}.${CAUSES[errno].on}`, `${host}:${port}`, CAUSES[errno].reason, cause);
+  }
+}

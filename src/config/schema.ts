@@ -361,6 +361,9 @@ const parsecHttpServerSchema = section({
 const parsecSchema = section({
   // Peers (addresses or CIDR ranges) whose X-Forwarded-For names the client's address.
   trusted_proxies: strList(),
+  // Answer a subscribe asking for channel compaction (SDK flag bit 1) with a numeric channel
+  // id that pushes then carry instead of the name. Centrifugo never does; see the README.
+  channel_compaction: bool(true),
   http_server: parsecHttpServerSchema,
   token_broker: tokenBrokerSchema,
   audit: auditSchema,

@@ -235,6 +235,8 @@ export interface TokenBrokerConfig {
 export interface ParsecConfig {
   /** Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed. */
   trustedProxies: string[];
+  /** Subscribes asking for channel compaction get a numeric channel id (`channel_compaction`, default on). */
+  channelCompaction: boolean;
   /**
    * ms. A request's headers must arrive within `readHeaderTimeout` (> 0) and the whole request
    * within `readTimeout` (0 = unbounded, else at least `readHeaderTimeout`), or the socket is closed.

@@ -147,6 +147,7 @@ async function connect(client: Client, req: ConnectRequest): Promise<HandlerOutc
         options: serverSideOptions(ch, opts.override, opts.info, 0),
         recoverFrom: recover?.recover ? { offset: recover.offset ?? 0, epoch: recover.epoch ?? '' } : undefined,
         rejectUnrecovered: false,
+        compact: false,
         data: opts.data,
       });
       results[ch.channel] = result;

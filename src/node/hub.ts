@@ -19,6 +19,8 @@ export interface Subscriber {
   readonly client: HubClient;
   /** Wants join/leave pushes. */
   readonly pushJoinLeave: boolean;
+  /** Negotiated channel compaction: its pushes name the channel by the hub's numeric id. */
+  readonly compact: boolean;
   deliverPublication(fanout: PublicationFanout, position: StreamPosition): void;
   deliverPush(encoded: EncodedReply): void;
   /**
@@ -51,6 +53,15 @@ export class Hub<C extends HubClient = HubClient> {
   private readonly channels = new Map<string, ChannelMembers>();
   /** Last payload per channel, the base for delta encoding; dropped with the channel's last subscriber. */
   private readonly previous = new Map<string, PreviousPayload>();
+  /**
+   * Channel compaction ids, as the centrifuge library hands them out: one per channel on
+   * this node, made for its first compacting subscriber, shared by all of them (so one
+   * encoded push serves them all) and dropped with the channel's last subscriber. Ids are
+   * never reused, so a push still in flight for a dropped id can never reach a later
+   * subscription that got a new one.
+   */
+  private readonly channelIds = new Map<string, number>();
+  private lastChannelId = 0;
   private subscriptionCount = 0;
 
   add(client: C): void {
@@ -81,6 +92,7 @@ export class Hub<C extends HubClient = HubClient> {
 
   /** Adds a subscriber; returns true when it is the channel's first on this node. */
   subscribe(channel: string, sub: Subscriber): boolean {
+    if (sub.compact && !this.channelIds.has(channel)) this.channelIds.set(channel, ++this.lastChannelId);
     const members = this.channels.get(channel);
     const id = sub.client.id;
     if (!members) {
@@ -121,7 +133,13 @@ export class Hub<C extends HubClient = HubClient> {
     this.subscriptionCount--;
     this.channels.delete(channel);
     this.previous.delete(channel);
+    this.channelIds.delete(channel);
     return true;
+  }
+
+  /** The channel's compaction id on this node; 0 while no compacting subscriber has one. */
+  channelId(channel: string): number {
+    return this.channelIds.get(channel) ?? 0;
   }
 
   /** A channel's local subscribers. */
@@ -134,15 +152,22 @@ export class Hub<C extends HubClient = HubClient> {
   /** Delivers to every local subscriber; `deltaAllowed` lets delta-negotiated ones get a fossil delta. */
   broadcastPublication(channel: string, pub: Publication, position: StreamPosition, deltaAllowed: boolean): void {
     if (!this.channels.has(channel)) return;
-    const fanout = new PublicationFanout(channel, pub, this.previous.get(channel), deltaAllowed);
+    const fanout = new PublicationFanout(channel, pub, this.previous.get(channel), deltaAllowed, this.channelId(channel));
     this.previous.set(channel, { offset: pub.offset ?? 0, data: pub.data });
     for (const sub of this.subscribers(channel)) sub.deliverPublication(fanout, position);
   }
 
   broadcastJoinLeave(channel: string, kind: 'join' | 'leave', info: ClientInfo): void {
     if (!this.channels.has(channel)) return;
-    const encoded = new EncodedReply({ push: { channel, [kind]: { info } } });
-    for (const sub of this.subscribers(channel)) if (sub.pushJoinLeave) sub.deliverPush(encoded);
+    const byName = new EncodedReply({ push: { channel, [kind]: { info } } });
+    // Join and leave are addressed like publications, as in the centrifuge library.
+    const channelId = this.channelId(channel);
+    let byId: EncodedReply | undefined;
+    for (const sub of this.subscribers(channel)) {
+      if (!sub.pushJoinLeave) continue;
+      if (sub.compact && channelId > 0) sub.deliverPush((byId ??= new EncodedReply({ push: { id: channelId, [kind]: { info } } })));
+      else sub.deliverPush(byName);
+    }
   }
 
   /** Asks every subscriber of a channel to check its position against the stream top. */

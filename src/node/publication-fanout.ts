@@ -1,6 +1,6 @@
 import { createDelta } from 'fossil-delta';
 import { matches, type CompiledFilter } from '../filter/index.js';
-import type { PayloadNotJsonError, ProtocolCodec, Publication } from '../protocol/index.js';
+import type { PayloadNotJsonError, ProtocolCodec, Publication, Push } from '../protocol/index.js';
 import { EncodedReply } from './encoded-reply.js';
 
 /** The payload a channel last delivered, the base for the next delta. */
@@ -16,26 +16,73 @@ export function asJsonString(data: Uint8Array): Uint8Array {
   return Buffer.from(JSON.stringify(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')));
 }
 
-/**
- * One publication's encodings for a fan-out, each built at most once per protocol:
- * plain, full-for-delta (JSON clients with delta get `data` as a JSON string) and
- * the fossil delta against the previous payload, when one applies.
- */
-export class PublicationFanout {
+/** How a push names its channel: by name, or by the channel's numeric id (compaction). */
+type Address = Pick<Push, 'id' | 'channel'>;
+
+/** A fossil patch of a payload against the previous one, as protobuf and JSON clients receive it. */
+interface Patch {
+  binary: Uint8Array;
+  json: Uint8Array;
+}
+
+/** The encodings of one publication for one way of addressing its channel, each built on first use. */
+class AddressedEncodings {
   readonly plain: EncodedReply;
   private full: EncodedReply | undefined;
-  private deltaReply: EncodedReply | null | undefined;
+  private deltaReply: EncodedReply | undefined;
+
+  constructor(
+    private readonly address: Address,
+    private readonly pub: Publication,
+  ) {
+    this.plain = new EncodedReply({ push: { ...address, pub } });
+  }
+
+  fullForDelta(codec: ProtocolCodec): Uint8Array | undefined {
+    if (codec.name !== 'json') return this.plain.for(codec);
+    this.full ??= new EncodedReply({ push: { ...this.address, pub: { ...this.pub, data: asJsonString(this.pub.data) } } });
+    return this.full.for(codec);
+  }
+
+  delta(codec: ProtocolCodec, patch: Patch): Uint8Array | undefined {
+    if (this.deltaReply === undefined) {
+      const { address, pub } = this;
+      const json = { push: { ...address, pub: { ...pub, data: patch.json, delta: true } } };
+      const binary = { push: { ...address, pub: { ...pub, data: patch.binary, delta: true } } };
+      this.deltaReply = EncodedReply.perProtocol(json, binary);
+    }
+    return this.deltaReply.for(codec);
+  }
+
+  takeRefusal(): PayloadNotJsonError | undefined {
+    return this.plain.takeRefusal() ?? this.full?.takeRefusal() ?? this.deltaReply?.takeRefusal();
+  }
+}
+
+/**
+ * One publication's encodings for a fan-out, each built at most once per protocol and
+ * channel addressing: plain, full-for-delta (JSON clients with delta get `data` as a JSON
+ * string) and the fossil delta against the previous payload, when one applies. Pushes
+ * carry the channel's name, or its numeric id for subscriptions that negotiated channel
+ * compaction; the id is the channel's on this node, so all of those share one encoding.
+ */
+export class PublicationFanout {
+  private readonly byName: AddressedEncodings;
+  private byId: AddressedEncodings | undefined;
+  private patch: Patch | null | undefined;
   /** Tags filter outcomes, so subscribers sharing a filter evaluate it once. */
   private verdicts: Map<CompiledFilter, boolean> | undefined;
   private refusalTaken = false;
 
+  /** `channelId` is the channel's compaction id on this node, 0 when none was handed out. */
   constructor(
     readonly channel: string,
     readonly pub: Publication,
     private readonly prev: PreviousPayload | undefined,
     private readonly deltaAllowed: boolean,
+    private readonly channelId = 0,
   ) {
-    this.plain = new EncodedReply({ push: { channel, pub } });
+    this.byName = new AddressedEncodings({ channel }, pub);
   }
 
   /** Whether the publication's tags pass a subscriber's tags filter. */
@@ -49,17 +96,20 @@ export class PublicationFanout {
     return ok;
   }
 
+  /** The publication as is; undefined when JSON refused it. */
+  plain(codec: ProtocolCodec, compact: boolean): Uint8Array | undefined {
+    return this.encodings(compact).plain.for(codec);
+  }
+
   /** The full payload as delta-negotiated clients expect it; undefined when JSON refused it. */
-  fullForDelta(codec: ProtocolCodec): Uint8Array | undefined {
-    if (codec.name !== 'json') return this.plain.for(codec);
-    this.full ??= new EncodedReply({ push: { channel: this.channel, pub: { ...this.pub, data: asJsonString(this.pub.data) } } });
-    return this.full.for(codec);
+  fullForDelta(codec: ProtocolCodec, compact: boolean): Uint8Array | undefined {
+    return this.encodings(compact).fullForDelta(codec);
   }
 
   /** The delta against the previous payload, or undefined when none can be sent. */
-  delta(codec: ProtocolCodec): Uint8Array | undefined {
-    if (this.deltaReply === undefined) this.deltaReply = this.buildDelta();
-    return this.deltaReply?.for(codec);
+  delta(codec: ProtocolCodec, compact: boolean): Uint8Array | undefined {
+    if (this.patch === undefined) this.patch = this.buildPatch();
+    return this.patch ? this.encodings(compact).delta(codec, this.patch) : undefined;
   }
 
   /**
@@ -68,29 +118,32 @@ export class PublicationFanout {
    */
   takeRefusal(): PayloadNotJsonError | undefined {
     if (this.refusalTaken) return undefined;
-    const refusal = this.plain.takeRefusal() ?? this.full?.takeRefusal() ?? this.deltaReply?.takeRefusal();
+    const refusal = this.byName.takeRefusal() ?? this.byId?.takeRefusal();
     if (refusal) this.refusalTaken = true;
     return refusal;
   }
 
-  private buildDelta(): EncodedReply | null {
+  /** A subscription uses the id only once the channel has one; until then it is addressed by name. */
+  private encodings(compact: boolean): AddressedEncodings {
+    if (!compact || this.channelId === 0) return this.byName;
+    return (this.byId ??= new AddressedEncodings({ id: this.channelId }, this.pub));
+  }
+
+  /** Computed once per publication, whichever addressings then carry it. */
+  private buildPatch(): Patch | null {
     const { prev, pub } = this;
     if (!this.deltaAllowed || !prev) return null;
     // In a positioned stream the base must be the publication right before this one.
     if ((pub.offset ?? 0) > 0 && prev.offset !== (pub.offset ?? 0) - 1) return null;
-    const patch = Uint8Array.from(createDelta(prev.data, pub.data));
-    if (patch.length >= pub.data.length) return null;
+    const binary = Uint8Array.from(createDelta(prev.data, pub.data));
+    if (binary.length >= pub.data.length) return null;
     let text: string;
     try {
       // JSON clients get the delta as a string; a patch that cuts a UTF-8 sequence can't be one.
-      text = utf8.decode(patch);
+      text = utf8.decode(binary);
     } catch {
       return null;
     }
-    const json = { push: { channel: this.channel, pub: { ...pub, data: Buffer.from(JSON.stringify(text)), delta: true } } };
-    const binary = { push: { channel: this.channel, pub: { ...pub, data: patch, delta: true } } };
-    return EncodedReply.perProtocol(json, binary);
+    return { binary, json: Buffer.from(JSON.stringify(text)) };
   }
 }
-
-

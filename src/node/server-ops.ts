@@ -28,6 +28,7 @@ export async function serverSubscribe(client: Client, ch: ChannelInfo, opts: Ser
     options: serverSideOptions(ch, opts.override, opts.info, opts.expireAt),
     recoverFrom: opts.recoverSince,
     rejectUnrecovered: false,
+    compact: false,
     data: opts.data,
   });
   client.send(

@@ -15,6 +15,11 @@ export interface SubscribePlan {
   recoverFrom?: StreamPosition;
   /** Reply 112 instead of `recovered: false` (SDK flag bit 2). */
   rejectUnrecovered: boolean;
+  /**
+   * Channel compaction (SDK flag bit 1): the reply carries the channel's id and pushes use
+   * it. Only a client's own subscribe asks; server-side subscriptions keep the name.
+   */
+  compact: boolean;
   /** Returned to the client in the subscribe result (`data`). */
   data?: Uint8Array;
   /** The sub_refresh proxy extends the subscription: the client is not told of an expiry. */
@@ -113,7 +118,7 @@ async function readPosition(client: Client, plan: SubscribePlan): Promise<Recove
 export async function subscribeChannel(client: Client, plan: SubscribePlan): Promise<{ result: SubscribeResult; after: () => void }> {
   const { node } = client;
   const { ch, options } = plan;
-  const sub = new ChannelSubscription(client, ch.channel, sharedOptions(options));
+  const sub = new ChannelSubscription(client, ch.channel, sharedOptions(options), plan.compact);
   client.subscriptions.set(ch.channel, sub);
   const undo = async (): Promise<void> => {
     if (client.subscriptions.get(ch.channel) === sub) client.subscriptions.delete(ch.channel);
@@ -153,6 +158,8 @@ export async function subscribeChannel(client: Client, plan: SubscribePlan): Pro
       result.publications = recovered.length > 0 ? (asString ? recovered.map((p) => ({ ...p, data: asJsonString(p.data) })) : recovered) : undefined;
     }
     result.delta = options.delta || undefined;
+    // Registered above, so the hub has handed out the id live pushes are already using.
+    if (plan.compact) result.id = node.hub.channelId(ch.channel) || undefined;
     const top = recovery?.top ?? { offset: 0, epoch: '' };
     return {
       result,

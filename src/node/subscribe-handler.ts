@@ -44,6 +44,7 @@ export async function handleSubscribe(client: Client, req: SubscribeRequest): Pr
     },
     recoverFrom: req.recover ? { offset: req.offset ?? 0, epoch: req.epoch ?? '' } : undefined,
     rejectUnrecovered: ((req.flag ?? 0) & SubscribeFlag.rejectUnrecovered) !== 0,
+    compact: usesChannelId(client, req),
     data: grant?.data,
     serverRefresh: ch.options.subRefreshProxyEnabled,
   });
@@ -54,6 +55,16 @@ export async function handleSubscribe(client: Client, req: SubscribeRequest): Pr
       if (grant?.expireAt) scheduleSubscriptionExpiry(client, channel);
     },
   };
+}
+
+/**
+ * Whether a subscription negotiates channel compaction: the client asks (flag bit 1), the
+ * node allows it (`parsec.channel_compaction`), and the session speaks JSON. Protobuf
+ * sessions keep the channel name: the centrifuge SDK's protobuf build decodes the int64 id
+ * as a Long object, and two Longs are never `===`, so it would drop every compacted push.
+ */
+function usesChannelId(client: Client, req: SubscribeRequest): boolean {
+  return client.node.config.parsec.channelCompaction && client.codec.name === 'json' && ((req.flag ?? 0) & SubscribeFlag.channelCompaction) !== 0;
 }
 
 /** What a subscription token or the subscribe proxy granted beyond the namespace options. */

@@ -85,10 +85,16 @@ export class ChannelSubscription implements Subscriber {
   /** The client holds the previous payload, so a delta can be applied (delta subscriptions only). */
   deltaReady = false;
 
+  /**
+   * `compact`: the client negotiated channel compaction, so its publication and join/leave
+   * pushes carry the channel's numeric id instead of the name. Fixed for the subscription's
+   * life (a refresh replaces `opts`, never this).
+   */
   constructor(
     readonly client: SubscriptionOwner,
     readonly channel: string,
     public opts: Readonly<SubscriptionOptions>,
+    readonly compact = false,
   ) {}
 
   get pushJoinLeave(): boolean {
@@ -172,10 +178,11 @@ export class ChannelSubscription implements Subscriber {
     if (this.opts.tagsFilter && !fanout.passes(this.opts.tagsFilter)) return;
     const codec = this.client.codec;
     let bytes: Uint8Array | undefined;
+    const compact = this.compact;
     if (!this.opts.delta) {
-      bytes = fanout.plain.for(codec);
+      bytes = fanout.plain(codec, compact);
     } else {
-      bytes = (this.deltaReady ? fanout.delta(codec) : undefined) ?? fanout.fullForDelta(codec);
+      bytes = (this.deltaReady ? fanout.delta(codec, compact) : undefined) ?? fanout.fullForDelta(codec, compact);
       this.deltaReady = bytes !== undefined;
     }
     if (bytes) this.client.sendEncoded(bytes);

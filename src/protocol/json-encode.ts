@@ -90,6 +90,7 @@ function encodeSubscribeResult(r: SubscribeResult): string {
     bytes('data', r.data),
     bool('was_recovering', r.wasRecovering),
     bool('delta', r.delta),
+    num('id', r.id),
   ]);
 }
 
@@ -126,6 +127,7 @@ function encodeHistoryResult(r: HistoryResult): string {
 
 export function encodePush(p: Push): string {
   return obj([
+    num('id', p.id),
     str('channel', p.channel),
     p.pub ? `"pub":${encodePublication(p.pub)}` : undefined,
     p.join ? `"join":{"info":${encodeClientInfo(p.join.info)}}` : undefined,

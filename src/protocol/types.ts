@@ -148,6 +148,8 @@ export interface SubscribeResult {
   data?: Bytes;
   wasRecovering?: boolean;
   delta?: boolean;
+  /** The channel's numeric id on this node when compaction was negotiated; pushes then carry it instead of the name. */
+  id?: number;
 }
 
 export interface ConnectResult {
@@ -196,6 +198,8 @@ export interface RpcResult {
 }
 
 export interface Push {
+  /** Set instead of `channel` for a subscription that negotiated channel compaction. */
+  id?: number;
   channel?: string;
   pub?: Publication;
   join?: { info: ClientInfo };

@@ -8,6 +8,7 @@ const JWKS = { type: 'jwks', endpoint: 'https://idp.example.com/certs' };
 test('the parsec section has defaults and the token broker is off', () => {
   const p = defaultConfig().parsec;
   assert.deepEqual(p.trustedProxies, []);
+  assert.equal(p.channelCompaction, true);
   assert.deepEqual(p.httpServer, { readHeaderTimeout: 10_000, readTimeout: 30_000 });
   const tb = p.tokenBroker;
   assert.equal(tb.enabled, false);
@@ -90,4 +91,9 @@ test('parsec.http_server read bounds load from a file and the environment; read_
   assert.deepEqual(config.parsec.httpServer, { readHeaderTimeout: 2000, readTimeout: 0 });
   const fromEnv = loadConfig({ env: { PARSEC_PARSEC_HTTP_SERVER_READ_HEADER_TIMEOUT: '3s', PARSEC_PARSEC_HTTP_SERVER_READ_TIMEOUT: '1m' } }).config;
   assert.deepEqual(fromEnv.parsec.httpServer, { readHeaderTimeout: 3000, readTimeout: 60_000 });
+});
+
+test('channel compaction can be turned off', (t) => {
+  const file = tempConfig(t, 'config.json', JSON.stringify({ parsec: { channel_compaction: false } }));
+  assert.equal(loadConfig({ file }).config.parsec.channelCompaction, false);
 });

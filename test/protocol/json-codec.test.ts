@@ -48,6 +48,11 @@ describe('JSON codec', () => {
     );
   });
 
+  it('carries the channel compaction id in a subscribe result and, in place of the name, in a push', () => {
+    assert.equal(text(jsonCodec.encodeReply({ id: 2, subscribe: { id: 5 } })), '{"id":2,"subscribe":{"id":5}}');
+    assert.equal(text(jsonCodec.encodeReply({ push: { id: 5, pub: { data: Buffer.from('1') } } })), '{"push":{"id":5,"pub":{"data":1}}}');
+  });
+
   it('refuses payloads that are not JSON, naming the field, where protobuf carries them', () => {
     const binary = Uint8Array.from([0x08, 0x96, 0x01, 0xff]);
     const cases: Array<[Reply, string]> = [

@@ -6,6 +6,7 @@ import { closedByPeer, rawSocket, readUntilThenStop } from '../helpers/raw-socke
 import { startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { RawStream } from '../helpers/stream.js';
 import { connToken } from '../helpers/tokens.js';
+import { within } from '../helpers/until.js';
 
 const HEADER_TIMEOUT = 500;
 const READ_TIMEOUT = 1000;
@@ -30,14 +31,8 @@ async function server(t: TestContext): Promise<TestServer> {
  * bounds on a timer of its own, so only the lower bound is exact; the upper one is GIVE_UP.
  */
 async function closedAfter(socket: Socket, start: number): Promise<{ ms: number; said: string }> {
-  let timer: NodeJS.Timeout | undefined;
-  const gaveUp = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the server never closed the socket')), GIVE_UP)));
-  try {
-    const said = await Promise.race([closedByPeer(socket), gaveUp]);
-    return { ms: Math.round(performance.now() - start), said };
-  } finally {
-    clearTimeout(timer);
-  }
+  const said = await within(closedByPeer(socket), GIVE_UP, 'the server closes the socket');
+  return { ms: Math.round(performance.now() - start), said };
 }
 
 describe('parsec.http_server read bounds', () => {

@@ -20,3 +20,12 @@ export class JumpClock implements Clock {
     this.jump(1000 - (this.now() % 1000));
   }
 }
+
+/** A clock that stands still until a test moves it (`t`, ms since the epoch). */
+export class ManualClock implements Clock {
+  constructor(public t = 1_700_000_000_000) {}
+
+  now(): number {
+    return this.t;
+  }
+}

@@ -7,7 +7,7 @@ import { defaultConfig } from '../../src/config/index.js';
 import { systemClock, type Clock } from '../../src/lib/index.js';
 import { JwksServer, signingKey, signWith, type SigningKey } from '../helpers/jwks-server.js';
 import { nowSec, sign } from '../helpers/tokens.js';
-import { until } from '../helpers/until.js';
+import { until, within } from '../helpers/until.js';
 
 const log = pino({ level: 'silent' });
 /** getKey's second argument: the token itself, which key selection by header never reads. */
@@ -46,27 +46,25 @@ describe('JWKS key source', () => {
     const before = idp.hits;
     idp.keys = [k2]; // the IdP rotates and signs with the new key at once
     const started = performance.now();
-    assert.ok(await source.getKey({ alg: 'RS256', kid: 'k2' }, NO_TOKEN));
-    const waited = performance.now() - started;
-    t.diagnostic(`first token after the rotation waited ${waited.toFixed(0)} ms (fetch interval 300 ms)`);
+    // The bound is generous: a wait for anything longer than the interval (the refresh) fails it.
+    assert.ok(await within(source.getKey({ alg: 'RS256', kid: 'k2' }, NO_TOKEN), 10_000, 'the key after the next fetch'));
+    t.diagnostic(`first token after the rotation waited ${(performance.now() - started).toFixed(0)} ms (fetch interval 300 ms)`);
     assert.equal(idp.hits - before, 1);
-    assert.ok(waited < 300 + 1000, `waited ${waited} ms`);
   });
 
   it('fetches at once for a key first used an interval or more after the last fetch', async (t) => {
     idp.keys = [k1];
     let now = Date.now();
-    const source = new JwksKeySource({ endpoint: idp.url, clock: { now: () => now }, log });
+    // An interval far beyond the bound below: waiting for it instead of fetching at once fails the test.
+    const source = new JwksKeySource({ endpoint: idp.url, clock: { now: () => now }, log, minFetchInterval: 60_000 });
     await source.getKey({ alg: 'RS256', kid: 'k1' }, NO_TOKEN);
     const before = idp.hits;
-    now += 3_000;
+    now += 61_000;
     idp.keys = [k1, k2];
     const started = performance.now();
-    assert.ok(await source.getKey({ alg: 'RS256', kid: 'k2' }, NO_TOKEN));
-    const waited = performance.now() - started;
-    t.diagnostic(`first token 3 s after the last fetch waited ${waited.toFixed(0)} ms`);
+    assert.ok(await within(source.getKey({ alg: 'RS256', kid: 'k2' }, NO_TOKEN), 10_000, 'the key fetched at once'));
+    t.diagnostic(`first token an interval after the last fetch waited ${(performance.now() - started).toFixed(0)} ms`);
     assert.equal(idp.hits - before, 1);
-    assert.ok(waited < 1000, `waited ${waited} ms`);
   });
 
   it('finds a key published a moment before use in the fetch already under way', async (t) => {

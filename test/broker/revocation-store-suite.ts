@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { RevocationStore } from '../../src/node/index.js';
+import { ManualClock } from '../helpers/clock.js';
 
-/** A clock the suite moves by hand. */
-export class ManualClock {
-  constructor(public t = 1_700_000_000_000) {}
-  now(): number {
-    return this.t;
-  }
-}
+export { ManualClock };
 
 export interface StoreUnderTest {
   store: RevocationStore;

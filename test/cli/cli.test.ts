@@ -116,18 +116,14 @@ describe('parsec serve --workers', () => {
     t.after(() => child.kill('SIGKILL'));
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const deadline = Date.now() + 20_000;
-    while ((out.match(/parsec started/g) ?? []).length < 2) {
-      assert.ok(Date.now() < deadline, `workers did not start: ${out}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until(() => (out.match(/parsec started/g) ?? []).length >= 2, 20_000, 100).catch(() => assert.fail(`workers did not start: ${out}`));
     const port = Number(/"port":(\d+)/.exec(out)![1]);
     let nodes = 0;
-    while (nodes < 2 && Date.now() < deadline + 10_000) {
+    await until(async () => {
       const res = await fetch(`http://127.0.0.1:${port}/api/info`, { method: 'POST', headers: { 'X-API-Key': key }, body: '{}' });
       nodes = JSON.parse(await res.text()).result.nodes.length;
-      if (nodes < 2) await new Promise((r) => setTimeout(r, 200));
-    }
+      return nodes >= 2;
+    }, 10_000, 200).catch(() => undefined);
     assert.equal(nodes, 2);
     const code = exited(child);
     child.kill('SIGTERM');

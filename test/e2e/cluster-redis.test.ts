@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { namespace, startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { collect, once, sdk, type Sdk } from '../helpers/sdk.js';
-import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
+import { randomPrefix, redisUrl, skipWithout, skipWithoutProgram } from '../helpers/services.js';
 import { OwnRedis } from '../helpers/redis-server.js';
 import { RawClient } from '../helpers/raw.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
@@ -147,7 +147,10 @@ describe('two nodes on the Redis engine', { skip: skip || undefined }, () => {
   });
 });
 
-describe('Redis restart', { skip: skip || undefined }, () => {
+// This suite stops and starts a Redis of its own, from the machine's redis-server.
+const noRedisServer = skipWithoutProgram('redis-server', 'redis-server', ['--version'], /^Redis server v=/m);
+
+describe('Redis restart', { skip: skip || noRedisServer || undefined }, () => {
   it('reports 503 while Redis is down, then resubscribes and recovers what was published meanwhile', async (t) => {
     const redis = await OwnRedis.start();
     const prefix = randomPrefix('restart');

@@ -43,12 +43,26 @@ describe('fleet operations by label across two nodes', { skip: skip || undefined
     euFreeB: await connect(b, 'dave', { region: 'eu', tier: 'free', app_version: '1.1.0' }),
     usProA: await connect(a, 'carol', { region: 'us', tier: 'pro', app_version: '2.0.0' }),
   });
-  /** No event within a short window: the operation left this client alone. */
-  const quiet = (c: object, event: string) =>
-    once(c, event, 300).then(
-      () => assert.fail(`unexpected ${event}`),
-      () => undefined,
-    );
+  /** Records `event` on `target` (those `which` picks) from now on. */
+  const watch = <T>(target: object, event: string, which: (ctx: T) => boolean = () => true): T[] => {
+    const seen: T[] = [];
+    (target as { on(event: string, fn: (ctx: T) => void): void }).on(event, (ctx) => which(ctx) && seen.push(ctx));
+    return seen;
+  };
+  let markers = 0;
+  /**
+   * Proves that an operation sent through `via` left `watched` events alone on `user`'s
+   * connection `c`: a server-side subscription sent through the same node after it reaches
+   * the connection after anything the operation did there, and none came before it.
+   */
+  const untouched = async (via: TestServer, c: Sdk, user: string, watched: unknown[]): Promise<void> => {
+    const channel = `chat:marker-${++markers}`;
+    const marked = watch<{ channel: string }>(c, 'subscribed', (ctx) => ctx.channel === channel);
+    await api(via, 'subscribe', { user, channel });
+    await until(() => marked.length > 0 || watched.length > 0);
+    assert.deepEqual(watched, [], `${user} was left alone`);
+    await until(() => marked.length > 0);
+  };
 
   before(async () => {
     const prefix = randomPrefix('fleet');
@@ -70,32 +84,35 @@ describe('fleet operations by label across two nodes', { skip: skip || undefined
   it('disconnects every EU pro-tier client on every node', async () => {
     const f = await fleet();
     const gone = [once<{ code: number }>(f.euProA, 'disconnected'), once<{ code: number }>(f.euProB, 'disconnected')];
+    const spared = [watch(f.euFreeB, 'disconnected'), watch(f.usProA, 'disconnected')];
     const res = await api(a, 'disconnect', {
       all_users: true,
       label_filter: { op: 'and', nodes: [{ key: 'region', cmp: 'eq', val: 'eu' }, { key: 'tier', cmp: 'eq', val: 'pro' }] },
     });
     assert.deepEqual(res, { result: { affected: 2 } });
     for (const d of await Promise.all(gone)) assert.equal(d.code, 3503);
-    await Promise.all([quiet(f.euFreeB, 'disconnected'), quiet(f.usProA, 'disconnected')]);
+    await Promise.all([untouched(a, f.euFreeB, 'dave', spared[0]!), untouched(a, f.usProA, 'carol', spared[1]!)]);
   });
 
   it('refreshes every client on a deprecated app version: they reconnect with 3005', async () => {
     const f = await fleet();
     const reconnecting = [once<{ code: number }>(f.euProB, 'connecting'), once<{ code: number }>(f.euFreeB, 'connecting')];
+    const spared = watch(f.euProA, 'connecting');
     const res = await api(b, 'refresh', { all_users: true, expired: true, label_filter: { key: 'app_version', cmp: 'in', vals: ['1.0.0', '1.1.0'] } });
     assert.deepEqual(res, { result: { affected: 2 } });
     for (const r of await Promise.all(reconnecting)) assert.equal(r.code, 3005);
-    await quiet(f.euProA, 'connecting');
+    await untouched(b, f.euProA, 'alice', spared);
     await Promise.all([f.euProB.ready(3000), f.euFreeB.ready(3000)]);
   });
 
   it('subscribes every pro-tier connection to a feature channel, server-side', async () => {
     const f = await fleet();
     const subscribed = [f.euProA, f.euProB, f.usProA].map((c) => once<{ channel: string }>(c, 'subscribed'));
+    const spared = watch<{ channel: string }>(f.euFreeB, 'subscribed', (ctx) => ctx.channel === 'pricing:v2');
     const res = await api(a, 'subscribe', { all_users: true, channel: 'pricing:v2', label_filter: { key: 'tier', cmp: 'eq', val: 'pro' } });
     assert.deepEqual(res, { result: { affected: 3 } });
     for (const s of await Promise.all(subscribed)) assert.equal(s.channel, 'pricing:v2');
-    await quiet(f.euFreeB, 'subscribed');
+    await untouched(a, f.euFreeB, 'dave', spared);
     // The server-side subscription is live: a publication reaches the pro clients on both nodes.
     const got = once<{ data: unknown }>(f.euProB, 'publication');
     await api(a, 'publish', { channel: 'pricing:v2', data: { price: 42 } });
@@ -110,6 +127,7 @@ describe('fleet operations by label across two nodes', { skip: skip || undefined
     for (const s of subs) s.subscribe();
     await Promise.all(subs.map((s) => s.ready(3000)));
     const left = once<{ code: number }>(subs[0]!, 'unsubscribed');
+    const spared = [watch(subs[1]!, 'unsubscribed'), watch(subs[2]!, 'unsubscribed')];
     const res = await api(a, 'unsubscribe', {
       user: 'user42',
       channel: 'chat:lobby',
@@ -117,7 +135,7 @@ describe('fleet operations by label across two nodes', { skip: skip || undefined
     });
     assert.deepEqual(res, { result: { affected: 1 } });
     assert.equal((await left).code, 2000);
-    await Promise.all([quiet(subs[1]!, 'unsubscribed'), quiet(subs[2]!, 'unsubscribed')]);
+    await Promise.all([untouched(a, desktopNew, 'user42', spared[0]!), untouched(a, mobile, 'user42', spared[1]!)]);
   });
 
   it('evacuates every connection with a maintenance code', async () => {
@@ -133,6 +151,7 @@ describe('fleet operations by label across two nodes', { skip: skip || undefined
 
   it('refuses a bad filter with 107 and touches nothing', async () => {
     const f = await fleet();
+    const spared = watch(f.euProA, 'disconnected');
     for (const [filter, message] of [
       [{ op: 'xor', nodes: [] }, 'label_filter: filter: unknown op "xor"'],
       [{ op: 'and', nodes: [{ key: 'tier', cmp: 'eq', val: 'pro' }, { cmp: 'eq', val: 'x' }] }, 'label_filter: nodes[1]: leaf without key'],
@@ -141,7 +160,7 @@ describe('fleet operations by label across two nodes', { skip: skip || undefined
       const res = await api(a, 'disconnect', { all_users: true, label_filter: filter });
       assert.deepEqual(res.error, { code: 107, message: `bad request: ${message}` });
     }
-    await quiet(f.euProA, 'disconnected');
+    await untouched(a, f.euProA, 'alice', spared);
   });
 
   it('lists connections from both nodes, paged by cursor, and from a snapshot', async () => {

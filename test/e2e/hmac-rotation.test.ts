@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import type { Clock } from '../../src/lib/index.js';
 import type { Config } from '../../src/config/types.js';
+import { JumpClock } from '../helpers/clock.js';
 import { once, sdk, type Sdk } from '../helpers/sdk.js';
 import { namespace, SECRET, startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { nowSec, sign } from '../helpers/tokens.js';
@@ -10,17 +10,9 @@ const PREVIOUS = 'previous-secret-key-with-enough-length';
 const SUB_SECRET = 'subscription-secret-key-with-enough-length';
 const SUB_PREVIOUS = 'previous-subscription-secret-with-enough-length';
 
-/** Real time shifted by `skew` ms: moves the server past valid_until without waiting. */
-class SkewedClock implements Clock {
-  skew = 0;
-  now(): number {
-    return Date.now() + this.skew;
-  }
-}
-
 /** Starts a server whose previous secrets stay valid for 5 s of its clock; keepalive off so a clock jump fires nothing else. */
-async function rotating(t: TestContext, edit?: (c: Config, validUntil: number) => void): Promise<{ server: TestServer; clock: SkewedClock; validUntil: number }> {
-  const clock = new SkewedClock();
+async function rotating(t: TestContext, edit?: (c: Config, validUntil: number) => void): Promise<{ server: TestServer; clock: JumpClock; validUntil: number }> {
+  const clock = new JumpClock();
   const validUntil = nowSec() + 5;
   const server = await startServer(
     testConfig((c) => {
@@ -44,8 +36,8 @@ function client(t: TestContext, server: TestServer, token: string): Sdk {
 }
 
 /** Moves the server's clock to just after valid_until (Centrifugo refuses once now > valid_until, in seconds). */
-function passValidUntil(clock: SkewedClock, validUntil: number): void {
-  clock.skew = (validUntil + 1) * 1000 - Date.now();
+function passValidUntil(clock: JumpClock, validUntil: number): void {
+  clock.jump((validUntil + 1) * 1000 - clock.now());
 }
 
 const token = (sub: string, secret: string, extra: Record<string, unknown> = {}) => sign({ sub, exp: nowSec() + 3600, ...extra }, secret);
@@ -86,7 +78,7 @@ describe('HMAC secret rotation (hmac_previous_secret_key)', () => {
 
   it('accepts the previous secret with no end when valid_until is 0', async (t) => {
     const { server, clock } = await rotating(t, (c) => (c.client.token.hmacPreviousSecretKeyValidUntil = 0));
-    clock.skew = 365 * 24 * 3600 * 1000;
+    clock.jump(365 * 24 * 3600 * 1000);
     const c = client(t, server, await sign({ sub: 'old-user' }, PREVIOUS));
     c.connect();
     await c.ready(3000);

@@ -40,8 +40,28 @@ async function rpcError(c: Sdk, method: string, data: unknown): Promise<RpcError
   assert.fail(`rpc ${method} succeeded`);
 }
 
+/**
+ * The backend's 'slow' RPC: `reached` settles when a call arrives; every call then waits
+ * until `release()`, so a test sees what happens while the backend has not answered.
+ */
+class SlowRpc {
+  private arrived = (): void => undefined;
+  private opened = (): void => undefined;
+  readonly reached = new Promise<void>((resolve) => (this.arrived = resolve));
+  private readonly released = new Promise<void>((resolve) => (this.opened = resolve));
+
+  async call(): Promise<void> {
+    this.arrived();
+    await this.released;
+  }
+
+  release(): void {
+    this.opened();
+  }
+}
+
 /** The backend of these tests: what each method answers. */
-function handlers() {
+function handlers(slow: SlowRpc) {
   const subRefreshes = new Map<string, number>();
   return {
     connect: (b: Body) => {
@@ -69,7 +89,7 @@ function handlers() {
         case 'fail':
           return { error: { code: 1001, message: 'nope' } };
         case 'slow':
-          await new Promise((r) => setTimeout(r, 1500));
+          await slow.call();
           return { result: { data: { late: true } } };
         case 'bad':
           // A disconnect code no WebSocket can carry: not proxy.proto's contract.
@@ -107,6 +127,7 @@ for (const kind of ['http', 'grpc'] as BackendKind[]) {
     let url: string;
     const logs: string[] = [];
     const clients: Sdk[] = [];
+    const slow = new SlowRpc();
 
     const client = (opts: Parameters<typeof sdk>[2] = {}): Sdk => {
       const c = sdk('json', url, opts);
@@ -130,14 +151,15 @@ for (const kind of ['http', 'grpc'] as BackendKind[]) {
     };
 
     before(async () => {
-      backend = await startBackend(kind, handlers());
+      backend = await startBackend(kind, handlers(slow));
       const config: Config = testConfig((c) => {
         c.httpApi.key = API_KEY;
         c.client.proxy.connect = { enabled: true, ...proxyConfig(backend.endpoint('connect'), { emulatedHeaders: ['Authorization'], httpHeaders: ['X-App'] }) };
         c.channel.proxy.subscribe = proxyConfig(backend.endpoint('subscribe'));
         c.channel.proxy.publish = proxyConfig(backend.endpoint('publish'));
         c.channel.proxy.subRefresh = proxyConfig(backend.endpoint('sub_refresh'));
-        c.rpc.proxy = proxyConfig(backend.endpoint('rpc'), { timeout: 300, includeConnectionMeta: true });
+        // Long enough that another client's RPC is surely answered while a slow call waits.
+        c.rpc.proxy = proxyConfig(backend.endpoint('rpc'), { timeout: 1000, includeConnectionMeta: true });
         c.rpc.withoutNamespace = { proxyEnabled: true, proxyName: 'default' };
         c.rpc.namespaces = [
           { name: 'billing', proxyEnabled: true, proxyName: 'payments' },
@@ -163,6 +185,7 @@ for (const kind of ['http', 'grpc'] as BackendKind[]) {
 
     after(async () => {
       for (const c of clients) c.disconnect();
+      slow.release();
       await app.close();
       await backend.close();
     });
@@ -302,15 +325,16 @@ for (const kind of ['http', 'grpc'] as BackendKind[]) {
     it('a slow backend times out with error 100 and holds up no other client', async () => {
       const a = await connected();
       const b = await connected();
-      const started = Date.now();
-      const slow = rpcError(a, 'slow', {});
+      let slowSettled = false;
+      const slowCall = rpcError(a, 'slow', {}).finally(() => (slowSettled = true));
+      await slow.reached;
       const fast = await b.rpc('echo', { n: 2 });
-      assert.ok(Date.now() - started < 250, 'the other client was answered while the slow call waited');
+      assert.equal(slowSettled, false, 'the other client was answered while the slow call waited');
       assert.deepEqual((fast.data as { got: unknown }).got, { n: 2 });
-      const err = await slow;
+      // The backend holds every slow call until the suite ends: this error is the timeout's.
+      const err = await slowCall;
       assert.equal(err.code, 100);
       assert.equal(err.temporary, true);
-      assert.ok(Date.now() - started < 1200, 'the slow call failed at the timeout, not when the backend answered');
       assert.equal(a.state, 'connected');
       assert.deepEqual((await a.rpc('echo', { again: true })).data, { method: 'echo', got: { again: true }, user: 'alice', meta: { tenant: 7 } });
     });

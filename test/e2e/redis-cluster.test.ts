@@ -3,11 +3,14 @@ import { describe, it } from 'node:test';
 import { OwnCluster } from '../helpers/redis-server.js';
 import { once, sdk } from '../helpers/sdk.js';
 import { namespace, startServer, testConfig } from '../helpers/server.js';
-import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
+import { randomPrefix, skipWithoutProgram } from '../helpers/services.js';
 import { connToken } from '../helpers/tokens.js';
 
 const KEY = 'cluster-api-key';
-const skip = await skipWithout('Redis', redisUrl); // the machine's redis-server is what the test starts its own from
+// The test starts its own cluster: nodes from the machine's redis-server, joined by redis-cli.
+const skip =
+  skipWithoutProgram('Redis Cluster', 'redis-server', ['--version'], /^Redis server v=/m) ||
+  skipWithoutProgram('Redis Cluster', 'redis-cli', ['--cluster', 'help'], /^\s*create\s/m);
 
 describe('Redis Cluster engine', { skip: skip || undefined }, () => {
   it('publishes with history, delivers, deduplicates and tracks presence across two nodes on a cluster', async (t) => {

@@ -5,11 +5,12 @@ import { OwnRedis, OwnSentinel } from '../helpers/redis-server.js';
 import { until } from '../helpers/until.js';
 import { namespace, startServer, testConfig } from '../helpers/server.js';
 import { sdk } from '../helpers/sdk.js';
-import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
+import { randomPrefix, skipWithoutProgram } from '../helpers/services.js';
 import { connToken } from '../helpers/tokens.js';
 
 const KEY = 'sentinel-api-key';
-const skip = await skipWithout('Redis', redisUrl); // redis-server is what the test starts its own from
+// The test starts its own master, replica and sentinel, all from the machine's redis-server.
+const skip = skipWithoutProgram('Redis Sentinel', 'redis-server', ['--version'], /^Redis server v=/m);
 
 describe('Redis Sentinel', { skip: skip || undefined }, () => {
   it('follows the new master after a failover, resubscribes, and keeps delivering', async (t) => {

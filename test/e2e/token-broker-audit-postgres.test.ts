@@ -36,7 +36,10 @@ describe('token broker audit in PostgreSQL', { skip: skip || undefined }, () => 
   });
 
   it('writes a row per issuance, delegated and bulk ones included, and answers GET /audit from it', async () => {
-    const t = await issue(server, await userToken(key, 'u-pg'), ['team:a', 'user:u-pg']);
+    const bearer = await userToken(key, 'u-pg');
+    const issuing = Date.now();
+    const t = await issue(server, bearer, ['team:a', 'user:u-pg']);
+    const issued = Date.now();
     const d = await call<{ token_id: string }>(server, '/token/delegate', { bearer: SERVICE_KEY, body: { on_behalf_of: 'u-static', channels: ['team:b'] } });
     const creds = await call<Record<string, string>>(server, '/credentials?number=2', { apiKey: API_KEY });
     assert.equal(creds.status, 200);
@@ -50,7 +53,9 @@ describe('token broker audit in PostgreSQL', { skip: skip || undefined }, () => 
       ],
     );
     assert.equal((rows[0].expires_at as Date).getTime(), new Date(t.expires_at).getTime());
-    assert.ok(Math.abs((rows[0].issued_at as Date).getTime() - Date.now()) < 10_000);
+    // Written during the call; JWT times are whole seconds, so the row may be that much earlier.
+    const issuedAt = (rows[0].issued_at as Date).getTime();
+    assert.ok(issuedAt >= Math.floor(issuing / 1000) * 1000 && issuedAt <= issued, `issued_at ${issuedAt}, asked between ${issuing} and ${issued}`);
     assert.match(rows[0].remote_addr as string, /127\.0\.0\.1/);
     const devices = await db.query(`SELECT issued_to, expires_at FROM ${table} WHERE issued_to = ANY($1)`, [Object.keys(creds.body)]);
     assert.equal(devices.rowCount, 2);

@@ -51,16 +51,13 @@ for (const store of ['redis', 'memory'] as const) {
       return c;
     };
 
-    it('disconnects within a second a session on the other node when its token is revoked', async () => {
+    it('disconnects a session on the other node when its token is revoked', async () => {
       const bearer = await userToken(key, 'u-x');
       const t = await issue(a, bearer, ['team:a']);
       const c = await connected(b, t.token);
-      const disconnected = once<{ code: number; reason: string }>(c, 'disconnected', 1000);
-      const started = Date.now();
+      const disconnected = once<{ code: number; reason: string }>(c, 'disconnected', 5000);
       assert.equal((await call(a, '/revoke', { bearer, body: { token_id: t.token_id } })).status, 200);
       assert.deepEqual(await disconnected, { code: 3500, reason: 'token revoked' });
-      const elapsed = Date.now() - started;
-      assert.ok(elapsed < 1000, `${elapsed} ms`);
 
       // The other node refuses the token from now on, whichever store keeps the revocation.
       const again = sdk('json', b.url, { token: t.token });
@@ -78,12 +75,14 @@ for (const store of ['redis', 'memory'] as const) {
       const bearer = await userToken(key, 'u-y');
       const [t1, t2] = [await issue(a, bearer, ['team:a']), await issue(b, bearer, ['team:b'])];
       const [c1, c2] = [await connected(a, t1.token), await connected(b, t2.token)];
-      const gone = Promise.all([once<{ code: number }>(c1, 'disconnected', 1000), once<{ code: number }>(c2, 'disconnected', 1000)]);
+      const gone = Promise.all([once<{ code: number }>(c1, 'disconnected', 5000), once<{ code: number }>(c2, 'disconnected', 5000)]);
+      const revoking = Date.now();
       assert.equal((await call(b, '/revoke', { apiKey: API_KEY, body: { user_id: 'u-y', reason: 'offboarded' } })).status, 200);
+      const revoked = Date.now();
       assert.deepEqual((await gone).map((d) => d.code), [3500, 3500]);
       if (store === 'redis') {
         const at = Number(await redis.get(`${prefix}:tb:user_revoked_at:u-y`));
-        assert.ok(Date.now() - at < 5000);
+        assert.ok(at >= revoking && at <= revoked, `revoked at ${at}, asked between ${revoking} and ${revoked}`);
         assert.ok((await redis.ttl(`${prefix}:tb:user_revoked_at:u-y`)) > 24 * 3600 - 10);
       }
     });
@@ -118,11 +117,17 @@ describe('a revocation sent while a node was cut off from Redis', { skip: skip |
 
     relay.cut();
     const disconnected = once<{ code: number; reason: string }>(c, 'disconnected', 15_000);
+    let restored = false;
+    let endedWhileCut: boolean | undefined;
+    c.on('disconnected', () => (endedWhileCut ??= !restored));
     assert.equal((await call(a, '/revoke', { bearer, body: { token_id: issued.token_id } })).status, 200);
-    // Node B never hears the notice: its PUB/SUB connection is down.
-    await new Promise((r) => setTimeout(r, 500));
+    // Node B never hears the notice: its PUB/SUB connection is down. A command the session
+    // sends after the revocation is still answered on node B.
+    await assert.rejects(c.rpc('marker', {}), (e: { code: number }) => e.code === 108);
     assert.equal(c.state, 'connected');
+    restored = true;
     relay.restore();
     assert.deepEqual(await disconnected, { code: 3500, reason: 'token revoked' });
+    assert.equal(endedWhileCut, false);
   });
 });

@@ -7,6 +7,7 @@ import { NatsBroker } from '../../src/engine/nats/index.js';
 import { systemClock } from '../../src/lib/index.js';
 import type { ClientInfo } from '../../src/protocol/index.js';
 import { natsUrl, randomPrefix, skipWithout } from '../helpers/services.js';
+import { until as poll } from '../helpers/until.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { runEngineSuite, until } from './conformance.js';
 
@@ -48,15 +49,13 @@ async function running(t: TestContext, b: NatsBroker): Promise<Inbox> {
   return inbox;
 }
 
-it('fails to start within dial_timeout, naming broker.nats.url, when NATS is unreachable', async () => {
-  const started = Date.now();
+it('fails to start, naming broker.nats.url and dial_timeout, when NATS is unreachable', async () => {
   const b = broker(randomPrefix('nats'), 'nats://127.0.0.1:1');
   await assert.rejects(b.run(new Inbox()), (err: unknown) => {
     assert.ok(unavailable(err));
     assert.match((err as Error).message, /^broker\.nats\.url: cannot connect to NATS at nats:\/\/127\.0\.0\.1:1 within 1s/);
     return true;
   });
-  assert.ok(Date.now() - started < 1500);
   await b.close();
 });
 
@@ -102,8 +101,12 @@ if (skip) {
       assert.deepEqual(inA.joins, [{ user: 'u2', client: 'c2' }]);
       assert.deepEqual(inA.leaves, [{ user: '', client: 'c3' }]);
       assert.deepEqual(inB.pubs, [], 'b did not subscribe');
-      await new Promise((r) => setTimeout(r, 50));
-      assert.deepEqual([inOther.pubs.length, inOther.joins.length, inOther.controls.length], [0, 0, 0], 'another prefix hears nothing');
+      // The server had routed b's messages (a got them) before it takes this marker, so the
+      // marker reaches the other prefix after anything of b's could have.
+      await other.publish(channel, Buffer.from('"marker"'), noHist);
+      await until(() => inOther.pubs.length > 0);
+      assert.deepEqual(inOther.pubs.map((p) => Buffer.from(p.pub.data).toString()), ['"marker"'], 'another prefix hears nothing');
+      assert.deepEqual([inOther.joins.length, inOther.leaves.length, inOther.controls.length], [0, 0, 0], 'another prefix hears nothing');
     });
 
     it('sends what was published before close() (close drains), and close is idempotent', async (t) => {
@@ -141,11 +144,10 @@ if (skip) {
       await until(() => logs.some((l) => l.msg === 'nats reconnected'), 10_000);
       assert.equal(logs.find((l) => l.msg === 'nats reconnected')!.level, 30);
       // NATS orders nothing across connections: publish until a's restored SUB is in place.
-      const deadline = Date.now() + 5000;
-      while (inA.pubs.length === 0 && Date.now() < deadline) {
+      await poll(async () => {
         await b.publish(channel, Buffer.from('"again"'), noHist);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+        return inA.pubs.length > 0;
+      }, 5000, 50);
       assert.equal(Buffer.from(inA.pubs[0]!.pub.data).toString(), '"again"');
       await a.publish(channel, Buffer.from('"from a"'), noHist);
       await until(() => inA.pubs.some((p) => Buffer.from(p.pub.data).toString() === '"from a"'));

@@ -1,18 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FilterError, LabelIndex, MAX_FILTER_DEPTH, compileFilter, matches, type FilterNode } from '../../src/filter/index.js';
-
-/** A small deterministic PRNG, so a failure can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../helpers/random.js';
 
 const KEYS = ['region', 'tier', 'app_version', 'platform', 'n'];
 const VALUES = ['eu', 'us', 'pro', 'free', '1.0.0', '1.1.0', '3.0.0', '10', '9', '', 'desktop'];
@@ -41,7 +30,7 @@ function randomFilter(r: () => number, depth: number): FilterNode {
 
 describe('LabelIndex', () => {
   it('gives the same answer as a full scan for random labels and filters', () => {
-    const r = prng(20261123);
+    const r = seededRandom(20261123);
     let indexed = 0;
     for (let round = 0; round < 40; round++) {
       const index = new LabelIndex<number>();

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { until } from './until.js';
 
 /** A free TCP port on loopback (bound and released at once). */
 export function freePort(): Promise<number> {
@@ -16,19 +17,19 @@ export function freePort(): Promise<number> {
   });
 }
 
+function isOpen(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const s = new Socket();
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+    s.connect(port, '127.0.0.1');
+  });
+}
+
 async function waitForPort(port: number, up: boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const s = new Socket();
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-      s.connect(port, '127.0.0.1');
-    });
-    if (open === up) return;
-    if (Date.now() > deadline) throw new Error(`port ${port} did not become ${up ? 'open' : 'closed'}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await until(async () => (await isOpen(port)) === up, ms, 50).catch(() => {
+    throw new Error(`port ${port} did not become ${up ? 'open' : 'closed'}`);
+  });
 }
 
 /**
@@ -119,16 +120,15 @@ export class OwnCluster {
     const addrs = nodes.map((n) => `127.0.0.1:${n.port}`);
     const r = spawnSync('redis-cli', ['--cluster', 'create', ...addrs, '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8', timeout: 20_000 });
     if (r.status !== 0) throw new Error(`cluster create failed: ${r.stdout}${r.stderr}`);
-    const cluster = new OwnCluster(nodes);
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      // Every node must agree before a client connects: one that has not yet learnt the slots answers CLUSTERDOWN.
-      const infos = nodes.map((n) => spawnSync('redis-cli', ['-p', String(n.port), 'cluster', 'info'], { encoding: 'utf8' }).stdout);
-      const info = infos.join('\n');
-      if (infos.every((i) => i.includes('cluster_state:ok'))) return cluster;
-      if (Date.now() > deadline) throw new Error(`cluster not ready: ${info}`);
-      await new Promise((res) => setTimeout(res, 100));
-    }
+    // Every node must agree before a client connects: one that has not yet learnt the slots answers CLUSTERDOWN.
+    let infos: string[] = [];
+    await until(() => {
+      infos = nodes.map((n) => spawnSync('redis-cli', ['-p', String(n.port), 'cluster', 'info'], { encoding: 'utf8' }).stdout);
+      return infos.every((i) => i.includes('cluster_state:ok'));
+    }, 10_000, 100).catch(() => {
+      throw new Error(`cluster not ready: ${infos.join('\n')}`);
+    });
+    return new OwnCluster(nodes);
   }
 
   get addresses(): string[] {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Socket } from 'node:net';
 
@@ -27,7 +28,21 @@ function reachable(url: string): Promise<boolean> {
  */
 export async function skipWithout(service: string, url: string): Promise<string | false> {
   if (await reachable(url)) return false;
-  const message = `${service} is not reachable at ${url} (set PARSEC_TEST_${service.toUpperCase()}_URL)`;
+  return skipLoudly(`${service} is not reachable at ${url} (set PARSEC_TEST_${service.toUpperCase()}_URL)`);
+}
+
+/**
+ * The same for a suite that starts its own processes: false when `command ...args` runs and
+ * prints something matching `expect` (e.g. a version, or a subcommand's help).
+ */
+export function skipWithoutProgram(what: string, command: string, args: string[], expect: RegExp): string | false {
+  const r = spawnSync(command, args, { encoding: 'utf8', timeout: 10_000 });
+  if (!r.error && expect.test(`${r.stdout}${r.stderr}`)) return false;
+  const why = r.error ? r.error.message : 'unexpected output';
+  return skipLoudly(`${what} is not available: \`${[command, ...args].join(' ')}\` (${why}); install it or put it on PATH`);
+}
+
+function skipLoudly(message: string): string {
   if (process.env.PARSEC_REQUIRE_SERVICES === '1') throw new Error(`${message} (PARSEC_REQUIRE_SERVICES=1)`);
   console.warn(`\n*** SKIPPING: ${message} ***\n`);
   return message;

@@ -1,3 +1,5 @@
+import { until } from './until.js';
+
 /** A JSON reply as the tests read it off a stream. */
 export type JsonReply = Record<string, unknown> & {
   id?: number;
@@ -81,11 +83,9 @@ export class RawStream {
 
   /** Resolves once the server ended the response. */
   async end(ms = 3000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!this.ended) {
-      if (Date.now() > deadline) throw new Error('stream did not end');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until(() => this.ended, ms).catch(() => {
+      throw new Error('stream did not end');
+    });
   }
 
   close(): void {

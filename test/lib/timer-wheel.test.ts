@@ -1,41 +1,60 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TimerWheel, systemClock } from '../../src/lib/index.js';
+import { TimerWheel } from '../../src/lib/index.js';
+import { ManualClock } from '../helpers/clock.js';
+import { until } from '../helpers/until.js';
 
+/*
+ * The wheel reads the time from a clock that stands still until the test moves it, so its
+ * ticks run only what is due at the time the test set. A marker timer due earlier than the
+ * timers under test shows that the wheel has looked at the clock since it was moved.
+ */
 describe('TimerWheel', () => {
   it('runs callbacks no earlier than their delay, and in bulk', async () => {
-    const wheel = new TimerWheel({ clock: systemClock, resolution: 20 });
-    const start = Date.now();
+    const clock = new ManualClock();
+    const wheel = new TimerWheel({ clock, resolution: 20 });
+    const start = clock.now();
     const fired: number[] = [];
-    for (let i = 0; i < 1000; i++) wheel.schedule(50, () => fired.push(Date.now() - start));
-    await new Promise((r) => setTimeout(r, 200));
-    assert.equal(fired.length, 1000);
+    for (let i = 0; i < 1000; i++) wheel.schedule(50, () => fired.push(clock.now() - start));
+    let marked = false;
+    wheel.schedule(30, () => (marked = true));
+    clock.t = start + 40;
+    await until(() => marked);
+    assert.deepEqual(fired, [], 'nothing ran 40 ms in');
+    clock.t = start + 60;
+    await until(() => fired.length === 1000);
     assert.ok(fired.every((d) => d >= 50));
     assert.equal(wheel.pending, 0);
     wheel.close();
   });
 
   it('cancels timers, idempotently', async () => {
-    const wheel = new TimerWheel({ clock: systemClock, resolution: 10 });
+    const clock = new ManualClock();
+    const wheel = new TimerWheel({ clock, resolution: 10 });
     let ran = false;
     const t = wheel.schedule(20, () => (ran = true));
     t.cancel();
     t.cancel();
     assert.equal(wheel.pending, 0);
-    await new Promise((r) => setTimeout(r, 60));
+    let marked = false;
+    wheel.schedule(20, () => (marked = true));
+    clock.t += 60;
+    await until(() => marked);
     assert.equal(ran, false);
     wheel.close();
   });
 
   it('keeps running the bucket when one callback throws', async () => {
+    const clock = new ManualClock();
     const errors: unknown[] = [];
-    const wheel = new TimerWheel({ clock: systemClock, resolution: 10, onError: (e) => errors.push(e) });
+    const wheel = new TimerWheel({ clock, resolution: 10, onError: (e) => errors.push(e) });
     let ran = 0;
     wheel.schedule(10, () => {
       throw new Error('boom');
     });
     wheel.schedule(10, () => ran++);
-    await new Promise((r) => setTimeout(r, 60));
+    clock.t += 60;
+    await until(() => wheel.pending === 0);
     assert.equal(ran, 1);
     assert.equal(errors.length, 1);
     wheel.close();

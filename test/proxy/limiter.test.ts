@@ -28,8 +28,9 @@ test('a caller whose timeout passes while waiting fails with a timeout and leave
   const limiter = new Limiter(1);
   const release = await limiter.acquire(new AbortController().signal);
   const timeout = new AbortController();
-  setTimeout(() => timeout.abort(), 20);
   const waiting = limiter.acquire(timeout.signal);
+  timeout.abort(); // while it waits behind the first caller
+  assert.equal(limiter.inFlight, 1);
   await assert.rejects(waiting, (err: unknown) => err instanceof ProxyCallError && err.code === ProxyCallErrorCode.timeout);
   release();
   assert.equal(limiter.inFlight, 0);

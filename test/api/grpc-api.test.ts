@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
@@ -10,6 +10,7 @@ import { namespace, startServer, testConfig, type TestServer } from '../helpers/
 import { once, sdk, type Sdk } from '../helpers/sdk.js';
 import { connToken } from '../helpers/tokens.js';
 import { selfSigned } from '../helpers/tls.js';
+import { forgeries } from '../helpers/forgery.js';
 import { JwksServer, signingKey, signWith } from '../helpers/jwks-server.js';
 
 const KEY = 'grpc-api-key-0123456789';
@@ -33,6 +34,12 @@ interface ClientInfo {
 
 const json = (b: Buffer | undefined): unknown => (b ? JSON.parse(b.toString('utf8')) : undefined);
 const bytes = (v: unknown): Buffer => Buffer.from(JSON.stringify(v));
+
+function bearer(token: string): Metadata {
+  const md = new Metadata();
+  md.set('authorization', `Bearer ${token}`);
+  return md;
+}
 
 function apiKey(key = KEY, extra: Record<string, string> = {}): Metadata {
   const md = new Metadata();
@@ -256,9 +263,7 @@ describe('gRPC server API', () => {
   it('authenticates from authorization metadata', async () => {
     await rejectsWith(api.call('Info', {}, new Metadata()), status.UNAUTHENTICATED);
     await rejectsWith(api.call('Info', {}, apiKey('wrong')), status.UNAUTHENTICATED);
-    const bearer = new Metadata();
-    bearer.set('authorization', `Bearer ${KEY}`);
-    await rejectsWith(api.call('Info', {}, bearer), status.UNAUTHENTICATED);
+    await rejectsWith(api.call('Info', {}, bearer(KEY)), status.UNAUTHENTICATED);
     const ok = apiKey();
     ok.set('authorization', `APIKEY ${KEY}`);
     assert.equal((await api.call<{ nodes: unknown[] }>('Info', {}, ok)).result?.nodes.length, 1);
@@ -320,6 +325,23 @@ function readFields(r: protobuf.Reader): Map<number, number | Uint8Array> {
 }
 
 describe('gRPC API from config', () => {
+  /** A server whose grpc_api takes Bearer tokens from a local IdP publishing one key. */
+  const bearerApi = async (t: TestContext, kid: string, jwks: { audience: string; issuer?: string; scope?: string }) => {
+    const idp = await new JwksServer().start();
+    t.after(() => idp.close());
+    const key = await signingKey(kid);
+    idp.keys = [key];
+    const server = await startServer(
+      testConfig((c) => {
+        c.grpcApi = { ...c.grpcApi, enabled: true, address: '127.0.0.1', port: 0, jwks: { ...c.grpcApi.jwks, enabled: true, endpoint: idp.url, ...jwks } };
+      }),
+    );
+    t.after(() => server.close());
+    const client = new ApiClient(server.app.grpcPort!);
+    t.after(() => client.close());
+    return { idp, key, client };
+  };
+
   it('serves over TLS with grpc_api.tls', async (t) => {
     const { cert, key } = selfSigned();
     const server = await startServer(
@@ -348,24 +370,24 @@ describe('gRPC API from config', () => {
     await rejectsWith(client.call('Info', {}, apiKey('wrong')), status.UNAUTHENTICATED);
   });
 
-  it('accepts a Bearer token from a key rotated in right after the last JWKS fetch (grpc_api.jwks)', async (t) => {
-    const idp = await new JwksServer().start();
-    t.after(() => idp.close());
-    const first = await signingKey('grpc-1');
-    idp.keys = [first];
-    const server = await startServer(
-      testConfig((c) => {
-        c.grpcApi = { ...c.grpcApi, enabled: true, address: '127.0.0.1', port: 0, jwks: { ...c.grpcApi.jwks, enabled: true, endpoint: idp.url, audience: 'parsec-api' } };
-      }),
+  it('refuses Bearer tokens with valid claims but a forged signature as UNAUTHENTICATED', async (t) => {
+    const { key, client } = await bearerApi(t, 'grpc-forged', { audience: 'parsec-api', issuer: 'https://idp.test', scope: 'parsec:api' });
+    const claims = { aud: 'parsec-api', iss: 'https://idp.test', sub: 'backend', scope: 'parsec:api', exp: Math.floor(Date.now() / 1000) + 600 };
+    assert.equal((await client.call<{ nodes: unknown[] }>('Info', {}, bearer(await signWith(key, claims)))).result?.nodes.length, 1);
+    const forged = await forgeries(key, claims, { sub: 'admin' });
+    const codes = await Promise.all(
+      forged.map(({ name, token }) =>
+        client.call('Info', {}, bearer(token)).then(
+          () => [name, 'OK'],
+          (err: ServiceError) => [name, status[err.code]],
+        ),
+      ),
     );
-    t.after(() => server.close());
-    const client = new ApiClient(server.app.grpcPort!);
-    t.after(() => client.close());
-    const bearer = (token: string): Metadata => {
-      const md = new Metadata();
-      md.set('authorization', `Bearer ${token}`);
-      return md;
-    };
+    assert.deepEqual(Object.fromEntries(codes), Object.fromEntries(forged.map(({ name }) => [name, 'UNAUTHENTICATED'])));
+  });
+
+  it('accepts a Bearer token from a key rotated in right after the last JWKS fetch (grpc_api.jwks)', async (t) => {
+    const { idp, key: first, client } = await bearerApi(t, 'grpc-1', { audience: 'parsec-api' });
     const claims = { aud: 'parsec-api', sub: 'backend' };
     await rejectsWith(client.call('Info', {}, bearer(await signWith(first, claims, 'not-published'))), status.UNAUTHENTICATED);
     const rotated = await signingKey('grpc-2');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { forgeries } from '../helpers/forgery.js';
 import { JwksServer, signingKey, signWith, type SigningKey } from '../helpers/jwks-server.js';
 import { startServer, testConfig, type TestServer } from '../helpers/server.js';
 
@@ -41,6 +42,14 @@ describe('HTTP server API with JWKS Bearer auth', () => {
     assert.equal(noScope.status, 403);
     assert.match(JSON.parse(await noScope.text()).error, /scope "parsec:api"/);
     assert.equal((await call({})).status, 401);
+  });
+
+  it('answers 401 for Bearer tokens with valid claims but a forged signature', async () => {
+    const valid = { ...claims, exp: Math.floor(Date.now() / 1000) + 600 };
+    assert.equal((await call({ Authorization: `Bearer ${await signWith(key, valid)}` })).status, 200);
+    const forged = await forgeries(key, valid, { sub: 'admin' });
+    const statuses = await Promise.all(forged.map(async ({ name, token }) => [name, (await call({ Authorization: `Bearer ${token}` })).status]));
+    assert.deepEqual(Object.fromEntries(statuses), Object.fromEntries(forged.map(({ name }) => [name, 401])));
   });
 
   it('accepts a key the IdP signs with right after Parsec fetched its keys', async (t) => {

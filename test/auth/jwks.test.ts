@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { BearerVerifier, JwksKeySource, TokenError, TokenVerifier } from '../../src/auth/index.js';
 import { defaultConfig } from '../../src/config/index.js';
 import { systemClock, type Clock } from '../../src/lib/index.js';
+import { forgeries } from '../helpers/forgery.js';
 import { JwksServer, signingKey, signWith, type SigningKey } from '../helpers/jwks-server.js';
 import { nowSec, sign } from '../helpers/tokens.js';
 import { until, within } from '../helpers/until.js';
@@ -206,5 +207,16 @@ describe('Bearer verifier for the server API', () => {
       const r = await v.verify(await signWith(k, { ...claims, scope: 'parsec:api' }));
       assert.equal(r.ok ? 0 : r.status, 401);
     }
+  });
+
+  it('answers 401 for tokens with valid claims but a forged signature', async () => {
+    const claims = { ...good, scope: 'parsec:api', exp: nowSec() + 600 };
+    assert.equal((await v.verify(await signWith(k, claims))).ok, true);
+    const forged = await forgeries(k, claims, { sub: 'admin' });
+    const statuses = await Promise.all(forged.map(async ({ name, token }) => [name, await v.verify(token)] as const));
+    assert.deepEqual(
+      Object.fromEntries(statuses.map(([name, r]) => [name, r.ok ? 200 : r.status])),
+      Object.fromEntries(forged.map(({ name }) => [name, 401])),
+    );
   });
 });

@@ -22,11 +22,14 @@ describe('Redis revocation store', { skip: skip || undefined }, () => {
     const clock = new ManualClock(Date.now());
     const prefix = randomPrefix('revocations');
     const client = open();
-    const store = new RedisRevocations({ client, prefix, clock, maxTtl: 3_600_000, ownsClient: false });
-    // Ageing a Redis entry is shortening what is left of its TTL.
+    const maxTtl = 3_600_000;
+    const store = new RedisRevocations({ client, prefix, clock, maxTtl, ownsClient: false });
+    // Ageing a Redis entry is shortening what is left of its TTL: only Redis forgets, so each
+    // key must have one (PTTL is -1 for a key without), never longer than the max.
     const age = async (ms: number): Promise<void> => {
       for (const key of await client.keys(`${prefix}:tb:*`)) {
         const left = await client.pttl(key);
+        assert.ok(left > 0 && left <= maxTtl, `${key} PTTL ${left}`);
         if (left <= ms) await client.del(key);
         else await client.pexpire(key, left - ms);
       }

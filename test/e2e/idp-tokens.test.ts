@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { forgeries } from '../helpers/forgery.js';
 import { JwksServer, signingKey, signWith, type SigningKey } from '../helpers/jwks-server.js';
 import { RawClient } from '../helpers/raw.js';
 import { once, sdk, type Sdk } from '../helpers/sdk.js';
@@ -96,6 +97,31 @@ describe('connection tokens from an identity provider', () => {
       const disconnected = once<{ code: number }>(c, 'disconnected');
       c.connect();
       assert.equal((await disconnected).code, 3500);
+    }
+  });
+
+  it('ends the connection for good (3500) for tokens with valid claims but a forged signature', async (t) => {
+    const claims = { sub: 'u-1', role: 'authenticated', aud: 'authenticated', email: 'u-1@example.com', exp: nowSec() + 600 };
+    for (const key of [rsa, ec]) {
+      const genuine = await RawClient.open(server.url);
+      t.after(() => genuine.close());
+      genuine.send({ id: 1, connect: { token: await signWith(key, claims) } });
+      assert.ok((await genuine.reply(1)).connect, `${key.alg} genuine token connects`);
+      const forged = await forgeries(key, claims, { sub: 'admin', role: 'service_role' });
+      const codes = await Promise.all(
+        forged.map(async ({ name, token }) => {
+          const r = await RawClient.open(server.url);
+          t.after(() => r.close());
+          let code: number | undefined;
+          void r.closed.then((c) => (code = c.code));
+          r.send({ id: 1, connect: { token } });
+          // A forgery let in gets a connect reply and stays open: say so rather than time out.
+          const connected = () => r.messages.some((m) => typeof m === 'object' && m !== null && 'connect' in m);
+          await until(() => code !== undefined || connected());
+          return [name, code ?? 'connected'];
+        }),
+      );
+      assert.deepEqual(Object.fromEntries(codes), Object.fromEntries(forged.map(({ name }) => [name, 3500])), key.alg);
     }
   });
 });

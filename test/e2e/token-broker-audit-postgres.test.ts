@@ -4,7 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { API_KEY, SERVICE_KEY, call, enableBroker, issue, startIdp, userToken } from '../helpers/broker.js';
 import type { JwksServer, SigningKey } from '../helpers/jwks-server.js';
-import { startServer, testConfig, type TestServer } from '../helpers/server.js';
+import { RawClient } from '../helpers/raw.js';
+import { once, sdk } from '../helpers/sdk.js';
+import { namespace, startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { postgresUrl, skipWithout } from '../helpers/services.js';
 
 const skip = await skipWithout('Postgres', postgresUrl);
@@ -23,6 +25,7 @@ describe('token broker audit in PostgreSQL', { skip: skip || undefined }, () => 
       testConfig((c) => {
         enableBroker(c, idp.url);
         c.parsec.audit = { ...c.parsec.audit, postgresDsn: postgresUrl, postgresTable: table };
+        c.channel.namespaces = [namespace('team', {})];
       }),
     );
     db = new pg.Client({ connectionString: postgresUrl });
@@ -67,9 +70,21 @@ describe('token broker audit in PostgreSQL', { skip: skip || undefined }, () => 
     assert.deepEqual(mine.body.entries.map((e) => e.token_id), [t.token_id]);
   });
 
-  it('lets a user revoke an own token found in the shared audit table', async () => {
+  it('lets a user revoke an own token found in the shared audit table, ending its session and refusing it after', async (t) => {
     const bearer = await userToken(key, 'u-pg2');
-    const t = await issue(server, bearer, ['team:a']);
-    assert.equal((await call(server, '/revoke', { bearer, body: { token_id: t.token_id } })).status, 200);
+    const issued = await issue(server, bearer, ['team:a']);
+    const live = sdk('json', server.url, { token: issued.token });
+    t.after(() => live.disconnect());
+    live.connect();
+    await live.ready(3000);
+    const ended = once<{ code: number; reason: string }>(live, 'disconnected', 3000);
+    assert.equal((await call(server, '/revoke', { bearer, body: { token_id: issued.token_id } })).status, 200);
+    const d = await ended;
+    assert.deepEqual([d.code, d.reason], [3500, 'token revoked']);
+
+    const again = await RawClient.open(server.url);
+    t.after(() => again.close());
+    again.send({ id: 1, connect: { token: issued.token } });
+    assert.equal((await again.closeCode()).code, 3500);
   });
 });

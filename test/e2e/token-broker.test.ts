@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { pino } from 'pino';
 import { API_KEY, SERVICE_KEY, call, enableBroker, issue, startIdp, userToken, type Issued } from '../helpers/broker.js';
+import { forgeries } from '../helpers/forgery.js';
 import { signingKey, type JwksServer, type SigningKey } from '../helpers/jwks-server.js';
 import { JumpClock } from '../helpers/clock.js';
 import { RawClient } from '../helpers/raw.js';
@@ -54,6 +55,19 @@ describe('token broker', () => {
     assert.equal(forged.body.code, 'PARSEC_BROKER_UNAUTHENTICATED');
     const wrongIssuer = await call(server, '/token', { bearer: await userToken(key, 'u-1', ['member'], { iss: 'https://evil' }), body: { channels: ['team:a'] } });
     assert.equal(wrongIssuer.status, 401);
+  });
+
+  it('refuses user tokens with valid claims but a forged signature with 401', async () => {
+    const claims = { sub: 'u-1', iss: 'https://idp.test/realms/app', realm_access: { roles: ['member'] }, exp: nowSec() + 600 };
+    assert.equal((await call(server, '/token', { bearer: await userToken(key, 'u-1'), body: { channels: ['ops:deploy', 'team:a'] } })).status, 200);
+    const forged = await forgeries(key, claims, { realm_access: { roles: ['admin'] } });
+    const answers = await Promise.all(
+      forged.map(async ({ name, token }) => {
+        const r = await call(server, '/token', { bearer: token, body: { channels: ['ops:deploy', 'team:a'] } });
+        return [name, `${r.status} ${String(r.body.code)}`];
+      }),
+    );
+    assert.deepEqual(Object.fromEntries(answers), Object.fromEntries(forged.map(({ name }) => [name, '401 PARSEC_BROKER_UNAUTHENTICATED'])));
   });
 
   it('grants by role, reports what it denies, and the SDK gets exactly the granted channels', async () => {

@@ -10,12 +10,16 @@ export type JsonReply = Record<string, unknown> & {
 /**
  * A raw JSON HTTP-streaming or SSE session opened with fetch: its response, and the replies
  * parsed off the body one by one (`\n`-separated lines, or `data:` events for SSE).
+ * A body that breaks off (a reset, a truncated chunked response) is not an end: `next()` and
+ * `end()` fail with it, so a test expecting one asserts that they reject.
  */
 export class RawStream {
   readonly lines: string[] = [];
   private buffered = '';
   private waiter: (() => void) | undefined;
+  /** The body ended, cleanly or not. */
   ended = false;
+  private broken: Error | undefined;
 
   private constructor(
     readonly res: Response,
@@ -43,8 +47,9 @@ export class RawStream {
         this.buffered += decoder.decode(chunk as Uint8Array, { stream: true });
         this.split();
       }
-    } catch {
-      // Aborted by close().
+    } catch (err) {
+      // close() aborts on purpose; anything else broke the session rather than ending it.
+      if (!this.abort.signal.aborted) this.broken = err instanceof Error ? err : new Error(String(err));
     }
     this.ended = true;
     this.waiter?.();
@@ -62,11 +67,18 @@ export class RawStream {
     this.waiter?.();
   }
 
+  private throwIfBroken(): void {
+    if (this.broken) throw new Error(`stream reset instead of ending: ${this.broken.message}`, { cause: this.broken });
+  }
+
   /** The next reply, parsed (for SSE, without its `data: ` prefix). */
   async next(ms = 3000): Promise<JsonReply> {
     const deadline = Date.now() + ms;
     while (this.lines.length === 0) {
-      if (this.ended) throw new Error('stream ended');
+      if (this.ended) {
+        this.throwIfBroken();
+        throw new Error('stream ended');
+      }
       const left = deadline - Date.now();
       if (left <= 0) throw new Error('timed out waiting for a reply');
       await new Promise<void>((resolve) => {
@@ -86,6 +98,7 @@ export class RawStream {
     await until(() => this.ended, ms).catch(() => {
       throw new Error('stream did not end');
     });
+    this.throwIfBroken();
   }
 
   close(): void {

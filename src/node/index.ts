@@ -1,5 +1,5 @@
 export { Node, type NodeDeps, type NodePublishOptions } from './node.js';
-export { Client } from './client.js';
+export { Client } from './session/client.js';
 export { NO_HEADERS, type ConnectionRequest, type Transport } from './transport.js';
 export type { ChannelInfo } from './channel-rules.js';
 export { serverRefresh, serverSubscribe, serverUnsubscribe, type ServerRefreshOptions, type ServerSubscribeOptions } from './server-ops.js';

@@ -8,7 +8,7 @@ import type { ClientInfo, Publication, StreamPosition } from '../protocol/index.
 import { ChannelRules, type ChannelInfo } from './channel-rules.js';
 import { ConnectionSnapshots } from './connection-snapshots.js';
 import { ControlPlane, type NodeInfo } from './control-plane.js';
-import type { Client } from './client.js';
+import type { Client } from './session/client.js';
 import { Hub, type Subscriber } from './hub.js';
 import { sweepRevoked, type RevocationStore } from './revocation.js';
 

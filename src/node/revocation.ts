@@ -1,5 +1,5 @@
 import { ClientError, DisconnectCode, ErrorCode } from '../protocol/index.js';
-import type { Client } from './client.js';
+import type { Client } from './session/client.js';
 import type { Node } from './node.js';
 
 /** One revoked token id. */

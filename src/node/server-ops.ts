@@ -1,7 +1,7 @@
 import type { ChannelOverride } from '../auth/index.js';
 import { DisconnectCode, UnsubscribeCode, type StreamPosition } from '../protocol/index.js';
 import type { ChannelInfo } from './channel-rules.js';
-import type { Client } from './client.js';
+import type { Client } from './session/client.js';
 import { EncodedReply } from './encoded-reply.js';
 import { expiry, serverSideOptions, subscribeChannel } from './subscribe-core.js';
 

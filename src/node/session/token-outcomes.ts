@@ -1,5 +1,5 @@
-import { TokenError, type ConnectionClaims, type SubscriptionClaims } from '../auth/index.js';
-import { ClientError, DisconnectCode, DisconnectError, ErrorCode } from '../protocol/index.js';
+import { TokenError, type ConnectionClaims, type SubscriptionClaims } from '../../auth/index.js';
+import { ClientError, DisconnectCode, DisconnectError, ErrorCode } from '../../protocol/index.js';
 import type { Client } from './client.js';
 
 /**

@@ -1,4 +1,4 @@
-import { DisconnectCode, DisconnectError, type Command, type CommandMethod, type Reply } from '../protocol/index.js';
+import { DisconnectCode, DisconnectError, type Command, type CommandMethod, type Reply } from '../../protocol/index.js';
 import { handleRpc, handleSend } from './app-handlers.js';
 import { handleHistory, handlePresence, handlePresenceStats, handlePublish, handleUnsubscribe } from './channel-handlers.js';
 import type { Client } from './client.js';

@@ -1,6 +1,6 @@
-import type { Caller } from '../proxy/index.js';
+import type { Caller } from '../../proxy/index.js';
 import type { Client } from './client.js';
-import { NO_HEADERS } from './transport.js';
+import { NO_HEADERS } from '../transport.js';
 
 /** The session as a backend sees it in every proxy call. */
 export function callerOf(client: Client): Caller {

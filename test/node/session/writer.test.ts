@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import { until } from '../helpers/until.js';
+import { until } from '../../helpers/until.js';
 import { setImmediate as turn } from 'node:timers/promises';
-import { TimerWheel, systemClock } from '../../src/lib/index.js';
-import type { Transport } from '../../src/node/transport.js';
-import { ClientWriter, type WriterOwner } from '../../src/node/writer.js';
-import { jsonCodec, protobufCodec, type ProtocolCodec } from '../../src/protocol/index.js';
+import { TimerWheel, systemClock } from '../../../src/lib/index.js';
+import type { Transport } from '../../../src/node/transport.js';
+import { ClientWriter, type WriterOwner } from '../../../src/node/session/writer.js';
+import { jsonCodec, protobufCodec, type ProtocolCodec } from '../../../src/protocol/index.js';
 
 /** A transport that keeps what it was given, the way a socket would take it. */
 class RecordingTransport implements Transport {

@@ -1,9 +1,9 @@
-import { ClientError, DisconnectCode, DisconnectError, ErrorCode, type RefreshRequest, type SubRefreshRequest } from '../protocol/index.js';
+import { ClientError, DisconnectCode, DisconnectError, ErrorCode, type RefreshRequest, type SubRefreshRequest } from '../../protocol/index.js';
 import type { Client } from './client.js';
 import type { HandlerOutcome } from './dispatch.js';
-import { refuseRevoked, TOKEN_REVOKED_REASON } from './revocation.js';
+import { refuseRevoked, TOKEN_REVOKED_REASON } from '../revocation.js';
 import { scheduleSubscriptionExpiry } from './subscribe-handler.js';
-import { expiry } from './subscribe-core.js';
+import { expiry } from '../subscribe-core.js';
 import { checkSubscriptionClaims, verifySubscriptionToken, verifyConnectionToken } from './token-outcomes.js';
 
 /** Extends the connection with a fresh token (the SDK calls getToken when `ttl` runs out). */

@@ -1,6 +1,6 @@
-import type { TimerHandle, TimerWheel } from '../lib/index.js';
-import type { ProtocolCodec } from '../protocol/index.js';
-import type { Transport } from './transport.js';
+import type { TimerHandle, TimerWheel } from '../../lib/index.js';
+import type { ProtocolCodec } from '../../protocol/index.js';
+import type { Transport } from '../transport.js';
 
 /**
  * Writers with pending messages, flushed together once per event-loop turn: a

@@ -1,4 +1,4 @@
-import { LabelsError, parseLabels, type ConnectionClaims, type Labels, type ServerSideSubscription } from '../auth/index.js';
+import { LabelsError, parseLabels, type ConnectionClaims, type Labels, type ServerSideSubscription } from '../../auth/index.js';
 import {
   ClientError,
   DisconnectCode,
@@ -7,16 +7,16 @@ import {
   type ConnectRequest,
   type ConnectResult,
   type SubscribeResult,
-} from '../protocol/index.js';
-import type { ChannelInfo } from './channel-rules.js';
+} from '../../protocol/index.js';
+import type { ChannelInfo } from '../channel-rules.js';
 import { NO_APP, type Client, type Credentials } from './client.js';
 import type { HandlerOutcome } from './dispatch.js';
-import { asClientError } from './engine-errors.js';
-import { refuseRevoked, TOKEN_REVOKED_REASON } from './revocation.js';
-import { expiry, serverSideOptions, subscribeChannel } from './subscribe-core.js';
+import { asClientError } from '../engine-errors.js';
+import { refuseRevoked, TOKEN_REVOKED_REASON } from '../revocation.js';
+import { expiry, serverSideOptions, subscribeChannel } from '../subscribe-core.js';
 import { verifyConnectionToken } from './token-outcomes.js';
 import { callerOf, keptEmulatedHeaders } from './proxy-caller.js';
-import type { ConnectOutcome } from '../proxy/index.js';
+import type { ConnectOutcome } from '../../proxy/index.js';
 
 /** Who connected, the server-side subscriptions they get, and connect-result `data` (connect proxy). */
 interface Identity {

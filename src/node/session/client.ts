@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { Labels } from '../auth/index.js';
-import { CompactMap, newSessionId, type TimerHandle, type TimerWheel } from '../lib/index.js';
+import type { Labels } from '../../auth/index.js';
+import { CompactMap, newSessionId, type TimerHandle, type TimerWheel } from '../../lib/index.js';
 import {
   ClientError,
   DisconnectCode,
@@ -16,14 +16,14 @@ import {
   type Command,
   type ProtocolCodec,
   type Reply,
-} from '../protocol/index.js';
+} from '../../protocol/index.js';
 import { dispatchCommand } from './dispatch.js';
-import { EncodedReply } from './encoded-reply.js';
-import { asClientError } from './engine-errors.js';
+import { EncodedReply } from '../encoded-reply.js';
+import { asClientError } from '../engine-errors.js';
 import { refreshByProxy } from './proxy-refresh.js';
-import type { Node } from './node.js';
-import type { ChannelSubscription, SubscriptionOwner } from './subscription.js';
-import { NO_HEADERS, type Transport } from './transport.js';
+import type { Node } from '../node.js';
+import type { ChannelSubscription, SubscriptionOwner } from '../subscription.js';
+import { NO_HEADERS, type Transport } from '../transport.js';
 import { ClientWriter } from './writer.js';
 
 export type ClientState = 'connecting' | 'connected' | 'failed' | 'closed';

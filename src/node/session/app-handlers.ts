@@ -1,5 +1,5 @@
-import type { RpcOptions } from '../config/types.js';
-import { ClientError, DisconnectCode, DisconnectError, ErrorCode, type RpcRequest, type SendRequest } from '../protocol/index.js';
+import type { RpcOptions } from '../../config/types.js';
+import { ClientError, DisconnectCode, DisconnectError, ErrorCode, type RpcRequest, type SendRequest } from '../../protocol/index.js';
 import type { Client } from './client.js';
 import type { HandlerOutcome } from './dispatch.js';
 import { callerOf } from './proxy-caller.js';

@@ -1,8 +1,8 @@
 import type { Labels } from '../auth/index.js';
 import { LabelIndex, type CompiledFilter } from '../filter/index.js';
 import type { ClientInfo, Publication, StreamPosition } from '../protocol/index.js';
-import { EncodedReply } from './encoded-reply.js';
-import { PublicationFanout, type PreviousPayload } from './publication-fanout.js';
+import { EncodedReply } from './channels/encoded-reply.js';
+import { PublicationFanout, type PreviousPayload } from './channels/publication-fanout.js';
 
 /** A client as the hub sees it. */
 export interface HubClient {

@@ -1,7 +1,7 @@
 export { Node, type NodeDeps, type NodePublishOptions } from './node.js';
 export { Client } from './session/client.js';
 export { NO_HEADERS, type ConnectionRequest, type Transport } from './transport.js';
-export type { ChannelInfo } from './channel-rules.js';
+export type { ChannelInfo } from './channels/channel-rules.js';
 export { serverRefresh, serverSubscribe, serverUnsubscribe, type ServerRefreshOptions, type ServerSubscribeOptions } from './server-ops.js';
 export { toProtocolPublication } from './node.js';
 export { applyFleetOp, targetClients, type FleetOp, type Target } from './fleet-ops.js';

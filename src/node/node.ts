@@ -5,7 +5,7 @@ import type { ProxyRegistry } from '../proxy/index.js';
 import { isHealthReporter, type Broker, type BrokerEventHandler, type EnginePublication, type PresenceManager } from '../engine/types.js';
 import { randomString, type Clock, type TimerWheel } from '../lib/index.js';
 import type { ClientInfo, Publication, StreamPosition } from '../protocol/index.js';
-import { ChannelRules, type ChannelInfo } from './channel-rules.js';
+import { ChannelRules, type ChannelInfo } from './channels/channel-rules.js';
 import { ConnectionSnapshots } from './connection-snapshots.js';
 import { ControlPlane, type NodeInfo } from './control-plane.js';
 import type { Client } from './session/client.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Hub } from '../../src/node/hub.js';
-import type { EncodedReply } from '../../src/node/encoded-reply.js';
-import { ChannelSubscription, type SubscriptionOptions, type SubscriptionOwner } from '../../src/node/subscription.js';
+import type { EncodedReply } from '../../src/node/channels/encoded-reply.js';
+import { ChannelSubscription, type SubscriptionOptions, type SubscriptionOwner } from '../../src/node/channels/subscription.js';
 import { jsonCodec, protobufCodec, type ProtocolCodec } from '../../src/protocol/index.js';
 
 /** A session that keeps the very buffers it was handed, so sharing can be checked by identity. */

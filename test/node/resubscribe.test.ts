@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import { ChannelSubscription, type SubscriptionOwner } from '../../src/node/subscription.js';
+import { ChannelSubscription, type SubscriptionOwner } from '../../src/node/channels/subscription.js';
 import { jsonCodec } from '../../src/protocol/index.js';
 import { holdNext } from '../helpers/hold.js';
 import { RawClient } from '../helpers/raw.js';

@@ -8,11 +8,11 @@ import {
   type HistoryRequest,
   type PublishRequest,
 } from '../../protocol/index.js';
-import type { ChannelInfo } from '../channel-rules.js';
+import type { ChannelInfo } from '../channels/channel-rules.js';
 import type { Client } from './client.js';
 import type { HandlerOutcome } from './dispatch.js';
 import { toProtocolPublication } from '../node.js';
-import { mayPublish, mayReadHistory, mayReadPresence } from '../permissions.js';
+import { mayPublish, mayReadHistory, mayReadPresence } from '../channels/permissions.js';
 import { callerOf } from './proxy-caller.js';
 
 /** A channel-targeted command needs a channel name; its absence is a protocol violation. */

@@ -18,11 +18,11 @@ import {
   type Reply,
 } from '../../protocol/index.js';
 import { dispatchCommand } from './dispatch.js';
-import { EncodedReply } from '../encoded-reply.js';
+import { EncodedReply } from '../channels/encoded-reply.js';
 import { asClientError } from '../engine-errors.js';
 import { refreshByProxy } from './proxy-refresh.js';
 import type { Node } from '../node.js';
-import type { ChannelSubscription, SubscriptionOwner } from '../subscription.js';
+import type { ChannelSubscription, SubscriptionOwner } from '../channels/subscription.js';
 import { NO_HEADERS, type Transport } from '../transport.js';
 import { ClientWriter } from './writer.js';
 

@@ -3,7 +3,7 @@ import type { RefreshProxy, SubRefreshProxy } from '../../proxy/index.js';
 import type { Client } from './client.js';
 import { callerOf } from './proxy-caller.js';
 import { scheduleSubscriptionExpiry } from './subscribe-handler.js';
-import type { ChannelSubscription } from '../subscription.js';
+import type { ChannelSubscription } from '../channels/subscription.js';
 
 /*
  * Server-side refresh through the refresh and sub_refresh proxies: at an expiry the backend,

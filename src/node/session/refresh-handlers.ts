@@ -3,7 +3,7 @@ import type { Client } from './client.js';
 import type { HandlerOutcome } from './dispatch.js';
 import { refuseRevoked, TOKEN_REVOKED_REASON } from '../revocation.js';
 import { scheduleSubscriptionExpiry } from './subscribe-handler.js';
-import { expiry } from '../subscribe-core.js';
+import { expiry } from '../channels/subscribe-core.js';
 import { checkSubscriptionClaims, verifySubscriptionToken, verifyConnectionToken } from './token-outcomes.js';
 
 /** Extends the connection with a fresh token (the SDK calls getToken when `ttl` runs out). */

@@ -1,12 +1,12 @@
 import { ClientError, DisconnectCode, DisconnectError, ErrorCode, UnsubscribeCode, type FilterNode, type SubscribeRequest } from '../../protocol/index.js';
 import type { SubscriptionClaims } from '../../auth/index.js';
 import { FilterError, compileFilter, type CompiledFilter } from '../../filter/index.js';
-import type { ChannelInfo } from '../channel-rules.js';
+import type { ChannelInfo } from '../channels/channel-rules.js';
 import type { Client } from './client.js';
 import type { HandlerOutcome } from './dispatch.js';
-import { mayReadHistory, maySubscribe, mayReadPresence } from '../permissions.js';
+import { mayReadHistory, maySubscribe, mayReadPresence } from '../channels/permissions.js';
 import { refuseRevoked } from '../revocation.js';
-import { SubscribeFlag, effectiveFlags, subscribeChannel } from '../subscribe-core.js';
+import { SubscribeFlag, effectiveFlags, subscribeChannel } from '../channels/subscribe-core.js';
 import { checkSubscriptionClaims, verifySubscriptionToken } from './token-outcomes.js';
 import { callerOf } from './proxy-caller.js';
 import { subRefreshByProxy, subRefreshProxy } from './proxy-refresh.js';

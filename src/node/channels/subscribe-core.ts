@@ -1,9 +1,9 @@
-import type { ChannelOverride } from '../auth/index.js';
-import { ClientError, ErrorCode, type Publication, type StreamPosition, type SubscribeResult } from '../protocol/index.js';
-import { matches } from '../filter/index.js';
+import type { ChannelOverride } from '../../auth/index.js';
+import { ClientError, ErrorCode, type Publication, type StreamPosition, type SubscribeResult } from '../../protocol/index.js';
+import { matches } from '../../filter/index.js';
 import type { ChannelInfo } from './channel-rules.js';
-import type { Client } from './session/client.js';
-import { toProtocolPublication } from './node.js';
+import type { Client } from '../session/client.js';
+import { toProtocolPublication } from '../node.js';
 import { asJsonString } from './publication-fanout.js';
 import { ChannelSubscription, sharedOptions, type SubscriptionOptions } from './subscription.js';
 

@@ -1,9 +1,9 @@
-import type { CompiledFilter } from '../filter/index.js';
-import type { ClientInfo, PayloadNotJsonError, ProtocolCodec, StreamPosition } from '../protocol/index.js';
-import type { TimerHandle } from '../lib/index.js';
+import type { CompiledFilter } from '../../filter/index.js';
+import type { ClientInfo, PayloadNotJsonError, ProtocolCodec, StreamPosition } from '../../protocol/index.js';
+import type { TimerHandle } from '../../lib/index.js';
 import type { EncodedReply } from './encoded-reply.js';
 import type { PublicationFanout } from './publication-fanout.js';
-import type { HubClient, Subscriber } from './hub.js';
+import type { HubClient, Subscriber } from '../hub.js';
 
 /** What a subscription needs from its session. */
 export interface SubscriptionOwner extends HubClient {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { jsonCodec, protobufCodec, type PayloadNotJsonError, type ProtocolCodec } from '../../src/protocol/index.js';
-import { ChannelSubscription, type SubscriptionOptions, type SubscriptionOwner } from '../../src/node/subscription.js';
-import { PublicationFanout } from '../../src/node/publication-fanout.js';
+import { jsonCodec, protobufCodec, type PayloadNotJsonError, type ProtocolCodec } from '../../../src/protocol/index.js';
+import { ChannelSubscription, type SubscriptionOptions, type SubscriptionOwner } from '../../../src/node/channels/subscription.js';
+import { PublicationFanout } from '../../../src/node/channels/publication-fanout.js';
 
 interface Refused {
   channel: string | undefined;

@@ -1,5 +1,5 @@
-import type { ChannelOptions, Config } from '../config/types.js';
-import { ClientError, ErrorCode } from '../protocol/index.js';
+import type { ChannelOptions, Config } from '../../config/types.js';
+import { ClientError, ErrorCode } from '../../protocol/index.js';
 
 const LONE_SURROGATE = /\p{Surrogate}/u;
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ChannelRules } from '../../src/node/channel-rules.js';
-import { ClientError } from '../../src/protocol/index.js';
-import { namespace, testConfig } from '../helpers/server.js';
+import { ChannelRules } from '../../../src/node/channels/channel-rules.js';
+import { ClientError } from '../../../src/protocol/index.js';
+import { namespace, testConfig } from '../../helpers/server.js';
 
 describe('ChannelRules', () => {
   const cfg = testConfig((c) => {

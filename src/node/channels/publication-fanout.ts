@@ -1,6 +1,6 @@
 import { createDelta } from 'fossil-delta';
-import { matches, type CompiledFilter } from '../filter/index.js';
-import type { PayloadNotJsonError, ProtocolCodec, Publication, Push } from '../protocol/index.js';
+import { matches, type CompiledFilter } from '../../filter/index.js';
+import type { PayloadNotJsonError, ProtocolCodec, Publication, Push } from '../../protocol/index.js';
 import { EncodedReply } from './encoded-reply.js';
 
 /** The payload a channel last delivered, the base for the next delta. */

@@ -1,4 +1,4 @@
-import { PayloadNotJsonError, type ProtocolCodec, type ProtocolName, type Reply } from '../protocol/index.js';
+import { PayloadNotJsonError, type ProtocolCodec, type ProtocolName, type Reply } from '../../protocol/index.js';
 
 /** A reply encoded at most once per protocol, however many clients receive it. */
 export class EncodedReply {

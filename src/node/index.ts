@@ -2,12 +2,12 @@ export { Node, type NodeDeps, type NodePublishOptions } from './node.js';
 export { Client } from './session/client.js';
 export { NO_HEADERS, type ConnectionRequest, type Transport } from './transport.js';
 export type { ChannelInfo } from './channels/channel-rules.js';
-export { serverRefresh, serverSubscribe, serverUnsubscribe, type ServerRefreshOptions, type ServerSubscribeOptions } from './server-ops.js';
+export { serverRefresh, serverSubscribe, serverUnsubscribe, type ServerRefreshOptions, type ServerSubscribeOptions } from './cluster/server-ops.js';
 export { toProtocolPublication } from './node.js';
-export { applyFleetOp, targetClients, type FleetOp, type Target } from './fleet-ops.js';
-export type { NodeInfo, SurveyResult } from './control-plane.js';
-export { mergePages, type ConnectionEntry, type ConnectionsPage, type ConnectionsQuery } from './connections.js';
-export { MAX_SNAPSHOT_ENTRIES } from './connection-snapshots.js';
+export { applyFleetOp, targetClients, type FleetOp, type Target } from './cluster/fleet-ops.js';
+export type { NodeInfo, SurveyResult } from './cluster/control-plane.js';
+export { mergePages, type ConnectionEntry, type ConnectionsPage, type ConnectionsQuery } from './cluster/connections.js';
+export { MAX_SNAPSHOT_ENTRIES } from './cluster/connection-snapshots.js';
 export { engineFailure, type EngineFailure } from './engine-errors.js';
 export {
   TOKEN_REVOKED_REASON,
@@ -18,4 +18,4 @@ export {
   type RevokedToken,
   type RevokedUser,
   type TokenIdentity,
-} from './revocation.js';
+} from './cluster/revocation.js';

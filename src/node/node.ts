@@ -6,11 +6,11 @@ import { isHealthReporter, type Broker, type BrokerEventHandler, type EnginePubl
 import { randomString, type Clock, type TimerWheel } from '../lib/index.js';
 import type { ClientInfo, Publication, StreamPosition } from '../protocol/index.js';
 import { ChannelRules, type ChannelInfo } from './channels/channel-rules.js';
-import { ConnectionSnapshots } from './connection-snapshots.js';
-import { ControlPlane, type NodeInfo } from './control-plane.js';
+import { ConnectionSnapshots } from './cluster/connection-snapshots.js';
+import { ControlPlane, type NodeInfo } from './cluster/control-plane.js';
 import type { Client } from './session/client.js';
 import { Hub, type Subscriber } from './hub.js';
-import { sweepRevoked, type RevocationStore } from './revocation.js';
+import { sweepRevoked, type RevocationStore } from './cluster/revocation.js';
 
 export interface NodeDeps {
   config: Readonly<Config>;

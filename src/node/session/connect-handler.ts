@@ -12,7 +12,7 @@ import type { ChannelInfo } from '../channels/channel-rules.js';
 import { NO_APP, type Client, type Credentials } from './client.js';
 import type { HandlerOutcome } from './dispatch.js';
 import { asClientError } from '../engine-errors.js';
-import { refuseRevoked, TOKEN_REVOKED_REASON } from '../revocation.js';
+import { refuseRevoked, TOKEN_REVOKED_REASON } from '../cluster/revocation.js';
 import { expiry, serverSideOptions, subscribeChannel } from '../channels/subscribe-core.js';
 import { verifyConnectionToken } from './token-outcomes.js';
 import { callerOf, keptEmulatedHeaders } from './proxy-caller.js';

@@ -1,7 +1,7 @@
 import { ClientError, DisconnectCode, DisconnectError, ErrorCode, type RefreshRequest, type SubRefreshRequest } from '../../protocol/index.js';
 import type { Client } from './client.js';
 import type { HandlerOutcome } from './dispatch.js';
-import { refuseRevoked, TOKEN_REVOKED_REASON } from '../revocation.js';
+import { refuseRevoked, TOKEN_REVOKED_REASON } from '../cluster/revocation.js';
 import { scheduleSubscriptionExpiry } from './subscribe-handler.js';
 import { expiry } from '../channels/subscribe-core.js';
 import { checkSubscriptionClaims, verifySubscriptionToken, verifyConnectionToken } from './token-outcomes.js';

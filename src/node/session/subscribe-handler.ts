@@ -5,7 +5,7 @@ import type { ChannelInfo } from '../channels/channel-rules.js';
 import type { Client } from './client.js';
 import type { HandlerOutcome } from './dispatch.js';
 import { mayReadHistory, maySubscribe, mayReadPresence } from '../channels/permissions.js';
-import { refuseRevoked } from '../revocation.js';
+import { refuseRevoked } from '../cluster/revocation.js';
 import { SubscribeFlag, effectiveFlags, subscribeChannel } from '../channels/subscribe-core.js';
 import { checkSubscriptionClaims, verifySubscriptionToken } from './token-outcomes.js';
 import { callerOf } from './proxy-caller.js';

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { pino } from 'pino';
-import { Parsec } from '../../src/app.js';
-import type { Config } from '../../src/config/types.js';
-import { NODE_EXPIRY_MS } from '../../src/node/control-plane.js';
-import { startServer, testConfig } from '../helpers/server.js';
-import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
-import { until } from '../helpers/until.js';
+import { Parsec } from '../../../src/app.js';
+import type { Config } from '../../../src/config/types.js';
+import { NODE_EXPIRY_MS } from '../../../src/node/cluster/control-plane.js';
+import { startServer, testConfig } from '../../helpers/server.js';
+import { randomPrefix, redisUrl, skipWithout } from '../../helpers/services.js';
+import { until } from '../../helpers/until.js';
 
 const skip = await skipWithout('Redis', redisUrl);
 const KEY = 'control-plane-key';

@@ -1,4 +1,4 @@
-import { randomString, type Clock } from '../lib/index.js';
+import { randomString, type Clock } from '../../lib/index.js';
 import type { ConnectionEntry } from './connections.js';
 
 /** How long a snapshot can be paged, how many are kept, and the most connections one holds. */

@@ -1,7 +1,7 @@
-import type { Labels } from '../auth/index.js';
-import { compileFilter, matches, type FilterNode } from '../filter/index.js';
-import type { Client } from './session/client.js';
-import type { Node } from './node.js';
+import type { Labels } from '../../auth/index.js';
+import { compileFilter, matches, type FilterNode } from '../../filter/index.js';
+import type { Client } from '../session/client.js';
+import type { Node } from '../node.js';
 
 /** Which connections a listing wants: `user` ('' = everyone) and labels, after a client id, at most `limit`. */
 export interface ConnectionsQuery {

@@ -1,8 +1,8 @@
-import type { ChannelOverride } from '../auth/index.js';
-import { compileFilter, matches, type FilterNode } from '../filter/index.js';
-import type { StreamPosition } from '../protocol/index.js';
-import type { Client } from './session/client.js';
-import type { Node } from './node.js';
+import type { ChannelOverride } from '../../auth/index.js';
+import { compileFilter, matches, type FilterNode } from '../../filter/index.js';
+import type { StreamPosition } from '../../protocol/index.js';
+import type { Client } from '../session/client.js';
+import type { Node } from '../node.js';
 import { serverRefresh, serverSubscribe, serverUnsubscribe } from './server-ops.js';
 
 /**

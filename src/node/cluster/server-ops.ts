@@ -1,9 +1,9 @@
-import type { ChannelOverride } from '../auth/index.js';
-import { DisconnectCode, UnsubscribeCode, type StreamPosition } from '../protocol/index.js';
-import type { ChannelInfo } from './channels/channel-rules.js';
-import type { Client } from './session/client.js';
-import { EncodedReply } from './channels/encoded-reply.js';
-import { expiry, serverSideOptions, subscribeChannel } from './channels/subscribe-core.js';
+import type { ChannelOverride } from '../../auth/index.js';
+import { DisconnectCode, UnsubscribeCode, type StreamPosition } from '../../protocol/index.js';
+import type { ChannelInfo } from '../channels/channel-rules.js';
+import type { Client } from '../session/client.js';
+import { EncodedReply } from '../channels/encoded-reply.js';
+import { expiry, serverSideOptions, subscribeChannel } from '../channels/subscribe-core.js';
 
 /** Operations the server API applies to one live session on this node. */
 

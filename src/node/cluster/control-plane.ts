@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import type { Broker } from '../engine/types.js';
-import { randomString, type Clock } from '../lib/index.js';
+import type { Broker } from '../../engine/types.js';
+import { randomString, type Clock } from '../../lib/index.js';
 import { connectionsPage, type ConnectionsPage, type ConnectionsQuery } from './connections.js';
 import { applyFleetOp, type FleetOp } from './fleet-ops.js';
-import type { Node } from './node.js';
+import type { Node } from '../node.js';
 import { applyRevocation, type RevocationNotice } from './revocation.js';
 
 /** What every node tells the others about itself (the server API `info` shape). */

@@ -1,6 +1,6 @@
-import { ClientError, DisconnectCode, ErrorCode } from '../protocol/index.js';
-import type { Client } from './session/client.js';
-import type { Node } from './node.js';
+import { ClientError, DisconnectCode, ErrorCode } from '../../protocol/index.js';
+import type { Client } from '../session/client.js';
+import type { Node } from '../node.js';
 
 /** One revoked token id. */
 export interface RevokedToken {

@@ -380,13 +380,18 @@ export class Client implements SubscriptionOwner {
     this.logDebug({ code, reason: text, user: this.user }, 'disconnect');
     this.teardown();
     this.transport.close(code, text);
-    // A peer that stopped reading never takes the close frame, and the transport would hold
-    // its socket (ws: 30 s) waiting for an answer: give it the write timeout, then drop it.
+    // A peer that stopped reading never takes the close frame or answers it, and ws would
+    // hold the socket 30 s for that answer: give it the write timeout, then drop it.
     this.wheel.schedule(this.writeTimeout, this.dropIfStuck, this);
   }
 
+  /**
+   * A WebSocket still open here never answered its close frame (Centrifugo does not wait
+   * for that answer at all); abort is a no-op once it is closed. An emulated stream that
+   * ended cleanly is left alone: its socket may be serving the browser's next request.
+   */
   private dropIfStuck(): void {
-    if (this.transport.bufferedAmount() > 0) this.transport.abort();
+    if (!this.transport.emulation || this.transport.bufferedAmount() > 0) this.transport.abort();
   }
 
   /** The transport closed under us (peer went away). */

@@ -47,7 +47,10 @@ describe('Redis Sentinel', { skip: skip || undefined }, () => {
     await until(() => received.length === 1, 3000);
 
     // The replica must hold the stream before the master dies, or the promoted one starts empty.
-    const synced = spawnSync('redis-cli', ['-p', String(master.port), 'WAIT', '1', '5000'], { encoding: 'utf8' });
+    // Its first sync (a fork and a transfer) can take seconds on a loaded machine: wait for the link first.
+    const linkUp = () => spawnSync('redis-cli', ['-p', String(replica.port), 'INFO', 'replication'], { encoding: 'utf8' }).stdout.includes('master_link_status:up');
+    await until(linkUp, 20_000, 100);
+    const synced = spawnSync('redis-cli', ['-p', String(master.port), 'WAIT', '1', '15000'], { encoding: 'utf8' });
     assert.equal(synced.stdout.trim(), '1');
     await master.down('SIGKILL');
     // Sentinel notices after down-after-milliseconds and promotes the replica.

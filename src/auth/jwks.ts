@@ -51,6 +51,8 @@ export class JwksKeySource {
   /** Fetches begun so far: a token needs one numbered above the count when it was seen. */
   private started = 0;
   private running: Fetch | undefined;
+  /** The last fetch that finished: its sequence number and whether it brought a key set. */
+  private finished: { seq: number; ok: boolean } = { seq: 0, ok: false };
   /** The next fetch, waiting for the running one and for `minFetchInterval` to pass. */
   private queued: Promise<boolean> | undefined;
   private readonly refreshInterval: number;
@@ -103,6 +105,8 @@ export class JwksKeySource {
 
   /** Settles, true when it brought a key set, once a fetch numbered above `seen` has finished. */
   private fetchAfter(seen: number): Promise<boolean> {
+    // A fetch begun after the token was seen already answered for it, or is about to.
+    if (this.finished.seq > seen) return Promise.resolve(this.finished.ok);
     if (this.running && this.running.seq > seen) return this.running.done;
     // `.then` runs after the assignment below, so callers arriving meanwhile join this fetch.
     this.queued ??= this.spacing().then(() => {
@@ -123,8 +127,10 @@ export class JwksKeySource {
   private start(): Promise<boolean> {
     const seq = ++this.started;
     this.lastAttempt = this.opts.clock.now();
-    const done = this.fetch().finally(() => {
+    const done = this.fetch().then((ok) => {
+      this.finished = { seq, ok };
       this.running = undefined;
+      return ok;
     });
     this.running = { seq, done };
     return done;

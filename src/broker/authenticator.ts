@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { BearerVerifier } from '../auth/index.js';
-import { BrokerError, BrokerErrorCode } from './errors.js';
+import { BrokerError, BrokerErrorCode, verificationUnavailable } from './errors.js';
 import { postJson } from './http-hook.js';
 
 /** Who is calling the broker. */
@@ -39,7 +39,7 @@ export class JwksAuthenticator implements Authenticator {
 
   async authenticate(bearer: string): Promise<Principal> {
     const v = await this.verifier.verify(bearer);
-    if (!v.ok && v.status === 503) throw new BrokerError(BrokerErrorCode.unavailable, v.message, { retry_after_ms: v.retryAfter * 1000 });
+    if (!v.ok && v.status === 503) throw verificationUnavailable(v.message, v.retryAfter);
     if (!v.ok) throw unauthenticated(v.message);
     const id = claimAt(v.claims, this.userIdClaim);
     if (typeof id !== 'string' || id === '') throw unauthenticated(`token has no "${this.userIdClaim}" claim`);

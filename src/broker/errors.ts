@@ -35,3 +35,8 @@ export class BrokerError extends Error {
     this.status = STATUS[code];
   }
 }
+
+/** A caller's token that cannot be checked now (its JWKS is unreachable): 503, retry after the delay. */
+export function verificationUnavailable(message: string, retryAfterSeconds: number): BrokerError {
+  return new BrokerError(BrokerErrorCode.unavailable, message, { retry_after_ms: retryAfterSeconds * 1000 });
+}

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { ApiAuthOutcome, ApiRequestCredentials } from '../auth/index.js';
 import { BodyTooLargeError, readBody, type ClientAddress } from '../lib/index.js';
 import type { Authenticator, Principal } from './authenticator.js';
-import { BrokerError, BrokerErrorCode } from './errors.js';
+import { BrokerError, BrokerErrorCode, verificationUnavailable } from './errors.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { credentialsRequest, delegateRequest, describeProblem, issueRequest, revokeRequest } from './requests.js';
 import type { TokenBroker } from './token-broker.js';
@@ -156,7 +156,7 @@ export class BrokerHttp {
   private async admin(r: Request): Promise<void> {
     const outcome = await this.deps.admin.authenticate({ apiKey: header(r.req, 'x-api-key'), authorization: header(r.req, 'authorization') });
     if (!outcome.ok) {
-      if (outcome.status === 503) throw new BrokerError(BrokerErrorCode.unavailable, outcome.message, { retry_after_ms: outcome.retryAfter * 1000 });
+      if (outcome.status === 503) throw verificationUnavailable(outcome.message, outcome.retryAfter);
       throw new BrokerError(outcome.status === 401 ? BrokerErrorCode.unauthenticated : BrokerErrorCode.forbidden, outcome.message);
     }
   }

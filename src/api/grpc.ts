@@ -159,7 +159,7 @@ export class GrpcApi {
       callback({ code: GRPC_AUTH_STATUS[auth.status], details: auth.message });
       return;
     }
-    const ctx: ApiContext = { node: this.deps.node, log: this.log, caller: auth.caller };
+    const ctx: ApiContext = { node: this.deps.node, log: this.log, caller: auth.caller, protocol: 'grpc' };
     let reply: unknown;
     try {
       const result = await execute(ctx, name, requestParams(name === 'batch' ? withCommands(call.request) : call.request));

@@ -4,7 +4,7 @@ import type { TokenConfig } from '../config/types.js';
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/index.js';
 import { checkClaims, verifyHmacSignature } from './hmac-jwt.js';
-import { JwksKeySource } from './jwks.js';
+import { JwksKeySource, type JwksFetchObserver } from './jwks.js';
 import { connectionClaims, subscriptionClaims, type ConnectionClaims, type SubscriptionClaims } from './claims.js';
 import { TokenError } from './token-error.js';
 
@@ -81,7 +81,8 @@ export class TokenVerifier {
   private readonly keys: VerificationKey[];
   /** The HMAC secret being rotated out (`hmac_previous_secret_key`), and until when (ms; Infinity = no end). */
   private readonly previousHmac: { key: VerificationKey; until: number } | undefined;
-  private readonly jwks: JwksKeySource | undefined;
+  /** The JWKS key source when `jwks_public_endpoint` is set (readiness reports on it). */
+  readonly jwks: JwksKeySource | undefined;
   private readonly audienceRegex: RegExp | undefined;
   private readonly issuerRegex: RegExp | undefined;
 
@@ -91,6 +92,7 @@ export class TokenVerifier {
     log: Logger,
     /** Extra CA certificates (PEM) for an HTTPS JWKS endpoint. */
     jwksCa?: string,
+    onJwksFetch?: JwksFetchObserver,
   ) {
     this.keys = keysFrom(cfg);
     if (cfg.hmacPreviousSecretKey) {
@@ -100,7 +102,7 @@ export class TokenVerifier {
       this.previousHmac = { key: hmacKey(cfg.hmacPreviousSecretKey), until: validUntil > 0 ? validUntil * 1000 + 999 : Infinity };
     }
     if (cfg.jwksPublicEndpoint) {
-      this.jwks = new JwksKeySource({ endpoint: cfg.jwksPublicEndpoint, clock, log: log.child({ component: 'jwks' }), ca: jwksCa });
+      this.jwks = new JwksKeySource({ endpoint: cfg.jwksPublicEndpoint, clock, log: log.child({ component: 'jwks' }), ca: jwksCa, onFetch: onJwksFetch });
     }
     this.audienceRegex = cfg.audienceRegex ? new RegExp(cfg.audienceRegex) : undefined;
     this.issuerRegex = cfg.issuerRegex ? new RegExp(cfg.issuerRegex) : undefined;

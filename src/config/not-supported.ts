@@ -6,7 +6,7 @@
 
 /** Whole top-level sections (plus every `uni_*` transport). */
 const TOP_LEVEL: ReadonlySet<string> = new Set([
-  'map_broker', 'shared_poll', 'admin', 'prometheus', 'unified_proxy', 'consumers',
+  'map_broker', 'shared_poll', 'admin', 'unified_proxy', 'consumers',
   'opentelemetry', 'graphite', 'tls', 'debug', 'webtransport',
   'presence_manager', 'controller', 'swagger', 'init', 'usage_stats', 'pid_file',
   'enable_unreleased_features',
@@ -32,6 +32,7 @@ const NESTED: ReadonlySet<string> = new Set([
   'engine.redis.presence_hash_field_ttl', 'engine.redis.presence_user_mapping', 'engine.redis.sentinel_client_name', 'engine.redis.sentinel_tls',
   'broker.redis', 'broker.postgres', 'broker.redisnats', 'broker.nats.tls', 'broker.nats.allow_wildcards', 'broker.nats.raw_mode',
   'node.info_metrics_aggregate_interval',
+  'prometheus.native_histograms',
 ]);
 
 /** Channel options, in `channel.without_namespace` and in every namespace. */
@@ -81,7 +82,7 @@ export function isSupportedAsGiven(path: ReadonlyArray<string | number>, value: 
 }
 
 /**
- * The recognised key an environment variable name (prefix removed, e.g. `PROMETHEUS_ENABLED`)
+ * The recognised key an environment variable name (prefix removed, e.g. `GRAPHITE_ENABLED`)
  * falls under, as a dotted path, or undefined.
  */
 export function envNotSupportedYet(name: string): string | undefined {

@@ -245,6 +245,15 @@ const healthSchema = section({
   handler_prefix: str('/health'),
 });
 
+// `native_histograms` is recognised but not supported (not-supported.ts): prom-client has no
+// native (sparse) histograms, and the text format would drop their buckets anyway.
+const prometheusSchema = section({
+  enabled: bool(),
+  handler_prefix: str('/metrics'),
+  instrument_http_handlers: bool(),
+  recovered_publications_histogram: bool(),
+});
+
 /** One or several addresses: Centrifugo takes a string or a list. */
 const addressList = (d: string[]) => z.union([z.string().transform((s) => [s]), z.array(z.string())]).default(d);
 
@@ -385,6 +394,7 @@ export const configSchema = z
     http_stream: streamSchema('/connection/http_stream'),
     emulation: emulationSchema,
     health: healthSchema,
+    prometheus: prometheusSchema,
     engine: engineSchema,
     broker: brokerSchema,
     shutdown: shutdownSchema,

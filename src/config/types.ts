@@ -338,6 +338,8 @@ export interface Config {
   emulation: { handlerPrefix: string; maxRequestBodySize: number };
   /** On by default in Parsec (Centrifugo's default is off). */
   health: { enabled: boolean; handlerPrefix: string };
+  /** `GET <handler_prefix>` in the Prometheus text format when enabled. */
+  prometheus: { enabled: boolean; handlerPrefix: string; instrumentHttpHandlers: boolean; recoveredPublicationsHistogram: boolean };
   engine: { type: 'memory' | 'redis'; redis: RedisConfig };
   /**
    * A broker apart from the engine, as in Centrifugo: used only when `enabled`, and then it

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { Broker } from '../../engine/types.js';
 import { randomString, type Clock } from '../../lib/index.js';
 import { connectionsPage, type ConnectionsPage, type ConnectionsQuery } from './connections.js';
-import { applyFleetOp, type FleetOp } from './fleet-ops.js';
+import type { FleetTarget } from '../../metrics/index.js';
+import { applyFleetOp, type FleetOp, type Target } from './fleet-ops.js';
 import type { Node } from '../node.js';
 import { applyRevocation, type RevocationNotice } from './revocation.js';
 
@@ -79,7 +80,9 @@ export class ControlPlane {
 
   /** Applies an operation on every live node; resolves with how many sessions it touched in all. */
   async runOp(op: FleetOp): Promise<{ affected: number; missing: string[] }> {
+    const started = performance.now();
     const { answers, missing } = await this.survey({ kind: 'op', op });
+    this.node.metrics.fleet.observe(op.kind, fleetTarget(op.target), (performance.now() - started) / 1000);
     let affected = 0;
     for (const a of answers) if (a.kind === 'op') affected += a.count;
     return { affected, missing };
@@ -199,4 +202,12 @@ export class ControlPlane {
   private publish(msg: ControlMessage): Promise<void> {
     return this.broker.publishControl(Buffer.from(JSON.stringify(msg)));
   }
+}
+
+/** How an operation picks its sessions, the narrowest first: the `target` label of its duration. */
+function fleetTarget(t: Target): FleetTarget {
+  if (t.labelFilter) return 'label_filter';
+  if (t.client) return 'client';
+  if (t.session) return 'session';
+  return t.user === '' && t.allUsers ? 'all_users' : 'user';
 }

@@ -15,6 +15,7 @@ import { NatsBroker } from './engine/nats/index.js';
 import { connectRedisClient, startRedisEngine } from './engine/redis/index.js';
 import { ListenError, TimerWheel, packageVersion, systemClock, type Clock } from './lib/index.js';
 import { Node, type RevocationStore } from './node/index.js';
+import { UserBlocking, createModerationStore } from './moderation/index.js';
 import { DisconnectCode } from './protocol/index.js';
 import { Proxies } from './proxy/index.js';
 import { EmulationHandler, OriginCheck, StreamHandler, WebSocketHandler, httpStreamEndpoint, sseEndpoint } from './transport/index.js';
@@ -72,6 +73,27 @@ async function buildRevocations(config: Readonly<Config>, clock: Clock): Promise
   if (!tb.enabled) return undefined;
   const redis = tb.revocations.store === 'redis' ? { client: await connectRedisClient(config.engine.redis), prefix: config.engine.redis.prefix } : undefined;
   return createRevocationStore(tb.revocations, redis, clock);
+}
+
+/** How often a node reloads the block set from a shared store, besides the control plane's notices. */
+const BLOCK_RELOAD_INTERVAL_MS = 10_000;
+
+/**
+ * User blocking over the configured store (PostgreSQL, else Redis with a Redis engine, else
+ * memory), its block set loaded: a store that can't be reached stops the start.
+ */
+async function buildBlocking(config: Readonly<Config>, clock: Clock, log: Logger): Promise<UserBlocking> {
+  const { postgresDsn } = config.parsec.store;
+  const redis = !postgresDsn && config.engine.type === 'redis' ? { client: await connectRedisClient(config.engine.redis), prefix: config.engine.redis.prefix } : undefined;
+  const store = await createModerationStore({ postgresDsn, redis, log });
+  const blocking = new UserBlocking({ store, clock, log: log.child({ component: 'blocking' }), reloadInterval: BLOCK_RELOAD_INTERVAL_MS });
+  try {
+    await blocking.start();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return blocking;
 }
 
 /** The CA bundle a JWKS endpoint is verified with, from the PEM text or its file. */
@@ -141,6 +163,7 @@ export class Parsec {
   private readonly engines: Array<Broker | PresenceManager>;
   private readonly proxies: Proxies;
   private readonly revocations: RevocationStore | undefined;
+  private readonly blocking: UserBlocking;
   private tokenBroker: RunningTokenBroker | undefined;
   private closed: Promise<void> | undefined;
   /** The bound gRPC API port, when `grpc_api.enabled`. */
@@ -152,9 +175,11 @@ export class Parsec {
     clock: Clock,
     { broker, presence, parts }: Engines,
     revocations: RevocationStore | undefined,
+    blocking: UserBlocking,
   ) {
     this.log = log;
     this.revocations = revocations;
+    this.blocking = blocking;
     this.wheel = new TimerWheel({ clock });
     this.engines = parts;
     this.proxies = new Proxies(config, this.log);
@@ -176,6 +201,7 @@ export class Parsec {
       version: packageVersion(),
       name: config.node.name || hostname(),
       revocations,
+      blocking,
     });
     if (!config.websocket.disabled) this.ws = new WebSocketHandler(this.node);
     if (config.client.userIdHttpHeader && config.parsec.trustedProxies.length === 0) {
@@ -229,13 +255,16 @@ export class Parsec {
     const log = opts.logger ?? pino({ level: opts.config.log.level });
     const engines = await buildEngines(opts.config, clock, log);
     let revocations: RevocationStore | undefined;
+    let blocking: UserBlocking;
     try {
       revocations = await buildRevocations(opts.config, clock);
+      blocking = await buildBlocking(opts.config, clock, log);
     } catch (err) {
+      await revocations?.close();
       for (const engine of engines.parts) if (isCloser(engine)) await engine.close();
       throw err;
     }
-    const app = new Parsec(opts.config, log, clock, engines, revocations);
+    const app = new Parsec(opts.config, log, clock, engines, revocations, blocking);
     try {
       await app.startTokenBroker(clock);
       await app.listen();
@@ -259,6 +288,7 @@ export class Parsec {
     this.tokenBroker = await startTokenBroker({
       config,
       revocations: this.revocations,
+      isBlocked: (user) => this.blocking.isBlocked(user),
       broadcast: this.node.control,
       admin: this.apiAuth,
       origins: new OriginCheck(config.client.allowedOrigins),
@@ -351,6 +381,8 @@ export class Parsec {
     this.node.close();
     await this.tokenBroker?.close();
     await this.revocations?.close();
+    this.blocking.close();
+    await this.blocking.store.close();
     for (const engine of this.engines) if (isCloser(engine)) await engine.close();
     this.proxies.close();
     this.wheel.close();

@@ -43,6 +43,9 @@ const rpcMethods = {
   Channels: 'channels',
   Connections: 'connections',
   ConnectionsSnapshot: 'connections_snapshot',
+  BlockUser: 'block_user',
+  UnblockUser: 'unblock_user',
+  BlockedUsers: 'blocked_users',
 } as const satisfies Record<string, MethodName>;
 
 export interface GrpcApiDeps {

@@ -3,6 +3,7 @@ import type { ApiContext } from './context.js';
 import { ApiError, ApiErrorCode, asApiError } from './errors.js';
 import { channels, history, historyRemove, presence, presenceStats } from './executors/channel-queries.js';
 import { connections, connectionsSnapshot } from './executors/connections.js';
+import { blockedUsers, blockUser, unblockUser } from './executors/blocks.js';
 import { info } from './executors/info.js';
 import { broadcast, publish } from './executors/publish.js';
 import { disconnect, refresh, subscribe, unsubscribe } from './executors/user-ops.js';
@@ -34,6 +35,9 @@ export const methods = {
   info: method(s.infoRequest, info),
   connections: method(s.connectionsRequest, connections),
   connections_snapshot: method(s.connectionsSnapshotRequest, connectionsSnapshot),
+  block_user: method(s.blockUserRequest, blockUser),
+  unblock_user: method(s.unblockUserRequest, unblockUser),
+  blocked_users: method(s.blockedUsersRequest, blockedUsers),
   rpc: method(s.rpcRequest, async () => {
     // No server-side RPC extensions exist yet.
     throw new ApiError(ApiErrorCode.notFound);

@@ -100,6 +100,16 @@ export const connectionsSnapshotRequest = z.object({
 });
 
 export const channelsRequest = z.object({ pattern: z.string().default('') });
+
+// expire_at is Unix seconds, as in Centrifugo PRO; 0 or absent = the block never lapses.
+export const blockUserRequest = z.object({ user: z.string().min(1, 'user required'), expire_at: uint.default(0), reason: z.string().max(1024).default('') });
+export const unblockUserRequest = z.object({ user: z.string().min(1, 'user required') });
+export const blockedUsersRequest = z.object({
+  user: z.string().default(''),
+  history: z.boolean().default(false),
+  limit: pageLimit.default(100),
+  cursor: z.string().default(''),
+});
 export const infoRequest = z.object({});
 export const rpcRequest = z.object({ method: z.string().default(''), params: json.optional() });
 
@@ -115,3 +125,6 @@ export type ChannelsRequest = z.infer<typeof channelsRequest>;
 export type ConnectionsRequest = z.infer<typeof connectionsRequest>;
 export type ConnectionsSnapshotRequest = z.infer<typeof connectionsSnapshotRequest>;
 export type RpcRequest = z.infer<typeof rpcRequest>;
+export type BlockUserRequest = z.infer<typeof blockUserRequest>;
+export type UnblockUserRequest = z.infer<typeof unblockUserRequest>;
+export type BlockedUsersRequest = z.infer<typeof blockedUsersRequest>;

@@ -357,6 +357,9 @@ const parsecHttpServerSchema = section({
   read_timeout: duration('30s'),
 });
 
+/** Where blocks, block history and rate-limit overrides are kept (PostgreSQL; else Redis with a Redis engine; else memory). */
+const storeSchema = section({ postgres_dsn: str() });
+
 /** Parsec's own settings, which Centrifugo has no key for. */
 const parsecSchema = section({
   // Peers (addresses or CIDR ranges) whose X-Forwarded-For names the client's address.
@@ -367,6 +370,7 @@ const parsecSchema = section({
   http_server: parsecHttpServerSchema,
   token_broker: tokenBrokerSchema,
   audit: auditSchema,
+  store: storeSchema,
 });
 
 /** The whole file. Keys not listed here are stripped (and reported by unknown-keys.ts). */

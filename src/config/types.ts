@@ -245,6 +245,8 @@ export interface ParsecConfig {
   tokenBroker: TokenBrokerConfig;
   /** Issuance records: always logged; kept in PostgreSQL when a DSN is set, else the last `memorySize` in memory. */
   audit: { postgresDsn: string; postgresTable: string; memorySize: number };
+  /** Blocks and rate-limit overrides: in PostgreSQL when `postgresDsn` is set, else Redis (Redis engine) or memory. */
+  store: { postgresDsn: string };
 }
 
 export interface Config {

@@ -11,6 +11,8 @@ import { ControlPlane, type NodeInfo } from './cluster/control-plane.js';
 import type { Client } from './session/client.js';
 import { Hub, type Subscriber } from './hub.js';
 import { sweepRevoked, type RevocationStore } from './cluster/revocation.js';
+import type { UserBlocking } from '../moderation/index.js';
+import { sweepBlocked } from './cluster/blocks.js';
 
 export interface NodeDeps {
   config: Readonly<Config>;
@@ -27,6 +29,8 @@ export interface NodeDeps {
   name: string;
   /** Checked on connect, subscribe, refresh and sub_refresh when set (the token broker's store). */
   revocations?: RevocationStore;
+  /** Blocked users, refused on connect (kept current by the control plane). */
+  blocking?: UserBlocking;
 }
 
 export interface NodePublishOptions {
@@ -254,6 +258,9 @@ export class Node implements BrokerEventHandler {
     sweepRevoked(this)
       .then((ended) => ended > 0 && this.log.warn({ ended }, 'sessions with tokens revoked during an engine interruption disconnected'))
       .catch((err: unknown) => this.log.error({ err }, 'revocation sweep failed'));
+    sweepBlocked(this)
+      .then((ended) => ended > 0 && this.log.warn({ ended }, 'sessions of users blocked during an engine interruption disconnected'))
+      .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'block set reload failed; checks use the set as last loaded'));
   }
 
   /**

@@ -46,6 +46,9 @@ const rpcMethods = {
   BlockUser: 'block_user',
   UnblockUser: 'unblock_user',
   BlockedUsers: 'blocked_users',
+  RateLimit: 'rate_limit',
+  RateLimitsGet: 'rate_limits_get',
+  RateLimitsSet: 'rate_limits_set',
 } as const satisfies Record<string, MethodName>;
 
 export interface GrpcApiDeps {

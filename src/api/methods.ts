@@ -5,6 +5,7 @@ import { channels, history, historyRemove, presence, presenceStats } from './exe
 import { connections, connectionsSnapshot } from './executors/connections.js';
 import { blockedUsers, blockUser, unblockUser } from './executors/blocks.js';
 import { info } from './executors/info.js';
+import { rateLimit, rateLimitsGet, rateLimitsSet } from './executors/rate-limits.js';
 import { broadcast, publish } from './executors/publish.js';
 import { disconnect, refresh, subscribe, unsubscribe } from './executors/user-ops.js';
 import * as s from './schemas.js';
@@ -38,6 +39,9 @@ export const methods = {
   block_user: method(s.blockUserRequest, blockUser),
   unblock_user: method(s.unblockUserRequest, unblockUser),
   blocked_users: method(s.blockedUsersRequest, blockedUsers),
+  rate_limit: method(s.rateLimitRequest, rateLimit),
+  rate_limits_get: method(s.rateLimitsGetRequest, rateLimitsGet),
+  rate_limits_set: method(s.rateLimitsSetRequest, rateLimitsSet),
   rpc: method(s.rpcRequest, async () => {
     // No server-side RPC extensions exist yet.
     throw new ApiError(ApiErrorCode.notFound);

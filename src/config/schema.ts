@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { camelKeys } from './camel.js';
+import { rateLimitSchema } from './rate-limit.js';
 import { bool, duration, durationOrOff, int, nonEmptyStr, oneOf, regex, section, str, strList, strMap, unixSeconds } from './fields.js';
 
 /*
@@ -98,6 +99,7 @@ const clientSchema = section({
   connect_include_server_time: bool(),
   presence_update_interval: duration('27s'),
   subscribe_to_user_personal_channel: section({ enabled: bool(), personal_channel_namespace: str() }),
+  rate_limit: rateLimitSchema,
 });
 
 /** Options shared by `channel.without_namespace` and every `channel.namespaces[]` entry. */

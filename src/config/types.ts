@@ -1,3 +1,4 @@
+import type { RateLimitConfig } from './rate-limit.js';
 /**
  * The typed, frozen configuration every other area reads. Wire/config-file names
  * (snake_case Centrifugo v6 keys) are mapped to these camelCase fields once, in
@@ -287,6 +288,8 @@ export interface Config {
       enabled: boolean;
       personalChannelNamespace: string;
     };
+    /** Centrifugo PRO's operation rate limits (intervals in ms); `rate_limits_set` overrides them per layer at runtime. */
+    rateLimit: RateLimitConfig;
   };
   channel: {
     /** The proxies channel options name `default`. */

@@ -10,7 +10,7 @@ import type { ModerationStore } from './store.js';
 export interface StoreChoice {
   /** `parsec.store.postgres_dsn`; '' = none. */
   postgresDsn: string;
-  /** A Redis client when the engine is Redis (the store then owns it), else undefined. */
+  /** A Redis client when the engine is Redis, else undefined; the caller keeps owning it. */
   redis?: { client: Redis | Cluster; prefix: string };
   log: Logger;
 }
@@ -34,7 +34,7 @@ export async function createModerationStore(c: StoreChoice): Promise<ModerationS
   }
   if (c.redis) {
     log.info({ store: 'redis' }, 'blocks and rate-limit overrides kept in Redis');
-    return new RedisModerationStore({ ...c.redis, ownsClient: true });
+    return new RedisModerationStore({ ...c.redis, ownsClient: false });
   }
   log.info({ store: 'memory' }, 'blocks and rate-limit overrides kept in this process only (lost on restart); set parsec.store.postgres_dsn to keep them');
   return new MemoryModerationStore();

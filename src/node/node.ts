@@ -11,7 +11,7 @@ import { ControlPlane, type NodeInfo } from './cluster/control-plane.js';
 import type { Client } from './session/client.js';
 import { Hub, type Subscriber } from './hub.js';
 import { sweepRevoked, type RevocationStore } from './cluster/revocation.js';
-import type { UserBlocking } from '../moderation/index.js';
+import type { RateLimits, UserBlocking } from '../moderation/index.js';
 import { sweepBlocked } from './cluster/blocks.js';
 
 export interface NodeDeps {
@@ -31,6 +31,8 @@ export interface NodeDeps {
   revocations?: RevocationStore;
   /** Blocked users, refused on connect (kept current by the control plane). */
   blocking?: UserBlocking;
+  /** Command, error and connect-attempt limits (kept current by the control plane). */
+  rateLimits?: RateLimits;
 }
 
 export interface NodePublishOptions {

@@ -6,7 +6,7 @@ import { applyFleetOp, type FleetOp } from './fleet-ops.js';
 import type { Node } from '../node.js';
 import { applyRevocation, type RevocationNotice } from './revocation.js';
 import { applyBlockNotice } from './blocks.js';
-import type { BlockNotice } from '../../moderation/index.js';
+import type { BlockNotice, RateLimitsNotice } from '../../moderation/index.js';
 
 /** What every node tells the others about itself (the server API `info` shape). */
 export interface NodeInfo {
@@ -39,6 +39,8 @@ type ControlMessage =
   | { t: 'revoke'; from: string; notice: RevocationNotice }
   /** A user block or unblock; `from` as for revocations (a node-local store records other nodes' decisions). */
   | { t: 'block'; from: string; notice: BlockNotice }
+  /** New live rate-limit settings: every node applies them at once. */
+  | { t: 'rate_limits'; from: string; notice: RateLimitsNotice }
   /** Commands for an emulated (SSE/HTTP-streaming) session held by another node; data is base64. */
   | { t: 'emulation'; node: string; session: string; data: string };
 
@@ -123,6 +125,11 @@ export class ControlPlane {
     await this.publish({ t: 'block', from: this.node.id, notice });
   }
 
+  /** Tells every node (this one included) of new rate-limit settings. */
+  async rateLimits(notice: RateLimitsNotice): Promise<void> {
+    await this.publish({ t: 'rate_limits', from: this.node.id, notice });
+  }
+
   /** Whether a node id belongs to a live node of the cluster. */
   isLive(uid: string): boolean {
     if (uid === this.node.id) return true;
@@ -176,6 +183,10 @@ export class ControlPlane {
       applyBlockNotice(this.node, msg.notice, msg.from !== this.node.id).catch((err: unknown) =>
         this.log.error({ err, kind: msg.notice.kind }, 'block notice failed'),
       );
+      return;
+    }
+    if (msg.t === 'rate_limits') {
+      this.node.deps.rateLimits?.receive(msg.notice, msg.from !== this.node.id).catch((err: unknown) => this.log.error({ err }, 'rate limit notice failed'));
       return;
     }
     if (msg.t === 'survey') {

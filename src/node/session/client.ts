@@ -18,6 +18,8 @@ import {
   type Reply,
 } from '../../protocol/index.js';
 import { dispatchCommand } from './dispatch.js';
+import { countClientError } from './rate-limit-check.js';
+import type { ConnectionLimits } from '../../moderation/index.js';
 import { EncodedReply } from '../channels/encoded-reply.js';
 import { asClientError } from '../engine-errors.js';
 import { refreshByProxy } from './proxy-refresh.js';
@@ -78,6 +80,8 @@ export class Client implements SubscriptionOwner {
   private pingTimer: TimerHandle | undefined;
   private pongTimer: TimerHandle | undefined;
   expireTimer: TimerHandle | undefined;
+  /** This connection's rate-limit buckets, made on its first limited command. */
+  limits: ConnectionLimits | undefined;
 
   constructor(
     readonly node: Node,
@@ -219,10 +223,22 @@ export class Client implements SubscriptionOwner {
         this.disconnect(err.code, err.reason);
       } else if (err instanceof ClientError) {
         if (cmd.id > 0) this.sendReply({ id: cmd.id, error: { code: err.code, message: err.message, temporary: err.temporary || undefined } });
+        this.countError(err.code);
       } else {
         this.log.error({ err, user: this.user }, 'command failed');
         if (cmd.id > 0) this.sendReply({ id: cmd.id, error: { code: ErrorCode.internal, message: 'internal server error', temporary: true } });
       }
+    }
+  }
+
+  /** Charges a client error to the connection's error budget; past it the connection ends. */
+  private countError(code: number): void {
+    try {
+      countClientError(this, code);
+    } catch (err) {
+      if (!(err instanceof DisconnectError)) throw err;
+      this.log.warn({ user: this.user }, 'connection over its client error budget disconnected');
+      this.disconnect(err.code, err.reason);
     }
   }
 

@@ -10,5 +10,5 @@ export { BucketArray, type BucketSpec } from './token-buckets.js';
 export { CommandPolicy, LIMITED_COMMANDS, type LimitedCommand } from './command-policy.js';
 export { MemoryKeyedBuckets, RedisKeyedBuckets, type BucketVerdict, type KeyedBuckets } from './keyed-buckets.js';
 export { IpConnectLimiter } from './ip-connect.js';
-export { ConnectionLimits, RateLimitSettingsError, RateLimits, parseOverrides, type RateLimitLayer, type RateLimitsDeps, type RateLimitsNotice } from './rate-limits.js';
+export { ConnectionLimits, RateLimitSettingsError, RateLimits, parseOverrides, type LimitsHolder, type RateLimitLayer, type RateLimitsDeps, type RateLimitsNotice } from './rate-limits.js';
 export { rateLimitsToWire } from './rate-limit-wire.js';

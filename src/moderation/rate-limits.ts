@@ -30,6 +30,11 @@ export class ConnectionLimits {
   ) {}
 }
 
+/** Where a connection keeps its buckets (the Client). */
+export interface LimitsHolder {
+  limits: ConnectionLimits | undefined;
+}
+
 interface ErrorPolicy {
   specs: BucketSpec[];
   slots: number[];
@@ -149,21 +154,21 @@ export class RateLimits {
   /**
    * The per-connection check of one command: its buckets, then `total` (charged only when
    * the command passed its own). `unsubscribe` is charged but never refused, as in
-   * Centrifugo PRO: refusing it makes SDKs reconnect. Returns the connection's state
-   * (to keep) and whether the command may run.
+   * Centrifugo PRO: refusing it makes SDKs reconnect. Returns whether the command may run;
+   * the connection's buckets are kept in `holder` (nothing is allocated per command).
    */
-  checkConnection(limits: ConnectionLimits | undefined, command: LimitedCommand, method: string): { limits: ConnectionLimits | undefined; allowed: boolean } {
-    if (!this.clientPolicy) return { limits: this.errorPolicy ? this.stateOf(limits) : undefined, allowed: true };
-    const state = this.stateOf(limits);
+  checkConnection(holder: LimitsHolder, command: LimitedCommand, method: string): boolean {
+    if (!this.clientPolicy) return true;
+    const state = (holder.limits = this.stateOf(holder.limits));
     const p = state.policy!;
     const buckets = state.commands;
-    if (!buckets) return { limits: state, allowed: true };
+    if (!buckets) return true;
     const now = this.deps.clock.now();
     const own = buckets.take(p.slots(command, method), now) === 0;
     const total = own || command === 'unsubscribe' ? buckets.take(p.total, now) === 0 : true;
-    if (own && total) return { limits: state, allowed: true };
+    if (own && total) return true;
     this.hit('client_command', own ? 'total' : p.hitName(command, method), p.dryRun);
-    return { limits: state, allowed: p.dryRun || command === 'unsubscribe' };
+    return p.dryRun || command === 'unsubscribe';
   }
 
   /** Whether per-user limits apply to this command at all (so callers skip the round trip). */
@@ -195,16 +200,16 @@ export class RateLimits {
   }
 
   /**
-   * Counts a client error (internal ones are not the client's fault and are not counted).
-   * Returns the connection's state and whether it is over its error budget (disconnect).
+   * Counts a client error against the connection's budget. Returns whether the connection
+   * is over it (and should be disconnected).
    */
-  countError(limits: ConnectionLimits | undefined): { limits: ConnectionLimits | undefined; disconnect: boolean } {
-    if (!this.errorPolicy) return { limits, disconnect: false };
-    const state = this.stateOf(limits);
+  countError(holder: LimitsHolder): boolean {
+    if (!this.errorPolicy) return false;
+    const state = (holder.limits = this.stateOf(holder.limits));
     const e = state.errors!;
-    if (state.errorBuckets!.take(e.slots, this.deps.clock.now()) === 0) return { limits: state, disconnect: false };
+    if (state.errorBuckets!.take(e.slots, this.deps.clock.now()) === 0) return false;
     this.hit('client_error', 'error', e.dryRun);
-    return { limits: state, disconnect: !e.dryRun };
+    return !e.dryRun;
   }
 
   /** Whether a connect attempt from `ip` may go on (`ip_connect`). */

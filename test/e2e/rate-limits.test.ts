@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import type { Config } from '../../src/config/types.js';
+import { grpcApi } from '../helpers/grpc-api.js';
 import { once, sdk, type Sdk } from '../helpers/sdk.js';
 import { namespace, startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
@@ -55,6 +56,7 @@ describe('rate limits on one node', () => {
   before(async () => {
     server = await startServer(
       config((c) => {
+        c.grpcApi = { ...c.grpcApi, enabled: true, address: '127.0.0.1', port: 0, key: KEY };
         const cc = c.client.rateLimit.clientCommand;
         cc.enabled = true;
         cc.publish = { enabled: true, buckets: [{ interval: 1000, rate: 2 }] };
@@ -122,6 +124,26 @@ describe('rate limits on one node', () => {
     assert.ok((refused.result?.allowed_in ?? 0) > 0 && (refused.result?.allowed_in ?? 0) <= 30_000);
     assert.ok(Math.abs((refused.result?.server_time ?? 0) - Date.now()) < 5000);
     assert.equal((await api(server, 'rate_limit', { key })).error?.code, 107);
+  });
+
+  it('serves rate_limit, rate_limits_get and rate_limits_set over gRPC', async () => {
+    const client = grpcApi(server.app.grpcPort!, KEY);
+    try {
+      const key = `grpc-quota-${Date.now()}`;
+      assert.deepEqual(await client.rpc('RateLimit', { key, interval: 1000, rate: 1 }), { result: { allowed: true, tokens_left: 0 } });
+      const refused = await client.rpc<{ result: { allowed: boolean; allowed_in: number } }>('RateLimit', { key, interval: 1000, rate: 1 });
+      assert.equal(refused.result.allowed, false);
+      assert.ok(refused.result.allowed_in > 0);
+      const settings = { client_command: { enabled: true, history: { enabled: true, buckets: [{ interval: '1m', rate: 7 }] } } };
+      assert.deepEqual(await client.rpc('RateLimitsSet', { settings: Buffer.from(JSON.stringify(settings)) }), { result: {} });
+      const got = await client.rpc<{ result: { settings: Buffer; overrides: Buffer; updated_by: string } }>('RateLimitsGet', {});
+      assert.deepEqual(JSON.parse(got.result.overrides.toString()), settings);
+      assert.deepEqual(JSON.parse(got.result.settings.toString()).client_command.history, { enabled: true, buckets: [{ interval: '1m', rate: 7 }] });
+      assert.equal(got.result.updated_by, 'apikey');
+    } finally {
+      client.close();
+      await api(server, 'rate_limits_set', { settings: {} });
+    }
   });
 
   it('refuses connect attempts over the per-address buckets with HTTP 429', async () => {

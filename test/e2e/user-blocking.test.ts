@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { Client, credentials, Metadata } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
 import pg from 'pg';
-import { protoPath } from '../../src/protocol/index.js';
 import type { Config } from '../../src/config/types.js';
 import { API_KEY, call, enableBroker, startIdp, userToken } from '../helpers/broker.js';
 import type { JwksServer, SigningKey } from '../helpers/jwks-server.js';
 import { JumpClock } from '../helpers/clock.js';
+import { grpcApi } from '../helpers/grpc-api.js';
 import { once, sdk, sdkOver, transportCases, type Sdk } from '../helpers/sdk.js';
 import { startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { postgresUrl, randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
@@ -94,11 +92,14 @@ describe('user blocking across two nodes', { skip: redisSkip || undefined }, () 
     const started = performance.now();
     const ends = sessions.map((s) => once<Disconnected>(s, 'disconnected', 5000).then((d) => ({ ...d, ms: performance.now() - started })));
     const res = await api(a, 'block_user', { user: 'mallory', reason: 'spam' });
+    const answered = performance.now() - started;
     assert.deepEqual(res, { result: {} });
     const got = await Promise.all(ends);
     for (const d of got) assert.deepEqual({ code: d.code, reason: d.reason }, { code: 3503, reason: 'user blocked' });
     const ms = got.map((d) => d.ms).sort((x, y) => x - y);
-    t.diagnostic(`block → disconnect on the other node: ${ms.map((m) => m.toFixed(1)).join(', ')} ms (${transportCases.map((c) => `${c.transport}/${c.protocol}`).join(', ')})`);
+    t.diagnostic(
+      `block → disconnect on the other node: ${ms.map((m) => m.toFixed(1)).join(', ')} ms (${transportCases.map((c) => `${c.transport}/${c.protocol}`).join(', ')}); the API answered after ${answered.toFixed(1)} ms`,
+    );
     // Generous: the requirement is a second; this only catches a notice that never arrived.
     assert.ok(ms[ms.length - 1]! < 5000);
 
@@ -142,17 +143,8 @@ describe('user blocking across two nodes', { skip: redisSkip || undefined }, () 
   });
 
   it('serves block_user, unblock_user and blocked_users over gRPC, with the caller as blocker', async () => {
-    const def = loadSync(protoPath('api.proto'), { keepCase: true, longs: Number, bytes: Buffer, defaults: false, oneofs: true });
-    const svc = def['centrifugal.centrifugo.api.CentrifugoApi'];
-    assert.ok(svc && !('format' in svc));
-    const client = new Client(`127.0.0.1:${a.app.grpcPort}`, credentials.createInsecure());
-    const md = new Metadata();
-    md.set('authorization', `apikey ${KEY}`);
-    const rpc = <T>(name: string, req: object): Promise<T> => {
-      const m = svc[name];
-      if (!m || 'format' in m) throw new Error(`no rpc ${name}`);
-      return new Promise((resolve, reject) => client.makeUnaryRequest(m.path, m.requestSerialize, m.responseDeserialize, req, md, (err, res) => (err ? reject(err) : resolve(res as T))));
-    };
+    const client = grpcApi(a.app.grpcPort!, KEY);
+    const { rpc } = client;
     try {
       const expireAt = nowSec() + 3600;
       assert.deepEqual(await rpc('BlockUser', { user: 'grpc-user', expire_at: expireAt, reason: 'via grpc' }), { result: {} });

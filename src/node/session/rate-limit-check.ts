@@ -27,9 +27,7 @@ export function checkCommandLimits(client: Client, method: CommandMethod, cmd: C
   const command = LIMITED[method];
   if (!limits || !command) return undefined;
   const rpcMethod = method === 'rpc' ? (cmd.rpc?.method ?? '') : '';
-  const verdict = limits.checkConnection(client.limits, command, rpcMethod);
-  client.limits = verdict.limits;
-  if (!verdict.allowed) throw tooMany();
+  if (!limits.checkConnection(client, command, rpcMethod)) throw tooMany();
   // Only a per-user limit costs a round trip; every other command goes on without an await.
   if (!limits.limitsUser(client.user, command, rpcMethod)) return undefined;
   return limits.checkUser(client.user, command, rpcMethod).then((allowed) => {
@@ -49,8 +47,7 @@ export async function checkConnectLimit(client: Client, user: string): Promise<v
  */
 export function countClientError(client: Client, code: number): void {
   const limits = client.node.deps.rateLimits;
+  // Internal errors are not the client's fault (Centrifugo PRO does not count them either).
   if (!limits || code === ErrorCode.internal) return;
-  const verdict = limits.countError(client.limits);
-  client.limits = verdict.limits;
-  if (verdict.disconnect) throw new DisconnectError(DisconnectCode.tooManyErrors, 'too many errors');
+  if (limits.countError(client)) throw new DisconnectError(DisconnectCode.tooManyErrors, 'too many errors');
 }

@@ -13,8 +13,9 @@ import { isCloser, type Broker, type PresenceManager } from './engine/index.js';
 import { MemoryBroker, MemoryPresenceManager } from './engine/memory/index.js';
 import { NatsBroker } from './engine/nats/index.js';
 import { connectRedisClient, startRedisEngine, type RedisClient } from './engine/redis/index.js';
-import { ListenError, TimerWheel, packageVersion, systemClock, type Clock } from './lib/index.js';
+import { ClientAddress, ListenError, TimerWheel, packageVersion, systemClock, type Clock } from './lib/index.js';
 import { Metrics, type JwksUse } from './metrics/index.js';
+import { MemoryKeyedBuckets, RateLimits, RedisKeyedBuckets, UserBlocking, createModerationStore, type ModerationStore } from './moderation/index.js';
 import { InstrumentedBroker, InstrumentedPresence, Node, type RevocationStore } from './node/index.js';
 import { DisconnectCode } from './protocol/index.js';
 import { Proxies } from './proxy/index.js';
@@ -101,6 +102,50 @@ function redisReadiness(name: string, client: RedisClient): ReadinessCheck {
   };
 }
 
+/** How often a node reloads the block set from a shared store, besides the control plane's notices. */
+const BLOCK_RELOAD_INTERVAL_MS = 10_000;
+
+/** Blocks and rate limits, over one store; `close` releases the store and the Redis client. */
+interface Moderation {
+  blocking: UserBlocking;
+  rateLimits: RateLimits;
+  close(): Promise<void>;
+}
+
+/**
+ * User blocking and rate limits over the configured store (PostgreSQL, else Redis with a
+ * Redis engine, else memory), their state loaded: a store that can't be reached stops the
+ * start. With a Redis engine, per-user buckets and `rate_limit` keys live in Redis too.
+ */
+async function buildModeration(config: Readonly<Config>, clock: Clock, log: Logger): Promise<Moderation> {
+  const { postgresDsn } = config.parsec.store;
+  const client = config.engine.type === 'redis' ? await connectRedisClient(config.engine.redis) : undefined;
+  const prefix = config.engine.redis.prefix;
+  let store: ModerationStore | undefined;
+  try {
+    store = await createModerationStore({ postgresDsn, redis: client && !postgresDsn ? { client, prefix } : undefined, log });
+    const blocking = new UserBlocking({ store, clock, log: log.child({ component: 'blocking' }), reloadInterval: BLOCK_RELOAD_INTERVAL_MS });
+    const users = client ? new RedisKeyedBuckets(client, prefix) : new MemoryKeyedBuckets(clock);
+    const rateLimits = new RateLimits({ defaults: config.client.rateLimit, store, users, clock, log: log.child({ component: 'rate_limits' }) });
+    await blocking.start();
+    await rateLimits.start();
+    const owned = store;
+    return {
+      blocking,
+      rateLimits,
+      close: async () => {
+        blocking.close();
+        await owned.close();
+        client?.disconnect();
+      },
+    };
+  } catch (err) {
+    await store?.close();
+    client?.disconnect();
+    throw err;
+  }
+}
+
 /** The CA bundle a JWKS endpoint is verified with, from the PEM text or its file. */
 function jwksCa(tls: JwksTlsConfig, key: string): string | undefined {
   if (!tls.enabled || (!tls.serverCaPem && !tls.serverCaPemFile)) return undefined;
@@ -179,6 +224,8 @@ export class Parsec {
   readonly metrics: Metrics;
   /** What `<health.handler_prefix>/ready` checks. */
   private readonly readiness: ReadinessCheck[] = [];
+  private readonly moderation: Moderation;
+  private readonly clientAddress: ClientAddress;
   private tokenBroker: RunningTokenBroker | undefined;
   private closed: Promise<void> | undefined;
   /** The bound gRPC API port, when `grpc_api.enabled`. */
@@ -190,9 +237,12 @@ export class Parsec {
     clock: Clock,
     { broker, presence, parts }: Engines,
     revocations: Revocations | undefined,
+    moderation: Moderation,
   ) {
     this.log = log;
     this.revocations = revocations?.store;
+    this.moderation = moderation;
+    this.clientAddress = new ClientAddress(config.parsec.trustedProxies);
     this.wheel = new TimerWheel({ clock });
     this.engines = parts;
     const p = config.prometheus;
@@ -222,6 +272,8 @@ export class Parsec {
       name: config.node.name || hostname(),
       revocations: this.revocations,
       metrics,
+      blocking: moderation.blocking,
+      rateLimits: moderation.rateLimits,
     });
     this.readiness.push({ name: 'engine', check: async () => this.node.unhealthyReason() });
     if (revocations?.redis) this.readiness.push(redisReadiness('store', revocations.redis));
@@ -273,7 +325,10 @@ export class Parsec {
     if (streams.length === 0) return;
     for (const { cfg, endpoint } of streams) {
       const h = new StreamHandler(this.node, endpoint, cfg);
-      this.routes.set(h.path, (req, res, url) => h.handle(req, res, url));
+      this.routes.set(h.path, (req, res, url) => {
+        if (this.connectAllowed(req)) h.handle(req, res, url);
+        else res.writeHead(429, { 'Content-Type': 'application/json', 'Retry-After': '1' }).end(JSON.stringify({ error: 'too many connect attempts' }));
+      });
     }
     const emulation = new EmulationHandler(this.node, config.emulation);
     this.routes.set(emulation.path, (req, res) => emulation.handle(req, res));
@@ -288,13 +343,16 @@ export class Parsec {
     const log = opts.logger ?? pino({ level: opts.config.log.level });
     const engines = await buildEngines(opts.config, clock, log);
     let revocations: Revocations | undefined;
+    let moderation: Moderation;
     try {
       revocations = await buildRevocations(opts.config, clock);
+      moderation = await buildModeration(opts.config, clock, log);
     } catch (err) {
+      await revocations?.store.close();
       for (const engine of engines.parts) if (isCloser(engine)) await engine.close();
       throw err;
     }
-    const app = new Parsec(opts.config, log, clock, engines, revocations);
+    const app = new Parsec(opts.config, log, clock, engines, revocations, moderation);
     try {
       await app.startTokenBroker(clock);
       await app.listen();
@@ -319,6 +377,7 @@ export class Parsec {
       config,
       metrics: this.metrics,
       revocations: this.revocations,
+      isBlocked: (user) => this.moderation.blocking.isBlocked(user),
       broadcast: this.node.control,
       admin: this.apiAuth,
       origins: new OriginCheck(config.client.allowedOrigins),
@@ -387,8 +446,18 @@ export class Parsec {
     res.writeHead(404, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }).end(body);
   }
 
+  /** `client.rate_limit.ip_connect`: whether this address may try to connect now. */
+  private connectAllowed(req: IncomingMessage): boolean {
+    return this.moderation.rateLimits.allowConnectFrom(this.clientAddress.of(req.socket.remoteAddress, req.headers['x-forwarded-for']));
+  }
+
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!this.connectAllowed(req)) {
+      // Before any connect work, as Centrifugo PRO does: SDKs back off as for any failed attempt.
+      socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
     if (this.ws?.handleUpgrade(req, socket, head, url)) return;
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   }
@@ -421,6 +490,7 @@ export class Parsec {
     this.node.close();
     await this.tokenBroker?.close();
     await this.revocations?.close();
+    await this.moderation.close();
     for (const engine of this.engines) if (isCloser(engine)) await engine.close();
     this.proxies.close();
     this.wheel.close();

@@ -43,6 +43,12 @@ const rpcMethods = {
   Channels: 'channels',
   Connections: 'connections',
   ConnectionsSnapshot: 'connections_snapshot',
+  BlockUser: 'block_user',
+  UnblockUser: 'unblock_user',
+  BlockedUsers: 'blocked_users',
+  RateLimit: 'rate_limit',
+  RateLimitsGet: 'rate_limits_get',
+  RateLimitsSet: 'rate_limits_set',
 } as const satisfies Record<string, MethodName>;
 
 export interface GrpcApiDeps {

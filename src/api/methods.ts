@@ -3,7 +3,9 @@ import type { ApiContext } from './context.js';
 import { ApiError, ApiErrorCode, apiErrorCode, asApiError } from './errors.js';
 import { channels, history, historyRemove, presence, presenceStats } from './executors/channel-queries.js';
 import { connections, connectionsSnapshot } from './executors/connections.js';
+import { blockedUsers, blockUser, unblockUser } from './executors/blocks.js';
 import { info } from './executors/info.js';
+import { rateLimit, rateLimitsGet, rateLimitsSet } from './executors/rate-limits.js';
 import { broadcast, publish } from './executors/publish.js';
 import { disconnect, refresh, subscribe, unsubscribe } from './executors/user-ops.js';
 import * as s from './schemas.js';
@@ -34,6 +36,12 @@ export const methods = {
   info: method(s.infoRequest, info),
   connections: method(s.connectionsRequest, connections),
   connections_snapshot: method(s.connectionsSnapshotRequest, connectionsSnapshot),
+  block_user: method(s.blockUserRequest, blockUser),
+  unblock_user: method(s.unblockUserRequest, unblockUser),
+  blocked_users: method(s.blockedUsersRequest, blockedUsers),
+  rate_limit: method(s.rateLimitRequest, rateLimit),
+  rate_limits_get: method(s.rateLimitsGetRequest, rateLimitsGet),
+  rate_limits_set: method(s.rateLimitsSetRequest, rateLimitsSet),
   rpc: method(s.rpcRequest, async () => {
     // No server-side RPC extensions exist yet.
     throw new ApiError(ApiErrorCode.notFound);

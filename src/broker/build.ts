@@ -82,6 +82,8 @@ function authorizerOf(cfg: TokenBrokerConfig['authorizer']): Authorizer {
 export interface TokenBrokerParts {
   config: Readonly<Config>;
   revocations: RevocationStore;
+  /** Whether a user is blocked (the node's block set): no token is issued for them. */
+  isBlocked: (user: string) => boolean;
   broadcast: RevocationBroadcast;
   admin: AdminAuthenticator;
   /** Browser origins allowed to call the routes. */
@@ -118,6 +120,7 @@ export async function startTokenBroker(p: TokenBrokerParts): Promise<RunningToke
     signingKey: signingKeyOf(cfg, p.config.client.token.hmacSecretKey, p.readFile, p.config.source),
     authorizer: authorizerOf(cfg.authorizer),
     revocations: p.revocations,
+    isBlocked: p.isBlocked,
     audit,
     broadcast: p.broadcast,
     clock: p.clock,

@@ -34,6 +34,8 @@ export interface TokenBrokerDeps {
   signingKey: SigningKey;
   authorizer: Authorizer;
   revocations: RevocationStore;
+  /** A blocked user gets no token (403), whether asking for themselves or delegated. */
+  isBlocked: (user: string) => boolean;
   audit: AuditStore;
   broadcast: RevocationBroadcast;
   clock: Clock;
@@ -98,6 +100,7 @@ export class TokenBroker {
   }
 
   private async grantAndMint(user: Principal, requested: string[], ttl: number | undefined, delegator: string, remoteAddr: string): Promise<IssueResponse> {
+    if (this.deps.isBlocked(user.id)) throw new BrokerError(BrokerErrorCode.forbidden, `user "${user.id}" is blocked`);
     const channels = this.checkChannels(requested);
     const decision = await this.deps.authorizer.authorize(user, channels);
     if (decision.granted.length === 0) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { camelKeys } from './camel.js';
+import { rateLimitSchema } from './rate-limit.js';
 import { bool, duration, durationOrOff, int, nonEmptyStr, oneOf, regex, section, str, strList, strMap, unixSeconds } from './fields.js';
 
 /*
@@ -98,6 +99,7 @@ const clientSchema = section({
   connect_include_server_time: bool(),
   presence_update_interval: duration('27s'),
   subscribe_to_user_personal_channel: section({ enabled: bool(), personal_channel_namespace: str() }),
+  rate_limit: rateLimitSchema,
 });
 
 /** Options shared by `channel.without_namespace` and every `channel.namespaces[]` entry. */
@@ -366,6 +368,9 @@ const parsecHttpServerSchema = section({
   read_timeout: duration('30s'),
 });
 
+/** Where blocks, block history and rate-limit overrides are kept (PostgreSQL; else Redis with a Redis engine; else memory). */
+const storeSchema = section({ postgres_dsn: str() });
+
 /** Parsec's own settings, which Centrifugo has no key for. */
 const parsecSchema = section({
   // Peers (addresses or CIDR ranges) whose X-Forwarded-For names the client's address.
@@ -376,6 +381,7 @@ const parsecSchema = section({
   http_server: parsecHttpServerSchema,
   token_broker: tokenBrokerSchema,
   audit: auditSchema,
+  store: storeSchema,
 });
 
 /** The whole file. Keys not listed here are stripped (and reported by unknown-keys.ts). */

@@ -20,3 +20,4 @@ export {
   type RevokedUser,
   type TokenIdentity,
 } from './cluster/revocation.js';
+export { USER_BLOCKED_REASON } from './cluster/blocks.js';

@@ -12,6 +12,8 @@ import { ControlPlane, type NodeInfo } from './cluster/control-plane.js';
 import type { Client } from './session/client.js';
 import { Hub, type Subscriber } from './hub.js';
 import { sweepRevoked, type RevocationStore } from './cluster/revocation.js';
+import type { RateLimits, UserBlocking } from '../moderation/index.js';
+import { sweepBlocked } from './cluster/blocks.js';
 
 export interface NodeDeps {
   config: Readonly<Config>;
@@ -30,6 +32,10 @@ export interface NodeDeps {
   revocations?: RevocationStore;
   /** Where the node, its sessions and the server API count (instruments do nothing when metrics are off). */
   metrics: Metrics;
+  /** Blocked users, refused on connect (kept current by the control plane). */
+  blocking?: UserBlocking;
+  /** Command, error and connect-attempt limits (kept current by the control plane). */
+  rateLimits?: RateLimits;
 }
 
 export interface NodePublishOptions {
@@ -275,6 +281,9 @@ export class Node implements BrokerEventHandler {
     sweepRevoked(this)
       .then((ended) => ended > 0 && this.log.warn({ ended }, 'sessions with tokens revoked during an engine interruption disconnected'))
       .catch((err: unknown) => this.log.error({ err }, 'revocation sweep failed'));
+    sweepBlocked(this)
+      .then((ended) => ended > 0 && this.log.warn({ ended }, 'sessions of users blocked during an engine interruption disconnected'))
+      .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'block set reload failed; checks use the set as last loaded'));
   }
 
   /**

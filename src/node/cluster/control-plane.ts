@@ -6,6 +6,8 @@ import type { FleetTarget } from '../../metrics/index.js';
 import { applyFleetOp, type FleetOp, type Target } from './fleet-ops.js';
 import type { Node } from '../node.js';
 import { applyRevocation, type RevocationNotice } from './revocation.js';
+import { applyBlockNotice } from './blocks.js';
+import type { BlockNotice, RateLimitsNotice } from '../../moderation/index.js';
 
 /** What every node tells the others about itself (the server API `info` shape). */
 export interface NodeInfo {
@@ -36,6 +38,10 @@ type ControlMessage =
   | { t: 'answer'; id: string; to: string; node: string; a: SurveyAnswer }
   /** `from` is the sending node: only other nodes' revocations feed a node-local store. */
   | { t: 'revoke'; from: string; notice: RevocationNotice }
+  /** A user block or unblock; `from` as for revocations (a node-local store records other nodes' decisions). */
+  | { t: 'block'; from: string; notice: BlockNotice }
+  /** New live rate-limit settings: every node applies them at once. */
+  | { t: 'rate_limits'; from: string; notice: RateLimitsNotice }
   /** Commands for an emulated (SSE/HTTP-streaming) session held by another node; data is base64. */
   | { t: 'emulation'; node: string; session: string; data: string };
 
@@ -117,6 +123,16 @@ export class ControlPlane {
     await this.publish({ t: 'revoke', from: this.node.id, notice });
   }
 
+  /** Tells every node (this one included) of a block or unblock; resolves once the engine accepted it. */
+  async block(notice: BlockNotice): Promise<void> {
+    await this.publish({ t: 'block', from: this.node.id, notice });
+  }
+
+  /** Tells every node (this one included) of new rate-limit settings. */
+  async rateLimits(notice: RateLimitsNotice): Promise<void> {
+    await this.publish({ t: 'rate_limits', from: this.node.id, notice });
+  }
+
   /** Whether a node id belongs to a live node of the cluster. */
   isLive(uid: string): boolean {
     if (uid === this.node.id) return true;
@@ -164,6 +180,16 @@ export class ControlPlane {
       applyRevocation(this.node, msg.notice, msg.from !== this.node.id).catch((err: unknown) =>
         this.log.error({ err, kind: msg.notice.kind }, 'revocation failed'),
       );
+      return;
+    }
+    if (msg.t === 'block') {
+      applyBlockNotice(this.node, msg.notice, msg.from !== this.node.id).catch((err: unknown) =>
+        this.log.error({ err, kind: msg.notice.kind }, 'block notice failed'),
+      );
+      return;
+    }
+    if (msg.t === 'rate_limits') {
+      this.node.deps.rateLimits?.receive(msg.notice, msg.from !== this.node.id).catch((err: unknown) => this.log.error({ err }, 'rate limit notice failed'));
       return;
     }
     if (msg.t === 'survey') {

@@ -18,8 +18,10 @@ import {
   type Reply,
 } from '../../protocol/index.js';
 import { FrameType, type TransportCounts } from '../../metrics/index.js';
+import type { ConnectionLimits } from '../../moderation/index.js';
 import { dispatchCommand, methodOf } from './dispatch.js';
 import { commandFrameType, pushFrameType, replyFrameType } from './frame-types.js';
+import { countClientError } from './rate-limit-check.js';
 import { EncodedReply } from '../channels/encoded-reply.js';
 import { asClientError } from '../engine-errors.js';
 import { refreshByProxy } from './proxy-refresh.js';
@@ -82,6 +84,8 @@ export class Client implements SubscriptionOwner {
   private pingTimer: TimerHandle | undefined;
   private pongTimer: TimerHandle | undefined;
   expireTimer: TimerHandle | undefined;
+  /** This connection's rate-limit buckets, made on its first limited command. */
+  limits: ConnectionLimits | undefined;
 
   constructor(
     readonly node: Node,
@@ -237,6 +241,7 @@ export class Client implements SubscriptionOwner {
       } else if (err instanceof ClientError) {
         metrics.client.replyError(frameType, err.code);
         if (cmd.id > 0) this.sendReply({ id: cmd.id, error: { code: err.code, message: err.message, temporary: err.temporary || undefined } }, undefined, frameType);
+        this.countError(err.code);
       } else {
         this.log.error({ err, user: this.user }, 'command failed');
         metrics.client.replyError(frameType, ErrorCode.internal);
@@ -244,6 +249,17 @@ export class Client implements SubscriptionOwner {
       }
     } finally {
       if (started > 0) metrics.client.observeCommand(frameType, (performance.now() - started) / 1000);
+    }
+  }
+
+  /** Charges a client error to the connection's error budget; past it the connection ends. */
+  private countError(code: number): void {
+    try {
+      countClientError(this, code);
+    } catch (err) {
+      if (!(err instanceof DisconnectError)) throw err;
+      this.log.warn({ user: this.user }, 'connection over its client error budget disconnected');
+      this.disconnect(err.code, err.reason);
     }
   }
 

@@ -6,6 +6,7 @@ import { handleConnect } from './connect-handler.js';
 import { commandFrameType } from './frame-types.js';
 import { handleRefresh, handleSubRefresh } from './refresh-handlers.js';
 import { handleSubscribe } from './subscribe-handler.js';
+import { checkCommandLimits } from './rate-limit-check.js';
 
 /** What a handler produced: the reply (its id is filled in here) and work to run once it is queued. */
 export interface HandlerOutcome {
@@ -57,6 +58,8 @@ export async function dispatchCommand(client: Client, cmd: Command, method: Comm
   }
   // Every request but `send` needs an id to reply to.
   if (cmd.id === 0 && method !== 'send') throw new DisconnectError(DisconnectCode.badRequest);
+  const limited = checkCommandLimits(client, method, cmd);
+  if (limited) await limited;
   const run = handlers[method] as Handler<typeof method>;
   const req = cmd[method];
   const outcome = await run(client, req as never);

@@ -3,7 +3,7 @@ import type { ChannelOptions, Config, ProxyConfig } from '../config/types.js';
 import { ProxyEndpoint } from './endpoint.js';
 import { GrpcProxyTransport } from './grpc-transport.js';
 import { HttpProxyTransport } from './http-transport.js';
-import type { ConnectProxy, ProxyRegistry, PublishProxy, RefreshProxy, RpcProxy, SubRefreshProxy, SubscribeProxy } from './types.js';
+import type { ConnectProxy, ProxyRegistry, PublishProxy, RefreshProxy, RpcProxy, SharedPollRefreshProxy, SubRefreshProxy, SubscribeProxy } from './types.js';
 
 /** The name channel and RPC options use for their section's own proxy. */
 const DEFAULT = 'default';
@@ -29,7 +29,7 @@ export class Proxies implements ProxyRegistry {
   readonly httpHeaders: ReadonlySet<string>;
   readonly emulatedHeaders: ReadonlySet<string>;
   private readonly named = new Map<string, ProxyEndpoint>();
-  private readonly defaults: { subscribe?: ProxyEndpoint; publish?: ProxyEndpoint; subRefresh?: ProxyEndpoint; rpc?: ProxyEndpoint } = {};
+  private readonly defaults: { subscribe?: ProxyEndpoint; publish?: ProxyEndpoint; subRefresh?: ProxyEndpoint; rpc?: ProxyEndpoint; sharedPollRefresh?: ProxyEndpoint } = {};
   private readonly all: ProxyEndpoint[] = [];
 
   constructor(config: Readonly<Config>, log: Logger) {
@@ -74,6 +74,10 @@ export class Proxies implements ProxyRegistry {
 
   rpc(name: string): RpcProxy | undefined {
     return name === DEFAULT ? this.defaults.rpc : this.named.get(name);
+  }
+
+  sharedPollRefresh(name: string): SharedPollRefreshProxy | undefined {
+    return name === DEFAULT ? this.defaults.sharedPollRefresh : this.named.get(name);
   }
 
   /** Drops every pooled connection; idempotent. */

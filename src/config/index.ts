@@ -6,3 +6,13 @@ export { loadConfig, defaultConfig, type LoadOptions, type LoadedConfig } from '
 export { ConfigError, ConfigErrorCode } from './errors.js';
 export { durationMs, formatDuration, parseDuration } from './duration.js';
 export type * from './types.js';
+export { MAP_SUBSCRIPTION_TYPES } from './types.js';
+export {
+  clampPageSize,
+  resolveMapOptions,
+  resolveSharedPollOptions,
+  sharedPollConcurrency,
+  type MapMode,
+  type ResolvedMapOptions,
+  type ResolvedSharedPollOptions,
+} from './map-options.js';

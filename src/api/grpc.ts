@@ -43,6 +43,7 @@ const rpcMethods = {
   Channels: 'channels',
   Connections: 'connections',
   ConnectionsSnapshot: 'connections_snapshot',
+  SharedPollPublish: 'shared_poll_publish',
 } as const satisfies Record<string, MethodName>;
 
 export interface GrpcApiDeps {

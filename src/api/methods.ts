@@ -6,6 +6,7 @@ import { connections, connectionsSnapshot } from './executors/connections.js';
 import { info } from './executors/info.js';
 import { broadcast, publish } from './executors/publish.js';
 import { disconnect, refresh, subscribe, unsubscribe } from './executors/user-ops.js';
+import { sharedPollPublish } from './executors/shared-poll.js';
 import * as s from './schemas.js';
 
 interface Method<S extends z.ZodType> {
@@ -34,6 +35,7 @@ export const methods = {
   info: method(s.infoRequest, info),
   connections: method(s.connectionsRequest, connections),
   connections_snapshot: method(s.connectionsSnapshotRequest, connectionsSnapshot),
+  shared_poll_publish: method(s.sharedPollPublishRequest, sharedPollPublish),
   rpc: method(s.rpcRequest, async () => {
     // No server-side RPC extensions exist yet.
     throw new ApiError(ApiErrorCode.notFound);

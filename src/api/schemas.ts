@@ -115,3 +115,13 @@ export type ChannelsRequest = z.infer<typeof channelsRequest>;
 export type ConnectionsRequest = z.infer<typeof connectionsRequest>;
 export type ConnectionsSnapshotRequest = z.infer<typeof connectionsSnapshotRequest>;
 export type RpcRequest = z.infer<typeof rpcRequest>;
+
+export const sharedPollPublishRequest = z.object({
+  channel: z.string().min(1, 'channel required'),
+  key: z.string().min(1, 'key required'),
+  data: json.optional(),
+  b64data: z.string().optional(),
+  version: z.number().int().min(1, 'version must be greater than 0'),
+  epoch: z.string().default(''),
+});
+export type SharedPollPublishRequest = z.infer<typeof sharedPollPublishRequest>;

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { TokenVerifier } from '../auth/index.js';
+import { TrackSignatureVerifier, type TokenVerifier } from '../auth/index.js';
+import { sharedPollConcurrency } from '../config/index.js';
 import type { Config } from '../config/types.js';
 import type { ProxyRegistry } from '../proxy/index.js';
 import { isHealthReporter, type Broker, type BrokerEventHandler, type EnginePublication, type PresenceManager } from '../engine/types.js';
@@ -10,7 +11,9 @@ import { ConnectionSnapshots } from './cluster/connection-snapshots.js';
 import { ControlPlane, type NodeInfo } from './cluster/control-plane.js';
 import type { Client } from './session/client.js';
 import { Hub, type Subscriber } from './hub.js';
+import { ChannelSubscription } from './channels/subscription.js';
 import { sweepRevoked, type RevocationStore } from './cluster/revocation.js';
+import { SharedPollManager } from './shared-poll/poll-manager.js';
 
 export interface NodeDeps {
   config: Readonly<Config>;
@@ -64,6 +67,10 @@ export class Node implements BrokerEventHandler {
   readonly control: ControlPlane;
   /** Connection listings frozen for paging (the connections API). */
   readonly snapshots: ConnectionSnapshots;
+  /** This node's shared-poll loops, one per channel some local connection tracks keys of. */
+  readonly sharedPoll: SharedPollManager;
+  /** Checks the signatures shared-poll clients track keys under. */
+  readonly trackSignatures: TrackSignatureVerifier;
 
   constructor(readonly deps: NodeDeps) {
     this.rules = new ChannelRules(deps.config.channel);
@@ -71,6 +78,18 @@ export class Node implements BrokerEventHandler {
     this.log = deps.logger.child({ component: 'node' });
     this.snapshots = new ConnectionSnapshots(deps.clock);
     this.control = new ControlPlane(this, deps.broker, deps.clock, this.log.child({ component: 'control' }));
+    const sp = deps.config.sharedPoll;
+    this.sharedPoll = new SharedPollManager({
+      refreshProxy: (name) => deps.proxies.sharedPollRefresh(name),
+      concurrencyLimit: sharedPollConcurrency(sp.concurrencyLimit),
+      timers: deps.wheel,
+      clock: deps.clock,
+      log: this.log.child({ component: 'shared_poll' }),
+    });
+    this.trackSignatures = new TrackSignatureVerifier(
+      { secret: sp.hmacSecretKey, previousSecret: sp.hmacPreviousSecretKey, previousValidUntil: sp.hmacPreviousSecretKeyValidUntil },
+      deps.clock,
+    );
   }
 
   /** This node's identity and load, as `info` reports it. */
@@ -132,7 +151,7 @@ export class Node implements BrokerEventHandler {
   private async refreshPresence(): Promise<void> {
     for (const client of this.hub.allClients()) {
       for (const sub of client.subscriptions.values()) {
-        if (!sub.opts.presence || !sub.active) continue;
+        if (!(sub instanceof ChannelSubscription) || !sub.opts.presence || !sub.active) continue;
         try {
           await this.deps.presence.addPresence(sub.channel, client.id, sub.info(client.info()));
         } catch (err) {
@@ -148,6 +167,7 @@ export class Node implements BrokerEventHandler {
     clearInterval(this.presenceTimer);
     clearInterval(this.positionTimer);
     this.control.stop();
+    this.sharedPoll.close();
   }
 
   /** Publishes into a channel with its namespace's history settings. */

@@ -51,6 +51,8 @@ export class Proxies implements ProxyRegistry {
     if (uses((o) => [o.subscribeProxyEnabled, o.subscribeProxyName])) this.defaults.subscribe = make('subscribe', cp.subscribe);
     if (uses((o) => [o.publishProxyEnabled, o.publishProxyName])) this.defaults.publish = make('publish', cp.publish);
     if (uses((o) => [o.subRefreshProxyEnabled, o.subRefreshProxyName])) this.defaults.subRefresh = make('sub_refresh', cp.subRefresh);
+    // A shared-poll namespace always polls: an unset proxy_name means the default one.
+    if (uses((o) => [o.subscriptionType === 'shared_poll', o.sharedPoll.proxyName || DEFAULT])) this.defaults.sharedPollRefresh = make('shared_poll_refresh', cp.sharedPollRefresh);
     const rpcOptions = [config.rpc.withoutNamespace, ...config.rpc.namespaces];
     if (rpcOptions.some((o) => o.proxyEnabled && o.proxyName === DEFAULT)) this.defaults.rpc = make('rpc', config.rpc.proxy);
 

@@ -1,4 +1,4 @@
-import { UnsubscribeCode, type PayloadNotJsonError, type ProtocolCodec } from '../../protocol/index.js';
+import { UnsubscribeCode, type ClientInfo, type PayloadNotJsonError, type ProtocolCodec } from '../../protocol/index.js';
 import type { TimerHandle } from '../../lib/index.js';
 import type { SharedPollManager, TrackRequestItem } from '../shared-poll/poll-manager.js';
 import { TrackedKeys, type TrackCommit } from '../shared-poll/tracked-keys.js';
@@ -61,6 +61,11 @@ export class SharedPollSubscription implements KeyTracker {
 
   get active(): boolean {
     return !this.closed;
+  }
+
+  /** The ClientInfo this subscription shows (e.g. on a client publish into the channel). */
+  info(base: ClientInfo): ClientInfo {
+    return this.opts.chanInfo ? { ...base, chanInfo: this.opts.chanInfo } : base;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { ClientError, DisconnectCode, DisconnectError, ErrorCode, UnsubscribeCode, type FilterNode, type SubscribeRequest } from '../../protocol/index.js';
+import { ClientError, DisconnectCode, DisconnectError, ErrorCode, SubscriptionKind, UnsubscribeCode, type FilterNode, type SubscribeRequest } from '../../protocol/index.js';
 import type { SubscriptionClaims } from '../../auth/index.js';
 import { FilterError, compileFilter, type CompiledFilter } from '../../filter/index.js';
 import type { ChannelInfo } from '../channels/channel-rules.js';
@@ -7,6 +7,8 @@ import type { HandlerOutcome } from './dispatch.js';
 import { mayReadHistory, maySubscribe, mayReadPresence } from '../channels/permissions.js';
 import { refuseRevoked } from '../cluster/revocation.js';
 import { SubscribeFlag, effectiveFlags, subscribeChannel } from '../channels/subscribe-core.js';
+import { ChannelSubscription } from '../channels/subscription.js';
+import { subscribeSharedPoll } from '../channels/shared-poll-subscribe.js';
 import { checkSubscriptionClaims, verifySubscriptionToken } from './token-outcomes.js';
 import { callerOf } from './proxy-caller.js';
 import { subRefreshByProxy, subRefreshProxy } from './proxy-refresh.js';
@@ -17,8 +19,12 @@ export async function handleSubscribe(client: Client, req: SubscribeRequest): Pr
   if (channel === '') throw new DisconnectError(DisconnectCode.badRequest);
   const { node } = client;
   const ch = node.rules.resolve(channel);
+  // Shared poll is its own kind both ways: asked for where the namespace is not one (108), or not asked for where it is (107).
+  const sharedPoll = ch.options.subscriptionType === 'shared_poll';
+  if ((req.type === SubscriptionKind.sharedPoll) !== sharedPoll) throw new ClientError(sharedPoll ? ErrorCode.badRequest : ErrorCode.notAvailable);
   if (client.subscriptions.has(channel)) throw new ClientError(ErrorCode.alreadySubscribed);
   if (client.subscriptions.size >= node.config.client.channelLimit) throw new ClientError(ErrorCode.limitExceeded);
+  if (sharedPoll) return { reply: { subscribe: subscribeSharedPoll(client, ch, req, await grantFor(client, ch, req)) } };
   const tagsFilter = req.tf ? compileTagsFilter(ch, req.tf) : undefined;
 
   const grant = await grantFor(client, ch, req);
@@ -126,7 +132,7 @@ function compileTagsFilter(ch: ChannelInfo, tf: FilterNode): CompiledFilter {
 /** Unsubscribes (2501) or disconnects (3006, server-side) a subscription whose token expired unrefreshed. */
 export function scheduleSubscriptionExpiry(client: Client, channel: string): void {
   const sub = client.subscriptions.get(channel);
-  if (!sub) return;
+  if (!(sub instanceof ChannelSubscription)) return;
   sub.expiryTimer?.cancel();
   sub.expiryTimer = undefined;
   if (!sub.opts.expireAt) return;

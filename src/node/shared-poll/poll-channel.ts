@@ -173,7 +173,7 @@ export class PollChannel {
       this.close();
       this.deps.onShutdown(this);
     };
-    if (this.opts.channelShutdownDelay < 0) stop();
+    if (this.opts.channelShutdownDelay <= 0) stop();
     else this.shutdownTimer = this.deps.timers.schedule(this.opts.channelShutdownDelay, stop);
   }
 

@@ -1,3 +1,4 @@
+import type { ResolvedSharedPollOptions } from '../../config/index.js';
 import type { TimerHandle } from '../../lib/index.js';
 
 /*
@@ -6,28 +7,8 @@ import type { TimerHandle } from '../../lib/index.js';
  * items that changed reach the connections tracking them.
  */
 
-/**
- * `versioned`: the backend gives each item a version and may skip items at the version
- * the node sends. `versionless`: the node hashes the data and numbers changes itself.
- */
-export type SharedPollMode = 'versioned' | 'versionless';
-
-/** A namespace's `shared_poll` options, durations in ms, defaults applied. */
-export interface SharedPollOptions {
-  mode: SharedPollMode;
-  refreshInterval: number;
-  /** Keys per backend call; a larger poll set is split and spread over the interval. */
-  refreshBatchSize: number;
-  maxKeysPerConnection: number;
-  /** How long a channel with no tracked keys keeps its state; negative = drop at once. */
-  channelShutdownDelay: number;
-  /** Grace after a track signature's expiry before its keys are dropped silently. */
-  trackExpiredExtraDelay: number;
-  /** `shared_poll_publish` may push items (versioned only). */
-  publishEnabled: boolean;
-  /** `default` = `channel.proxy.shared_poll_refresh`; else a `proxies[]` name. */
-  proxyName: string;
-}
+/** A namespace's `shared_poll` options with defaults applied (durations in ms; shutdown delay 0 = at once). */
+export type SharedPollOptions = ResolvedSharedPollOptions;
 
 /** Runs callbacks later (the node's timer wheel; a manual one in tests). */
 export interface PollTimers {

@@ -228,10 +228,10 @@ test('polling stops when the last tracker leaves, after the shutdown delay; a ne
   assert.equal(manager.get('poll:x'), second);
 });
 
-test('a negative shutdown delay drops the state at once', () => {
+test('a zero shutdown delay (-1 in the config) drops the state at once', () => {
   const { manager } = setup();
   const t = new Tracker();
-  manager.track('poll:x', options({ channelShutdownDelay: -1 }), t, [{ key: 'a', version: 3 }]);
+  manager.track('poll:x', options({ channelShutdownDelay: 0 }), t, [{ key: 'a', version: 3 }]);
   manager.untrack('poll:x', t, ['a']);
   assert.equal(manager.get('poll:x'), undefined);
 });

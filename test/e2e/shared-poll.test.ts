@@ -1,0 +1,333 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { SharedPollSubscription } from 'centrifuge';
+import { signTrackGrant } from '../../src/auth/index.js';
+import type { Config, NamedProxyConfig, SharedPollOptions } from '../../src/config/types.js';
+import { startBackend, type Backend, type BackendKind, type Body } from '../helpers/proxy-backend.js';
+import { collect, decoded, once, sdk, type Sdk, type SdkProtocol } from '../helpers/sdk.js';
+import { namespace, startServer, testConfig, type TestServer } from '../helpers/server.js';
+import { until } from '../helpers/until.js';
+
+const POLL_SECRET = 'test-poll-secret';
+const API_KEY = 'test-api-key';
+
+interface Item {
+  data: unknown;
+  version?: number;
+  removed?: boolean;
+  prev_data?: unknown;
+}
+
+/** The application backend: answers with the items it knows, as the SDK's own test backend does. */
+class ItemStore {
+  readonly items = new Map<string, Item>();
+  epoch = '';
+  answer = (body: Body): unknown => {
+    const asked = (body.items as Array<{ key: string }> | undefined) ?? [];
+    const items = asked.flatMap(({ key }) => {
+      const it = this.items.get(key);
+      return it ? [{ key, ...it }] : [];
+    });
+    return { result: { items, epoch: this.epoch || undefined } };
+  };
+}
+
+function sign(channel: string, keys: string[], ttl = 3600, user = ''): string {
+  const now = Math.floor(Date.now() / 1000);
+  return signTrackGrant(POLL_SECRET, { issuedAt: now, expireAt: now + ttl, user, channel, keys });
+}
+
+function pollNamespace(name: string, proxyName: string, o: Partial<SharedPollOptions>) {
+  const base = testConfig().channel.withoutNamespace.sharedPoll;
+  return namespace(name, {
+    subscriptionType: 'shared_poll',
+    allowSubscribeForClient: true,
+    allowedDeltaTypes: ['fossil'],
+    sharedPoll: { ...base, proxyName, refreshInterval: 200, refreshBatchSize: 100, maxKeysPerConnection: 5, ...o },
+  });
+}
+
+function proxyEntry(c: Config, name: string, endpoint: string): NamedProxyConfig {
+  return { ...structuredClone(c.channel.proxy.subscribe), name, endpoint, timeout: 5000 };
+}
+
+interface Setup {
+  server: TestServer;
+  backend: Backend;
+  store: ItemStore;
+}
+
+async function setup(kind: BackendKind): Promise<Setup> {
+  const store = new ItemStore();
+  const backend = await startBackend(kind, { shared_poll_refresh: store.answer });
+  const config = testConfig((c) => {
+    c.client.insecure = true;
+    c.httpApi.key = API_KEY;
+    c.sharedPoll.hmacSecretKey = POLL_SECRET;
+    c.proxies = [proxyEntry(c, 'items', backend.endpoint('shared_poll_refresh'))];
+    c.channel.namespaces = [
+      pollNamespace('poll', 'items', { mode: 'versioned', publishEnabled: true }),
+      pollNamespace('pollvl', 'items', { mode: 'versionless' }),
+      namespace('stream', { allowSubscribeForClient: true }),
+    ];
+  });
+  const server = await startServer(config);
+  return { server, backend, store };
+}
+
+async function connect(s: Setup, protocol: SdkProtocol): Promise<Sdk> {
+  const c = sdk(protocol, s.server.url);
+  c.connect();
+  await once(c, 'connected');
+  return c;
+}
+
+async function subscribed(c: Sdk, channel: string, opts: Parameters<Sdk['newSharedPollSubscription']>[1] = {}): Promise<SharedPollSubscription> {
+  const sub = c.newSharedPollSubscription(channel, opts);
+  const ready = once(sub, 'subscribed');
+  sub.subscribe();
+  await ready;
+  return sub;
+}
+
+interface Update {
+  key: string;
+  data: unknown;
+  version?: number;
+  removed?: boolean;
+  channel: string;
+}
+
+const callsFor = (b: Backend, channel: string) => b.calls.filter((c) => c.method === 'shared_poll_refresh' && c.body.channel === channel);
+
+async function api(s: Setup, method: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${s.server.httpUrl}/api/${method}`, { method: 'POST', headers: { 'x-api-key': API_KEY }, body: JSON.stringify(body) });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+for (const protocol of ['json', 'protobuf'] as const) {
+  describe(`shared poll over ${protocol}`, () => {
+    let s: Setup;
+    const clients: Sdk[] = [];
+    before(async () => {
+      s = await setup('http');
+    });
+    after(async () => {
+      for (const c of clients) c.disconnect();
+      await s.server.close();
+      await s.backend.close();
+    });
+    const client = async (): Promise<Sdk> => {
+      const c = await connect(s, protocol);
+      clients.push(c);
+      return c;
+    };
+
+    it('tracked keys arrive with their data and version; unchanged versions are not sent again', async () => {
+      s.store.items.set('a1', { data: { votes: 1 }, version: 3 });
+      s.store.items.set('a2', { data: { votes: 2 }, version: 1 });
+      const c = await client();
+      const sub = await subscribed(c, 'poll:a');
+      const got = collect<Update>(sub, 'update', 2);
+      sub.track(
+        [
+          { key: 'a1', version: 0 },
+          { key: 'a2', version: 0 },
+          { key: 'unknown', version: 0 },
+        ],
+        sign('poll:a', ['a1', 'a2', 'unknown']),
+      );
+      const updates = (await got).sort((x, y) => x.key.localeCompare(y.key));
+      assert.deepEqual(
+        updates.map((u) => [u.key, u.version, decoded(protocol, u.data), u.removed ?? false, u.channel]),
+        [
+          ['a1', 3, { votes: 1 }, false, 'poll:a'],
+          ['a2', 1, { votes: 2 }, false, 'poll:a'],
+        ],
+      );
+      // The backend is asked for the keys the node polls, with the versions it holds.
+      const before = callsFor(s.backend, 'poll:a').length;
+      await until(() => callsFor(s.backend, 'poll:a').length >= before + 2);
+      const last = callsFor(s.backend, 'poll:a').at(-1)!.body.items as Array<{ key: string; version?: number }>;
+      assert.deepEqual(
+        last.map((i) => [i.key, i.version ?? 0]).sort(),
+        [
+          ['a1', 3],
+          ['a2', 1],
+          ['unknown', 0],
+        ],
+      );
+      const next = once<Update>(sub, 'update');
+      s.store.items.set('a1', { data: { votes: 5 }, version: 4 });
+      const u = await next;
+      assert.deepEqual([u.key, u.version, decoded(protocol, u.data)], ['a1', 4, { votes: 5 }]);
+    });
+
+    it('a removal reaches the client and the key is no longer polled', async () => {
+      s.store.items.set('r1', { data: { x: 1 }, version: 1 });
+      const c = await client();
+      const sub = await subscribed(c, 'poll:r');
+      const first = once<Update>(sub, 'update');
+      sub.track([{ key: 'r1', version: 0 }], sign('poll:r', ['r1']));
+      await first;
+      const removal = once<Update>(sub, 'update');
+      s.store.items.set('r1', { data: null, removed: true });
+      const u = await removal;
+      assert.equal(u.key, 'r1');
+      assert.equal(u.removed, true);
+      const calls = callsFor(s.backend, 'poll:r').length;
+      await new Promise((r) => setTimeout(r, 600));
+      assert.equal(callsFor(s.backend, 'poll:r').length, calls, 'no poll once the only key was removed');
+    });
+
+    it('two clients on the same key share one backend call per interval; a latecomer gets the current data at once', async () => {
+      s.store.items.set('s1', { data: 'shared', version: 2 });
+      const a = await client();
+      const b = await client();
+      const subA = await subscribed(a, 'poll:s');
+      const subB = await subscribed(b, 'poll:s');
+      const gotA = once<Update>(subA, 'update');
+      subA.track([{ key: 's1', version: 0 }], sign('poll:s', ['s1']));
+      await gotA;
+      const gotB = once<Update>(subB, 'update');
+      subB.track([{ key: 's1', version: 0 }], sign('poll:s', ['s1']));
+      const ub = await gotB;
+      assert.deepEqual([ub.version, decoded(protocol, ub.data)], [2, 'shared']);
+      const start = callsFor(s.backend, 'poll:s').length;
+      await new Promise((r) => setTimeout(r, 1000));
+      const made = callsFor(s.backend, 'poll:s').length - start;
+      // One call per 200 ms interval for both clients (timer slack allowed), not one per client.
+      assert.ok(made >= 3 && made <= 6, `${made} calls in 1 s`);
+    });
+
+    it('untrack stops updates for the key; the loop stops when the last tracker leaves', async () => {
+      s.store.items.set('u1', { data: 1, version: 1 });
+      s.store.items.set('u2', { data: 1, version: 1 });
+      const c = await client();
+      const sub = await subscribed(c, 'poll:u');
+      const both = collect<Update>(sub, 'update', 2);
+      sub.track(
+        [
+          { key: 'u1', version: 0 },
+          { key: 'u2', version: 0 },
+        ],
+        sign('poll:u', ['u1', 'u2']),
+      );
+      await both;
+      const seen: Update[] = [];
+      sub.on('update', (u: Update) => seen.push(u));
+      sub.untrack(['u1']);
+      await until(() => (callsFor(s.backend, 'poll:u').at(-1)!.body.items as unknown[]).length === 1);
+      s.store.items.set('u1', { data: 2, version: 2 });
+      s.store.items.set('u2', { data: 2, version: 2 });
+      await until(() => seen.length === 1);
+      await new Promise((r) => setTimeout(r, 400));
+      assert.deepEqual(
+        seen.map((u) => u.key),
+        ['u2'],
+      );
+      sub.unsubscribe();
+      await new Promise((r) => setTimeout(r, 300));
+      const calls = callsFor(s.backend, 'poll:u').length;
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(callsFor(s.backend, 'poll:u').length, calls, 'polling stopped after the last tracker left');
+    });
+
+    it('a bad signature is refused with 103, an expired one with 109, and too many keys with 106', async () => {
+      const c = await client();
+      const sub = await subscribed(c, 'poll:e');
+      const errors: Array<{ type: string; error: { code: number } }> = [];
+      sub.on('error', (e: { type: string; error: { code: number } }) => errors.push(e));
+      sub.track([{ key: 'k', version: 0 }], sign('poll:other', ['k']));
+      await until(() => errors.length === 1);
+      assert.equal(errors[0]!.type, 'track');
+      assert.equal(errors[0]!.error.code, 103);
+      sub.track([{ key: 'k2', version: 0 }], sign('poll:e', ['k2'], -60));
+      await until(() => errors.length === 2);
+      assert.equal(errors[1]!.error.code, 109);
+      const many = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6'];
+      sub.track(
+        many.map((key) => ({ key, version: 0 })),
+        sign('poll:e', many),
+      );
+      await until(() => errors.length === 3);
+      assert.equal(errors[2]!.error.code, 106);
+    });
+
+    it('versionless: the server numbers changes itself and gives an 8-character epoch', async () => {
+      s.store.items.set('v1', { data: { n: 1 } });
+      const c = await client();
+      const sub = await subscribed(c, 'pollvl:a');
+      const first = once<Update>(sub, 'update');
+      sub.track([{ key: 'v1', version: 0 }], sign('pollvl:a', ['v1']));
+      const u1 = await first;
+      assert.ok((u1.version ?? 0) > 0);
+      const second = once<Update>(sub, 'update');
+      s.store.items.set('v1', { data: { n: 2 } });
+      const u2 = await second;
+      assert.ok((u2.version ?? 0) > (u1.version ?? 0));
+      assert.deepEqual(decoded(protocol, u2.data), { n: 2 });
+    });
+
+    it('shared_poll_publish pushes an item at once; API errors say what is wrong', async () => {
+      s.store.items.set('p1', { data: 'v1', version: 1 });
+      const c = await client();
+      const sub = await subscribed(c, 'poll:p');
+      const first = once<Update>(sub, 'update');
+      sub.track([{ key: 'p1', version: 0 }], sign('poll:p', ['p1']));
+      await first;
+      const pushed = once<Update>(sub, 'update');
+      const ok = await api(s, 'shared_poll_publish', { channel: 'poll:p', key: 'p1', data: { fresh: true }, version: 7 });
+      assert.equal(ok.status, 200);
+      assert.deepEqual(ok.json, { result: {} });
+      const u = await pushed;
+      assert.deepEqual([u.version, decoded(protocol, u.data)], [7, { fresh: true }]);
+      assert.equal((await api(s, 'shared_poll_publish', { channel: 'pollvl:p', key: 'p1', data: 1, version: 2 })).json.error !== undefined, true);
+      const notPoll = await api(s, 'shared_poll_publish', { channel: 'stream:x', key: 'p1', data: 1, version: 2 });
+      assert.equal((notPoll.json.error as { code: number }).code, 107);
+      const zero = await api(s, 'shared_poll_publish', { channel: 'poll:p', key: 'p1', data: 1, version: 0 });
+      assert.match((zero.json.error as { message: string }).message, /version/);
+    });
+
+    it('subscribe type and namespace must agree', async () => {
+      const c = await client();
+      // A refused subscribe leaves the SDK subscription unsubscribed with the error code.
+      const wrong = c.newSubscription('poll:plain');
+      const err = once<{ code: number }>(wrong, 'unsubscribed');
+      wrong.subscribe();
+      assert.equal((await err).code, 107);
+      const notPoll = c.newSharedPollSubscription('stream:sp');
+      const err2 = once<{ code: number }>(notPoll, 'unsubscribed');
+      notPoll.subscribe();
+      assert.equal((await err2).code, 108);
+    });
+  });
+}
+
+describe('shared poll with a gRPC backend', () => {
+  let s: Setup;
+  before(async () => {
+    s = await setup('grpc');
+  });
+  after(async () => {
+    await s.server.close();
+    await s.backend.close();
+  });
+
+  it('polls through CentrifugoProxy.SharedPollRefresh, removals included', async () => {
+    s.store.items.set('g1', { data: { via: 'grpc' }, version: 2 });
+    const c = await connect(s, 'protobuf');
+    try {
+      const sub = await subscribed(c, 'poll:g');
+      const first = once<Update>(sub, 'update');
+      sub.track([{ key: 'g1', version: 0 }], sign('poll:g', ['g1']));
+      const u = await first;
+      assert.deepEqual([u.key, u.version, decoded('protobuf', u.data)], ['g1', 2, { via: 'grpc' }]);
+      const removal = once<Update>(sub, 'update');
+      s.store.items.set('g1', { data: null, removed: true });
+      assert.equal((await removal).removed, true);
+    } finally {
+      c.disconnect();
+    }
+  });
+});

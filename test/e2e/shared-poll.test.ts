@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Client as GrpcClient, credentials, Metadata } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
 import type { SharedPollSubscription } from 'centrifuge';
+import { protoPath } from '../../src/protocol/index.js';
+import { connToken } from '../helpers/tokens.js';
 import { signTrackGrant } from '../../src/auth/index.js';
 import type { Config, NamedProxyConfig, SharedPollOptions } from '../../src/config/types.js';
 import { startBackend, type Backend, type BackendKind, type Body } from '../helpers/proxy-backend.js';
@@ -63,11 +67,13 @@ async function setup(kind: BackendKind): Promise<Setup> {
   const config = testConfig((c) => {
     c.client.insecure = true;
     c.httpApi.key = API_KEY;
+    c.grpcApi = { ...c.grpcApi, enabled: true, address: '127.0.0.1', port: 0, insecure: true };
     c.sharedPoll.hmacSecretKey = POLL_SECRET;
     c.proxies = [proxyEntry(c, 'items', backend.endpoint('shared_poll_refresh'))];
     c.channel.namespaces = [
       pollNamespace('poll', 'items', { mode: 'versioned', publishEnabled: true }),
       pollNamespace('pollvl', 'items', { mode: 'versionless' }),
+      pollNamespace('polld', 'items', { mode: 'versioned' }),
       namespace('stream', { allowSubscribeForClient: true }),
     ];
   });
@@ -99,6 +105,21 @@ interface Update {
 }
 
 const callsFor = (b: Backend, channel: string) => b.calls.filter((c) => c.method === 'shared_poll_refresh' && c.body.channel === channel);
+
+/** One rpc of CentrifugoApi over a plain grpc-js client. */
+function grpcCall(port: number, rpc: string, req: object): Promise<Record<string, unknown>> {
+  const def = loadSync(protoPath('api.proto'), { keepCase: true, longs: Number, bytes: Buffer, defaults: false, oneofs: true });
+  const svc = def['centrifugal.centrifugo.api.CentrifugoApi'] as unknown as Record<string, { path: string; requestSerialize: (v: unknown) => Buffer; responseDeserialize: (b: Buffer) => unknown }>;
+  const m = svc[rpc]!;
+  const client = new GrpcClient(`127.0.0.1:${port}`, credentials.createInsecure());
+  return new Promise((resolve, reject) => {
+    client.makeUnaryRequest(m.path, m.requestSerialize, m.responseDeserialize, req, new Metadata(), (err, res) => {
+      client.close();
+      if (err) reject(err);
+      else resolve(res as Record<string, unknown>);
+    });
+  });
+}
 
 async function api(s: Setup, method: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${s.server.httpUrl}/api/${method}`, { method: 'POST', headers: { 'x-api-key': API_KEY }, body: JSON.stringify(body) });
@@ -287,6 +308,60 @@ for (const protocol of ['json', 'protobuf'] as const) {
       assert.equal((notPoll.json.error as { code: number }).code, 107);
       const zero = await api(s, 'shared_poll_publish', { channel: 'poll:p', key: 'p1', data: 1, version: 0 });
       assert.match((zero.json.error as { message: string }).message, /version/);
+    });
+
+    it('shared_poll_publish works in a batch and over gRPC', async () => {
+      s.store.items.set('b1', { data: 'v1', version: 1 });
+      const c = await client();
+      const sub = await subscribed(c, 'poll:b');
+      const first = once<Update>(sub, 'update');
+      sub.track([{ key: 'b1', version: 0 }], sign('poll:b', ['b1']));
+      await first;
+      const fromBatch = once<Update>(sub, 'update');
+      const res = await api(s, 'batch', { commands: [{ shared_poll_publish: { channel: 'poll:b', key: 'b1', data: 'batched', version: 2 } }] });
+      assert.deepEqual(res.json, { replies: [{ shared_poll_publish: {} }] });
+      assert.deepEqual(decoded(protocol, (await fromBatch).data), 'batched');
+      const fromGrpc = once<Update>(sub, 'update');
+      const reply = await grpcCall(s.server.app.grpcPort!, 'SharedPollPublish', { channel: 'poll:b', key: 'b1', data: Buffer.from('"grpc"'), version: 3 });
+      assert.equal(reply.error, undefined);
+      const u = await fromGrpc;
+      assert.deepEqual([u.version, decoded(protocol, u.data)], [3, 'grpc']);
+    });
+
+    it('a signature is bound to the connection user', async () => {
+      s.store.items.set('w1', { data: 'mine', version: 1 });
+      const c = sdk(protocol, s.server.url, { token: await connToken('alice') });
+      clients.push(c);
+      c.connect();
+      await once(c, 'connected');
+      const sub = await subscribed(c, 'poll:w');
+      const errors: Array<{ error: { code: number } }> = [];
+      sub.on('error', (e: { error: { code: number } }) => errors.push(e));
+      sub.track([{ key: 'w1', version: 0 }], sign('poll:w', ['w1'], 3600, ''));
+      await until(() => errors.length === 1);
+      assert.equal(errors[0]!.error.code, 103);
+      const got = once<Update>(sub, 'update');
+      sub.track([{ key: 'w1', version: 0 }], sign('poll:w', ['w1'], 3600, 'alice'));
+      assert.equal((await got).key, 'w1');
+    });
+
+    it('fossil delta: the first delivery of a key is full, later ones patch the previous data', async () => {
+      const big = (n: number) => ({ text: 'lorem ipsum '.repeat(40), n });
+      s.store.items.set('d1', { data: big(1), version: 1 });
+      const c = await client();
+      const sub = await subscribed(c, 'polld:a', { delta: 'fossil' });
+      const first = once<Update>(sub, 'update');
+      sub.track([{ key: 'd1', version: 0 }], sign('polld:a', ['d1']));
+      assert.deepEqual(decoded(protocol, (await first).data), big(1));
+      const second = once<Update>(sub, 'update');
+      s.store.items.set('d1', { data: big(2), version: 2, prev_data: big(1) });
+      const u2 = await second;
+      assert.deepEqual([u2.version, decoded(protocol, u2.data)], [2, big(2)]);
+      const third = once<Update>(sub, 'update');
+      s.store.items.set('d1', { data: big(3), version: 3, prev_data: big(2) });
+      assert.deepEqual(decoded(protocol, (await third).data), big(3));
+      const stats = sub.deltaStats();
+      assert.deepEqual([stats.numFullPayloads, stats.numDeltaPayloads], [1, 2]);
     });
 
     it('subscribe type and namespace must agree', async () => {

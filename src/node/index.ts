@@ -19,3 +19,4 @@ export {
   type RevokedUser,
   type TokenIdentity,
 } from './cluster/revocation.js';
+export { isMapChannel, mapOptionsOf } from './channels/map-channel.js';

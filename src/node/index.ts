@@ -20,3 +20,4 @@ export {
   type TokenIdentity,
 } from './cluster/revocation.js';
 export { isMapChannel, mapOptionsOf } from './channels/map-channel.js';
+export type { MapChannelOptions, MapPublication, MapWriteResult } from '../engine/map-types.js';

@@ -1,5 +1,4 @@
-import type { MapChannelOptions, MapPublication, MapWriteResult } from '../../engine/index.js';
-import { isMapChannel, mapOptionsOf, type ChannelInfo } from '../../node/index.js';
+import { isMapChannel, mapOptionsOf, type ChannelInfo, type MapChannelOptions, type MapPublication, type MapWriteResult } from '../../node/index.js';
 import type { ApiContext } from '../context.js';
 import { raw, resolveChannel, type RawPayload } from '../context.js';
 import { ApiError, ApiErrorCode } from '../errors.js';

@@ -9,8 +9,8 @@ import { BearerVerifier, ServerApiAuthenticator, TokenVerifier } from './auth/in
 import { createRevocationStore, startTokenBroker, type RunningTokenBroker } from './broker/index.js';
 import { ConfigError } from './config/index.js';
 import type { ApiJwksConfig, Config, JwksTlsConfig } from './config/types.js';
-import { isCloser, type Broker, type PresenceManager } from './engine/index.js';
-import { MemoryBroker, MemoryPresenceManager } from './engine/memory/index.js';
+import { isCloser, type Broker, type MapBroker, type PresenceManager } from './engine/index.js';
+import { MemoryBroker, MemoryMapBroker, MemoryPresenceManager } from './engine/memory/index.js';
 import { NatsBroker } from './engine/nats/index.js';
 import { connectRedisClient, startRedisEngine } from './engine/redis/index.js';
 import { ListenError, TimerWheel, packageVersion, systemClock, type Clock } from './lib/index.js';
@@ -31,8 +31,10 @@ type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
 interface Engines {
   broker: Broker;
   presence: PresenceManager;
+  /** Map channels' state and stream (`map_broker`), apart from the engine as in Centrifugo. */
+  mapBroker: MapBroker;
   /** Everything to close on shutdown (an engine's own broker stays open for its presence when a separate broker replaces it). */
-  parts: Array<Broker | PresenceManager>;
+  parts: Array<Broker | PresenceManager | MapBroker>;
 }
 
 /**
@@ -46,7 +48,9 @@ async function buildEngines(config: Readonly<Config>, clock: Clock, log: Logger)
       ? await startRedisEngine(config.engine.redis, clock, log.child({ component: 'redis' }))
       : { broker: new MemoryBroker({ clock }), presence: new MemoryPresenceManager() };
   const broker = brokerFor(config, clock, log) ?? engine.broker;
-  return { broker, presence: engine.presence, parts: [broker, engine.presence, ...(broker === engine.broker ? [] : [engine.broker])] };
+  // Config refuses the other map broker types until Parsec has them.
+  const mapBroker = new MemoryMapBroker({ clock });
+  return { broker, presence: engine.presence, mapBroker, parts: [broker, engine.presence, mapBroker, ...(broker === engine.broker ? [] : [engine.broker])] };
 }
 
 /** A broker apart from the engine when `broker.enabled`, else undefined. */
@@ -138,7 +142,7 @@ export class Parsec {
   private readonly grpc: GrpcApi | undefined;
   private readonly routes = new Map<string, Route>();
   private readonly wheel: TimerWheel;
-  private readonly engines: Array<Broker | PresenceManager>;
+  private readonly engines: Array<Broker | PresenceManager | MapBroker>;
   private readonly proxies: Proxies;
   private readonly revocations: RevocationStore | undefined;
   private tokenBroker: RunningTokenBroker | undefined;
@@ -150,7 +154,7 @@ export class Parsec {
     readonly config: Readonly<Config>,
     log: Logger,
     clock: Clock,
-    { broker, presence, parts }: Engines,
+    { broker, presence, mapBroker, parts }: Engines,
     revocations: RevocationStore | undefined,
   ) {
     this.log = log;
@@ -162,6 +166,7 @@ export class Parsec {
       config,
       broker,
       presence,
+      mapBroker,
       clock,
       wheel: this.wheel,
       logger: this.log,

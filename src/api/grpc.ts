@@ -43,6 +43,12 @@ const rpcMethods = {
   Channels: 'channels',
   Connections: 'connections',
   ConnectionsSnapshot: 'connections_snapshot',
+  MapPublish: 'map_publish',
+  MapRemove: 'map_remove',
+  MapReadState: 'map_read_state',
+  MapReadStream: 'map_read_stream',
+  MapStats: 'map_stats',
+  MapClear: 'map_clear',
   SharedPollPublish: 'shared_poll_publish',
 } as const satisfies Record<string, MethodName>;
 

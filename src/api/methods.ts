@@ -4,6 +4,7 @@ import { ApiError, ApiErrorCode, asApiError } from './errors.js';
 import { channels, history, historyRemove, presence, presenceStats } from './executors/channel-queries.js';
 import { connections, connectionsSnapshot } from './executors/connections.js';
 import { info } from './executors/info.js';
+import { mapClear, mapPublish, mapReadState, mapReadStream, mapRemove, mapStats } from './executors/map.js';
 import { broadcast, publish } from './executors/publish.js';
 import { disconnect, refresh, subscribe, unsubscribe } from './executors/user-ops.js';
 import { sharedPollPublish } from './executors/shared-poll.js';
@@ -35,6 +36,12 @@ export const methods = {
   info: method(s.infoRequest, info),
   connections: method(s.connectionsRequest, connections),
   connections_snapshot: method(s.connectionsSnapshotRequest, connectionsSnapshot),
+  map_publish: method(s.mapPublishRequest, mapPublish),
+  map_remove: method(s.mapRemoveRequest, mapRemove),
+  map_read_state: method(s.mapReadStateRequest, mapReadState),
+  map_read_stream: method(s.mapReadStreamRequest, mapReadStream),
+  map_stats: method(s.mapChannelRequest, mapStats),
+  map_clear: method(s.mapChannelRequest, mapClear),
   shared_poll_publish: method(s.sharedPollPublishRequest, sharedPollPublish),
   rpc: method(s.rpcRequest, async () => {
     // No server-side RPC extensions exist yet.

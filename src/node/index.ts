@@ -19,3 +19,5 @@ export {
   type RevokedUser,
   type TokenIdentity,
 } from './cluster/revocation.js';
+export { isMapChannel, mapOptionsOf } from './channels/map-channel.js';
+export type { MapChannelOptions, MapPublication, MapWriteResult } from '../engine/map-types.js';

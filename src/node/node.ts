@@ -4,6 +4,7 @@ import { sharedPollConcurrency } from '../config/index.js';
 import type { Config } from '../config/types.js';
 import type { ProxyRegistry } from '../proxy/index.js';
 import { isHealthReporter, type Broker, type BrokerEventHandler, type EnginePublication, type PresenceManager } from '../engine/types.js';
+import type { MapBroker, MapEventHandler, MapPublication } from '../engine/map-types.js';
 import { randomString, type Clock, type TimerWheel } from '../lib/index.js';
 import type { ClientInfo, Publication, StreamPosition } from '../protocol/index.js';
 import { ChannelRules, type ChannelInfo } from './channels/channel-rules.js';
@@ -19,6 +20,8 @@ export interface NodeDeps {
   config: Readonly<Config>;
   broker: Broker;
   presence: PresenceManager;
+  /** State and change stream of map channels. */
+  mapBroker: MapBroker;
   clock: Clock;
   wheel: TimerWheel;
   logger: Logger;
@@ -50,7 +53,7 @@ export interface Disconnectable {
  * One Parsec node: channel rules, the local hub, and the engine behind them. Client
  * sessions and the server API act through it; it is the engine's event handler.
  */
-export class Node implements BrokerEventHandler {
+export class Node implements BrokerEventHandler, MapEventHandler {
   readonly id = randomString(8);
   readonly startedAt: number;
   readonly hub = new Hub<Client>();
@@ -125,6 +128,7 @@ export class Node implements BrokerEventHandler {
 
   async run(): Promise<void> {
     await this.deps.broker.run(this);
+    await this.deps.mapBroker.run(this);
     this.control.start();
     const checkEvery = this.config.client.channelPositionCheckDelay;
     if (checkEvery > 0) {
@@ -151,8 +155,10 @@ export class Node implements BrokerEventHandler {
   private async refreshPresence(): Promise<void> {
     for (const client of this.hub.allClients()) {
       for (const sub of client.subscriptions.values()) {
-        if (!(sub instanceof ChannelSubscription) || !sub.opts.presence || !sub.active) continue;
+        if (!(sub instanceof ChannelSubscription) || !sub.active) continue;
         try {
+          await sub.onPresenceTick?.();
+          if (!sub.opts.presence) continue;
           await this.deps.presence.addPresence(sub.channel, client.id, sub.info(client.info()));
         } catch (err) {
           this.log.warn({ channel: sub.channel, err: (err as Error).message }, 'presence refresh failed');
@@ -193,16 +199,27 @@ export class Node implements BrokerEventHandler {
     const first = this.hub.subscribe(channel, sub);
     // Not the first, but the broker subscribe made for an earlier subscriber may still be
     // under way (or may fail): wait for it, and ask again, which is idempotent.
-    if (first || this.channelOps.has(channel)) await this.inChannelOrder(channel, () => this.deps.broker.subscribe(channel));
+    const source = this.sourceOf(sub);
+    if (first || this.channelOps.has(channel)) await this.inChannelOrder(channel, () => source.subscribe(channel));
   }
 
   /** Unregisters this subscriber (not a newer one of the same client); the last one makes the broker stop. */
   async removeSubscriber(channel: string, sub: Subscriber): Promise<void> {
     if (!this.hub.unsubscribe(channel, sub)) return;
+    const source = this.sourceOf(sub);
     await this.inChannelOrder(channel, async () => {
       // Someone subscribed while earlier operations ran: the channel is wanted again.
-      if (this.hub.numSubscribers(channel) === 0) await this.deps.broker.unsubscribe(channel);
+      if (this.hub.numSubscribers(channel) === 0) await source.unsubscribe(channel);
     });
+  }
+
+  /** Where a subscriber's channel is delivered from: map channels from the map broker. */
+  private sourceOf(sub: Subscriber): Pick<Broker, 'subscribe' | 'unsubscribe'> {
+    return sub.source === 'map' ? this.deps.mapBroker : this.deps.broker;
+  }
+
+  get mapBroker(): MapBroker {
+    return this.deps.mapBroker;
   }
 
   /**
@@ -253,6 +270,10 @@ export class Node implements BrokerEventHandler {
 
   handlePublication(channel: string, pub: EnginePublication, position: StreamPosition): void {
     this.hub.broadcastPublication(channel, toProtocolPublication(pub), position, pub.delta ?? false);
+  }
+
+  handleMapPublication(channel: string, pub: MapPublication, position: StreamPosition, delta: boolean, prevData: Uint8Array | undefined): void {
+    this.hub.broadcastMapPublication(channel, toProtocolMapPublication(pub), position, delta, prevData);
   }
 
   handleJoin(channel: string, info: ClientInfo): void {
@@ -312,4 +333,17 @@ export class Node implements BrokerEventHandler {
 
 export function toProtocolPublication(pub: EnginePublication): Publication {
   return { data: pub.data, info: pub.info, offset: pub.offset || undefined, tags: pub.tags };
+}
+
+/** A map change as clients receive it: key, value or removal, offset in positioned maps. */
+export function toProtocolMapPublication(pub: MapPublication): Publication {
+  return {
+    data: pub.data,
+    key: pub.key,
+    removed: pub.removed || undefined,
+    info: pub.info,
+    offset: pub.offset || undefined,
+    tags: pub.tags,
+    version: pub.version || undefined,
+  };
 }

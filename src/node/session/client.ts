@@ -367,6 +367,7 @@ export class Client implements SubscriptionOwner {
       if (this.subscriptions.has(sub.channel)) return;
       if (sub.opts.presence) await node.presence.removePresence(sub.channel, this.id, this.user);
       if (sub.opts.joinLeave) await node.broker.publishLeave(sub.channel, sub.info(this.info()));
+      await sub.onLeave?.();
     } catch (err) {
       this.log.error({ err, channel: sub.channel }, 'leave failed');
     }

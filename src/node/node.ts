@@ -14,7 +14,8 @@ import type { Client } from './session/client.js';
 import { Hub, type Subscriber } from './hub.js';
 import { ChannelSubscription } from './channels/subscription.js';
 import { sweepRevoked, type RevocationStore } from './cluster/revocation.js';
-import { SharedPollManager } from './shared-poll/poll-manager.js';
+import { SharedPollManager, type PublishRelay } from './shared-poll/poll-manager.js';
+import { relayChannelOf, relayTags, relayedItem } from './channels/shared-poll-relay.js';
 
 export interface NodeDeps {
   config: Readonly<Config>;
@@ -74,6 +75,8 @@ export class Node implements BrokerEventHandler, MapEventHandler {
   readonly sharedPoll: SharedPollManager;
   /** Checks the signatures shared-poll clients track keys under. */
   readonly trackSignatures: TrackSignatureVerifier;
+  /** Relay channels subscribed at the broker, to their shared-poll channel. */
+  private readonly relays = new Map<string, string>();
 
   constructor(readonly deps: NodeDeps) {
     this.rules = new ChannelRules(deps.config.channel);
@@ -88,11 +91,36 @@ export class Node implements BrokerEventHandler, MapEventHandler {
       timers: deps.wheel,
       clock: deps.clock,
       log: this.log.child({ component: 'shared_poll' }),
+      relay: this.sharedPollRelay(),
     });
     this.trackSignatures = new TrackSignatureVerifier(
       { secret: sp.hmacSecretKey, previousSecret: sp.hmacPreviousSecretKey, previousValidUntil: sp.hmacPreviousSecretKeyValidUntil },
       deps.clock,
     );
+  }
+
+  /** `shared_poll_publish` through the broker, on one relay channel per shared-poll channel. */
+  private sharedPollRelay(): PublishRelay {
+    const failed = (channel: string) => (err: unknown) => this.log.error({ err, channel }, 'shared poll relay failed');
+    return {
+      join: (channel) => {
+        const relay = relayChannelOf(channel);
+        this.relays.set(relay, channel);
+        this.inChannelOrder(relay, () => this.deps.broker.subscribe(relay)).catch(failed(channel));
+      },
+      leave: (channel) => {
+        const relay = relayChannelOf(channel);
+        if (!this.relays.delete(relay)) return;
+        this.inChannelOrder(relay, async () => {
+          // Joined again while earlier operations ran: still wanted.
+          if (!this.relays.has(relay)) await this.deps.broker.unsubscribe(relay);
+        }).catch(failed(channel));
+      },
+      publish: async (channel, key, version, epoch, data) => {
+        const tags = relayTags(key, version, epoch);
+        await this.deps.broker.publish(relayChannelOf(channel), data, { historySize: 0, historyTtl: 0, historyMetaTtl: 0, tags });
+      },
+    };
   }
 
   /** This node's identity and load, as `info` reports it. */
@@ -269,6 +297,12 @@ export class Node implements BrokerEventHandler, MapEventHandler {
   }
 
   handlePublication(channel: string, pub: EnginePublication, position: StreamPosition): void {
+    const polled = this.relays.get(channel);
+    if (polled !== undefined) {
+      const item = relayedItem(pub.tags);
+      if (item) this.sharedPoll.publish(polled, item.key, item.version, item.epoch, pub.data);
+      return;
+    }
     this.hub.broadcastPublication(channel, toProtocolPublication(pub), position, pub.delta ?? false);
   }
 

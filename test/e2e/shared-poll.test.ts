@@ -11,6 +11,7 @@ import { startBackend, type Backend, type BackendKind, type Body } from '../help
 import { collect, decoded, once, sdk, type Sdk, type SdkProtocol } from '../helpers/sdk.js';
 import { namespace, startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { until } from '../helpers/until.js';
+import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
 
 const POLL_SECRET = 'test-poll-secret';
 const API_KEY = 'test-api-key';
@@ -61,10 +62,11 @@ interface Setup {
   store: ItemStore;
 }
 
-async function setup(kind: BackendKind): Promise<Setup> {
-  const store = new ItemStore();
-  const backend = await startBackend(kind, { shared_poll_refresh: store.answer });
+async function setup(kind: BackendKind, shared?: { backend: Backend; store: ItemStore; redisPrefix: string }): Promise<Setup> {
+  const store = shared?.store ?? new ItemStore();
+  const backend = shared?.backend ?? (await startBackend(kind, { shared_poll_refresh: store.answer }));
   const config = testConfig((c) => {
+    if (shared) c.engine = { type: 'redis', redis: { ...c.engine.redis, address: [redisUrl], prefix: shared.redisPrefix } };
     c.client.insecure = true;
     c.httpApi.key = API_KEY;
     c.grpcApi = { ...c.grpcApi, enabled: true, address: '127.0.0.1', port: 0, insecure: true };
@@ -403,6 +405,58 @@ describe('shared poll with a gRPC backend', () => {
       assert.equal((await removal).removed, true);
     } finally {
       c.disconnect();
+    }
+  });
+});
+
+const noRedis = await skipWithout('Redis', redisUrl);
+
+describe('shared poll on two nodes sharing Redis', { skip: noRedis || undefined }, () => {
+  let a: Setup;
+  let b: Setup;
+  before(async () => {
+    a = await setup('http');
+    await a.server.close();
+    const redisPrefix = randomPrefix('poll');
+    a = await setup('http', { backend: a.backend, store: a.store, redisPrefix });
+    b = await setup('http', { backend: a.backend, store: a.store, redisPrefix });
+  });
+  after(async () => {
+    await a.server.close();
+    await b.server.close();
+    await a.backend.close();
+  });
+
+  it('each node polls the channel once per interval for its own trackers; shared_poll_publish on one node reaches trackers on the other', async () => {
+    a.store.items.set('n1', { data: 'v1', version: 1 });
+    const ca = await connect(a, 'json');
+    const cb = await connect(b, 'protobuf');
+    try {
+      const subA = await subscribed(ca, 'poll:n');
+      const subB = await subscribed(cb, 'poll:n');
+      const gotA = once<Update>(subA, 'update');
+      const gotB = once<Update>(subB, 'update');
+      subA.track([{ key: 'n1', version: 0 }], sign('poll:n', ['n1']));
+      subB.track([{ key: 'n1', version: 0 }], sign('poll:n', ['n1']));
+      await Promise.all([gotA, gotB]);
+      const start = callsFor(a.backend, 'poll:n').length;
+      await new Promise((r) => setTimeout(r, 1000));
+      const made = callsFor(a.backend, 'poll:n').length - start;
+      // Two nodes, 200 ms interval: about ten calls in a second, not one per client.
+      assert.ok(made >= 6 && made <= 12, `${made} calls in 1 s from two nodes`);
+      const pushedA = once<Update>(subA, 'update');
+      const pushedB = once<Update>(subB, 'update');
+      const res = await api(b, 'shared_poll_publish', { channel: 'poll:n', key: 'n1', data: { from: 'b' }, version: 9 });
+      assert.deepEqual(res.json, { result: {} });
+      const [ua, ub] = await Promise.all([pushedA, pushedB]);
+      assert.deepEqual([ua.version, decoded('json', ua.data)], [9, { from: 'b' }]);
+      assert.deepEqual([ub.version, decoded('protobuf', ub.data)], [9, { from: 'b' }]);
+      // The relay channel is the broker's business: the channels API does not list it.
+      const listed = await api(a, 'channels', {});
+      assert.deepEqual(Object.keys((listed.json.result as { channels: object }).channels), []);
+    } finally {
+      ca.disconnect();
+      cb.disconnect();
     }
   });
 });

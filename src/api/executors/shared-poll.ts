@@ -1,3 +1,4 @@
+import { resolveSharedPollOptions } from '../../config/index.js';
 import type { ApiContext } from '../context.js';
 import { resolveChannel } from '../context.js';
 import { ApiError, ApiErrorCode } from '../errors.js';
@@ -15,6 +16,6 @@ export async function sharedPollPublish(ctx: ApiContext, req: SharedPollPublishR
   if (!ch.options.sharedPoll.publishEnabled) throw new ApiError(ApiErrorCode.notAvailable, 'not available: shared_poll.publish_enabled is off for this channel');
   const data = payloadOf(req.data, req.b64data, 'data');
   if (!data || data.length === 0) throw new ApiError(ApiErrorCode.badRequest, 'bad request: data required');
-  ctx.node.sharedPoll.publish(ch.channel, req.key, req.version, req.epoch, data);
+  await ctx.node.sharedPoll.publishEverywhere(ch.channel, resolveSharedPollOptions(ch.options.sharedPoll), req.key, req.version, req.epoch, data);
   return {};
 }

@@ -4,6 +4,16 @@ import type { SharedPollRefreshProxy } from '../../proxy/index.js';
 import { PollChannel, type TrackedItem } from './poll-channel.js';
 import type { KeyTracker, PollTimers, SharedPollOptions } from './types.js';
 
+/**
+ * Carries `shared_poll_publish` between nodes (the broker): a node relays the channels it
+ * has state for, and a publish goes to every node, this one included.
+ */
+export interface PublishRelay {
+  join(channel: string): void;
+  leave(channel: string): void;
+  publish(channel: string, key: string, version: number, epoch: string, data: Uint8Array): Promise<void>;
+}
+
 export interface SharedPollManagerDeps {
   /** The `shared_poll_refresh` proxy a namespace names; undefined when there is none. */
   refreshProxy(name: string): SharedPollRefreshProxy | undefined;
@@ -12,6 +22,8 @@ export interface SharedPollManagerDeps {
   timers: PollTimers;
   clock: Clock;
   log: Logger;
+  /** Without one, publishes reach this node's connections only. */
+  relay?: PublishRelay;
 }
 
 /** One key a connection starts tracking, with the version it says it has. */
@@ -73,8 +85,17 @@ export class SharedPollManager {
   }
 
   /**
-   * `shared_poll_publish` on this node: subscribers tracking the key get it when the version
-   * is newer than the node's. A channel with no state here has nobody to tell.
+   * `shared_poll_publish`: with `publish_enabled` it goes through the relay to every node,
+   * else to this node's connections only.
+   */
+  async publishEverywhere(channel: string, opts: Readonly<SharedPollOptions>, key: string, version: number, epoch: string, data: Uint8Array): Promise<void> {
+    if (opts.publishEnabled && this.deps.relay) await this.deps.relay.publish(channel, key, version, epoch, data);
+    else this.publish(channel, key, version, epoch, data);
+  }
+
+  /**
+   * A publish reaching this node: subscribers tracking the key get it when the version is
+   * newer than the node's. A channel with no state here has nobody to tell.
    */
   publish(channel: string, key: string, version: number, epoch: string, data: Uint8Array): void {
     this.channels.get(channel)?.publish(key, version, epoch, data);
@@ -89,7 +110,10 @@ export class SharedPollManager {
 
   close(): void {
     this.closed = true;
-    for (const c of this.channels.values()) c.close();
+    for (const c of this.channels.values()) {
+      c.close();
+      if (c.opts.publishEnabled) this.deps.relay?.leave(c.channel);
+    }
     this.channels.clear();
   }
 
@@ -106,10 +130,13 @@ export class SharedPollManager {
       clock,
       log,
       onShutdown: (c) => {
-        if (this.channels.get(channel) === c) this.channels.delete(channel);
+        if (this.channels.get(channel) !== c) return;
+        this.channels.delete(channel);
+        if (opts.publishEnabled) this.deps.relay?.leave(channel);
       },
     });
     this.channels.set(channel, state);
+    if (opts.publishEnabled) this.deps.relay?.join(channel);
     return state;
   }
 }

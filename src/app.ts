@@ -9,8 +9,8 @@ import { BearerVerifier, ServerApiAuthenticator, TokenVerifier, type JwksKeySour
 import { createRevocationStore, startTokenBroker, type RunningTokenBroker } from './broker/index.js';
 import { ConfigError } from './config/index.js';
 import type { ApiJwksConfig, Config, JwksTlsConfig, TokenConfig } from './config/types.js';
-import { isCloser, type Broker, type PresenceManager } from './engine/index.js';
-import { MemoryBroker, MemoryPresenceManager } from './engine/memory/index.js';
+import { isCloser, type Broker, type MapBroker, type PresenceManager } from './engine/index.js';
+import { MemoryBroker, MemoryMapBroker, MemoryPresenceManager } from './engine/memory/index.js';
 import { NatsBroker } from './engine/nats/index.js';
 import { connectRedisClient, startRedisEngine, type RedisClient } from './engine/redis/index.js';
 import { ClientAddress, ListenError, TimerWheel, packageVersion, systemClock, type Clock } from './lib/index.js';
@@ -33,8 +33,10 @@ type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
 interface Engines {
   broker: Broker;
   presence: PresenceManager;
+  /** Map channels' state and stream (`map_broker`), apart from the engine as in Centrifugo. */
+  mapBroker: MapBroker;
   /** Everything to close on shutdown (an engine's own broker stays open for its presence when a separate broker replaces it). */
-  parts: Array<Broker | PresenceManager>;
+  parts: Array<Broker | PresenceManager | MapBroker>;
 }
 
 /**
@@ -48,7 +50,9 @@ async function buildEngines(config: Readonly<Config>, clock: Clock, log: Logger)
       ? await startRedisEngine(config.engine.redis, clock, log.child({ component: 'redis' }))
       : { broker: new MemoryBroker({ clock }), presence: new MemoryPresenceManager() };
   const broker = brokerFor(config, clock, log) ?? engine.broker;
-  return { broker, presence: engine.presence, parts: [broker, engine.presence, ...(broker === engine.broker ? [] : [engine.broker])] };
+  // Config refuses the other map broker types until Parsec has them.
+  const mapBroker = new MemoryMapBroker({ clock });
+  return { broker, presence: engine.presence, mapBroker, parts: [broker, engine.presence, mapBroker, ...(broker === engine.broker ? [] : [engine.broker])] };
 }
 
 /** A broker apart from the engine when `broker.enabled`, else undefined. */
@@ -217,7 +221,7 @@ export class Parsec {
   private readonly grpc: GrpcApi | undefined;
   private readonly routes = new Map<string, Route>();
   private readonly wheel: TimerWheel;
-  private readonly engines: Array<Broker | PresenceManager>;
+  private readonly engines: Array<Broker | PresenceManager | MapBroker>;
   private readonly proxies: Proxies;
   private readonly revocations: RevocationStore | undefined;
   /** Every instrument (no-ops unless `prometheus.enabled`). */
@@ -235,7 +239,7 @@ export class Parsec {
     readonly config: Readonly<Config>,
     log: Logger,
     clock: Clock,
-    { broker, presence, parts }: Engines,
+    { broker, presence, mapBroker, parts }: Engines,
     revocations: Revocations | undefined,
     moderation: Moderation,
   ) {
@@ -262,6 +266,7 @@ export class Parsec {
       // Timed and counted only with metrics on: without them the node calls its engine directly.
       broker: metrics.enabled ? new InstrumentedBroker(broker, metrics) : broker,
       presence: metrics.enabled ? new InstrumentedPresence(presence, metrics.engine) : presence,
+      mapBroker,
       clock,
       wheel: this.wheel,
       logger: this.log,

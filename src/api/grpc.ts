@@ -49,6 +49,14 @@ const rpcMethods = {
   RateLimit: 'rate_limit',
   RateLimitsGet: 'rate_limits_get',
   RateLimitsSet: 'rate_limits_set',
+
+  MapPublish: 'map_publish',
+  MapRemove: 'map_remove',
+  MapReadState: 'map_read_state',
+  MapReadStream: 'map_read_stream',
+  MapStats: 'map_stats',
+  MapClear: 'map_clear',
+  SharedPollPublish: 'shared_poll_publish',
 } as const satisfies Record<string, MethodName>;
 
 export interface GrpcApiDeps {

@@ -6,8 +6,11 @@ import { connections, connectionsSnapshot } from './executors/connections.js';
 import { blockedUsers, blockUser, unblockUser } from './executors/blocks.js';
 import { info } from './executors/info.js';
 import { rateLimit, rateLimitsGet, rateLimitsSet } from './executors/rate-limits.js';
+
+import { mapClear, mapPublish, mapReadState, mapReadStream, mapRemove, mapStats } from './executors/map.js';
 import { broadcast, publish } from './executors/publish.js';
 import { disconnect, refresh, subscribe, unsubscribe } from './executors/user-ops.js';
+import { sharedPollPublish } from './executors/shared-poll.js';
 import * as s from './schemas.js';
 
 interface Method<S extends z.ZodType> {
@@ -42,6 +45,14 @@ export const methods = {
   rate_limit: method(s.rateLimitRequest, rateLimit),
   rate_limits_get: method(s.rateLimitsGetRequest, rateLimitsGet),
   rate_limits_set: method(s.rateLimitsSetRequest, rateLimitsSet),
+
+  map_publish: method(s.mapPublishRequest, mapPublish),
+  map_remove: method(s.mapRemoveRequest, mapRemove),
+  map_read_state: method(s.mapReadStateRequest, mapReadState),
+  map_read_stream: method(s.mapReadStreamRequest, mapReadStream),
+  map_stats: method(s.mapChannelRequest, mapStats),
+  map_clear: method(s.mapChannelRequest, mapClear),
+  shared_poll_publish: method(s.sharedPollPublishRequest, sharedPollPublish),
   rpc: method(s.rpcRequest, async () => {
     // No server-side RPC extensions exist yet.
     throw new ApiError(ApiErrorCode.notFound);

@@ -123,6 +123,53 @@ export const blockedUsersRequest = z.object({
 export const infoRequest = z.object({});
 export const rpcRequest = z.object({ method: z.string().default(''), params: json.optional() });
 
+const mapChannel = z.string().min(1, 'channel required');
+const mapKey = z.string().min(1, 'key required');
+
+export const mapPublishRequest = z.object({
+  channel: mapChannel,
+  key: mapKey,
+  data: json.optional(),
+  b64data: z.string().optional(),
+  // Centrifugo PRO's separate stream payload and score ordering: accepted, not used.
+  stream_data: json.optional(),
+  b64stream_data: z.string().optional(),
+  tags: z.record(z.string(), z.string()).optional(),
+  idempotency_key: z.string().max(256).optional(),
+  delta: z.boolean().optional(),
+  version: uint.optional(),
+  version_epoch: z.string().optional(),
+  score: int.optional(),
+  key_mode: z.enum(['', 'if_new', 'if_exists'], { message: 'expected "", "if_new" or "if_exists"' }).default(''),
+});
+
+export const mapRemoveRequest = z.object({ channel: mapChannel, key: mapKey, idempotency_key: z.string().max(256).optional() });
+
+export const mapReadStateRequest = z.object({
+  channel: mapChannel,
+  cursor: z.string().default(''),
+  limit: int.min(-1).default(0),
+  key: z.string().default(''),
+  asc: z.boolean().default(false),
+  revision_offset: uint.default(0),
+  revision_epoch: z.string().default(''),
+});
+
+export const mapReadStreamRequest = z.object({
+  channel: mapChannel,
+  since_offset: uint.default(0),
+  since_epoch: z.string().default(''),
+  limit: int.min(-1).default(0),
+  reverse: z.boolean().default(false),
+});
+
+export const mapChannelRequest = z.object({ channel: mapChannel });
+
+export type MapPublishRequest = z.infer<typeof mapPublishRequest>;
+export type MapRemoveRequest = z.infer<typeof mapRemoveRequest>;
+export type MapReadStateRequest = z.infer<typeof mapReadStateRequest>;
+export type MapReadStreamRequest = z.infer<typeof mapReadStreamRequest>;
+export type MapChannelRequest = z.infer<typeof mapChannelRequest>;
 export type PublishRequest = z.infer<typeof publishRequest>;
 export type BroadcastRequest = z.infer<typeof broadcastRequest>;
 export type SubscribeRequest = z.infer<typeof subscribeRequest>;
@@ -140,3 +187,14 @@ export type UnblockUserRequest = z.infer<typeof unblockUserRequest>;
 export type BlockedUsersRequest = z.infer<typeof blockedUsersRequest>;
 export type RateLimitRequest = z.infer<typeof rateLimitRequest>;
 export type RateLimitsSetRequest = z.infer<typeof rateLimitsSetRequest>;
+
+
+export const sharedPollPublishRequest = z.object({
+  channel: z.string().min(1, 'channel required'),
+  key: z.string().min(1, 'key required'),
+  data: json.optional(),
+  b64data: z.string().optional(),
+  version: z.number().int().min(1, 'version must be greater than 0'),
+  epoch: z.string().default(''),
+});
+export type SharedPollPublishRequest = z.infer<typeof sharedPollPublishRequest>;

@@ -36,6 +36,17 @@ export const durationOrOff = (d: string) =>
     .transform((v, ctx) => (isNegative(v) ? 0 : toMs(v, ctx)))
     .default(parseDuration(d));
 
+/**
+ * A duration where Centrifugo gives a negative value its own meaning ("no limit",
+ * "immediately", "off"; the key's comment says which). Every negative arrives as -1, and 0
+ * still means "the default".
+ */
+export const durationOrNegative = (d: string) =>
+  z
+    .unknown()
+    .transform((v, ctx) => (isNegative(v) ? -1 : toMs(v, ctx)))
+    .default(parseDuration(d));
+
 function isNegative(v: unknown): boolean {
   if (typeof v === 'number') return v < 0;
   return typeof v === 'string' && v.trim().startsWith('-') && durationMs(v.trim().slice(1)) !== undefined;

@@ -7,3 +7,14 @@ export { ConfigError, ConfigErrorCode } from './errors.js';
 export { durationMs, formatDuration, parseDuration } from './duration.js';
 export type * from './types.js';
 export { rateLimitOverridesSchema, type BucketConfig, type CommandLayerConfig, type RateLimitConfig, type RateLimitOverrides } from './rate-limit.js';
+
+export { MAP_SUBSCRIPTION_TYPES } from './types.js';
+export {
+  clampPageSize,
+  resolveMapOptions,
+  resolveSharedPollOptions,
+  sharedPollConcurrency,
+  type MapMode,
+  type ResolvedMapOptions,
+  type ResolvedSharedPollOptions,
+} from './map-options.js';

@@ -6,7 +6,7 @@
 
 /** Whole top-level sections (plus every `uni_*` transport). */
 const TOP_LEVEL: ReadonlySet<string> = new Set([
-  'map_broker', 'shared_poll', 'admin', 'unified_proxy', 'consumers',
+  'admin', 'unified_proxy', 'consumers',
   'opentelemetry', 'graphite', 'tls', 'debug', 'webtransport',
   'presence_manager', 'controller', 'swagger', 'init', 'usage_stats', 'pid_file',
   'enable_unreleased_features',
@@ -23,7 +23,8 @@ const NESTED: ReadonlySet<string> = new Set([
   'client.connect_code_to_unidirectional_disconnect', 'client.subscribe_to_user_personal_channel.single_connection',
   ...['token', 'subscription_token'].map((t) => `client.${t}.insecure_skip_jwks_endpoint_safety_check`),
   'channel.publication_data_format',
-  ...['subscribe_stream', 'map_publish', 'map_remove', 'shared_poll_refresh'].map((k) => `channel.proxy.${k}`),
+  'channel.proxy.subscribe_stream',
+  'map_broker.postgres',
   'rpc.ping',
   'http_api.disabled', 'http_api.external',
   'websocket.compression', 'websocket.compression_min_size', 'websocket.compression_level', 'websocket.read_buffer_size',
@@ -37,8 +38,6 @@ const NESTED: ReadonlySet<string> = new Set([
 
 /** Channel options, in `channel.without_namespace` and in every namespace. */
 const CHANNEL_OPTIONS: ReadonlySet<string> = new Set([
-  'subscription_type', 'map', 'shared_poll', 'map_clients_presence_channel_prefix', 'map_users_presence_channel_prefix',
-  'client_publish_debounce_interval',
   'subscribe_stream_proxy_enabled', 'subscribe_stream_proxy_name', 'subscribe_stream_proxy_bidirectional',
   'auto_cache_recover',
 ]);
@@ -71,14 +70,6 @@ export function isNotSupportedYet(path: ReadonlyArray<string | number>): boolean
   const proxy = proxySectionLength(path);
   if (proxy > 0 && PROXY_OPTIONS.has(path.slice(proxy).join('.'))) return true;
   return NESTED.has(path.join('.'));
-}
-
-/**
- * Whether a recognised key asks for nothing Parsec lacks: `subscription_type: "stream"` is
- * the default, the only kind Parsec serves, so it needs no notice at all.
- */
-export function isSupportedAsGiven(path: ReadonlyArray<string | number>, value: unknown): boolean {
-  return path[path.length - 1] === 'subscription_type' && (value === 'stream' || value === '');
 }
 
 /**

@@ -1,4 +1,5 @@
 import { formatDuration } from './duration.js';
+import { mapRules } from './map-rules.js';
 import { parsecRules } from './parsec-rules.js';
 import type { ParsedConfig } from './schema.js';
 import { isIP } from 'node:net';
@@ -18,6 +19,7 @@ export function checkRules(c: ParsedConfig): RuleViolation | undefined {
   return (
     pingPong(c) ??
     channels(c) ??
+    mapRules(c) ??
     personalChannel(c) ??
     apiJwks(c.httpApi.jwks, 'http_api') ??
     apiJwks(c.grpcApi.jwks, 'grpc_api') ??
@@ -203,7 +205,16 @@ function proxies(c: ParsedConfig): RuleViolation | undefined {
     const broken =
       reference(o.subscribeProxyEnabled, o.subscribeProxyName, `${at}.subscribe_proxy_name`, cp.subscribe, 'channel.proxy.subscribe') ??
       reference(o.publishProxyEnabled, o.publishProxyName, `${at}.publish_proxy_name`, cp.publish, 'channel.proxy.publish') ??
-      reference(o.subRefreshProxyEnabled, o.subRefreshProxyName, `${at}.sub_refresh_proxy_name`, cp.subRefresh, 'channel.proxy.sub_refresh');
+      reference(o.subRefreshProxyEnabled, o.subRefreshProxyName, `${at}.sub_refresh_proxy_name`, cp.subRefresh, 'channel.proxy.sub_refresh') ??
+      reference(o.map.publishProxyEnabled, o.map.publishProxyName, `${at}.map.publish_proxy_name`, cp.mapPublish, 'channel.proxy.map_publish') ??
+      reference(o.map.removeProxyEnabled, o.map.removeProxyName, `${at}.map.remove_proxy_name`, cp.mapRemove, 'channel.proxy.map_remove') ??
+      reference(
+        o.subscriptionType === 'shared_poll',
+        o.sharedPoll.proxyName || 'default',
+        `${at}.shared_poll.proxy_name`,
+        cp.sharedPollRefresh,
+        'channel.proxy.shared_poll_refresh',
+      );
     if (broken) return broken;
   }
   const rpcSections = [['rpc.without_namespace', c.rpc.withoutNamespace] as const, ...c.rpc.namespaces.map((ns, i) => [`rpc.namespaces[${i}]`, ns] as const)];

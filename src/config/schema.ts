@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { camelKeys } from './camel.js';
 import { rateLimitSchema } from './rate-limit.js';
-import { bool, duration, durationOrOff, int, nonEmptyStr, oneOf, regex, section, str, strList, strMap, unixSeconds } from './fields.js';
+import { bool, duration, durationOrNegative, durationOrOff, int, nonEmptyStr, oneOf, regex, section, str, strList, strMap, unixSeconds } from './fields.js';
+import { mapChannelOptionsShape, sharedPollSchema } from './map-schema.js';
 
 /*
  * The config file format: Centrifugo v6 keys (snake_case) with Centrifugo's defaults unless
@@ -139,6 +140,7 @@ const channelOptionsShape = {
   subscribe_proxy_name: str('default'),
   publish_proxy_name: str('default'),
   sub_refresh_proxy_name: str('default'),
+  ...mapChannelOptionsShape,
 };
 
 /** Centrifugo's rule for namespace names. */
@@ -155,7 +157,14 @@ const namespaceName = z.unknown().transform((v, ctx): string => {
 const namespaceSchema = z.object({ name: namespaceName, ...channelOptionsShape }).transform((o) => camelKeys(o));
 
 const channelSchema = section({
-  proxy: section({ subscribe: proxySchema, publish: proxySchema, sub_refresh: proxySchema }),
+  proxy: section({
+    subscribe: proxySchema,
+    publish: proxySchema,
+    sub_refresh: proxySchema,
+    map_publish: proxySchema,
+    map_remove: proxySchema,
+    shared_poll_refresh: proxySchema,
+  }),
   without_namespace: section(channelOptionsShape),
   namespaces: z.array(namespaceSchema).default(() => []),
   history_meta_ttl: duration('720h'),
@@ -259,7 +268,7 @@ const prometheusSchema = section({
 /** One or several addresses: Centrifugo takes a string or a list. */
 const addressList = (d: string[]) => z.union([z.string().transform((s) => [s]), z.array(z.string())]).default(d);
 
-const redisSchema = section({
+const redisShape = {
   // Several addresses shard channels across independent Redis servers.
   address: addressList(['redis://127.0.0.1:6379']),
   cluster_address: addressList([]),
@@ -275,7 +284,9 @@ const redisSchema = section({
   io_timeout: duration('4s'),
   presence_ttl: duration('60s'),
   tls: section({ enabled: bool(), server_ca_pem: str(), server_ca_pem_file: str(), insecure_skip_verify: bool() }),
-});
+};
+
+const redisSchema = section(redisShape);
 
 const engineSchema = section({ type: oneOf(['memory', 'redis'], 'memory'), redis: redisSchema });
 
@@ -290,6 +301,22 @@ const brokerSchema = section({
     prefix: str('centrifugo'),
     dial_timeout: duration('1s'),
     write_timeout: duration('1s'),
+  }),
+});
+
+/**
+ * Where map channels keep their state and stream, apart from `engine` as in Centrifugo.
+ * `postgres` is recognised so the message can say it is not supported (rules.ts).
+ */
+const mapBrokerSchema = section({
+  type: oneOf(['memory', 'redis', 'postgres'], 'memory'),
+  redis: section({
+    ...redisShape,
+    // How often expired keys are looked for and their removals published; negative = never.
+    cleanup_interval: durationOrNegative('1s'),
+    cleanup_batch_size: int(100, 1),
+    idempotent_result_ttl: duration('5m'),
+    skip_pub_sub: bool(),
   }),
 });
 
@@ -403,6 +430,8 @@ export const configSchema = z
     prometheus: prometheusSchema,
     engine: engineSchema,
     broker: brokerSchema,
+    map_broker: mapBrokerSchema,
+    shared_poll: sharedPollSchema,
     shutdown: shutdownSchema,
     node: nodeSchema,
     parsec: parsecSchema,

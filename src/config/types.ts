@@ -31,6 +31,60 @@ export interface TokenConfig {
   jwksTls: JwksTlsConfig;
 }
 
+/** What subscribers of a namespace get (`subscription_type`; `""` in a file means `stream`). */
+export type SubscriptionType = 'stream' | 'map' | 'map_clients' | 'map_users' | 'shared_poll';
+
+/** The map subscription types: a channel holds keyed state. */
+export const MAP_SUBSCRIPTION_TYPES: ReadonlySet<SubscriptionType> = new Set(['map', 'map_clients', 'map_users']);
+
+/**
+ * `map` options of a namespace, as written: 0 means the default, which `resolveMapOptions`
+ * fills in (rules must tell an unset key from a set one). Durations in ms.
+ */
+export interface MapOptions {
+  /** '' only outside map namespaces: every map namespace names its mode. */
+  mode: '' | 'ephemeral' | 'recoverable' | 'persistent';
+  keyTtl: number;
+  streamSize: number;
+  streamTtl: number;
+  metaTtl: number;
+  removeClientOnUnsubscribe: boolean;
+  clientKey: '' | 'client_id' | 'user_id';
+  allowPublishForClient: boolean;
+  allowPublishForSubscriber: boolean;
+  allowPublishForAnonymous: boolean;
+  allowRemoveForClient: boolean;
+  allowRemoveForSubscriber: boolean;
+  allowRemoveForAnonymous: boolean;
+  publishProxyEnabled: boolean;
+  /** `default` = `channel.proxy.map_publish`; else a `proxies[]` name. */
+  publishProxyName: string;
+  removeProxyEnabled: boolean;
+  /** `default` = `channel.proxy.map_remove`; else a `proxies[]` name. */
+  removeProxyName: string;
+  defaultPageSize: number;
+  minPageSize: number;
+  maxPageSize: number;
+  liveTransitionMaxPublicationLimit: number;
+  /** -1 = no limit. */
+  subscribeCatchUpTimeout: number;
+}
+
+/** `shared_poll` options of a namespace, as written (0 = the default; see `resolveSharedPollOptions`). Durations in ms. */
+export interface SharedPollOptions {
+  /** '' = `default` = `channel.proxy.shared_poll_refresh`. */
+  proxyName: string;
+  /** '' = versionless. */
+  mode: '' | 'versionless' | 'versioned';
+  refreshInterval: number;
+  refreshBatchSize: number;
+  maxKeysPerConnection: number;
+  /** -1 = immediately. */
+  channelShutdownDelay: number;
+  trackExpiredExtraDelay: number;
+  publishEnabled: boolean;
+}
+
 /** Options of one channel namespace (or of channels without a namespace). */
 export interface ChannelOptions {
   presence: boolean;
@@ -71,6 +125,15 @@ export interface ChannelOptions {
   subscribeProxyName: string;
   publishProxyName: string;
   subRefreshProxyName: string;
+  subscriptionType: SubscriptionType;
+  map: MapOptions;
+  sharedPoll: SharedPollOptions;
+  /** Client presence kept as a map_clients channel named this prefix + the channel; '' = none. */
+  mapClientsPresenceChannelPrefix: string;
+  /** User presence kept as a map_users channel named this prefix + the channel; '' = none. */
+  mapUsersPresenceChannelPrefix: string;
+  /** ms; recognised for Centrifugo PRO configs, no effect. */
+  clientPublishDebounceInterval: number;
 }
 
 /** One application backend Parsec asks (Centrifugo's proxy options). */
@@ -135,6 +198,15 @@ export interface RedisConfig {
   /** How long a presence entry lives without being refreshed by its node, ms. */
   presenceTtl: number;
   tls: { enabled: boolean; serverCaPem: string; serverCaPemFile: string; insecureSkipVerify: boolean };
+}
+
+/** `map_broker.redis`: a Redis connection plus the map broker's own settings (ms). */
+export interface MapBrokerRedisConfig extends RedisConfig {
+  /** -1 = no TTL cleanup. */
+  cleanupInterval: number;
+  cleanupBatchSize: number;
+  idempotentResultTtl: number;
+  skipPubSub: boolean;
 }
 
 export interface JwksTlsConfig {
@@ -293,7 +365,14 @@ export interface Config {
   };
   channel: {
     /** The proxies channel options name `default`. */
-    proxy: { subscribe: ProxyConfig; publish: ProxyConfig; subRefresh: ProxyConfig };
+    proxy: {
+      subscribe: ProxyConfig;
+      publish: ProxyConfig;
+      subRefresh: ProxyConfig;
+      mapPublish: ProxyConfig;
+      mapRemove: ProxyConfig;
+      sharedPollRefresh: ProxyConfig;
+    };
     withoutNamespace: ChannelOptions;
     namespaces: NamespaceConfig[];
     historyMetaTtl: number;
@@ -351,6 +430,16 @@ export interface Config {
    * carries PUB/SUB (and history, for brokers that keep it) while presence stays with the engine.
    */
   broker: { enabled: boolean; type: 'memory' | 'nats'; nats: NatsBrokerConfig };
+  /** Where map channels keep state and stream; independent of `engine`, as in Centrifugo. */
+  mapBroker: { type: 'memory' | 'redis' | 'postgres'; redis: MapBrokerRedisConfig };
+  /** Track signatures of shared-poll channels, and the backend call budget (`concurrencyLimit` 0 = 64). */
+  sharedPoll: {
+    hmacSecretKey: string;
+    hmacPreviousSecretKey: string;
+    /** Unix seconds; 0 = no end. */
+    hmacPreviousSecretKeyValidUntil: number;
+    concurrencyLimit: number;
+  };
   shutdown: { timeout: number };
   /** `name` '' = the host name, decided where the node starts. */
   node: { name: string };

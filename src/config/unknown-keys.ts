@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { isNotSupportedYet, isSupportedAsGiven } from './not-supported.js';
+import { isNotSupportedYet } from './not-supported.js';
 import { V5_KEYS } from './v5-keys.js';
 import { arrayElement, formatPath, isRaw, objectShape } from './walk.js';
 
@@ -20,7 +20,6 @@ export function unknownKeyWarnings(schema: z.ZodType, value: unknown, label: str
         const here = [...path, key];
         if (Object.hasOwn(shape, key)) visit(shape[key]!, child, here);
         else if (isNotSupportedYet(here)) {
-          if (isSupportedAsGiven(here, child)) continue;
           const section = String(here[0]);
           const keys = recognised.get(section) ?? new Set<string>();
           keys.add(formatPath(here).replace(/\[\d+\]/g, '[*]'));

@@ -17,6 +17,8 @@ export interface HubClient {
 /** One client's subscription to one channel, as the hub delivers to it. */
 export interface Subscriber {
   readonly client: HubClient;
+  /** Which engine delivers the channel: the broker (streams, default) or the map broker. */
+  readonly source?: 'stream' | 'map';
   /** Wants join/leave pushes. */
   readonly pushJoinLeave: boolean;
   /** Negotiated channel compaction: its pushes name the channel by the hub's numeric id. */
@@ -154,6 +156,17 @@ export class Hub<C extends HubClient = HubClient> {
     if (!this.channels.has(channel)) return;
     const fanout = new PublicationFanout(channel, pub, this.previous.get(channel), deltaAllowed, this.channelId(channel));
     this.previous.set(channel, { offset: pub.offset ?? 0, data: pub.data });
+    for (const sub of this.subscribers(channel)) sub.deliverPublication(fanout, position);
+  }
+
+  /**
+   * Delivers a map change. The delta base is the key's previous value (`prevData`), not the
+   * channel's previous publication: each key is its own chain.
+   */
+  broadcastMapPublication(channel: string, pub: Publication, position: StreamPosition, deltaAllowed: boolean, prevData: Uint8Array | undefined): void {
+    if (!this.channels.has(channel)) return;
+    const prev = prevData && !pub.removed ? { data: prevData } : undefined;
+    const fanout = new PublicationFanout(channel, pub, prev, deltaAllowed, this.channelId(channel));
     for (const sub of this.subscribers(channel)) sub.deliverPublication(fanout, position);
   }
 

@@ -21,3 +21,6 @@ export {
   type TokenIdentity,
 } from './cluster/revocation.js';
 export { USER_BLOCKED_REASON } from './cluster/blocks.js';
+
+export { isMapChannel, mapOptionsOf } from './channels/map-channel.js';
+export type { MapChannelOptions, MapPublication, MapWriteResult } from '../engine/map-types.js';

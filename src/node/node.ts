@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
-import type { TokenVerifier } from '../auth/index.js';
+import { TrackSignatureVerifier, type TokenVerifier } from '../auth/index.js';
+import { sharedPollConcurrency } from '../config/index.js';
 import type { Config } from '../config/types.js';
 import type { ProxyRegistry } from '../proxy/index.js';
 import { isHealthReporter, type Broker, type BrokerEventHandler, type EnginePublication, type PresenceManager } from '../engine/types.js';
+import type { MapBroker, MapEventHandler, MapPublication } from '../engine/map-types.js';
 import { randomString, type Clock, type TimerWheel } from '../lib/index.js';
 import { MessageType, type Metrics } from '../metrics/index.js';
 import type { ClientInfo, Publication, StreamPosition } from '../protocol/index.js';
@@ -11,14 +13,19 @@ import { ConnectionSnapshots } from './cluster/connection-snapshots.js';
 import { ControlPlane, type NodeInfo } from './cluster/control-plane.js';
 import type { Client } from './session/client.js';
 import { Hub, type Subscriber } from './hub.js';
+import { ChannelSubscription } from './channels/subscription.js';
 import { sweepRevoked, type RevocationStore } from './cluster/revocation.js';
 import type { RateLimits, UserBlocking } from '../moderation/index.js';
 import { sweepBlocked } from './cluster/blocks.js';
+import { SharedPollManager, type PublishRelay } from './shared-poll/poll-manager.js';
+import { relayChannelOf, relayTags, relayedItem } from './channels/shared-poll-relay.js';
 
 export interface NodeDeps {
   config: Readonly<Config>;
   broker: Broker;
   presence: PresenceManager;
+  /** State and change stream of map channels. */
+  mapBroker: MapBroker;
   clock: Clock;
   wheel: TimerWheel;
   logger: Logger;
@@ -56,7 +63,7 @@ export interface Disconnectable {
  * One Parsec node: channel rules, the local hub, and the engine behind them. Client
  * sessions and the server API act through it; it is the engine's event handler.
  */
-export class Node implements BrokerEventHandler {
+export class Node implements BrokerEventHandler, MapEventHandler {
   readonly id = randomString(8);
   readonly startedAt: number;
   readonly hub = new Hub<Client>();
@@ -73,6 +80,12 @@ export class Node implements BrokerEventHandler {
   readonly control: ControlPlane;
   /** Connection listings frozen for paging (the connections API). */
   readonly snapshots: ConnectionSnapshots;
+  /** This node's shared-poll loops, one per channel some local connection tracks keys of. */
+  readonly sharedPoll: SharedPollManager;
+  /** Checks the signatures shared-poll clients track keys under. */
+  readonly trackSignatures: TrackSignatureVerifier;
+  /** Relay channels subscribed at the broker, to their shared-poll channel. */
+  private readonly relays = new Map<string, string>();
 
   constructor(readonly deps: NodeDeps) {
     this.rules = new ChannelRules(deps.config.channel);
@@ -88,10 +101,47 @@ export class Node implements BrokerEventHandler {
       channels: hub.numChannels,
       nodes: this.control.nodes().length,
     }));
+    const sp = deps.config.sharedPoll;
+    this.sharedPoll = new SharedPollManager({
+      refreshProxy: (name) => deps.proxies.sharedPollRefresh(name),
+      concurrencyLimit: sharedPollConcurrency(sp.concurrencyLimit),
+      timers: deps.wheel,
+      clock: deps.clock,
+      log: this.log.child({ component: 'shared_poll' }),
+      relay: this.sharedPollRelay(),
+    });
+    this.trackSignatures = new TrackSignatureVerifier(
+      { secret: sp.hmacSecretKey, previousSecret: sp.hmacPreviousSecretKey, previousValidUntil: sp.hmacPreviousSecretKeyValidUntil },
+      deps.clock,
+    );
   }
 
   get metrics(): Metrics {
     return this.deps.metrics;
+  }
+
+  /** `shared_poll_publish` through the broker, on one relay channel per shared-poll channel. */
+  private sharedPollRelay(): PublishRelay {
+    const failed = (channel: string) => (err: unknown) => this.log.error({ err, channel }, 'shared poll relay failed');
+    return {
+      join: (channel) => {
+        const relay = relayChannelOf(channel);
+        this.relays.set(relay, channel);
+        this.inChannelOrder(relay, () => this.deps.broker.subscribe(relay)).catch(failed(channel));
+      },
+      leave: (channel) => {
+        const relay = relayChannelOf(channel);
+        if (!this.relays.delete(relay)) return;
+        this.inChannelOrder(relay, async () => {
+          // Joined again while earlier operations ran: still wanted.
+          if (!this.relays.has(relay)) await this.deps.broker.unsubscribe(relay);
+        }).catch(failed(channel));
+      },
+      publish: async (channel, key, version, epoch, data) => {
+        const tags = relayTags(key, version, epoch);
+        await this.deps.broker.publish(relayChannelOf(channel), data, { historySize: 0, historyTtl: 0, historyMetaTtl: 0, tags });
+      },
+    };
   }
 
   /** This node's identity and load, as `info` reports it. */
@@ -127,6 +177,7 @@ export class Node implements BrokerEventHandler {
 
   async run(): Promise<void> {
     await this.deps.broker.run(this);
+    await this.deps.mapBroker.run(this);
     this.control.start();
     const checkEvery = this.config.client.channelPositionCheckDelay;
     if (checkEvery > 0) {
@@ -153,8 +204,10 @@ export class Node implements BrokerEventHandler {
   private async refreshPresence(): Promise<void> {
     for (const client of this.hub.allClients()) {
       for (const sub of client.subscriptions.values()) {
-        if (!sub.opts.presence || !sub.active) continue;
+        if (!(sub instanceof ChannelSubscription) || !sub.active) continue;
         try {
+          await sub.onPresenceTick?.();
+          if (!sub.opts.presence) continue;
           await this.deps.presence.addPresence(sub.channel, client.id, sub.info(client.info()));
         } catch (err) {
           this.log.warn({ channel: sub.channel, err: (err as Error).message }, 'presence refresh failed');
@@ -169,6 +222,7 @@ export class Node implements BrokerEventHandler {
     clearInterval(this.presenceTimer);
     clearInterval(this.positionTimer);
     this.control.stop();
+    this.sharedPoll.close();
   }
 
   /** Publishes into a channel with its namespace's history settings. */
@@ -194,16 +248,27 @@ export class Node implements BrokerEventHandler {
     const first = this.hub.subscribe(channel, sub);
     // Not the first, but the broker subscribe made for an earlier subscriber may still be
     // under way (or may fail): wait for it, and ask again, which is idempotent.
-    if (first || this.channelOps.has(channel)) await this.inChannelOrder(channel, () => this.deps.broker.subscribe(channel));
+    const source = this.sourceOf(sub);
+    if (first || this.channelOps.has(channel)) await this.inChannelOrder(channel, () => source.subscribe(channel));
   }
 
   /** Unregisters this subscriber (not a newer one of the same client); the last one makes the broker stop. */
   async removeSubscriber(channel: string, sub: Subscriber): Promise<void> {
     if (!this.hub.unsubscribe(channel, sub)) return;
+    const source = this.sourceOf(sub);
     await this.inChannelOrder(channel, async () => {
       // Someone subscribed while earlier operations ran: the channel is wanted again.
-      if (this.hub.numSubscribers(channel) === 0) await this.deps.broker.unsubscribe(channel);
+      if (this.hub.numSubscribers(channel) === 0) await source.unsubscribe(channel);
     });
+  }
+
+  /** Where a subscriber's channel is delivered from: map channels from the map broker. */
+  private sourceOf(sub: Subscriber): Pick<Broker, 'subscribe' | 'unsubscribe'> {
+    return sub.source === 'map' ? this.deps.mapBroker : this.deps.broker;
+  }
+
+  get mapBroker(): MapBroker {
+    return this.deps.mapBroker;
   }
 
   /**
@@ -253,11 +318,21 @@ export class Node implements BrokerEventHandler {
   }
 
   handlePublication(channel: string, pub: EnginePublication, position: StreamPosition): void {
+    const polled = this.relays.get(channel);
+    if (polled !== undefined) {
+      const item = relayedItem(pub.tags);
+      if (item) this.sharedPoll.publish(polled, item.key, item.version, item.epoch, pub.data);
+      return;
+    }
     const { node } = this.deps.metrics;
     node.messageReceived(MessageType.publication);
     const started = this.deps.metrics.enabled ? performance.now() : 0;
     this.hub.broadcastPublication(channel, toProtocolPublication(pub), position, pub.delta ?? false);
     if (started > 0) node.observeBroadcast((performance.now() - started) / 1000);
+  }
+
+  handleMapPublication(channel: string, pub: MapPublication, position: StreamPosition, delta: boolean, prevData: Uint8Array | undefined): void {
+    this.hub.broadcastMapPublication(channel, toProtocolMapPublication(pub), position, delta, prevData);
   }
 
   handleJoin(channel: string, info: ClientInfo): void {
@@ -323,4 +398,17 @@ export class Node implements BrokerEventHandler {
 
 export function toProtocolPublication(pub: EnginePublication): Publication {
   return { data: pub.data, info: pub.info, offset: pub.offset || undefined, tags: pub.tags };
+}
+
+/** A map change as clients receive it: key, value or removal, offset in positioned maps. */
+export function toProtocolMapPublication(pub: MapPublication): Publication {
+  return {
+    data: pub.data,
+    key: pub.key,
+    removed: pub.removed || undefined,
+    info: pub.info,
+    offset: pub.offset || undefined,
+    tags: pub.tags,
+    version: pub.version || undefined,
+  };
 }

@@ -19,6 +19,7 @@ export const ErrorCode = {
   expired: 110,
   tooManyRequests: 111,
   unrecoverablePosition: 112,
+  concurrentPagination: 113,
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -37,6 +38,7 @@ export const errorMessages: Readonly<Record<ErrorCode, { message: string; tempor
   110: { message: 'expired', temporary: false },
   111: { message: 'too many requests', temporary: true },
   112: { message: 'unrecoverable position', temporary: false },
+  113: { message: 'concurrent pagination', temporary: true },
 };
 
 export const DisconnectCode = {

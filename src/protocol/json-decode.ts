@@ -5,8 +5,12 @@ import type {
   ConnectRequest,
   FilterNode,
   HistoryRequest,
+  KeyedItem,
+  PublishRequest,
   StreamPosition,
+  SubRefreshRequest,
   SubscribeRequest,
+  TrackBatch,
 } from './types.js';
 
 /**
@@ -16,6 +20,9 @@ import type {
  */
 
 type Json = Record<string, unknown>;
+
+/** The smallest int32: enum-like fields (`type`, `phase`) and `limit` are int32 on the wire. */
+const INT32_MIN = -2_147_483_648;
 
 function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -115,6 +122,55 @@ function subscribeRequest(o: Json, path: string): SubscribeRequest {
     delta: optStr(o, 'delta', path),
     tf: tf ? filterNode(tf, `${path}.tf`, 0) : undefined,
     flag: optInt(o, 'flag', path, Number.MIN_SAFE_INTEGER),
+    type: optInt(o, 'type', path, INT32_MIN),
+    phase: optInt(o, 'phase', path, INT32_MIN),
+    cursor: optStr(o, 'cursor', path),
+    limit: optInt(o, 'limit', path, INT32_MIN),
+    asc: optBool(o, 'asc', path),
+  };
+}
+
+function publishRequest(o: Json, path: string): PublishRequest {
+  return {
+    channel: optStr(o, 'channel', path),
+    data: optRaw(o, 'data'),
+    type: optInt(o, 'type', path, INT32_MIN),
+    key: optStr(o, 'key', path),
+    removed: optBool(o, 'removed', path),
+  };
+}
+
+function optArray(o: Json, k: string, path: string): unknown[] | undefined {
+  const v = o[k];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v)) fail(`${path}.${k}`, 'array');
+  return v;
+}
+
+function trackBatch(o: Json, path: string): TrackBatch {
+  return {
+    signature: optStr(o, 'signature', path),
+    items: optArray(o, 'items', path)?.map((item, i): KeyedItem => {
+      const at = `${path}.items[${i}]`;
+      if (!isObject(item)) fail(at, 'object');
+      return { key: optStr(item, 'key', at), version: optInt(item, 'version', at, 0) };
+    }),
+  };
+}
+
+function subRefreshRequest(o: Json, path: string): SubRefreshRequest {
+  return {
+    channel: optStr(o, 'channel', path),
+    token: optStr(o, 'token', path),
+    type: optInt(o, 'type', path, INT32_MIN),
+    track: optArray(o, 'track', path)?.map((b, i) => {
+      if (!isObject(b)) fail(`${path}.track[${i}]`, 'object');
+      return trackBatch(b, `${path}.track[${i}]`);
+    }),
+    untrack: optArray(o, 'untrack', path)?.map((k, i) => {
+      if (typeof k !== 'string') fail(`${path}.untrack[${i}]`, 'string');
+      return k;
+    }),
   };
 }
 
@@ -165,7 +221,7 @@ export function commandFromJson(o: unknown): Command {
     connect: req(o, 'connect', connectRequest),
     subscribe: req(o, 'subscribe', subscribeRequest),
     unsubscribe: req(o, 'unsubscribe', channelRequest),
-    publish: req(o, 'publish', (v, p) => ({ channel: optStr(v, 'channel', p), data: optRaw(v, 'data') })),
+    publish: req(o, 'publish', publishRequest),
     presence: req(o, 'presence', channelRequest),
     presenceStats: req(o, 'presence_stats', channelRequest),
     history: req(o, 'history', historyRequest),
@@ -173,7 +229,7 @@ export function commandFromJson(o: unknown): Command {
     send: req(o, 'send', (v) => ({ data: optRaw(v, 'data') })),
     rpc: req(o, 'rpc', (v, p) => ({ data: optRaw(v, 'data'), method: optStr(v, 'method', p) })),
     refresh: req(o, 'refresh', (v, p) => ({ token: optStr(v, 'token', p) })),
-    subRefresh: req(o, 'sub_refresh', (v, p) => ({ channel: optStr(v, 'channel', p), token: optStr(v, 'token', p) })),
+    subRefresh: req(o, 'sub_refresh', subRefreshRequest),
   };
 }
 

@@ -69,6 +69,12 @@ export function encodePublication(p: Publication): string {
     bool('delta', p.delta),
     num('time', p.time),
     str('channel', p.channel),
+    str('key', p.key),
+    bool('removed', p.removed),
+    num('score', p.score),
+    str('epoch', p.epoch),
+    // prev_data stays between nodes: clients never receive it.
+    num('version', p.version),
   ]);
 }
 
@@ -91,6 +97,11 @@ function encodeSubscribeResult(r: SubscribeResult): string {
     bool('was_recovering', r.wasRecovering),
     bool('delta', r.delta),
     num('id', r.id),
+    num('type', r.type),
+    num('phase', r.phase),
+    str('cursor', r.cursor),
+    publications('state', r.state, false),
+    num('publish_debounce', r.publishDebounce),
   ]);
 }
 
@@ -181,6 +192,8 @@ export function encodeJsonReply(r: Reply): string {
     r.refresh
       ? `"refresh":${obj([str('client', r.refresh.client), str('version', r.refresh.version), bool('expires', r.refresh.expires), num('ttl', r.refresh.ttl)])}`
       : undefined,
-    r.subRefresh ? `"sub_refresh":${obj([bool('expires', r.subRefresh.expires), num('ttl', r.subRefresh.ttl)])}` : undefined,
+    r.subRefresh
+      ? `"sub_refresh":${obj([bool('expires', r.subRefresh.expires), num('ttl', r.subRefresh.ttl), publications('items', r.subRefresh.items, false)])}`
+      : undefined,
   ]);
 }

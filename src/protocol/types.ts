@@ -22,6 +22,43 @@ export interface Publication {
   delta?: boolean;
   time?: number;
   channel?: string;
+  /** Map and shared-poll publications: the key set (or removed, with `removed`). */
+  key?: string;
+  removed?: boolean;
+  /** Ordered maps only. */
+  score?: number;
+  /** Set on the first publication of a map stream (offset 1), so the client learns the epoch. */
+  epoch?: string;
+  /** The key's previous value, carried between nodes for per-key delta; never sent to clients. */
+  prevData?: Bytes;
+  /** Per-key version (map versions, shared-poll item versions). */
+  version?: number;
+}
+
+/** `SubscribeRequest.type`: the subscription kind the client asks for. */
+export const SubscriptionKind = { stream: 0, map: 1, mapClients: 2, mapUsers: 3, sharedPoll: 4 } as const;
+export type SubscriptionKind = (typeof SubscriptionKind)[keyof typeof SubscriptionKind];
+
+/** `phase` of a map subscribe: state pages, then stream catch-up, then live. */
+export const MapPhase = { live: 0, stream: 1, state: 2 } as const;
+export type MapPhase = (typeof MapPhase)[keyof typeof MapPhase];
+
+/** `SubRefreshRequest.type`: a token refresh, or shared-poll track/untrack. */
+export const SubRefreshKind = { token: 0, track: 1, untrack: 2 } as const;
+
+/** `PublishRequest.type`: a stream publication, or a map write/removal. */
+export const PublishKind = { stream: 0, map: 1 } as const;
+
+/** A shared-poll key and the version the client holds of it. */
+export interface KeyedItem {
+  key?: string;
+  version?: number;
+}
+
+/** Keys a backend signed for one connection, in the order the signature covers them. */
+export interface TrackBatch {
+  signature?: string;
+  items?: KeyedItem[];
 }
 
 export interface StreamPosition {
@@ -60,6 +97,13 @@ export interface SubscribeRequest {
   delta?: string;
   tf?: FilterNode;
   flag?: number;
+  /** SubscriptionKind; absent = stream. */
+  type?: number;
+  /** MapPhase; absent = live. */
+  phase?: number;
+  cursor?: string;
+  limit?: number;
+  asc?: boolean;
 }
 
 export interface ChannelRequest {
@@ -69,6 +113,10 @@ export interface ChannelRequest {
 export interface PublishRequest {
   channel?: string;
   data?: Bytes;
+  /** PublishKind; absent = stream. */
+  type?: number;
+  key?: string;
+  removed?: boolean;
 }
 
 export interface HistoryRequest {
@@ -94,6 +142,10 @@ export interface RefreshRequest {
 export interface SubRefreshRequest {
   channel?: string;
   token?: string;
+  /** SubRefreshKind; absent = token refresh. */
+  type?: number;
+  track?: TrackBatch[];
+  untrack?: string[];
 }
 
 /** One client command. Exactly one request field is set, except for a pong (`{}`). */
@@ -150,6 +202,16 @@ export interface SubscribeResult {
   delta?: boolean;
   /** The channel's numeric id on this node when compaction was negotiated; pushes then carry it instead of the name. */
   id?: number;
+  /** SubscriptionKind echoed for map (1, whatever the map kind) and shared-poll (4) subscriptions. */
+  type?: number;
+  /** MapPhase of this reply; absent = live. */
+  phase?: number;
+  /** Where the next state page starts; empty on the last page. */
+  cursor?: string;
+  /** Map entries of a state page (or of the state-to-live reply). */
+  state?: Publication[];
+  /** ms the server coalesces client map writes over. */
+  publishDebounce?: number;
 }
 
 export interface ConnectResult {
@@ -176,6 +238,8 @@ export interface RefreshResult {
 export interface SubRefreshResult {
   expires?: boolean;
   ttl?: number;
+  /** Shared poll: items the server already holds for the tracked keys. */
+  items?: Publication[];
 }
 
 export interface PresenceResult {

@@ -5,7 +5,7 @@ import { ClientError, DisconnectError, ErrorCode } from '../protocol/index.js';
 import { ProxyCallError, ProxyCallErrorCode } from './errors.js';
 import { Limiter } from './limiter.js';
 import { settle, type ResultOf } from './replies.js';
-import { wireRequest, type CallOf, type ProxyKind } from './requests.js';
+import { sharedPollRequest, wireRequest, type CallOf, type ProxyKind, type SessionKind, type WireRequest } from './requests.js';
 import type { ProxyTransport } from './transport.js';
 import type {
   Caller,
@@ -20,6 +20,9 @@ import type {
   RpcCall,
   RpcOutcome,
   RpcProxy,
+  SharedPollRefreshCall,
+  SharedPollRefreshOutcome,
+  SharedPollRefreshProxy,
   SubRefreshCall,
   SubRefreshOutcome,
   SubRefreshProxy,
@@ -39,7 +42,7 @@ const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
  * outcomes or protocol errors. A failure is logged here, with the proxy's name, and the
  * client gets error 100 (internal, temporary) so SDKs retry.
  */
-export class ProxyEndpoint implements ConnectProxy, RefreshProxy, SubscribeProxy, PublishProxy, RpcProxy, SubRefreshProxy {
+export class ProxyEndpoint implements ConnectProxy, RefreshProxy, SubscribeProxy, PublishProxy, RpcProxy, SubRefreshProxy, SharedPollRefreshProxy {
   private readonly limiter: Limiter;
   private readonly httpHeaders: string[];
   private readonly emulatedHeaders: string[];
@@ -84,11 +87,26 @@ export class ProxyEndpoint implements ConnectProxy, RefreshProxy, SubscribeProxy
     return (await this.call('sub_refresh', caller, call)) ?? { expired: true, expireAt: 0 };
   }
 
+  // No connection asks: only the proxy's static headers go with it.
+  async sharedPollRefresh(call: SharedPollRefreshCall): Promise<SharedPollRefreshOutcome> {
+    return (await this.exchange('shared_poll_refresh', () => sharedPollRequest(call), {}, { channel: call.channel })) ?? { items: [], epoch: '' };
+  }
+
   close(): void {
     this.transport.close();
   }
 
-  private async call<K extends ProxyKind>(kind: K, caller: Caller, call: CallOf[K]): Promise<ResultOf[K] | undefined> {
+  private call<K extends SessionKind>(kind: K, caller: Caller, call: CallOf[K]): Promise<ResultOf[K] | undefined> {
+    return this.exchange(kind, () => wireRequest(kind, caller, call, this.cfg), this.headersFor(caller), { client: caller.client, user: caller.user });
+  }
+
+  /** One request within the proxy's timeout and in-flight bound; `context` goes into the failure's log line. */
+  private async exchange<K extends ProxyKind>(
+    kind: K,
+    request: () => WireRequest,
+    headers: Record<string, string>,
+    context: Record<string, string>,
+  ): Promise<ResultOf[K] | undefined> {
     const signal = AbortSignal.timeout(this.cfg.timeout);
     const meter = this.meter(kind);
     const started = performance.now();
@@ -97,14 +115,13 @@ export class ProxyEndpoint implements ConnectProxy, RefreshProxy, SubscribeProxy
     meter.begin();
     try {
       release = await this.limiter.acquire(signal);
-      const req = wireRequest(kind, caller, call, this.cfg);
-      const reply = await this.transport.send(kind, req, this.headersFor(caller), signal);
+      const reply = await this.transport.send(kind, request(), headers, signal);
       return settle(kind, reply);
     } catch (err) {
       outcome = outcomeOf(err);
       if (!(err instanceof ProxyCallError)) throw err;
       if (err.code === ProxyCallErrorCode.encoding) throw new ClientError(ErrorCode.badRequest, err.message);
-      this.log.error({ proxy: this.name, kind, client: caller.client, user: caller.user, code: err.code, reason: err.message }, 'proxy call failed');
+      this.log.error({ proxy: this.name, kind, ...context, code: err.code, reason: err.message }, 'proxy call failed');
       throw new ClientError(ErrorCode.internal);
     } finally {
       release?.();

@@ -15,6 +15,7 @@ const rpcOf: Record<ProxyKind, string> = {
   publish: 'Publish',
   rpc: 'RPC',
   sub_refresh: 'SubRefresh',
+  shared_poll_refresh: 'SharedPollRefresh',
 };
 
 type Methods = Record<string, MethodDefinition<unknown, unknown>>;

@@ -27,14 +27,16 @@ export function encodeJsonRequest(req: WireRequest): string {
 }
 
 const BYTE_FIELDS = ['data', 'info', 'meta'] as const;
+/** Byte fields of each item of a shared-poll refresh result. */
+const ITEM_BYTE_FIELDS = ['data', 'prev_data'] as const;
 
 type Json = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Turns the embedded JSON values of byte fields back into bytes, as gRPC delivers them. */
-function bytesOf(o: Json): void {
-  for (const key of BYTE_FIELDS) {
+function bytesOf(o: Json, fields: ReadonlyArray<string> = BYTE_FIELDS): void {
+  for (const key of fields) {
     const v = o[key];
     if (v === undefined || v === null) continue;
     o[key] = new Uint8Array(Buffer.from(JSON.stringify(v)));
@@ -42,8 +44,9 @@ function bytesOf(o: Json): void {
 }
 
 /**
- * A reply body as an object whose byte fields (`result.data/info/meta` and each
- * `result.subs[*].data/info`) hold the JSON text of their value as bytes.
+ * A reply body as an object whose byte fields (`result.data/info/meta`, each
+ * `result.subs[*].data/info` and each `result.items[*].data/prev_data`) hold the JSON
+ * text of their value as bytes.
  * @throws ProxyCallError (malformed) when the body is not a JSON object
  */
 export function decodeJsonReply(body: Buffer): unknown {
@@ -58,6 +61,7 @@ export function decodeJsonReply(body: Buffer): unknown {
   if (isObject(result)) {
     bytesOf(result);
     if (isObject(result.subs)) for (const sub of Object.values(result.subs)) if (isObject(sub)) bytesOf(sub);
+    if (Array.isArray(result.items)) for (const item of result.items) if (isObject(item)) bytesOf(item, ITEM_BYTE_FIELDS);
   }
   return reply;
 }

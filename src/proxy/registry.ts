@@ -4,7 +4,7 @@ import type { Metrics } from '../metrics/index.js';
 import { ProxyEndpoint } from './endpoint.js';
 import { GrpcProxyTransport } from './grpc-transport.js';
 import { HttpProxyTransport } from './http-transport.js';
-import type { ConnectProxy, ProxyRegistry, PublishProxy, RefreshProxy, RpcProxy, SubRefreshProxy, SubscribeProxy } from './types.js';
+import type { ConnectProxy, ProxyRegistry, PublishProxy, RefreshProxy, RpcProxy, SharedPollRefreshProxy, SubRefreshProxy, SubscribeProxy } from './types.js';
 
 /** The name channel and RPC options use for their section's own proxy. */
 const DEFAULT = 'default';
@@ -30,7 +30,7 @@ export class Proxies implements ProxyRegistry {
   readonly httpHeaders: ReadonlySet<string>;
   readonly emulatedHeaders: ReadonlySet<string>;
   private readonly named = new Map<string, ProxyEndpoint>();
-  private readonly defaults: { subscribe?: ProxyEndpoint; publish?: ProxyEndpoint; subRefresh?: ProxyEndpoint; rpc?: ProxyEndpoint } = {};
+  private readonly defaults: { subscribe?: ProxyEndpoint; publish?: ProxyEndpoint; subRefresh?: ProxyEndpoint; rpc?: ProxyEndpoint; sharedPollRefresh?: ProxyEndpoint } = {};
   private readonly all: ProxyEndpoint[] = [];
 
   constructor(config: Readonly<Config>, log: Logger, metrics: Metrics) {
@@ -53,6 +53,8 @@ export class Proxies implements ProxyRegistry {
     if (uses((o) => [o.subscribeProxyEnabled, o.subscribeProxyName])) this.defaults.subscribe = make('subscribe', cp.subscribe);
     if (uses((o) => [o.publishProxyEnabled, o.publishProxyName])) this.defaults.publish = make('publish', cp.publish);
     if (uses((o) => [o.subRefreshProxyEnabled, o.subRefreshProxyName])) this.defaults.subRefresh = make('sub_refresh', cp.subRefresh);
+    // A shared-poll namespace always polls: an unset proxy_name means the default one.
+    if (uses((o) => [o.subscriptionType === 'shared_poll', o.sharedPoll.proxyName || DEFAULT])) this.defaults.sharedPollRefresh = make('shared_poll_refresh', cp.sharedPollRefresh);
     const rpcOptions = [config.rpc.withoutNamespace, ...config.rpc.namespaces];
     if (rpcOptions.some((o) => o.proxyEnabled && o.proxyName === DEFAULT)) this.defaults.rpc = make('rpc', config.rpc.proxy);
 
@@ -76,6 +78,10 @@ export class Proxies implements ProxyRegistry {
 
   rpc(name: string): RpcProxy | undefined {
     return name === DEFAULT ? this.defaults.rpc : this.named.get(name);
+  }
+
+  sharedPollRefresh(name: string): SharedPollRefreshProxy | undefined {
+    return name === DEFAULT ? this.defaults.sharedPollRefresh : this.named.get(name);
   }
 
   /** Drops every pooled connection; idempotent. */

@@ -8,6 +8,7 @@ import type {
   PublishOutcome,
   RefreshOutcome,
   RpcOutcome,
+  SharedPollRefreshOutcome,
   SubRefreshOutcome,
   SubscriptionOverride,
 } from './types.js';
@@ -114,6 +115,23 @@ const subRefreshResult = z
   .object({ expired: flag, expire_at: unixSeconds, info: bytes, b64info: b64 })
   .transform((r): SubRefreshOutcome => ({ expired: r.expired, expireAt: r.expire_at, info: r.info ?? r.b64info }));
 
+// uint64 arrives as a number (JSON, gRPC with longs: Number); a string is accepted too.
+const version = z
+  .union([z.number().int().min(0), z.string().regex(/^\d+$/).transform(Number)])
+  .nullish()
+  .transform((n) => n ?? 0);
+
+const sharedPollItem = z.object({ key: z.string(), data: bytes, version, removed: flag, prev_data: bytes });
+
+const sharedPollRefreshResult = z
+  .object({ items: z.array(sharedPollItem).nullish(), epoch: z.string().nullish() })
+  .transform(
+    (r): SharedPollRefreshOutcome => ({
+      items: (r.items ?? []).map((i) => ({ key: i.key, data: i.data, version: i.version, removed: i.removed, prevData: i.prev_data })),
+      epoch: r.epoch ?? '',
+    }),
+  );
+
 const results = {
   connect: connectResult,
   refresh: refreshResult,
@@ -121,6 +139,7 @@ const results = {
   publish: publishResult,
   rpc: rpcResult,
   sub_refresh: subRefreshResult,
+  shared_poll_refresh: sharedPollRefreshResult,
 } as const;
 
 /** The result of each call, as node/ sees it. */
@@ -142,6 +161,7 @@ const envelopes = {
   publish: envelope(publishResult),
   rpc: envelope(rpcResult),
   sub_refresh: envelope(subRefreshResult),
+  shared_poll_refresh: envelope(sharedPollRefreshResult),
 } as const;
 
 /**

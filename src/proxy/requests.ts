@@ -1,13 +1,16 @@
-import type { Caller, ConnectCall, PublishCall, RpcCall, SubRefreshCall, SubscribeCall } from './types.js';
+import type { Caller, ConnectCall, PublishCall, RpcCall, SharedPollRefreshCall, SubRefreshCall, SubscribeCall } from './types.js';
 
-/** The six calls, by their wire names. */
-export type ProxyKind = 'connect' | 'refresh' | 'subscribe' | 'publish' | 'rpc' | 'sub_refresh';
+/** The calls made for a connection, by their wire names. */
+export type SessionKind = 'connect' | 'refresh' | 'subscribe' | 'publish' | 'rpc' | 'sub_refresh';
+
+/** Every call, by its wire name: the session calls and the shared-poll loop's refresh. */
+export type ProxyKind = SessionKind | 'shared_poll_refresh';
 
 /**
  * A request in the shape of Centrifugo's proxy.proto (snake_case field names). Byte fields
  * (`data`, `meta`) hold raw JSON: HTTP embeds them as JSON values, gRPC sends the bytes.
  */
-export type WireRequest = Record<string, string | Uint8Array | Readonly<Record<string, string>> | undefined>;
+export type WireRequest = Record<string, string | Uint8Array | Readonly<Record<string, string>> | ReadonlyArray<Readonly<Record<string, string | number>>> | undefined>;
 
 /** What each call carries beyond the caller. */
 export interface CallOf {
@@ -36,7 +39,7 @@ function session(caller: Caller, opts: RequestOptions): WireRequest {
 }
 
 /** The request body of one call, before it is encoded as JSON or protobuf. */
-export function wireRequest<K extends ProxyKind>(kind: K, caller: Caller, call: CallOf[K], opts: RequestOptions): WireRequest {
+export function wireRequest<K extends SessionKind>(kind: K, caller: Caller, call: CallOf[K], opts: RequestOptions): WireRequest {
   const base: WireRequest = {
     client: caller.client,
     transport: caller.transport,
@@ -73,4 +76,10 @@ export function wireRequest<K extends ProxyKind>(kind: K, caller: Caller, call: 
       return never;
     }
   }
+}
+
+/** A shared-poll refresh request; a version is sent only when there is one (as Centrifugo omits zero). */
+export function sharedPollRequest(call: SharedPollRefreshCall): WireRequest {
+  const items = call.items.map((i): Record<string, string | number> => (i.version > 0 ? { key: i.key, version: i.version } : { key: i.key }));
+  return { channel: call.channel, items };
 }

@@ -114,6 +114,43 @@ export interface SubRefreshOutcome {
   info?: Uint8Array;
 }
 
+/** One item a shared-poll loop asks about. */
+export interface SharedPollItem {
+  key: string;
+  /** The version the node holds (versioned mode); 0 asks for the data whatever it is. */
+  version: number;
+}
+
+export interface SharedPollRefreshCall {
+  channel: string;
+  items: SharedPollItem[];
+}
+
+/** The backend's answer for one item: its data at a version, or that it is gone. */
+export interface SharedPollRefreshedItem {
+  key: string;
+  data?: Uint8Array;
+  /** 0 in versionless mode (the node derives versions from the data). */
+  version: number;
+  removed: boolean;
+  /** The data the delta is computed against, when the backend sends it. */
+  prevData?: Uint8Array;
+}
+
+export interface SharedPollRefreshOutcome {
+  items: SharedPollRefreshedItem[];
+  /** The backend's epoch for the channel's versions (versioned mode); '' = none. */
+  epoch: string;
+}
+
+/**
+ * Answers a shared-poll loop: the current data of the items tracked on a channel. Not
+ * made for a connection, so it carries no client fields and no forwarded headers.
+ */
+export interface SharedPollRefreshProxy {
+  sharedPollRefresh(call: SharedPollRefreshCall): Promise<SharedPollRefreshOutcome>;
+}
+
 /** Authenticates a connection without a token. Undefined: the backend gave no credentials. */
 export interface ConnectProxy {
   connect(caller: Caller, call: ConnectCall): Promise<ConnectOutcome | undefined>;
@@ -155,6 +192,7 @@ export interface ProxyRegistry {
   publish(name: string): PublishProxy | undefined;
   subRefresh(name: string): SubRefreshProxy | undefined;
   rpc(name: string): RpcProxy | undefined;
+  sharedPollRefresh(name: string): SharedPollRefreshProxy | undefined;
   /** Lower-case request header names some proxy forwards: all a connection needs to keep. */
   readonly httpHeaders: ReadonlySet<string>;
   /** Lower-case emulated header names some proxy forwards. */

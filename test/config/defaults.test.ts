@@ -74,21 +74,32 @@ test('defaults follow Centrifugo v6 (and Parsec where noted)', () => {
     grpc: { credentialsKey: '', credentialsValue: '', staticMetadata: {} },
   };
   assert.deepEqual(c.proxy, { connect: { enabled: false, ...proxy }, refresh: { enabled: false, ...proxy } });
-  assert.deepEqual(config.channel.proxy, { subscribe: proxy, publish: proxy, subRefresh: proxy });
+  assert.deepEqual(config.channel.proxy, {
+    subscribe: proxy,
+    publish: proxy,
+    subRefresh: proxy,
+    mapPublish: proxy,
+    mapRemove: proxy,
+    sharedPollRefresh: proxy,
+  });
   assert.deepEqual(config.rpc, { proxy, withoutNamespace: { proxyEnabled: false, proxyName: 'default' }, namespaces: [], namespaceBoundary: ':' });
   assert.deepEqual(config.proxies, []);
   assert.deepEqual(config.parsec.trustedProxies, []); // the token broker's and audit's defaults: parsec-section.test.ts
 });
 
 test('channel options default to off, zero, empty', () => {
-  const { subscribeProxyName, publishProxyName, subRefreshProxyName, ...o } = defaultConfig().channel.withoutNamespace;
+  const { subscribeProxyName, publishProxyName, subRefreshProxyName, subscriptionType, map, sharedPoll, ...o } = defaultConfig().channel.withoutNamespace;
   // Centrifugo's default proxy name: the `channel.proxy.*` section itself.
   assert.deepEqual([subscribeProxyName, publishProxyName, subRefreshProxyName], ['default', 'default', 'default']);
+  assert.equal(subscriptionType, 'stream');
+  const { publishProxyName: mapPublishProxy, removeProxyName: mapRemoveProxy, ...mapRest } = map;
+  assert.deepEqual([mapPublishProxy, mapRemoveProxy], ['default', 'default']);
+  for (const [key, value] of Object.entries({ ...mapRest, ...sharedPoll })) assert.ok(value === false || value === 0 || value === '', `${key} = ${JSON.stringify(value)}`);
   for (const [key, value] of Object.entries(o)) {
     const empty = value === false || value === 0 || value === '' || (Array.isArray(value) && value.length === 0);
     assert.ok(empty, `${key} = ${JSON.stringify(value)}`);
   }
-  assert.equal(Object.keys(o).length, 31);
+  assert.equal(Object.keys(o).length, 34);
 });
 
 test('the loaded config is deep-frozen', () => {

@@ -12,7 +12,7 @@ import { protoPath } from '../../src/protocol/index.js';
  */
 
 export type BackendKind = 'http' | 'grpc';
-export type ProxyMethod = 'connect' | 'refresh' | 'subscribe' | 'publish' | 'rpc' | 'sub_refresh';
+export type ProxyMethod = 'connect' | 'refresh' | 'subscribe' | 'publish' | 'rpc' | 'sub_refresh' | 'shared_poll_refresh';
 export type Body = Record<string, unknown>;
 
 export interface SeenCall {
@@ -49,6 +49,7 @@ const rpcNames: Record<string, ProxyMethod> = {
   Publish: 'publish',
   RPC: 'rpc',
   SubRefresh: 'sub_refresh',
+  SharedPollRefresh: 'shared_poll_refresh',
 };
 
 export function startBackend(kind: BackendKind, handlers: Partial<Record<ProxyMethod, Handler>>): Promise<Backend> {
@@ -99,7 +100,7 @@ async function startHttp(handlers: Partial<Record<ProxyMethod, Handler>>): Promi
   };
 }
 
-const PAYLOADS = ['data', 'info', 'meta'];
+const PAYLOADS = ['data', 'info', 'meta', 'prev_data'];
 
 const fromBytes = (o: Body): Body =>
   Object.fromEntries(Object.entries(o).map(([k, v]) => [k, PAYLOADS.includes(k) && Buffer.isBuffer(v) ? JSON.parse(v.toString('utf8')) : v]));
@@ -115,6 +116,7 @@ function protoReply(reply: unknown): unknown {
   if (result.subs && typeof result.subs === 'object') {
     result.subs = Object.fromEntries(Object.entries(result.subs as Record<string, Body>).map(([ch, s]) => [ch, toBytes(s)]));
   }
+  if (Array.isArray(result.items)) result.items = (result.items as Body[]).map(toBytes);
   return { ...r, result };
 }
 

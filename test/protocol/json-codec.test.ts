@@ -10,10 +10,9 @@ describe('JSON codec', () => {
     const cmds = jsonCodec.decodeCommands(frame);
     assert.equal(cmds.length, 3);
     assert.equal(cmds[0]!.connect?.token, 't');
-    assert.deepEqual(
-      { ...cmds[1]!.subscribe, data: undefined, tf: undefined },
-      { channel: 'a', token: undefined, recover: true, epoch: 'e', offset: 5, data: undefined, positioned: undefined, recoverable: undefined, joinLeave: true, delta: undefined, tf: undefined, flag: undefined },
-    );
+    // Fields the frame does not carry decode as undefined.
+    const given = Object.fromEntries(Object.entries(cmds[1]!.subscribe!).filter(([, v]) => v !== undefined));
+    assert.deepEqual(given, { channel: 'a', recover: true, epoch: 'e', offset: 5, joinLeave: true });
     assert.equal(cmds[2]!.id, 0);
   });
 

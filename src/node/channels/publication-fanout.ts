@@ -3,9 +3,12 @@ import { matches, type CompiledFilter } from '../../filter/index.js';
 import type { PayloadNotJsonError, ProtocolCodec, Publication, Push } from '../../protocol/index.js';
 import { EncodedReply } from './encoded-reply.js';
 
-/** The payload a channel last delivered, the base for the next delta. */
+/**
+ * The base for the next delta: the payload a channel last delivered (at `offset`), or a map
+ * key's previous value (no offset: a per-key base is not tied to the stream position).
+ */
 export interface PreviousPayload {
-  offset: number;
+  offset?: number;
   data: Uint8Array;
 }
 
@@ -134,7 +137,7 @@ export class PublicationFanout {
     const { prev, pub } = this;
     if (!this.deltaAllowed || !prev) return null;
     // In a positioned stream the base must be the publication right before this one.
-    if ((pub.offset ?? 0) > 0 && prev.offset !== (pub.offset ?? 0) - 1) return null;
+    if (prev.offset !== undefined && (pub.offset ?? 0) > 0 && prev.offset !== (pub.offset ?? 0) - 1) return null;
     const binary = Uint8Array.from(createDelta(prev.data, pub.data));
     if (binary.length >= pub.data.length) return null;
     let text: string;

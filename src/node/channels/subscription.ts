@@ -84,6 +84,12 @@ export class ChannelSubscription implements Subscriber {
   private lastCheckedTop: StreamPosition | undefined;
   /** The client holds the previous payload, so a delta can be applied (delta subscriptions only). */
   deltaReady = false;
+  /** Delivered by the broker; map subscriptions by the map broker. */
+  readonly source: 'stream' | 'map' = 'stream';
+  /** What else ends with the subscription once the client has left the channel (map presence keys). */
+  onLeave: (() => Promise<void>) | undefined;
+  /** Keeps entries this subscription holds elsewhere alive (map presence), on the node's presence tick. */
+  onPresenceTick: (() => Promise<void>) | undefined;
 
   /**
    * `compact`: the client negotiated channel compaction, so its publication and join/leave
@@ -176,16 +182,18 @@ export class ChannelSubscription implements Subscriber {
       this.offset = offset;
     }
     if (this.opts.tagsFilter && !fanout.passes(this.opts.tagsFilter)) return;
-    const codec = this.client.codec;
-    let bytes: Uint8Array | undefined;
-    const compact = this.compact;
-    if (!this.opts.delta) {
-      bytes = fanout.plain(codec, compact);
-    } else {
-      bytes = (this.deltaReady ? fanout.delta(codec, compact) : undefined) ?? fanout.fullForDelta(codec, compact);
-      this.deltaReady = bytes !== undefined;
-    }
+    const bytes = this.encode(fanout);
     if (bytes) this.client.sendEncoded(bytes);
     else this.client.refusePayload(this.channel, fanout.takeRefusal());
+  }
+
+  /** The publication as this subscription receives it; undefined when JSON refused it. */
+  protected encode(fanout: PublicationFanout): Uint8Array | undefined {
+    const codec = this.client.codec;
+    const compact = this.compact;
+    if (!this.opts.delta) return fanout.plain(codec, compact);
+    const bytes = (this.deltaReady ? fanout.delta(codec, compact) : undefined) ?? fanout.fullForDelta(codec, compact);
+    this.deltaReady = bytes !== undefined;
+    return bytes;
   }
 }

@@ -4,6 +4,7 @@ import {
   DisconnectError,
   ErrorCode,
   jsonPayloadText,
+  PublishKind,
   type ChannelRequest,
   type HistoryRequest,
   type PublishRequest,
@@ -14,6 +15,7 @@ import type { HandlerOutcome } from './dispatch.js';
 import { toProtocolPublication } from '../node.js';
 import { mayPublish, mayReadHistory, mayReadPresence } from '../channels/permissions.js';
 import { callerOf } from './proxy-caller.js';
+import { handleMapPublish } from './map-publish-handler.js';
 
 /** A channel-targeted command needs a channel name; its absence is a protocol violation. */
 function requireChannel(channel: string | undefined): string {
@@ -28,6 +30,7 @@ export async function handleUnsubscribe(client: Client, req: ChannelRequest): Pr
 
 export async function handlePublish(client: Client, req: PublishRequest): Promise<HandlerOutcome> {
   const ch = client.node.rules.resolve(requireChannel(req.channel));
+  if (req.type === PublishKind.map) return handleMapPublish(client, ch, req);
   const sub = client.subscriptions.get(ch.channel);
   const proxied = ch.options.publishProxyEnabled;
   // With a publish proxy the backend decides instead of the namespace rules.

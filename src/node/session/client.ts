@@ -26,7 +26,8 @@ import { EncodedReply } from '../channels/encoded-reply.js';
 import { asClientError } from '../engine-errors.js';
 import { refreshByProxy } from './proxy-refresh.js';
 import type { Node } from '../node.js';
-import type { ChannelSubscription, SubscriptionOwner } from '../channels/subscription.js';
+import { ChannelSubscription, type SubscriptionOwner } from '../channels/subscription.js';
+import type { SessionSubscription } from '../channels/session-subscription.js';
 import { NO_HEADERS, type Transport } from '../transport.js';
 import { ClientWriter } from './writer.js';
 
@@ -71,7 +72,7 @@ export class Client implements SubscriptionOwner {
   /** Unix ms when connect succeeded; 0 before. */
   connectedAt = 0;
   /** By channel; compact because most sessions hold one subscription. */
-  readonly subscriptions = new CompactMap<string, ChannelSubscription>();
+  readonly subscriptions = new CompactMap<string, SessionSubscription>();
   /** Headers from the connect command that some proxy forwards (lower-case names). */
   emulatedHeaders: Readonly<Record<string, string>> = NO_HEADERS;
   private readonly writer: ClientWriter;
@@ -403,7 +404,9 @@ export class Client implements SubscriptionOwner {
   }
 
   /** Presence removal, leave push and hub removal for a subscription that ended. */
-  private async leaveChannel(sub: ChannelSubscription): Promise<void> {
+  private async leaveChannel(sub: SessionSubscription): Promise<void> {
+    // Other kinds left everything in close().
+    if (!(sub instanceof ChannelSubscription)) return;
     const { node } = this;
     try {
       await node.removeSubscriber(sub.channel, sub);
@@ -412,6 +415,7 @@ export class Client implements SubscriptionOwner {
       if (this.subscriptions.has(sub.channel)) return;
       if (sub.opts.presence) await node.presence.removePresence(sub.channel, this.id, this.user);
       if (sub.opts.joinLeave) await node.broker.publishLeave(sub.channel, sub.info(this.info()));
+      await sub.onLeave?.();
     } catch (err) {
       this.log.error({ err, channel: sub.channel }, 'leave failed');
     }

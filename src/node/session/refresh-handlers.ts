@@ -1,8 +1,10 @@
-import { ClientError, DisconnectCode, DisconnectError, ErrorCode, type RefreshRequest, type SubRefreshRequest } from '../../protocol/index.js';
+import { ClientError, DisconnectCode, DisconnectError, ErrorCode, SubRefreshKind, type RefreshRequest, type SubRefreshRequest } from '../../protocol/index.js';
 import type { Client } from './client.js';
 import type { HandlerOutcome } from './dispatch.js';
 import { refuseRevoked, TOKEN_REVOKED_REASON } from '../cluster/revocation.js';
 import { scheduleSubscriptionExpiry } from './subscribe-handler.js';
+import { handleKeyedRefresh } from './track-handlers.js';
+import { ChannelSubscription } from '../channels/subscription.js';
 import { expiry } from '../channels/subscribe-core.js';
 import { checkSubscriptionClaims, verifySubscriptionToken, verifyConnectionToken } from './token-outcomes.js';
 
@@ -35,9 +37,10 @@ export async function handleRefresh(client: Client, req: RefreshRequest): Promis
 export async function handleSubRefresh(client: Client, req: SubRefreshRequest): Promise<HandlerOutcome> {
   const channel = req.channel;
   if (!channel) throw new DisconnectError(DisconnectCode.badRequest);
+  if (req.type === SubRefreshKind.track || req.type === SubRefreshKind.untrack) return handleKeyedRefresh(client, { ...req, channel });
   if (!req.token) throw new ClientError(ErrorCode.badRequest);
   const sub = client.subscriptions.get(channel);
-  if (!sub) throw new ClientError(ErrorCode.permissionDenied);
+  if (!(sub instanceof ChannelSubscription)) throw new ClientError(ErrorCode.permissionDenied);
   const claims = await verifySubscriptionToken(client, req.token, 'subRefresh');
   checkSubscriptionClaims(client, claims, channel);
   const now = client.node.clock.now();

@@ -1,4 +1,4 @@
-import { ClientError, DisconnectCode, DisconnectError, ErrorCode, UnsubscribeCode, type FilterNode, type SubscribeRequest } from '../../protocol/index.js';
+import { ClientError, DisconnectCode, DisconnectError, ErrorCode, SubscriptionKind, UnsubscribeCode, type FilterNode, type SubscribeRequest } from '../../protocol/index.js';
 import type { SubscriptionClaims } from '../../auth/index.js';
 import { FilterError, compileFilter, type CompiledFilter } from '../../filter/index.js';
 import type { ChannelInfo } from '../channels/channel-rules.js';
@@ -7,9 +7,13 @@ import type { HandlerOutcome } from './dispatch.js';
 import { mayReadHistory, maySubscribe, mayReadPresence } from '../channels/permissions.js';
 import { refuseRevoked } from '../cluster/revocation.js';
 import { SubscribeFlag, effectiveFlags, subscribeChannel } from '../channels/subscribe-core.js';
+import { ChannelSubscription } from '../channels/subscription.js';
+import { subscribeSharedPoll } from '../channels/shared-poll-subscribe.js';
 import { checkSubscriptionClaims, verifySubscriptionToken } from './token-outcomes.js';
 import { callerOf } from './proxy-caller.js';
 import { subRefreshByProxy, subRefreshProxy } from './proxy-refresh.js';
+import { isMapChannel, requestKindOf } from '../channels/map-channel.js';
+import { handleMapSubscribe } from './map-subscribe-handler.js';
 
 /** Client-side subscribe: checks, permission (token or namespace rules), then the shared subscribe path. */
 export async function handleSubscribe(client: Client, req: SubscribeRequest): Promise<HandlerOutcome> {
@@ -17,8 +21,12 @@ export async function handleSubscribe(client: Client, req: SubscribeRequest): Pr
   if (channel === '') throw new DisconnectError(DisconnectCode.badRequest);
   const { node } = client;
   const ch = node.rules.resolve(channel);
+  checkSubscriptionKind(ch, req.type ?? 0);
+  if (isMapChannel(ch)) return handleMapSubscribe(client, req, ch);
+  const sharedPoll = ch.options.subscriptionType === 'shared_poll';
   if (client.subscriptions.has(channel)) throw new ClientError(ErrorCode.alreadySubscribed);
   if (client.subscriptions.size >= node.config.client.channelLimit) throw new ClientError(ErrorCode.limitExceeded);
+  if (sharedPoll) return { reply: { subscribe: subscribeSharedPoll(client, ch, req, await grantFor(client, ch, req)) } };
   const tagsFilter = req.tf ? compileTagsFilter(ch, req.tf) : undefined;
 
   const grant = await grantFor(client, ch, req);
@@ -58,17 +66,30 @@ export async function handleSubscribe(client: Client, req: SubscribeRequest): Pr
 }
 
 /**
+ * Each namespace serves one kind of subscription and the client must ask for that kind, with
+ * Centrifugo's codes: shared poll asked of another namespace 108, another kind asked of a
+ * shared-poll namespace 107, any other mismatch 103.
+ */
+function checkSubscriptionKind(ch: ChannelInfo, kind: number): void {
+  const expected = requestKindOf[ch.options.subscriptionType];
+  if (kind === expected) return;
+  if (kind === SubscriptionKind.sharedPoll) throw new ClientError(ErrorCode.notAvailable);
+  if (expected === SubscriptionKind.sharedPoll) throw new ClientError(ErrorCode.badRequest);
+  throw new ClientError(ErrorCode.permissionDenied);
+}
+
+/**
  * Whether a subscription negotiates channel compaction: the client asks (flag bit 1), the
  * node allows it (`parsec.channel_compaction`), and the session speaks JSON. Protobuf
  * sessions keep the channel name: the centrifuge SDK's protobuf build decodes the int64 id
  * as a Long object, and two Longs are never `===`, so it would drop every compacted push.
  */
-function usesChannelId(client: Client, req: SubscribeRequest): boolean {
+export function usesChannelId(client: Client, req: SubscribeRequest): boolean {
   return client.node.config.parsec.channelCompaction && client.codec.name === 'json' && ((req.flag ?? 0) & SubscribeFlag.channelCompaction) !== 0;
 }
 
 /** What a subscription token or the subscribe proxy granted beyond the namespace options. */
-type Grant = Pick<SubscriptionClaims, 'expireAt' | 'info' | 'data' | 'override'>;
+export type Grant = Pick<SubscriptionClaims, 'expireAt' | 'info' | 'data' | 'override'>;
 
 /**
  * The permission to subscribe, in Centrifugo's order: a subscription token; else the
@@ -77,7 +98,7 @@ type Grant = Pick<SubscriptionClaims, 'expireAt' | 'info' | 'data' | 'override'>
  */
 const revokedOnSubscribe = (): Error => new ClientError(ErrorCode.permissionDenied);
 
-async function grantFor(client: Client, ch: ChannelInfo, req: SubscribeRequest): Promise<Grant | undefined> {
+export async function grantFor(client: Client, ch: ChannelInfo, req: SubscribeRequest): Promise<Grant | undefined> {
   const { node } = client;
   if (req.token) {
     const claims = await verifySubscriptionToken(client, req.token, 'subscribe');
@@ -106,7 +127,7 @@ async function grantFor(client: Client, ch: ChannelInfo, req: SubscribeRequest):
 const sharedFilters = new Map<string, CompiledFilter>();
 const MAX_SHARED_FILTERS = 4096;
 
-function compileTagsFilter(ch: ChannelInfo, tf: FilterNode): CompiledFilter {
+export function compileTagsFilter(ch: ChannelInfo, tf: FilterNode): CompiledFilter {
   if (!ch.options.allowTagsFilter) throw new ClientError(ErrorCode.badRequest, 'tags filter not allowed in this channel');
   try {
     const key = JSON.stringify(tf);
@@ -126,7 +147,7 @@ function compileTagsFilter(ch: ChannelInfo, tf: FilterNode): CompiledFilter {
 /** Unsubscribes (2501) or disconnects (3006, server-side) a subscription whose token expired unrefreshed. */
 export function scheduleSubscriptionExpiry(client: Client, channel: string): void {
   const sub = client.subscriptions.get(channel);
-  if (!sub) return;
+  if (!(sub instanceof ChannelSubscription)) return;
   sub.expiryTimer?.cancel();
   sub.expiryTimer = undefined;
   if (!sub.opts.expireAt) return;

@@ -8,7 +8,7 @@ import { GrpcApi, HttpApi } from './api/index.js';
 import { BearerVerifier, ServerApiAuthenticator, TokenVerifier } from './auth/index.js';
 import { createRevocationStore, startTokenBroker, type RunningTokenBroker } from './broker/index.js';
 import { ConfigError } from './config/index.js';
-import type { ApiJwksConfig, Config, JwksTlsConfig } from './config/types.js';
+import type { ApiJwksConfig, Config, JwksTlsConfig, TlsConfig } from './config/types.js';
 import { isCloser, type Broker, type PresenceManager } from './engine/index.js';
 import { MemoryBroker, MemoryPresenceManager } from './engine/memory/index.js';
 import { NatsBroker } from './engine/nats/index.js';
@@ -17,7 +17,19 @@ import { ListenError, TimerWheel, packageVersion, systemClock, type Clock } from
 import { Node, type RevocationStore } from './node/index.js';
 import { DisconnectCode } from './protocol/index.js';
 import { Proxies } from './proxy/index.js';
-import { EmulationHandler, OriginCheck, StreamHandler, WebSocketHandler, httpStreamEndpoint, sseEndpoint } from './transport/index.js';
+import {
+  EmulationHandler,
+  OriginCheck,
+  StreamHandler,
+  UniGrpcServer,
+  UniStreamHandler,
+  UniWebSocketHandler,
+  WebSocketHandler,
+  httpStreamEndpoint,
+  sseEndpoint,
+  uniHttpStreamEndpoint,
+  uniSseEndpoint,
+} from './transport/index.js';
 import { hostname } from 'node:os';
 
 export interface ParsecOptions {
@@ -90,9 +102,9 @@ function pem(text: string, file: string, key: string): Buffer {
   }
 }
 
-function grpcTls(t: Config['grpcApi']['tls']): { cert: Buffer; key: Buffer } | undefined {
+function grpcTls(t: TlsConfig, section: string): { cert: Buffer; key: Buffer } | undefined {
   if (!t.enabled) return undefined;
-  return { cert: pem(t.certPem, t.certPemFile, 'grpc_api.tls.cert_pem_file'), key: pem(t.keyPem, t.keyPemFile, 'grpc_api.tls.key_pem_file') };
+  return { cert: pem(t.certPem, t.certPemFile, `${section}.tls.cert_pem_file`), key: pem(t.keyPem, t.keyPemFile, `${section}.tls.key_pem_file`) };
 }
 
 /** Server API authentication for one API section (HTTP or gRPC): key and/or JWKS Bearer tokens. */
@@ -133,6 +145,8 @@ export class Parsec {
   readonly server: Server;
   readonly log: Logger;
   private readonly ws: WebSocketHandler | undefined;
+  private readonly uniWs: UniWebSocketHandler | undefined;
+  private readonly uniGrpc: UniGrpcServer | undefined;
   private readonly api: HttpApi;
   private readonly apiAuth: ServerApiAuthenticator;
   private readonly grpc: GrpcApi | undefined;
@@ -145,6 +159,8 @@ export class Parsec {
   private closed: Promise<void> | undefined;
   /** The bound gRPC API port, when `grpc_api.enabled`. */
   grpcPort: number | undefined;
+  /** The bound unidirectional gRPC port, when `uni_grpc.enabled`. */
+  uniGrpcPort: number | undefined;
 
   private constructor(
     readonly config: Readonly<Config>,
@@ -178,6 +194,8 @@ export class Parsec {
       revocations,
     });
     if (!config.websocket.disabled) this.ws = new WebSocketHandler(this.node);
+    if (config.uniWebsocket.enabled) this.uniWs = new UniWebSocketHandler(this.node);
+    if (config.uniGrpc.enabled) this.uniGrpc = new UniGrpcServer(this.node);
     if (config.client.userIdHttpHeader && config.parsec.trustedProxies.length === 0) {
       this.log.warn(
         { header: config.client.userIdHttpHeader },
@@ -200,6 +218,7 @@ export class Parsec {
       if (g.insecure) this.log.warn('grpc_api.insecure is on: the gRPC API accepts calls without credentials (development only)');
     }
     this.routeEmulation(config);
+    this.routeUniStreams(config);
     if (config.health.enabled) this.routes.set(config.health.handlerPrefix, (req, res) => handleHealth(this.node, req, res));
     this.server = createServer(httpServerOptions(config), (req, res) => this.route(req, res));
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
@@ -218,6 +237,18 @@ export class Parsec {
     }
     const emulation = new EmulationHandler(this.node, config.emulation);
     this.routes.set(emulation.path, (req, res) => emulation.handle(req, res));
+  }
+
+  /** `uni_sse` and `uni_http_stream` when enabled. */
+  private routeUniStreams(config: Readonly<Config>): void {
+    for (const { cfg, endpoint } of [
+      { cfg: config.uniSse, endpoint: uniSseEndpoint },
+      { cfg: config.uniHttpStream, endpoint: uniHttpStreamEndpoint },
+    ]) {
+      if (!cfg.enabled) continue;
+      const h = new UniStreamHandler(this.node, endpoint, cfg);
+      this.routes.set(h.path, (req, res, url) => h.handle(req, res, url));
+    }
   }
 
   /**
@@ -245,7 +276,7 @@ export class Parsec {
     }
     const b = opts.config.broker;
     app.log.info(
-      { address: app.address(), grpcPort: app.grpcPort, node: app.node.id, engine: opts.config.engine.type, broker: b.enabled ? b.type : undefined, version: app.node.deps.version },
+      { address: app.address(), grpcPort: app.grpcPort, uniGrpcPort: app.uniGrpcPort, node: app.node.id, engine: opts.config.engine.type, broker: b.enabled ? b.type : undefined, version: app.node.deps.version },
       'parsec started',
     );
     return app;
@@ -283,11 +314,19 @@ export class Parsec {
     });
     if (this.grpc) {
       const { address: grpcAddress, port: grpcPort } = this.config.grpcApi;
-      const tls = grpcTls(this.config.grpcApi.tls);
+      const tls = grpcTls(this.config.grpcApi.tls, 'grpc_api');
       try {
         this.grpcPort = await this.grpc.start(grpcAddress || '0.0.0.0', grpcPort, tls);
       } catch (err) {
         throw ListenError.wrap('grpc_api', grpcAddress, grpcPort, err);
+      }
+    }
+    if (this.uniGrpc) {
+      const { address: uniAddress, port: uniPort, maxReceiveMessageSize, tls } = this.config.uniGrpc;
+      try {
+        this.uniGrpcPort = await this.uniGrpc.start(uniAddress || '0.0.0.0', uniPort, maxReceiveMessageSize, grpcTls(tls, 'uni_grpc'));
+      } catch (err) {
+        throw ListenError.wrap('uni_grpc', uniAddress, uniPort, err);
       }
     }
   }
@@ -320,6 +359,7 @@ export class Parsec {
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (this.ws?.handleUpgrade(req, socket, head, url)) return;
+    if (this.uniWs?.handleUpgrade(req, socket, head, url)) return;
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   }
 
@@ -342,12 +382,14 @@ export class Parsec {
     const timer = setTimeout(() => {
       this.log.warn('shutdown timeout: dropping remaining connections');
       this.ws?.terminateAll();
+      this.uniWs?.terminateAll();
       this.server.closeAllConnections();
     }, timeout);
     timer.unref();
-    await Promise.all([serverClosed, this.grpc?.close()]);
+    await Promise.all([serverClosed, this.grpc?.close(), this.uniGrpc?.close()]);
     clearTimeout(timer);
     this.ws?.close();
+    this.uniWs?.close();
     this.node.close();
     await this.tokenBroker?.close();
     await this.revocations?.close();

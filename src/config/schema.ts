@@ -98,6 +98,13 @@ const clientSchema = section({
   connect_include_server_time: bool(),
   presence_update_interval: duration('27s'),
   subscribe_to_user_personal_channel: section({ enabled: bool(), personal_channel_namespace: str() }),
+  // Connect error codes → disconnects for unidirectional clients, which read no error replies.
+  connect_code_to_unidirectional_disconnect: section({
+    enabled: bool(),
+    transforms: z
+      .array(z.object({ code: int(0), to: section({ code: int(0), reason: str() }) }).transform((o) => camelKeys(o)))
+      .default(() => []),
+  }),
 });
 
 /** Options shared by `channel.without_namespace` and every `channel.namespaces[]` entry. */
@@ -202,6 +209,9 @@ const httpApiSchema = section({
   max_request_body_size: int(1_048_576, 1),
 });
 
+/** A server certificate and key, each as PEM text or a file (`grpc_api.tls`, `uni_grpc.tls`). */
+const tlsSchema = () => section({ enabled: bool(), cert_pem: str(), cert_pem_file: str(), key_pem: str(), key_pem_file: str() });
+
 const grpcApiSchema = section({
   enabled: bool(),
   address: str(),
@@ -212,15 +222,62 @@ const grpcApiSchema = section({
   // Not a Centrifugo key: the largest request message accepted, bytes.
   max_receive_message_size: int(1_048_576, 1),
   jwks: apiJwksSchema,
-  tls: section({ enabled: bool(), cert_pem: str(), cert_pem_file: str(), key_pem: str(), key_pem_file: str() }),
+  tls: tlsSchema(),
 });
+
+/** permessage-deflate, negotiated with clients that offer it; zlib's levels (-1 = zlib's default). */
+const compressionShape = {
+  compression: bool(),
+  compression_min_size: int(0),
+  compression_level: int(1, -1, 9),
+};
+
+// Centrifugo reads 0 as its 1s default rather than "no limit".
+const writeTimeout = () => duration('1s').transform((ms) => (ms === 0 ? 1000 : ms));
 
 const websocketSchema = section({
   disabled: bool(),
   handler_prefix: str('/connection/websocket'),
   message_size_limit: int(65_536, 1),
-  // Centrifugo reads 0 as its 1s default rather than "no limit".
-  write_timeout: duration('1s').transform((ms) => (ms === 0 ? 1000 : ms)),
+  write_timeout: writeTimeout(),
+  ...compressionShape,
+});
+
+/** Connect error codes → HTTP status and body, for unidirectional HTTP streams that answer a refused connect so. */
+const connectCodeToHttpResponseSchema = section({
+  enabled: bool(),
+  transforms: z
+    .array(z.object({ code: int(0), to: section({ status_code: int(0, 0, 599), body: str() }) }).transform((o) => camelKeys(o)))
+    .default(() => []),
+});
+
+const uniWebsocketSchema = section({
+  enabled: bool(),
+  handler_prefix: str('/connection/uni_websocket'),
+  message_size_limit: int(65_536, 1),
+  write_timeout: writeTimeout(),
+  join_push_messages: bool(),
+  disable_disconnect_push: bool(),
+  disable_closing_handshake: bool(),
+  ...compressionShape,
+});
+
+/** `uni_sse` and `uni_http_stream`: a connect request in, pushes out. */
+const uniStreamSchema = (prefix: string) =>
+  section({
+    enabled: bool(),
+    handler_prefix: str(prefix),
+    max_request_body_size: int(65_536, 1),
+    connect_code_to_http_response: connectCodeToHttpResponseSchema,
+  });
+
+const uniGrpcSchema = section({
+  enabled: bool(),
+  address: str(),
+  port: int(11_000, 0, 65_535),
+  // Centrifugo leaves 0 to gRPC's default (4 MiB); the only message received is the connect request.
+  max_receive_message_size: int(0),
+  tls: tlsSchema(),
 });
 
 /** A streaming endpoint of the emulation layer (`sse`, `http_stream`); off unless enabled. */
@@ -384,6 +441,10 @@ export const configSchema = z
     sse: streamSchema('/connection/sse'),
     http_stream: streamSchema('/connection/http_stream'),
     emulation: emulationSchema,
+    uni_websocket: uniWebsocketSchema,
+    uni_sse: uniStreamSchema('/connection/uni_sse'),
+    uni_http_stream: uniStreamSchema('/connection/uni_http_stream'),
+    uni_grpc: uniGrpcSchema,
     health: healthSchema,
     engine: engineSchema,
     broker: brokerSchema,

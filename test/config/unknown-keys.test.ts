@@ -51,7 +51,7 @@ test('recognised Centrifugo keys Parsec lacks get one notice per top-level secti
     [
       'admin: {enabled: true, password: p}',
       'prometheus: {enabled: true}',
-      'uni_websocket: {enabled: true}',
+      'uni_websocket: {enabled: true, read_buffer_size: 1024}',
       'client:',
       '  concurrency: 8',
       '  proxy: {connect: {enabled: true, endpoint: "http://x", http: {tls: {enabled: true}}}}',
@@ -70,7 +70,7 @@ test('recognised Centrifugo keys Parsec lacks get one notice per top-level secti
   assert.deepEqual(warnings, [
     `${file}: "admin" is recognised but not supported yet (ignored)`,
     `${file}: "prometheus" is recognised but not supported yet (ignored)`,
-    `${file}: "uni_websocket" is recognised but not supported yet (ignored)`,
+    `${file}: "uni_websocket.read_buffer_size" is recognised but not supported yet (ignored)`,
     `${file}: "client.concurrency", "client.proxy.connect.http.tls" are recognised but not supported yet (ignored)`,
     `${file}: "channel.proxy.subscribe_stream", "channel.namespaces[*].subscription_type", "channel.namespaces[*].map", ` +
       `"channel.namespaces[*].shared_poll", "channel.namespaces[*].client_publish_debounce_interval", ` +
@@ -83,7 +83,7 @@ test('recognised Centrifugo keys Parsec lacks get one notice per top-level secti
 test('every section named in the brief is recognised, not unknown', (t) => {
   const sections = [
     'map_broker', 'shared_poll', 'admin', 'prometheus',
-    'unified_proxy', 'consumers', 'opentelemetry', 'graphite', 'tls', 'debug', 'uni_sse', 'uni_http_stream', 'uni_grpc', 'webtransport',
+    'unified_proxy', 'consumers', 'opentelemetry', 'graphite', 'tls', 'debug', 'webtransport',
   ];
   const file = tempConfig(t, 'config.json', JSON.stringify(Object.fromEntries(sections.map((s) => [s, {}]))));
   const { warnings } = loadConfig({ file });

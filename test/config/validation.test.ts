@@ -35,6 +35,26 @@ const cases: Array<[string, unknown, string, string]> = [
     'channel.namespaces[0].name',
     'channel.namespaces[0].name: namespace "chat room": expected a name of 2 or more letters, digits, "-", "_" or ".", got "chat room"',
   ],
+  [
+    'a unidirectional disconnect transform without a target code',
+    { client: { connect_code_to_unidirectional_disconnect: { enabled: true, transforms: [{ code: 109, to: { reason: 'x' } }] } } },
+    'client.connect_code_to_unidirectional_disconnect.transforms[0].to.code',
+    'client.connect_code_to_unidirectional_disconnect.transforms[0].to.code: expected a disconnect code (non-zero)',
+  ],
+  [
+    'a non-ASCII disconnect reason',
+    { client: { connect_code_to_unidirectional_disconnect: { transforms: [{ code: 109, to: { code: 4000, reason: 'abgelaufen – neu' } }] } } },
+    'client.connect_code_to_unidirectional_disconnect.transforms[0].to.reason',
+    'client.connect_code_to_unidirectional_disconnect.transforms[0].to.reason: must be ASCII',
+  ],
+  [
+    'an HTTP response transform without a status',
+    { uni_sse: { connect_code_to_http_response: { enabled: true, transforms: [{ code: 109, to: { body: 'expired' } }] } } },
+    'uni_sse.connect_code_to_http_response.transforms[0].to.status_code',
+    'uni_sse.connect_code_to_http_response.transforms[0].to.status_code: expected an HTTP status code',
+  ],
+  ['uni_grpc TLS without a key', { uni_grpc: { tls: { enabled: true, cert_pem: 'x' } } }, 'uni_grpc.tls.key_pem_file', 'uni_grpc.tls.key_pem_file: a private key is required when uni_grpc.tls.enabled is true'],
+  ['a compression level out of range', { websocket: { compression_level: 10 } }, 'websocket.compression_level', 'websocket.compression_level: expected at most 9, got 10'],
   ['a namespace without a name', { channel: { namespaces: [{ presence: true }] } }, 'channel.namespaces[0].name', 'channel.namespaces[0].name: every namespace needs a "name"'],
   ['a namespace that is not an object', { channel: { namespaces: ['chat'] } }, 'channel.namespaces[0]', 'channel.namespaces[0]: expected an object, got chat'],
   [

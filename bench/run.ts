@@ -5,6 +5,7 @@ import { fmt, ms, ratios, table } from './report.js';
 import { runApi } from './scenarios/api.js';
 import { runBroadcast } from './scenarios/broadcast.js';
 import { runChannels } from './scenarios/channels.js';
+import { runCompression } from './scenarios/compression.js';
 import { runConnect } from './scenarios/connect.js';
 import { runFanout } from './scenarios/fanout.js';
 import { runLabelIndex } from './scenarios/label-index.js';
@@ -20,7 +21,7 @@ import { TARGET_KINDS, type TargetKind } from './targets.js';
  * bounded in count and time. Each server under test runs in its own process pinned
  * to core 0; this process and the load workers pin themselves to core 1.
  */
-const SCENARIOS = ['fanout', 'channels', 'connect', 'memory', 'api', 'jwt', 'engine', 'labels', 'rpc', 'tokens'] as const;
+const SCENARIOS = ['fanout', 'channels', 'connect', 'memory', 'api', 'jwt', 'engine', 'labels', 'rpc', 'tokens', 'compression'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const { values } = parseArgs({
@@ -87,6 +88,28 @@ async function runScenario(scenario: Scenario, pool: LoadPool, kinds: TargetKind
         table(
           ['server', 'subscribers', 'publishes/s', 'delivered', 'lost', 'delivered/s', 'delivered per server CPU s', 'vs ws naive', 'vs ws pre-framed', 'p50 ms', 'p95 ms', 'p99 ms', 'p99 vs ws naive'],
           rows.map((r) => [r.server, fmt(r.subscribers), fmt(r.rate), fmt(r.delivered), fmt(r.lost), fmt(r.deliveredPerSecond), fmt(r.perCpuSecond), ...ratios(rows, r, perCpu, sameSize), ms(r.p50), ms(r.p95), ms(r.p99), ratios(rows, r, p99, sameSize)[0]]),
+        ),
+      );
+      return;
+    }
+    case 'compression': {
+      const rows = await runCompression(pool, { subscribers: Number(values.subscribers), rate: Number(values.rate), seconds });
+      console.log(`\n## WebSocket compression: ${fmt(Number(values.subscribers))} subscribers offering permessage-deflate, one channel\n`);
+      console.log(
+        table(
+          ['setup', 'payload bytes', 'delivered', 'lost', 'delivered/s', 'server CPU µs per delivery', 'delivered per server CPU s', 'bytes written per delivery', 'p50 ms', 'p99 ms'],
+          rows.map((r) => [
+            r.setup,
+            fmt(r.payloadBytes),
+            fmt(r.delivered),
+            fmt(r.lost),
+            fmt(r.deliveredPerSecond),
+            ((r.serverCpuSeconds * 1e6) / Math.max(1, r.delivered)).toFixed(1),
+            fmt(r.perCpuSecond),
+            fmt(r.wireBytesPerDelivery),
+            ms(r.p50),
+            ms(r.p99),
+          ]),
         ),
       );
       return;

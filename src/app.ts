@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server as PlainServer, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
@@ -39,6 +40,16 @@ export interface ParsecOptions {
 }
 
 type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
+
+/** An HTTP listener, over TLS or not. */
+type Server = PlainServer | TlsServer;
+
+/**
+ * Where a route is served. With `http_server.internal_port` set, the server API (unless
+ * `http_api.external`) and health move to the internal listener, as Centrifugo does;
+ * client endpoints and the token broker stay public. Without it, everything is public.
+ */
+type Surface = 'public' | 'internal';
 
 interface Engines {
   broker: Broker;
@@ -102,9 +113,29 @@ function pem(text: string, file: string, key: string): Buffer {
   }
 }
 
+/** A PEM as Centrifugo takes it: the text itself, a file path, or base64 of the text. */
+function pemData(value: string, key: string): Buffer {
+  if (value.includes('-----BEGIN')) return Buffer.from(value);
+  if (existsSync(value)) return pem('', value, key);
+  const decoded = Buffer.from(value, 'base64');
+  if (decoded.includes('-----BEGIN')) return decoded;
+  throw new ConfigError('PARSEC_CONFIG_UNREADABLE', key, null, 'expected PEM text, the path of a readable PEM file, or base64 of PEM text');
+}
+
+/** `http_server.tls` as Node's TLS options: a client CA asks every client for a certificate it signed. */
+function httpTls(t: Config['httpServer']['tls']): { cert: Buffer; key: Buffer; ca?: Buffer; requestCert: boolean; rejectUnauthorized: boolean } | undefined {
+  if (!t.enabled) return undefined;
+  const cert = pemData(t.certPem, 'http_server.tls.cert_pem');
+  const key = pemData(t.keyPem, 'http_server.tls.key_pem');
+  if (!t.clientCaPem) return { cert, key, requestCert: false, rejectUnauthorized: false };
+  return { cert, key, ca: pemData(t.clientCaPem, 'http_server.tls.client_ca_pem'), requestCert: true, rejectUnauthorized: true };
+}
+
 function grpcTls(t: TlsConfig, section: string): { cert: Buffer; key: Buffer } | undefined {
   if (!t.enabled) return undefined;
-  return { cert: pem(t.certPem, t.certPemFile, `${section}.tls.cert_pem_file`), key: pem(t.keyPem, t.keyPemFile, `${section}.tls.key_pem_file`) };
+  const load = (text: string, file: string, what: 'cert' | 'key'): Buffer =>
+    text ? pemData(text, `${section}.tls.${what}_pem`) : pem('', file, `${section}.tls.${what}_pem_file`);
+  return { cert: load(t.certPem, t.certPemFile, 'cert'), key: load(t.keyPem, t.keyPemFile, 'key') };
 }
 
 /** Server API authentication for one API section (HTTP or gRPC): key and/or JWKS Bearer tokens. */
@@ -132,6 +163,18 @@ function httpServerOptions(config: Readonly<Config>): ServerOptions {
   };
 }
 
+/** Listens on `address:port`; a bind failure names the key (`http_server.port`, `http_server.internal_port`…). */
+function listenOn(server: Server, address: string, port: number, keyPrefix: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const failed = (err: Error): void => reject(ListenError.wrap('http_server', address, port, err, keyPrefix));
+    server.once('error', failed);
+    server.listen(port, address || undefined, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
+}
+
 /** What the CLI reports as "cannot start" (a broker it cannot reach, for one). */
 export { EngineError } from './engine/index.js';
 
@@ -142,7 +185,10 @@ export { EngineError } from './engine/index.js';
  */
 export class Parsec {
   readonly node: Node;
+  /** The public listener: client endpoints (and everything, without an internal port). */
   readonly server: Server;
+  /** The internal listener (`http_server.internal_port`): server API and health. */
+  readonly internal: Server | undefined;
   readonly log: Logger;
   private readonly ws: WebSocketHandler | undefined;
   private readonly uniWs: UniWebSocketHandler | undefined;
@@ -151,6 +197,9 @@ export class Parsec {
   private readonly apiAuth: ServerApiAuthenticator;
   private readonly grpc: GrpcApi | undefined;
   private readonly routes = new Map<string, Route>();
+  /** The internal listener's routes; the public ones when there is no internal port. */
+  private readonly internalRoutes: Map<string, Route>;
+  private readonly apiSurface: Surface;
   private readonly wheel: TimerWheel;
   private readonly engines: Array<Broker | PresenceManager>;
   private readonly proxies: Proxies;
@@ -168,6 +217,7 @@ export class Parsec {
     clock: Clock,
     { broker, presence, parts }: Engines,
     revocations: RevocationStore | undefined,
+    tls: ReturnType<typeof httpTls>,
   ) {
     this.log = log;
     this.revocations = revocations;
@@ -219,9 +269,19 @@ export class Parsec {
     }
     this.routeEmulation(config);
     this.routeUniStreams(config);
-    if (config.health.enabled) this.routes.set(config.health.handlerPrefix, (req, res) => handleHealth(this.node, req, res));
-    this.server = createServer(httpServerOptions(config), (req, res) => this.route(req, res));
+    const split = config.httpServer.internalPort !== null;
+    this.internalRoutes = split ? new Map() : this.routes;
+    this.apiSurface = split && !config.httpApi.external ? 'internal' : 'public';
+    if (config.health.enabled) this.internalRoutes.set(config.health.handlerPrefix, (req, res) => handleHealth(this.node, req, res));
+    this.server = this.listener(tls, 'public');
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
+    if (split) this.internal = this.listener(config.httpServer.tlsExternal ? undefined : tls, 'internal');
+  }
+
+  private listener(tls: ReturnType<typeof httpTls>, surface: Surface): Server {
+    const options = httpServerOptions(this.config);
+    const handler = (req: IncomingMessage, res: ServerResponse): void => this.route(req, res, surface);
+    return tls ? createTlsServer({ ...options, ...tls }, handler) : createServer(options, handler);
   }
 
   /** SSE and HTTP-streaming endpoints when enabled, and `/emulation` for their commands. */
@@ -258,6 +318,8 @@ export class Parsec {
   static async start(opts: ParsecOptions): Promise<Parsec> {
     const clock = opts.clock ?? systemClock;
     const log = opts.logger ?? pino({ level: opts.config.log.level });
+    // Read before anything starts: an unreadable certificate stops the start with nothing to undo.
+    const tls = httpTls(opts.config.httpServer.tls);
     const engines = await buildEngines(opts.config, clock, log);
     let revocations: RevocationStore | undefined;
     try {
@@ -266,7 +328,7 @@ export class Parsec {
       for (const engine of engines.parts) if (isCloser(engine)) await engine.close();
       throw err;
     }
-    const app = new Parsec(opts.config, log, clock, engines, revocations);
+    const app = new Parsec(opts.config, log, clock, engines, revocations, tls);
     try {
       await app.startTokenBroker(clock);
       await app.listen();
@@ -276,7 +338,7 @@ export class Parsec {
     }
     const b = opts.config.broker;
     app.log.info(
-      { address: app.address(), grpcPort: app.grpcPort, uniGrpcPort: app.uniGrpcPort, node: app.node.id, engine: opts.config.engine.type, broker: b.enabled ? b.type : undefined, version: app.node.deps.version },
+      { address: app.address(), internalAddress: app.internalAddress(), tls: opts.config.httpServer.tls.enabled, grpcPort: app.grpcPort, uniGrpcPort: app.uniGrpcPort, node: app.node.id, engine: opts.config.engine.type, broker: b.enabled ? b.type : undefined, version: app.node.deps.version },
       'parsec started',
     );
     return app;
@@ -303,15 +365,9 @@ export class Parsec {
   /** Runs the node (connecting the broker), then binds the HTTP and gRPC servers. */
   private async listen(): Promise<void> {
     await this.node.run();
-    const { address, port } = this.config.httpServer;
-    await new Promise<void>((resolve, reject) => {
-      const failed = (err: Error): void => reject(ListenError.wrap('http_server', address, port, err));
-      this.server.once('error', failed);
-      this.server.listen(port, address || undefined, () => {
-        this.server.off('error', failed);
-        resolve();
-      });
-    });
+    const { address, port, internalAddress, internalPort } = this.config.httpServer;
+    await listenOn(this.server, address, port, '');
+    if (this.internal && internalPort !== null) await listenOn(this.internal, internalAddress || address, internalPort, 'internal_');
     if (this.grpc) {
       const { address: grpcAddress, port: grpcPort } = this.config.grpcApi;
       const tls = grpcTls(this.config.grpcApi.tls, 'grpc_api');
@@ -331,23 +387,30 @@ export class Parsec {
     }
   }
 
+  /** The public listener's address. */
   address(): { host: string; port: number } {
     const a = this.server.address() as AddressInfo;
     return { host: a.address, port: a.port };
   }
 
-  private route(req: IncomingMessage, res: ServerResponse): void {
+  /** The internal listener's address, when `http_server.internal_port` is set. */
+  internalAddress(): { host: string; port: number } | undefined {
+    const a = this.internal?.address() as AddressInfo | undefined;
+    return a ? { host: a.address, port: a.port } : undefined;
+  }
+
+  private route(req: IncomingMessage, res: ServerResponse, surface: Surface): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
-    if (this.api.owns(path)) {
+    if (surface === this.apiSurface && this.api.owns(path)) {
       this.api.handle(req, res, url);
       return;
     }
-    if (this.tokenBroker?.http.owns(path)) {
+    if (surface === 'public' && this.tokenBroker?.http.owns(path)) {
       this.tokenBroker.http.handle(req, res, url);
       return;
     }
-    const handler = this.routes.get(path);
+    const handler = (surface === 'public' ? this.routes : this.internalRoutes).get(path);
     if (handler) {
       handler(req, res, url);
       return;
@@ -376,17 +439,18 @@ export class Parsec {
   private async doClose(): Promise<void> {
     const timeout = this.config.shutdown.timeout;
     this.log.info({ clients: this.node.numSessions, timeout }, 'shutting down');
-    const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const listeners = this.internal ? [this.server, this.internal] : [this.server];
+    const serversClosed = listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve())));
     this.node.shutdown(DisconnectCode.shutdown, 'shutdown');
-    this.server.closeIdleConnections();
+    for (const l of listeners) l.closeIdleConnections();
     const timer = setTimeout(() => {
       this.log.warn('shutdown timeout: dropping remaining connections');
       this.ws?.terminateAll();
       this.uniWs?.terminateAll();
-      this.server.closeAllConnections();
+      for (const l of listeners) l.closeAllConnections();
     }, timeout);
     timer.unref();
-    await Promise.all([serverClosed, this.grpc?.close(), this.uniGrpc?.close()]);
+    await Promise.all([...serversClosed, this.grpc?.close(), this.uniGrpc?.close()]);
     clearTimeout(timer);
     this.ws?.close();
     this.uniWs?.close();

@@ -14,8 +14,7 @@ const TOP_LEVEL: ReadonlySet<string> = new Set([
 
 /** Keys inside sections Parsec does implement. */
 const NESTED: ReadonlySet<string> = new Set([
-  'http_server.internal_address', 'http_server.internal_port', 'http_server.tls', 'http_server.tls_autocert',
-  'http_server.tls_external', 'http_server.internal_tls', 'http_server.http3', 'http_server.h2c_external',
+  'http_server.tls_autocert', 'http_server.internal_tls', 'http_server.http3', 'http_server.h2c_external',
   'http_server.external_http2_extended_connect',
   'log.file',
   'client.concurrency', 'client.channel_position_max_time_lag', 'client.connection_rate_limit',
@@ -25,7 +24,7 @@ const NESTED: ReadonlySet<string> = new Set([
   'channel.publication_data_format',
   ...['subscribe_stream', 'map_publish', 'map_remove', 'shared_poll_refresh'].map((k) => `channel.proxy.${k}`),
   'rpc.ping',
-  'http_api.disabled', 'http_api.external',
+  'http_api.disabled',
   // Buffer tuning of Go's WebSocket library, which has no counterpart in ws.
   ...['websocket', 'uni_websocket'].flatMap((s) =>
     ['read_buffer_size', 'use_write_buffer_pool', 'write_buffer_size', 'decompressed_message_size_limit'].map((k) => `${s}.${k}`),

@@ -21,6 +21,7 @@ export function checkRules(c: ParsedConfig): RuleViolation | undefined {
     personalChannel(c) ??
     apiJwks(c.httpApi.jwks, 'http_api') ??
     apiJwks(c.grpcApi.jwks, 'grpc_api') ??
+    httpTls(c.httpServer) ??
     tlsPair(c.grpcApi.tls, 'grpc_api') ??
     tlsPair(c.uniGrpc.tls, 'uni_grpc') ??
     uniDisconnectTransforms(c.client.connectCodeToUnidirectionalDisconnect.transforms) ??
@@ -72,6 +73,13 @@ function tlsPair(t: ParsedConfig['grpcApi']['tls'], section: string): RuleViolat
   if (!t.enabled) return undefined;
   if (!t.certPem && !t.certPemFile) return { key: `${section}.tls.cert_pem_file`, detail: `a certificate is required when ${section}.tls.enabled is true` };
   if (!t.keyPem && !t.keyPemFile) return { key: `${section}.tls.key_pem_file`, detail: `a private key is required when ${section}.tls.enabled is true` };
+  return undefined;
+}
+
+function httpTls(h: ParsedConfig['httpServer']): RuleViolation | undefined {
+  if (!h.tls.enabled) return undefined;
+  if (!h.tls.certPem) return { key: 'http_server.tls.cert_pem', detail: 'a certificate (PEM, file path or base64) is required when http_server.tls.enabled is true' };
+  if (!h.tls.keyPem) return { key: 'http_server.tls.key_pem', detail: 'a private key (PEM, file path or base64) is required when http_server.tls.enabled is true' };
   return undefined;
 }
 

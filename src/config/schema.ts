@@ -14,10 +14,31 @@ const logSchema = z
   // Centrifugo says "none" where pino says "silent".
   .transform((o) => ({ level: o.level === 'none' ? ('silent' as const) : o.level }));
 
+/** A port Centrifugo writes as a string ("9000"); '' or absent = none. */
+const optionalPort = () =>
+  z
+    .union([z.int().min(0).max(65_535), z.string().regex(/^\d{0,5}$/, 'expected a port number')])
+    .transform((v, ctx) => {
+      if (v === '') return null;
+      const n = Number(v);
+      if (n <= 65_535) return n;
+      ctx.addIssue({ code: 'custom', message: 'expected at most 65535', input: v });
+      return z.NEVER;
+    })
+    .nullable()
+    .default(null);
+
 const httpServerSchema = section({
   // "" = every interface, as in Centrifugo; the CLI may choose otherwise when no file is given.
   address: str(),
   port: int(8000, 0, 65535),
+  // Each PEM as its text, a file path or base64, as Centrifugo takes them.
+  tls: section({ enabled: bool(), cert_pem: str(), key_pem: str(), client_ca_pem: str() }),
+  // With an internal port: TLS on the public port only.
+  tls_external: bool(),
+  // The server API and health listen here, apart from the client endpoints, when a port is set.
+  internal_address: str(),
+  internal_port: optionalPort(),
 });
 
 const tokenShape = {
@@ -205,6 +226,8 @@ const httpApiSchema = section({
   handler_prefix: str('/api'),
   insecure: bool(),
   error_mode: oneOf(['', 'transport'], ''),
+  // With http_server.internal_port: serve the API on the public port instead.
+  external: bool(),
   // Not a Centrifugo key: Parsec bounds API request bodies.
   max_request_body_size: int(1_048_576, 1),
 });

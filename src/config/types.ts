@@ -283,7 +283,17 @@ export interface Config {
   source: string | null;
   log: { level: LogLevel };
   /** `address` '' = every interface (the CLI may pick loopback when run without a file). */
-  httpServer: { address: string; port: number };
+  httpServer: {
+    address: string;
+    port: number;
+    /** PEM text, file path or base64 each; `clientCaPem` set = clients must present a certificate it signed (mTLS). */
+    tls: { enabled: boolean; certPem: string; keyPem: string; clientCaPem: string };
+    /** TLS on the public port only, the internal one stays plain. */
+    tlsExternal: boolean;
+    internalAddress: string;
+    /** The server API and health move here, apart from client endpoints; null = one port for all. */
+    internalPort: number | null;
+  };
   client: {
     proxy: { connect: SwitchedProxyConfig; refresh: SwitchedProxyConfig };
     token: TokenConfig;
@@ -344,6 +354,8 @@ export interface Config {
     handlerPrefix: string;
     insecure: boolean;
     errorMode: '' | 'transport';
+    /** With an internal port: the API stays on the public port. */
+    external: boolean;
     /** Max request body in bytes. */
     maxRequestBodySize: number;
   };

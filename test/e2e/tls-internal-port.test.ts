@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -151,5 +152,18 @@ describe('TLS configuration errors', () => {
       c.httpServer.tls = { enabled: true, certPem: '/no/such/cert.pem', keyPem: 'also-missing', clientCaPem: '' };
     });
     await assert.rejects(Parsec.start({ config }), (err: Error & { key?: string }) => err.key === 'http_server.tls.cert_pem');
+  });
+
+  it('an internal port in use ends the start naming http_server.internal_port', async () => {
+    const blocker = createNetServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    try {
+      const config = testConfig((c) => {
+        c.httpServer.internalPort = (blocker.address() as AddressInfo).port;
+      });
+      await assert.rejects(Parsec.start({ config }), (err: Error & { key?: string }) => err.key === 'http_server.internal_port' && /already in use/.test(err.message));
+    } finally {
+      blocker.close();
+    }
   });
 });

@@ -160,7 +160,8 @@ export function openGrpc(port: number, connect: { token?: string; subs?: Record<
   });
   call.on('data', (p: PushJson) => inbox.push(normalise(p)));
   call.on('end', () => inbox.end());
-  call.on('error', () => inbox.end());
+  // The gRPC status code stands in for a close code.
+  call.on('error', (err: Error & { code?: number }) => inbox.end(err.code));
   return inbox;
 }
 

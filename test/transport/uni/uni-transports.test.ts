@@ -170,6 +170,17 @@ describe('unidirectional transports', () => {
     });
   }
 
+  it('uni_grpc: a session dropped as a slow consumer ends its call with UNAVAILABLE', async () => {
+    const s = openGrpc(server.app.uniGrpcPort!, { token: await connToken('slow-grpc') });
+    sessions.push(s);
+    assert.ok((await s.next()).connect);
+    const [client] = server.app.node.hub.userClients('slow-grpc');
+    assert.ok(client);
+    client.onWriteTimeout();
+    assert.equal(await s.ended(), 14);
+    assert.equal(server.app.node.hub.userClients('slow-grpc').size, 0);
+  });
+
   it('uni_sse: a plain EventSource gets the connect push and publications', async () => {
     const token = await connToken('es-user', { channels: ['news:es'] });
     const es = new EventSource(`${server.httpUrl}/connection/uni_sse?cf_connect=${encodeURIComponent(JSON.stringify({ token }))}`);
@@ -235,5 +246,52 @@ describe('unidirectional transports', () => {
         resolve();
       });
     });
+  });
+});
+
+describe('uni_websocket options', () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startServer(
+      testConfig((c) => {
+        c.httpApi.key = KEY;
+        c.uniWebsocket = { ...c.uniWebsocket, enabled: true, joinPushMessages: true, disableDisconnectPush: true };
+      }),
+    );
+  });
+
+  after(() => server.close());
+
+  /** Raw frames of a uni_websocket session, and its close code. */
+  const frames = (token: string): { ws: WebSocket; got: string[]; closed: Promise<number> } => {
+    const ws = new WebSocket(`${server.httpUrl.replace(/^http/, 'ws')}/connection/uni_websocket?cf_connect=${encodeURIComponent(JSON.stringify({ token }))}`);
+    const got: string[] = [];
+    ws.on('message', (d: Buffer) => got.push(d.toString('utf8')));
+    return { ws, got, closed: new Promise((resolve) => ws.on('close', (code: number) => resolve(code))) };
+  };
+
+  it('join_push_messages: the pushes of one turn share a frame, one JSON per line', async () => {
+    const { ws, got } = frames(await connToken('joined', { channels: ['batch'] }));
+    try {
+      const deadline = Date.now() + 3000;
+      while (got.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const commands = Array.from({ length: 5 }, (_, n) => ({ publish: { channel: 'batch', data: { n } } }));
+      const res = await fetch(`${server.httpUrl}/api/batch`, { method: 'POST', headers: { 'X-API-Key': KEY }, body: JSON.stringify({ commands }) });
+      assert.equal(res.status, 200);
+      await res.arrayBuffer();
+      const pubs = (): PushJson[] => got.flatMap((f) => f.split('\n').map((l) => JSON.parse(l) as PushJson)).filter((p) => p.pub);
+      while (pubs().length < 5 && Date.now() < deadline + 3000) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(pubs().map((p) => p.pub?.data), [0, 1, 2, 3, 4].map((n) => ({ n })));
+      assert.ok(got.some((f) => f.includes('\n')), 'one batch, one turn: at least one frame holds several pushes');
+    } finally {
+      ws.terminate();
+    }
+  });
+
+  it('disable_disconnect_push: a refused connect is told by the close frame alone', async () => {
+    const { got, closed } = frames(await sign({ sub: 'x' }, 'another-secret-entirely-0123456789'));
+    assert.equal(await closed, 3500);
+    assert.deepEqual(got, []);
   });
 });

@@ -157,6 +157,16 @@ describe('unidirectional transports', () => {
         if (t === 'uni_websocket') assert.equal(code, 4509);
       });
 
+      it('takes labels from its token: a fleet disconnect by label reaches it', async () => {
+        const s = await open(t, { token: await connToken(`lb-${t}`, { labels: { fleet: `uni-${t}` } }) });
+        assert.ok((await s.next()).connect);
+        const result = await api('disconnect', { all_users: true, label_filter: { key: 'fleet', cmp: 'eq', val: `uni-${t}` }, disconnect: { code: 4000, reason: 'maintenance' } });
+        assert.equal(result.affected, 1);
+        const { disconnect } = await nextMatching(s, (p) => p.disconnect !== undefined);
+        assert.deepEqual(disconnect && { code: disconnect.code, reason: disconnect.reason }, { code: 4000, reason: 'maintenance' });
+        await s.ended();
+      });
+
       it('disconnects a session whose token is revoked', async () => {
         const jti = `tid-${t}`;
         const s = await open(t, { token: await connToken(`rv-${t}`, { jti }) });

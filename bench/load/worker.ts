@@ -68,7 +68,13 @@ function openClient(dialectName: ClientsSpec['dialect'], spec: ClientSpec, keep:
 }
 
 async function openMany(spec: ClientsSpec, keep: boolean): Promise<OpenReply> {
-  const tokens = spec.tokens ?? (spec.dialect === 'parsec' ? await signTokens(spec.secret ?? '', spec.from, spec.count) : []);
+  const tokens =
+    spec.tokens ??
+    (spec.dialect === 'parsec'
+      ? await signTokens(spec.secret ?? '', spec.from, spec.count)
+      : spec.dialect === 'parsec-uni'
+        ? await signTokens(spec.secret ?? '', spec.from, spec.count, spec.shared)
+        : []);
   const started = performance.now();
   let next = 0;
   let opened = 0;

@@ -72,17 +72,9 @@ export class UniWebSocketTransport extends WebSocketTransport {
   }
 
   override write(frame: Uint8Array): void {
-    if (this.opts.cfg.joinPushMessages) {
-      super.write(frame);
-      return;
-    }
-    // The writer joined the pushes of one turn with newlines (JSON pushes hold none): one frame each.
-    let start = 0;
-    for (let i = frame.indexOf(NEWLINE); i >= 0; i = frame.indexOf(NEWLINE, start)) {
-      super.write(frame.subarray(start, i));
-      start = i + 1;
-    }
-    super.write(start === 0 ? frame : frame.subarray(start));
+    // The writer joined the pushes of one turn with newlines (JSON pushes hold none).
+    if (this.opts.cfg.joinPushMessages || frame.indexOf(NEWLINE) < 0) super.write(frame);
+    else this.writeSplit(frame);
   }
 
   override close(code: number, reason: string): void {

@@ -2,7 +2,9 @@ import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import type { ConnectionRequest, Transport } from '../../node/index.js';
 import type { ProtocolName } from '../../protocol/index.js';
-import { MAX_SHARED_FRAME, sharedFrame } from './shared-frame.js';
+import { MAX_SHARED_FRAME, sharedFrame, sharedSplitFrames } from './shared-frame.js';
+
+const NEWLINE = 0x0a;
 
 /** A Client's view of one WebSocket. */
 export class WebSocketTransport implements Transport {
@@ -70,6 +72,25 @@ export class WebSocketTransport implements Transport {
    */
   bufferedAmount(): number {
     return this.deflate ? this.socket.writableLength : this.ws.bufferedAmount;
+  }
+
+  /**
+   * Several JSON messages joined by newlines, each as a frame of its own (for clients that
+   * take one message per frame). Written as one buffer built once per fan-out, except where
+   * deflate must see each message.
+   */
+  protected writeSplit(joined: Uint8Array): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (!this.deflate && joined.length <= MAX_SHARED_FRAME) {
+      this.socket.write(sharedSplitFrames(joined));
+      return;
+    }
+    let start = 0;
+    for (let i = joined.indexOf(NEWLINE); i >= 0; i = joined.indexOf(NEWLINE, start)) {
+      this.ws.send(joined.subarray(start, i), { binary: false });
+      start = i + 1;
+    }
+    this.ws.send(joined.subarray(start), { binary: false });
   }
 
   write(frame: Uint8Array): void {

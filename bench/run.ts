@@ -5,6 +5,7 @@ import { fmt, ms, ratios, table } from './report.js';
 import { runApi } from './scenarios/api.js';
 import { runBroadcast } from './scenarios/broadcast.js';
 import { runChannels } from './scenarios/channels.js';
+import { runCompression } from './scenarios/compression.js';
 import { runConnect } from './scenarios/connect.js';
 import { runFanout } from './scenarios/fanout.js';
 import { runLabelIndex } from './scenarios/label-index.js';
@@ -12,6 +13,7 @@ import { runMemory } from './scenarios/memory.js';
 import { runRpcProxy } from './scenarios/rpc-proxy.js';
 import { runStorm } from './scenarios/storm.js';
 import { runTokenBroker } from './scenarios/token-broker.js';
+import { runUniFanout } from './scenarios/uni-fanout.js';
 import { LOAD_CORE, canPin, pinProcess, setServerNodeFlags } from './server-process.js';
 import { ALL_TARGET_KINDS, TARGET_KINDS, type TargetKind } from './targets.js';
 
@@ -20,7 +22,7 @@ import { ALL_TARGET_KINDS, TARGET_KINDS, type TargetKind } from './targets.js';
  * bounded in count and time. Each server under test runs in its own process pinned
  * to core 0; this process and the load workers pin themselves to core 1.
  */
-const SCENARIOS = ['fanout', 'channels', 'connect', 'memory', 'api', 'jwt', 'engine', 'labels', 'rpc', 'tokens'] as const;
+const SCENARIOS = ['fanout', 'channels', 'connect', 'memory', 'api', 'jwt', 'engine', 'labels', 'rpc', 'tokens', 'compression', 'uni'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const { values } = parseArgs({
@@ -87,6 +89,39 @@ async function runScenario(scenario: Scenario, pool: LoadPool, kinds: TargetKind
         table(
           ['server', 'subscribers', 'publishes/s', 'delivered', 'lost', 'delivered/s', 'delivered per server CPU s', 'vs ws naive', 'vs ws pre-framed', 'p50 ms', 'p95 ms', 'p99 ms', 'p99 vs ws naive'],
           rows.map((r) => [r.server, fmt(r.subscribers), fmt(r.rate), fmt(r.delivered), fmt(r.lost), fmt(r.deliveredPerSecond), fmt(r.perCpuSecond), ...ratios(rows, r, perCpu, sameSize), ms(r.p50), ms(r.p95), ms(r.p99), ratios(rows, r, p99, sameSize)[0]]),
+        ),
+      );
+      return;
+    }
+    case 'uni': {
+      const rows = await runUniFanout(pool, { subscribers: Number(values.subscribers), rate: Number(values.rate), seconds });
+      console.log(`\n## Fan-out: WebSocket against uni_websocket, ${fmt(Number(values.subscribers))} subscribers, one channel\n`);
+      console.log(
+        table(
+          ['transport', 'delivered', 'lost', 'delivered/s', 'delivered per server CPU s', 'p50 ms', 'p99 ms'],
+          rows.map((r) => [r.transport, fmt(r.delivered), fmt(r.lost), fmt(r.deliveredPerSecond), fmt(r.perCpuSecond), ms(r.p50), ms(r.p99)]),
+        ),
+      );
+      return;
+    }
+    case 'compression': {
+      const rows = await runCompression(pool, { subscribers: Number(values.subscribers), rate: Number(values.rate), seconds });
+      console.log(`\n## WebSocket compression: ${fmt(Number(values.subscribers))} subscribers offering permessage-deflate, one channel\n`);
+      console.log(
+        table(
+          ['setup', 'payload bytes', 'delivered', 'lost', 'delivered/s', 'server CPU µs per delivery', 'delivered per server CPU s', 'bytes written per delivery', 'p50 ms', 'p99 ms'],
+          rows.map((r) => [
+            r.setup,
+            fmt(r.payloadBytes),
+            fmt(r.delivered),
+            fmt(r.lost),
+            fmt(r.deliveredPerSecond),
+            ((r.serverCpuSeconds * 1e6) / Math.max(1, r.delivered)).toFixed(1),
+            fmt(r.perCpuSecond),
+            fmt(r.wireBytesPerDelivery),
+            ms(r.p50),
+            ms(r.p99),
+          ]),
         ),
       );
       return;

@@ -23,6 +23,8 @@ export interface ServerProcess {
   /** CPU seconds (user + system, all threads) the server process has used so far. */
   cpuSeconds(): number;
   rssBytes(): number;
+  /** Bytes the process has handed to write calls so far (sockets included): `wchar` of /proc/<pid>/io. */
+  writtenBytes(): number;
   /** A full garbage collection through the inspector (servers started with `inspect` only). */
   collectGarbage(): Promise<void>;
   stop(): Promise<void>;
@@ -91,6 +93,7 @@ export async function startServerProcess(script: string, args: string[], ready: 
     port,
     cpuSeconds: () => procStat(pid).cpu,
     rssBytes: () => procStat(pid).rss,
+    writtenBytes: () => Number(/^wchar: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0),
     collectGarbage: () => (inspector ? inspectorCall(inspector, 'HeapProfiler.collectGarbage') : Promise.reject(new Error('server started without the inspector'))),
     stop: () =>
       new Promise((resolve) => {

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server as PlainServer, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
@@ -8,7 +9,7 @@ import { GrpcApi, HttpApi } from './api/index.js';
 import { BearerVerifier, ServerApiAuthenticator, TokenVerifier, type JwksKeySource } from './auth/index.js';
 import { createRevocationStore, startTokenBroker, type RunningTokenBroker } from './broker/index.js';
 import { ConfigError } from './config/index.js';
-import type { ApiJwksConfig, Config, JwksTlsConfig, TokenConfig } from './config/types.js';
+import type { ApiJwksConfig, Config, JwksTlsConfig, TlsConfig, TokenConfig } from './config/types.js';
 import { isCloser, type Broker, type MapBroker, type PresenceManager } from './engine/index.js';
 import { MemoryBroker, MemoryMapBroker, MemoryPresenceManager } from './engine/memory/index.js';
 import { NatsBroker } from './engine/nats/index.js';
@@ -19,7 +20,19 @@ import { MemoryKeyedBuckets, RateLimits, RedisKeyedBuckets, UserBlocking, create
 import { InstrumentedBroker, InstrumentedPresence, Node, type RevocationStore } from './node/index.js';
 import { DisconnectCode } from './protocol/index.js';
 import { Proxies } from './proxy/index.js';
-import { EmulationHandler, OriginCheck, StreamHandler, WebSocketHandler, httpStreamEndpoint, sseEndpoint } from './transport/index.js';
+import {
+  EmulationHandler,
+  OriginCheck,
+  StreamHandler,
+  UniGrpcServer,
+  UniStreamHandler,
+  UniWebSocketHandler,
+  WebSocketHandler,
+  httpStreamEndpoint,
+  sseEndpoint,
+  uniHttpStreamEndpoint,
+  uniSseEndpoint,
+} from './transport/index.js';
 import { hostname } from 'node:os';
 
 export interface ParsecOptions {
@@ -29,6 +42,16 @@ export interface ParsecOptions {
 }
 
 type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
+
+/** An HTTP listener, over TLS or not. */
+type Server = PlainServer | TlsServer;
+
+/**
+ * Where a route is served. With `http_server.internal_port` set, the server API (unless
+ * `http_api.external`) and health move to the internal listener, as Centrifugo does;
+ * client endpoints and the token broker stay public. Without it, everything is public.
+ */
+type Surface = 'public' | 'internal';
 
 interface Engines {
   broker: Broker;
@@ -166,9 +189,29 @@ function pem(text: string, file: string, key: string): Buffer {
   }
 }
 
-function grpcTls(t: Config['grpcApi']['tls']): { cert: Buffer; key: Buffer } | undefined {
+/** A PEM as Centrifugo takes it: the text itself, a file path, or base64 of the text. */
+function pemData(value: string, key: string): Buffer {
+  if (value.includes('-----BEGIN')) return Buffer.from(value);
+  if (existsSync(value)) return pem('', value, key);
+  const decoded = Buffer.from(value, 'base64');
+  if (decoded.includes('-----BEGIN')) return decoded;
+  throw new ConfigError('PARSEC_CONFIG_UNREADABLE', key, null, 'expected PEM text, the path of a readable PEM file, or base64 of PEM text');
+}
+
+/** `http_server.tls` as Node's TLS options: a client CA asks every client for a certificate it signed. */
+function httpTls(t: Config['httpServer']['tls']): { cert: Buffer; key: Buffer; ca?: Buffer; requestCert: boolean; rejectUnauthorized: boolean } | undefined {
   if (!t.enabled) return undefined;
-  return { cert: pem(t.certPem, t.certPemFile, 'grpc_api.tls.cert_pem_file'), key: pem(t.keyPem, t.keyPemFile, 'grpc_api.tls.key_pem_file') };
+  const cert = pemData(t.certPem, 'http_server.tls.cert_pem');
+  const key = pemData(t.keyPem, 'http_server.tls.key_pem');
+  if (!t.clientCaPem) return { cert, key, requestCert: false, rejectUnauthorized: false };
+  return { cert, key, ca: pemData(t.clientCaPem, 'http_server.tls.client_ca_pem'), requestCert: true, rejectUnauthorized: true };
+}
+
+function grpcTls(t: TlsConfig, section: string): { cert: Buffer; key: Buffer } | undefined {
+  if (!t.enabled) return undefined;
+  const load = (text: string, file: string, what: 'cert' | 'key'): Buffer =>
+    text ? pemData(text, `${section}.tls.${what}_pem`) : pem('', file, `${section}.tls.${what}_pem_file`);
+  return { cert: load(t.certPem, t.certPemFile, 'cert'), key: load(t.keyPem, t.keyPemFile, 'key') };
 }
 
 /** Server API authentication for one API section (HTTP or gRPC): key and/or JWKS Bearer tokens, and the Bearer key source. */
@@ -203,6 +246,18 @@ function httpServerOptions(config: Readonly<Config>): ServerOptions {
   };
 }
 
+/** Listens on `address:port`; a bind failure names the key (`http_server.port`, `http_server.internal_port`…). */
+function listenOn(server: Server, address: string, port: number, keyPrefix: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const failed = (err: Error): void => reject(ListenError.wrap('http_server', address, port, err, keyPrefix));
+    server.once('error', failed);
+    server.listen(port, address || undefined, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
+}
+
 /** What the CLI reports as "cannot start" (a broker it cannot reach, for one). */
 export { EngineError } from './engine/index.js';
 
@@ -213,13 +268,21 @@ export { EngineError } from './engine/index.js';
  */
 export class Parsec {
   readonly node: Node;
+  /** The public listener: client endpoints (and everything, without an internal port). */
   readonly server: Server;
+  /** The internal listener (`http_server.internal_port`): server API and health. */
+  readonly internal: Server | undefined;
   readonly log: Logger;
   private readonly ws: WebSocketHandler | undefined;
+  private readonly uniWs: UniWebSocketHandler | undefined;
+  private readonly uniGrpc: UniGrpcServer | undefined;
   private readonly api: HttpApi;
   private readonly apiAuth: ServerApiAuthenticator;
   private readonly grpc: GrpcApi | undefined;
   private readonly routes = new Map<string, Route>();
+  /** The internal listener's routes; the public ones when there is no internal port. */
+  private readonly internalRoutes: Map<string, Route>;
+  private readonly apiSurface: Surface;
   private readonly wheel: TimerWheel;
   private readonly engines: Array<Broker | PresenceManager | MapBroker>;
   private readonly proxies: Proxies;
@@ -234,6 +297,8 @@ export class Parsec {
   private closed: Promise<void> | undefined;
   /** The bound gRPC API port, when `grpc_api.enabled`. */
   grpcPort: number | undefined;
+  /** The bound unidirectional gRPC port, when `uni_grpc.enabled`. */
+  uniGrpcPort: number | undefined;
 
   private constructor(
     readonly config: Readonly<Config>,
@@ -242,6 +307,7 @@ export class Parsec {
     { broker, presence, mapBroker, parts }: Engines,
     revocations: Revocations | undefined,
     moderation: Moderation,
+    tls: ReturnType<typeof httpTls>,
   ) {
     this.log = log;
     this.revocations = revocations?.store;
@@ -285,6 +351,8 @@ export class Parsec {
     if (connectionTokens.jwks) this.readiness.push(jwksReadiness('client_token', connectionTokens.jwks));
     if (subscriptionTokens.jwks) this.readiness.push(jwksReadiness('subscription_token', subscriptionTokens.jwks));
     if (!config.websocket.disabled) this.ws = new WebSocketHandler(this.node);
+    if (config.uniWebsocket.enabled) this.uniWs = new UniWebSocketHandler(this.node);
+    if (config.uniGrpc.enabled) this.uniGrpc = new UniGrpcServer(this.node);
     if (config.client.userIdHttpHeader && config.parsec.trustedProxies.length === 0) {
       this.log.warn(
         { header: config.client.userIdHttpHeader },
@@ -311,14 +379,26 @@ export class Parsec {
       if (g.insecure) this.log.warn('grpc_api.insecure is on: the gRPC API accepts calls without credentials (development only)');
     }
     this.routeEmulation(config);
+    this.routeUniStreams(config);
+    const split = config.httpServer.internalPort !== null;
+    this.internalRoutes = split ? new Map() : this.routes;
+    this.apiSurface = split && !config.httpApi.external ? 'internal' : 'public';
+    // Health, readiness and metrics are for the operator's network: on the internal port when there is one.
     if (config.health.enabled) {
       const prefix = config.health.handlerPrefix;
-      this.routes.set(prefix, (req, res) => handleHealth(this.node, req, res));
-      this.routes.set(`${prefix.replace(/\/+$/, '')}/ready`, (req, res) => void handleReadiness(this.readiness, req, res));
+      this.internalRoutes.set(prefix, (req, res) => handleHealth(this.node, req, res));
+      this.internalRoutes.set(`${prefix.replace(/\/+$/, '')}/ready`, (req, res) => void handleReadiness(this.readiness, req, res));
     }
-    if (p.enabled) this.routes.set(p.handlerPrefix, (req, res) => handleMetrics(metrics, this.log, req, res));
-    this.server = createServer(httpServerOptions(config), (req, res) => this.route(req, res));
+    if (p.enabled) this.internalRoutes.set(p.handlerPrefix, (req, res) => handleMetrics(metrics, this.log, req, res));
+    this.server = this.listener(tls, 'public');
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
+    if (split) this.internal = this.listener(config.httpServer.tlsExternal ? undefined : tls, 'internal');
+  }
+
+  private listener(tls: ReturnType<typeof httpTls>, surface: Surface): Server {
+    const options = httpServerOptions(this.config);
+    const handler = (req: IncomingMessage, res: ServerResponse): void => this.route(req, res, surface);
+    return tls ? createTlsServer({ ...options, ...tls }, handler) : createServer(options, handler);
   }
 
   /** SSE and HTTP-streaming endpoints when enabled, and `/emulation` for their commands. */
@@ -339,6 +419,18 @@ export class Parsec {
     this.routes.set(emulation.path, (req, res) => emulation.handle(req, res));
   }
 
+  /** `uni_sse` and `uni_http_stream` when enabled. */
+  private routeUniStreams(config: Readonly<Config>): void {
+    for (const { cfg, endpoint } of [
+      { cfg: config.uniSse, endpoint: uniSseEndpoint },
+      { cfg: config.uniHttpStream, endpoint: uniHttpStreamEndpoint },
+    ]) {
+      if (!cfg.enabled) continue;
+      const h = new UniStreamHandler(this.node, endpoint, cfg);
+      this.routes.set(h.path, (req, res, url) => h.handle(req, res, url));
+    }
+  }
+
   /**
    * Builds everything and listens on `http_server.address:port` (port 0 = any free port).
    * On failure (an unreachable engine or broker, a port in use) whatever was started is closed again.
@@ -346,6 +438,8 @@ export class Parsec {
   static async start(opts: ParsecOptions): Promise<Parsec> {
     const clock = opts.clock ?? systemClock;
     const log = opts.logger ?? pino({ level: opts.config.log.level });
+    // Read before anything starts: an unreadable certificate stops the start with nothing to undo.
+    const tls = httpTls(opts.config.httpServer.tls);
     const engines = await buildEngines(opts.config, clock, log);
     let revocations: Revocations | undefined;
     let moderation: Moderation;
@@ -357,7 +451,7 @@ export class Parsec {
       for (const engine of engines.parts) if (isCloser(engine)) await engine.close();
       throw err;
     }
-    const app = new Parsec(opts.config, log, clock, engines, revocations, moderation);
+    const app = new Parsec(opts.config, log, clock, engines, revocations, moderation, tls);
     try {
       await app.startTokenBroker(clock);
       await app.listen();
@@ -367,7 +461,7 @@ export class Parsec {
     }
     const b = opts.config.broker;
     app.log.info(
-      { address: app.address(), grpcPort: app.grpcPort, node: app.node.id, engine: opts.config.engine.type, broker: b.enabled ? b.type : undefined, version: app.node.deps.version },
+      { address: app.address(), internalAddress: app.internalAddress(), tls: opts.config.httpServer.tls.enabled, grpcPort: app.grpcPort, uniGrpcPort: app.uniGrpcPort, node: app.node.id, engine: opts.config.engine.type, broker: b.enabled ? b.type : undefined, version: app.node.deps.version },
       'parsec started',
     );
     return app;
@@ -397,32 +491,41 @@ export class Parsec {
   /** Runs the node (connecting the broker), then binds the HTTP and gRPC servers. */
   private async listen(): Promise<void> {
     await this.node.run();
-    const { address, port } = this.config.httpServer;
-    await new Promise<void>((resolve, reject) => {
-      const failed = (err: Error): void => reject(ListenError.wrap('http_server', address, port, err));
-      this.server.once('error', failed);
-      this.server.listen(port, address || undefined, () => {
-        this.server.off('error', failed);
-        resolve();
-      });
-    });
+    const { address, port, internalAddress, internalPort } = this.config.httpServer;
+    await listenOn(this.server, address, port, '');
+    if (this.internal && internalPort !== null) await listenOn(this.internal, internalAddress || address, internalPort, 'internal_');
     if (this.grpc) {
       const { address: grpcAddress, port: grpcPort } = this.config.grpcApi;
-      const tls = grpcTls(this.config.grpcApi.tls);
+      const tls = grpcTls(this.config.grpcApi.tls, 'grpc_api');
       try {
         this.grpcPort = await this.grpc.start(grpcAddress || '0.0.0.0', grpcPort, tls);
       } catch (err) {
         throw ListenError.wrap('grpc_api', grpcAddress, grpcPort, err);
       }
     }
+    if (this.uniGrpc) {
+      const { address: uniAddress, port: uniPort, maxReceiveMessageSize, tls } = this.config.uniGrpc;
+      try {
+        this.uniGrpcPort = await this.uniGrpc.start(uniAddress || '0.0.0.0', uniPort, maxReceiveMessageSize, grpcTls(tls, 'uni_grpc'));
+      } catch (err) {
+        throw ListenError.wrap('uni_grpc', uniAddress, uniPort, err);
+      }
+    }
   }
 
+  /** The public listener's address. */
   address(): { host: string; port: number } {
     const a = this.server.address() as AddressInfo;
     return { host: a.address, port: a.port };
   }
 
-  private route(req: IncomingMessage, res: ServerResponse): void {
+  /** The internal listener's address, when `http_server.internal_port` is set. */
+  internalAddress(): { host: string; port: number } | undefined {
+    const a = this.internal?.address() as AddressInfo | undefined;
+    return a ? { host: a.address, port: a.port } : undefined;
+  }
+
+  private route(req: IncomingMessage, res: ServerResponse, surface: Surface): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     const { http } = this.metrics;
@@ -430,17 +533,17 @@ export class Parsec {
     const counted = (handler: string): void => {
       if (http.enabled) res.once('finish', () => http.request(handler, req.method, res.statusCode));
     };
-    if (this.api.owns(path)) {
+    if (surface === this.apiSurface && this.api.owns(path)) {
       counted(this.config.httpApi.handlerPrefix);
       this.api.handle(req, res, url);
       return;
     }
-    if (this.tokenBroker?.http.owns(path)) {
+    if (surface === 'public' && this.tokenBroker?.http.owns(path)) {
       counted(this.config.parsec.tokenBroker.prefix);
       this.tokenBroker.http.handle(req, res, url);
       return;
     }
-    const handler = this.routes.get(path);
+    const handler = (surface === 'public' ? this.routes : this.internalRoutes).get(path);
     if (handler) {
       counted(path);
       handler(req, res, url);
@@ -464,6 +567,7 @@ export class Parsec {
       return;
     }
     if (this.ws?.handleUpgrade(req, socket, head, url)) return;
+    if (this.uniWs?.handleUpgrade(req, socket, head, url)) return;
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   }
 
@@ -480,18 +584,21 @@ export class Parsec {
   private async doClose(): Promise<void> {
     const timeout = this.config.shutdown.timeout;
     this.log.info({ clients: this.node.numSessions, timeout }, 'shutting down');
-    const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const listeners = this.internal ? [this.server, this.internal] : [this.server];
+    const serversClosed = listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve())));
     this.node.shutdown(DisconnectCode.shutdown, 'shutdown');
-    this.server.closeIdleConnections();
+    for (const l of listeners) l.closeIdleConnections();
     const timer = setTimeout(() => {
       this.log.warn('shutdown timeout: dropping remaining connections');
       this.ws?.terminateAll();
-      this.server.closeAllConnections();
+      this.uniWs?.terminateAll();
+      for (const l of listeners) l.closeAllConnections();
     }, timeout);
     timer.unref();
-    await Promise.all([serverClosed, this.grpc?.close()]);
+    await Promise.all([...serversClosed, this.grpc?.close(), this.uniGrpc?.close()]);
     clearTimeout(timer);
     this.ws?.close();
+    this.uniWs?.close();
     this.node.close();
     await this.tokenBroker?.close();
     await this.revocations?.close();

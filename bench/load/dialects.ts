@@ -2,7 +2,7 @@ import { SignJWT } from 'jose';
 import type { WebSocket } from 'ws';
 
 /** How a bench client talks to each kind of server. */
-export type DialectName = 'parsec' | 'ws' | 'socketio';
+export type DialectName = 'parsec' | 'parsec-uni' | 'ws' | 'socketio';
 
 /** One client's connection parameters. */
 export interface ClientSpec {
@@ -53,6 +53,20 @@ const parsec: Dialect = {
   },
 };
 
+/**
+ * Parsec's uni_websocket: the connect request in `cf_connect`, the channels server-side from
+ * the token's `channels` claim; the connect push ends the handshake, pings need no answer.
+ */
+const parsecUni: Dialect = {
+  url: (s) => `ws://127.0.0.1:${s.port}/connection/uni_websocket?cf_connect=${encodeURIComponent(`{"token":"${s.token}"}`)}`,
+  onOpen: () => false,
+  onMessage(_ws, data, ready) {
+    if (ready) return Frame.Data;
+    if (data.includes('"disconnect"')) throw new Error(`refused: ${data.toString().slice(0, 200)}`);
+    return data.includes('"connect"') ? Frame.Ready : Frame.Other;
+  },
+};
+
 /** Bare ws: open means subscribed (the server joins channels from the URL during the upgrade). */
 const ws: Dialect = {
   url: (s) => `ws://127.0.0.1:${s.port}/ws?channels=${s.channels.join(',')}`,
@@ -78,13 +92,16 @@ const socketio: Dialect = {
   },
 };
 
-export const dialects: Record<DialectName, Dialect> = { parsec, ws, socketio };
+export const dialects: Record<DialectName, Dialect> = { parsec, 'parsec-uni': parsecUni, ws, socketio };
 
-/** HS256 connection tokens for users `u<from>`…; signing happens before any timed phase. */
-export async function signTokens(secret: string, from: number, count: number): Promise<string[]> {
+/**
+ * HS256 connection tokens for users `u<from>`…; signing happens before any timed phase.
+ * `channels` become the token's server-side subscriptions (for unidirectional clients).
+ */
+export async function signTokens(secret: string, from: number, count: number, channels?: string[]): Promise<string[]> {
   const key = new TextEncoder().encode(secret);
   const exp = Math.floor(Date.now() / 1000) + 3600;
   const out: string[] = [];
-  for (let i = 0; i < count; i++) out.push(await new SignJWT({ sub: `u${from + i}`, exp }).setProtectedHeader({ alg: 'HS256' }).sign(key));
+  for (let i = 0; i < count; i++) out.push(await new SignJWT({ sub: `u${from + i}`, exp, ...(channels ? { channels } : {}) }).setProtectedHeader({ alg: 'HS256' }).sign(key));
   return out;
 }

@@ -14,6 +14,8 @@ export interface ClientsSpec {
   tokens?: string[];
   /** Handshakes in flight at once. */
   concurrency: number;
+  /** Offer permessage-deflate in the handshake (off unless set). */
+  deflate?: boolean;
 }
 
 /** Coordinator → worker. */

@@ -28,10 +28,10 @@ function countStamps(data: Buffer): void {
 }
 
 /** Opens one client; resolves once it is connected and subscribed. */
-function openClient(dialectName: ClientsSpec['dialect'], spec: ClientSpec, keep: boolean): Promise<WebSocket> {
+function openClient(dialectName: ClientsSpec['dialect'], spec: ClientSpec, keep: boolean, deflate: boolean): Promise<WebSocket> {
   const dialect = dialects[dialectName];
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(dialect.url(spec), { perMessageDeflate: false });
+    const ws = new WebSocket(dialect.url(spec), { perMessageDeflate: deflate });
     let ready = false;
     const timer = setTimeout(() => fail(new Error('handshake timed out')), HANDSHAKE_TIMEOUT_MS);
     const fail = (err: Error): void => {
@@ -68,7 +68,13 @@ function openClient(dialectName: ClientsSpec['dialect'], spec: ClientSpec, keep:
 }
 
 async function openMany(spec: ClientsSpec, keep: boolean): Promise<OpenReply> {
-  const tokens = spec.tokens ?? (spec.dialect === 'parsec' ? await signTokens(spec.secret ?? '', spec.from, spec.count) : []);
+  const tokens =
+    spec.tokens ??
+    (spec.dialect === 'parsec'
+      ? await signTokens(spec.secret ?? '', spec.from, spec.count)
+      : spec.dialect === 'parsec-uni'
+        ? await signTokens(spec.secret ?? '', spec.from, spec.count, spec.shared)
+        : []);
   const started = performance.now();
   let next = 0;
   let opened = 0;
@@ -79,7 +85,7 @@ async function openMany(spec: ClientsSpec, keep: boolean): Promise<OpenReply> {
       const i = next++;
       const channels = spec.personal ? [`${spec.personal}${spec.from + i}`, ...spec.shared] : spec.shared;
       try {
-        const ws = await openClient(spec.dialect, { port: spec.port, channels, token: tokens[i] }, keep);
+        const ws = await openClient(spec.dialect, { port: spec.port, channels, token: tokens[i] }, keep, spec.deflate ?? false);
         if (!keep) ws.terminate();
         opened++;
       } catch (err) {

@@ -11,6 +11,7 @@ import {
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import type { Logger } from 'pino';
+import { shutdownGrpcServer } from '../lib/index.js';
 import type { Node } from '../node/index.js';
 import { protoPath } from '../protocol/index.js';
 import type { ApiContext } from './context.js';
@@ -140,20 +141,9 @@ export class GrpcApi {
   private async shutdown(): Promise<void> {
     const server = this.server;
     if (!server) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.log.warn('grpc api calls still running at shutdown timeout; cutting them');
-        server.forceShutdown();
-        resolve();
-      }, this.deps.shutdownTimeoutMs ?? 5000);
-      server.tryShutdown((err) => {
-        clearTimeout(timer);
-        if (err) {
-          this.log.warn({ err }, 'grpc api graceful shutdown failed; forcing');
-          server.forceShutdown();
-        }
-        resolve();
-      });
+    await shutdownGrpcServer(server, this.deps.shutdownTimeoutMs ?? 5000, (why) => {
+      if (why === 'timeout') this.log.warn('grpc api calls still running at shutdown timeout; cutting them');
+      else this.log.warn({ err: why }, 'grpc api graceful shutdown failed; forcing');
     });
   }
 

@@ -34,6 +34,7 @@ export async function serve(argv: string[]): Promise<number> {
   const config = {
     ...base,
     httpServer: {
+      ...base.httpServer,
       address: values.address ?? base.httpServer.address,
       port: intOption(values.port, '--port', base.httpServer.port),
     },

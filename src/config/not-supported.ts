@@ -4,7 +4,7 @@
  * an "unknown key" warning. Sources: Centrifugo's internal/config/config.go and configtypes.
  */
 
-/** Whole top-level sections (plus every `uni_*` transport). */
+/** Whole top-level sections. */
 const TOP_LEVEL: ReadonlySet<string> = new Set([
   'admin', 'unified_proxy', 'consumers',
   'opentelemetry', 'graphite', 'tls', 'debug', 'webtransport',
@@ -14,21 +14,22 @@ const TOP_LEVEL: ReadonlySet<string> = new Set([
 
 /** Keys inside sections Parsec does implement. */
 const NESTED: ReadonlySet<string> = new Set([
-  'http_server.internal_address', 'http_server.internal_port', 'http_server.tls', 'http_server.tls_autocert',
-  'http_server.tls_external', 'http_server.internal_tls', 'http_server.http3', 'http_server.h2c_external',
+  'http_server.tls_autocert', 'http_server.internal_tls', 'http_server.http3', 'http_server.h2c_external',
   'http_server.external_http2_extended_connect',
   'log.file',
   'client.concurrency', 'client.channel_position_max_time_lag', 'client.connection_rate_limit',
   'client.insecure_skip_token_signature_verify',
-  'client.connect_code_to_unidirectional_disconnect', 'client.subscribe_to_user_personal_channel.single_connection',
+  'client.subscribe_to_user_personal_channel.single_connection',
   ...['token', 'subscription_token'].map((t) => `client.${t}.insecure_skip_jwks_endpoint_safety_check`),
   'channel.publication_data_format',
   'channel.proxy.subscribe_stream',
   'map_broker.postgres',
   'rpc.ping',
-  'http_api.disabled', 'http_api.external',
-  'websocket.compression', 'websocket.compression_min_size', 'websocket.compression_level', 'websocket.read_buffer_size',
-  'websocket.use_write_buffer_pool', 'websocket.write_buffer_size', 'websocket.decompressed_message_size_limit',
+  'http_api.disabled',
+  // Buffer tuning of Go's WebSocket library, which has no counterpart in ws.
+  ...['websocket', 'uni_websocket'].flatMap((s) =>
+    ['read_buffer_size', 'use_write_buffer_pool', 'write_buffer_size', 'decompressed_message_size_limit'].map((k) => `${s}.${k}`),
+  ),
   'engine.redis.client_name', 'engine.redis.force_resp2', 'engine.redis.history_use_streams', 'engine.redis.replica_client',
   'engine.redis.presence_hash_field_ttl', 'engine.redis.presence_user_mapping', 'engine.redis.sentinel_client_name', 'engine.redis.sentinel_tls',
   'broker.redis', 'broker.postgres', 'broker.redisnats', 'broker.nats.tls', 'broker.nats.allow_wildcards', 'broker.nats.raw_mode',
@@ -62,7 +63,7 @@ export function isNotSupportedYet(path: ReadonlyArray<string | number>): boolean
   const [first, second] = path;
   const last = path[path.length - 1];
   if (typeof first !== 'string' || typeof last !== 'string') return false;
-  if (path.length === 1) return TOP_LEVEL.has(first) || first.startsWith('uni_');
+  if (path.length === 1) return TOP_LEVEL.has(first);
   const inChannelOptions =
     first === 'channel' &&
     ((second === 'without_namespace' && path.length === 3) || (second === 'namespaces' && typeof path[2] === 'number' && path.length === 4));

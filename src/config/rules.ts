@@ -23,7 +23,12 @@ export function checkRules(c: ParsedConfig): RuleViolation | undefined {
     personalChannel(c) ??
     apiJwks(c.httpApi.jwks, 'http_api') ??
     apiJwks(c.grpcApi.jwks, 'grpc_api') ??
-    grpcTls(c) ??
+    httpTls(c.httpServer) ??
+    tlsPair(c.grpcApi.tls, 'grpc_api') ??
+    tlsPair(c.uniGrpc.tls, 'uni_grpc') ??
+    uniDisconnectTransforms(c.client.connectCodeToUnidirectionalDisconnect.transforms) ??
+    httpResponseTransforms(c.uniSse.connectCodeToHttpResponse.transforms, 'uni_sse') ??
+    httpResponseTransforms(c.uniHttpStream.connectCodeToHttpResponse.transforms, 'uni_http_stream') ??
     natsBroker(c.broker) ??
     proxies(c) ??
     trustedProxies(c.parsec.trustedProxies) ??
@@ -66,11 +71,37 @@ function natsUrlProblem(part: string): string | undefined {
   return undefined;
 }
 
-function grpcTls(c: ParsedConfig): RuleViolation | undefined {
-  const t = c.grpcApi.tls;
+function tlsPair(t: ParsedConfig['grpcApi']['tls'], section: string): RuleViolation | undefined {
   if (!t.enabled) return undefined;
-  if (!t.certPem && !t.certPemFile) return { key: 'grpc_api.tls.cert_pem_file', detail: 'a certificate is required when grpc_api.tls.enabled is true' };
-  if (!t.keyPem && !t.keyPemFile) return { key: 'grpc_api.tls.key_pem_file', detail: 'a private key is required when grpc_api.tls.enabled is true' };
+  if (!t.certPem && !t.certPemFile) return { key: `${section}.tls.cert_pem_file`, detail: `a certificate is required when ${section}.tls.enabled is true` };
+  if (!t.keyPem && !t.keyPemFile) return { key: `${section}.tls.key_pem_file`, detail: `a private key is required when ${section}.tls.enabled is true` };
+  return undefined;
+}
+
+function httpTls(h: ParsedConfig['httpServer']): RuleViolation | undefined {
+  if (!h.tls.enabled) return undefined;
+  if (!h.tls.certPem) return { key: 'http_server.tls.cert_pem', detail: 'a certificate (PEM, file path or base64) is required when http_server.tls.enabled is true' };
+  if (!h.tls.keyPem) return { key: 'http_server.tls.key_pem', detail: 'a private key (PEM, file path or base64) is required when http_server.tls.enabled is true' };
+  return undefined;
+}
+
+/** Centrifugo's checks: both codes set, and a reason that fits a WebSocket close frame as ASCII. */
+function uniDisconnectTransforms(ts: ParsedConfig['client']['connectCodeToUnidirectionalDisconnect']['transforms']): RuleViolation | undefined {
+  const at = (i: number) => `client.connect_code_to_unidirectional_disconnect.transforms[${i}]`;
+  for (const [i, t] of ts.entries()) {
+    if (t.code === 0) return { key: `${at(i)}.code`, detail: 'expected a connect error code (non-zero)' };
+    if (t.to.code === 0) return { key: `${at(i)}.to.code`, detail: 'expected a disconnect code (non-zero)' };
+    if (!/^[\x00-\x7f]*$/.test(t.to.reason)) return { key: `${at(i)}.to.reason`, detail: 'must be ASCII' };
+  }
+  return undefined;
+}
+
+function httpResponseTransforms(ts: ParsedConfig['uniSse']['connectCodeToHttpResponse']['transforms'], section: string): RuleViolation | undefined {
+  const at = (i: number) => `${section}.connect_code_to_http_response.transforms[${i}]`;
+  for (const [i, t] of ts.entries()) {
+    if (t.code === 0) return { key: `${at(i)}.code`, detail: 'expected a connect error code (non-zero)' };
+    if (t.to.statusCode < 100) return { key: `${at(i)}.to.status_code`, detail: 'expected an HTTP status code' };
+  }
   return undefined;
 }
 

@@ -16,10 +16,31 @@ const logSchema = z
   // Centrifugo says "none" where pino says "silent".
   .transform((o) => ({ level: o.level === 'none' ? ('silent' as const) : o.level }));
 
+/** A port Centrifugo writes as a string ("9000"); '' or absent = none. */
+const optionalPort = () =>
+  z
+    .union([z.int().min(0).max(65_535), z.string().regex(/^\d{0,5}$/, 'expected a port number')])
+    .transform((v, ctx) => {
+      if (v === '') return null;
+      const n = Number(v);
+      if (n <= 65_535) return n;
+      ctx.addIssue({ code: 'custom', message: 'expected at most 65535', input: v });
+      return z.NEVER;
+    })
+    .nullable()
+    .default(null);
+
 const httpServerSchema = section({
   // "" = every interface, as in Centrifugo; the CLI may choose otherwise when no file is given.
   address: str(),
   port: int(8000, 0, 65535),
+  // Each PEM as its text, a file path or base64, as Centrifugo takes them.
+  tls: section({ enabled: bool(), cert_pem: str(), key_pem: str(), client_ca_pem: str() }),
+  // With an internal port: TLS on the public port only.
+  tls_external: bool(),
+  // The server API and health listen here, apart from the client endpoints, when a port is set.
+  internal_address: str(),
+  internal_port: optionalPort(),
 });
 
 const tokenShape = {
@@ -101,6 +122,13 @@ const clientSchema = section({
   presence_update_interval: duration('27s'),
   subscribe_to_user_personal_channel: section({ enabled: bool(), personal_channel_namespace: str() }),
   rate_limit: rateLimitSchema,
+  // Connect error codes → disconnects for unidirectional clients, which read no error replies.
+  connect_code_to_unidirectional_disconnect: section({
+    enabled: bool(),
+    transforms: z
+      .array(z.object({ code: int(0), to: section({ code: int(0), reason: str() }) }).transform((o) => camelKeys(o)))
+      .default(() => []),
+  }),
 });
 
 /** Options shared by `channel.without_namespace` and every `channel.namespaces[]` entry. */
@@ -209,9 +237,14 @@ const httpApiSchema = section({
   handler_prefix: str('/api'),
   insecure: bool(),
   error_mode: oneOf(['', 'transport'], ''),
+  // With http_server.internal_port: serve the API on the public port instead.
+  external: bool(),
   // Not a Centrifugo key: Parsec bounds API request bodies.
   max_request_body_size: int(1_048_576, 1),
 });
+
+/** A server certificate and key, each as PEM text or a file (`grpc_api.tls`, `uni_grpc.tls`). */
+const tlsSchema = () => section({ enabled: bool(), cert_pem: str(), cert_pem_file: str(), key_pem: str(), key_pem_file: str() });
 
 const grpcApiSchema = section({
   enabled: bool(),
@@ -223,15 +256,62 @@ const grpcApiSchema = section({
   // Not a Centrifugo key: the largest request message accepted, bytes.
   max_receive_message_size: int(1_048_576, 1),
   jwks: apiJwksSchema,
-  tls: section({ enabled: bool(), cert_pem: str(), cert_pem_file: str(), key_pem: str(), key_pem_file: str() }),
+  tls: tlsSchema(),
 });
+
+/** permessage-deflate, negotiated with clients that offer it; zlib's levels (-1 = zlib's default). */
+const compressionShape = {
+  compression: bool(),
+  compression_min_size: int(0),
+  compression_level: int(1, -1, 9),
+};
+
+// Centrifugo reads 0 as its 1s default rather than "no limit".
+const writeTimeout = () => duration('1s').transform((ms) => (ms === 0 ? 1000 : ms));
 
 const websocketSchema = section({
   disabled: bool(),
   handler_prefix: str('/connection/websocket'),
   message_size_limit: int(65_536, 1),
-  // Centrifugo reads 0 as its 1s default rather than "no limit".
-  write_timeout: duration('1s').transform((ms) => (ms === 0 ? 1000 : ms)),
+  write_timeout: writeTimeout(),
+  ...compressionShape,
+});
+
+/** Connect error codes → HTTP status and body, for unidirectional HTTP streams that answer a refused connect so. */
+const connectCodeToHttpResponseSchema = section({
+  enabled: bool(),
+  transforms: z
+    .array(z.object({ code: int(0), to: section({ status_code: int(0, 0, 599), body: str() }) }).transform((o) => camelKeys(o)))
+    .default(() => []),
+});
+
+const uniWebsocketSchema = section({
+  enabled: bool(),
+  handler_prefix: str('/connection/uni_websocket'),
+  message_size_limit: int(65_536, 1),
+  write_timeout: writeTimeout(),
+  join_push_messages: bool(),
+  disable_disconnect_push: bool(),
+  disable_closing_handshake: bool(),
+  ...compressionShape,
+});
+
+/** `uni_sse` and `uni_http_stream`: a connect request in, pushes out. */
+const uniStreamSchema = (prefix: string) =>
+  section({
+    enabled: bool(),
+    handler_prefix: str(prefix),
+    max_request_body_size: int(65_536, 1),
+    connect_code_to_http_response: connectCodeToHttpResponseSchema,
+  });
+
+const uniGrpcSchema = section({
+  enabled: bool(),
+  address: str(),
+  port: int(11_000, 0, 65_535),
+  // Centrifugo leaves 0 to gRPC's default (4 MiB); the only message received is the connect request.
+  max_receive_message_size: int(0),
+  tls: tlsSchema(),
 });
 
 /** A streaming endpoint of the emulation layer (`sse`, `http_stream`); off unless enabled. */
@@ -426,6 +506,10 @@ export const configSchema = z
     sse: streamSchema('/connection/sse'),
     http_stream: streamSchema('/connection/http_stream'),
     emulation: emulationSchema,
+    uni_websocket: uniWebsocketSchema,
+    uni_sse: uniStreamSchema('/connection/uni_sse'),
+    uni_http_stream: uniStreamSchema('/connection/uni_http_stream'),
+    uni_grpc: uniGrpcSchema,
     health: healthSchema,
     prometheus: prometheusSchema,
     engine: engineSchema,

@@ -228,6 +228,37 @@ export interface ApiJwksConfig {
 }
 
 /** One streaming endpoint of the emulation layer. */
+/** A server certificate and key, each as PEM text or a file. */
+export interface TlsConfig {
+  enabled: boolean;
+  certPem: string;
+  certPemFile: string;
+  keyPem: string;
+  keyPemFile: string;
+}
+
+/** WebSocket permessage-deflate, used with clients that offer it. */
+export interface CompressionConfig {
+  compression: boolean;
+  /** Messages smaller than this many bytes go uncompressed. */
+  compressionMinSize: number;
+  /** zlib level, -1 (zlib's default) to 9. */
+  compressionLevel: number;
+}
+
+/** `uni_sse` and `uni_http_stream`. */
+export interface UniStreamConfig {
+  enabled: boolean;
+  handlerPrefix: string;
+  /** Max bytes of a connect request sent as the request body. */
+  maxRequestBodySize: number;
+  /** Refused connects answered with an HTTP status and body, by connect error code. */
+  connectCodeToHttpResponse: {
+    enabled: boolean;
+    transforms: Array<{ code: number; to: { statusCode: number; body: string } }>;
+  };
+}
+
 export interface StreamEndpointConfig {
   enabled: boolean;
   handlerPrefix: string;
@@ -327,7 +358,17 @@ export interface Config {
   source: string | null;
   log: { level: LogLevel };
   /** `address` '' = every interface (the CLI may pick loopback when run without a file). */
-  httpServer: { address: string; port: number };
+  httpServer: {
+    address: string;
+    port: number;
+    /** PEM text, file path or base64 each; `clientCaPem` set = clients must present a certificate it signed (mTLS). */
+    tls: { enabled: boolean; certPem: string; keyPem: string; clientCaPem: string };
+    /** TLS on the public port only, the internal one stays plain. */
+    tlsExternal: boolean;
+    internalAddress: string;
+    /** The server API and health move here, apart from client endpoints; null = one port for all. */
+    internalPort: number | null;
+  };
   client: {
     proxy: { connect: SwitchedProxyConfig; refresh: SwitchedProxyConfig };
     token: TokenConfig;
@@ -362,6 +403,11 @@ export interface Config {
     };
     /** Centrifugo PRO's operation rate limits (intervals in ms); `rate_limits_set` overrides them per layer at runtime. */
     rateLimit: RateLimitConfig;
+    /** Unidirectional clients read no error replies: a refused connect ends with a disconnect, by error code. */
+    connectCodeToUnidirectionalDisconnect: {
+      enabled: boolean;
+      transforms: Array<{ code: number; to: { code: number; reason: string } }>;
+    };
   };
   channel: {
     /** The proxies channel options name `default`. */
@@ -392,6 +438,8 @@ export interface Config {
     handlerPrefix: string;
     insecure: boolean;
     errorMode: '' | 'transport';
+    /** With an internal port: the API stays on the public port. */
+    external: boolean;
     /** Max request body in bytes. */
     maxRequestBodySize: number;
   };
@@ -406,14 +454,26 @@ export interface Config {
     maxReceiveMessageSize: number;
     jwks: ApiJwksConfig;
     /** Serve gRPC over TLS with this certificate and key (PEM text or files). */
-    tls: { enabled: boolean; certPem: string; certPemFile: string; keyPem: string; keyPemFile: string };
+    tls: TlsConfig;
   };
-  websocket: {
-    disabled: boolean;
+  websocket: { disabled: boolean; handlerPrefix: string; messageSizeLimit: number; writeTimeout: number } & CompressionConfig;
+  /** Unidirectional WebSocket: a connect request in (URL parameter or first message), pushes out. */
+  uniWebsocket: {
+    enabled: boolean;
     handlerPrefix: string;
     messageSizeLimit: number;
     writeTimeout: number;
-  };
+    /** Several pushes per frame, newline-separated, instead of one frame each. */
+    joinPushMessages: boolean;
+    /** No `disconnect` push before the close frame, which carries the same code and reason. */
+    disableDisconnectPush: boolean;
+    /** Drop the socket without a close frame. */
+    disableClosingHandshake: boolean;
+  } & CompressionConfig;
+  uniSse: UniStreamConfig;
+  uniHttpStream: UniStreamConfig;
+  /** Unidirectional gRPC: Centrifugo's unistream service on its own port. */
+  uniGrpc: { enabled: boolean; address: string; port: number; maxReceiveMessageSize: number; tls: TlsConfig };
   /** Server-sent events with commands over `/emulation` (JSON only). */
   sse: StreamEndpointConfig;
   /** HTTP streaming (a long POST response) with commands over `/emulation`; JSON or protobuf. */

@@ -24,14 +24,15 @@ export class ListenError extends Error {
   /**
    * `cause` as a ListenError when it is a bind failure, else `cause` itself (a bad TLS
    * certificate, say, is not the port's fault). `section` is the listener's config section
-   * (`http_server`, `grpc_api`); `address` '' means every interface.
+   * (`http_server`, `grpc_api`) and `keyPrefix` what precedes `port`/`address` in its keys
+   * (`internal_` for `http_server.internal_port`); `address` '' means every interface.
    */
-  static wrap(section: string, address: string, port: number, cause: unknown): unknown {
+  static wrap(section: string, address: string, port: number, cause: unknown, keyPrefix = ''): unknown {
     // grpc-js has no `code` on its bind error, only the errno inside the message.
     const text = cause instanceof Error ? `${'code' in cause ? String(cause.code) : ''} ${cause.message}` : '';
     const errno = (Object.keys(CAUSES) as Errno[]).find((c) => text.includes(c));
     if (!errno) return cause;
     const host = address.includes(':') ? `[${address}]` : address || '*';
-    return new ListenError(`${section}.${CAUSES[errno].on}`, `${host}:${port}`, CAUSES[errno].reason, cause);
+    return new ListenError(`${section}.${keyPrefix}${CAUSES[errno].on}`, `${host}:${port}`, CAUSES[errno].reason, cause);
   }
 }

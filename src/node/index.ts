@@ -1,6 +1,7 @@
 export { Node, type NodeDeps, type NodePublishOptions } from './node.js';
 export { InstrumentedBroker, InstrumentedPresence } from './instrumented-engine.js';
 export { Client } from './session/client.js';
+export { connectUnidirectional } from './session/uni-connect.js';
 export { NO_HEADERS, type ConnectionRequest, type Transport } from './transport.js';
 export type { ChannelInfo } from './channels/channel-rules.js';
 export { serverRefresh, serverSubscribe, serverUnsubscribe, type ServerRefreshOptions, type ServerSubscribeOptions } from './cluster/server-ops.js';

@@ -300,12 +300,13 @@ export class Node implements BrokerEventHandler, MapEventHandler {
   /** Called by every Client when it is created; `untrackSession` when it closes. */
   trackSession(c: Client): void {
     this.sessions.add(c);
-    if (c.session) this.emulated.set(c.session, c);
+    // Only emulated sessions take commands by session id; a unidirectional one takes none.
+    if (c.session && c.transport.emulation) this.emulated.set(c.session, c);
   }
 
   untrackSession(c: Client): void {
     this.sessions.delete(c);
-    if (c.session) this.emulated.delete(c.session);
+    if (c.session && c.transport.emulation) this.emulated.delete(c.session);
   }
 
   /** The open emulated session with this id on this node, if any. */

@@ -21,10 +21,20 @@ export interface Transport {
   /** `websocket`, `http_stream`, `sse`… for logs and metrics. */
   readonly name: string;
   readonly protocol: ProtocolName;
-  /** Emulated transports deliver disconnects as a push and need `session`/`node` in the connect result. */
+  /** Emulated transports take commands over `/emulation` and need `session`/`node` in the connect result. */
   readonly emulation: boolean;
+  /**
+   * Unidirectional transports (`uni_*`) carry bare pushes to a client that sends no commands
+   * after its connect request: connect result, publications, pings and disconnect all arrive
+   * as pushes, and a refused connect ends the session with a disconnect.
+   */
+  readonly unidirectional: boolean;
   /** Whether the client answers app-level pings with pongs (bidirectional transports). */
   readonly pong: boolean;
+  /** Whether the server sends app-level pings at all (`uni_grpc` leaves keepalive to HTTP/2). */
+  readonly pings: boolean;
+  /** Whether a disconnect is told as a `disconnect` push before the close (streams have no close code). */
+  readonly disconnectPush: boolean;
   /** The peer's IP address as the socket sees it ('' when unknown). */
   readonly remoteAddr: string;
   readonly request: ConnectionRequest;

@@ -233,6 +233,22 @@ export function commandFromJson(o: unknown): Command {
   };
 }
 
+/**
+ * A connect request on its own, as unidirectional transports take it (a URL parameter, a
+ * request body, a first WebSocket message): a JSON object, or `null` for an empty one.
+ */
+export function decodeJsonConnectRequest(bytes: Uint8Array): ConnectRequest {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+  } catch (err) {
+    throw new FrameDecodeError('invalid JSON', { cause: err });
+  }
+  if (parsed === null) return {};
+  if (!isObject(parsed)) fail('connect request', 'object');
+  return connectRequest(parsed, 'connect request');
+}
+
 /** Splits a text frame on newlines (blank lines skipped) and decodes every command, in order. */
 export function decodeJsonCommands(frame: Uint8Array): Command[] {
   const text = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('utf8');

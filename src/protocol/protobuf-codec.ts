@@ -70,6 +70,11 @@ export function encodeProtobufPush(push: Push): Uint8Array {
   return PushType.encode(push).finish();
 }
 
+/** One Push with its length prefix: a unidirectional session's message. */
+export function encodeProtobufPushDelimited(push: Push): Uint8Array {
+  return PushType.encodeDelimited(push).finish();
+}
+
 /** Decodes what `encodeProtobufPush` made; `bytes` fields are views into `bytes`, not copies. */
 export function decodeProtobufPush(bytes: Uint8Array): Push {
   try {

@@ -6,7 +6,14 @@ test('defaults follow Centrifugo v6 (and Parsec where noted)', () => {
   const { config, warnings } = loadConfig({});
   assert.deepEqual(warnings, []);
   assert.equal(config.source, null);
-  assert.deepEqual(config.httpServer, { address: '', port: 8000 });
+  assert.deepEqual(config.httpServer, {
+    address: '',
+    port: 8000,
+    tls: { enabled: false, certPem: '', keyPem: '', clientCaPem: '' },
+    tlsExternal: false,
+    internalAddress: '',
+    internalPort: null,
+  });
   assert.equal(config.log.level, 'info');
   const c = config.client;
   assert.equal(c.pingInterval, 25_000);
@@ -43,9 +50,25 @@ test('defaults follow Centrifugo v6 (and Parsec where noted)', () => {
     },
   );
   const jwks = { enabled: false, endpoint: '', audience: '', issuer: '', scope: '', tls: { enabled: false, serverCaPem: '', serverCaPemFile: '' } };
-  assert.deepEqual(config.httpApi, { key: '', jwks, handlerPrefix: '/api', insecure: false, errorMode: '', maxRequestBodySize: 1_048_576 });
+  assert.deepEqual(config.httpApi, { key: '', jwks, handlerPrefix: '/api', insecure: false, errorMode: '', external: false, maxRequestBodySize: 1_048_576 });
   assert.deepEqual(config.grpcApi, { enabled: false, address: '', port: 10_000, key: '', insecure: false, errorMode: '', maxReceiveMessageSize: 1_048_576, jwks, tls: { enabled: false, certPem: '', certPemFile: '', keyPem: '', keyPemFile: '' } });
-  assert.deepEqual(config.websocket, { disabled: false, handlerPrefix: '/connection/websocket', messageSizeLimit: 65_536, writeTimeout: 1000 });
+  const compression = { compression: false, compressionMinSize: 0, compressionLevel: 1 };
+  assert.deepEqual(config.websocket, { disabled: false, handlerPrefix: '/connection/websocket', messageSizeLimit: 65_536, writeTimeout: 1000, ...compression });
+  assert.deepEqual(config.uniWebsocket, {
+    enabled: false,
+    handlerPrefix: '/connection/uni_websocket',
+    messageSizeLimit: 65_536,
+    writeTimeout: 1000,
+    joinPushMessages: false,
+    disableDisconnectPush: false,
+    disableClosingHandshake: false,
+    ...compression,
+  });
+  const toHttp = { enabled: false, transforms: [] };
+  assert.deepEqual(config.uniSse, { enabled: false, handlerPrefix: '/connection/uni_sse', maxRequestBodySize: 65_536, connectCodeToHttpResponse: toHttp });
+  assert.deepEqual(config.uniHttpStream, { enabled: false, handlerPrefix: '/connection/uni_http_stream', maxRequestBodySize: 65_536, connectCodeToHttpResponse: toHttp });
+  assert.deepEqual(config.uniGrpc, { enabled: false, address: '', port: 11_000, maxReceiveMessageSize: 0, tls: { enabled: false, certPem: '', certPemFile: '', keyPem: '', keyPemFile: '' } });
+  assert.deepEqual(config.client.connectCodeToUnidirectionalDisconnect, { enabled: false, transforms: [] });
   assert.deepEqual(config.sse, { enabled: false, handlerPrefix: '/connection/sse', maxRequestBodySize: 65_536 });
   assert.deepEqual(config.httpStream, { enabled: false, handlerPrefix: '/connection/http_stream', maxRequestBodySize: 65_536 });
   assert.deepEqual(config.emulation, { handlerPrefix: '/emulation', maxRequestBodySize: 65_536 });

@@ -51,7 +51,7 @@ test('recognised Centrifugo keys Parsec lacks get one notice per top-level secti
     [
       'admin: {enabled: true, password: p}',
       'prometheus: {enabled: true, native_histograms: true}',
-      'uni_websocket: {enabled: true}',
+      'uni_websocket: {enabled: true, read_buffer_size: 1024}',
       'client:',
       '  concurrency: 8',
       '  proxy: {connect: {enabled: true, endpoint: "http://x", http: {tls: {enabled: true}}}}',
@@ -69,7 +69,7 @@ test('recognised Centrifugo keys Parsec lacks get one notice per top-level secti
   assert.deepEqual(warnings, [
     `${file}: "admin" is recognised but not supported yet (ignored)`,
     `${file}: "prometheus.native_histograms" is recognised but not supported yet (ignored)`,
-    `${file}: "uni_websocket" is recognised but not supported yet (ignored)`,
+    `${file}: "uni_websocket.read_buffer_size" is recognised but not supported yet (ignored)`,
     `${file}: "client.concurrency", "client.proxy.connect.http.tls" are recognised but not supported yet (ignored)`,
     `${file}: "channel.proxy.subscribe_stream", "channel.namespaces[*].subscribe_stream_proxy_enabled" are recognised but not supported yet (ignored)`,
     `${file}: "proxies[*].grpc.compression" is recognised but not supported yet (ignored)`,
@@ -80,7 +80,7 @@ test('recognised Centrifugo keys Parsec lacks get one notice per top-level secti
 test('every section named in the brief is recognised, not unknown', (t) => {
   const sections = [
     'admin',
-    'unified_proxy', 'consumers', 'opentelemetry', 'graphite', 'tls', 'debug', 'uni_sse', 'uni_http_stream', 'uni_grpc', 'webtransport',
+    'unified_proxy', 'consumers', 'opentelemetry', 'graphite', 'tls', 'debug', 'webtransport',
   ];
   const file = tempConfig(t, 'config.json', JSON.stringify(Object.fromEntries(sections.map((s) => [s, {}]))));
   const { warnings } = loadConfig({ file });

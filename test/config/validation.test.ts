@@ -35,6 +35,28 @@ const cases: Array<[string, unknown, string, string]> = [
     'channel.namespaces[0].name',
     'channel.namespaces[0].name: namespace "chat room": expected a name of 2 or more letters, digits, "-", "_" or ".", got "chat room"',
   ],
+  [
+    'a unidirectional disconnect transform without a target code',
+    { client: { connect_code_to_unidirectional_disconnect: { enabled: true, transforms: [{ code: 109, to: { reason: 'x' } }] } } },
+    'client.connect_code_to_unidirectional_disconnect.transforms[0].to.code',
+    'client.connect_code_to_unidirectional_disconnect.transforms[0].to.code: expected a disconnect code (non-zero)',
+  ],
+  [
+    'a non-ASCII disconnect reason',
+    { client: { connect_code_to_unidirectional_disconnect: { transforms: [{ code: 109, to: { code: 4000, reason: 'abgelaufen – neu' } }] } } },
+    'client.connect_code_to_unidirectional_disconnect.transforms[0].to.reason',
+    'client.connect_code_to_unidirectional_disconnect.transforms[0].to.reason: must be ASCII',
+  ],
+  [
+    'an HTTP response transform without a status',
+    { uni_sse: { connect_code_to_http_response: { enabled: true, transforms: [{ code: 109, to: { body: 'expired' } }] } } },
+    'uni_sse.connect_code_to_http_response.transforms[0].to.status_code',
+    'uni_sse.connect_code_to_http_response.transforms[0].to.status_code: expected an HTTP status code',
+  ],
+  ['uni_grpc TLS without a key', { uni_grpc: { tls: { enabled: true, cert_pem: 'x' } } }, 'uni_grpc.tls.key_pem_file', 'uni_grpc.tls.key_pem_file: a private key is required when uni_grpc.tls.enabled is true'],
+  ['TLS without a key', { http_server: { tls: { enabled: true, cert_pem: 'x' } } }, 'http_server.tls.key_pem', 'http_server.tls.key_pem: a private key (PEM, file path or base64) is required when http_server.tls.enabled is true'],
+  ['an internal port that is not a number', { http_server: { internal_port: 'nine' } }, 'http_server.internal_port', 'http_server.internal_port: expected a port number, got nine'],
+  ['a compression level out of range', { websocket: { compression_level: 10 } }, 'websocket.compression_level', 'websocket.compression_level: expected at most 9, got 10'],
   ['a namespace without a name', { channel: { namespaces: [{ presence: true }] } }, 'channel.namespaces[0].name', 'channel.namespaces[0].name: every namespace needs a "name"'],
   ['a namespace that is not an object', { channel: { namespaces: ['chat'] } }, 'channel.namespaces[0]', 'channel.namespaces[0]: expected an object, got chat'],
   [
@@ -200,6 +222,13 @@ test('websocket.write_timeout takes a duration; 0 is Centrifugo\'s 1s default, n
   assert.equal(loadConfig({ overrides: { 'websocket.write_timeout': '250ms' } }).config.websocket.writeTimeout, 250);
   assert.equal(loadConfig({ overrides: { 'websocket.write_timeout': '0' } }).config.websocket.writeTimeout, 1000);
   assert.equal(loadConfig({ env: { PARSEC_WEBSOCKET_WRITE_TIMEOUT: '2s' } }).config.websocket.writeTimeout, 2000);
+});
+
+test('http_server.internal_port takes a number or, as Centrifugo writes it, a string; empty means none', (t) => {
+  const port = (v: unknown): number | null => loadConfig({ file: tempConfig(t, 'c.json', JSON.stringify({ http_server: { internal_port: v } })) }).config.httpServer.internalPort;
+  assert.equal(port('9000'), 9000);
+  assert.equal(port(9001), 9001);
+  assert.equal(port(''), null);
 });
 
 test('pong_timeout 0 allows any ping_interval', () => {

@@ -14,8 +14,9 @@ export class RawClient {
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   }
 
-  static open(url: string, opts: { headers?: Record<string, string>; protocols?: string[] } = {}): Promise<RawClient> {
-    const ws = new WebSocket(url, opts.protocols ?? [], { headers: opts.headers });
+  /** `deflate` false: the handshake offers no permessage-deflate (ws offers it by default). */
+  static open(url: string, opts: { headers?: Record<string, string>; protocols?: string[]; deflate?: boolean } = {}): Promise<RawClient> {
+    const ws = new WebSocket(url, opts.protocols ?? [], { headers: opts.headers, perMessageDeflate: opts.deflate ?? true });
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(new RawClient(ws)));
       ws.once('error', reject);

@@ -9,7 +9,7 @@ export const SECRET = 'test-secret-key-with-enough-length';
 /** A config for tests: loopback, port 0, fast keepalive off unless asked, HMAC secret set. */
 export function testConfig(edit?: (c: Config) => void): Config {
   const c = structuredClone(defaultConfig()) as Config;
-  c.httpServer = { address: '127.0.0.1', port: 0 };
+  c.httpServer = { ...c.httpServer, address: '127.0.0.1', port: 0 };
   c.log.level = 'silent';
   c.client.token.hmacSecretKey = SECRET;
   c.shutdown.timeout = 2000;

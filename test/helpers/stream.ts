@@ -29,6 +29,13 @@ export class RawStream {
     void this.pump();
   }
 
+  /** A stream over any request: `sse` says whether the body is server-sent events. */
+  static async fetch(url: string, init: RequestInit = {}, sse = false): Promise<RawStream> {
+    const abort = new AbortController();
+    const res = await fetch(url, { ...init, signal: abort.signal });
+    return new RawStream(res, abort, sse);
+  }
+
   /** Opens `POST /connection/http_stream` (or SSE, GET with `cf_connect`, when `sse`). */
   static async open(httpUrl: string, connect: object, opts: { sse?: boolean; headers?: Record<string, string> } = {}): Promise<RawStream> {
     const abort = new AbortController();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { sharedFrame, wholeFrame } from '../../src/transport/ws/shared-frame.js';
+import { sharedFrame, sharedSplitFrames, wholeFrame } from '../../src/transport/ws/shared-frame.js';
 
 describe('WebSocket frames built once', () => {
   it('builds an unmasked final frame, header and payload in one buffer', () => {
@@ -24,5 +24,13 @@ describe('WebSocket frames built once', () => {
     const b = sharedFrame(copy, false);
     assert.notEqual(b, a);
     assert.deepEqual(b, a);
+  });
+
+  it('splits newline-joined JSON into one frame per message, built once per payload object', () => {
+    const joined = Buffer.from('{"a":1}\n{}\n{"b":2}');
+    const frames = sharedSplitFrames(joined);
+    assert.deepEqual(frames, Buffer.concat([wholeFrame(Buffer.from('{"a":1}'), false), wholeFrame(Buffer.from('{}'), false), wholeFrame(Buffer.from('{"b":2}'), false)]));
+    assert.equal(sharedSplitFrames(joined), frames);
+    assert.notEqual(sharedSplitFrames(Buffer.from(joined)), frames);
   });
 });

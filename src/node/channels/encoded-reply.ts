@@ -1,10 +1,12 @@
-import { PayloadNotJsonError, type ProtocolCodec, type ProtocolName, type Reply } from '../../protocol/index.js';
+import { PayloadNotJsonError, type ProtocolCodec, type Reply } from '../../protocol/index.js';
 
-/** A reply encoded at most once per protocol, however many clients receive it. */
+/** A reply encoded at most once per codec, however many clients receive it. */
 export class EncodedReply {
-  /** Null once JSON encoding was refused (a payload is not JSON): that too is decided once. */
-  private json: Uint8Array | null | undefined;
-  private protobuf: Uint8Array | undefined;
+  /**
+   * By codec slot (JSON, protobuf, and their bare-push forms for unidirectional sessions).
+   * Null once JSON encoding was refused (a payload is not JSON): that too is decided once.
+   */
+  private readonly encoded: Array<Uint8Array | null | undefined> = [];
   /** Why JSON encoding was refused, until a caller takes it to log. */
   private refusal: PayloadNotJsonError | undefined;
 
@@ -20,12 +22,12 @@ export class EncodedReply {
 
   /** The encoding for a codec; undefined when the codec is JSON and a payload is not JSON. */
   for(codec: ProtocolCodec): Uint8Array | undefined {
-    const name: ProtocolName = codec.name;
-    if (name === 'json') {
-      if (this.json === undefined) this.encodeJson(codec);
-      return this.json ?? undefined;
+    let bytes = this.encoded[codec.slot];
+    if (bytes === undefined) {
+      bytes = this.encode(codec);
+      this.encoded[codec.slot] = bytes;
     }
-    return (this.protobuf ??= codec.encodeReply(this.protobufReply));
+    return bytes ?? undefined;
   }
 
   /**
@@ -38,13 +40,14 @@ export class EncodedReply {
     return r;
   }
 
-  private encodeJson(codec: ProtocolCodec): void {
+  private encode(codec: ProtocolCodec): Uint8Array | null {
+    if (codec.name === 'protobuf') return codec.encodeReply(this.protobufReply);
     try {
-      this.json = codec.encodeReply(this.reply);
+      return codec.encodeReply(this.reply);
     } catch (err) {
       if (!(err instanceof PayloadNotJsonError)) throw err;
-      this.json = null;
       this.refusal = err;
+      return null;
     }
   }
 }

@@ -62,7 +62,10 @@ export interface Credentials {
  */
 export class Client implements SubscriptionOwner {
   readonly id: string;
-  /** Emulated transports only ('' otherwise): the id `/emulation` requests address this session by. */
+  /**
+   * Emulated transports: the id `/emulation` requests address this session by. Unidirectional
+   * ones get one too, for the connect result only, as in Centrifugo. '' otherwise.
+   */
   readonly session: string;
   readonly codec: ProtocolCodec;
   state: ClientState = 'connecting';
@@ -94,8 +97,8 @@ export class Client implements SubscriptionOwner {
     id: string,
   ) {
     this.id = id;
-    this.session = transport.emulation ? newSessionId() : '';
-    this.codec = codecFor(transport.protocol);
+    this.session = transport.emulation || transport.unidirectional ? newSessionId() : '';
+    this.codec = codecFor(transport.protocol, transport.unidirectional);
     this.writer = new ClientWriter(this);
     this.counts = node.deps.metrics.transport.counts(transport.name);
     this.staleTimer = node.deps.wheel.schedule(node.config.client.staleCloseDelay, this.closeIfStale, this);
@@ -330,7 +333,7 @@ export class Client implements SubscriptionOwner {
 
   private schedulePing(first: boolean): void {
     const interval = this.node.config.client.pingInterval;
-    if (interval <= 0) return;
+    if (interval <= 0 || !this.transport.pings) return;
     // The first ping is spread over [interval/2, interval) so reconnect storms don't ping in lockstep.
     const delay = first ? interval / 2 + Math.random() * (interval / 2) : interval;
     this.pingTimer = this.node.deps.wheel.schedule(delay, this.ping, this);
@@ -426,7 +429,7 @@ export class Client implements SubscriptionOwner {
     if (this.state === 'closed') return;
     // DisconnectError fills in the standard reason and keeps it within the WebSocket limit.
     const text = new DisconnectError(code, reason).reason;
-    if (this.transport.emulation) {
+    if (this.transport.disconnectPush) {
       this.sendReply({ push: { disconnect: { code, reason: text, reconnect: shouldReconnect(code) } } });
     }
     this.logDebug({ code, reason: text, user: this.user }, 'disconnect');

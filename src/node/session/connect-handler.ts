@@ -173,7 +173,7 @@ async function connect(client: Client, req: ConnectRequest): Promise<HandlerOutc
     ...(node.deps.proxies.refresh ? {} : expiry(creds.expireAt, node.clock.now())),
     data,
     subs: Object.keys(results).length > 0 ? results : undefined,
-    ping: Math.floor(config.client.pingInterval / 1000) || undefined,
+    ping: transport.pings ? Math.floor(config.client.pingInterval / 1000) || undefined : undefined,
     pong: (transport.pong && config.client.pongTimeout > 0) || undefined,
     session: client.session || undefined,
     node: transport.emulation ? node.id : undefined,

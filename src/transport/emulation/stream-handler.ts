@@ -1,27 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from 'pino';
 import type { StreamEndpointConfig } from '../../config/types.js';
 import { BodyTooLargeError, newClientId } from '../../lib/index.js';
 import { Client, type ConnectionRequest, type Node } from '../../node/index.js';
-import { OriginCheck } from '../origin.js';
-import { RequestReader } from '../request-info.js';
-import { answerPreflight, applyCors } from './cors.js';
 import { respond } from './respond.js';
 import type { ConnectFrame, StreamEndpoint } from './stream-endpoints.js';
+import { StreamGate } from './stream-gate.js';
+import { STREAM_HEADERS } from './stream-headers.js';
 import { StreamTransport } from './stream-transport.js';
-
-/**
- * Headers that keep proxies from buffering or caching a stream: nginx honours
- * X-Accel-Buffering, everything else the Cache-Control. Idle streams stay alive through the
- * server's protocol pings (`client.ping_interval`), which flow like any other reply.
- */
-const STREAM_HEADERS = {
-  'Cache-Control': 'private, no-cache, no-store, must-revalidate, max-age=0',
-  Pragma: 'no-cache',
-  Expires: '0',
-  'X-Accel-Buffering': 'no',
-  Connection: 'keep-alive',
-} as const;
 
 /**
  * Opens SSE and HTTP-streaming sessions: checks the origin, reads the connect command from
@@ -30,10 +15,7 @@ const STREAM_HEADERS = {
  */
 export class StreamHandler {
   readonly path: string;
-  private readonly origins: OriginCheck;
-  private readonly log: Logger;
-  private readonly allow: string;
-  private readonly requests: RequestReader;
+  private readonly gate: StreamGate;
 
   constructor(
     private readonly node: Node,
@@ -41,38 +23,15 @@ export class StreamHandler {
     private readonly cfg: StreamEndpointConfig,
   ) {
     this.path = cfg.handlerPrefix;
-    this.origins = new OriginCheck(node.config.client.allowedOrigins);
-    this.log = node.deps.logger.child({ component: endpoint.name });
-    this.allow = [...endpoint.methods, 'OPTIONS'].join(', ');
-    this.requests = new RequestReader(node);
+    this.gate = new StreamGate(node, endpoint.name, endpoint.methods);
   }
 
   handle(req: IncomingMessage, res: ServerResponse, url: URL): void {
-    this.serve(req, res, url).catch((err: unknown) => {
-      this.log.error({ err }, 'stream request failed');
-      if (!res.headersSent) respond(res, 500, 'internal server error');
-      else res.destroy();
-    });
+    this.serve(req, res, url).catch((err: unknown) => this.gate.failed(res, err));
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    if (!applyCors(req, res, this.origins)) {
-      this.log.info({ origin: req.headers.origin }, 'origin not allowed');
-      respond(res, 403, 'origin not allowed');
-      return;
-    }
-    if (req.method === 'OPTIONS') {
-      answerPreflight(res, this.allow);
-      return;
-    }
-    if (!this.endpoint.methods.includes(req.method ?? '')) {
-      respond(res, 405, `method not allowed: use ${this.endpoint.methods.join(' or ')}`, { Allow: this.allow });
-      return;
-    }
-    if (this.node.shuttingDown) {
-      respond(res, 503, 'shutting down');
-      return;
-    }
+    if (!this.gate.admit(req, res)) return;
     let frame: ConnectFrame;
     try {
       frame = await this.endpoint.connectFrame(req, url, this.cfg.maxRequestBodySize);
@@ -88,11 +47,8 @@ export class StreamHandler {
       return;
     }
     // The node may have begun shutting down while the body arrived.
-    if (this.node.shuttingDown) {
-      respond(res, 503, 'shutting down');
-      return;
-    }
-    this.open(res, frame, this.requests.read(req));
+    if (!this.gate.open(res)) return;
+    this.open(res, frame, this.gate.requests.read(req));
   }
 
   private open(res: ServerResponse, frame: ConnectFrame, request: ConnectionRequest): void {

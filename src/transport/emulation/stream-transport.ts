@@ -4,24 +4,30 @@ import type { ProtocolName } from '../../protocol/index.js';
 import type { StreamFormat } from './stream-format.js';
 
 /**
- * A Client's view of one streaming HTTP response (SSE or HTTP-streaming). Replies go down
- * the response; commands come separately through `/emulation`. Disconnects travel as a
+ * A Client's view of one streaming HTTP response (SSE or HTTP-streaming, emulated or
+ * unidirectional). Replies go down the response; an emulated session's commands come
+ * separately through `/emulation`, a unidirectional one sends none. Disconnects travel as a
  * `disconnect` push (the Client writes it before `close`), since an HTTP response has no
  * close code.
  */
 export class StreamTransport implements Transport {
-  readonly emulation = true;
-  // Clients answer pings through /emulation, so the pong check applies as on WebSocket.
-  readonly pong = true;
+  readonly emulation: boolean;
+  // Emulated clients answer pings through /emulation, so the pong check applies as on WebSocket.
+  readonly pong: boolean;
+  readonly pings = true;
+  readonly disconnectPush = true;
 
   constructor(
-    readonly name: 'http_stream' | 'sse',
+    readonly name: 'http_stream' | 'sse' | 'uni_http_stream' | 'uni_sse',
     readonly protocol: ProtocolName,
     private readonly res: ServerResponse,
     private readonly format: StreamFormat,
     readonly request: ConnectionRequest,
+    readonly unidirectional = false,
   ) {
     this.remoteAddr = res.req.socket.remoteAddress ?? '';
+    this.emulation = !unidirectional;
+    this.pong = !unidirectional;
   }
 
   readonly remoteAddr: string;
@@ -47,9 +53,12 @@ export class StreamTransport implements Transport {
     this.res.end();
   }
 
-  /** Destroys the response and its socket: an ended response still waits for a peer that reads nothing. */
+  /**
+   * Destroys the response and its socket: an ended response still waits for a peer that reads
+   * nothing. One whose every byte went out has nothing stuck, and its socket may serve the next request.
+   */
   abort(): void {
-    if (this.res.destroyed) return;
+    if (this.res.destroyed || this.res.writableFinished) return;
     this.res.destroy();
   }
 }

@@ -41,3 +41,28 @@ export function sharedFrame(payload: Uint8Array, binary: boolean): Buffer {
   lastBinary = binary;
   return lastFrame;
 }
+
+const NEWLINE = 0x0a;
+
+/** The last newline-joined payload split into frames, and those frames in one buffer. */
+let lastJoined: Uint8Array | undefined;
+let lastSplit: Buffer = Buffer.alloc(0);
+
+/**
+ * One text frame per line of a newline-joined JSON payload, all in one buffer: what a client
+ * that takes one message per frame gets for several pushes queued in one turn. Built once
+ * for a fan-out, as `sharedFrame` is, and written to each socket in one call.
+ */
+export function sharedSplitFrames(joined: Uint8Array): Buffer {
+  if (joined === lastJoined) return lastSplit;
+  const frames: Uint8Array[] = [];
+  let start = 0;
+  for (let i = joined.indexOf(NEWLINE); i >= 0; i = joined.indexOf(NEWLINE, start)) {
+    frames.push(wholeFrame(joined.subarray(start, i), false));
+    start = i + 1;
+  }
+  frames.push(wholeFrame(joined.subarray(start), false));
+  lastSplit = Buffer.concat(frames);
+  lastJoined = joined;
+  return lastSplit;
+}

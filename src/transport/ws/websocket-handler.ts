@@ -8,7 +8,8 @@ import { Client, type ConnectionRequest, type Node } from '../../node/index.js';
 import type { ProtocolName } from '../../protocol/index.js';
 import { OriginCheck } from '../origin.js';
 import { RequestReader } from '../request-info.js';
-import { rejectUpgrade } from '../reject.js';
+import { refusedUpgrade } from '../upgrade-gate.js';
+import { perMessageDeflate } from './deflate-options.js';
 import { WebSocketTransport } from './websocket-transport.js';
 
 const PROTOBUF_SUBPROTOCOL = 'centrifuge-protobuf';
@@ -66,7 +67,7 @@ export class WebSocketHandler {
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: cfg.websocket.messageSizeLimit,
-      perMessageDeflate: false,
+      perMessageDeflate: perMessageDeflate(cfg.websocket),
       clientTracking: false,
       handleProtocols: (protocols) => {
         if (protocols.has(PROTOBUF_SUBPROTOCOL)) return PROTOBUF_SUBPROTOCOL;
@@ -79,15 +80,7 @@ export class WebSocketHandler {
   /** Handles an upgrade for our path; returns false when the path is not ours. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): boolean {
     if (url.pathname !== this.path) return false;
-    if (this.node.shuttingDown) {
-      rejectUpgrade(socket, 503, 'shutting down');
-      return true;
-    }
-    if (!this.origins.allows(req)) {
-      this.log.info({ origin: req.headers.origin }, 'origin not allowed');
-      rejectUpgrade(socket, 403, 'origin not allowed');
-      return true;
-    }
+    if (refusedUpgrade(this.node, this.origins, this.log, req, socket)) return true;
     const protocol = protocolOf(req, url);
     const request = this.requests.read(req);
     // http.Server hands 'upgrade' a net.Socket; its type says Duplex only because anyone may emit the event.

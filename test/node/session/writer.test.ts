@@ -12,7 +12,10 @@ class RecordingTransport implements Transport {
   readonly name = 'test';
   readonly protocol = 'json' as const;
   readonly emulation = false;
+  readonly unidirectional = false;
   readonly pong = true;
+  readonly pings = true;
+  readonly disconnectPush = false;
   readonly remoteAddr = '';
   readonly request = { headers: {}, ip: '', headerUser: '' };
   frames: Uint8Array[] = [];

@@ -1,11 +1,12 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import { handleHealth } from './admin/index.js';
+import { AdminHandler, handleHealth, type TokenRoutes } from './admin/index.js';
 import { GrpcApi, HttpApi } from './api/index.js';
-import { BearerVerifier, ServerApiAuthenticator, TokenVerifier } from './auth/index.js';
+import { BearerVerifier, ServerApiAuthenticator, TokenVerifier, type ApiAuthOutcome, type ApiRequestCredentials } from './auth/index.js';
 import { createRevocationStore, startTokenBroker, type RunningTokenBroker } from './broker/index.js';
 import { ConfigError } from './config/index.js';
 import type { ApiJwksConfig, Config, JwksTlsConfig } from './config/types.js';
@@ -13,12 +14,13 @@ import { isCloser, type Broker, type PresenceManager } from './engine/index.js';
 import { MemoryBroker, MemoryPresenceManager } from './engine/memory/index.js';
 import { NatsBroker } from './engine/nats/index.js';
 import { connectRedisClient, startRedisEngine } from './engine/redis/index.js';
-import { ListenError, TimerWheel, packageVersion, systemClock, type Clock } from './lib/index.js';
+import { ClientAddress, ListenError, TimerWheel, packageRoot, packageVersion, systemClock, type Clock } from './lib/index.js';
 import { Node, type RevocationStore } from './node/index.js';
 import { DisconnectCode } from './protocol/index.js';
 import { Proxies } from './proxy/index.js';
 import { EmulationHandler, OriginCheck, StreamHandler, WebSocketHandler, httpStreamEndpoint, sseEndpoint } from './transport/index.js';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 
 export interface ParsecOptions {
   config: Readonly<Config>;
@@ -95,12 +97,15 @@ function grpcTls(t: Config['grpcApi']['tls']): { cert: Buffer; key: Buffer } | u
   return { cert: pem(t.certPem, t.certPemFile, 'grpc_api.tls.cert_pem_file'), key: pem(t.keyPem, t.keyPemFile, 'grpc_api.tls.key_pem_file') };
 }
 
+/** An IdP access token's verification against a JWKS (`http_api.jwks`, `grpc_api.jwks`, `admin.jwks`). */
+function bearerVerifier(j: ApiJwksConfig, clock: Clock, log: Logger, section: string): BearerVerifier {
+  return new BearerVerifier({ endpoint: j.endpoint, audience: j.audience, issuer: j.issuer, scope: j.scope, ca: jwksCa(j.tls, `${section}.jwks.tls.server_ca_pem_file`), clock, log });
+}
+
 /** Server API authentication for one API section (HTTP or gRPC): key and/or JWKS Bearer tokens. */
 function apiAuthenticator(cfg: { key: string; insecure: boolean; jwks: ApiJwksConfig }, clock: Clock, log: Logger, section = 'http_api'): ServerApiAuthenticator {
   const j = cfg.jwks;
-  const bearer = j.enabled
-    ? new BearerVerifier({ endpoint: j.endpoint, audience: j.audience, issuer: j.issuer, scope: j.scope, ca: jwksCa(j.tls, `${section}.jwks.tls.server_ca_pem_file`), clock, log })
-    : undefined;
+  const bearer = j.enabled ? bearerVerifier(j, clock, log, section) : undefined;
   return new ServerApiAuthenticator({ key: cfg.key, insecure: cfg.insecure, bearer });
 }
 
@@ -120,6 +125,22 @@ function httpServerOptions(config: Readonly<Config>): ServerOptions {
   };
 }
 
+ /**
+ * The token broker's operator authentication: the server API's, plus a key that exists only in
+ * this process, which the admin UI's route adds for a logged-in operator (so the UI calls the
+ * broker's own routes, without the operator holding the API key).
+ */
+function operatorAuth(api: ServerApiAuthenticator, uiKey: string): { authenticate(c: ApiRequestCredentials): Promise<ApiAuthOutcome> } {
+  const key = Buffer.from(uiKey);
+  return {
+    authenticate: (c) => {
+      const k = c.apiKey === undefined ? undefined : Buffer.from(c.apiKey);
+      if (k && k.length === key.length && timingSafeEqual(k, key)) return Promise.resolve({ ok: true, caller: 'admin-ui' });
+      return api.authenticate(c);
+    },
+  };
+}
+
 /** What the CLI reports as "cannot start" (a broker it cannot reach, for one). */
 export { EngineError } from './engine/index.js';
 
@@ -136,6 +157,9 @@ export class Parsec {
   private readonly api: HttpApi;
   private readonly apiAuth: ServerApiAuthenticator;
   private readonly grpc: GrpcApi | undefined;
+  /** The admin web UI, when `admin.enabled`. */
+  readonly admin: AdminHandler | undefined;
+  private readonly uiKey = randomBytes(32).toString('base64url');
   private readonly routes = new Map<string, Route>();
   private readonly wheel: TimerWheel;
   private readonly engines: Array<Broker | PresenceManager>;
@@ -200,9 +224,42 @@ export class Parsec {
       if (g.insecure) this.log.warn('grpc_api.insecure is on: the gRPC API accepts calls without credentials (development only)');
     }
     this.routeEmulation(config);
+    this.admin = this.buildAdmin(config, clock);
     if (config.health.enabled) this.routes.set(config.health.handlerPrefix, (req, res) => handleHealth(this.node, req, res));
     this.server = createServer(httpServerOptions(config), (req, res) => this.route(req, res));
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
+  }
+
+  /** The admin UI, logging in with `admin.password` and/or an IdP token (`admin.jwks`). */
+  private buildAdmin(config: Readonly<Config>, clock: Clock): AdminHandler | undefined {
+    const a = config.admin;
+    if (!a.enabled) return undefined;
+    if (a.insecure) this.log.warn('admin.insecure is on: the admin UI acts without a login (development only)');
+    const idp = a.jwks.enabled ? bearerVerifier(a.jwks, clock, this.log, 'admin') : undefined;
+    const tokens: TokenRoutes | undefined = this.revocations
+      ? {
+          handle: (req, res, route, search) => {
+            const running = this.tokenBroker;
+            if (!running) {
+              res.writeHead(503, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: 'the token broker is starting' }));
+              return;
+            }
+            req.headers['x-api-key'] = this.uiKey;
+            const prefix = config.parsec.tokenBroker.prefix.replace(/\/+$/, '');
+            running.http.handle(req, res, new URL(`${prefix}${route}${search}`, 'http://localhost'));
+          },
+        }
+      : undefined;
+    return new AdminHandler({
+      config: a,
+      node: this.node,
+      clock,
+      log: this.log.child({ component: 'admin' }),
+      remote: new ClientAddress(config.parsec.trustedProxies),
+      uiDir: join(packageRoot(), 'dist', 'ui'),
+      idp,
+      tokens,
+    });
   }
 
   /** SSE and HTTP-streaming endpoints when enabled, and `/emulation` for their commands. */
@@ -260,7 +317,7 @@ export class Parsec {
       config,
       revocations: this.revocations,
       broadcast: this.node.control,
-      admin: this.apiAuth,
+      admin: operatorAuth(this.apiAuth, this.uiKey),
       origins: new OriginCheck(config.client.allowedOrigins),
       clock,
       log: this.log,
@@ -311,6 +368,10 @@ export class Parsec {
     const handler = this.routes.get(path);
     if (handler) {
       handler(req, res, url);
+      return;
+    }
+    if (this.admin?.owns(path)) {
+      this.admin.handle(req, res, url);
       return;
     }
     const body = JSON.stringify({ error: 'not found' });

@@ -1,1 +1,3 @@
 export { handleHealth } from './health.js';
+export { AdminHandler, type AdminDeps, type IdpVerifier, type TokenRoutes } from './handler.js';
+export type { AdminAction } from './actions-log.js';

@@ -6,7 +6,7 @@
 
 /** Whole top-level sections (plus every `uni_*` transport). */
 const TOP_LEVEL: ReadonlySet<string> = new Set([
-  'map_broker', 'shared_poll', 'admin', 'prometheus', 'unified_proxy', 'consumers',
+  'map_broker', 'shared_poll', 'prometheus', 'unified_proxy', 'consumers',
   'opentelemetry', 'graphite', 'tls', 'debug', 'webtransport',
   'presence_manager', 'controller', 'swagger', 'init', 'usage_stats', 'pid_file',
   'enable_unreleased_features',
@@ -32,6 +32,8 @@ const NESTED: ReadonlySet<string> = new Set([
   'engine.redis.presence_hash_field_ttl', 'engine.redis.presence_user_mapping', 'engine.redis.sentinel_client_name', 'engine.redis.sentinel_tls',
   'broker.redis', 'broker.postgres', 'broker.redisnats', 'broker.nats.tls', 'broker.nats.allow_wildcards', 'broker.nats.raw_mode',
   'node.info_metrics_aggregate_interval',
+  // The UI is built in; there is one HTTP port.
+  'admin.web_path', 'admin.web_proxy_address', 'admin.external',
 ]);
 
 /** Channel options, in `channel.without_namespace` and in every namespace. */

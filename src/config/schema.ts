@@ -245,6 +245,21 @@ const healthSchema = section({
   handler_prefix: str('/health'),
 });
 
+/**
+ * The admin web UI (Centrifugo's `admin`): served on the HTTP server under `handler_prefix`
+ * ("" = the root, as in Centrifugo). `jwks` and `session_ttl` are Parsec keys: operators may log
+ * in with an IdP access token instead of the shared password, and sessions end.
+ */
+const adminSchema = section({
+  enabled: bool(),
+  handler_prefix: str(''),
+  password: str(),
+  secret: str(),
+  insecure: bool(),
+  jwks: apiJwksSchema,
+  session_ttl: duration('12h'),
+});
+
 /** One or several addresses: Centrifugo takes a string or a list. */
 const addressList = (d: string[]) => z.union([z.string().transform((s) => [s]), z.array(z.string())]).default(d);
 
@@ -385,6 +400,7 @@ export const configSchema = z
     http_stream: streamSchema('/connection/http_stream'),
     emulation: emulationSchema,
     health: healthSchema,
+    admin: adminSchema,
     engine: engineSchema,
     broker: brokerSchema,
     shutdown: shutdownSchema,

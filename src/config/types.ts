@@ -154,6 +154,22 @@ export interface ApiJwksConfig {
   tls: JwksTlsConfig;
 }
 
+/** The admin web UI. */
+export interface AdminConfig {
+  enabled: boolean;
+  /** '' = served at the root, as in Centrifugo. */
+  handlerPrefix: string;
+  password: string;
+  /** Signs the session cookies. */
+  secret: string;
+  /** No login at all (development only). */
+  insecure: boolean;
+  /** Login with an IdP access token checked against this JWKS (aud/iss/scope). */
+  jwks: ApiJwksConfig;
+  /** How long a session lasts, in ms. */
+  sessionTtl: number;
+}
+
 /** One streaming endpoint of the emulation layer. */
 export interface StreamEndpointConfig {
   enabled: boolean;
@@ -338,6 +354,7 @@ export interface Config {
   emulation: { handlerPrefix: string; maxRequestBodySize: number };
   /** On by default in Parsec (Centrifugo's default is off). */
   health: { enabled: boolean; handlerPrefix: string };
+  admin: AdminConfig;
   engine: { type: 'memory' | 'redis'; redis: RedisConfig };
   /**
    * A broker apart from the engine, as in Centrifugo: used only when `enabled`, and then it

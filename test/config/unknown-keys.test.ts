@@ -49,7 +49,7 @@ test('recognised Centrifugo keys Parsec lacks get one notice per top-level secti
     t,
     'config.yaml',
     [
-      'admin: {enabled: true, password: p}',
+      'admin: {enabled: false, web_path: /srv/ui}',
       'prometheus: {enabled: true}',
       'uni_websocket: {enabled: true}',
       'client:',
@@ -68,7 +68,7 @@ test('recognised Centrifugo keys Parsec lacks get one notice per top-level secti
   );
   const { warnings } = loadConfig({ file });
   assert.deepEqual(warnings, [
-    `${file}: "admin" is recognised but not supported yet (ignored)`,
+    `${file}: "admin.web_path" is recognised but not supported yet (ignored)`,
     `${file}: "prometheus" is recognised but not supported yet (ignored)`,
     `${file}: "uni_websocket" is recognised but not supported yet (ignored)`,
     `${file}: "client.concurrency", "client.proxy.connect.http.tls" are recognised but not supported yet (ignored)`,
@@ -82,7 +82,7 @@ test('recognised Centrifugo keys Parsec lacks get one notice per top-level secti
 
 test('every section named in the brief is recognised, not unknown', (t) => {
   const sections = [
-    'map_broker', 'shared_poll', 'admin', 'prometheus',
+    'map_broker', 'shared_poll', 'prometheus',
     'unified_proxy', 'consumers', 'opentelemetry', 'graphite', 'tls', 'debug', 'uni_sse', 'uni_http_stream', 'uni_grpc', 'webtransport',
   ];
   const file = tempConfig(t, 'config.json', JSON.stringify(Object.fromEntries(sections.map((s) => [s, {}]))));

@@ -148,7 +148,7 @@ export function AutoTable({ rows, label, actions }: { rows: Array<Record<string,
                   {cell(r[c])}
                 </td>
               ))}
-              {actions ? <td class="row-actions">{actions(r)}</td> : null}
+              {actions ? <td class="row-actions"><div>{actions(r)}</div></td> : null}
             </tr>
           ))}
         </tbody>

@@ -170,4 +170,7 @@ function Login({ info, onDone }: { info: SessionInfo; onDone: () => void }) {
   );
 }
 
-render(<App />, document.getElementById('app')!);
+const root = document.getElementById('app')!;
+// The static "Loading…" placeholder goes; the app renders into an empty container.
+root.textContent = '';
+render(<App />, root);

@@ -52,6 +52,9 @@ export function Connections() {
     () => call<Page>('connections', { user: query.user, ...(query.filter ? { label_filter: query.filter } : {}), limit: PAGE, cursor }),
     [query, cursor],
   );
+  // Connections name their node by id; `info` gives the names.
+  const nodes = useLoad(() => call<{ nodes: Array<{ uid: string; name: string }> }>('info'), []);
+  const nodeName = (uid: string): string => nodes.data?.nodes.find((n) => n.uid === uid)?.name ?? uid;
   const action = useAction();
   const [pending, setPending] = useState<Pending | undefined>(undefined);
   const [code, setCode] = useState('3000');
@@ -184,10 +187,12 @@ export function Connections() {
                       <td data-label="Remote address" class="mono small">
                         {c.remote_addr}
                       </td>
-                      <td data-label="Node">{c.node}</td>
+                      <td data-label="Node" class="nowrap" title={c.node}>
+                        {nodeName(c.node)}
+                      </td>
                       <td data-label="Connected since">{fmtTime(c.connected_at_ms)}</td>
                       <td data-label="Channels">{chans.length ? chans.join(', ') : <span class="muted">none</span>}</td>
-                      <td class="row-actions">
+                      <td class="row-actions"><div>
                         <button type="button" class="danger small" onClick={() => setPending({ kind: 'disconnect', client, user: c.user })}>
                           Disconnect
                         </button>
@@ -202,7 +207,7 @@ export function Connections() {
                         <button type="button" class="small" onClick={() => refresh(client, c.user)}>
                           Refresh
                         </button>
-                      </td>
+                      </div></td>
                     </tr>
                   );
                 })}

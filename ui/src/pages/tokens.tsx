@@ -100,7 +100,7 @@ function TokenPages() {
                     <td data-label="From" class="mono small">
                       {e.remote_addr}
                     </td>
-                    <td class="row-actions">
+                    <td class="row-actions"><div>
                       {revoked.has(e.token_id) ? (
                         <span class="chip warn">revoked</span>
                       ) : (
@@ -108,7 +108,7 @@ function TokenPages() {
                           Revoke
                         </button>
                       )}
-                    </td>
+                    </div></td>
                   </tr>
                 ))}
               </tbody>

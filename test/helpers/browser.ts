@@ -1,7 +1,8 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { skipWithoutProgram } from './services.js';
 
 /** Debian's Chromium (`apt-get install chromium`), or PARSEC_TEST_CHROMIUM. */
 export const chromiumPath = process.env.PARSEC_TEST_CHROMIUM ?? '/usr/bin/chromium';
@@ -23,11 +24,7 @@ const ARGS = [
  * suite is skipped loudly, or fails under PARSEC_REQUIRE_SERVICES=1 (as CI sets).
  */
 export function skipWithoutChromium(): string | false {
-  if (existsSync(chromiumPath)) return false;
-  const message = `Chromium is not installed at ${chromiumPath} (apt-get install -y chromium, or set PARSEC_TEST_CHROMIUM)`;
-  if (process.env.PARSEC_REQUIRE_SERVICES === '1') throw new Error(`${message} (PARSEC_REQUIRE_SERVICES=1)`);
-  console.warn(`\n*** SKIPPING: ${message} ***\n`);
-  return message;
+  return skipWithoutProgram('Chromium (apt-get install -y chromium, or set PARSEC_TEST_CHROMIUM)', chromiumPath, ['--version'], /Chromium|Chrome/);
 }
 
 export interface Browser {

@@ -92,7 +92,10 @@ async function buildUi() {
   const outputs = ['index.html', 'app.js', 'app.css'].map((f) => join(out, f));
   if (!force && existsSync(uiStamp) && outputs.every((f) => existsSync(f))) {
     const built = statSync(uiStamp).mtimeMs;
-    if (inputs.every((f) => !existsSync(join(root, f)) || statSync(join(root, f)).mtimeMs <= built)) return;
+    if (inputs.every((f) => !existsSync(join(root, f)) || statSync(join(root, f)).mtimeMs <= built)) {
+      process.stdout.write('build: dist/ui/ is up to date\n');
+      return;
+    }
   }
   const started = new Date();
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');

@@ -152,7 +152,7 @@ export class AdminHandler {
       headers['Cache-Control'] = 'no-cache';
       // The page loads only its own files and talks only to this server.
       headers['Content-Security-Policy'] =
-        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
     } else headers['Cache-Control'] = 'no-cache';
     res.writeHead(200, headers).end(req.method === 'HEAD' ? undefined : f.body);
   }

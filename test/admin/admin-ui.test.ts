@@ -30,6 +30,8 @@ describe('admin UI in Chromium', { skip }, () => {
   let browser: Browser;
   let page: Page;
   const clients: Sdk[] = [];
+  /** Script errors and CSP refusals in the page: none may happen. */
+  const pageErrors: string[] = [];
 
   const connect = async (user: string, labels: Record<string, string>, channels: string[] = ['chat']): Promise<Sdk> => {
     const c = sdk('json', server.url, { token: await connToken(user, { labels }) });
@@ -75,6 +77,10 @@ describe('admin UI in Chromium', { skip }, () => {
     browser = await launchChromium();
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
     page.setDefaultTimeout(15_000);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy|Uncaught/.test(m.text())) pageErrors.push(m.text());
+    });
     await connect('alice', { region: 'eu', tier: 'pro' }, ['chat', 'news']);
     await connect('bob', { region: 'us', tier: 'free' });
     await connect('dana', { region: 'us', tier: 'pro' }, ['news']);
@@ -234,5 +240,6 @@ describe('admin UI in Chromium', { skip }, () => {
     await page.getByLabel('Password').waitFor();
     const res = await page.request.post(`${server.httpUrl}/admin/api/info`, { data: {}, headers: { 'Content-Type': 'application/json' } });
     assert.equal(res.status(), 401);
+    assert.deepEqual(pageErrors, []);
   });
 });

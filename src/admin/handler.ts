@@ -184,13 +184,12 @@ export class AdminHandler {
 
   /** The request's session; a state change must also carry its CSRF token. */
   private authorize(req: IncomingMessage): AdminSession {
+    const changing = req.method !== 'GET' && req.method !== 'HEAD';
+    if (changing) this.sameOrigin(req);
     if (this.deps.config.insecure) return { sid: '', user: 'insecure', exp: Number.MAX_SAFE_INTEGER, csrf: '' };
     const s = this.sessions.verify(cookie(req, COOKIE));
     if (!s) throw new HttpError(401, 'not logged in, or the session has expired');
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      this.sameOrigin(req);
-      if (req.headers['x-parsec-csrf'] !== s.csrf) throw new HttpError(403, 'missing or wrong X-Parsec-Csrf header');
-    }
+    if (changing && req.headers['x-parsec-csrf'] !== s.csrf) throw new HttpError(403, 'missing or wrong X-Parsec-Csrf header');
     return s;
   }
 
@@ -295,7 +294,6 @@ export class AdminHandler {
   private async api(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
     this.expect(req, 'POST');
     const s = this.authorize(req);
-    this.sameOrigin(req);
     if (!isMethod(method) || method === 'batch') {
       req.resume();
       send(res, 404, { error: { code: ApiErrorCode.notFound, message: `unknown API method "${method}"` } });
@@ -323,7 +321,6 @@ export class AdminHandler {
       throw new HttpError(404, 'the token broker is not enabled on this server (parsec.token_broker.enabled)');
     }
     const reading = req.method === 'GET' || req.method === 'HEAD';
-    if (!reading) this.sameOrigin(req);
     const { raw, value } = reading ? { raw: Buffer.alloc(0), value: undefined } : await this.json(req);
     const replay = new IncomingMessage(req.socket);
     replay.method = req.method;
@@ -332,6 +329,8 @@ export class AdminHandler {
     replay.headers = { 'content-type': 'application/json', 'content-length': String(raw.length), host: req.headers.host ?? '' };
     const fwd = req.headers['x-forwarded-for'];
     if (fwd !== undefined) replay.headers['x-forwarded-for'] = fwd;
+    // Complete as received: ending it must not count as an aborted request, which would close the client's socket.
+    replay.complete = true;
     replay.push(raw);
     replay.push(null);
     if (!reading) {

@@ -120,15 +120,15 @@ function App() {
 }
 
 function Login({ info, onDone }: { info: SessionInfo; onDone: () => void }) {
-  const [password, setPassword] = useState('');
-  const [token, setToken] = useState('');
   const [error, setError] = useState<ApiFailure | undefined>(undefined);
   const [busy, setBusy] = useState(false);
-  const submit = (body: { password: string } | { token: string }) => (e: Event) => {
+  // The field's value as the form holds it at submit time, not as last rendered.
+  const submit = (field: 'password' | 'token') => (e: Event) => {
     e.preventDefault();
+    const value = ((e.currentTarget as HTMLFormElement).elements.namedItem(field) as HTMLInputElement).value;
     setBusy(true);
     setError(undefined);
-    login(body).then(onDone, (err: unknown) => (setError(err as ApiFailure), setBusy(false)));
+    login(field === 'password' ? { password: value } : { token: value.trim() }).then(onDone, (err: unknown) => (setError(err as ApiFailure), setBusy(false)));
   };
   return (
     <main class="center">
@@ -143,10 +143,10 @@ function Login({ info, onDone }: { info: SessionInfo; onDone: () => void }) {
           Node {info.node}, version {info.version}
         </p>
         {info.login.password ? (
-          <form onSubmit={submit({ password })}>
+          <form onSubmit={submit('password')}>
             <label>
               Password
-              <input type="password" name="password" autoComplete="current-password" autofocus required value={password} onInput={(e) => setPassword((e.currentTarget as HTMLInputElement).value)} />
+              <input type="password" name="password" autoComplete="current-password" autofocus required />
             </label>
             <button type="submit" class="primary wide" disabled={busy}>
               Log in
@@ -154,10 +154,10 @@ function Login({ info, onDone }: { info: SessionInfo; onDone: () => void }) {
           </form>
         ) : null}
         {info.login.idp ? (
-          <form onSubmit={submit({ token })}>
+          <form onSubmit={submit('token')}>
             <label>
               Access token from your identity provider
-              <textarea name="token" rows={3} class="mono" required value={token} onInput={(e) => setToken((e.currentTarget as HTMLTextAreaElement).value)} />
+              <textarea name="token" rows={3} class="mono" required />
             </label>
             <button type="submit" class="wide" disabled={busy}>
               Log in with token

@@ -157,3 +157,27 @@ describe('admin HTTP routes', () => {
     assert.equal((await req(server, '/admin/actions', { cookie: forged })).status, 401);
   });
 });
+
+describe('admin UI under a handler prefix, insecure', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startServer(testConfig((c) => (c.admin = { ...c.admin, enabled: true, insecure: true, handlerPrefix: '/ops/' })));
+  });
+  after(() => server.close());
+
+  it('serves the page and its routes under the prefix, with no login but same-origin JSON state changes', async () => {
+    assert.equal((await fetch(`${server.httpUrl}/ops`, { redirect: 'manual' })).headers.get('location'), '/ops/');
+    const page = await fetch(`${server.httpUrl}/ops/`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /src="ui\/app.js"/);
+    assert.equal((await fetch(`${server.httpUrl}/ops/ui/app.js`)).status, 200);
+    assert.equal((await fetch(`${server.httpUrl}/`)).status, 404);
+    const s = await req(server, '/ops/admin/session');
+    assert.equal(s.body.authenticated, true);
+    assert.equal(s.body.insecure, true);
+    const info = await req(server, '/ops/admin/api/info', { body: {} });
+    assert.equal(info.status, 200);
+    const crossSite = await req(server, '/ops/admin/api/publish', { body: { channel: 'x', data: {} }, headers: { 'Sec-Fetch-Site': 'cross-site' } });
+    assert.equal(crossSite.status, 403);
+  });
+});

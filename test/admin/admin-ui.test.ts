@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -209,6 +209,13 @@ describe('admin UI in Chromium', { skip }, () => {
     assert.ok(code >= 3500, `a terminal disconnect, got ${code}`);
     await row.getByText('revoked').waitFor();
     await shot('tokens');
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Issue and download JSON' }).click();
+    const file = await (await download).path();
+    // One device: {"<client id>": "<token>"}, as POST /parsec/credentials answers.
+    const credentials = Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>);
+    assert.equal(credentials.length, 1);
+    assert.match(credentials[0]![1], /^ey[\w-]+\.[\w-]+\.[\w-]+$/);
   });
 
   it('Actions log lists what was done, by whom', async () => {

@@ -100,6 +100,12 @@ describe('parsec CLI', () => {
     client.send({ id: 1, connect: { token } }, { id: 2, subscribe: { channel: 'chat' } }, { id: 3, publish: { channel: 'chat', data: { hi: 1 } } });
     assert.ok((await client.reply(3)).publish);
     client.close();
+    // The admin UI is on, at the printed address, with the printed password.
+    await until(() => /Admin UI: +(\S+) +\(password: (\S+)\)/.test(stdout()), 5000, 50);
+    const [, adminUrl, password] = /Admin UI: +(\S+) +\(password: (\S+)\)/.exec(stdout())!;
+    assert.equal(adminUrl, `http://localhost:${port}/`);
+    const login = await fetch(`http://127.0.0.1:${port}/admin/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ password }) });
+    assert.equal(login.status, 200);
     const code = exited(child);
     child.kill('SIGINT');
     assert.equal(await code, 0);

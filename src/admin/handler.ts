@@ -230,6 +230,12 @@ export class AdminHandler {
       tokens: this.deps.tokens !== undefined,
       node: node.deps.name,
       version: node.deps.version,
+      // The engine as this node sees it: the same answer as /health, for the Overview page.
+      engine: {
+        type: node.config.engine.type,
+        broker: node.config.broker.enabled ? node.config.broker.type : undefined,
+        state: node.unhealthyReason() ?? 'ok',
+      },
     });
   }
 

@@ -114,6 +114,8 @@ describe('admin UI in Chromium', { skip }, () => {
   it('Overview shows the node and live totals; the page is keyboard reachable', async () => {
     await page.getByRole('cell', { name: /parsec-1/ }).waitFor();
     await page.locator('.stat', { hasText: 'Connections' }).locator('.stat-value', { hasText: /^3$/ }).waitFor();
+    await page.getByText(/Engine memory: delivering/).waitFor();
+    await shot('overview');
     // Tab from the top: the skip link, then the first page link.
     await page.locator('body').focus();
     await page.keyboard.press('Tab');
@@ -121,7 +123,6 @@ describe('admin UI in Chromium', { skip }, () => {
     await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate("document.activeElement?.getAttribute('href')"), '#/connections');
-    await shot('overview');
   });
 
   it('Connections lists the SDK clients; a label filter finds one and disconnects it', async () => {

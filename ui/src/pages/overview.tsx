@@ -1,4 +1,4 @@
-import { call } from '../api.js';
+import { call, session } from '../api.js';
 import { Failure, Loading, Section, fmtBytes, fmtDuration } from '../components.js';
 import { useLoad } from '../hooks.js';
 
@@ -17,6 +17,8 @@ interface NodeInfo {
 /** Nodes of the cluster and their totals, from `info`, every 3 s. */
 export function Overview() {
   const info = useLoad(() => call<{ nodes: NodeInfo[] }>('info'), [], 3000);
+  const here = useLoad(session, [], 3000);
+  const engine = here.data?.engine;
   const nodes = info.data?.nodes ?? [];
   const total = (k: 'num_clients' | 'num_users' | 'num_channels' | 'num_subs') => nodes.reduce((n, x) => n + x[k], 0);
   return (
@@ -32,6 +34,18 @@ export function Overview() {
             <Stat label="Subscriptions" value={total('num_subs')} />
             <Stat label="Channels" value={total('num_channels')} />
           </div>
+          {engine ? (
+            <p class={`note ${engine.state === 'ok' ? 'ok' : 'error'}`} role="status">
+              Engine <strong>{engine.type}</strong>
+              {engine.broker ? (
+                <>
+                  {' '}
+                  with the <strong>{engine.broker}</strong> broker
+                </>
+              ) : null}
+              : {engine.state === 'ok' ? 'delivering' : engine.state} (as node {here.data?.node} sees it)
+            </p>
+          ) : null}
           <Section title="Nodes" actions={<span class="muted small">{info.loading ? 'refreshing…' : 'live, every 3 s'}</span>}>
             <div class="table-wrap">
               <table>

@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +14,7 @@ import { isCloser, type Broker, type PresenceManager } from './engine/index.js';
 import { MemoryBroker, MemoryPresenceManager } from './engine/memory/index.js';
 import { NatsBroker } from './engine/nats/index.js';
 import { connectRedisClient, startRedisEngine } from './engine/redis/index.js';
-import { ClientAddress, ListenError, TimerWheel, packageRoot, packageVersion, systemClock, type Clock } from './lib/index.js';
+import { ClientAddress, ListenError, TimerWheel, packageRoot, packageVersion, sameSecret, systemClock, type Clock } from './lib/index.js';
 import { Node, type RevocationStore } from './node/index.js';
 import { DisconnectCode } from './protocol/index.js';
 import { Proxies } from './proxy/index.js';
@@ -131,11 +131,9 @@ function httpServerOptions(config: Readonly<Config>): ServerOptions {
  * broker's own routes, without the operator holding the API key).
  */
 function operatorAuth(api: ServerApiAuthenticator, uiKey: string): { authenticate(c: ApiRequestCredentials): Promise<ApiAuthOutcome> } {
-  const key = Buffer.from(uiKey);
   return {
     authenticate: (c) => {
-      const k = c.apiKey === undefined ? undefined : Buffer.from(c.apiKey);
-      if (k && k.length === key.length && timingSafeEqual(k, key)) return Promise.resolve({ ok: true, caller: 'admin-ui' });
+      if (c.apiKey !== undefined && sameSecret(c.apiKey, uiKey)) return Promise.resolve({ ok: true, caller: 'admin-ui' });
       return api.authenticate(c);
     },
   };

@@ -1,9 +1,8 @@
 import { IncomingMessage, type ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ApiError, ApiErrorCode, asApiError, execute, isMethod, type ApiContext } from '../api/index.js';
 import type { AdminConfig } from '../config/types.js';
-import { BodyTooLargeError, readBody, type ClientAddress, type Clock } from '../lib/index.js';
+import { BodyTooLargeError, readBody, sameSecret, type ClientAddress, type Clock } from '../lib/index.js';
 import type { Node } from '../node/index.js';
 import { ActionsLog } from './actions-log.js';
 import { LoginThrottle } from './login-throttle.js';
@@ -354,10 +353,4 @@ export class AdminHandler {
     }
     this.deps.tokens.handle(replay, res, route, search);
   }
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

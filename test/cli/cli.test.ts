@@ -49,6 +49,7 @@ describe('parsec CLI', () => {
     assert.equal(run('genconfig').status, 0);
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     assert.equal(config.client.token.hmac_secret_key.length, 64);
+    assert.deepEqual({ enabled: config.admin.enabled, secret: config.admin.secret.length, password: config.admin.password.length }, { enabled: false, secret: 64, password: 16 });
     assert.equal(run('genconfig').status, 2, 'refuses to overwrite');
     const token = run('gentoken', '--user', 'alice', '--ttl', '60', '--channels', 'chat:a,chat:b');
     assert.equal(token.status, 0, token.stderr);

@@ -146,13 +146,13 @@ export class AdminHandler {
       if (name === 'index.html') throw new HttpError(503, `the admin UI is not built: run npm run build (looked in ${this.files.dir})`);
       throw new HttpError(404, `no file ${name}`);
     }
-    const headers: Record<string, string> = { 'Content-Type': f.type, 'Content-Length': String(f.body.length) };
+    // Revalidated on every load: file names carry no version, and a rebuilt UI must show at once.
+    const headers: Record<string, string> = { 'Content-Type': f.type, 'Content-Length': String(f.body.length), 'Cache-Control': 'no-cache' };
     if (name === 'index.html') {
-      headers['Cache-Control'] = 'no-cache';
       // The page loads only its own files and talks only to this server.
       headers['Content-Security-Policy'] =
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
-    } else headers['Cache-Control'] = 'no-cache';
+    }
     res.writeHead(200, headers).end(req.method === 'HEAD' ? undefined : f.body);
   }
 

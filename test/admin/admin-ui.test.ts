@@ -130,6 +130,12 @@ describe('admin UI in Chromium', { skip }, () => {
     await page.locator('tr[data-user="alice"]').waitFor();
     await page.locator('tr[data-user="bob"]').waitFor();
     await shot('connections');
+    const news = clients[2]!.getSubscription('news')!;
+    const unsubscribed = once(news, 'unsubscribed', 10_000);
+    await page.locator('tr[data-user="dana"]').getByRole('button', { name: 'Unsubscribe' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Unsubscribe', exact: true }).click();
+    await unsubscribed;
+    await page.getByText('Unsubscribed 1 connection(s) from news.').waitFor();
     await page.getByRole('button', { name: '+ Add condition' }).click();
     await page.getByLabel('Label key 1').fill('region');
     await page.getByLabel('Label value 1').fill('eu');

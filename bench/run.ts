@@ -13,7 +13,7 @@ import { runRpcProxy } from './scenarios/rpc-proxy.js';
 import { runStorm } from './scenarios/storm.js';
 import { runTokenBroker } from './scenarios/token-broker.js';
 import { LOAD_CORE, canPin, pinProcess, setServerNodeFlags } from './server-process.js';
-import { TARGET_KINDS, type TargetKind } from './targets.js';
+import { ALL_TARGET_KINDS, TARGET_KINDS, type TargetKind } from './targets.js';
 
 /**
  * Benchmark runner: `npm run bench -- --scenario <name>[,<name>…]`. Loopback only,
@@ -55,7 +55,7 @@ const numbers = (s: string): number[] => s.split(',').map(Number);
 
 async function main(): Promise<void> {
   const scenarios = choose<Scenario>(values.scenario!, SCENARIOS, 'scenario');
-  const kinds = choose<TargetKind>(values.servers!, TARGET_KINDS, 'server');
+  const kinds = choose<TargetKind>(values.servers!, ALL_TARGET_KINDS, 'server');
   pinProcess(process.pid, LOAD_CORE);
   if (values.profile) setServerNodeFlags(['--cpu-prof', `--cpu-prof-dir=${values.profile}`]);
   const started = performance.now();

@@ -6,15 +6,20 @@ export const SECRET = 'bench-secret-bench-secret-bench-secret';
 export const API_KEY = 'bench-api-key';
 
 /** The servers compared: Parsec and the peers written for the comparison (bench/peers). */
-export type TargetKind = 'parsec' | 'ws-naive' | 'ws-preframed' | 'socketio';
+export type TargetKind = 'parsec' | 'parsec-metrics' | 'ws-naive' | 'ws-preframed' | 'socketio';
 
+/** The servers a run compares unless `--servers` picks others. */
 export const TARGET_KINDS: readonly TargetKind[] = ['ws-naive', 'ws-preframed', 'socketio', 'parsec'];
+
+/** Every server `--servers` may name: the default ones, and Parsec with Prometheus metrics on (to measure their cost). */
+export const ALL_TARGET_KINDS: readonly TargetKind[] = [...TARGET_KINDS, 'parsec-metrics'];
 
 export const TARGET_NAMES: Record<TargetKind, string> = {
   'ws-naive': 'ws naive',
   'ws-preframed': 'ws pre-framed',
   socketio: 'Socket.IO 4',
   parsec: 'Parsec (memory)',
+  'parsec-metrics': 'Parsec (memory, metrics on)',
 };
 
 /** A running server under test: how clients talk to it and how to publish to it. */
@@ -59,6 +64,10 @@ export async function startTarget(kind: TargetKind, inspect = false): Promise<Ta
   switch (kind) {
     case 'parsec':
       return { kind, name, dialect: 'parsec', server: await startParsec(parsecConfig(), inspect), publish: parsecPublish, publishBatch: parsecBatch };
+    case 'parsec-metrics': {
+      const server = await startParsec(parsecConfig({ prometheus: { enabled: true } }), inspect);
+      return { kind, name, dialect: 'parsec', server, publish: parsecPublish, publishBatch: parsecBatch };
+    }
     case 'ws-naive':
       return { kind, name, dialect: 'ws', server: await startPeer('ws-broadcast', ['naive'], inspect), publish: peerPublish };
     case 'ws-preframed':

@@ -4,18 +4,20 @@ import { createServer, type IncomingMessage, type Server, type ServerOptions, ty
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import { AdminHandler, handleHealth, type TokenRoutes } from './admin/index.js';
+import { AdminHandler, handleHealth, handleMetrics, handleReadiness, type ReadinessCheck, type TokenRoutes } from './admin/index.js';
 import { GrpcApi, HttpApi } from './api/index.js';
-import { BearerVerifier, ServerApiAuthenticator, TokenVerifier, type ApiAuthOutcome, type ApiRequestCredentials } from './auth/index.js';
+import { BearerVerifier, ServerApiAuthenticator, TokenVerifier, type ApiAuthOutcome, type ApiRequestCredentials, type JwksKeySource } from './auth/index.js';
 import { createRevocationStore, startTokenBroker, type RunningTokenBroker } from './broker/index.js';
 import { ConfigError } from './config/index.js';
-import type { ApiJwksConfig, Config, JwksTlsConfig } from './config/types.js';
+import type { ApiJwksConfig, Config, JwksTlsConfig, TokenConfig } from './config/types.js';
 import { isCloser, type Broker, type PresenceManager } from './engine/index.js';
 import { MemoryBroker, MemoryPresenceManager } from './engine/memory/index.js';
 import { NatsBroker } from './engine/nats/index.js';
-import { connectRedisClient, startRedisEngine } from './engine/redis/index.js';
+import { connectRedisClient, startRedisEngine, type RedisClient } from './engine/redis/index.js';
 import { ClientAddress, ListenError, TimerWheel, packageRoot, packageVersion, sameSecret, systemClock, type Clock } from './lib/index.js';
-import { Node, type RevocationStore } from './node/index.js';
+import { Metrics, type JwksUse } from './metrics/index.js';
+import { MemoryKeyedBuckets, RateLimits, RedisKeyedBuckets, UserBlocking, createModerationStore, type ModerationStore } from './moderation/index.js';
+import { InstrumentedBroker, InstrumentedPresence, Node, type RevocationStore } from './node/index.js';
 import { DisconnectCode } from './protocol/index.js';
 import { Proxies } from './proxy/index.js';
 import { EmulationHandler, OriginCheck, StreamHandler, WebSocketHandler, httpStreamEndpoint, sseEndpoint } from './transport/index.js';
@@ -68,12 +70,82 @@ function brokerFor(config: Readonly<Config>, clock: Clock, log: Logger): Broker 
   return new NatsBroker({ ...b.nats, clock, logger: log.child({ component: 'nats_broker' }) });
 }
 
-/** The token broker's revocation store when the broker is enabled (Redis: its own connection from `engine.redis`). */
-async function buildRevocations(config: Readonly<Config>, clock: Clock): Promise<RevocationStore | undefined> {
+/** The token broker's revocation store and, when it is in Redis, its own connection (from `engine.redis`). */
+interface Revocations {
+  store: RevocationStore;
+  redis?: RedisClient;
+}
+
+/** The token broker's revocation store when the broker is enabled. */
+async function buildRevocations(config: Readonly<Config>, clock: Clock): Promise<Revocations | undefined> {
   const tb = config.parsec.tokenBroker;
   if (!tb.enabled) return undefined;
   const redis = tb.revocations.store === 'redis' ? { client: await connectRedisClient(config.engine.redis), prefix: config.engine.redis.prefix } : undefined;
-  return createRevocationStore(tb.revocations, redis, clock);
+  return { store: createRevocationStore(tb.revocations, redis, clock), redis: redis?.client };
+}
+
+/** Readiness of a JWKS key source: keys loaded (or loadable). */
+function jwksReadiness(use: JwksUse, source: JwksKeySource): ReadinessCheck {
+  return { name: `jwks:${use}`, check: async () => source.unavailableReason() };
+}
+
+/** Readiness of a Redis connection: it answers PING. */
+function redisReadiness(name: string, client: RedisClient): ReadinessCheck {
+  return {
+    name,
+    check: async () => {
+      try {
+        await client.ping();
+        return undefined;
+      } catch (err) {
+        return `Redis unreachable: ${(err as Error).message}`;
+      }
+    },
+  };
+}
+
+/** How often a node reloads the block set from a shared store, besides the control plane's notices. */
+const BLOCK_RELOAD_INTERVAL_MS = 10_000;
+
+/** Blocks and rate limits, over one store; `close` releases the store and the Redis client. */
+interface Moderation {
+  blocking: UserBlocking;
+  rateLimits: RateLimits;
+  close(): Promise<void>;
+}
+
+/**
+ * User blocking and rate limits over the configured store (PostgreSQL, else Redis with a
+ * Redis engine, else memory), their state loaded: a store that can't be reached stops the
+ * start. With a Redis engine, per-user buckets and `rate_limit` keys live in Redis too.
+ */
+async function buildModeration(config: Readonly<Config>, clock: Clock, log: Logger): Promise<Moderation> {
+  const { postgresDsn } = config.parsec.store;
+  const client = config.engine.type === 'redis' ? await connectRedisClient(config.engine.redis) : undefined;
+  const prefix = config.engine.redis.prefix;
+  let store: ModerationStore | undefined;
+  try {
+    store = await createModerationStore({ postgresDsn, redis: client && !postgresDsn ? { client, prefix } : undefined, log });
+    const blocking = new UserBlocking({ store, clock, log: log.child({ component: 'blocking' }), reloadInterval: BLOCK_RELOAD_INTERVAL_MS });
+    const users = client ? new RedisKeyedBuckets(client, prefix) : new MemoryKeyedBuckets(clock);
+    const rateLimits = new RateLimits({ defaults: config.client.rateLimit, store, users, clock, log: log.child({ component: 'rate_limits' }) });
+    await blocking.start();
+    await rateLimits.start();
+    const owned = store;
+    return {
+      blocking,
+      rateLimits,
+      close: async () => {
+        blocking.close();
+        await owned.close();
+        client?.disconnect();
+      },
+    };
+  } catch (err) {
+    await store?.close();
+    client?.disconnect();
+    throw err;
+  }
 }
 
 /** The CA bundle a JWKS endpoint is verified with, from the PEM text or its file. */
@@ -97,16 +169,20 @@ function grpcTls(t: Config['grpcApi']['tls']): { cert: Buffer; key: Buffer } | u
   return { cert: pem(t.certPem, t.certPemFile, 'grpc_api.tls.cert_pem_file'), key: pem(t.keyPem, t.keyPemFile, 'grpc_api.tls.key_pem_file') };
 }
 
-/** An IdP access token's verification against a JWKS (`http_api.jwks`, `grpc_api.jwks`, `admin.jwks`). */
-function bearerVerifier(j: ApiJwksConfig, clock: Clock, log: Logger, section: string): BearerVerifier {
-  return new BearerVerifier({ endpoint: j.endpoint, audience: j.audience, issuer: j.issuer, scope: j.scope, ca: jwksCa(j.tls, `${section}.jwks.tls.server_ca_pem_file`), clock, log });
-}
-
-/** Server API authentication for one API section (HTTP or gRPC): key and/or JWKS Bearer tokens. */
-function apiAuthenticator(cfg: { key: string; insecure: boolean; jwks: ApiJwksConfig }, clock: Clock, log: Logger, section = 'http_api'): ServerApiAuthenticator {
+/** Server API authentication for one API section (HTTP or gRPC): key and/or JWKS Bearer tokens, and the Bearer key source. */
+function apiAuthenticator(
+  cfg: { key: string; insecure: boolean; jwks: ApiJwksConfig },
+  clock: Clock,
+  log: Logger,
+  metrics: Metrics,
+  section: 'http_api' | 'grpc_api' = 'http_api',
+): { auth: ServerApiAuthenticator; jwks?: JwksKeySource } {
   const j = cfg.jwks;
-  const bearer = j.enabled ? bearerVerifier(j, clock, log, section) : undefined;
-  return new ServerApiAuthenticator({ key: cfg.key, insecure: cfg.insecure, bearer });
+  const onJwksFetch = (ok: boolean, seconds: number): void => metrics.jwks.fetched(section, ok, seconds);
+  const bearer = j.enabled
+    ? new BearerVerifier({ endpoint: j.endpoint, audience: j.audience, issuer: j.issuer, scope: j.scope, ca: jwksCa(j.tls, `${section}.jwks.tls.server_ca_pem_file`), clock, log, onJwksFetch })
+    : undefined;
+  return { auth: new ServerApiAuthenticator({ key: cfg.key, insecure: cfg.insecure, bearer }), jwks: bearer?.jwks };
 }
 
 /**
@@ -163,6 +239,12 @@ export class Parsec {
   private readonly engines: Array<Broker | PresenceManager>;
   private readonly proxies: Proxies;
   private readonly revocations: RevocationStore | undefined;
+  /** Every instrument (no-ops unless `prometheus.enabled`). */
+  readonly metrics: Metrics;
+  /** What `<health.handler_prefix>/ready` checks. */
+  private readonly readiness: ReadinessCheck[] = [];
+  private readonly moderation: Moderation;
+  private readonly clientAddress: ClientAddress;
   private tokenBroker: RunningTokenBroker | undefined;
   private closed: Promise<void> | undefined;
   /** The bound gRPC API port, when `grpc_api.enabled`. */
@@ -173,32 +255,49 @@ export class Parsec {
     log: Logger,
     clock: Clock,
     { broker, presence, parts }: Engines,
-    revocations: RevocationStore | undefined,
+    revocations: Revocations | undefined,
+    moderation: Moderation,
   ) {
     this.log = log;
-    this.revocations = revocations;
+    this.revocations = revocations?.store;
+    this.moderation = moderation;
+    this.clientAddress = new ClientAddress(config.parsec.trustedProxies);
     this.wheel = new TimerWheel({ clock });
     this.engines = parts;
-    this.proxies = new Proxies(config, this.log);
+    const p = config.prometheus;
+    const metrics = (this.metrics = new Metrics({
+      enabled: p.enabled,
+      version: packageVersion(),
+      instrumentHttpHandlers: p.instrumentHttpHandlers,
+      recoveredPublicationsHistogram: p.recoveredPublicationsHistogram,
+    }));
+    this.proxies = new Proxies(config, this.log, metrics);
+    const verifier = (cfg: TokenConfig, section: 'token' | 'subscription_token', use: JwksUse): TokenVerifier =>
+      new TokenVerifier(cfg, clock, this.log, jwksCa(cfg.jwksTls, `client.${section}.jwks_tls.server_ca_pem_file`), (ok, seconds) => metrics.jwks.fetched(use, ok, seconds));
+    const connectionTokens = verifier(config.client.token, 'token', 'client_token');
+    const subscriptionTokens = verifier(config.client.subscriptionToken, 'subscription_token', 'subscription_token');
     this.node = new Node({
       config,
-      broker,
-      presence,
+      // Timed and counted only with metrics on: without them the node calls its engine directly.
+      broker: metrics.enabled ? new InstrumentedBroker(broker, metrics) : broker,
+      presence: metrics.enabled ? new InstrumentedPresence(presence, metrics.engine) : presence,
       clock,
       wheel: this.wheel,
       logger: this.log,
-      connectionTokens: new TokenVerifier(config.client.token, clock, this.log, jwksCa(config.client.token.jwksTls, 'client.token.jwks_tls.server_ca_pem_file')),
-      subscriptionTokens: new TokenVerifier(
-        config.client.subscriptionToken,
-        clock,
-        this.log,
-        jwksCa(config.client.subscriptionToken.jwksTls, 'client.subscription_token.jwks_tls.server_ca_pem_file'),
-      ),
+      connectionTokens,
+      subscriptionTokens,
       proxies: this.proxies,
       version: packageVersion(),
       name: config.node.name || hostname(),
-      revocations,
+      revocations: this.revocations,
+      metrics,
+      blocking: moderation.blocking,
+      rateLimits: moderation.rateLimits,
     });
+    this.readiness.push({ name: 'engine', check: async () => this.node.unhealthyReason() });
+    if (revocations?.redis) this.readiness.push(redisReadiness('store', revocations.redis));
+    if (connectionTokens.jwks) this.readiness.push(jwksReadiness('client_token', connectionTokens.jwks));
+    if (subscriptionTokens.jwks) this.readiness.push(jwksReadiness('subscription_token', subscriptionTokens.jwks));
     if (!config.websocket.disabled) this.ws = new WebSocketHandler(this.node);
     if (config.client.userIdHttpHeader && config.parsec.trustedProxies.length === 0) {
       this.log.warn(
@@ -206,15 +305,19 @@ export class Parsec {
         'client.user_id_http_header is believed from any peer: anyone reaching the server directly can connect as any user; list your proxies in parsec.trusted_proxies',
       );
     }
-    this.apiAuth = apiAuthenticator(config.httpApi, clock, this.log);
+    const httpApiAuth = apiAuthenticator(config.httpApi, clock, this.log, metrics);
+    this.apiAuth = httpApiAuth.auth;
+    if (httpApiAuth.jwks) this.readiness.push(jwksReadiness('http_api', httpApiAuth.jwks));
     this.api = new HttpApi(this.node, this.apiAuth, config.httpApi);
     if (config.httpApi.insecure) this.log.warn('http_api.insecure is on: the server API accepts requests without credentials (development only)');
     else if (!config.httpApi.key && !config.httpApi.jwks.enabled) this.log.warn('http_api.key is empty and http_api.jwks is off: the server API refuses every request');
     if (config.grpcApi.enabled) {
       const g = config.grpcApi;
+      const grpcAuth = apiAuthenticator(g, clock, this.log, metrics, 'grpc_api');
+      if (grpcAuth.jwks) this.readiness.push(jwksReadiness('grpc_api', grpcAuth.jwks));
       this.grpc = new GrpcApi({
         node: this.node,
-        auth: apiAuthenticator(g, clock, this.log, 'grpc_api'),
+        auth: grpcAuth.auth,
         errorMode: g.errorMode,
         logger: this.log,
         maxReceiveMessageLength: g.maxReceiveMessageSize,
@@ -223,7 +326,12 @@ export class Parsec {
     }
     this.routeEmulation(config);
     this.admin = this.buildAdmin(config, clock);
-    if (config.health.enabled) this.routes.set(config.health.handlerPrefix, (req, res) => handleHealth(this.node, req, res));
+    if (config.health.enabled) {
+      const prefix = config.health.handlerPrefix;
+      this.routes.set(prefix, (req, res) => handleHealth(this.node, req, res));
+      this.routes.set(`${prefix.replace(/\/+$/, '')}/ready`, (req, res) => void handleReadiness(this.readiness, req, res));
+    }
+    if (p.enabled) this.routes.set(p.handlerPrefix, (req, res) => handleMetrics(metrics, this.log, req, res));
     this.server = createServer(httpServerOptions(config), (req, res) => this.route(req, res));
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
   }
@@ -233,7 +341,10 @@ export class Parsec {
     const a = config.admin;
     if (!a.enabled) return undefined;
     if (a.insecure) this.log.warn('admin.insecure is on: the admin UI acts without a login (development only)');
-    const idp = a.jwks.enabled ? bearerVerifier(a.jwks, clock, this.log, 'admin') : undefined;
+    const j = a.jwks;
+    const idp = j.enabled
+      ? new BearerVerifier({ endpoint: j.endpoint, audience: j.audience, issuer: j.issuer, scope: j.scope, ca: jwksCa(j.tls, 'admin.jwks.tls.server_ca_pem_file'), clock, log: this.log })
+      : undefined;
     const tokens: TokenRoutes | undefined = this.revocations
       ? {
           handle: (req, res, route, search) => {
@@ -269,7 +380,10 @@ export class Parsec {
     if (streams.length === 0) return;
     for (const { cfg, endpoint } of streams) {
       const h = new StreamHandler(this.node, endpoint, cfg);
-      this.routes.set(h.path, (req, res, url) => h.handle(req, res, url));
+      this.routes.set(h.path, (req, res, url) => {
+        if (this.connectAllowed(req)) h.handle(req, res, url);
+        else res.writeHead(429, { 'Content-Type': 'application/json', 'Retry-After': '1' }).end(JSON.stringify({ error: 'too many connect attempts' }));
+      });
     }
     const emulation = new EmulationHandler(this.node, config.emulation);
     this.routes.set(emulation.path, (req, res) => emulation.handle(req, res));
@@ -283,14 +397,17 @@ export class Parsec {
     const clock = opts.clock ?? systemClock;
     const log = opts.logger ?? pino({ level: opts.config.log.level });
     const engines = await buildEngines(opts.config, clock, log);
-    let revocations: RevocationStore | undefined;
+    let revocations: Revocations | undefined;
+    let moderation: Moderation;
     try {
       revocations = await buildRevocations(opts.config, clock);
+      moderation = await buildModeration(opts.config, clock, log);
     } catch (err) {
+      await revocations?.store.close();
       for (const engine of engines.parts) if (isCloser(engine)) await engine.close();
       throw err;
     }
-    const app = new Parsec(opts.config, log, clock, engines, revocations);
+    const app = new Parsec(opts.config, log, clock, engines, revocations, moderation);
     try {
       await app.startTokenBroker(clock);
       await app.listen();
@@ -313,7 +430,9 @@ export class Parsec {
     const tls = config.parsec.tokenBroker.authenticator.tls;
     this.tokenBroker = await startTokenBroker({
       config,
+      metrics: this.metrics,
       revocations: this.revocations,
+      isBlocked: (user) => this.moderation.blocking.isBlocked(user),
       broadcast: this.node.control,
       admin: operatorAuth(this.apiAuth, this.uiKey),
       origins: new OriginCheck(config.client.allowedOrigins),
@@ -322,6 +441,7 @@ export class Parsec {
       jwksCa: jwksCa(tls, 'parsec.token_broker.authenticator.tls.server_ca_pem_file'),
       readFile: (file, key) => pem('', file, key).toString('utf8'),
     });
+    if (this.tokenBroker.jwks) this.readiness.push(jwksReadiness('token_broker', this.tokenBroker.jwks));
   }
 
   /** Runs the node (connecting the broker), then binds the HTTP and gRPC servers. */
@@ -355,29 +475,49 @@ export class Parsec {
   private route(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
+    const { http } = this.metrics;
+    // The handler's prefix, never the request's own path: the label set stays bounded.
+    const counted = (handler: string): void => {
+      if (http.enabled) res.once('finish', () => http.request(handler, req.method, res.statusCode));
+    };
     if (this.api.owns(path)) {
+      counted(this.config.httpApi.handlerPrefix);
       this.api.handle(req, res, url);
       return;
     }
     if (this.tokenBroker?.http.owns(path)) {
+      counted(this.config.parsec.tokenBroker.prefix);
       this.tokenBroker.http.handle(req, res, url);
       return;
     }
     const handler = this.routes.get(path);
     if (handler) {
+      counted(path);
       handler(req, res, url);
       return;
     }
     if (this.admin?.owns(path)) {
+      counted(this.admin.prefix || '/');
       this.admin.handle(req, res, url);
       return;
     }
+    counted('not_found');
     const body = JSON.stringify({ error: 'not found' });
     res.writeHead(404, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }).end(body);
   }
 
+  /** `client.rate_limit.ip_connect`: whether this address may try to connect now. */
+  private connectAllowed(req: IncomingMessage): boolean {
+    return this.moderation.rateLimits.allowConnectFrom(this.clientAddress.of(req.socket.remoteAddress, req.headers['x-forwarded-for']));
+  }
+
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!this.connectAllowed(req)) {
+      // Before any connect work, as Centrifugo PRO does: SDKs back off as for any failed attempt.
+      socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
     if (this.ws?.handleUpgrade(req, socket, head, url)) return;
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   }
@@ -410,6 +550,7 @@ export class Parsec {
     this.node.close();
     await this.tokenBroker?.close();
     await this.revocations?.close();
+    await this.moderation.close();
     for (const engine of this.engines) if (isCloser(engine)) await engine.close();
     this.proxies.close();
     this.wheel.close();

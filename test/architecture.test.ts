@@ -7,7 +7,8 @@ import { packageRoot } from '../src/lib/index.js';
 /**
  * The import direction of shared/docs/style.md §2, checked on every file in src/.
  * `lib` (leaf helpers) and `config` (the typed config) are readable from every area
- * below them; everything else only as the table says.
+ * below them, and `metrics` (a leaf) from every area that counts; everything else only as
+ * the table says.
  */
 const allowed: Record<string, string[]> = {
   lib: [],
@@ -18,11 +19,12 @@ const allowed: Record<string, string[]> = {
   auth: ['protocol', 'config', 'lib'],
   'engine/types': ['protocol', 'config', 'lib'],
   engine: ['engine/types', 'protocol', 'config', 'lib'],
-  proxy: ['protocol', 'config', 'lib'],
-  node: ['protocol', 'auth', 'filter', 'proxy', 'engine/types', 'metrics', 'lib', 'config'],
+  proxy: ['protocol', 'config', 'metrics', 'lib'],
+  moderation: ['engine/types', 'config', 'lib'],
+  node: ['protocol', 'auth', 'filter', 'proxy', 'engine/types', 'moderation', 'metrics', 'lib', 'config'],
   transport: ['node', 'protocol', 'lib', 'config'],
-  api: ['node', 'auth', 'filter', 'protocol', 'lib', 'config'],
-  broker: ['auth', 'node', 'lib', 'config', 'protocol'],
+  api: ['node', 'auth', 'filter', 'moderation', 'protocol', 'metrics', 'lib', 'config'],
+  broker: ['auth', 'node', 'metrics', 'lib', 'config', 'protocol'],
   admin: ['node', 'api', 'metrics', 'lib', 'config'],
   cli: ['config', 'app', 'auth', 'lib'],
   app: ['*'],

@@ -305,7 +305,7 @@ export class AdminHandler {
       return;
     }
     const { value } = await this.json(req);
-    const ctx: ApiContext = { node: this.deps.node, log: this.deps.log, caller: `admin:${s.user}` };
+    const ctx: ApiContext = { node: this.deps.node, log: this.deps.log, caller: `admin:${s.user}`, protocol: 'http' };
     const record = !READS.has(method);
     try {
       const result = (await execute(ctx, method, value)) ?? {};

@@ -1,13 +1,15 @@
 import type { Logger } from 'pino';
+import type { ApiProtocol } from '../metrics/index.js';
 import { ClientError } from '../protocol/index.js';
 import type { ChannelInfo, Node } from '../node/index.js';
 import { ApiError, ApiErrorCode } from './errors.js';
 
-/** What every executor gets: the node, a logger, and who is calling (for audit logs). */
+/** What every executor gets: the node, a logger, who is calling (for audit logs) and how (for metrics). */
 export interface ApiContext {
   node: Node;
   log: Logger;
   caller: string;
+  protocol: ApiProtocol;
 }
 
 /** Resolves a channel for the API: unknown namespace → 102, bad name → 107. */

@@ -57,6 +57,12 @@ export function transportStatus(code: number): number {
   }
 }
 
+/** The code `asApiError` will answer with, without logging: for metrics. */
+export function apiErrorCode(err: unknown): number {
+  if (err instanceof ApiError) return err.code;
+  return engineFailure(err)?.code ?? ApiErrorCode.internal;
+}
+
 /**
  * Any failure as an API error: engine failures by the node's table (108 for what the
  * engine cannot do), unexpected ones logged once, here, as 100.

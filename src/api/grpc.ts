@@ -43,6 +43,12 @@ const rpcMethods = {
   Channels: 'channels',
   Connections: 'connections',
   ConnectionsSnapshot: 'connections_snapshot',
+  BlockUser: 'block_user',
+  UnblockUser: 'unblock_user',
+  BlockedUsers: 'blocked_users',
+  RateLimit: 'rate_limit',
+  RateLimitsGet: 'rate_limits_get',
+  RateLimitsSet: 'rate_limits_set',
 } as const satisfies Record<string, MethodName>;
 
 export interface GrpcApiDeps {
@@ -159,7 +165,7 @@ export class GrpcApi {
       callback({ code: GRPC_AUTH_STATUS[auth.status], details: auth.message });
       return;
     }
-    const ctx: ApiContext = { node: this.deps.node, log: this.log, caller: auth.caller };
+    const ctx: ApiContext = { node: this.deps.node, log: this.log, caller: auth.caller, protocol: 'grpc' };
     let reply: unknown;
     try {
       const result = await execute(ctx, name, requestParams(name === 'batch' ? withCommands(call.request) : call.request));

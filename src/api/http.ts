@@ -82,7 +82,7 @@ export class HttpApi {
       }
       throw err;
     }
-    const ctx: ApiContext = { node: this.node, log: this.log, caller: auth.caller };
+    const ctx: ApiContext = { node: this.node, log: this.log, caller: auth.caller, protocol: 'http' };
     const transportMode = this.cfg.errorMode === 'transport' || header(req, 'x-centrifugo-error-mode')?.toLowerCase() === 'transport';
     if (method === undefined) {
       await this.legacy(ctx, body, res);

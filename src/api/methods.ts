@@ -1,9 +1,11 @@
 import type { z } from 'zod';
 import type { ApiContext } from './context.js';
-import { ApiError, ApiErrorCode, asApiError } from './errors.js';
+import { ApiError, ApiErrorCode, apiErrorCode, asApiError } from './errors.js';
 import { channels, history, historyRemove, presence, presenceStats } from './executors/channel-queries.js';
 import { connections, connectionsSnapshot } from './executors/connections.js';
+import { blockedUsers, blockUser, unblockUser } from './executors/blocks.js';
 import { info } from './executors/info.js';
+import { rateLimit, rateLimitsGet, rateLimitsSet } from './executors/rate-limits.js';
 import { broadcast, publish } from './executors/publish.js';
 import { disconnect, refresh, subscribe, unsubscribe } from './executors/user-ops.js';
 import * as s from './schemas.js';
@@ -34,6 +36,12 @@ export const methods = {
   info: method(s.infoRequest, info),
   connections: method(s.connectionsRequest, connections),
   connections_snapshot: method(s.connectionsSnapshotRequest, connectionsSnapshot),
+  block_user: method(s.blockUserRequest, blockUser),
+  unblock_user: method(s.unblockUserRequest, unblockUser),
+  blocked_users: method(s.blockedUsersRequest, blockedUsers),
+  rate_limit: method(s.rateLimitRequest, rateLimit),
+  rate_limits_get: method(s.rateLimitsGetRequest, rateLimitsGet),
+  rate_limits_set: method(s.rateLimitsSetRequest, rateLimitsSet),
   rpc: method(s.rpcRequest, async () => {
     // No server-side RPC extensions exist yet.
     throw new ApiError(ApiErrorCode.notFound);
@@ -95,10 +103,22 @@ async function batch(ctx: ApiContext, params: unknown): Promise<{ replies: Batch
   return { replies };
 }
 
-/** Validates params and runs one method. Throws ApiError. */
+/**
+ * Validates params and runs one method. Throws ApiError. Every known method is counted and
+ * timed (`centrifugo_api_*`), a batch's commands each on their own as in Centrifugo.
+ */
 export async function execute(ctx: ApiContext, name: string, params: unknown): Promise<unknown> {
-  if (name === 'batch') return batch(ctx, params);
-  if (!Object.hasOwn(methods, name)) throw new ApiError(ApiErrorCode.notFound);
-  const m = methods[name as keyof typeof methods] as Method<z.ZodType>;
-  return m.run(ctx, validate(m.schema, params));
+  if (name !== 'batch' && !Object.hasOwn(methods, name)) throw new ApiError(ApiErrorCode.notFound);
+  const metrics = ctx.node.metrics.api;
+  const started = performance.now();
+  try {
+    if (name === 'batch') return await batch(ctx, params);
+    const m = methods[name as keyof typeof methods] as Method<z.ZodType>;
+    return await m.run(ctx, validate(m.schema, params));
+  } catch (err) {
+    metrics.error(ctx.protocol, name, apiErrorCode(err));
+    throw err;
+  } finally {
+    metrics.observe(ctx.protocol, name, (performance.now() - started) / 1000);
+  }
 }

@@ -100,6 +100,26 @@ export const connectionsSnapshotRequest = z.object({
 });
 
 export const channelsRequest = z.object({ pattern: z.string().default('') });
+
+// expire_at is Unix seconds, as in Centrifugo PRO; 0 or absent = the block never lapses.
+export const blockUserRequest = z.object({ user: z.string().min(1, 'user required'), expire_at: uint.default(0), reason: z.string().max(1024).default('') });
+export const unblockUserRequest = z.object({ user: z.string().min(1, 'user required') });
+// Centrifugo PRO's distributed rate limit: `interval` in milliseconds.
+export const rateLimitRequest = z.object({
+  key: z.string().min(1, 'key required'),
+  interval: int.min(1, 'interval (ms) required'),
+  rate: int.min(1, 'rate required'),
+  score: int.min(1).default(1),
+});
+export const rateLimitsGetRequest = z.object({});
+// The layers of `client.rate_limit` to replace; checked against the config schema by moderation/.
+export const rateLimitsSetRequest = z.object({ settings: z.record(z.string(), z.unknown()) });
+export const blockedUsersRequest = z.object({
+  user: z.string().default(''),
+  history: z.boolean().default(false),
+  limit: pageLimit.default(100),
+  cursor: z.string().default(''),
+});
 export const infoRequest = z.object({});
 export const rpcRequest = z.object({ method: z.string().default(''), params: json.optional() });
 
@@ -115,3 +135,8 @@ export type ChannelsRequest = z.infer<typeof channelsRequest>;
 export type ConnectionsRequest = z.infer<typeof connectionsRequest>;
 export type ConnectionsSnapshotRequest = z.infer<typeof connectionsSnapshotRequest>;
 export type RpcRequest = z.infer<typeof rpcRequest>;
+export type BlockUserRequest = z.infer<typeof blockUserRequest>;
+export type UnblockUserRequest = z.infer<typeof unblockUserRequest>;
+export type BlockedUsersRequest = z.infer<typeof blockedUsersRequest>;
+export type RateLimitRequest = z.infer<typeof rateLimitRequest>;
+export type RateLimitsSetRequest = z.infer<typeof rateLimitsSetRequest>;

@@ -1,7 +1,7 @@
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/index.js';
-import { JwksKeySource } from './jwks.js';
+import { JwksKeySource, type JwksFetchObserver } from './jwks.js';
 import { TokenError } from './token-error.js';
 
 export interface BearerAuthOptions {
@@ -14,6 +14,7 @@ export interface BearerAuthOptions {
   ca?: string;
   clock: Clock;
   log: Logger;
+  onJwksFetch?: JwksFetchObserver;
 }
 
 /**
@@ -35,10 +36,11 @@ function scopes(p: JWTPayload): string[] {
 
 /** Verifies `Authorization: Bearer <JWT>` for the server API against an IdP's JWKS. */
 export class BearerVerifier {
-  private readonly jwks: JwksKeySource;
+  /** Where the keys come from (readiness reports on it). */
+  readonly jwks: JwksKeySource;
 
   constructor(private readonly opts: BearerAuthOptions) {
-    this.jwks = new JwksKeySource({ endpoint: opts.endpoint, clock: opts.clock, log: opts.log.child({ component: 'api_jwks' }), ca: opts.ca });
+    this.jwks = new JwksKeySource({ endpoint: opts.endpoint, clock: opts.clock, log: opts.log.child({ component: 'api_jwks' }), ca: opts.ca, onFetch: opts.onJwksFetch });
   }
 
   async verify(token: string): Promise<BearerOutcome> {

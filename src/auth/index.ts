@@ -12,5 +12,5 @@ export {
 } from './token-signer.js';
 export { ServerApiAuthenticator, type ApiAuthOptions, type ApiAuthOutcome, type ApiRequestCredentials } from './api-auth.js';
 export { BearerVerifier, type BearerAuthOptions, type BearerOutcome } from './bearer-auth.js';
-export { JwksKeySource, type JwksOptions } from './jwks.js';
+export { JwksKeySource, type JwksFetchObserver, type JwksOptions } from './jwks.js';
 export { LabelsError, MAX_LABELS, MAX_LABEL_KEY_BYTES, MAX_LABEL_VALUE_BYTES, parseLabels, type Labels } from './labels.js';

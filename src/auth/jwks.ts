@@ -20,7 +20,11 @@ export interface JwksOptions {
   /** Fetch timeout, ms. */
   timeout?: number;
   ca?: string;
+  /** Told of every fetch: whether it brought a key set, and how long it took (s). */
+  onFetch?: JwksFetchObserver;
 }
+
+export type JwksFetchObserver = (ok: boolean, seconds: number) => void;
 
 type LocalSet = ReturnType<typeof createLocalJWKSet>;
 type Key = KeyObject | Uint8Array;
@@ -64,6 +68,23 @@ export class JwksKeySource {
     this.refreshInterval = opts.refreshInterval ?? 10 * 60_000;
     this.minFetchInterval = opts.minFetchInterval ?? 2_000;
     this.timeout = opts.timeout ?? 5_000;
+  }
+
+  /** The endpoint, for readiness reports. */
+  get endpoint(): string {
+    return this.opts.endpoint;
+  }
+
+  /**
+   * Undefined while tokens can be verified, else why not: no key set was ever loaded and the
+   * last fetch failed. A stale set (refreshes failing) still verifies known keys, so it is no
+   * reason. Without a set and no fetch under way this starts one, so a readiness probe is
+   * what loads the keys before the first token arrives.
+   */
+  unavailableReason(): string | undefined {
+    if (this.set) return undefined;
+    if (!this.running && !this.queued) void this.fetchAfter(this.started);
+    return this.finished.seq === 0 ? `JWKS endpoint ${this.opts.endpoint} not fetched yet` : `JWKS endpoint ${this.opts.endpoint} unreachable and no keys cached`;
   }
 
   /** jose's key-resolver signature: the key for a token header. Throws TokenError. */
@@ -140,13 +161,17 @@ export class JwksKeySource {
   private async fetch(): Promise<boolean> {
     let doc: JSONWebKeySet;
     let set: LocalSet;
+    const started = performance.now();
+    const observe = (ok: boolean): void => this.opts.onFetch?.(ok, (performance.now() - started) / 1000);
     try {
       doc = await fetchJwks(this.opts.endpoint, { timeout: this.timeout, ca: this.opts.ca });
       set = createLocalJWKSet(doc);
     } catch (err) {
+      observe(false);
       this.opts.log.warn({ endpoint: this.opts.endpoint, err: err instanceof Error ? err.message : String(err), cached: this.set !== undefined }, 'JWKS fetch failed');
       return false;
     }
+    observe(true);
     this.set = set;
     this.fetchedAt = this.opts.clock.now();
     this.opts.log.debug({ endpoint: this.opts.endpoint, keys: doc.keys.length }, 'JWKS loaded');

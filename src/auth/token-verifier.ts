@@ -3,7 +3,8 @@ import { errors as joseErrors, importSPKI, jwtVerify, type CryptoKey, type JWTPa
 import type { TokenConfig } from '../config/types.js';
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/index.js';
-import { JwksKeySource } from './jwks.js';
+import { checkClaims, verifyHmacSignature } from './hmac-jwt.js';
+import { JwksKeySource, type JwksFetchObserver } from './jwks.js';
 import { connectionClaims, subscriptionClaims, type ConnectionClaims, type SubscriptionClaims } from './claims.js';
 import { TokenError } from './token-error.js';
 
@@ -15,12 +16,15 @@ import { TokenError } from './token-error.js';
 interface VerificationKey {
   algorithms: string[];
   cryptoKey(alg: string): Promise<CryptoKey>;
+  /** The raw secret of an HMAC key, which plain tokens verify with synchronously (hmac-jwt.ts). */
+  secret?: Uint8Array;
 }
 
-function verificationKey(algorithms: string[], importKey: (alg: string) => Promise<CryptoKey>): VerificationKey {
+function verificationKey(algorithms: string[], importKey: (alg: string) => Promise<CryptoKey>, secret?: Uint8Array): VerificationKey {
   const cache = new Map<string, Promise<CryptoKey>>();
   return {
     algorithms,
+    secret,
     cryptoKey(alg) {
       let key = cache.get(alg);
       if (!key) {
@@ -41,8 +45,10 @@ const HMAC = ['HS256', 'HS384', 'HS512'];
 
 function hmacKey(secret: string): VerificationKey {
   const raw = new TextEncoder().encode(secret);
-  return verificationKey(HMAC, (alg) =>
-    webcrypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: `SHA-${alg.slice(2)}` }, false, ['verify']) as Promise<CryptoKey>,
+  return verificationKey(
+    HMAC,
+    (alg) => webcrypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: `SHA-${alg.slice(2)}` }, false, ['verify']) as Promise<CryptoKey>,
+    raw,
   );
 }
 
@@ -75,7 +81,8 @@ export class TokenVerifier {
   private readonly keys: VerificationKey[];
   /** The HMAC secret being rotated out (`hmac_previous_secret_key`), and until when (ms; Infinity = no end). */
   private readonly previousHmac: { key: VerificationKey; until: number } | undefined;
-  private readonly jwks: JwksKeySource | undefined;
+  /** The JWKS key source when `jwks_public_endpoint` is set (readiness reports on it). */
+  readonly jwks: JwksKeySource | undefined;
   private readonly audienceRegex: RegExp | undefined;
   private readonly issuerRegex: RegExp | undefined;
 
@@ -85,6 +92,7 @@ export class TokenVerifier {
     log: Logger,
     /** Extra CA certificates (PEM) for an HTTPS JWKS endpoint. */
     jwksCa?: string,
+    onJwksFetch?: JwksFetchObserver,
   ) {
     this.keys = keysFrom(cfg);
     if (cfg.hmacPreviousSecretKey) {
@@ -94,7 +102,7 @@ export class TokenVerifier {
       this.previousHmac = { key: hmacKey(cfg.hmacPreviousSecretKey), until: validUntil > 0 ? validUntil * 1000 + 999 : Infinity };
     }
     if (cfg.jwksPublicEndpoint) {
-      this.jwks = new JwksKeySource({ endpoint: cfg.jwksPublicEndpoint, clock, log: log.child({ component: 'jwks' }), ca: jwksCa });
+      this.jwks = new JwksKeySource({ endpoint: cfg.jwksPublicEndpoint, clock, log: log.child({ component: 'jwks' }), ca: jwksCa, onFetch: onJwksFetch });
     }
     this.audienceRegex = cfg.audienceRegex ? new RegExp(cfg.audienceRegex) : undefined;
     this.issuerRegex = cfg.issuerRegex ? new RegExp(cfg.issuerRegex) : undefined;
@@ -126,6 +134,10 @@ export class TokenVerifier {
       issuer: this.cfg.issuer || undefined,
       currentDate: new Date(now),
     };
+    if (key?.secret) {
+      const fast = this.verifyHmac(token, key, previous, options);
+      if (fast) return fast;
+    }
     let payload: JWTPayload;
     try {
       ({ payload } = key ? await jwtVerify(token, await key.cryptoKey(alg), options) : await jwtVerify(token, jwks!.getKey, options));
@@ -143,6 +155,21 @@ export class TokenVerifier {
       throw tokenError(err);
     }
     return this.checkRegexes(payload);
+  }
+
+  /**
+   * The synchronous path for plain HMAC tokens, with the same outcomes as jose's; undefined
+   * when jose must judge the token (not plain, or a signature neither secret made).
+   */
+  private verifyHmac(token: string, key: VerificationKey, previous: VerificationKey | undefined, options: { audience: string | undefined; issuer: string | undefined; currentDate: Date }): JWTPayload | undefined {
+    try {
+      // During a rotation, a token the current secret did not sign may be the previous one's.
+      const outcome = verifyHmacSignature(token, key.secret!) ?? (previous?.secret && key !== previous ? verifyHmacSignature(token, previous.secret) : undefined);
+      if (!outcome) return undefined;
+      return this.checkRegexes(checkClaims(outcome.payload, { audience: options.audience, issuer: options.issuer, now: options.currentDate.getTime() }));
+    } catch (err) {
+      throw tokenError(err);
+    }
   }
 
   private checkRegexes(payload: JWTPayload): JWTPayload {

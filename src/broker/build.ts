@@ -1,9 +1,10 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { BearerVerifier, hmacSigningKey, privateSigningKey, SigningKeyError, type SigningKey } from '../auth/index.js';
+import { BearerVerifier, hmacSigningKey, type JwksKeySource, privateSigningKey, SigningKeyError, type SigningKey } from '../auth/index.js';
 import { ConfigError, ConfigErrorCode } from '../config/index.js';
 import type { Config, TokenBrokerConfig } from '../config/types.js';
 import { ClientAddress, systemClock, type Clock } from '../lib/index.js';
+import type { Metrics } from '../metrics/index.js';
 import type { RevocationStore } from '../node/index.js';
 import { MemoryAudit, type AuditStore } from './audit.js';
 import { ApiKeyAuthenticator, ChainAuthenticator, HookAuthenticator, JwksAuthenticator, type Authenticator } from './authenticator.js';
@@ -45,16 +46,24 @@ function signingKeyOf(cfg: TokenBrokerConfig, hmacSecret: string, readFile: (fil
   return hmacSigningKey(cfg.signingKey || hmacSecret);
 }
 
-function authenticatorOf(cfg: TokenBrokerConfig['authenticator'], clock: Clock, log: Logger, jwksCa: string | undefined): Authenticator {
+/** Who may call, and the IdP key source when callers are checked by JWKS. */
+function authenticatorOf(
+  cfg: TokenBrokerConfig['authenticator'],
+  clock: Clock,
+  log: Logger,
+  jwksCa: string | undefined,
+  metrics: Metrics,
+): { users: Authenticator; jwks?: JwksKeySource } {
   const services = Object.keys(cfg.apiKeys).length > 0 ? new ApiKeyAuthenticator(cfg.apiKeys) : undefined;
   switch (cfg.type) {
     case 'api_keys':
-      return new ChainAuthenticator(services, undefined);
+      return { users: new ChainAuthenticator(services, undefined) };
     case 'hook':
-      return new ChainAuthenticator(services, new HookAuthenticator(cfg.hookUrl, cfg.hookTimeout));
+      return { users: new ChainAuthenticator(services, new HookAuthenticator(cfg.hookUrl, cfg.hookTimeout)) };
     case 'jwks': {
-      const verifier = new BearerVerifier({ endpoint: cfg.endpoint, audience: cfg.audience, issuer: cfg.issuer, scope: '', ca: jwksCa, clock, log });
-      return new ChainAuthenticator(services, new JwksAuthenticator(verifier, cfg.userIdClaim));
+      const onJwksFetch = (ok: boolean, seconds: number): void => metrics.jwks.fetched('token_broker', ok, seconds);
+      const verifier = new BearerVerifier({ endpoint: cfg.endpoint, audience: cfg.audience, issuer: cfg.issuer, scope: '', ca: jwksCa, clock, log, onJwksFetch });
+      return { users: new ChainAuthenticator(services, new JwksAuthenticator(verifier, cfg.userIdClaim)), jwks: verifier.jwks };
     }
   }
 }
@@ -73,6 +82,8 @@ function authorizerOf(cfg: TokenBrokerConfig['authorizer']): Authorizer {
 export interface TokenBrokerParts {
   config: Readonly<Config>;
   revocations: RevocationStore;
+  /** Whether a user is blocked (the node's block set): no token is issued for them. */
+  isBlocked: (user: string) => boolean;
   broadcast: RevocationBroadcast;
   admin: AdminAuthenticator;
   /** Browser origins allowed to call the routes. */
@@ -83,11 +94,14 @@ export interface TokenBrokerParts {
   jwksCa?: string;
   /** Reads a PEM file named by a config key, failing with a ConfigError naming it. */
   readFile: (file: string, key: string) => string;
+  metrics: Metrics;
 }
 
 /** A running token broker: its HTTP routes and what to close. */
 export interface RunningTokenBroker {
   http: BrokerHttp;
+  /** The IdP key source callers are checked against (`authenticator.type: jwks`), for readiness. */
+  jwks?: JwksKeySource;
   /** Closes the audit store (the revocation store belongs to whoever created it); idempotent. */
   close(): Promise<void>;
 }
@@ -106,16 +120,19 @@ export async function startTokenBroker(p: TokenBrokerParts): Promise<RunningToke
     signingKey: signingKeyOf(cfg, p.config.client.token.hmacSecretKey, p.readFile, p.config.source),
     authorizer: authorizerOf(cfg.authorizer),
     revocations: p.revocations,
+    isBlocked: p.isBlocked,
     audit,
     broadcast: p.broadcast,
     clock: p.clock,
     log,
+    metrics: p.metrics.tokenBroker,
   });
+  const { users, jwks } = authenticatorOf(cfg.authenticator, p.clock, log, p.jwksCa, p.metrics);
   const http = new BrokerHttp({
     broker,
     origins: p.origins,
     prefix: cfg.prefix.replace(/\/+$/, ''),
-    users: authenticatorOf(cfg.authenticator, p.clock, log, p.jwksCa),
+    users,
     admin: p.admin,
     limiter: new RateLimiter({ clock: p.clock, ...cfg.rateLimit }),
     remote: new ClientAddress(parsec.trustedProxies),
@@ -125,6 +142,7 @@ export async function startTokenBroker(p: TokenBrokerParts): Promise<RunningToke
   let closed: Promise<void> | undefined;
   return {
     http,
+    jwks,
     close: () => (closed ??= audit.close()),
   };
 }

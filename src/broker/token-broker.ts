@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { signConnectionToken, type SigningKey } from '../auth/index.js';
 import type { TokenBrokerConfig } from '../config/types.js';
 import { newSortableId, type Clock } from '../lib/index.js';
+import type { IssueKind, TokenBrokerMetrics } from '../metrics/index.js';
 import type { RevocationNotice, RevocationStore, RevokedToken, RevokedUser } from '../node/index.js';
 import type { AuditEntry, AuditStore } from './audit.js';
 import type { Principal } from './authenticator.js';
@@ -33,10 +34,13 @@ export interface TokenBrokerDeps {
   signingKey: SigningKey;
   authorizer: Authorizer;
   revocations: RevocationStore;
+  /** A blocked user gets no token (403), whether asking for themselves or delegated. */
+  isBlocked: (user: string) => boolean;
   audit: AuditStore;
   broadcast: RevocationBroadcast;
   clock: Clock;
   log: Logger;
+  metrics: TokenBrokerMetrics;
 }
 
 /** Who asks for a revocation: a user or service (only its own tokens) or the operator with the server API key. */
@@ -65,11 +69,28 @@ export class TokenBroker {
 
   /** A token for the caller, scoped to the requested channels it is granted. */
   async issue(caller: Principal, req: IssueRequest, remoteAddr: string): Promise<IssueResponse> {
-    return this.grantAndMint(caller, req.channels, req.ttl, '', remoteAddr);
+    return this.counted('token', () => this.grantAndMint(caller, req.channels, req.ttl, '', remoteAddr));
   }
 
   /** A token for another user, asked for by a service the delegation policy lets act for that user. */
   async delegate(service: Principal, req: DelegateRequest, remoteAddr: string): Promise<IssueResponse> {
+    return this.counted('delegate', () => this.delegated(service, req, remoteAddr));
+  }
+
+  /** Counts what was issued (`count` tokens) and what the broker refused, by HTTP status. */
+  private async counted<T>(kind: IssueKind, issue: () => Promise<T>, count: (out: T) => number = () => 1): Promise<T> {
+    const { metrics } = this.deps;
+    try {
+      const out = await issue();
+      metrics.issue(kind, count(out));
+      return out;
+    } catch (err) {
+      if (err instanceof BrokerError) metrics.refuse(kind, err.status);
+      throw err;
+    }
+  }
+
+  private async delegated(service: Principal, req: DelegateRequest, remoteAddr: string): Promise<IssueResponse> {
     const target = req.on_behalf_of;
     const allowed = this.delegation.some(([s, users]) => s === service.id && users.some((m) => m(target, service.id)));
     if (!allowed) throw new BrokerError(BrokerErrorCode.forbidden, `"${service.id}" may not request tokens on behalf of "${target}" (parsec.token_broker.delegation)`);
@@ -79,6 +100,7 @@ export class TokenBroker {
   }
 
   private async grantAndMint(user: Principal, requested: string[], ttl: number | undefined, delegator: string, remoteAddr: string): Promise<IssueResponse> {
+    if (this.deps.isBlocked(user.id)) throw new BrokerError(BrokerErrorCode.forbidden, `user "${user.id}" is blocked`);
     const channels = this.checkChannels(requested);
     const decision = await this.deps.authorizer.authorize(user, channels);
     if (decision.granted.length === 0) {
@@ -150,6 +172,10 @@ export class TokenBroker {
    * = client id, with the deployment's expiration and a topic ACL.
    */
   async credentials(req: CredentialsRequest, count: number, remoteAddr: string): Promise<Record<string, string>> {
+    return this.counted('credentials', () => this.mintCredentials(req, count, remoteAddr), (out) => Object.keys(out).length);
+  }
+
+  private async mintCredentials(req: CredentialsRequest, count: number, remoteAddr: string): Promise<Record<string, string>> {
     const ids = req.client_ids ?? Array.from({ length: count }, () => newSortableId(this.deps.clock.now()));
     if (new Set(ids).size !== ids.length) throw new BrokerError(BrokerErrorCode.badRequest, 'client_ids must be distinct');
     const channels = req.channels ? this.checkChannels(req.channels) : [];
@@ -168,6 +194,7 @@ export class TokenBroker {
     if (req.user_id !== undefined) {
       const user: RevokedUser = { user: req.user_id, revokedAt: now };
       await this.deps.revocations.revokeUser(user);
+      this.deps.metrics.revoke('user');
       await this.tell({ kind: 'user', user });
       this.deps.log.info({ user: user.user, reason: req.reason }, 'user tokens revoked');
     }
@@ -189,12 +216,14 @@ export class TokenBroker {
     const revokedAt = this.deps.clock.now();
     const tokens: RevokedToken[] = tokenIds.map((tokenId) => ({ tokenId, reason, revokedAt }));
     await this.deps.revocations.revokeTokens(tokens);
+    this.deps.metrics.revoke('token', tokens.length);
     await this.tell({ kind: 'tokens', tokens });
     this.deps.log.info({ token_ids: tokenIds, reason }, 'tokens revoked');
   }
 
   async unrevokeTokens(tokenIds: readonly string[]): Promise<void> {
     await this.deps.revocations.unrevokeTokens(tokenIds);
+    this.deps.metrics.revoke('unrevoke', tokenIds.length);
     await this.tell({ kind: 'unrevoke', tokenIds: [...tokenIds] });
     this.deps.log.info({ token_ids: tokenIds }, 'token revocations lifted');
   }

@@ -6,3 +6,4 @@ export { loadConfig, defaultConfig, type LoadOptions, type LoadedConfig } from '
 export { ConfigError, ConfigErrorCode } from './errors.js';
 export { durationMs, formatDuration, parseDuration } from './duration.js';
 export type * from './types.js';
+export { rateLimitOverridesSchema, type BucketConfig, type CommandLayerConfig, type RateLimitConfig, type RateLimitOverrides } from './rate-limit.js';

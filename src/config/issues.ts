@@ -49,7 +49,7 @@ function namespaceContext(path: ReadonlyArray<PropertyKey>, raw: Raw): string {
   return typeof name === 'string' ? `namespace ${JSON.stringify(name)}: ` : '';
 }
 
-// `engine: "redis"` and `health: true` are v5 spellings of v6 sections.
+// `engine: "redis"`, `health: true` and `prometheus: true` are v5 spellings of v6 sections.
 function v5Hint(issue: z.core.$ZodIssue): string {
   const [key] = issue.path;
   if (issue.path.length !== 1 || typeof key !== 'string' || issue.code !== 'invalid_type' || issue.expected !== 'object') return '';

@@ -6,7 +6,7 @@
 
 /** Whole top-level sections (plus every `uni_*` transport). */
 const TOP_LEVEL: ReadonlySet<string> = new Set([
-  'map_broker', 'shared_poll', 'prometheus', 'unified_proxy', 'consumers',
+  'map_broker', 'shared_poll', 'unified_proxy', 'consumers',
   'opentelemetry', 'graphite', 'tls', 'debug', 'webtransport',
   'presence_manager', 'controller', 'swagger', 'init', 'usage_stats', 'pid_file',
   'enable_unreleased_features',
@@ -34,6 +34,7 @@ const NESTED: ReadonlySet<string> = new Set([
   'node.info_metrics_aggregate_interval',
   // The UI is built in; there is one HTTP port.
   'admin.web_path', 'admin.web_proxy_address', 'admin.external',
+  'prometheus.native_histograms',
 ]);
 
 /** Channel options, in `channel.without_namespace` and in every namespace. */
@@ -83,7 +84,7 @@ export function isSupportedAsGiven(path: ReadonlyArray<string | number>, value: 
 }
 
 /**
- * The recognised key an environment variable name (prefix removed, e.g. `PROMETHEUS_ENABLED`)
+ * The recognised key an environment variable name (prefix removed, e.g. `GRAPHITE_ENABLED`)
  * falls under, as a dotted path, or undefined.
  */
 export function envNotSupportedYet(name: string): string | undefined {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { camelKeys } from './camel.js';
+import { rateLimitSchema } from './rate-limit.js';
 import { bool, duration, durationOrOff, int, nonEmptyStr, oneOf, regex, section, str, strList, strMap, unixSeconds } from './fields.js';
 
 /*
@@ -98,6 +99,7 @@ const clientSchema = section({
   connect_include_server_time: bool(),
   presence_update_interval: duration('27s'),
   subscribe_to_user_personal_channel: section({ enabled: bool(), personal_channel_namespace: str() }),
+  rate_limit: rateLimitSchema,
 });
 
 /** Options shared by `channel.without_namespace` and every `channel.namespaces[]` entry. */
@@ -260,6 +262,15 @@ const adminSchema = section({
   session_ttl: duration('12h'),
 });
 
+// `native_histograms` is recognised but not supported (not-supported.ts): prom-client has no
+// native (sparse) histograms, and the text format would drop their buckets anyway.
+const prometheusSchema = section({
+  enabled: bool(),
+  handler_prefix: str('/metrics'),
+  instrument_http_handlers: bool(),
+  recovered_publications_histogram: bool(),
+});
+
 /** One or several addresses: Centrifugo takes a string or a list. */
 const addressList = (d: string[]) => z.union([z.string().transform((s) => [s]), z.array(z.string())]).default(d);
 
@@ -372,6 +383,9 @@ const parsecHttpServerSchema = section({
   read_timeout: duration('30s'),
 });
 
+/** Where blocks, block history and rate-limit overrides are kept (PostgreSQL; else Redis with a Redis engine; else memory). */
+const storeSchema = section({ postgres_dsn: str() });
+
 /** Parsec's own settings, which Centrifugo has no key for. */
 const parsecSchema = section({
   // Peers (addresses or CIDR ranges) whose X-Forwarded-For names the client's address.
@@ -382,6 +396,7 @@ const parsecSchema = section({
   http_server: parsecHttpServerSchema,
   token_broker: tokenBrokerSchema,
   audit: auditSchema,
+  store: storeSchema,
 });
 
 /** The whole file. Keys not listed here are stripped (and reported by unknown-keys.ts). */
@@ -401,6 +416,7 @@ export const configSchema = z
     emulation: emulationSchema,
     health: healthSchema,
     admin: adminSchema,
+    prometheus: prometheusSchema,
     engine: engineSchema,
     broker: brokerSchema,
     shutdown: shutdownSchema,

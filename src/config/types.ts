@@ -1,3 +1,4 @@
+import type { RateLimitConfig } from './rate-limit.js';
 /**
  * The typed, frozen configuration every other area reads. Wire/config-file names
  * (snake_case Centrifugo v6 keys) are mapped to these camelCase fields once, in
@@ -261,6 +262,8 @@ export interface ParsecConfig {
   tokenBroker: TokenBrokerConfig;
   /** Issuance records: always logged; kept in PostgreSQL when a DSN is set, else the last `memorySize` in memory. */
   audit: { postgresDsn: string; postgresTable: string; memorySize: number };
+  /** Blocks and rate-limit overrides: in PostgreSQL when `postgresDsn` is set, else Redis (Redis engine) or memory. */
+  store: { postgresDsn: string };
 }
 
 export interface Config {
@@ -301,6 +304,8 @@ export interface Config {
       enabled: boolean;
       personalChannelNamespace: string;
     };
+    /** Centrifugo PRO's operation rate limits (intervals in ms); `rate_limits_set` overrides them per layer at runtime. */
+    rateLimit: RateLimitConfig;
   };
   channel: {
     /** The proxies channel options name `default`. */
@@ -354,6 +359,8 @@ export interface Config {
   emulation: { handlerPrefix: string; maxRequestBodySize: number };
   /** On by default in Parsec (Centrifugo's default is off). */
   health: { enabled: boolean; handlerPrefix: string };
+  /** `GET <handler_prefix>` in the Prometheus text format when enabled. */
+  prometheus: { enabled: boolean; handlerPrefix: string; instrumentHttpHandlers: boolean; recoveredPublicationsHistogram: boolean };
   admin: AdminConfig;
   engine: { type: 'memory' | 'redis'; redis: RedisConfig };
   /**

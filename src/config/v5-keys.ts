@@ -1,7 +1,7 @@
 /**
  * Well-known Centrifugo v5 flat keys and their v6 homes. Parsec reads v6 only; a v5 key at
  * the top level gets a warning that names the v6 key instead of a bare "unknown key".
- * `engine` and `health` are v6 sections too: there the hint is given when the value is not an object.
+ * `engine`, `health` and `prometheus` are v6 sections too: there the hint is given when the value is not an object.
  */
 export const V5_KEYS: ReadonlyMap<string, string> = new Map(Object.entries({
   address: 'http_server.address',
@@ -9,6 +9,7 @@ export const V5_KEYS: ReadonlyMap<string, string> = new Map(Object.entries({
   log_level: 'log.level',
   engine: 'engine.type',
   health: 'health.enabled',
+  prometheus: 'prometheus.enabled',
   name: 'node.name',
   shutdown_timeout: 'shutdown.timeout',
   token_hmac_secret_key: 'client.token.hmac_secret_key',

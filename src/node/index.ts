@@ -1,4 +1,5 @@
 export { Node, type NodeDeps, type NodePublishOptions } from './node.js';
+export { InstrumentedBroker, InstrumentedPresence } from './instrumented-engine.js';
 export { Client } from './session/client.js';
 export { NO_HEADERS, type ConnectionRequest, type Transport } from './transport.js';
 export type { ChannelInfo } from './channels/channel-rules.js';
@@ -19,3 +20,4 @@ export {
   type RevokedUser,
   type TokenIdentity,
 } from './cluster/revocation.js';
+export { USER_BLOCKED_REASON } from './cluster/blocks.js';

@@ -4,6 +4,7 @@ import type { Config } from '../config/types.js';
 import type { ProxyRegistry } from '../proxy/index.js';
 import { isHealthReporter, type Broker, type BrokerEventHandler, type EnginePublication, type PresenceManager } from '../engine/types.js';
 import { randomString, type Clock, type TimerWheel } from '../lib/index.js';
+import { MessageType, type Metrics } from '../metrics/index.js';
 import type { ClientInfo, Publication, StreamPosition } from '../protocol/index.js';
 import { ChannelRules, type ChannelInfo } from './channels/channel-rules.js';
 import { ConnectionSnapshots } from './cluster/connection-snapshots.js';
@@ -11,6 +12,8 @@ import { ControlPlane, type NodeInfo } from './cluster/control-plane.js';
 import type { Client } from './session/client.js';
 import { Hub, type Subscriber } from './hub.js';
 import { sweepRevoked, type RevocationStore } from './cluster/revocation.js';
+import type { RateLimits, UserBlocking } from '../moderation/index.js';
+import { sweepBlocked } from './cluster/blocks.js';
 
 export interface NodeDeps {
   config: Readonly<Config>;
@@ -27,6 +30,12 @@ export interface NodeDeps {
   name: string;
   /** Checked on connect, subscribe, refresh and sub_refresh when set (the token broker's store). */
   revocations?: RevocationStore;
+  /** Where the node, its sessions and the server API count (instruments do nothing when metrics are off). */
+  metrics: Metrics;
+  /** Blocked users, refused on connect (kept current by the control plane). */
+  blocking?: UserBlocking;
+  /** Command, error and connect-attempt limits (kept current by the control plane). */
+  rateLimits?: RateLimits;
 }
 
 export interface NodePublishOptions {
@@ -71,6 +80,18 @@ export class Node implements BrokerEventHandler {
     this.log = deps.logger.child({ component: 'node' });
     this.snapshots = new ConnectionSnapshots(deps.clock);
     this.control = new ControlPlane(this, deps.broker, deps.clock, this.log.child({ component: 'control' }));
+    const { hub } = this;
+    deps.metrics.node.watch(() => ({
+      clients: hub.numClients,
+      users: hub.numUsers,
+      subscriptions: hub.numSubscriptions,
+      channels: hub.numChannels,
+      nodes: this.control.nodes().length,
+    }));
+  }
+
+  get metrics(): Metrics {
+    return this.deps.metrics;
   }
 
   /** This node's identity and load, as `info` reports it. */
@@ -232,14 +253,20 @@ export class Node implements BrokerEventHandler {
   }
 
   handlePublication(channel: string, pub: EnginePublication, position: StreamPosition): void {
+    const { node } = this.deps.metrics;
+    node.messageReceived(MessageType.publication);
+    const started = this.deps.metrics.enabled ? performance.now() : 0;
     this.hub.broadcastPublication(channel, toProtocolPublication(pub), position, pub.delta ?? false);
+    if (started > 0) node.observeBroadcast((performance.now() - started) / 1000);
   }
 
   handleJoin(channel: string, info: ClientInfo): void {
+    this.deps.metrics.node.messageReceived(MessageType.join);
     this.hub.broadcastJoinLeave(channel, 'join', info);
   }
 
   handleLeave(channel: string, info: ClientInfo): void {
+    this.deps.metrics.node.messageReceived(MessageType.leave);
     this.hub.broadcastJoinLeave(channel, 'leave', info);
   }
 
@@ -254,6 +281,9 @@ export class Node implements BrokerEventHandler {
     sweepRevoked(this)
       .then((ended) => ended > 0 && this.log.warn({ ended }, 'sessions with tokens revoked during an engine interruption disconnected'))
       .catch((err: unknown) => this.log.error({ err }, 'revocation sweep failed'));
+    sweepBlocked(this)
+      .then((ended) => ended > 0 && this.log.warn({ ended }, 'sessions of users blocked during an engine interruption disconnected'))
+      .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'block set reload failed; checks use the set as last loaded'));
   }
 
   /**
@@ -280,6 +310,7 @@ export class Node implements BrokerEventHandler {
   }
 
   handleControl(data: Uint8Array): void {
+    this.deps.metrics.node.messageReceived(MessageType.control);
     this.control.handle(data);
   }
 

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ProxyConfig } from '../config/types.js';
-import { ClientError, ErrorCode } from '../protocol/index.js';
+import type { Metrics, ProxyMeter, ProxyOutcome } from '../metrics/index.js';
+import { ClientError, DisconnectError, ErrorCode } from '../protocol/index.js';
 import { ProxyCallError, ProxyCallErrorCode } from './errors.js';
 import { Limiter } from './limiter.js';
 import { settle, type ResultOf } from './replies.js';
@@ -42,12 +43,16 @@ export class ProxyEndpoint implements ConnectProxy, RefreshProxy, SubscribeProxy
   private readonly limiter: Limiter;
   private readonly httpHeaders: string[];
   private readonly emulatedHeaders: string[];
+  private readonly meters = new Map<ProxyKind, ProxyMeter>();
 
+  /** `metricName`: the `name` label, `default` for a section's own proxy as in Centrifugo. */
   constructor(
     readonly name: string,
     private readonly cfg: ProxyConfig,
     private readonly transport: ProxyTransport,
     private readonly log: Logger,
+    private readonly metrics: Metrics,
+    private readonly metricName: string,
   ) {
     this.limiter = new Limiter(cfg.maxInFlight);
     this.httpHeaders = cfg.httpHeaders.map((h) => h.toLowerCase());
@@ -85,20 +90,35 @@ export class ProxyEndpoint implements ConnectProxy, RefreshProxy, SubscribeProxy
 
   private async call<K extends ProxyKind>(kind: K, caller: Caller, call: CallOf[K]): Promise<ResultOf[K] | undefined> {
     const signal = AbortSignal.timeout(this.cfg.timeout);
+    const meter = this.meter(kind);
+    const started = performance.now();
+    let outcome: ProxyOutcome = 'ok';
     let release: (() => void) | undefined;
+    meter.begin();
     try {
       release = await this.limiter.acquire(signal);
       const req = wireRequest(kind, caller, call, this.cfg);
       const reply = await this.transport.send(kind, req, this.headersFor(caller), signal);
       return settle(kind, reply);
     } catch (err) {
+      outcome = outcomeOf(err);
       if (!(err instanceof ProxyCallError)) throw err;
       if (err.code === ProxyCallErrorCode.encoding) throw new ClientError(ErrorCode.badRequest, err.message);
       this.log.error({ proxy: this.name, kind, client: caller.client, user: caller.user, code: err.code, reason: err.message }, 'proxy call failed');
       throw new ClientError(ErrorCode.internal);
     } finally {
       release?.();
+      meter.end((performance.now() - started) / 1000, outcome);
     }
+  }
+
+  private meter(kind: ProxyKind): ProxyMeter {
+    let m = this.meters.get(kind);
+    if (!m) {
+      m = this.metrics.proxy.meter(this.transport.protocol, kind, this.metricName);
+      this.meters.set(kind, m);
+    }
+    return m;
   }
 
   /** Allowed emulated headers, then allowed request headers (which win), then the client's address. */
@@ -116,4 +136,18 @@ export class ProxyEndpoint implements ConnectProxy, RefreshProxy, SubscribeProxy
     if (caller.ip) out[CLIENT_IP_HEADER] = caller.ip;
     return out;
   }
+}
+
+const OUTCOMES: Readonly<Record<ProxyCallErrorCode, ProxyOutcome>> = {
+  [ProxyCallErrorCode.timeout]: 'timeout',
+  [ProxyCallErrorCode.unreachable]: 'unreachable',
+  [ProxyCallErrorCode.status]: 'status',
+  [ProxyCallErrorCode.malformed]: 'malformed',
+  [ProxyCallErrorCode.encoding]: 'encoding',
+};
+
+/** How a failed call ended: the backend's own error or disconnect answer, or why there was none. */
+function outcomeOf(err: unknown): ProxyOutcome {
+  if (err instanceof ProxyCallError) return OUTCOMES[err.code];
+  return err instanceof DisconnectError ? 'disconnect' : 'error';
 }

@@ -39,6 +39,7 @@ function proxyMethods(): Methods {
  * over one HTTP/2 channel per proxy (calls are multiplexed on it).
  */
 export class GrpcProxyTransport implements ProxyTransport {
+  readonly protocol = 'grpc';
   private readonly client: Client;
   private readonly methods = proxyMethods();
 

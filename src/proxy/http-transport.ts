@@ -14,6 +14,7 @@ const MAX_REPLY_BYTES = 4 * 1024 * 1024;
  * reuse connections instead of paying a TCP (and TLS) handshake each.
  */
 export class HttpProxyTransport implements ProxyTransport {
+  readonly protocol = 'http';
   private readonly agent: HttpAgent;
   private readonly request: typeof httpRequest;
 

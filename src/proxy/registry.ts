@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ChannelOptions, Config, ProxyConfig } from '../config/types.js';
+import type { Metrics } from '../metrics/index.js';
 import { ProxyEndpoint } from './endpoint.js';
 import { GrpcProxyTransport } from './grpc-transport.js';
 import { HttpProxyTransport } from './http-transport.js';
@@ -32,10 +33,11 @@ export class Proxies implements ProxyRegistry {
   private readonly defaults: { subscribe?: ProxyEndpoint; publish?: ProxyEndpoint; subRefresh?: ProxyEndpoint; rpc?: ProxyEndpoint } = {};
   private readonly all: ProxyEndpoint[] = [];
 
-  constructor(config: Readonly<Config>, log: Logger) {
+  constructor(config: Readonly<Config>, log: Logger, metrics: Metrics) {
     const plog = log.child({ component: 'proxy' });
-    const make = (name: string, cfg: ProxyConfig): ProxyEndpoint => {
-      const e = new ProxyEndpoint(name, cfg, transportFor(cfg), plog);
+    // A section's own proxy is `default` in metrics, as Centrifugo names it; named ones by name.
+    const make = (name: string, cfg: ProxyConfig, metricName = DEFAULT): ProxyEndpoint => {
+      const e = new ProxyEndpoint(name, cfg, transportFor(cfg), plog, metrics, metricName);
       this.all.push(e);
       plog.info({ proxy: name, endpoint: redacted(cfg.endpoint) }, 'proxy enabled');
       return e;
@@ -43,7 +45,7 @@ export class Proxies implements ProxyRegistry {
     const { connect, refresh } = config.client.proxy;
     this.connect = connect.enabled ? make('connect', connect) : undefined;
     this.refresh = refresh.enabled ? make('refresh', refresh) : undefined;
-    for (const p of config.proxies) this.named.set(p.name, make(p.name, p));
+    for (const p of config.proxies) this.named.set(p.name, make(p.name, p, p.name));
 
     const channelOptions: ChannelOptions[] = [config.channel.withoutNamespace, ...config.channel.namespaces];
     const cp = config.channel.proxy;

@@ -125,7 +125,7 @@ test('a prefixed variable that names no key is a warning naming it', () => {
     env: {
       PARSEC_HTTP_SERVER_PROT: '1',
       CENTRIFUGO_NOPE: 'x',
-      PARSEC_PROMETHEUS_ENABLED: 'true',
+      PARSEC_GRAPHITE_ENABLED: 'true',
       PARSEC_CLIENT_CONCURRENCY: '8',
       CENTRIFUGO_TOKEN_HMAC_SECRET_KEY: 'x',
       NOT_OURS_HTTP_SERVER_PORT: '1',
@@ -135,8 +135,8 @@ test('a prefixed variable that names no key is a warning naming it', () => {
     'env CENTRIFUGO_NOPE: names no config key (ignored)',
     'env CENTRIFUGO_TOKEN_HMAC_SECRET_KEY: "token_hmac_secret_key" is a Centrifugo v5 key; in v6 it is "client.token.hmac_secret_key", CENTRIFUGO_CLIENT_TOKEN_HMAC_SECRET_KEY (ignored)',
     'env PARSEC_CLIENT_CONCURRENCY: "client.concurrency" is recognised but not supported yet (ignored)',
+    'env PARSEC_GRAPHITE_ENABLED: "graphite" is recognised but not supported yet (ignored)',
     'env PARSEC_HTTP_SERVER_PROT: names no config key (ignored)',
-    'env PARSEC_PROMETHEUS_ENABLED: "prometheus" is recognised but not supported yet (ignored)',
   ]);
 });
 

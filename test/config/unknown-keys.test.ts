@@ -50,7 +50,7 @@ test('recognised Centrifugo keys Parsec lacks get one notice per top-level secti
     'config.yaml',
     [
       'admin: {enabled: false, web_path: /srv/ui}',
-      'prometheus: {enabled: true}',
+      'prometheus: {enabled: true, native_histograms: true}',
       'uni_websocket: {enabled: true}',
       'client:',
       '  concurrency: 8',
@@ -69,7 +69,7 @@ test('recognised Centrifugo keys Parsec lacks get one notice per top-level secti
   const { warnings } = loadConfig({ file });
   assert.deepEqual(warnings, [
     `${file}: "admin.web_path" is recognised but not supported yet (ignored)`,
-    `${file}: "prometheus" is recognised but not supported yet (ignored)`,
+    `${file}: "prometheus.native_histograms" is recognised but not supported yet (ignored)`,
     `${file}: "uni_websocket" is recognised but not supported yet (ignored)`,
     `${file}: "client.concurrency", "client.proxy.connect.http.tls" are recognised but not supported yet (ignored)`,
     `${file}: "channel.proxy.subscribe_stream", "channel.namespaces[*].subscription_type", "channel.namespaces[*].map", ` +
@@ -82,7 +82,7 @@ test('recognised Centrifugo keys Parsec lacks get one notice per top-level secti
 
 test('every section named in the brief is recognised, not unknown', (t) => {
   const sections = [
-    'map_broker', 'shared_poll', 'prometheus',
+    'map_broker', 'shared_poll',
     'unified_proxy', 'consumers', 'opentelemetry', 'graphite', 'tls', 'debug', 'uni_sse', 'uni_http_stream', 'uni_grpc', 'webtransport',
   ];
   const file = tempConfig(t, 'config.json', JSON.stringify(Object.fromEntries(sections.map((s) => [s, {}]))));

@@ -8,6 +8,8 @@ import { RedisKeys } from './keys.js';
 import { RedisPresenceManager } from './presence.js';
 import { RedisShard } from './shard.js';
 
+export type { RedisClient } from './connection.js';
+
 export interface RedisEngine {
   broker: RedisBroker;
   presence: RedisPresenceManager;

@@ -161,6 +161,8 @@ export async function subscribeChannel(client: Client, plan: SubscribePlan): Pro
     // Registered above, so the hub has handed out the id live pushes are already using.
     if (plan.compact) result.id = node.hub.channelId(ch.channel) || undefined;
     const top = recovery?.top ?? { offset: 0, epoch: '' };
+    node.metrics.client.subscriptionAccepted(client.app.name);
+    if (recovery && recovering) node.metrics.client.recover(recovery.recovered, recovered.length);
     return {
       result,
       after: () => {

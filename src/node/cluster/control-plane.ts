@@ -2,9 +2,12 @@ import type { Logger } from 'pino';
 import type { Broker } from '../../engine/types.js';
 import { randomString, type Clock } from '../../lib/index.js';
 import { connectionsPage, type ConnectionsPage, type ConnectionsQuery } from './connections.js';
-import { applyFleetOp, type FleetOp } from './fleet-ops.js';
+import type { FleetTarget } from '../../metrics/index.js';
+import { applyFleetOp, type FleetOp, type Target } from './fleet-ops.js';
 import type { Node } from '../node.js';
 import { applyRevocation, type RevocationNotice } from './revocation.js';
+import { applyBlockNotice } from './blocks.js';
+import type { BlockNotice, RateLimitsNotice } from '../../moderation/index.js';
 
 /** What every node tells the others about itself (the server API `info` shape). */
 export interface NodeInfo {
@@ -35,6 +38,10 @@ type ControlMessage =
   | { t: 'answer'; id: string; to: string; node: string; a: SurveyAnswer }
   /** `from` is the sending node: only other nodes' revocations feed a node-local store. */
   | { t: 'revoke'; from: string; notice: RevocationNotice }
+  /** A user block or unblock; `from` as for revocations (a node-local store records other nodes' decisions). */
+  | { t: 'block'; from: string; notice: BlockNotice }
+  /** New live rate-limit settings: every node applies them at once. */
+  | { t: 'rate_limits'; from: string; notice: RateLimitsNotice }
   /** Commands for an emulated (SSE/HTTP-streaming) session held by another node; data is base64. */
   | { t: 'emulation'; node: string; session: string; data: string };
 
@@ -79,7 +86,9 @@ export class ControlPlane {
 
   /** Applies an operation on every live node; resolves with how many sessions it touched in all. */
   async runOp(op: FleetOp): Promise<{ affected: number; missing: string[] }> {
+    const started = performance.now();
     const { answers, missing } = await this.survey({ kind: 'op', op });
+    this.node.metrics.fleet.observe(op.kind, fleetTarget(op.target), (performance.now() - started) / 1000);
     let affected = 0;
     for (const a of answers) if (a.kind === 'op') affected += a.count;
     return { affected, missing };
@@ -112,6 +121,16 @@ export class ControlPlane {
   /** Tells every node (this one included) of a revocation; resolves once the engine accepted it. */
   async revoke(notice: RevocationNotice): Promise<void> {
     await this.publish({ t: 'revoke', from: this.node.id, notice });
+  }
+
+  /** Tells every node (this one included) of a block or unblock; resolves once the engine accepted it. */
+  async block(notice: BlockNotice): Promise<void> {
+    await this.publish({ t: 'block', from: this.node.id, notice });
+  }
+
+  /** Tells every node (this one included) of new rate-limit settings. */
+  async rateLimits(notice: RateLimitsNotice): Promise<void> {
+    await this.publish({ t: 'rate_limits', from: this.node.id, notice });
   }
 
   /** Whether a node id belongs to a live node of the cluster. */
@@ -163,6 +182,16 @@ export class ControlPlane {
       );
       return;
     }
+    if (msg.t === 'block') {
+      applyBlockNotice(this.node, msg.notice, msg.from !== this.node.id).catch((err: unknown) =>
+        this.log.error({ err, kind: msg.notice.kind }, 'block notice failed'),
+      );
+      return;
+    }
+    if (msg.t === 'rate_limits') {
+      this.node.deps.rateLimits?.receive(msg.notice, msg.from !== this.node.id).catch((err: unknown) => this.log.error({ err }, 'rate limit notice failed'));
+      return;
+    }
     if (msg.t === 'survey') {
       void this.answer(msg.id, msg.from, msg.q);
       return;
@@ -199,4 +228,12 @@ export class ControlPlane {
   private publish(msg: ControlMessage): Promise<void> {
     return this.broker.publishControl(Buffer.from(JSON.stringify(msg)));
   }
+}
+
+/** How an operation picks its sessions, the narrowest first: the `target` label of its duration. */
+function fleetTarget(t: Target): FleetTarget {
+  if (t.labelFilter) return 'label_filter';
+  if (t.client) return 'client';
+  if (t.session) return 'session';
+  return t.user === '' && t.allUsers ? 'all_users' : 'user';
 }

@@ -17,7 +17,11 @@ import {
   type ProtocolCodec,
   type Reply,
 } from '../../protocol/index.js';
-import { dispatchCommand } from './dispatch.js';
+import { FrameType, type TransportCounts } from '../../metrics/index.js';
+import type { ConnectionLimits } from '../../moderation/index.js';
+import { dispatchCommand, methodOf } from './dispatch.js';
+import { commandFrameType, pushFrameType, replyFrameType } from './frame-types.js';
+import { countClientError } from './rate-limit-check.js';
 import { EncodedReply } from '../channels/encoded-reply.js';
 import { asClientError } from '../engine-errors.js';
 import { refreshByProxy } from './proxy-refresh.js';
@@ -71,6 +75,8 @@ export class Client implements SubscriptionOwner {
   /** Headers from the connect command that some proxy forwards (lower-case names). */
   emulatedHeaders: Readonly<Record<string, string>> = NO_HEADERS;
   private readonly writer: ClientWriter;
+  /** This session's transport's message counts (`centrifugo_transport_messages_*`). */
+  private readonly counts: TransportCounts;
   private logger: Logger | undefined;
   /** Set while commands run: those that arrive meanwhile wait in it. */
   private waiting: Command[] | undefined;
@@ -78,6 +84,8 @@ export class Client implements SubscriptionOwner {
   private pingTimer: TimerHandle | undefined;
   private pongTimer: TimerHandle | undefined;
   expireTimer: TimerHandle | undefined;
+  /** This connection's rate-limit buckets, made on its first limited command. */
+  limits: ConnectionLimits | undefined;
 
   constructor(
     readonly node: Node,
@@ -88,6 +96,7 @@ export class Client implements SubscriptionOwner {
     this.session = transport.emulation ? newSessionId() : '';
     this.codec = codecFor(transport.protocol);
     this.writer = new ClientWriter(this);
+    this.counts = node.deps.metrics.transport.counts(transport.name);
     this.staleTimer = node.deps.wheel.schedule(node.config.client.staleCloseDelay, this.closeIfStale, this);
     node.trackSession(this);
   }
@@ -121,6 +130,7 @@ export class Client implements SubscriptionOwner {
    */
   onWriteTimeout(): void {
     if (this.state === 'closed') return;
+    this.node.metrics.client.serverDisconnect(DisconnectCode.slow);
     this.log.warn({ user: this.user, code: DisconnectCode.slow, timeout: this.writeTimeout }, 'slow consumer disconnected: write timed out');
     this.teardown();
     this.transport.abort();
@@ -179,6 +189,12 @@ export class Client implements SubscriptionOwner {
       this.disconnect(DisconnectCode.badRequest);
       return;
     }
+    // A frame's commands share its size: the codec does not say where each one ends.
+    const size = frame.length / commands.length;
+    for (const cmd of commands) {
+      const method = methodOf(cmd);
+      this.counts.countReceived(method === undefined ? FrameType.client_pong : commandFrameType[method], size);
+    }
     if (this.waiting) {
       this.waiting.push(...commands);
       return;
@@ -210,24 +226,48 @@ export class Client implements SubscriptionOwner {
   }
 
   private async runCommand(cmd: Command): Promise<void> {
+    const method = methodOf(cmd);
+    const frameType = method === undefined ? FrameType.unknown : commandFrameType[method];
+    const { metrics } = this.node;
+    // Pongs are not commands to time, as in the centrifuge library.
+    const started = metrics.enabled && method !== undefined ? performance.now() : 0;
     try {
-      const after = await dispatchCommand(this, cmd);
+      const after = await dispatchCommand(this, cmd, method);
       after?.();
     } catch (caught) {
       const err = asClientError(caught);
       if (err instanceof DisconnectError) {
         this.disconnect(err.code, err.reason);
       } else if (err instanceof ClientError) {
-        if (cmd.id > 0) this.sendReply({ id: cmd.id, error: { code: err.code, message: err.message, temporary: err.temporary || undefined } });
+        metrics.client.replyError(frameType, err.code);
+        if (cmd.id > 0) this.sendReply({ id: cmd.id, error: { code: err.code, message: err.message, temporary: err.temporary || undefined } }, undefined, frameType);
+        this.countError(err.code);
       } else {
         this.log.error({ err, user: this.user }, 'command failed');
-        if (cmd.id > 0) this.sendReply({ id: cmd.id, error: { code: ErrorCode.internal, message: 'internal server error', temporary: true } });
+        metrics.client.replyError(frameType, ErrorCode.internal);
+        if (cmd.id > 0) this.sendReply({ id: cmd.id, error: { code: ErrorCode.internal, message: 'internal server error', temporary: true } }, undefined, frameType);
       }
+    } finally {
+      if (started > 0) metrics.client.observeCommand(frameType, (performance.now() - started) / 1000);
     }
   }
 
-  /** Queues a reply; `channel` names the command's channel in the log if a payload is refused. */
-  sendReply(reply: Reply, channel?: string): void {
+  /** Charges a client error to the connection's error budget; past it the connection ends. */
+  private countError(code: number): void {
+    try {
+      countClientError(this, code);
+    } catch (err) {
+      if (!(err instanceof DisconnectError)) throw err;
+      this.log.warn({ user: this.user }, 'connection over its client error budget disconnected');
+      this.disconnect(err.code, err.reason);
+    }
+  }
+
+  /**
+   * Queues a reply; `channel` names the command's channel in the log if a payload is refused,
+   * `command` the command it answers (its `FrameType`), for the transport's message counts.
+   */
+  sendReply(reply: Reply, channel?: string, command?: number): void {
     let bytes: Uint8Array;
     try {
       bytes = this.codec.encodeReply(reply);
@@ -236,13 +276,19 @@ export class Client implements SubscriptionOwner {
       this.refusePayload(channel ?? reply.push?.channel, err);
       return;
     }
+    this.counts.countSent(replyFrameType(reply, command), 1, bytes.length);
     this.writer.enqueue(bytes);
   }
 
   send(encoded: EncodedReply): void {
     const bytes = encoded.for(this.codec);
-    if (bytes) this.writer.enqueue(bytes);
-    else this.refusePayload(encoded.reply.push?.channel, encoded.takeRefusal());
+    if (bytes) {
+      const push = encoded.reply.push;
+      this.counts.countSent(push ? pushFrameType(push) : FrameType.unknown, 1, bytes.length);
+      this.writer.enqueue(bytes);
+    } else {
+      this.refusePayload(encoded.reply.push?.channel, encoded.takeRefusal());
+    }
   }
 
   /**
@@ -256,14 +302,16 @@ export class Client implements SubscriptionOwner {
     this.disconnect(DisconnectCode.inappropriateProtocol);
   }
 
-  /** Queues a message already encoded for this client's protocol. */
+  /** Queues a publication already encoded for this client's protocol (the fan-out path). */
   sendEncoded(bytes: Uint8Array): void {
+    this.counts.countSent(FrameType.push_publication, 1, bytes.length);
     this.writer.enqueue(bytes);
   }
 
   /** Called once `connect` succeeded: starts keepalive, expiry and stops the stale timer. */
   markConnected(): void {
     this.state = 'connected';
+    this.node.metrics.client.connectionAccepted(this.transport.name, this.app.name, this.app.version);
     this.connectedAt = this.node.clock.now();
     this.staleTimer?.cancel();
     // Released, not just cancelled: the handle would otherwise live as long as the session.
@@ -378,6 +426,7 @@ export class Client implements SubscriptionOwner {
       this.sendReply({ push: { disconnect: { code, reason: text, reconnect: shouldReconnect(code) } } });
     }
     this.logDebug({ code, reason: text, user: this.user }, 'disconnect');
+    this.node.metrics.client.serverDisconnect(code);
     this.teardown();
     this.transport.close(code, text);
     // A peer that stopped reading never takes the close frame or answers it, and ws would
@@ -407,6 +456,7 @@ export class Client implements SubscriptionOwner {
     for (const t of [this.staleTimer, this.pingTimer, this.pongTimer, this.expireTimer]) t?.cancel();
     this.node.untrackSession(this);
     if (!wasConnected) return;
+    this.node.metrics.client.connectionClosed(this.transport.name, this.app.name, this.app.version);
     this.node.hub.remove(this);
     const subs = [...this.subscriptions.values()];
     this.subscriptions.clear();

@@ -13,6 +13,8 @@ import { NO_APP, type Client, type Credentials } from './client.js';
 import type { HandlerOutcome } from './dispatch.js';
 import { asClientError } from '../engine-errors.js';
 import { refuseRevoked, TOKEN_REVOKED_REASON } from '../cluster/revocation.js';
+import { refuseBlocked } from '../cluster/blocks.js';
+import { checkConnectLimit } from './rate-limit-check.js';
 import { expiry, serverSideOptions, subscribeChannel } from '../channels/subscribe-core.js';
 import { verifyConnectionToken } from './token-outcomes.js';
 import { callerOf, keptEmulatedHeaders } from './proxy-caller.js';
@@ -127,6 +129,8 @@ async function connect(client: Client, req: ConnectRequest): Promise<HandlerOutc
   const { config } = node;
   client.emulatedHeaders = keptEmulatedHeaders(client, req.headers);
   const { creds, subs, data } = await identify(client, req);
+  refuseBlocked(client, creds.user);
+  await checkConnectLimit(client, creds.user);
   checkLimits(client, creds.user);
   const channels = serverSideChannels(client, creds.user, subs);
   if (client.state !== 'connecting') throw new DisconnectError(DisconnectCode.badRequest);

@@ -1,10 +1,12 @@
-import { DisconnectCode, DisconnectError, type Command, type CommandMethod, type Reply } from '../../protocol/index.js';
+import { DisconnectCode, DisconnectError, commandMethods, type Command, type CommandMethod, type Reply } from '../../protocol/index.js';
 import { handleRpc, handleSend } from './app-handlers.js';
 import { handleHistory, handlePresence, handlePresenceStats, handlePublish, handleUnsubscribe } from './channel-handlers.js';
 import type { Client } from './client.js';
 import { handleConnect } from './connect-handler.js';
+import { commandFrameType } from './frame-types.js';
 import { handleRefresh, handleSubRefresh } from './refresh-handlers.js';
 import { handleSubscribe } from './subscribe-handler.js';
+import { checkCommandLimits } from './rate-limit-check.js';
 
 /** What a handler produced: the reply (its id is filled in here) and work to run once it is queued. */
 export interface HandlerOutcome {
@@ -33,8 +35,9 @@ const handlers: { [K in CommandMethod]: Handler<K> } = {
   subRefresh: handleSubRefresh,
 };
 
-function methodOf(cmd: Command): CommandMethod | undefined {
-  for (const m of Object.keys(handlers) as CommandMethod[]) if (cmd[m] !== undefined) return m;
+/** The command's method; undefined for an empty command (a pong). */
+export function methodOf(cmd: Command): CommandMethod | undefined {
+  for (const m of commandMethods) if (cmd[m] !== undefined) return m;
   return undefined;
 }
 
@@ -42,8 +45,7 @@ function methodOf(cmd: Command): CommandMethod | undefined {
  * Routes one command. Enforces the session rules: `connect` first and once, a
  * failed connect leaves the connection unusable, an empty command is a pong.
  */
-export async function dispatchCommand(client: Client, cmd: Command): Promise<(() => void) | undefined> {
-  const method = methodOf(cmd);
+export async function dispatchCommand(client: Client, cmd: Command, method: CommandMethod | undefined): Promise<(() => void) | undefined> {
   if (method === undefined) {
     if (cmd.id === 0 && client.state === 'connected') {
       client.handlePong();
@@ -56,11 +58,13 @@ export async function dispatchCommand(client: Client, cmd: Command): Promise<(()
   }
   // Every request but `send` needs an id to reply to.
   if (cmd.id === 0 && method !== 'send') throw new DisconnectError(DisconnectCode.badRequest);
+  const limited = checkCommandLimits(client, method, cmd);
+  if (limited) await limited;
   const run = handlers[method] as Handler<typeof method>;
   const req = cmd[method];
   const outcome = await run(client, req as never);
   if (!outcome) return undefined;
-  client.sendReply({ ...outcome.reply, id: cmd.id }, channelOf(req));
+  client.sendReply({ ...outcome.reply, id: cmd.id }, channelOf(req), commandFrameType[method]);
   // The reply may have ended the session (a payload it could not carry): nothing follows it.
   if (client.state === 'closed') return undefined;
   return outcome.after;

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { durationMs } from './duration.js';
+import { bool, int, section } from './fields.js';
+
+/*
+ * `client.rate_limit`, Centrifugo PRO's shape: layers of token buckets, each bucket
+ * `{interval, rate}` (rate tokens per interval, at most rate at once). The same schema checks
+ * the file and the live settings of `rate_limits_set`.
+ */
+
+/** One token bucket: `rate` commands per `interval` (1s–1h, as Centrifugo PRO bounds it). */
+const bucket = z.object({
+  interval: z.unknown().transform((v, ctx) => {
+    const ms = durationMs(v);
+    if (ms !== undefined && ms >= 1000 && ms <= 3_600_000) return ms;
+    ctx.addIssue({ code: 'custom', message: 'expected a duration from "1s" to "1h"', input: v });
+    return z.NEVER;
+  }),
+  rate: z.int().min(1),
+});
+
+const buckets = () => z.array(bucket).default(() => []);
+
+/** A set of buckets that all must allow a command; off unless `enabled`. */
+const bucketGroup = section({ enabled: bool(), buckets: buckets() });
+
+const rpcGroup = section({
+  enabled: bool(),
+  buckets: buckets(),
+  // Per RPC method; an override without buckets uses `default`, as in Centrifugo PRO.
+  method_overrides: z.array(z.object({ method: z.string().min(1), enabled: z.boolean().default(false), buckets: buckets() })).default(() => []),
+});
+
+/** The commands a layer can limit, each with its own buckets (`default` for those not given). */
+const commandBuckets = {
+  total: bucketGroup,
+  default: bucketGroup,
+  connect: bucketGroup,
+  subscribe: bucketGroup,
+  unsubscribe: bucketGroup,
+  publish: bucketGroup,
+  history: bucketGroup,
+  presence: bucketGroup,
+  presence_stats: bucketGroup,
+  refresh: bucketGroup,
+  sub_refresh: bucketGroup,
+  rpc: rpcGroup,
+};
+
+const commandLayer = section({ enabled: bool(), dry_run: bool(), ...commandBuckets });
+
+export const rateLimitShape = {
+  // Per connection, in memory (`connect` does not apply: a connection has no commands before it).
+  client_command: commandLayer,
+  // Per user across the cluster: Redis buckets with a Redis engine, else per node.
+  redis_user_command: commandLayer,
+  // Client errors per connection; an empty bucket disconnects (3509 too many errors).
+  client_error: section({ enabled: bool(), dry_run: bool(), total: bucketGroup }),
+  // Connect attempts per client address (after parsec.trusted_proxies); over → HTTP 429.
+  ip_connect: section({ enabled: bool(), dry_run: bool(), buckets: buckets(), max_tracked_ips: int(100_000, 1) }),
+};
+
+export const rateLimitSchema = section(rateLimitShape);
+
+/**
+ * The live settings `rate_limits_set` takes: any of the layers, each replacing the file's
+ * layer of that name as a whole (a layer left out keeps the file's; zod fills it with the
+ * defaults, so readers look at which keys were given).
+ */
+export const rateLimitOverridesSchema = z
+  .object({
+    client_command: rateLimitShape.client_command.optional(),
+    redis_user_command: rateLimitShape.redis_user_command.optional(),
+    client_error: rateLimitShape.client_error.optional(),
+    ip_connect: rateLimitShape.ip_connect.optional(),
+  })
+  .strict();
+
+export type RateLimitConfig = z.output<typeof rateLimitSchema>;
+export type RateLimitOverrides = z.output<typeof rateLimitOverridesSchema>;
+export type CommandLayerConfig = RateLimitConfig['clientCommand'];
+export type BucketConfig = CommandLayerConfig['total']['buckets'][number];

@@ -1,0 +1,14 @@
+export { BlockSet, isInForce, type UserBlock } from './blocks.js';
+export { BadCursorError, MAX_BLOCK_HISTORY, type BlockPage, type BlockQuery, type ModerationStore, type StoredRateLimits } from './store.js';
+export { MemoryModerationStore } from './memory-store.js';
+export { RedisModerationStore, type RedisModerationStoreOptions } from './redis-store.js';
+export { PostgresModerationStore } from './postgres-store.js';
+export { MODERATION_MIGRATIONS, migrate, type Migration } from './migrations.js';
+export { UserBlocking, type BlockNotice, type BlockRequest, type UserBlockingDeps } from './user-blocking.js';
+export { createModerationStore, type StoreChoice } from './build.js';
+export { BucketArray, type BucketSpec } from './token-buckets.js';
+export { CommandPolicy, LIMITED_COMMANDS, type LimitedCommand } from './command-policy.js';
+export { MemoryKeyedBuckets, RedisKeyedBuckets, type BucketVerdict, type KeyedBuckets } from './keyed-buckets.js';
+export { IpConnectLimiter } from './ip-connect.js';
+export { ConnectionLimits, RateLimitSettingsError, RateLimits, parseOverrides, type LimitsHolder, type RateLimitLayer, type RateLimitsDeps, type RateLimitsNotice } from './rate-limits.js';
+export { rateLimitsToWire } from './rate-limit-wire.js';

@@ -1,0 +1,53 @@
+import { ClientError, DisconnectCode, DisconnectError, ErrorCode, type Command, type CommandMethod } from '../../protocol/index.js';
+import type { LimitedCommand } from '../../moderation/index.js';
+import type { Client } from './client.js';
+
+/** Each limited command by its name in the rate-limit config (`send` and `ping` are not limited). */
+const LIMITED: Partial<Record<CommandMethod, LimitedCommand>> = {
+  subscribe: 'subscribe',
+  unsubscribe: 'unsubscribe',
+  publish: 'publish',
+  history: 'history',
+  presence: 'presence',
+  presenceStats: 'presence_stats',
+  refresh: 'refresh',
+  subRefresh: 'sub_refresh',
+  rpc: 'rpc',
+};
+
+const tooMany = (): ClientError => new ClientError(ErrorCode.tooManyRequests);
+
+/**
+ * The rate limits of one command before it runs: the connection's buckets (in memory, no
+ * await), then the user's (a round trip to Redis when configured). Over a limit → 111,
+ * which SDKs surface as a temporary error.
+ */
+export function checkCommandLimits(client: Client, method: CommandMethod, cmd: Command): Promise<void> | undefined {
+  const limits = client.node.deps.rateLimits;
+  const command = LIMITED[method];
+  if (!limits || !command) return undefined;
+  const rpcMethod = method === 'rpc' ? (cmd.rpc?.method ?? '') : '';
+  if (!limits.checkConnection(client, command, rpcMethod)) throw tooMany();
+  // Only a per-user limit costs a round trip; every other command goes on without an await.
+  if (!limits.limitsUser(client.user, command, rpcMethod)) return undefined;
+  return limits.checkUser(client.user, command, rpcMethod).then((allowed) => {
+    if (!allowed) throw tooMany();
+  });
+}
+
+/** The per-user `connect` limit, checked once the connect named the user. */
+export async function checkConnectLimit(client: Client, user: string): Promise<void> {
+  const limits = client.node.deps.rateLimits;
+  if (limits?.limitsUser(user, 'connect') && !(await limits.checkUser(user, 'connect', ''))) throw tooMany();
+}
+
+/**
+ * Counts a client error against the connection's error budget (`client_error`); past it
+ * the connection ends with 3509, which SDKs do not reconnect after.
+ */
+export function countClientError(client: Client, code: number): void {
+  const limits = client.node.deps.rateLimits;
+  // Internal errors are not the client's fault (Centrifugo PRO does not count them either).
+  if (!limits || code === ErrorCode.internal) return;
+  if (limits.countError(client)) throw new DisconnectError(DisconnectCode.tooManyErrors, 'too many errors');
+}

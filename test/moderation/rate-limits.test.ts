@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { pino } from 'pino';
+import { defaultConfig, type RateLimitConfig } from '../../src/config/index.js';
+import { BucketArray, CommandPolicy, IpConnectLimiter, MemoryKeyedBuckets, MemoryModerationStore, RateLimits, type LimitsHolder } from '../../src/moderation/index.js';
+import { ManualClock } from '../helpers/clock.js';
+
+const group = (interval: number, rate: number) => ({ enabled: true, buckets: [{ interval, rate }] });
+
+function limits(edit: (c: RateLimitConfig) => void, clock = new ManualClock()) {
+  const defaults = structuredClone(defaultConfig().client.rateLimit) as RateLimitConfig;
+  edit(defaults);
+  const store = new MemoryModerationStore();
+  const r = new RateLimits({ defaults, store, users: new MemoryKeyedBuckets(clock), clock, log: pino({ level: 'silent' }) });
+  return { r, clock, store };
+}
+
+describe('token buckets', () => {
+  it('start full, refill at rate per interval, and take from all slots or none', () => {
+    const clock = new ManualClock();
+    const b = new BucketArray([
+      { interval: 1000, rate: 2 },
+      { interval: 60_000, rate: 3 },
+    ]);
+    const now = clock.now();
+    assert.deepEqual([b.take([0, 1], now), b.take([0, 1], now)], [0, 0]);
+    assert.equal(b.take([0, 1], now), 500, 'slot 0 has a token again in 500 ms');
+    assert.equal(b.left([1], now), 1, 'a refused take charged nothing');
+    assert.equal(b.take([0, 1], now + 500), 0);
+    // Slot 1 is the emptiest: 0.1 of a token after 2 s (0.025 left at 500 ms, refilled 3 per minute since).
+    assert.ok(Math.abs(b.take([0, 1], now + 2000) - 18_000) <= 1);
+    assert.equal(b.take([0], now + 2000, 2), 0, 'a score takes that many');
+  });
+
+  it('give each command its own copy of default, and RPC overrides their own buckets', () => {
+    const layer = structuredClone(defaultConfig().client.rateLimit.clientCommand);
+    Object.assign(layer, { enabled: true, default: group(1000, 5), total: group(1000, 9), publish: group(1000, 1) });
+    layer.rpc.methodOverrides = [{ method: 'slow', enabled: true, buckets: [] }];
+    const p = new CommandPolicy(layer);
+    assert.equal(p.specs.length, 1 + 10 + 1, 'total, one per command, one for the override');
+    assert.notDeepEqual(p.slots('history'), p.slots('presence'));
+    assert.deepEqual(p.specsOf(p.slots('publish')), [{ interval: 1000, rate: 1 }]);
+    assert.deepEqual(p.specsOf(p.slots('rpc', 'slow')), [{ interval: 1000, rate: 5 }], 'an override without buckets uses default');
+    assert.notDeepEqual(p.slots('rpc', 'slow'), p.slots('rpc', 'other'));
+    assert.equal(p.hitName('rpc', 'slow'), 'rpc.slow');
+    assert.equal(p.hitName('rpc', 'other'), 'rpc', 'no label per unconfigured method');
+  });
+});
+
+describe('rate limits', () => {
+  it('check a command\'s buckets, then total; unsubscribe is charged but never refused', () => {
+    const { r } = limits((c) => Object.assign(c.clientCommand, { enabled: true, total: group(60_000, 3), publish: group(60_000, 2) }));
+    const conn: LimitsHolder = { limits: undefined };
+    assert.deepEqual(['publish', 'publish', 'publish'].map(() => r.checkConnection(conn, 'publish', '')), [true, true, false]);
+    assert.equal(r.checkConnection(conn, 'history', ''), true, 'history has no buckets; total has one left');
+    assert.equal(r.checkConnection(conn, 'unsubscribe', ''), true, 'over total, but unsubscribe is never refused');
+    assert.equal(r.checkConnection(conn, 'history', ''), false);
+    assert.deepEqual([...r.hits], [['client_command/publish/false', 1], ['client_command/total/false', 2]]);
+  });
+
+  it('let a dry run through while counting, and start connections afresh on new settings', async () => {
+    const { r } = limits((c) => Object.assign(c.clientCommand, { enabled: true, publish: group(60_000, 1) }));
+    const conn: LimitsHolder = { limits: undefined };
+    assert.deepEqual([r.checkConnection(conn, 'publish', ''), r.checkConnection(conn, 'publish', '')], [true, false]);
+    await r.set({ client_command: { enabled: true, dry_run: true, publish: { enabled: true, buckets: [{ interval: '1m', rate: 1 }] } } }, 'apikey');
+    assert.deepEqual([r.checkConnection(conn, 'publish', ''), r.checkConnection(conn, 'publish', '')], [true, true]);
+    assert.equal(r.hits.get('client_command/publish/true'), 1);
+    await r.set({}, 'apikey');
+    assert.equal(r.current().config.clientCommand.publish.buckets[0]?.rate, 1, 'back to the file');
+  });
+
+  it('disconnect past the client error budget, not in dry run', () => {
+    const { r } = limits((c) => Object.assign(c.clientError, { enabled: true, total: group(60_000, 2) }));
+    const conn: LimitsHolder = { limits: undefined };
+    assert.deepEqual([r.countError(conn), r.countError(conn), r.countError(conn)], [false, false, true]);
+    const dry = limits((c) => Object.assign(c.clientError, { enabled: true, dryRun: true, total: group(60_000, 1) })).r;
+    const other: LimitsHolder = { limits: undefined };
+    assert.deepEqual([dry.countError(other), dry.countError(other)], [false, false]);
+  });
+
+  it('replicate other nodes\' settings into a node-local store', async () => {
+    const { r, store } = limits(() => undefined);
+    const stored = { settings: { client_error: { enabled: true, total: { enabled: true, buckets: [{ interval: '1s', rate: 1 }] } } }, updatedAt: 1, updatedBy: 'jwt:ops' };
+    await r.receive({ stored }, true);
+    assert.deepEqual(await store.rateLimits(), stored);
+    assert.equal(r.current().config.clientError.enabled, true);
+  });
+
+  it('refuse settings that are not the config shape, naming the field', async () => {
+    const { r } = limits(() => undefined);
+    await assert.rejects(r.set({ client_command: { publish: { buckets: [{ interval: '1s', rate: 0 }] } } }, 'apikey'), /settings\.client_command\.publish\.buckets\.0\.rate/);
+    await assert.rejects(r.set({ nonsense: true }, 'apikey'), /nonsense/);
+  });
+});
+
+describe('connect attempts per address', () => {
+  it('limit each address, and let new ones through when the tracking table is full', () => {
+    const clock = new ManualClock();
+    const ip = new IpConnectLimiter({ enabled: true, dryRun: false, buckets: [{ interval: 60_000, rate: 1 }], maxTrackedIps: 2 });
+    assert.deepEqual([ip.take('a', clock.now()), ip.take('a', clock.now()), ip.take('b', clock.now())], [true, false, true]);
+    assert.equal(ip.take('c', clock.now()), true, 'untracked at capacity: let through');
+    assert.equal(ip.take('c', clock.now()), true, 'still untracked');
+    // Once a and b are full again they are forgotten, and c is tracked.
+    assert.deepEqual([ip.take('c', clock.now() + 60_000), ip.take('c', clock.now() + 60_000)], [true, false]);
+  });
+});

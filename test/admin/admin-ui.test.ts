@@ -10,6 +10,7 @@ import type { JwksServer, SigningKey } from '../helpers/jwks-server.js';
 import { once, sdk, type Sdk } from '../helpers/sdk.js';
 import { namespace, startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { connToken } from '../helpers/tokens.js';
+import { until } from '../helpers/until.js';
 
 const PASSWORD = 'correct horse battery staple';
 const artifacts = join(packageRoot(), 'test-artifacts', 'admin-ui');
@@ -45,6 +46,8 @@ describe('admin UI in Chromium', { skip }, () => {
 
   const shot = async (name: string): Promise<void> => {
     const file = join(artifacts, `${name}.png`);
+    // From the top, so the sticky header sits where it belongs in the full-page image.
+    await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: file, fullPage: true });
     if (docs) copyFileSync(file, join(docs, `${name}.png`));
   };
@@ -172,24 +175,44 @@ describe('admin UI in Chromium', { skip }, () => {
     await shot('channels');
   });
 
-  it('Blocks: blocking a user refuses its connect (or says the server lacks the methods)', async (t) => {
+  it('Blocks: blocking a user ends its session and refuses its connect', async () => {
     await open('blocks', 'Blocks & rate limits');
-    const unavailable = page.getByText('Not available on this server').first();
-    const form = page.getByRole('button', { name: 'Block', exact: true });
-    await Promise.race([unavailable.waitFor(), form.waitFor()]);
-    await shot('blocks');
-    if (await unavailable.isVisible()) {
-      t.skip('block_user / blocked_users are not served by this server yet: the page says so');
-      return;
-    }
+    const dana = clients[2]!;
+    const ended = once<{ code: number }>(dana, 'disconnected', 10_000);
     await page.getByLabel('User', { exact: true }).fill('dana');
     await page.getByLabel('Reason').fill('spam');
-    await form.click();
+    await page.getByRole('button', { name: 'Block', exact: true }).click();
     await page.getByText('Blocked dana').waitFor();
+    assert.equal((await ended).code, 3503);
     const again = sdk('json', server.url, { token: await connToken('dana') });
     clients.push(again);
+    const refused = once<{ code: number }>(again, 'disconnected', 10_000);
     again.connect();
-    await once(again, 'disconnected', 10_000);
+    assert.equal((await refused).code, 3503);
+    await page.getByRole('table', { name: 'Blocked users' }).getByRole('cell', { name: 'dana', exact: true }).waitFor();
+  });
+
+  it('Rate limits: a publish bucket set from the page refuses an SDK publish with 111', async () => {
+    const limits = page.getByLabel(/Layers in force/);
+    await limits.fill(JSON.stringify({ client_command: { enabled: true, publish: { enabled: true, buckets: [{ interval: '1m', rate: 1 }] } } }, null, 2));
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText(/Rate limits saved/).waitFor();
+    await page.getByText(/Live overrides of client_command/).waitFor();
+    const sub = clients[1]!.getSubscription('chat')!;
+    let code = 0;
+    await until(async () => {
+      code = await sub.publish({ text: 'over the limit?' }).then(
+        () => 0,
+        (err: { code: number }) => err.code,
+      );
+      return code !== 0;
+    }, 10_000, 100);
+    assert.equal(code, 111);
+    await page.getByRole('button', { name: 'Reload', exact: true }).click();
+    await page.getByRole('table', { name: 'Refusals on this node' }).getByRole('cell', { name: 'publish' }).waitFor();
+    await shot('blocks');
+    await page.getByRole('button', { name: 'Return to the config file' }).click();
+    await page.getByText('All layers come from the config file.').waitFor();
   });
 
   it('Activity charts or says the server lacks the methods', async () => {
@@ -230,6 +253,8 @@ describe('admin UI in Chromium', { skip }, () => {
     await page.getByRole('cell', { name: 'api:disconnect' }).first().waitFor();
     await page.getByRole('cell', { name: 'api:publish' }).first().waitFor();
     await page.getByRole('cell', { name: 'tokens:POST /revocations' }).waitFor();
+    await page.getByRole('cell', { name: 'api:block_user' }).waitFor();
+    await page.getByRole('cell', { name: 'api:rate_limits_set' }).first().waitFor();
     assert.ok((await page.getByRole('cell', { name: /^admin/ }).count()) >= 3);
     await shot('actions');
   });

@@ -50,7 +50,8 @@ async function request(method: string, path: string, body?: unknown): Promise<un
   if (!res.ok || err) {
     const message = typeof err === 'string' ? err : typeof err === 'object' && err !== null ? String((err as { message?: unknown }).message) : text || res.statusText;
     const code = typeof err === 'object' && err !== null ? Number((err as { code?: unknown }).code) : undefined;
-    throw new ApiFailure(message, res.status, code, res.status === 404 || code === 104);
+    // 404/104: no such method here; 108: the method exists but this server has the feature off.
+    throw new ApiFailure(message, res.status, code, res.status === 404 || code === 104 || code === 108);
   }
   return json;
 }

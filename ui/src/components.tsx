@@ -114,10 +114,11 @@ export function rowsOf(result: unknown): Array<Record<string, unknown>> {
   return [];
 }
 
-const cell = (v: unknown): string => {
+/** A field's value as text; `*_at` numbers are times (Unix seconds or ms, 0 = none). */
+const cell = (key: string, v: unknown): string => {
   if (v === undefined || v === null || v === '') return '—';
   if (typeof v === 'object') return JSON.stringify(v);
-  if (typeof v === 'number' && v > 1e12 && v < 1e13) return new Date(v).toLocaleString();
+  if (typeof v === 'number' && key.endsWith('_at')) return v === 0 ? '—' : new Date(v < 1e11 ? v * 1000 : v).toLocaleString();
   return String(v);
 };
 
@@ -145,7 +146,7 @@ export function AutoTable({ rows, label, actions }: { rows: Array<Record<string,
             <tr key={i}>
               {cols.map((c) => (
                 <td key={c} data-label={c.replaceAll('_', ' ')}>
-                  {cell(r[c])}
+                  {cell(c, r[c])}
                 </td>
               ))}
               {actions ? <td class="row-actions"><div>{actions(r)}</div></td> : null}

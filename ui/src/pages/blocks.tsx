@@ -91,7 +91,7 @@ function BlockForm() {
               rows={rows}
               label="Blocked users"
               actions={(r) =>
-                typeof r.user === 'string' ? (
+                typeof r.user === 'string' && !r.lifted_at && (!r.expire_at || Number(r.expire_at) * 1000 > Date.now()) ? (
                   <button type="button" class="small" onClick={() => setUnblock(r.user as string)}>
                     Unblock
                   </button>
@@ -110,41 +110,68 @@ function BlockForm() {
   );
 }
 
+interface Limits {
+  settings: Record<string, unknown>;
+  overrides: Record<string, unknown>;
+  updated_at?: number;
+  updated_by?: string;
+  hits: Array<{ layer: string; command: string; dry_run: boolean; count: number }>;
+}
+
+/** `rate_limits_get` shows the layers in force; saving sends them back as `rate_limits_set` {settings}. */
 function RateLimits() {
-  const limits = useLoad(() => call<unknown>('rate_limits_get'), []);
+  const limits = useLoad(() => call<Limits>('rate_limits_get'), []);
   const [text, setText] = useState<string | undefined>(undefined);
   const action = useAction();
-  const shown = text ?? (limits.data === undefined ? '' : JSON.stringify(limits.data, null, 2));
-  const save = (e: Event) => {
-    e.preventDefault();
+  const shown = text ?? (limits.data === undefined ? '' : JSON.stringify(limits.data.settings, null, 2));
+  const set = (settings: unknown, done: string) =>
     void action.run(async () => {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(shown);
-      } catch (err) {
-        throw new Error(`not JSON: ${(err as Error).message}`);
-      }
-      await call('rate_limits_set', parsed as object);
+      await call('rate_limits_set', { settings });
       setText(undefined);
       limits.reload();
-      return 'Rate limits saved; every node applies them within a second.';
+      return done;
     });
+  const save = (e: Event) => {
+    e.preventDefault();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(shown);
+    } catch (err) {
+      void action.run(() => Promise.reject(new Error(`not JSON: ${(err as Error).message}`)));
+      return;
+    }
+    set(parsed, 'Rate limits saved; every node applies them within a second.');
   };
+  const d = limits.data;
+  const overridden = d ? Object.keys(d.overrides ?? {}) : [];
   return (
     <Section title="Rate limits" actions={<button type="button" onClick={() => (setText(undefined), limits.reload())}>Reload</button>}>
       <Failure error={limits.error} what="live rate limits (rate_limits_get, rate_limits_set)" />
-      {!limits.data && limits.loading ? <Loading /> : null}
-      {limits.data !== undefined ? (
+      {!d && limits.loading ? <Loading /> : null}
+      {d ? (
         <form onSubmit={save}>
+          <p class="muted small">
+            {overridden.length
+              ? `Live overrides of ${overridden.join(', ')} since ${d.updated_at ? new Date(d.updated_at * 1000).toLocaleString() : '—'} by ${d.updated_by ?? '—'}; the other layers come from the config file.`
+              : 'All layers come from the config file.'}
+          </p>
           <label>
-            Buckets as the server reports them; edit and save to change them live
-            <textarea name="rate-limits" class="mono" rows={12} value={shown} onInput={(e) => setText((e.currentTarget as HTMLTextAreaElement).value)} />
+            Layers in force (client.rate_limit); edit and save to change them on every node
+            <textarea name="rate-limits" class="mono" rows={14} value={shown} onInput={(e) => setText((e.currentTarget as HTMLTextAreaElement).value)} />
           </label>
           <div class="row">
             <button type="submit" class="primary" disabled={action.busy}>
               Save
             </button>
+            <button type="button" disabled={action.busy || overridden.length === 0} onClick={() => set({}, 'Back to the config file values.')}>
+              Return to the config file
+            </button>
           </div>
+          {d.hits.length ? (
+            <AutoTable rows={d.hits as unknown as Array<Record<string, unknown>>} label="Refusals on this node" />
+          ) : (
+            <p class="muted small">No refusals on this node yet.</p>
+          )}
         </form>
       ) : null}
       <Failure error={action.error} />

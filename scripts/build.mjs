@@ -6,9 +6,13 @@
 // otherwise tsc compiles incrementally (dist/.tsbuildinfo). Outputs whose source was
 // deleted are removed, so a deleted test does not keep running from dist/.
 //
+// The admin UI (ui/) is type-checked and bundled by esbuild into dist/ui/ the same way:
+// skipped when nothing under ui/ is newer than its last bundle.
+//
 // Usage: node scripts/build.mjs [--force]
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,3 +81,43 @@ if (upToDate()) {
   utimesSync(stamp, started, started);
 }
 prune();
+await buildUi();
+
+/** Bundles ui/ into dist/ui/ (index.html, app.js, app.css) unless it is up to date. */
+async function buildUi() {
+  const uiDir = join(root, 'ui');
+  const out = join(dist, 'ui');
+  const uiStamp = join(out, '.build-stamp');
+  const inputs = [...walk(uiDir, root), 'package-lock.json', 'scripts/build.mjs'];
+  const outputs = ['index.html', 'app.js', 'app.css'].map((f) => join(out, f));
+  if (!force && existsSync(uiStamp) && outputs.every((f) => existsSync(f))) {
+    const built = statSync(uiStamp).mtimeMs;
+    if (inputs.every((f) => !existsSync(join(root, f)) || statSync(join(root, f)).mtimeMs <= built)) {
+      process.stdout.write('build: dist/ui/ is up to date\n');
+      return;
+    }
+  }
+  const started = new Date();
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const check = spawnSync(process.execPath, [tsc, '-p', join(uiDir, 'tsconfig.json')], { stdio: 'inherit' });
+  if (check.status !== 0) process.exit(check.status ?? 1);
+  const esbuild = await import('esbuild');
+  mkdirSync(out, { recursive: true });
+  await esbuild.build({
+    entryPoints: { app: join(uiDir, 'src', 'main.tsx') },
+    bundle: true,
+    format: 'esm',
+    minify: true,
+    target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    outdir: out,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  copyFileSync(join(uiDir, 'index.html'), join(out, 'index.html'));
+  const gz = outputs.reduce((n, f) => n + gzipSync(readFileSync(f)).length, 0);
+  process.stdout.write(`build: admin UI bundled into dist/ui/ (${(gz / 1024).toFixed(1)} KB gzipped)\n`);
+  writeFileSync(uiStamp, '');
+  utimesSync(uiStamp, started, started);
+}

@@ -1,12 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server as PlainServer, type ServerOptions, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import { handleHealth, handleMetrics, handleReadiness, type ReadinessCheck } from './admin/index.js';
+import { AdminHandler, handleHealth, handleMetrics, handleReadiness, type ReadinessCheck, type TokenRoutes } from './admin/index.js';
 import { GrpcApi, HttpApi } from './api/index.js';
-import { BearerVerifier, ServerApiAuthenticator, TokenVerifier, type JwksKeySource } from './auth/index.js';
+import { BearerVerifier, ServerApiAuthenticator, TokenVerifier, type ApiAuthOutcome, type ApiRequestCredentials, type JwksKeySource } from './auth/index.js';
 import { createRevocationStore, startTokenBroker, type RunningTokenBroker } from './broker/index.js';
 import { ConfigError } from './config/index.js';
 import type { ApiJwksConfig, Config, JwksTlsConfig, TlsConfig, TokenConfig } from './config/types.js';
@@ -14,7 +15,7 @@ import { isCloser, type Broker, type MapBroker, type PresenceManager } from './e
 import { MemoryBroker, MemoryMapBroker, MemoryPresenceManager } from './engine/memory/index.js';
 import { NatsBroker } from './engine/nats/index.js';
 import { connectRedisClient, startRedisEngine, type RedisClient } from './engine/redis/index.js';
-import { ClientAddress, ListenError, TimerWheel, packageVersion, systemClock, type Clock } from './lib/index.js';
+import { ClientAddress, ListenError, TimerWheel, packageRoot, packageVersion, sameSecret, systemClock, type Clock } from './lib/index.js';
 import { Metrics, type JwksUse } from './metrics/index.js';
 import { MemoryKeyedBuckets, RateLimits, RedisKeyedBuckets, UserBlocking, createModerationStore, type ModerationStore } from './moderation/index.js';
 import { InstrumentedBroker, InstrumentedPresence, Node, type RevocationStore } from './node/index.js';
@@ -34,6 +35,7 @@ import {
   uniSseEndpoint,
 } from './transport/index.js';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 
 export interface ParsecOptions {
   config: Readonly<Config>;
@@ -258,6 +260,20 @@ function listenOn(server: Server, address: string, port: number, keyPrefix: stri
   });
 }
 
+/**
+ * The token broker's operator authentication: the server API's, plus a key that exists only in
+ * this process, which the admin UI's route adds for a logged-in operator (so the UI calls the
+ * broker's own routes, without the operator holding the API key).
+ */
+function operatorAuth(api: ServerApiAuthenticator, uiKey: string): { authenticate(c: ApiRequestCredentials): Promise<ApiAuthOutcome> } {
+  return {
+    authenticate: (c) => {
+      if (c.apiKey !== undefined && sameSecret(c.apiKey, uiKey)) return Promise.resolve({ ok: true, caller: 'admin-ui' });
+      return api.authenticate(c);
+    },
+  };
+}
+
 /** What the CLI reports as "cannot start" (a broker it cannot reach, for one). */
 export { EngineError } from './engine/index.js';
 
@@ -279,10 +295,14 @@ export class Parsec {
   private readonly api: HttpApi;
   private readonly apiAuth: ServerApiAuthenticator;
   private readonly grpc: GrpcApi | undefined;
+  /** The admin web UI, when `admin.enabled`. */
+  readonly admin: AdminHandler | undefined;
+  private readonly uiKey = randomBytes(32).toString('base64url');
   private readonly routes = new Map<string, Route>();
   /** The internal listener's routes; the public ones when there is no internal port. */
   private readonly internalRoutes: Map<string, Route>;
   private readonly apiSurface: Surface;
+  private readonly adminSurface: Surface;
   private readonly wheel: TimerWheel;
   private readonly engines: Array<Broker | PresenceManager | MapBroker>;
   private readonly proxies: Proxies;
@@ -383,6 +403,8 @@ export class Parsec {
     const split = config.httpServer.internalPort !== null;
     this.internalRoutes = split ? new Map() : this.routes;
     this.apiSurface = split && !config.httpApi.external ? 'internal' : 'public';
+    this.adminSurface = split && !config.admin.external ? 'internal' : 'public';
+    this.admin = this.buildAdmin(config, clock);
     // Health, readiness and metrics are for the operator's network: on the internal port when there is one.
     if (config.health.enabled) {
       const prefix = config.health.handlerPrefix;
@@ -399,6 +421,41 @@ export class Parsec {
     const options = httpServerOptions(this.config);
     const handler = (req: IncomingMessage, res: ServerResponse): void => this.route(req, res, surface);
     return tls ? createTlsServer({ ...options, ...tls }, handler) : createServer(options, handler);
+  }
+
+  /** The admin UI, logging in with `admin.password` and/or an IdP token (`admin.jwks`). */
+  private buildAdmin(config: Readonly<Config>, clock: Clock): AdminHandler | undefined {
+    const a = config.admin;
+    if (!a.enabled) return undefined;
+    if (a.insecure) this.log.warn('admin.insecure is on: the admin UI acts without a login (development only)');
+    const j = a.jwks;
+    const idp = j.enabled
+      ? new BearerVerifier({ endpoint: j.endpoint, audience: j.audience, issuer: j.issuer, scope: j.scope, ca: jwksCa(j.tls, 'admin.jwks.tls.server_ca_pem_file'), clock, log: this.log })
+      : undefined;
+    const tokens: TokenRoutes | undefined = this.revocations
+      ? {
+          handle: (req, res, route, search) => {
+            const running = this.tokenBroker;
+            if (!running) {
+              res.writeHead(503, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: 'the token broker is starting' }));
+              return;
+            }
+            req.headers['x-api-key'] = this.uiKey;
+            const prefix = config.parsec.tokenBroker.prefix.replace(/\/+$/, '');
+            running.http.handle(req, res, new URL(`${prefix}${route}${search}`, 'http://localhost'));
+          },
+        }
+      : undefined;
+    return new AdminHandler({
+      config: a,
+      node: this.node,
+      clock,
+      log: this.log.child({ component: 'admin' }),
+      remote: new ClientAddress(config.parsec.trustedProxies),
+      uiDir: join(packageRoot(), 'dist', 'ui'),
+      idp,
+      tokens,
+    });
   }
 
   /** SSE and HTTP-streaming endpoints when enabled, and `/emulation` for their commands. */
@@ -478,7 +535,7 @@ export class Parsec {
       revocations: this.revocations,
       isBlocked: (user) => this.moderation.blocking.isBlocked(user),
       broadcast: this.node.control,
-      admin: this.apiAuth,
+      admin: operatorAuth(this.apiAuth, this.uiKey),
       origins: new OriginCheck(config.client.allowedOrigins),
       clock,
       log: this.log,
@@ -547,6 +604,11 @@ export class Parsec {
     if (handler) {
       counted(path);
       handler(req, res, url);
+      return;
+    }
+    if (surface === this.adminSurface && this.admin?.owns(path)) {
+      counted(this.admin.prefix || '/');
+      this.admin.handle(req, res, url);
       return;
     }
     counted('not_found');

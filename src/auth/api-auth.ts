@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { sameSecret } from '../lib/index.js';
 import type { BearerOutcome, BearerVerifier } from './bearer-auth.js';
 
 /** Credentials as a server API request carries them (HTTP headers/query or gRPC metadata). */
@@ -20,12 +20,6 @@ export interface ApiAuthOptions {
   insecure: boolean;
   /** JWKS Bearer tokens; with a key configured too, either is accepted. */
   bearer?: BearerVerifier;
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /**

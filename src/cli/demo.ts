@@ -24,5 +24,6 @@ export function demoConfig(base: Readonly<Config>): Config {
     client: { ...base.client, token: { ...base.client.token, hmacSecretKey: randomBytes(32).toString('hex') } },
     channel: { ...base.channel, withoutNamespace: channels },
     httpApi: { ...base.httpApi, key: randomBytes(24).toString('hex') },
+    admin: { ...base.admin, enabled: true, password: randomBytes(12).toString('base64url'), secret: randomBytes(32).toString('hex') },
   };
 }

@@ -5,7 +5,8 @@ import { UsageError } from './args.js';
 
 export const genconfigHelp = `Usage: parsec genconfig [--output FILE] [--force]
 
-Writes a minimal config with fresh random secrets (HMAC token key, API key).
+Writes a minimal config with fresh random secrets (HMAC token key, API key, and
+the admin UI's password and secret: set admin.enabled to true to serve it).
 
   -o, --output FILE   where to write (default config.json)
   -f, --force         overwrite an existing file
@@ -22,6 +23,7 @@ export function genconfig(argv: string[]): number {
       allowed_origins: ['http://localhost:3000'],
     },
     http_api: { key: randomBytes(24).toString('hex') },
+    admin: { enabled: false, password: randomBytes(12).toString('base64url'), secret: randomBytes(32).toString('hex') },
     channel: {
       without_namespace: {
         allow_subscribe_for_client: true,

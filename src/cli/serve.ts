@@ -11,7 +11,8 @@ import { pino } from 'pino';
 export const serveHelp = `Usage: parsec serve [--config FILE] [--port N] [--address ADDR] [--workers N]
 
 Runs the server. Without --config, starts in demo mode on 127.0.0.1 with an
-ephemeral HMAC secret and API key, and prints a connection token to try.
+ephemeral HMAC secret, API key and admin UI password, and prints a connection
+token to try and the admin UI's address.
 
   -c, --config FILE   Centrifugo v6 style config (JSON, YAML or TOML)
   -p, --port N        overrides http_server.port
@@ -56,7 +57,7 @@ export async function serve(argv: string[]): Promise<number> {
   }
   if (cluster.isPrimary) for (const w of warnings) logger.warn(w);
   const app = await Parsec.start({ config, logger });
-  if (!values.config) await printDemo(app, config.client.token.hmacSecretKey, config.httpApi.key);
+  if (!values.config) await printDemo(app, config.client.token.hmacSecretKey, config.httpApi.key, config.admin.password);
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -78,7 +79,7 @@ export async function serve(argv: string[]): Promise<number> {
   });
 }
 
-async function printDemo(app: Parsec, secret: string, apiKey: string): Promise<void> {
+async function printDemo(app: Parsec, secret: string, apiKey: string, adminPassword: string): Promise<void> {
   const { port } = app.address();
   const now = Math.floor(Date.now() / 1000);
   const token = await signHmacConnectionToken(secret, { user: 'demo', ttl: 24 * 3600, now });
@@ -92,6 +93,7 @@ async function printDemo(app: Parsec, secret: string, apiKey: string): Promise<v
       `  Token (user demo): ${token}`,
       `  HMAC secret:       ${secret}`,
       `  API key:           ${apiKey}`,
+      `  Admin UI:          http://${host}${app.admin?.prefix ?? ''}/  (password: ${adminPassword})`,
       '',
       'Connect from Node or a browser with the centrifuge SDK:',
       `  const c = new Centrifuge('ws://${host}/connection/websocket', { token: '<token above>' });`,

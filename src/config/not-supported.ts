@@ -6,7 +6,7 @@
 
 /** Whole top-level sections. */
 const TOP_LEVEL: ReadonlySet<string> = new Set([
-  'admin', 'unified_proxy', 'consumers',
+  'unified_proxy', 'consumers',
   'opentelemetry', 'graphite', 'tls', 'debug', 'webtransport',
   'presence_manager', 'controller', 'swagger', 'init', 'usage_stats', 'pid_file',
   'enable_unreleased_features',
@@ -34,6 +34,8 @@ const NESTED: ReadonlySet<string> = new Set([
   'engine.redis.presence_hash_field_ttl', 'engine.redis.presence_user_mapping', 'engine.redis.sentinel_client_name', 'engine.redis.sentinel_tls',
   'broker.redis', 'broker.postgres', 'broker.redisnats', 'broker.nats.tls', 'broker.nats.allow_wildcards', 'broker.nats.raw_mode',
   'node.info_metrics_aggregate_interval',
+  // The UI is built in; there is one HTTP port.
+  'admin.web_path', 'admin.web_proxy_address',
   'prometheus.native_histograms',
 ]);
 

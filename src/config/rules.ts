@@ -29,6 +29,8 @@ export function checkRules(c: ParsedConfig): RuleViolation | undefined {
     uniDisconnectTransforms(c.client.connectCodeToUnidirectionalDisconnect.transforms) ??
     httpResponseTransforms(c.uniSse.connectCodeToHttpResponse.transforms, 'uni_sse') ??
     httpResponseTransforms(c.uniHttpStream.connectCodeToHttpResponse.transforms, 'uni_http_stream') ??
+    apiJwks(c.admin.jwks, 'admin') ??
+    admin(c.admin) ??
     natsBroker(c.broker) ??
     proxies(c) ??
     trustedProxies(c.parsec.trustedProxies) ??
@@ -109,6 +111,15 @@ function apiJwks(j: ParsedConfig['httpApi']['jwks'], section: string): RuleViola
   if (!j.enabled) return undefined;
   if (!j.endpoint) return { key: `${section}.jwks.endpoint`, detail: `required when ${section}.jwks.enabled is true` };
   if (!/^https?:\/\//.test(j.endpoint)) return { key: `${section}.jwks.endpoint`, detail: `expected an http(s):// URL, got ${JSON.stringify(j.endpoint)}` };
+  return undefined;
+}
+
+/** An enabled admin UI needs a way in: a password or a JWKS, and a secret to sign sessions with. */
+function admin(a: ParsedConfig['admin']): RuleViolation | undefined {
+  if (!a.enabled || a.insecure) return undefined;
+  if (!a.password && !a.jwks.enabled) return { key: 'admin.password', detail: 'required when admin.enabled is true (or enable admin.jwks, or admin.insecure for development)' };
+  if (!a.secret) return { key: 'admin.secret', detail: 'required when admin.enabled is true: it signs the admin sessions' };
+  if (a.sessionTtl <= 0) return { key: 'admin.session_ttl', detail: 'must be greater than 0' };
   return undefined;
 }
 

@@ -336,6 +336,22 @@ const healthSchema = section({
   handler_prefix: str('/health'),
 });
 
+/**
+ * The admin web UI (Centrifugo's `admin`): served on the HTTP server under `handler_prefix`
+ * ("" = the root, as in Centrifugo), on the internal port when there is one unless `external`. `jwks` and `session_ttl` are Parsec keys: operators may log
+ * in with an IdP access token instead of the shared password, and sessions end.
+ */
+const adminSchema = section({
+  enabled: bool(),
+  handler_prefix: str(''),
+  external: bool(),
+  password: str(),
+  secret: str(),
+  insecure: bool(),
+  jwks: apiJwksSchema,
+  session_ttl: duration('12h'),
+});
+
 // `native_histograms` is recognised but not supported (not-supported.ts): prom-client has no
 // native (sparse) histograms, and the text format would drop their buckets anyway.
 const prometheusSchema = section({
@@ -511,6 +527,7 @@ export const configSchema = z
     uni_http_stream: uniStreamSchema('/connection/uni_http_stream'),
     uni_grpc: uniGrpcSchema,
     health: healthSchema,
+    admin: adminSchema,
     prometheus: prometheusSchema,
     engine: engineSchema,
     broker: brokerSchema,

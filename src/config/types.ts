@@ -227,6 +227,24 @@ export interface ApiJwksConfig {
   tls: JwksTlsConfig;
 }
 
+/** The admin web UI. */
+export interface AdminConfig {
+  enabled: boolean;
+  /** '' = served at the root, as in Centrifugo. */
+  handlerPrefix: string;
+  /** Served on the public port even when `http_server.internal_port` is set. */
+  external: boolean;
+  password: string;
+  /** Signs the session cookies. */
+  secret: string;
+  /** No login at all (development only). */
+  insecure: boolean;
+  /** Login with an IdP access token checked against this JWKS (aud/iss/scope). */
+  jwks: ApiJwksConfig;
+  /** How long a session lasts, in ms. */
+  sessionTtl: number;
+}
+
 /** One streaming endpoint of the emulation layer. */
 /** A server certificate and key, each as PEM text or a file. */
 export interface TlsConfig {
@@ -484,6 +502,7 @@ export interface Config {
   health: { enabled: boolean; handlerPrefix: string };
   /** `GET <handler_prefix>` in the Prometheus text format when enabled. */
   prometheus: { enabled: boolean; handlerPrefix: string; instrumentHttpHandlers: boolean; recoveredPublicationsHistogram: boolean };
+  admin: AdminConfig;
   engine: { type: 'memory' | 'redis'; redis: RedisConfig };
   /**
    * A broker apart from the engine, as in Centrifugo: used only when `enabled`, and then it

@@ -8,3 +8,4 @@ export { CompactMap } from './compact-map.js';
 export { ListenError } from './listen-error.js';
 export { Semaphore } from './semaphore.js';
 export { shutdownGrpcServer } from './grpc-shutdown.js';
+export { sameSecret } from './same-secret.js';

@@ -49,6 +49,7 @@ describe('parsec CLI', () => {
     assert.equal(run('genconfig').status, 0);
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     assert.equal(config.client.token.hmac_secret_key.length, 64);
+    assert.deepEqual({ enabled: config.admin.enabled, secret: config.admin.secret.length, password: config.admin.password.length }, { enabled: false, secret: 64, password: 16 });
     assert.equal(run('genconfig').status, 2, 'refuses to overwrite');
     const token = run('gentoken', '--user', 'alice', '--ttl', '60', '--channels', 'chat:a,chat:b');
     assert.equal(token.status, 0, token.stderr);
@@ -100,6 +101,12 @@ describe('parsec CLI', () => {
     client.send({ id: 1, connect: { token } }, { id: 2, subscribe: { channel: 'chat' } }, { id: 3, publish: { channel: 'chat', data: { hi: 1 } } });
     assert.ok((await client.reply(3)).publish);
     client.close();
+    // The admin UI is on, at the printed address, with the printed password.
+    await until(() => /Admin UI: +(\S+) +\(password: (\S+)\)/.test(stdout()), 5000, 50);
+    const [, adminUrl, password] = /Admin UI: +(\S+) +\(password: (\S+)\)/.exec(stdout())!;
+    assert.equal(adminUrl, `http://localhost:${port}/`);
+    const login = await fetch(`http://127.0.0.1:${port}/admin/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ password }) });
+    assert.equal(login.status, 200);
     const code = exited(child);
     child.kill('SIGINT');
     assert.equal(await code, 0);

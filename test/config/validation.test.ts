@@ -5,6 +5,14 @@ import { configError, tempConfig } from './helpers.js';
 
 /** [what, config, key, message after "<file>: "] */
 const cases: Array<[string, unknown, string, string]> = [
+  [
+    'an admin UI without a way in',
+    { admin: { enabled: true, secret: 's' } },
+    'admin.password',
+    'admin.password: required when admin.enabled is true (or enable admin.jwks, or admin.insecure for development)',
+  ],
+  ['an admin UI without a secret', { admin: { enabled: true, password: 'p' } }, 'admin.secret', 'admin.secret: required when admin.enabled is true: it signs the admin sessions'],
+  ['an admin JWKS without an endpoint', { admin: { enabled: true, secret: 's', jwks: { enabled: true } } }, 'admin.jwks.endpoint', 'admin.jwks.endpoint: required when admin.jwks.enabled is true'],
   ['a bad duration', { client: { ping_interval: '42x' } }, 'client.ping_interval', 'client.ping_interval: expected a duration like "25s", got 42x'],
   ['a negative duration', { client: { stale_close_delay: '-1s' } }, 'client.stale_close_delay', 'client.stale_close_delay: expected a duration like "25s", got -1s'],
   ['a port out of range', { http_server: { port: 65536 } }, 'http_server.port', 'http_server.port: expected at most 65535, got 65536'],

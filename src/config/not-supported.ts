@@ -14,7 +14,8 @@ const TOP_LEVEL: ReadonlySet<string> = new Set([
 
 /** Keys inside sections Parsec does implement. */
 const NESTED: ReadonlySet<string> = new Set([
-  'http_server.tls_autocert', 'http_server.internal_tls', 'http_server.http3', 'http_server.h2c_external',
+  ...['host_whitelist', 'cache_dir', 'email', 'server_name', 'http', 'http_addr'].map((k) => `http_server.tls_autocert.${k}`),
+  'http_server.internal_tls', 'http_server.http3', 'http_server.h2c_external',
   'http_server.external_http2_extended_connect',
   'log.file',
   'client.concurrency', 'client.channel_position_max_time_lag', 'client.connection_rate_limit',

@@ -81,6 +81,12 @@ function tlsPair(t: ParsedConfig['grpcApi']['tls'], section: string): RuleViolat
 }
 
 function httpTls(h: ParsedConfig['httpServer']): RuleViolation | undefined {
+  if (h.tlsAutocert.enabled) {
+    return {
+      key: 'http_server.tls_autocert.enabled',
+      detail: 'ACME certificates are not supported: give a certificate in http_server.tls (from your own ACME client), or terminate TLS in a proxy',
+    };
+  }
   if (!h.tls.enabled) return undefined;
   if (!h.tls.certPem) return { key: 'http_server.tls.cert_pem', detail: 'a certificate (PEM, file path or base64) is required when http_server.tls.enabled is true' };
   if (!h.tls.keyPem) return { key: 'http_server.tls.key_pem', detail: 'a private key (PEM, file path or base64) is required when http_server.tls.enabled is true' };

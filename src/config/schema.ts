@@ -38,6 +38,8 @@ const httpServerSchema = section({
   tls: section({ enabled: bool(), cert_pem: str(), key_pem: str(), client_ca_pem: str() }),
   // With an internal port: TLS on the public port only.
   tls_external: bool(),
+  // Known so that turning it on stops the start (rules.ts) instead of serving plain HTTP.
+  tls_autocert: section({ enabled: bool() }),
   // The server API and health listen here, apart from the client endpoints, when a port is set.
   internal_address: str(),
   internal_port: optionalPort(),

@@ -383,6 +383,8 @@ export interface Config {
     tls: { enabled: boolean; certPem: string; keyPem: string; clientCaPem: string };
     /** TLS on the public port only, the internal one stays plain. */
     tlsExternal: boolean;
+    /** Recognised so that asking for it stops the start: ACME is not supported. */
+    tlsAutocert: { enabled: boolean };
     internalAddress: string;
     /** The server API and health move here, apart from client endpoints; null = one port for all. */
     internalPort: number | null;

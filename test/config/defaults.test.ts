@@ -11,6 +11,7 @@ test('defaults follow Centrifugo v6 (and Parsec where noted)', () => {
     port: 8000,
     tls: { enabled: false, certPem: '', keyPem: '', clientCaPem: '' },
     tlsExternal: false,
+    tlsAutocert: { enabled: false },
     internalAddress: '',
     internalPort: null,
   });

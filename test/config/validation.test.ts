@@ -63,6 +63,12 @@ const cases: Array<[string, unknown, string, string]> = [
   ],
   ['uni_grpc TLS without a key', { uni_grpc: { tls: { enabled: true, cert_pem: 'x' } } }, 'uni_grpc.tls.key_pem_file', 'uni_grpc.tls.key_pem_file: a private key is required when uni_grpc.tls.enabled is true'],
   ['TLS without a key', { http_server: { tls: { enabled: true, cert_pem: 'x' } } }, 'http_server.tls.key_pem', 'http_server.tls.key_pem: a private key (PEM, file path or base64) is required when http_server.tls.enabled is true'],
+  [
+    'ACME certificates',
+    { http_server: { tls_autocert: { enabled: true, host_whitelist: ['rt.example.com'] } } },
+    'http_server.tls_autocert.enabled',
+    'http_server.tls_autocert.enabled: ACME certificates are not supported: give a certificate in http_server.tls (from your own ACME client), or terminate TLS in a proxy',
+  ],
   ['an internal port that is not a number', { http_server: { internal_port: 'nine' } }, 'http_server.internal_port', 'http_server.internal_port: expected a port number, got nine'],
   ['a compression level out of range', { websocket: { compression_level: 10 } }, 'websocket.compression_level', 'websocket.compression_level: expected at most 9, got 10'],
   ['a namespace without a name', { channel: { namespaces: [{ presence: true }] } }, 'channel.namespaces[0].name', 'channel.namespaces[0].name: every namespace needs a "name"'],

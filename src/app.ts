@@ -257,7 +257,7 @@ export class Parsec {
     if (config.health.enabled) {
       const prefix = config.health.handlerPrefix;
       this.routes.set(prefix, (req, res) => handleHealth(this.node, req, res));
-      this.routes.set(`${prefix.replace(/\/+$/, '')}/ready`, (req, res) => void handleReadiness(this.readiness, req, res));
+      this.routes.set(`${prefix.replace(/\/+$/, '')}/ready`, (req, res) => handleReadiness(this.readiness, req, res));
     }
     if (p.enabled) this.routes.set(p.handlerPrefix, (req, res) => handleMetrics(metrics, this.log, req, res));
     this.server = createServer(httpServerOptions(config), (req, res) => this.route(req, res));

@@ -409,7 +409,7 @@ export class Parsec {
     if (config.health.enabled) {
       const prefix = config.health.handlerPrefix;
       this.internalRoutes.set(prefix, (req, res) => handleHealth(this.node, req, res));
-      this.internalRoutes.set(`${prefix.replace(/\/+$/, '')}/ready`, (req, res) => void handleReadiness(this.readiness, req, res));
+      this.internalRoutes.set(`${prefix.replace(/\/+$/, '')}/ready`, (req, res) => handleReadiness(this.readiness, req, res));
     }
     if (p.enabled) this.internalRoutes.set(p.handlerPrefix, (req, res) => handleMetrics(metrics, this.log, req, res));
     this.server = this.listener(tls, 'public');

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * One dependency readiness depends on. `check` resolves to undefined when it is usable, else
- * to why not; it must settle within about a second (a probe's patience) and never reject.
+ * to why not, within about a second (a probe's patience); a rejection counts as a failure.
  */
 export interface ReadinessCheck {
   /** `engine`, `store`, `jwks:<use>`: the key in the answer. */
@@ -13,12 +13,14 @@ export interface ReadinessCheck {
 /** How long a check may take before it counts as failed. */
 const CHECK_TIMEOUT_MS = 1_000;
 
+/** A check's answer within the timeout; a check that throws counts as failed, with its message. */
 function bounded(c: ReadinessCheck): Promise<string | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<string>((resolve) => {
     timer = setTimeout(() => resolve(`no answer within ${CHECK_TIMEOUT_MS} ms`), CHECK_TIMEOUT_MS);
   });
-  return Promise.race([c.check(), late]).finally(() => clearTimeout(timer));
+  const answer = c.check().catch((err: unknown) => (err instanceof Error ? err.message : String(err)));
+  return Promise.race([answer, late]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -27,12 +29,15 @@ function bounded(c: ReadinessCheck): Promise<string | undefined> {
  * says whether the process serves (a liveness probe); this says whether it should get
  * traffic now (a readiness probe, a load balancer's health check).
  */
-export async function handleReadiness(checks: readonly ReadinessCheck[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+export function handleReadiness(checks: readonly ReadinessCheck[], req: IncomingMessage, res: ServerResponse): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { Allow: 'GET, HEAD' }).end();
     return;
   }
-  const results = await Promise.all(checks.map(bounded));
+  void Promise.all(checks.map(bounded)).then((results) => answer(checks, results, req, res));
+}
+
+function answer(checks: readonly ReadinessCheck[], results: Array<string | undefined>, req: IncomingMessage, res: ServerResponse): void {
   const detail: Record<string, { ok: boolean; reason?: string }> = {};
   checks.forEach((c, i) => {
     const reason = results[i];

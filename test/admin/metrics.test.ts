@@ -1,3 +1,5 @@
+import { Client, credentials, Metadata } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { call, enableBroker, issue, startIdp, userToken } from '../helpers/broker.js';
@@ -8,6 +10,7 @@ import { startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { connToken } from '../helpers/tokens.js';
 import { until } from '../helpers/until.js';
 import type { Config } from '../../src/config/types.js';
+import { protoPath } from '../../src/protocol/index.js';
 
 const API_KEY = 'metrics-test-key';
 
@@ -203,5 +206,38 @@ describe('/metrics off', () => {
     assert.equal((await fetch(`${moved.httpUrl}/metrics`)).status, 404);
     assert.equal((await scrape(moved.httpUrl, '/internal/metrics')).value('centrifugo_node_num_nodes'), 1);
     assert.equal((await fetch(`${moved.httpUrl}/internal/metrics`, { method: 'POST' })).status, 405);
+  });
+});
+
+describe('/metrics for the gRPC API', () => {
+  it('counts its calls and errors under protocol "grpc"', async (t) => {
+    const server = await startServer(
+      testConfig((c) => {
+        c.prometheus.enabled = true;
+        c.grpcApi = { ...c.grpcApi, enabled: true, address: '127.0.0.1', port: 0, key: API_KEY };
+      }),
+    );
+    const client = new Client(`127.0.0.1:${server.app.grpcPort!}`, credentials.createInsecure());
+    t.after(async () => {
+      client.close();
+      await server.close();
+    });
+    const service = loadSync(protoPath('api.proto'), { keepCase: true, defaults: false, oneofs: true })['centrifugal.centrifugo.api.CentrifugoApi'];
+    const call = (rpc: string, req: object): Promise<{ error?: { code: number } }> => {
+      const m = service && !('format' in service) ? service[rpc] : undefined;
+      if (!m || 'format' in m) throw new Error(`no rpc ${rpc}`);
+      const md = new Metadata();
+      md.set('authorization', `apikey ${API_KEY}`);
+      return new Promise((resolve, reject) => {
+        client.makeUnaryRequest(m.path, m.requestSerialize, m.responseDeserialize, req, md, (err, res) => (err ? reject(err) : resolve(res as { error?: { code: number } })));
+      });
+    };
+    await call('Info', {});
+    await call('Info', {});
+    assert.equal((await call('Publish', { channel: 'nowhere:x', data: Buffer.from('{}') })).error?.code, 102);
+    const m = await scrape(server.httpUrl);
+    assert.equal(assertHistogram(m, 'centrifugo_api_command_duration_seconds_histogram', { protocol: 'grpc', method: 'info' }), 2);
+    assert.equal(m.value('centrifugo_api_command_errors_total', { protocol: 'grpc', method: 'publish', error: '102' }), 1);
+    assert.equal(m.value('centrifugo_api_command_duration_seconds_count', { protocol: 'http' }), 0);
   });
 });

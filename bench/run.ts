@@ -10,6 +10,7 @@ import { runFanout } from './scenarios/fanout.js';
 import { runLabelIndex } from './scenarios/label-index.js';
 import { runMemory } from './scenarios/memory.js';
 import { runRpcProxy } from './scenarios/rpc-proxy.js';
+import { runSharedPoll } from './scenarios/shared-poll.js';
 import { runStorm } from './scenarios/storm.js';
 import { runTokenBroker } from './scenarios/token-broker.js';
 import { LOAD_CORE, canPin, pinProcess, setServerNodeFlags } from './server-process.js';
@@ -20,7 +21,7 @@ import { TARGET_KINDS, type TargetKind } from './targets.js';
  * bounded in count and time. Each server under test runs in its own process pinned
  * to core 0; this process and the load workers pin themselves to core 1.
  */
-const SCENARIOS = ['fanout', 'channels', 'connect', 'memory', 'api', 'jwt', 'engine', 'labels', 'rpc', 'tokens'] as const;
+const SCENARIOS = ['fanout', 'channels', 'connect', 'memory', 'api', 'jwt', 'engine', 'labels', 'rpc', 'tokens', 'poll'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const { values } = parseArgs({
@@ -162,6 +163,17 @@ async function runScenario(scenario: Scenario, pool: LoadPool, kinds: TargetKind
       const rows = await runRpcProxy({ clients: 32, durationMs: Number(values.duration) });
       console.log('\n## RPC through the HTTP proxy against direct backend calls\n');
       console.log(table(['RPC (32 clients, HTTP backend)', 'calls/s', 'Parsec CPU ms per call'], rows.map((r) => [r.path, fmt(r.callsPerSecond), r.serverCpuMsPerCall?.toFixed(3) ?? '-'])));
+      return;
+    }
+    case 'poll': {
+      const r = await runSharedPoll({ connections: 1000, keysPerConnection: 10, durationMs: Number(values.duration) });
+      console.log('\n## Shared poll: backend calls at 10k tracked keys over 1k connections\n');
+      console.log(
+        table(
+          ['connections', 'keys', 'backend calls/s', 'keys polled/s', 'updates pushed/s', 'Parsec CPU ms/s'],
+          [[fmt(r.connections), fmt(r.keys), r.backendCallsPerSecond.toFixed(1), fmt(r.keysPolledPerSecond), fmt(r.updatesPerSecond), fmt(r.serverCpuMsPerSecond)]],
+        ),
+      );
       return;
     }
     case 'tokens': {

@@ -7,3 +7,4 @@ export { ClientAddress } from './client-address.js';
 export { CompactMap } from './compact-map.js';
 export { ListenError } from './listen-error.js';
 export { Semaphore } from './semaphore.js';
+export { systemTimers, type Timers } from './timers.js';

@@ -5,7 +5,7 @@ import type { Config } from '../config/types.js';
 import type { ProxyRegistry } from '../proxy/index.js';
 import { isHealthReporter, type Broker, type BrokerEventHandler, type EnginePublication, type PresenceManager } from '../engine/types.js';
 import type { MapBroker, MapEventHandler, MapPublication } from '../engine/map-types.js';
-import { randomString, type Clock, type TimerWheel } from '../lib/index.js';
+import { randomString, systemTimers, type Clock, type TimerWheel } from '../lib/index.js';
 import type { ClientInfo, Publication, StreamPosition } from '../protocol/index.js';
 import { ChannelRules, type ChannelInfo } from './channels/channel-rules.js';
 import { ConnectionSnapshots } from './cluster/connection-snapshots.js';
@@ -88,7 +88,7 @@ export class Node implements BrokerEventHandler, MapEventHandler {
     this.sharedPoll = new SharedPollManager({
       refreshProxy: (name) => deps.proxies.sharedPollRefresh(name),
       concurrencyLimit: sharedPollConcurrency(sp.concurrencyLimit),
-      timers: deps.wheel,
+      timers: systemTimers,
       clock: deps.clock,
       log: this.log.child({ component: 'shared_poll' }),
       relay: this.sharedPollRelay(),

@@ -21,6 +21,8 @@ export async function handleSubscribe(client: Client, req: SubscribeRequest): Pr
   const ch = node.rules.resolve(channel);
   checkSubscriptionKind(ch, req.type ?? 0);
   if (isMapChannel(ch)) return handleMapSubscribe(client, req, ch);
+  // Shared-poll namespaces are recognised in the config; Parsec does not serve them yet.
+  if (ch.options.subscriptionType === 'shared_poll') throw new ClientError(ErrorCode.notAvailable);
   if (client.subscriptions.has(channel)) throw new ClientError(ErrorCode.alreadySubscribed);
   if (client.subscriptions.size >= node.config.client.channelLimit) throw new ClientError(ErrorCode.limitExceeded);
   const tagsFilter = req.tf ? compileTagsFilter(ch, req.tf) : undefined;

@@ -8,6 +8,7 @@ import type { MapBroker, MapEventHandler, MapPublication } from '../engine/map-t
 import { randomString, systemTimers, type Clock, type TimerWheel } from '../lib/index.js';
 import type { ClientInfo, Publication, StreamPosition } from '../protocol/index.js';
 import { ChannelRules, type ChannelInfo } from './channels/channel-rules.js';
+import { isMapChannel, mapOptionsOf } from './channels/map-channel.js';
 import { ConnectionSnapshots } from './cluster/connection-snapshots.js';
 import { ControlPlane, type NodeInfo } from './cluster/control-plane.js';
 import type { Client } from './session/client.js';
@@ -344,14 +345,24 @@ export class Node implements BrokerEventHandler, MapEventHandler {
       } catch {
         continue;
       }
-      if (!ch.history) continue;
       try {
-        const page = await this.deps.broker.history(channel, { limit: 0, reverse: false, historyMetaTtl: ch.historyMetaTtl });
-        this.hub.checkPositions(channel, page.position, lagTolerant);
+        const top = await this.streamTop(ch);
+        if (top) this.hub.checkPositions(channel, top, lagTolerant);
       } catch (err) {
         this.log.warn({ channel, err: (err as Error).message }, 'position check failed');
       }
     }
+  }
+
+  /** The top of a channel's stream (a map's change stream), or undefined when it keeps none. */
+  private async streamTop(ch: ChannelInfo): Promise<StreamPosition | undefined> {
+    if (isMapChannel(ch)) {
+      const opts = mapOptionsOf(ch);
+      if (!opts.hasStream) return undefined;
+      return (await this.deps.mapBroker.readStream(ch.channel, { limit: 0, reverse: false }, opts)).position;
+    }
+    if (!ch.history) return undefined;
+    return (await this.deps.broker.history(ch.channel, { limit: 0, reverse: false, historyMetaTtl: ch.historyMetaTtl })).position;
   }
 
   handleControl(data: Uint8Array): void {

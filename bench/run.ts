@@ -11,6 +11,7 @@ import { runFanout } from './scenarios/fanout.js';
 import { runLabelIndex } from './scenarios/label-index.js';
 import { runMemory } from './scenarios/memory.js';
 import { runRpcProxy } from './scenarios/rpc-proxy.js';
+import { runSharedPoll } from './scenarios/shared-poll.js';
 import { runStorm } from './scenarios/storm.js';
 import { runTokenBroker } from './scenarios/token-broker.js';
 import { runUniFanout } from './scenarios/uni-fanout.js';
@@ -22,7 +23,7 @@ import { ALL_TARGET_KINDS, TARGET_KINDS, type TargetKind } from './targets.js';
  * bounded in count and time. Each server under test runs in its own process pinned
  * to core 0; this process and the load workers pin themselves to core 1.
  */
-const SCENARIOS = ['fanout', 'channels', 'connect', 'memory', 'api', 'jwt', 'engine', 'labels', 'rpc', 'tokens', 'compression', 'uni'] as const;
+const SCENARIOS = ['fanout', 'channels', 'connect', 'memory', 'api', 'jwt', 'engine', 'labels', 'rpc', 'tokens', 'compression', 'uni', 'poll'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const { values } = parseArgs({
@@ -197,6 +198,17 @@ async function runScenario(scenario: Scenario, pool: LoadPool, kinds: TargetKind
       const rows = await runRpcProxy({ clients: 32, durationMs: Number(values.duration) });
       console.log('\n## RPC through the HTTP proxy against direct backend calls\n');
       console.log(table(['RPC (32 clients, HTTP backend)', 'calls/s', 'Parsec CPU ms per call'], rows.map((r) => [r.path, fmt(r.callsPerSecond), r.serverCpuMsPerCall?.toFixed(3) ?? '-'])));
+      return;
+    }
+    case 'poll': {
+      const r = await runSharedPoll({ connections: 1000, keysPerConnection: 10, durationMs: Number(values.duration) });
+      console.log('\n## Shared poll: backend calls at 10k tracked keys over 1k connections\n');
+      console.log(
+        table(
+          ['connections', 'keys', 'backend calls/s', 'keys polled/s', 'updates pushed/s', 'Parsec CPU ms/s'],
+          [[fmt(r.connections), fmt(r.keys), r.backendCallsPerSecond.toFixed(1), fmt(r.keysPolledPerSecond), fmt(r.updatesPerSecond), fmt(r.serverCpuMsPerSecond)]],
+        ),
+      );
       return;
     }
     case 'tokens': {

@@ -6,6 +6,7 @@ export { BodyTooLargeError, readBody } from './read-body.js';
 export { ClientAddress } from './client-address.js';
 export { CompactMap } from './compact-map.js';
 export { ListenError } from './listen-error.js';
-export { Semaphore } from './semaphore.js';
+export { Semaphore, SemaphoreAbortError } from './semaphore.js';
+export { systemTimers, type Timers } from './timers.js';
 export { shutdownGrpcServer } from './grpc-shutdown.js';
 export { sameSecret } from './same-secret.js';

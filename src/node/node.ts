@@ -5,10 +5,11 @@ import type { Config } from '../config/types.js';
 import type { ProxyRegistry } from '../proxy/index.js';
 import { isHealthReporter, type Broker, type BrokerEventHandler, type EnginePublication, type PresenceManager } from '../engine/types.js';
 import type { MapBroker, MapEventHandler, MapPublication } from '../engine/map-types.js';
-import { randomString, type Clock, type TimerWheel } from '../lib/index.js';
+import { randomString, systemTimers, type Clock, type TimerWheel } from '../lib/index.js';
 import { MessageType, type Metrics } from '../metrics/index.js';
 import type { ClientInfo, Publication, StreamPosition } from '../protocol/index.js';
 import { ChannelRules, type ChannelInfo } from './channels/channel-rules.js';
+import { isMapChannel, mapOptionsOf } from './channels/map-channel.js';
 import { ConnectionSnapshots } from './cluster/connection-snapshots.js';
 import { ControlPlane, type NodeInfo } from './cluster/control-plane.js';
 import type { Client } from './session/client.js';
@@ -105,7 +106,7 @@ export class Node implements BrokerEventHandler, MapEventHandler {
     this.sharedPoll = new SharedPollManager({
       refreshProxy: (name) => deps.proxies.sharedPollRefresh(name),
       concurrencyLimit: sharedPollConcurrency(sp.concurrencyLimit),
-      timers: deps.wheel,
+      timers: systemTimers,
       clock: deps.clock,
       log: this.log.child({ component: 'shared_poll' }),
       relay: this.sharedPollRelay(),
@@ -375,14 +376,24 @@ export class Node implements BrokerEventHandler, MapEventHandler {
       } catch {
         continue;
       }
-      if (!ch.history) continue;
       try {
-        const page = await this.deps.broker.history(channel, { limit: 0, reverse: false, historyMetaTtl: ch.historyMetaTtl });
-        this.hub.checkPositions(channel, page.position, lagTolerant);
+        const top = await this.streamTop(ch);
+        if (top) this.hub.checkPositions(channel, top, lagTolerant);
       } catch (err) {
         this.log.warn({ channel, err: (err as Error).message }, 'position check failed');
       }
     }
+  }
+
+  /** The top of a channel's stream (a map's change stream), or undefined when it keeps none. */
+  private async streamTop(ch: ChannelInfo): Promise<StreamPosition | undefined> {
+    if (isMapChannel(ch)) {
+      const opts = mapOptionsOf(ch);
+      if (!opts.hasStream) return undefined;
+      return (await this.deps.mapBroker.readStream(ch.channel, { limit: 0, reverse: false }, opts)).position;
+    }
+    if (!ch.history) return undefined;
+    return (await this.deps.broker.history(ch.channel, { limit: 0, reverse: false, historyMetaTtl: ch.historyMetaTtl })).position;
   }
 
   handleControl(data: Uint8Array): void {

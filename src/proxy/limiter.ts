@@ -1,3 +1,4 @@
+import { Semaphore, SemaphoreAbortError } from '../lib/index.js';
 import { ProxyCallError, ProxyCallErrorCode } from './errors.js';
 
 /**
@@ -6,48 +7,26 @@ import { ProxyCallError, ProxyCallErrorCode } from './errors.js';
  * `max` requests and its callers fail on time instead of piling up.
  */
 export class Limiter {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly slots: Semaphore;
 
-  constructor(private readonly max: number) {}
+  constructor(max: number) {
+    this.slots = new Semaphore(max);
+  }
 
   get inFlight(): number {
-    return this.active;
+    return this.slots.inUse;
   }
 
   /**
    * Resolves with the function that frees the slot (call it exactly once).
    * @throws ProxyCallError (timeout) when `signal` aborts first
    */
-  acquire(signal: AbortSignal): Promise<() => void> {
-    if (signal.aborted) return Promise.reject(new ProxyCallError(ProxyCallErrorCode.timeout, 'no free slot in time'));
-    if (this.active < this.max) {
-      this.active++;
-      return Promise.resolve(this.releaser());
+  async acquire(signal: AbortSignal): Promise<() => void> {
+    try {
+      return await this.slots.acquire(signal);
+    } catch (err) {
+      if (err instanceof SemaphoreAbortError) throw new ProxyCallError(ProxyCallErrorCode.timeout, err.message, { cause: err });
+      throw err;
     }
-    return new Promise((resolve, reject) => {
-      const grant = (): void => {
-        signal.removeEventListener('abort', abort);
-        this.active++;
-        resolve(this.releaser());
-      };
-      const abort = (): void => {
-        const i = this.waiting.indexOf(grant);
-        if (i >= 0) this.waiting.splice(i, 1);
-        reject(new ProxyCallError(ProxyCallErrorCode.timeout, `no free slot in time (${this.max} calls in flight)`));
-      };
-      this.waiting.push(grant);
-      signal.addEventListener('abort', abort, { once: true });
-    });
-  }
-
-  private releaser(): () => void {
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      this.active--;
-      this.waiting.shift()?.();
-    };
   }
 }

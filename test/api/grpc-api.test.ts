@@ -122,6 +122,7 @@ describe('gRPC server API', () => {
         c.channel.namespaces = [
           namespace('news', { presence: true, historySize: 10, historyTtl: 60_000, allowSubscribeForClient: true }),
           namespace('bare', { allowSubscribeForClient: true }),
+          namespace('board', { subscriptionType: 'map', map: { ...structuredClone(c.channel.withoutNamespace.map), mode: 'persistent' } }),
         ];
       }),
     );
@@ -134,6 +135,25 @@ describe('gRPC server API', () => {
     api.close();
     await Promise.all([grpc.close(), grpc.close()]);
     await server.close();
+  });
+
+  it('serves the map methods, alone and in a batch', async () => {
+    const channel = 'board:grpc';
+    const w = await api.result<{ offset: number; epoch: string }>('MapPublish', { channel, key: 'k1', data: bytes({ v: 1 }), tags: { t: 'a' } });
+    assert.equal(w.offset, 1);
+    const dup = await api.result<{ suppressed?: boolean; suppress_reason?: string }>('MapPublish', { channel, key: 'k1', data: bytes(2), key_mode: 'if_new' });
+    assert.deepEqual([dup.suppressed, dup.suppress_reason], [true, 'key_exists']);
+    const state = await api.result<{ entries: Array<{ key: string; data: Buffer; tags: Record<string, string> }>; epoch: string }>('MapReadState', { channel, limit: -1 });
+    assert.deepEqual(state.entries.map((e) => [e.key, json(e.data), e.tags]), [['k1', { v: 1 }, { t: 'a' }]]);
+    assert.equal(state.epoch, w.epoch);
+    const batch = await api.batch({ commands: [{ map_remove: { channel, key: 'k1' } }, { map_stats: { channel } }] });
+    assert.equal((batch.replies?.[0]?.map_remove as { offset: number }).offset, 2);
+    assert.equal((batch.replies?.[1]?.map_stats as { num_keys?: number }).num_keys ?? 0, 0);
+    const stream = await api.result<{ entries: Array<{ key: string; removed?: boolean; offset: number }> }>('MapReadStream', { channel, limit: -1 });
+    assert.deepEqual(stream.entries.map((e) => [e.offset, e.removed ?? false]), [[1, false], [2, true]]);
+    assert.deepEqual(await api.result('MapClear', { channel }), {});
+    const wrong = await api.call('MapStats', { channel: 'bare:x' });
+    assert.equal(wrong.error?.code, 107);
   });
 
   it('publishes, and an SDK subscriber receives the JSON payload', async () => {

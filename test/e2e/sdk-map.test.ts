@@ -296,6 +296,7 @@ describe('map server API', () => {
 
   it('refuses non-map channels, unknown namespaces, missing keys and versions on ephemeral maps', async () => {
     assert.equal(((await call('map_publish', { channel: 'plain:x', key: 'k', data: 1 })).json.error as { code: number }).code, 107);
+    assert.equal(((await call('publish', { channel: 'eph:x', data: 1 })).json.error as { code: number }).code, 107);
     assert.equal(((await call('map_stats', { channel: 'nowhere:x' })).json.error as { code: number }).code, 102);
     assert.equal(((await call('map_publish', { channel: 'eph:x', key: '', data: 1 })).json.error as { code: number }).code, 107);
     assert.equal(((await call('map_publish', { channel: 'eph:x', key: 'k', data: 1, version: 2 })).json.error as { code: number }).code, 107);

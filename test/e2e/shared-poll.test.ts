@@ -13,6 +13,9 @@ import { namespace, startServer, testConfig, type TestServer } from '../helpers/
 import { until } from '../helpers/until.js';
 import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
 
+// Before any suite registers: those run at once and would load the machine while this waits.
+const noRedis = await skipWithout('Redis', redisUrl);
+
 const POLL_SECRET = 'test-poll-secret';
 const API_KEY = 'test-api-key';
 
@@ -409,7 +412,6 @@ describe('shared poll with a gRPC backend', () => {
   });
 });
 
-const noRedis = await skipWithout('Redis', redisUrl);
 
 describe('shared poll on two nodes sharing Redis', { skip: noRedis || undefined }, () => {
   let a: Setup;

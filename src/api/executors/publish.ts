@@ -2,6 +2,7 @@ import type { ApiContext } from '../context.js';
 import { resolveChannel } from '../context.js';
 import { ApiError, ApiErrorCode, asApiError } from '../errors.js';
 import { payloadOf } from '../payload.js';
+import { isMapChannel } from '../../node/index.js';
 import type { BroadcastRequest, PublishRequest } from '../schemas.js';
 
 export interface PublishResult {
@@ -13,6 +14,7 @@ type PublishFields = Omit<PublishRequest, 'channel'>;
 
 async function publishOne(ctx: ApiContext, channel: string, req: PublishFields, data: Uint8Array): Promise<PublishResult> {
   const ch = resolveChannel(ctx, channel);
+  if (isMapChannel(ch)) throw new ApiError(ApiErrorCode.badRequest, 'bad request: a map channel changes by key: use map_publish');
   const pos = await ctx.node.publish(ch, data, {
     tags: req.tags,
     skipHistory: req.skip_history,

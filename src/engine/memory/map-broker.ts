@@ -155,7 +155,7 @@ export class MemoryMapBroker implements MapBroker, Closer {
     return { numKeys: this.channel(channel, ch, this.clock.now()).state.size };
   }
 
-  async clear(channel: string): Promise<void> {
+  async clear(channel: string, _ch?: MapChannelOptions): Promise<void> {
     this.channels.delete(channel);
   }
 

@@ -16,6 +16,7 @@ import { toProtocolPublication } from '../node.js';
 import { mayPublish, mayReadHistory, mayReadPresence } from '../channels/permissions.js';
 import { callerOf } from './proxy-caller.js';
 import { handleMapPublish } from './map-publish-handler.js';
+import { isMapChannel } from '../channels/map-channel.js';
 
 /** A channel-targeted command needs a channel name; its absence is a protocol violation. */
 function requireChannel(channel: string | undefined): string {
@@ -31,6 +32,8 @@ export async function handleUnsubscribe(client: Client, req: ChannelRequest): Pr
 export async function handlePublish(client: Client, req: PublishRequest): Promise<HandlerOutcome> {
   const ch = client.node.rules.resolve(requireChannel(req.channel));
   if (req.type === PublishKind.map) return handleMapPublish(client, ch, req);
+  // A map channel changes by key only: a keyless publication would reach its subscribers as nothing they can apply.
+  if (isMapChannel(ch)) throw new ClientError(ErrorCode.badRequest, 'map channel: publish with a key');
   const sub = client.subscriptions.get(ch.channel);
   const proxied = ch.options.publishProxyEnabled;
   // With a publish proxy the backend decides instead of the namespace rules.

@@ -18,12 +18,12 @@ import { mapOptionsOf } from '../channels/map-channel.js';
 import { joinMapPresence } from '../channels/map-presence.js';
 import { MapSubscription } from '../channels/map-subscription.js';
 import { asJsonString } from '../channels/publication-fanout.js';
-import { expiry, effectiveFlags } from '../channels/subscribe-core.js';
+import { expiry } from '../channels/subscribe-core.js';
 import { sharedOptions, type SubscriptionOptions } from '../channels/subscription.js';
 import { toProtocolMapPublication } from '../node.js';
 import type { Client } from './client.js';
 import type { HandlerOutcome } from './dispatch.js';
-import { compileTagsFilter, grantFor, scheduleSubscriptionExpiry, usesChannelId, type Grant } from './subscribe-handler.js';
+import { clientSubscriptionOptions, compileTagsFilter, grantFor, scheduleSubscriptionExpiry, usesChannelId, type Grant } from './subscribe-handler.js';
 
 /*
  * The map subscribe flow: state pages (phase 2), stream catch-up (phase 1), then live
@@ -102,20 +102,8 @@ async function reserve(client: Client, ch: ChannelInfo, req: SubscribeRequest): 
   if (client.subscriptions.size >= node.config.client.channelLimit) throw new ClientError(ErrorCode.limitExceeded);
   const tagsFilter = req.tf ? compileTagsFilter(ch, req.tf) : undefined;
   const grant = await grantFor(client, ch, req);
-  const flags = effectiveFlags(ch, grant?.override);
   const { hasStream } = mapOptionsOf(ch);
-  const options: SubscriptionOptions = {
-    serverSide: false,
-    positioned: hasStream,
-    recoverable: hasStream,
-    pushJoinLeave: flags.forcePushJoinLeave || (!!req.joinLeave && flags.joinLeave),
-    presence: flags.presence,
-    joinLeave: flags.joinLeave,
-    chanInfo: grant?.info,
-    expireAt: grant?.expireAt ?? 0,
-    tagsFilter,
-    delta: req.delta === 'fossil' && ch.options.allowedDeltaTypes.includes('fossil'),
-  };
+  const options = clientSubscriptionOptions(client, ch, req, grant, { positioned: hasStream, recoverable: hasStream, tagsFilter });
   // Checked again: the grant may have waited on a proxy while another subscribe got in.
   if (client.subscriptions.has(ch.channel)) throw new ClientError(ErrorCode.alreadySubscribed);
   const compact = usesChannelId(client, req);

@@ -7,7 +7,7 @@ import type { HandlerOutcome } from './dispatch.js';
 import { mayReadHistory, maySubscribe, mayReadPresence } from '../channels/permissions.js';
 import { refuseRevoked } from '../cluster/revocation.js';
 import { SubscribeFlag, effectiveFlags, subscribeChannel } from '../channels/subscribe-core.js';
-import { ChannelSubscription } from '../channels/subscription.js';
+import { ChannelSubscription, type SubscriptionOptions } from '../channels/subscription.js';
 import { subscribeSharedPoll } from '../channels/shared-poll-subscribe.js';
 import { checkSubscriptionClaims, verifySubscriptionToken } from './token-outcomes.js';
 import { callerOf } from './proxy-caller.js';
@@ -34,22 +34,10 @@ export async function handleSubscribe(client: Client, req: SubscribeRequest): Pr
   const historyAccess = ch.history && mayReadHistory(ch, client, true);
   const recoverable = flags.forceRecovery || (ch.history && !!req.recoverable && (ch.options.allowRecovery || historyAccess));
   const positioned = recoverable || flags.forcePositioning || (ch.history && !!req.positioned && (ch.options.allowPositioning || historyAccess));
-  const pushJoinLeave = flags.forcePushJoinLeave || (!!req.joinLeave && flags.joinLeave && mayReadPresence(ch, client, true));
 
   const { result, after } = await subscribeChannel(client, {
     ch,
-    options: {
-      serverSide: false,
-      positioned,
-      recoverable,
-      pushJoinLeave,
-      presence: flags.presence,
-      joinLeave: flags.joinLeave,
-      chanInfo: grant?.info,
-      expireAt: grant?.expireAt ?? 0,
-      tagsFilter,
-      delta: req.delta === 'fossil' && ch.options.allowedDeltaTypes.includes('fossil'),
-    },
+    options: clientSubscriptionOptions(client, ch, req, grant, { positioned, recoverable, tagsFilter }),
     recoverFrom: req.recover ? { offset: req.offset ?? 0, epoch: req.epoch ?? '' } : undefined,
     rejectUnrecovered: ((req.flag ?? 0) & SubscribeFlag.rejectUnrecovered) !== 0,
     compact: usesChannelId(client, req),
@@ -62,6 +50,27 @@ export async function handleSubscribe(client: Client, req: SubscribeRequest): Pr
       after();
       if (grant?.expireAt) scheduleSubscriptionExpiry(client, channel);
     },
+  };
+}
+
+/** Options of a client's own subscribe (any kind), once its position tracking is decided. */
+export function clientSubscriptionOptions(
+  client: Client,
+  ch: ChannelInfo,
+  req: SubscribeRequest,
+  grant: Grant | undefined,
+  decided: Pick<SubscriptionOptions, 'positioned' | 'recoverable' | 'tagsFilter'>,
+): SubscriptionOptions {
+  const flags = effectiveFlags(ch, grant?.override);
+  return {
+    serverSide: false,
+    ...decided,
+    pushJoinLeave: flags.forcePushJoinLeave || (!!req.joinLeave && flags.joinLeave && mayReadPresence(ch, client, true)),
+    presence: flags.presence,
+    joinLeave: flags.joinLeave,
+    chanInfo: grant?.info,
+    expireAt: grant?.expireAt ?? 0,
+    delta: req.delta === 'fossil' && ch.options.allowedDeltaTypes.includes('fossil'),
   };
 }
 

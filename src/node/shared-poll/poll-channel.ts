@@ -201,7 +201,9 @@ export class PollChannel {
       const spread = chunks.length > 1 ? Math.floor(this.opts.refreshInterval / chunks.length) : 0;
       const calls: Array<Promise<void>> = [];
       for (let i = 0; i < chunks.length && !this.closed; i++) {
-        if (i > 0 && spread > 0) await this.sleep(spread);
+        // Each chunk at its own offset from the cycle start, so timer lateness does not add up over the chunks.
+        const due = started + i * spread - this.deps.clock.now();
+        if (i > 0 && due > 0) await this.sleep(due);
         if (this.closed) break;
         calls.push(this.poll(chunks[i]!));
       }

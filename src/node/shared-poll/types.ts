@@ -1,5 +1,5 @@
 import type { ResolvedSharedPollOptions } from '../../config/index.js';
-import type { TimerHandle } from '../../lib/index.js';
+import type { Timers } from '../../lib/index.js';
 
 /*
  * Shared poll on one node: per channel, the union of item keys its subscribers track is
@@ -10,10 +10,8 @@ import type { TimerHandle } from '../../lib/index.js';
 /** A namespace's `shared_poll` options with defaults applied (durations in ms; shutdown delay 0 = at once). */
 export type SharedPollOptions = ResolvedSharedPollOptions;
 
-/** Runs callbacks later (the node's timer wheel; a manual one in tests). */
-export interface PollTimers {
-  schedule(delayMs: number, fn: () => void): TimerHandle;
-}
+/** Runs callbacks later (system timers; a manual one in tests). */
+export type PollTimers = Timers;
 
 /** One item's new data, as every connection tracking its key may receive it. */
 export interface ItemUpdate {

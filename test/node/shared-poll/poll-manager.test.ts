@@ -3,9 +3,10 @@ import { test } from 'node:test';
 import { pino } from 'pino';
 import { SharedPollManager } from '../../../src/node/shared-poll/poll-manager.js';
 import { TrackedKeys } from '../../../src/node/shared-poll/tracked-keys.js';
-import type { ItemUpdate, KeyTracker, SharedPollOptions } from '../../../src/node/shared-poll/types.js';
+import type { ItemUpdate, KeyTracker } from '../../../src/node/shared-poll/types.js';
 import type { SharedPollRefreshCall, SharedPollRefreshOutcome, SharedPollRefreshedItem } from '../../../src/proxy/index.js';
 import { ManualClock, ManualTimers, settle } from '../../helpers/clock.js';
+import { pollOptions } from '../../helpers/shared-poll.js';
 
 const bytes = (v: unknown): Uint8Array => new Uint8Array(Buffer.from(JSON.stringify(v)));
 const text = (b: Uint8Array): unknown => JSON.parse(Buffer.from(b).toString('utf8'));
@@ -59,19 +60,7 @@ class Tracker implements KeyTracker {
   }
 }
 
-function options(o: Partial<SharedPollOptions> = {}): SharedPollOptions {
-  return {
-    mode: 'versioned',
-    refreshInterval: 1000,
-    refreshBatchSize: 100,
-    maxKeysPerConnection: 100,
-    channelShutdownDelay: 1000,
-    trackExpiredExtraDelay: 25_000,
-    publishEnabled: false,
-    proxyName: 'default',
-    ...o,
-  };
-}
+const options = pollOptions;
 
 function setup(concurrencyLimit = 64) {
   const clock = new ManualClock();

@@ -5,24 +5,16 @@ import { pino } from 'pino';
 import protobuf from 'protobufjs';
 import { SharedPollSubscription, type SharedPollOwner } from '../../../src/node/channels/shared-poll-subscription.js';
 import { SharedPollManager } from '../../../src/node/shared-poll/poll-manager.js';
-import type { ItemUpdate, SharedPollOptions } from '../../../src/node/shared-poll/types.js';
+import type { ItemUpdate } from '../../../src/node/shared-poll/types.js';
 import { jsonCodec, protoPath, protobufCodec, type ProtocolCodec, type UnsubscribeCode } from '../../../src/protocol/index.js';
 import { ManualClock, ManualTimers } from '../../helpers/clock.js';
+import { pollOptions } from '../../helpers/shared-poll.js';
 
 const Reply = protobuf.loadSync(protoPath('client.proto')).lookupType('centrifugal.centrifuge.protocol.Reply');
 
 const bytes = (v: unknown): Uint8Array => new Uint8Array(Buffer.from(JSON.stringify(v)));
 
-const poll: SharedPollOptions = {
-  mode: 'versioned',
-  refreshInterval: 1000,
-  refreshBatchSize: 100,
-  maxKeysPerConnection: 100,
-  channelShutdownDelay: 1000,
-  trackExpiredExtraDelay: 25_000,
-  publishEnabled: false,
-  proxyName: 'default',
-};
+const poll = pollOptions();
 
 class Owner implements SharedPollOwner {
   readonly frames: Uint8Array[] = [];

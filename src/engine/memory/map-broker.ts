@@ -167,7 +167,8 @@ export class MemoryMapBroker implements MapBroker, Closer {
       c = undefined;
     }
     if (!c) {
-      c = { epoch: randomString(8), top: 0, state: new Map(), versions: new Map(), stream: [], streamExpireAt: 0, metaExpireAt: 0, options };
+      // 8 characters, as Centrifugo's epochs.
+      c = { epoch: randomString(), top: 0, state: new Map(), versions: new Map(), stream: [], streamExpireAt: 0, metaExpireAt: 0, options };
       this.channels.set(name, c);
     }
     c.options = options;

@@ -15,6 +15,7 @@ import {
 import { clampPageSize } from '../../config/index.js';
 import type { ChannelInfo } from '../channels/channel-rules.js';
 import { mapOptionsOf } from '../channels/map-channel.js';
+import { keyedDeltas } from '../channels/map-delta.js';
 import { joinMapPresence } from '../channels/map-presence.js';
 import { MapSubscription } from '../channels/map-subscription.js';
 import { asJsonString } from '../channels/publication-fanout.js';
@@ -226,7 +227,8 @@ async function goLive(client: Client, ch: ChannelInfo, opts: ResolvedMapOptions,
   if (options.presence) await node.presence.addPresence(ch.channel, client.id, sub.info(client.info()));
   if (client.state === 'closed' || client.subscriptions.get(ch.channel) !== sub) throw new ClientError(ErrorCode.internal, 'subscription cancelled');
   flowsOf(client).delete(ch.channel);
-  const publications = forClient(client, r, filtered(r, missed));
+  const recovered = filtered(r, missed).map(toProtocolMapPublication);
+  const publications = r.options.delta ? keyedDeltas(recovered, client.codec.name === 'json') : recovered;
   const result: SubscribeResult = {
     ...(ch.options.subRefreshProxyEnabled ? {} : expiry(options.expireAt, node.clock.now())),
     type: SubscriptionKind.map,

@@ -49,6 +49,8 @@ const rpcMethods = {
   RateLimit: 'rate_limit',
   RateLimitsGet: 'rate_limits_get',
   RateLimitsSet: 'rate_limits_set',
+  ActivitySessions: 'activity_sessions',
+  ActivityChannels: 'activity_channels',
 } as const satisfies Record<string, MethodName>;
 
 export interface GrpcApiDeps {

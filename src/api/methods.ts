@@ -5,6 +5,7 @@ import { channels, history, historyRemove, presence, presenceStats } from './exe
 import { connections, connectionsSnapshot } from './executors/connections.js';
 import { blockedUsers, blockUser, unblockUser } from './executors/blocks.js';
 import { info } from './executors/info.js';
+import { activityChannels, activitySessions } from './executors/activity.js';
 import { rateLimit, rateLimitsGet, rateLimitsSet } from './executors/rate-limits.js';
 import { broadcast, publish } from './executors/publish.js';
 import { disconnect, refresh, subscribe, unsubscribe } from './executors/user-ops.js';
@@ -42,6 +43,8 @@ export const methods = {
   rate_limit: method(s.rateLimitRequest, rateLimit),
   rate_limits_get: method(s.rateLimitsGetRequest, rateLimitsGet),
   rate_limits_set: method(s.rateLimitsSetRequest, rateLimitsSet),
+  activity_sessions: method(s.activitySessionsRequest, activitySessions),
+  activity_channels: method(s.activityChannelsRequest, activityChannels),
   rpc: method(s.rpcRequest, async () => {
     // No server-side RPC extensions exist yet.
     throw new ApiError(ApiErrorCode.notFound);

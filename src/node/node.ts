@@ -11,7 +11,7 @@ import { ControlPlane, type NodeInfo } from './cluster/control-plane.js';
 import type { Client } from './session/client.js';
 import { Hub, type Subscriber } from './hub.js';
 import { sweepRevoked, type RevocationStore } from './cluster/revocation.js';
-import type { RateLimits, UserBlocking } from '../moderation/index.js';
+import type { ActivityRecorder, ActivityStore, RateLimits, UserBlocking } from '../moderation/index.js';
 import { sweepBlocked } from './cluster/blocks.js';
 
 export interface NodeDeps {
@@ -33,6 +33,10 @@ export interface NodeDeps {
   blocking?: UserBlocking;
   /** Command, error and connect-attempt limits (kept current by the control plane). */
   rateLimits?: RateLimits;
+  /** Records sessions and channel traffic when `parsec.activity.enabled`. */
+  activity?: ActivityRecorder;
+  /** Where the recorder writes, for the activity API methods. */
+  activityStore?: ActivityStore;
 }
 
 export interface NodePublishOptions {
@@ -159,6 +163,7 @@ export class Node implements BrokerEventHandler {
   /** Publishes into a channel with its namespace's history settings. */
   async publish(ch: ChannelInfo, data: Uint8Array, opts: NodePublishOptions = {}): Promise<StreamPosition> {
     const history = ch.history && !opts.skipHistory;
+    this.deps.activity?.published(ch.channel, data.length);
     return this.deps.broker.publish(ch.channel, data, {
       historySize: history ? ch.options.historySize : 0,
       historyTtl: history ? ch.options.historyTtl : 0,
@@ -239,6 +244,7 @@ export class Node implements BrokerEventHandler {
 
   handlePublication(channel: string, pub: EnginePublication, position: StreamPosition): void {
     this.hub.broadcastPublication(channel, toProtocolPublication(pub), position, pub.delta ?? false);
+    this.deps.activity?.delivered(channel, this.hub.numSubscribers(channel));
   }
 
   handleJoin(channel: string, info: ClientInfo): void {

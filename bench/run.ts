@@ -10,6 +10,7 @@ import { runConnect } from './scenarios/connect.js';
 import { runFanout } from './scenarios/fanout.js';
 import { runLabelIndex } from './scenarios/label-index.js';
 import { runMemory } from './scenarios/memory.js';
+import { runModeration } from './scenarios/moderation.js';
 import { runRpcProxy } from './scenarios/rpc-proxy.js';
 import { runSharedPoll } from './scenarios/shared-poll.js';
 import { runStorm } from './scenarios/storm.js';
@@ -23,7 +24,7 @@ import { ALL_TARGET_KINDS, TARGET_KINDS, type TargetKind } from './targets.js';
  * bounded in count and time. Each server under test runs in its own process pinned
  * to core 0; this process and the load workers pin themselves to core 1.
  */
-const SCENARIOS = ['fanout', 'channels', 'connect', 'memory', 'api', 'jwt', 'engine', 'labels', 'rpc', 'tokens', 'compression', 'uni', 'poll'] as const;
+const SCENARIOS = ['fanout', 'channels', 'connect', 'memory', 'api', 'jwt', 'engine', 'labels', 'rpc', 'tokens', 'compression', 'uni', 'poll', 'moderation'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const { values } = parseArgs({
@@ -228,6 +229,17 @@ async function runScenario(scenario: Scenario, pool: LoadPool, kinds: TargetKind
         table(
           ['filter', 'connections', 'matched', 'index µs', 'scan µs', 'scan / index', 'index heap bytes', 'scan heap bytes'],
           runLabelIndex().map((r) => [r.filter, fmt(r.connections), fmt(r.matched), fmt(r.indexUs), fmt(r.scanUs), (r.scanUs / r.indexUs).toFixed(1), fmt(r.indexBytes), fmt(r.scanBytes)]),
+        ),
+      );
+      return;
+    }
+    case 'moderation': {
+      const rows = await runModeration(pool, { subscribers: Number(values.subscribers), rate: Number(values.rate), seconds, blocked: 10_000 });
+      console.log('\n## Operator instruments: fan-out with blocks, rate limits and activity off, then on\n');
+      console.log(
+        table(
+          ['setup', 'subscribers', 'published', 'delivered/s', 'lost', 'p50 ms', 'p99 ms', 'delivered per server CPU s', 'vs off'],
+          rows.map((r) => [r.setup, fmt(r.subscribers), fmt(r.published), fmt(r.deliveredPerSecond), fmt(r.lost), ms(r.p50), ms(r.p99), fmt(r.perCpuSecond), (r.perCpuSecond / rows[0]!.perCpuSecond).toFixed(2)]),
         ),
       );
       return;

@@ -17,7 +17,18 @@ import { NatsBroker } from './engine/nats/index.js';
 import { connectRedisClient, startRedisEngine, type RedisClient } from './engine/redis/index.js';
 import { ClientAddress, ListenError, TimerWheel, packageRoot, packageVersion, sameSecret, systemClock, type Clock } from './lib/index.js';
 import { Metrics, type JwksUse } from './metrics/index.js';
-import { MemoryKeyedBuckets, RateLimits, RedisKeyedBuckets, UserBlocking, createModerationStore, type ModerationStore } from './moderation/index.js';
+import {
+  ActivityRecorder,
+  MemoryActivityStore,
+  MemoryKeyedBuckets,
+  PostgresModerationStore,
+  RateLimits,
+  RedisKeyedBuckets,
+  UserBlocking,
+  createModerationStore,
+  type ActivityStore,
+  type ModerationStore,
+} from './moderation/index.js';
 import { InstrumentedBroker, InstrumentedPresence, Node, type RevocationStore } from './node/index.js';
 import { DisconnectCode } from './protocol/index.js';
 import { Proxies } from './proxy/index.js';
@@ -138,6 +149,7 @@ const BLOCK_RELOAD_INTERVAL_MS = 10_000;
 interface Moderation {
   blocking: UserBlocking;
   rateLimits: RateLimits;
+  activity?: { recorder: ActivityRecorder; store: ActivityStore };
   close(): Promise<void>;
 }
 
@@ -158,11 +170,14 @@ async function buildModeration(config: Readonly<Config>, clock: Clock, log: Logg
     const rateLimits = new RateLimits({ defaults: config.client.rateLimit, store, users, clock, log: log.child({ component: 'rate_limits' }) });
     await blocking.start();
     await rateLimits.start();
+    const activity = config.parsec.activity.enabled ? startActivity(config, store, clock, log) : undefined;
     const owned = store;
     return {
       blocking,
       rateLimits,
+      activity,
       close: async () => {
+        await activity?.recorder.close();
         blocking.close();
         await owned.close();
         client?.disconnect();
@@ -173,6 +188,15 @@ async function buildModeration(config: Readonly<Config>, clock: Clock, log: Logg
     client?.disconnect();
     throw err;
   }
+}
+
+/** Activity recording into PostgreSQL with the store's DSN, else a bounded window in this process. */
+function startActivity(config: Readonly<Config>, store: ModerationStore, clock: Clock, log: Logger): { recorder: ActivityRecorder; store: ActivityStore } {
+  const activityStore = store instanceof PostgresModerationStore ? store.activity() : new MemoryActivityStore();
+  if (activityStore.kind === 'memory') log.info('activity kept in a bounded window of this process (this node only); set parsec.store.postgres_dsn to keep it for all nodes');
+  const recorder = new ActivityRecorder({ store: activityStore, clock, log: log.child({ component: 'activity' }), retention: config.parsec.activity.retention });
+  recorder.start();
+  return { recorder, store: activityStore };
 }
 
 /** The CA bundle a JWKS endpoint is verified with, from the PEM text or its file. */
@@ -365,6 +389,8 @@ export class Parsec {
       metrics,
       blocking: moderation.blocking,
       rateLimits: moderation.rateLimits,
+      activity: moderation.activity?.recorder,
+      activityStore: moderation.activity?.store,
     });
     this.readiness.push({ name: 'engine', check: async () => this.node.unhealthyReason() });
     if (revocations?.redis) this.readiness.push(redisReadiness('store', revocations.redis));

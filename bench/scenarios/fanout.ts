@@ -11,7 +11,7 @@ export interface FanoutResult extends Delivery {
 }
 
 /** Subscribers spread evenly over the nodes, a publisher on the first node at a fixed rate. */
-async function run(pool: LoadPool, setup: string, servers: ServerProcess[], opts: { subscribers: number; rate: number; seconds: number }): Promise<FanoutResult> {
+export async function measureFanout(pool: LoadPool, setup: string, servers: ServerProcess[], opts: { subscribers: number; rate: number; seconds: number }): Promise<FanoutResult> {
   let from = 0;
   for (const [i, s] of servers.entries()) {
     const count = Math.floor(opts.subscribers / servers.length) + (i < opts.subscribers % servers.length ? 1 : 0);
@@ -33,14 +33,14 @@ export async function runFanout(pool: LoadPool, opts: { subscribers: number; rat
   const results: FanoutResult[] = [];
   const memory = await startParsec(parsecConfig());
   try {
-    results.push(await run(pool, '1 node, memory', [memory], opts));
+    results.push(await measureFanout(pool, '1 node, memory', [memory], opts));
   } finally {
     await memory.stop();
   }
   const redis = parsecConfig({ engine: { type: 'redis', redis: { address: opts.redisUrl, prefix: `parsec-bench-${Date.now()}` } } });
   const nodes = [await startParsec(redis), await startParsec(redis)];
   try {
-    results.push(await run(pool, '2 nodes, Redis', nodes, opts));
+    results.push(await measureFanout(pool, '2 nodes, Redis', nodes, opts));
   } finally {
     await Promise.all(nodes.map((n) => n.stop()));
   }

@@ -58,6 +58,8 @@ const rpcMethods = {
   MapStats: 'map_stats',
   MapClear: 'map_clear',
   SharedPollPublish: 'shared_poll_publish',
+  ActivitySessions: 'activity_sessions',
+  ActivityChannels: 'activity_channels',
 } as const satisfies Record<string, MethodName>;
 
 export interface GrpcApiDeps {

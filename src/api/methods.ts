@@ -5,6 +5,7 @@ import { channels, history, historyRemove, presence, presenceStats } from './exe
 import { connections, connectionsSnapshot } from './executors/connections.js';
 import { blockedUsers, blockUser, unblockUser } from './executors/blocks.js';
 import { info } from './executors/info.js';
+import { activityChannels, activitySessions } from './executors/activity.js';
 import { rateLimit, rateLimitsGet, rateLimitsSet } from './executors/rate-limits.js';
 
 import { mapClear, mapPublish, mapReadState, mapReadStream, mapRemove, mapStats } from './executors/map.js';
@@ -53,6 +54,8 @@ export const methods = {
   map_stats: method(s.mapChannelRequest, mapStats),
   map_clear: method(s.mapChannelRequest, mapClear),
   shared_poll_publish: method(s.sharedPollPublishRequest, sharedPollPublish),
+  activity_sessions: method(s.activitySessionsRequest, activitySessions),
+  activity_channels: method(s.activityChannelsRequest, activityChannels),
   rpc: method(s.rpcRequest, async () => {
     // No server-side RPC extensions exist yet.
     throw new ApiError(ApiErrorCode.notFound);

@@ -114,6 +114,21 @@ export const rateLimitRequest = z.object({
 export const rateLimitsGetRequest = z.object({});
 // The layers of `client.rate_limit` to replace; checked against the config schema by moderation/.
 export const rateLimitsSetRequest = z.object({ settings: z.record(z.string(), z.unknown()) });
+// Times are Unix seconds; 0 = unbounded.
+export const activitySessionsRequest = z.object({
+  user: z.string().default(''),
+  since: uint.default(0),
+  until: uint.default(0),
+  open_only: z.boolean().default(false),
+  limit: pageLimit.default(100),
+  cursor: z.string().default(''),
+});
+export const activityChannelsRequest = z.object({
+  since: uint.default(0),
+  until: uint.default(0),
+  channel_prefix: z.string().default(''),
+  top: int.min(1).max(1000).default(20),
+});
 export const blockedUsersRequest = z.object({
   user: z.string().default(''),
   history: z.boolean().default(false),
@@ -185,6 +200,8 @@ export type RpcRequest = z.infer<typeof rpcRequest>;
 export type BlockUserRequest = z.infer<typeof blockUserRequest>;
 export type UnblockUserRequest = z.infer<typeof unblockUserRequest>;
 export type BlockedUsersRequest = z.infer<typeof blockedUsersRequest>;
+export type ActivitySessionsRequest = z.infer<typeof activitySessionsRequest>;
+export type ActivityChannelsRequest = z.infer<typeof activityChannelsRequest>;
 export type RateLimitRequest = z.infer<typeof rateLimitRequest>;
 export type RateLimitsSetRequest = z.infer<typeof rateLimitsSetRequest>;
 

@@ -496,6 +496,9 @@ const parsecHttpServerSchema = section({
 /** Where blocks, block history and rate-limit overrides are kept (PostgreSQL; else Redis with a Redis engine; else memory). */
 const storeSchema = section({ postgres_dsn: str() });
 
+/** Sessions and per-channel traffic, recorded off the hot path into the store (a bounded window in memory without PostgreSQL). */
+const activitySchema = section({ enabled: bool(true), retention: duration('168h') });
+
 /** Parsec's own settings, which Centrifugo has no key for. */
 const parsecSchema = section({
   // Peers (addresses or CIDR ranges) whose X-Forwarded-For names the client's address.
@@ -507,6 +510,7 @@ const parsecSchema = section({
   token_broker: tokenBrokerSchema,
   audit: auditSchema,
   store: storeSchema,
+  activity: activitySchema,
 });
 
 /** The whole file. Keys not listed here are stripped (and reported by unknown-keys.ts). */

@@ -369,6 +369,8 @@ export interface ParsecConfig {
   audit: { postgresDsn: string; postgresTable: string; memorySize: number };
   /** Blocks and rate-limit overrides: in PostgreSQL when `postgresDsn` is set, else Redis (Redis engine) or memory. */
   store: { postgresDsn: string };
+  /** Session and channel activity recording; `retention` in ms (default 7 days). */
+  activity: { enabled: boolean; retention: number };
 }
 
 export interface Config {

@@ -12,3 +12,7 @@ export { MemoryKeyedBuckets, RedisKeyedBuckets, type BucketVerdict, type KeyedBu
 export { IpConnectLimiter } from './ip-connect.js';
 export { ConnectionLimits, RateLimitSettingsError, RateLimits, parseOverrides, type LimitsHolder, type RateLimitLayer, type RateLimitsDeps, type RateLimitsNotice } from './rate-limits.js';
 export { rateLimitsToWire } from './rate-limit-wire.js';
+export { newestSessionFirst, type ActivityStore, type ChannelMinute, type ChannelQuery, type ChannelTotals, type SessionEnd, type SessionQuery, type SessionRecord } from './activity.js';
+export { MemoryActivityStore } from './memory-activity.js';
+export { PostgresActivityStore } from './postgres-activity.js';
+export { ActivityRecorder, type ActivityRecorderDeps } from './activity-recorder.js';

@@ -39,6 +39,37 @@ export const MODERATION_MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 3,
+    name: 'activity',
+    statements: [
+      `CREATE TABLE parsec_activity_sessions (
+        client_id text PRIMARY KEY,
+        user_id text NOT NULL,
+        transport text NOT NULL,
+        protocol text NOT NULL,
+        remote_addr text NOT NULL DEFAULT '',
+        labels jsonb NOT NULL DEFAULT '{}',
+        app_name text NOT NULL DEFAULT '',
+        app_version text NOT NULL DEFAULT '',
+        node text NOT NULL DEFAULT '',
+        connected_at timestamptz NOT NULL,
+        disconnected_at timestamptz,
+        disconnect_code integer NOT NULL DEFAULT 0,
+        disconnect_reason text NOT NULL DEFAULT ''
+      )`,
+      'CREATE INDEX parsec_activity_sessions_order ON parsec_activity_sessions (connected_at DESC, client_id DESC)',
+      'CREATE INDEX parsec_activity_sessions_user ON parsec_activity_sessions (user_id, connected_at DESC)',
+      `CREATE TABLE parsec_activity_channels (
+        channel text NOT NULL,
+        minute timestamptz NOT NULL,
+        publications bigint NOT NULL DEFAULT 0,
+        deliveries bigint NOT NULL DEFAULT 0,
+        bytes bigint NOT NULL DEFAULT 0,
+        PRIMARY KEY (minute, channel)
+      )`,
+    ],
+  },
 ];
 
 /** Serialises runners of every node starting at once (any constant; this one spells "parsec"). */

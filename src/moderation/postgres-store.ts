@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { UserBlock } from './blocks.js';
 import { migrate } from './migrations.js';
+import { PostgresActivityStore } from './postgres-activity.js';
 import { cursorOf, parseCursor, type BlockPage, type BlockQuery, type ModerationStore, type StoredRateLimits } from './store.js';
 
 interface BlockRow {
@@ -111,7 +112,7 @@ export class PostgresModerationStore implements ModerationStore {
     }
     const after = parseCursor(q.cursor);
     if (after) {
-      values.push(new Date(after.blockedAt), after.id);
+      values.push(new Date(after.at), after.id);
       where.push(`(blocked_at, id) < ($${values.length - 1}, $${values.length})`);
     }
     values.push(q.limit + 1);
@@ -135,6 +136,11 @@ export class PostgresModerationStore implements ModerationStore {
        ON CONFLICT (id) DO UPDATE SET settings = EXCLUDED.settings, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by`,
       [JSON.stringify(r.settings), new Date(r.updatedAt), r.updatedBy],
     );
+  }
+
+  /** Activity on the same database and pool. */
+  activity(): PostgresActivityStore {
+    return new PostgresActivityStore(this.pool);
   }
 
   async close(): Promise<void> {

@@ -59,13 +59,13 @@ export function cursorOf(b: UserBlock): string {
   return `${b.blockedAt}:${b.id}`;
 }
 
-/** The sort key a cursor names; undefined for '' (the first page). Throws on a malformed cursor. */
-export function parseCursor(cursor: string): { blockedAt: number; id: string } | undefined {
+/** The sort key a cursor names (a time and an id); undefined for '' (the first page). Throws on a malformed cursor. */
+export function parseCursor(cursor: string): { at: number; id: string } | undefined {
   if (cursor === '') return undefined;
   const sep = cursor.indexOf(':');
-  const blockedAt = Number(cursor.slice(0, sep));
-  if (sep <= 0 || !Number.isSafeInteger(blockedAt)) throw new BadCursorError(cursor);
-  return { blockedAt, id: cursor.slice(sep + 1) };
+  const at = Number(cursor.slice(0, sep));
+  if (sep <= 0 || !Number.isSafeInteger(at)) throw new BadCursorError(cursor);
+  return { at, id: cursor.slice(sep + 1) };
 }
 
 export class BadCursorError extends Error {
@@ -87,7 +87,7 @@ export function pageOf(sorted: readonly UserBlock[], q: BlockQuery, inForce: (b:
   for (const b of sorted) {
     if (q.user !== '' && b.user !== q.user) continue;
     if (!q.history && !inForce(b)) continue;
-    if (after && (b.blockedAt > after.blockedAt || (b.blockedAt === after.blockedAt && b.id >= after.id))) continue;
+    if (after && (b.blockedAt > after.at || (b.blockedAt === after.at && b.id >= after.id))) continue;
     if (out.length === q.limit) return { blocks: out, nextCursor: cursorOf(out[out.length - 1]!) };
     out.push(b);
   }

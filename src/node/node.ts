@@ -16,7 +16,7 @@ import type { Client } from './session/client.js';
 import { Hub, type Subscriber } from './hub.js';
 import { ChannelSubscription } from './channels/subscription.js';
 import { sweepRevoked, type RevocationStore } from './cluster/revocation.js';
-import type { RateLimits, UserBlocking } from '../moderation/index.js';
+import type { ActivityRecorder, ActivityStore, RateLimits, UserBlocking } from '../moderation/index.js';
 import { sweepBlocked } from './cluster/blocks.js';
 import { SharedPollManager, type PublishRelay } from './shared-poll/poll-manager.js';
 import { relayChannelOf, relayTags, relayedItem } from './channels/shared-poll-relay.js';
@@ -44,6 +44,10 @@ export interface NodeDeps {
   blocking?: UserBlocking;
   /** Command, error and connect-attempt limits (kept current by the control plane). */
   rateLimits?: RateLimits;
+  /** Records sessions and channel traffic when `parsec.activity.enabled`. */
+  activity?: ActivityRecorder;
+  /** Where the recorder writes, for the activity API methods. */
+  activityStore?: ActivityStore;
 }
 
 export interface NodePublishOptions {
@@ -229,6 +233,7 @@ export class Node implements BrokerEventHandler, MapEventHandler {
   /** Publishes into a channel with its namespace's history settings. */
   async publish(ch: ChannelInfo, data: Uint8Array, opts: NodePublishOptions = {}): Promise<StreamPosition> {
     const history = ch.history && !opts.skipHistory;
+    this.deps.activity?.published(ch.channel, data.length);
     return this.deps.broker.publish(ch.channel, data, {
       historySize: history ? ch.options.historySize : 0,
       historyTtl: history ? ch.options.historyTtl : 0,
@@ -331,6 +336,7 @@ export class Node implements BrokerEventHandler, MapEventHandler {
     const started = this.deps.metrics.enabled ? performance.now() : 0;
     this.hub.broadcastPublication(channel, toProtocolPublication(pub), position, pub.delta ?? false);
     if (started > 0) node.observeBroadcast((performance.now() - started) / 1000);
+    this.deps.activity?.delivered(channel, this.hub.numSubscribers(channel));
   }
 
   handleMapPublication(channel: string, pub: MapPublication, position: StreamPosition, delta: boolean, prevData: Uint8Array | undefined): void {

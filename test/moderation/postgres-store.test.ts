@@ -7,6 +7,7 @@ import { EngineError } from '../../src/engine/index.js';
 import { createModerationStore, migrate, MODERATION_MIGRATIONS, PostgresModerationStore } from '../../src/moderation/index.js';
 import { postgresUrl, skipWithout } from '../helpers/services.js';
 import { runModerationStoreSuite } from './store-suite.js';
+import { runActivityStoreSuite } from './activity-store-suite.js';
 
 const skip = await skipWithout('Postgres', postgresUrl);
 const log = pino({ level: 'silent' });
@@ -37,6 +38,18 @@ describe('PostgreSQL moderation store', { skip: skip || undefined }, () => {
   };
 
   runModerationStoreSuite(async () => PostgresModerationStore.start(dsnFor(await freshSchema()), log));
+
+  describe('activity', () => {
+    const stores: PostgresModerationStore[] = [];
+    after(async () => {
+      for (const s of stores) await s.close();
+    });
+    runActivityStoreSuite(async () => {
+      const store = await PostgresModerationStore.start(dsnFor(await freshSchema()), log);
+      stores.push(store);
+      return store.activity();
+    });
+  });
 
   it('migrates a fresh schema once, records the versions, and leaves a current one alone', async () => {
     const schema = await freshSchema();

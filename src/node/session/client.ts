@@ -136,7 +136,7 @@ export class Client implements SubscriptionOwner {
     if (this.state === 'closed') return;
     this.node.metrics.client.serverDisconnect(DisconnectCode.slow);
     this.log.warn({ user: this.user, code: DisconnectCode.slow, timeout: this.writeTimeout }, 'slow consumer disconnected: write timed out');
-    this.teardown();
+    this.teardown(DisconnectCode.slow, 'write timeout');
     this.transport.abort();
   }
 
@@ -322,6 +322,21 @@ export class Client implements SubscriptionOwner {
     this.staleTimer = undefined;
     this.schedulePing(true);
     this.scheduleExpiry();
+    this.node.deps.activity?.sessionOpened({
+      client: this.id,
+      user: this.user,
+      transport: this.transport.name,
+      protocol: this.transport.protocol,
+      remoteAddr: this.transport.request.ip,
+      labels: { ...this.credentials.labels },
+      appName: this.app.name,
+      appVersion: this.app.version,
+      node: this.node.id,
+      connectedAt: this.connectedAt,
+      disconnectedAt: 0,
+      disconnectCode: 0,
+      disconnectReason: '',
+    });
   }
 
   /** A pong (empty command) arrived. */
@@ -434,7 +449,7 @@ export class Client implements SubscriptionOwner {
     }
     this.logDebug({ code, reason: text, user: this.user }, 'disconnect');
     this.node.metrics.client.serverDisconnect(code);
-    this.teardown();
+    this.teardown(code, text);
     this.transport.close(code, text);
     // A peer that stopped reading never takes the close frame or answers it, and ws would
     // hold the socket 30 s for that answer: give it the write timeout, then drop it.
@@ -456,8 +471,10 @@ export class Client implements SubscriptionOwner {
     this.teardown();
   }
 
-  private teardown(): void {
+  /** Releases the session; `code` and `reason` say how it ended (the peer going away when not given). */
+  private teardown(code: number = DisconnectCode.connectionClosed, reason = 'connection closed'): void {
     const wasConnected = this.state === 'connected';
+    if (wasConnected) this.node.deps.activity?.sessionEnded({ client: this.id, disconnectedAt: this.node.clock.now(), code, reason });
     this.state = 'closed';
     this.writer.close();
     for (const t of [this.staleTimer, this.pingTimer, this.pongTimer, this.expireTimer]) t?.cancel();

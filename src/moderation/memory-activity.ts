@@ -1,0 +1,63 @@
+import { parseCursor } from './store.js';
+import { newestSessionFirst, sessionCursor, totalsOf, type ActivityStore, type ChannelMinute, type ChannelQuery, type ChannelTotals, type SessionEnd, type SessionQuery, type SessionRecord } from './activity.js';
+
+/**
+ * Activity in this process, for a node without PostgreSQL: a bounded window (the oldest
+ * sessions and channel minutes go first past the bounds) of this node's traffic only.
+ */
+export class MemoryActivityStore implements ActivityStore {
+  readonly kind = 'memory';
+  /** By client id, oldest first. */
+  private readonly sessionsById = new Map<string, SessionRecord>();
+  private readonly minutes = new Map<string, ChannelMinute>();
+
+  constructor(private readonly maxSessions = 100_000, private readonly maxMinutes = 100_000) {}
+
+  async writeSessions(opened: readonly SessionRecord[], ended: readonly SessionEnd[]): Promise<void> {
+    for (const s of opened) this.sessionsById.set(s.client, { ...s, labels: { ...s.labels } });
+    for (const e of ended) {
+      const s = this.sessionsById.get(e.client);
+      if (s) Object.assign(s, { disconnectedAt: e.disconnectedAt, disconnectCode: e.code, disconnectReason: e.reason });
+    }
+    while (this.sessionsById.size > this.maxSessions) this.sessionsById.delete(this.sessionsById.keys().next().value!);
+  }
+
+  async writeChannels(rows: readonly ChannelMinute[]): Promise<void> {
+    for (const r of rows) {
+      const key = `${r.minute}\u0000${r.channel}`;
+      const m = this.minutes.get(key);
+      if (m) {
+        m.publications += r.publications;
+        m.deliveries += r.deliveries;
+        m.bytes += r.bytes;
+      } else this.minutes.set(key, { ...r });
+    }
+    while (this.minutes.size > this.maxMinutes) this.minutes.delete(this.minutes.keys().next().value!);
+  }
+
+  async sessions(q: SessionQuery): Promise<{ sessions: SessionRecord[]; nextCursor: string }> {
+    const after = parseCursor(q.cursor);
+    const out: SessionRecord[] = [];
+    for (const s of [...this.sessionsById.values()].sort(newestSessionFirst)) {
+      if (q.user !== '' && s.user !== q.user) continue;
+      if (q.openOnly && s.disconnectedAt !== 0) continue;
+      if ((q.since && s.connectedAt < q.since) || (q.until && s.connectedAt >= q.until)) continue;
+      if (after && (s.connectedAt > after.at || (s.connectedAt === after.at && s.client >= after.id))) continue;
+      if (out.length === q.limit) return { sessions: out, nextCursor: sessionCursor(out[out.length - 1]!) };
+      out.push({ ...s });
+    }
+    return { sessions: out, nextCursor: '' };
+  }
+
+  async channels(q: ChannelQuery): Promise<ChannelTotals[]> {
+    const rows = [...this.minutes.values()].filter((r) => r.channel.startsWith(q.prefix) && (!q.since || r.minute >= q.since) && (!q.until || r.minute < q.until));
+    return totalsOf(rows, q.top);
+  }
+
+  async cleanup(before: number): Promise<number> {
+    let gone = 0;
+    for (const [id, s] of this.sessionsById) if (s.disconnectedAt !== 0 && s.disconnectedAt < before && this.sessionsById.delete(id)) gone++;
+    for (const [key, m] of this.minutes) if (m.minute < before && this.minutes.delete(key)) gone++;
+    return gone;
+  }
+}

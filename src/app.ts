@@ -17,7 +17,7 @@ import { ListenError, TimerWheel, packageVersion, systemClock, type Clock } from
 import { Node, type RevocationStore } from './node/index.js';
 import { DisconnectCode } from './protocol/index.js';
 import { Proxies } from './proxy/index.js';
-import { EmulationHandler, OriginCheck, StreamHandler, WebSocketHandler, httpStreamEndpoint, sseEndpoint } from './transport/index.js';
+import { EmulationHandler, MqttFrontDoor, OriginCheck, StreamHandler, TopicSpace, WebSocketHandler, httpStreamEndpoint, sseEndpoint } from './transport/index.js';
 import { hostname } from 'node:os';
 
 export interface ParsecOptions {
@@ -133,6 +133,8 @@ export class Parsec {
   readonly server: Server;
   readonly log: Logger;
   private readonly ws: WebSocketHandler | undefined;
+  /** The MQTT front door, when `parsec.mqtt.enabled`. */
+  readonly mqtt: MqttFrontDoor | undefined;
   private readonly api: HttpApi;
   private readonly apiAuth: ServerApiAuthenticator;
   private readonly grpc: GrpcApi | undefined;
@@ -158,6 +160,8 @@ export class Parsec {
     this.wheel = new TimerWheel({ clock });
     this.engines = parts;
     this.proxies = new Proxies(config, this.log);
+    const mqtt = config.parsec.mqtt;
+    const topics = mqtt.enabled ? new TopicSpace(mqtt.namespace, config.channel.namespaceBoundary) : undefined;
     this.node = new Node({
       config,
       broker,
@@ -176,7 +180,14 @@ export class Parsec {
       version: packageVersion(),
       name: config.node.name || hostname(),
       revocations,
+      mirror: topics,
     });
+    if (topics) {
+      const tls = mqtt.tls.enabled
+        ? { cert: pem(mqtt.tls.certPem, mqtt.tls.certPemFile, 'parsec.mqtt.tls.cert_pem_file'), key: pem(mqtt.tls.keyPem, mqtt.tls.keyPemFile, 'parsec.mqtt.tls.key_pem_file') }
+        : undefined;
+      this.mqtt = new MqttFrontDoor({ node: this.node, config: mqtt, address: mqtt.address || config.httpServer.address, topics, tls });
+    }
     if (!config.websocket.disabled) this.ws = new WebSocketHandler(this.node);
     if (config.client.userIdHttpHeader && config.parsec.trustedProxies.length === 0) {
       this.log.warn(
@@ -245,7 +256,7 @@ export class Parsec {
     }
     const b = opts.config.broker;
     app.log.info(
-      { address: app.address(), grpcPort: app.grpcPort, node: app.node.id, engine: opts.config.engine.type, broker: b.enabled ? b.type : undefined, version: app.node.deps.version },
+      { address: app.address(), grpcPort: app.grpcPort, mqttPort: app.mqtt?.port, node: app.node.id, engine: opts.config.engine.type, broker: b.enabled ? b.type : undefined, version: app.node.deps.version },
       'parsec started',
     );
     return app;
@@ -281,6 +292,7 @@ export class Parsec {
         resolve();
       });
     });
+    await this.mqtt?.listen();
     if (this.grpc) {
       const { address: grpcAddress, port: grpcPort } = this.config.grpcApi;
       const tls = grpcTls(this.config.grpcApi.tls);
@@ -320,6 +332,7 @@ export class Parsec {
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (this.ws?.handleUpgrade(req, socket, head, url)) return;
+    if (this.mqtt?.handleUpgrade(req, socket, head, url)) return;
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   }
 
@@ -342,10 +355,11 @@ export class Parsec {
     const timer = setTimeout(() => {
       this.log.warn('shutdown timeout: dropping remaining connections');
       this.ws?.terminateAll();
+      this.mqtt?.terminateAll();
       this.server.closeAllConnections();
     }, timeout);
     timer.unref();
-    await Promise.all([serverClosed, this.grpc?.close()]);
+    await Promise.all([serverClosed, this.grpc?.close(), this.mqtt?.close()]);
     clearTimeout(timer);
     this.ws?.close();
     this.node.close();

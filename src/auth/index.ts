@@ -14,3 +14,4 @@ export { ServerApiAuthenticator, type ApiAuthOptions, type ApiAuthOutcome, type 
 export { BearerVerifier, type BearerAuthOptions, type BearerOutcome } from './bearer-auth.js';
 export { JwksKeySource, type JwksOptions } from './jwks.js';
 export { LabelsError, MAX_LABELS, MAX_LABEL_KEY_BYTES, MAX_LABEL_VALUE_BYTES, parseLabels, type Labels } from './labels.js';
+export { TopicAcl, TopicAclError, checkTopicAcl } from './topic-acl.js';

@@ -6,3 +6,4 @@ export { BodyTooLargeError, readBody } from './read-body.js';
 export { ClientAddress } from './client-address.js';
 export { CompactMap } from './compact-map.js';
 export { ListenError } from './listen-error.js';
+export { filterCovers, hasWildcard, isServerTopic, topicFilterProblem, topicMatches, topicNameProblem } from './mqtt-topics.js';

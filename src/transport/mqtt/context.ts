@@ -1,0 +1,16 @@
+import type { Logger } from 'pino';
+import type { MqttConfig } from '../../config/types.js';
+import type { Node } from '../../node/index.js';
+import type { RetainedStore } from './retained.js';
+import type { TopicSpace } from './topics.js';
+import type { SessionRegistry } from './sessions.js';
+
+/** What every MQTT connection and session of a node shares. */
+export interface MqttContext {
+  readonly node: Node;
+  readonly config: Readonly<MqttConfig>;
+  readonly topics: TopicSpace;
+  readonly retained: RetainedStore;
+  readonly sessions: SessionRegistry;
+  readonly log: Logger;
+}

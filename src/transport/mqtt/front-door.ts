@@ -1,0 +1,124 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { MqttConfig } from '../../config/types.js';
+import { ListenError } from '../../lib/index.js';
+import type { Node } from '../../node/index.js';
+import { MqttConnection, type MqttSocket } from './connection.js';
+import type { MqttContext } from './context.js';
+import { MemoryRetainedStore, type RetainedStore } from './retained.js';
+import { SessionRegistry } from './sessions.js';
+import { TopicSpace } from './topics.js';
+
+export interface MqttFrontDoorOptions {
+  node: Node;
+  config: Readonly<MqttConfig>;
+  /** `parsec.mqtt.address`, or `http_server.address` when that is empty. */
+  address: string;
+  topics: TopicSpace;
+  /** Default: in memory (one node). */
+  retained?: RetainedStore;
+  tls?: TlsOptions;
+}
+
+/**
+ * The MQTT listener (TCP, or TLS) and MQTT over WebSocket on the HTTP server: turns
+ * connections into MqttConnections sharing one session registry and retained store.
+ */
+export class MqttFrontDoor {
+  private readonly server: Server;
+  private readonly ctx: MqttContext;
+  private readonly sockets = new Set<MqttSocket>();
+  private readonly wss: WebSocketServer | undefined;
+  private presenceTimer: NodeJS.Timeout | undefined;
+  private drained: (() => void) | undefined;
+
+  constructor(private readonly opts: MqttFrontDoorOptions) {
+    const { node, config } = opts;
+    this.ctx = {
+      node,
+      config,
+      topics: opts.topics,
+      retained: opts.retained ?? new MemoryRetainedStore(),
+      sessions: new SessionRegistry(),
+      log: node.log.child({ component: 'mqtt' }),
+    };
+    const onSocket = (socket: Socket): void => this.accept(socket, socket.remoteAddress ?? '', () => socket.bytesWritten - socket.writableLength);
+    this.server = opts.tls ? createTlsServer(opts.tls, onSocket) : createServer(onSocket);
+    if (config.websocket.enabled) {
+      // MQTT over WebSocket (MQTT 5 §6): binary frames carry the byte stream, subprotocol "mqtt".
+      this.wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPacketSize + 5, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
+    }
+  }
+
+  /** Binds the listener; a port in use stops the start naming `parsec.mqtt.port`. */
+  async listen(): Promise<void> {
+    const { port } = this.opts.config;
+    const { address } = this.opts;
+    await new Promise<void>((resolve, reject) => {
+      const failed = (err: Error): void => reject(ListenError.wrap('parsec.mqtt', address, port, err));
+      this.server.once('error', failed);
+      this.server.listen(port, address || undefined, () => {
+        this.server.off('error', failed);
+        resolve();
+      });
+    });
+    const every = this.opts.node.config.client.presenceUpdateInterval;
+    if (every > 0) {
+      this.presenceTimer = setInterval(() => void this.refreshPresence(), every);
+      this.presenceTimer.unref();
+    }
+  }
+
+  /** The bound port (the listener may have been given port 0). */
+  get port(): number {
+    const a = this.server.address();
+    return a && typeof a === 'object' ? a.port : 0;
+  }
+
+  /** Takes an HTTP upgrade on `parsec.mqtt.websocket.path`; false when it is not for MQTT. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): boolean {
+    const wss = this.wss;
+    if (!wss || url.pathname !== this.opts.config.websocket.path) return false;
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const stream = createWebSocketStream(ws);
+      const raw = req.socket;
+      this.accept(stream, raw.remoteAddress ?? '', () => raw.bytesWritten - raw.writableLength);
+    });
+    return true;
+  }
+
+  private accept(socket: MqttSocket, remoteAddr: string, sentBytes: () => number): void {
+    this.sockets.add(socket);
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      if (this.sockets.size === 0) this.drained?.();
+    });
+    new MqttConnection(this.ctx, socket, remoteAddr, sentBytes);
+  }
+
+  private async refreshPresence(): Promise<void> {
+    for (const owner of [...this.ctx.sessions.liveOwners()]) await owner.refreshPresence();
+  }
+
+  /**
+   * Stops listening and ends the connections left (sessions were already ended by the
+   * node's shutdown, with the reason); resolves once they are closed. Idempotent.
+   */
+  async close(): Promise<void> {
+    clearInterval(this.presenceTimer);
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const s of this.sockets) s.end();
+    this.wss?.close();
+    if (this.sockets.size > 0) await new Promise<void>((resolve) => this.drained = resolve);
+    await closed;
+    await this.ctx.retained.close();
+  }
+
+  /** Drops every connection at once (the shutdown timeout passed). */
+  terminateAll(): void {
+    for (const s of this.sockets) s.destroy();
+  }
+}

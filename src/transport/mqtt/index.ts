@@ -1,0 +1,3 @@
+export { MqttFrontDoor, type MqttFrontDoorOptions } from './front-door.js';
+export { MemoryRetainedStore, type RetainedMessage, type RetainedStore } from './retained.js';
+export { TopicSpace } from './topics.js';

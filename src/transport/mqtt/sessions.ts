@@ -1,0 +1,51 @@
+import type { MqttSession } from './session.js';
+
+/** A live connection as the registry sees it: something a newer one can take over. */
+export interface SessionOwner {
+  /** Another connection presented the same client id: this one ends (MQTT 5 reason 0x8E). */
+  takenOver(): void;
+  /** Re-adds the presence of its exact topics (engines expire entries not refreshed). */
+  refreshPresence(): Promise<void>;
+}
+
+/**
+ * This node's MQTT sessions by client id, and the connection holding each. A client id
+ * has at most one connection: a second CONNECT takes the session over (MQTT 3.1.4-3).
+ */
+export class SessionRegistry {
+  private readonly sessions = new Map<string, MqttSession>();
+  private readonly owners = new Map<string, SessionOwner>();
+
+  get(clientId: string): MqttSession | undefined {
+    return this.sessions.get(clientId);
+  }
+
+  add(session: MqttSession): void {
+    this.sessions.set(session.clientId, session);
+  }
+
+  /** Drops an ended session (not a newer one of the same client id). */
+  forget(session: MqttSession): void {
+    if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
+  }
+
+  /** Makes `owner` the client id's connection; the previous one is taken over. */
+  claim(clientId: string, owner: SessionOwner): void {
+    const previous = this.owners.get(clientId);
+    this.owners.set(clientId, owner);
+    if (previous && previous !== owner) previous.takenOver();
+  }
+
+  release(clientId: string, owner: SessionOwner): void {
+    if (this.owners.get(clientId) === owner) this.owners.delete(clientId);
+  }
+
+  /** Live connections by client id, for the presence refresh. */
+  liveOwners(): IterableIterator<SessionOwner> {
+    return this.owners.values();
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+}

@@ -1,0 +1,47 @@
+import { isServerTopic } from '../../lib/index.js';
+import { MIRROR_ORIGIN_TAG, type PublicationMirror } from '../../node/index.js';
+
+/**
+ * Topic ↔ channel: topic `a/b` is channel `<namespace>:a/b`. Wildcard filters listen on
+ * bucket channels: every publication into the namespace is copied (by the node, without
+ * history) to `<namespace>:$wild` and to `<namespace>:$wild/<first level>`; a filter
+ * whose first level is a name listens on the second, one starting with a wildcard on the
+ * first. So a node gets a publication once per bucket it has filters on, not once per
+ * filter, and a bucket no node listens on costs one broker publish that goes nowhere.
+ */
+export class TopicSpace implements PublicationMirror {
+  private readonly prefix: string;
+  private readonly root: string;
+
+  constructor(namespace: string, boundary: string) {
+    this.prefix = namespace + boundary;
+    this.root = `${this.prefix}$wild`;
+  }
+
+  channelOf(topic: string): string {
+    return this.prefix + topic;
+  }
+
+  /** The topic of a channel of the namespace; undefined for other channels. */
+  topicOf(channel: string): string | undefined {
+    return channel.startsWith(this.prefix) ? channel.slice(this.prefix.length) : undefined;
+  }
+
+  /** The topic a delivered publication is for: its own channel's, or the origin of a bucket copy. */
+  topicOfDelivery(channel: string, tags: Readonly<Record<string, string>> | undefined): string | undefined {
+    const origin = tags?.[MIRROR_ORIGIN_TAG];
+    return this.topicOf(origin ?? channel);
+  }
+
+  /** The bucket channel a wildcard filter listens on. */
+  bucketOf(filter: string): string {
+    const first = filter.split('/', 1)[0]!;
+    return first === '+' || first === '#' ? this.root : `${this.root}/${first}`;
+  }
+
+  mirrorsOf(channel: string): readonly string[] {
+    const topic = this.topicOf(channel);
+    if (topic === undefined || isServerTopic(topic)) return [];
+    return [this.root, `${this.root}/${topic.split('/', 1)[0]!}`];
+  }
+}

@@ -1,6 +1,5 @@
 import type { EventEmitter } from 'node:events';
 import mqtt from 'mqtt-packet';
-import { TopicAcl } from '../../auth/index.js';
 import { hasWildcard, isServerTopic, newClientId, topicFilterProblem, topicNameProblem, type TimerHandle } from '../../lib/index.js';
 import { Client, type PublicationFanout } from '../../node/index.js';
 import { DisconnectCode } from '../../protocol/index.js';
@@ -40,7 +39,8 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
   private client: Client | undefined;
   private session: MqttSession | undefined;
   private clientId = '';
-  private acl = TopicAcl.none;
+  /** The token's `topicAcl`; a token without one may neither publish nor subscribe. */
+  private acl: Client['credentials']['topicAcl'];
   private will: Will | undefined;
   /** The client ended cleanly (DISCONNECT 0x00) or the node revoked it: no will goes out. */
   private willCancelled = false;
@@ -172,7 +172,7 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
     }
     this.client = client;
     this.clientId = client.user;
-    this.acl = client.credentials.topicAcl ?? TopicAcl.none;
+    this.acl = client.credentials.topicAcl;
     this.will = outcome.will;
     const { sessions } = this.ctx;
     sessions.claim(this.clientId, this);
@@ -242,7 +242,7 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
       this.fail(Reason.topicNameInvalid, problem);
       return;
     }
-    if (isServerTopic(topic) || !this.acl.mayPublish(topic)) {
+    if (isServerTopic(topic) || !this.acl?.mayPublish(topic)) {
       this.denied('publish', topic);
       this.acknowledge(p, Reason.notAuthorized);
       return;
@@ -299,7 +299,7 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
     const failure = (v5: number): number => (this.version === 5 ? v5 : SUBACK_FAILURE_V4);
     if (filter.startsWith('$share/')) return failure(Reason.sharedSubscriptionsNotSupported);
     if (topicFilterProblem(filter)) return failure(Reason.topicFilterInvalid);
-    if (isServerTopic(filter) || !this.acl.maySubscribe(filter)) {
+    if (isServerTopic(filter) || !this.acl?.maySubscribe(filter)) {
       this.denied('subscribe', filter);
       return failure(Reason.notAuthorized);
     }
@@ -485,7 +485,7 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
 
   private async publishWill(will: Will): Promise<void> {
     const { node, topics, retained } = this.ctx;
-    if (!this.acl.mayPublish(will.topic)) {
+    if (!this.acl?.mayPublish(will.topic)) {
       this.log.info({ clientId: this.clientId, topic: will.topic }, 'mqtt will denied by topic acl');
       return;
     }

@@ -79,7 +79,8 @@ function mqtt(c: ParsedConfig): RuleViolation | undefined {
   }
   if (m.tls.enabled && !(m.tls.certPem || m.tls.certPemFile)) return { key: `${at}.tls.cert_pem_file`, detail: 'TLS needs a certificate: set cert_pem or cert_pem_file' };
   if (m.tls.enabled && !(m.tls.keyPem || m.tls.keyPemFile)) return { key: `${at}.tls.key_pem_file`, detail: 'TLS needs a key: set key_pem or key_pem_file' };
-  if (!c.client.token.hmacSecretKey && !c.client.token.rsaPublicKey && !c.client.token.ecdsaPublicKey && !c.client.token.jwksPublicEndpoint) {
+  const t = c.client.token;
+  if (!t.hmacSecretKey && !t.rsaPublicKey && !t.ecdsaPublicKey && !t.ed25519PublicKey && !t.jwksPublicEndpoint) {
     return { key: `${at}.enabled`, detail: 'MQTT clients authenticate with connection tokens: configure client.token (hmac_secret_key, a public key or jwks_public_endpoint)' };
   }
   return undefined;

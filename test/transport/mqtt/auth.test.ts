@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { connectMqtt, connectWithAck, mqttConfig, startMqttServer, type MqttTestServer } from '../../helpers/mqtt.js';
 import { connToken, nowSec, sign } from '../../helpers/tokens.js';
@@ -68,5 +69,18 @@ describe('MQTT front door: token auth', () => {
     const c = await connectMqtt(server.mqttUrl, { protocolVersion: 4, clientId: '', clean: true, username: 'dev-5', password: token });
     await c.endAsync();
     // MQTT.js will not even send this CONNECT; the refusal is checked on the wire in bad-input tests.
+  });
+});
+
+describe('MQTT front door: listener', () => {
+  it('a port in use stops the start naming parsec.mqtt.port', async (t) => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    t.after(() => holder.close());
+    const port = (holder.address() as AddressInfo).port;
+    await assert.rejects(
+      startMqttServer(mqttConfig((c) => (c.parsec.mqtt.port = port))),
+      (err: Error & { key?: string }) => err.key === 'parsec.mqtt.port' && err.message.includes(`127.0.0.1:${port}`),
+    );
   });
 });

@@ -17,7 +17,7 @@ import { ListenError, TimerWheel, packageVersion, systemClock, type Clock } from
 import { Node, type RevocationStore } from './node/index.js';
 import { DisconnectCode } from './protocol/index.js';
 import { Proxies } from './proxy/index.js';
-import { EmulationHandler, MqttFrontDoor, OriginCheck, StreamHandler, TopicSpace, WebSocketHandler, httpStreamEndpoint, sseEndpoint } from './transport/index.js';
+import { EmulationHandler, MqttFrontDoor, OriginCheck, RedisRetainedStore, StreamHandler, TopicSpace, WebSocketHandler, httpStreamEndpoint, sseEndpoint } from './transport/index.js';
 import { hostname } from 'node:os';
 
 export interface ParsecOptions {
@@ -72,6 +72,13 @@ async function buildRevocations(config: Readonly<Config>, clock: Clock): Promise
   if (!tb.enabled) return undefined;
   const redis = tb.revocations.store === 'redis' ? { client: await connectRedisClient(config.engine.redis), prefix: config.engine.redis.prefix } : undefined;
   return createRevocationStore(tb.revocations, redis, clock);
+}
+
+/** MQTT retained messages in Redis when the engine is Redis (every node serves the same), else undefined (memory). */
+async function buildRetained(config: Readonly<Config>): Promise<RedisRetainedStore | undefined> {
+  if (!config.parsec.mqtt.enabled || config.engine.type !== 'redis') return undefined;
+  const r = config.engine.redis;
+  return new RedisRetainedStore(await connectRedisClient(r, ' for MQTT retained messages'), r.prefix);
 }
 
 /** The CA bundle a JWKS endpoint is verified with, from the PEM text or its file. */
@@ -154,6 +161,7 @@ export class Parsec {
     clock: Clock,
     { broker, presence, parts }: Engines,
     revocations: RevocationStore | undefined,
+    retained: RedisRetainedStore | undefined,
   ) {
     this.log = log;
     this.revocations = revocations;
@@ -186,7 +194,7 @@ export class Parsec {
       const tls = mqtt.tls.enabled
         ? { cert: pem(mqtt.tls.certPem, mqtt.tls.certPemFile, 'parsec.mqtt.tls.cert_pem_file'), key: pem(mqtt.tls.keyPem, mqtt.tls.keyPemFile, 'parsec.mqtt.tls.key_pem_file') }
         : undefined;
-      this.mqtt = new MqttFrontDoor({ node: this.node, config: mqtt, address: mqtt.address || config.httpServer.address, topics, tls });
+      this.mqtt = new MqttFrontDoor({ node: this.node, config: mqtt, address: mqtt.address || config.httpServer.address, topics, tls, retained });
     }
     if (!config.websocket.disabled) this.ws = new WebSocketHandler(this.node);
     if (config.client.userIdHttpHeader && config.parsec.trustedProxies.length === 0) {
@@ -240,13 +248,16 @@ export class Parsec {
     const log = opts.logger ?? pino({ level: opts.config.log.level });
     const engines = await buildEngines(opts.config, clock, log);
     let revocations: RevocationStore | undefined;
+    let retained: RedisRetainedStore | undefined;
     try {
       revocations = await buildRevocations(opts.config, clock);
+      retained = await buildRetained(opts.config);
     } catch (err) {
+      await revocations?.close();
       for (const engine of engines.parts) if (isCloser(engine)) await engine.close();
       throw err;
     }
-    const app = new Parsec(opts.config, log, clock, engines, revocations);
+    const app = new Parsec(opts.config, log, clock, engines, revocations, retained);
     try {
       await app.startTokenBroker(clock);
       await app.listen();

@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import mqtt from 'mqtt-packet';
-import { hasWildcard, isServerTopic, newClientId, topicFilterProblem, topicNameProblem, type TimerHandle } from '../../lib/index.js';
+import { hasWildcard, isServerTopic, newClientId, randomString, topicFilterProblem, topicNameProblem, type TimerHandle } from '../../lib/index.js';
 import { Client, type PublicationFanout } from '../../node/index.js';
 import { DisconnectCode } from '../../protocol/index.js';
 import type { DeliveryQos } from './channel-listener.js';
@@ -55,6 +55,7 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
   /** QoS 2 packet ids published and awaiting PUBREL (MQTT 4.3.3). */
   private readonly qos2 = new Set<number>();
   private queue: Promise<void> = Promise.resolve();
+  readonly nonce = randomString(12);
 
   constructor(
     private readonly ctx: MqttContext,
@@ -176,6 +177,7 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
     this.will = outcome.will;
     const { sessions } = this.ctx;
     sessions.claim(this.clientId, this);
+    await this.announceTakeover();
     let session = sessions.get(this.clientId);
     if (session && outcome.cleanStart) {
       await session.end();
@@ -196,6 +198,18 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
     for (const channel of session.exactChannels()) await this.presence(channel, true);
     this.armKeepalive();
     this.log.debug({ clientId: this.clientId, version: this.version, present, remote: this.remoteAddr }, 'mqtt client connected');
+  }
+
+  /** Tells the other nodes that this connection holds the client id (this node's registry already knows). */
+  private async announceTakeover(): Promise<void> {
+    const { node, topics } = this.ctx;
+    try {
+      const notice = Buffer.from(JSON.stringify({ c: this.clientId, n: this.nonce, node: node.id }));
+      await node.publish(node.rules.resolve(topics.takeoverChannel), notice, { skipHistory: true });
+    } catch (err) {
+      // Not fatal: another node's older connection then lives until it ends on its own.
+      this.log.error({ err, clientId: this.clientId }, 'mqtt takeover notice failed');
+    }
   }
 
   private connack(sessionPresent: boolean, assigned: string | undefined): mqtt.IConnackPacket {

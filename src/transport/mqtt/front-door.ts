@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { MqttConfig } from '../../config/types.js';
 import { ListenError } from '../../lib/index.js';
-import type { Node } from '../../node/index.js';
+import type { HubClient, Node, PublicationFanout, Subscriber } from '../../node/index.js';
 import { MqttConnection, type MqttSocket } from './connection.js';
 import type { MqttContext } from './context.js';
 import { MemoryRetainedStore, type RetainedStore } from './retained.js';
@@ -53,8 +53,9 @@ export class MqttFrontDoor {
     }
   }
 
-  /** Binds the listener; a port in use stops the start naming `parsec.mqtt.port`. */
+  /** Listens for other nodes' takeover notices, then binds; a port in use stops the start naming `parsec.mqtt.port`. */
   async listen(): Promise<void> {
+    await this.opts.node.addSubscriber(this.opts.topics.takeoverChannel, new TakeoverListener(this.opts.node.id, this.ctx));
     const { port } = this.opts.config;
     const { address } = this.opts;
     await new Promise<void>((resolve, reject) => {
@@ -121,4 +122,45 @@ export class MqttFrontDoor {
   terminateAll(): void {
     for (const s of this.sockets) s.destroy();
   }
+}
+
+/**
+ * Takeover notices from every node. Only server-originated publications count (client
+ * publications carry the publisher's info): a client cannot end others' sessions.
+ */
+class TakeoverListener implements Subscriber {
+  readonly client: HubClient;
+
+  constructor(
+    private readonly nodeId: string,
+    private readonly ctx: MqttContext,
+  ) {
+    this.client = { id: `mqtt-takeover-${nodeId}`, user: '', labels: undefined };
+  }
+
+  get pushJoinLeave(): boolean {
+    return false;
+  }
+
+  get compact(): boolean {
+    return false;
+  }
+
+  deliverPublication(fanout: PublicationFanout): void {
+    if (fanout.pub.info) return;
+    let notice: unknown;
+    try {
+      notice = JSON.parse(Buffer.from(fanout.pub.data).toString('utf8'));
+    } catch {
+      return;
+    }
+    const { c, n, node } = (notice ?? {}) as { c?: unknown; n?: unknown; node?: unknown };
+    // This node's own notices: its registry took the client id over when it accepted the CONNECT.
+    if (node === this.nodeId) return;
+    if (typeof c === 'string' && typeof n === 'string') this.ctx.sessions.claimedElsewhere(c, n);
+  }
+
+  deliverPush(): void {}
+
+  checkPosition(): void {}
 }

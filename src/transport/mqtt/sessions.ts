@@ -2,6 +2,8 @@ import type { MqttSession } from './session.js';
 
 /** A live connection as the registry sees it: something a newer one can take over. */
 export interface SessionOwner {
+  /** Tells this connection's takeover notices from another's. */
+  readonly nonce: string;
   /** Another connection presented the same client id: this one ends (MQTT 5 reason 0x8E). */
   takenOver(): void;
   /** Re-adds the presence of its exact topics (engines expire entries not refreshed). */
@@ -34,6 +36,22 @@ export class SessionRegistry {
     const previous = this.owners.get(clientId);
     this.owners.set(clientId, owner);
     if (previous && previous !== owner) previous.takenOver();
+  }
+
+  /**
+   * Another node accepted a CONNECT for the client id: the connection here (unless it is
+   * the one announced) is taken over, and a session waiting here for a reconnect ends,
+   * since the client now has its session there.
+   */
+  claimedElsewhere(clientId: string, nonce: string): void {
+    const owner = this.owners.get(clientId);
+    if (owner && owner.nonce === nonce) return;
+    if (owner) {
+      this.owners.delete(clientId);
+      owner.takenOver();
+    }
+    const session = this.sessions.get(clientId);
+    if (session && !owner) void session.end();
   }
 
   release(clientId: string, owner: SessionOwner): void {

@@ -12,10 +12,13 @@ import { MIRROR_ORIGIN_TAG, type PublicationMirror } from '../../node/index.js';
 export class TopicSpace implements PublicationMirror {
   private readonly prefix: string;
   private readonly root: string;
+  /** Where a node announces a CONNECT, so other nodes end that client id's older connection. */
+  readonly takeoverChannel: string;
 
   constructor(namespace: string, boundary: string) {
     this.prefix = namespace + boundary;
     this.root = `${this.prefix}$wild`;
+    this.takeoverChannel = `${this.prefix}$takeover`;
   }
 
   channelOf(topic: string): string {

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { collect, connectMqtt, device, disconnection, mqttConfig, startMqttServer, type MqttTestServer } from '../../helpers/mqtt.js';
+import { randomPrefix, redisUrl, skipWithout } from '../../helpers/services.js';
+import { until } from '../../helpers/until.js';
+
+const skip = await skipWithout('Redis', redisUrl);
+
+/** Two nodes sharing one Redis: MQTT clients on either see one broker. */
+describe('MQTT front door: two nodes on the Redis engine', { skip: skip || undefined }, () => {
+  let a: MqttTestServer;
+  let b: MqttTestServer;
+  before(async () => {
+    const prefix = randomPrefix('mqtt');
+    const config = () =>
+      mqttConfig((c) => {
+        c.engine = { type: 'redis', redis: { ...c.engine.redis, address: [redisUrl], prefix } };
+      });
+    a = await startMqttServer(config());
+    b = await startMqttServer(config());
+  });
+  after(async () => {
+    await a?.close();
+    await b?.close();
+  });
+
+  it('wildcard subscribers on one node get what MQTT and the server API publish on the other', async (t) => {
+    const sub = await connectMqtt(a.mqttUrl, { protocolVersion: 5, ...(await device('c-sub')) });
+    const pub = await connectMqtt(b.mqttUrl, { protocolVersion: 4, ...(await device('c-pub')) });
+    t.after(() => Promise.all([sub.endAsync(), pub.endAsync()]));
+    const got = collect(sub);
+    await sub.subscribeAsync({ 'plant/+/pressure': { qos: 1 }, '#': { qos: 0 } });
+    await pub.publishAsync('plant/p1/pressure', '7', { qos: 1 });
+    await b.api('publish', { channel: 'mqtt:other/x', data: 1 });
+    await until(() => new Set(got.map((m) => m.topic)).size === 2);
+    assert.ok(got.some((m) => m.topic === 'plant/p1/pressure' && m.qos === 1));
+    assert.ok(got.some((m) => m.topic === 'other/x'));
+  });
+
+  it('a CONNECT on one node takes over the same client id on the other', async (t) => {
+    const first = await connectMqtt(a.mqttUrl, { protocolVersion: 5, ...(await device('roamer')) });
+    const closed = disconnection(first);
+    const second = await connectMqtt(b.mqttUrl, { protocolVersion: 5, ...(await device('roamer')) });
+    t.after(() => second.endAsync());
+    assert.equal((await closed).reasonCode, 0x8e);
+    assert.equal(second.connected, true);
+  });
+
+  it('retained messages are kept in Redis and served by every node', async (t) => {
+    const pub = await connectMqtt(a.mqttUrl, { protocolVersion: 5, ...(await device('r-pub')) });
+    await pub.publishAsync('state/door', 'locked', { qos: 1, retain: true });
+    await pub.endAsync();
+    const sub = await connectMqtt(b.mqttUrl, { protocolVersion: 4, ...(await device('r-sub')) });
+    t.after(() => sub.endAsync());
+    const got = collect(sub);
+    await sub.subscribeAsync('state/+', { qos: 1 });
+    await until(() => got.length === 1);
+    assert.deepEqual([got[0]!.topic, got[0]!.payload, got[0]!.retain], ['state/door', 'locked', true]);
+  });
+});

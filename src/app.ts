@@ -13,7 +13,7 @@ import { isCloser, type Broker, type PresenceManager } from './engine/index.js';
 import { MemoryBroker, MemoryPresenceManager } from './engine/memory/index.js';
 import { NatsBroker } from './engine/nats/index.js';
 import { connectRedisClient, startRedisEngine } from './engine/redis/index.js';
-import { ListenError, TimerWheel, packageVersion, systemClock, type Clock } from './lib/index.js';
+import { ListenError, TimerWheel, listenOn, packageVersion, systemClock, type Clock } from './lib/index.js';
 import { Node, type RevocationStore } from './node/index.js';
 import { DisconnectCode } from './protocol/index.js';
 import { Proxies } from './proxy/index.js';
@@ -295,14 +295,7 @@ export class Parsec {
   private async listen(): Promise<void> {
     await this.node.run();
     const { address, port } = this.config.httpServer;
-    await new Promise<void>((resolve, reject) => {
-      const failed = (err: Error): void => reject(ListenError.wrap('http_server', address, port, err));
-      this.server.once('error', failed);
-      this.server.listen(port, address || undefined, () => {
-        this.server.off('error', failed);
-        resolve();
-      });
-    });
+    await listenOn(this.server, 'http_server', address, port);
     await this.mqtt?.listen();
     if (this.grpc) {
       const { address: grpcAddress, port: grpcPort } = this.config.grpcApi;

@@ -5,5 +5,5 @@ export { packageRoot, packageVersion } from './package-info.js';
 export { BodyTooLargeError, readBody } from './read-body.js';
 export { ClientAddress } from './client-address.js';
 export { CompactMap } from './compact-map.js';
-export { ListenError } from './listen-error.js';
+export { ListenError, listenOn } from './listen-error.js';
 export { filterCovers, hasWildcard, isServerTopic, topicFilterProblem, topicMatches, topicNameProblem } from './mqtt-topics.js';

@@ -89,3 +89,13 @@ export async function suback(client: MqttClient, subs: Record<string, { qos: 0 |
     return packet.granted;
   }
 }
+
+/** The CONNACK code of a connect that must be refused. */
+export async function refusal(p: Promise<unknown>): Promise<number | undefined> {
+  try {
+    await p;
+  } catch (err) {
+    return (err as { code?: number }).code;
+  }
+  throw new Error('connect was not refused');
+}

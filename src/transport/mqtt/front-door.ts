@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { MqttConfig } from '../../config/types.js';
-import { ListenError } from '../../lib/index.js';
+import { listenOn } from '../../lib/index.js';
 import type { HubClient, Node, PublicationFanout, Subscriber } from '../../node/index.js';
 import { MqttConnection, type MqttSocket } from './connection.js';
 import type { MqttContext } from './context.js';
@@ -58,14 +58,7 @@ export class MqttFrontDoor {
     await this.opts.node.addSubscriber(this.opts.topics.takeoverChannel, new TakeoverListener(this.opts.node.id, this.ctx));
     const { port } = this.opts.config;
     const { address } = this.opts;
-    await new Promise<void>((resolve, reject) => {
-      const failed = (err: Error): void => reject(ListenError.wrap('parsec.mqtt', address, port, err));
-      this.server.once('error', failed);
-      this.server.listen(port, address || undefined, () => {
-        this.server.off('error', failed);
-        resolve();
-      });
-    });
+    await listenOn(this.server, 'parsec.mqtt', address, port);
     const every = this.opts.node.config.client.presenceUpdateInterval;
     if (every > 0) {
       this.presenceTimer = setInterval(() => void this.refreshPresence(), every);

@@ -1,18 +1,8 @@
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { connectMqtt, connectWithAck, mqttConfig, startMqttServer, type MqttTestServer } from '../../helpers/mqtt.js';
+import { connectMqtt, connectWithAck, mqttConfig, refusal, startMqttServer, type MqttTestServer } from '../../helpers/mqtt.js';
 import { connToken, nowSec, sign } from '../../helpers/tokens.js';
-
-/** The CONNACK code an MQTT.js refusal carries. */
-async function refusal(p: Promise<unknown>): Promise<number | undefined> {
-  try {
-    await p;
-  } catch (err) {
-    return (err as { code?: number }).code;
-  }
-  assert.fail('connect was not refused');
-}
 
 describe('MQTT front door: token auth', () => {
   let server: MqttTestServer;

@@ -2,18 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { API_KEY, call, enableBroker } from '../../helpers/broker.js';
-import { connectMqtt, device, disconnection, mqttConfig, startMqttServer, suback, type MqttTestServer } from '../../helpers/mqtt.js';
+import { connectMqtt, device, disconnection, mqttConfig, refusal, startMqttServer, suback, type MqttTestServer } from '../../helpers/mqtt.js';
 import { connToken } from '../../helpers/tokens.js';
-
-/** Refusal code of a connect that should fail. */
-async function refusal(p: Promise<unknown>): Promise<number | undefined> {
-  try {
-    await p;
-  } catch (err) {
-    return (err as { code?: number }).code;
-  }
-  assert.fail('connect was not refused');
-}
 
 describe('MQTT front door: credentials, revocation and fleet operations', () => {
   let server: MqttTestServer;

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { collect, connectMqtt, device, disconnection, mqttConfig, startMqttServer, type MqttTestServer } from '../../helpers/mqtt.js';
+import { API_KEY, collect, connectMqtt, device, disconnection, mqttConfig, startMqttServer, type MqttTestServer } from '../../helpers/mqtt.js';
 import { randomPrefix, redisUrl, skipWithout } from '../../helpers/services.js';
 import { until } from '../../helpers/until.js';
+import { decodeJwt } from 'jose';
+import { call, enableBroker } from '../../helpers/broker.js';
 
 const skip = await skipWithout('Redis', redisUrl);
 
@@ -15,6 +17,10 @@ describe('MQTT front door: two nodes on the Redis engine', { skip: skip || undef
     const config = () =>
       mqttConfig((c) => {
         c.engine = { type: 'redis', redis: { ...c.engine.redis, address: [redisUrl], prefix } };
+        // The IdP is never asked: credentials and revocations are operator routes (API key).
+        enableBroker(c, 'http://127.0.0.1:9/jwks');
+        c.httpApi.key = API_KEY;
+        c.parsec.tokenBroker.revocations.store = 'redis';
       });
     a = await startMqttServer(config());
     b = await startMqttServer(config());
@@ -44,6 +50,20 @@ describe('MQTT front door: two nodes on the Redis engine', { skip: skip || undef
     t.after(() => second.endAsync());
     assert.equal((await closed).reasonCode, 0x8e);
     assert.equal(second.connected, true);
+  });
+
+  it('a revocation on one node closes the MQTT session on the other (0x98) and its reconnects anywhere', async (t) => {
+    const issued = await call<Record<string, string>>(b, '/credentials', { apiKey: API_KEY, body: { client_ids: ['far-1'] } });
+    const token = issued.body['far-1']!;
+    const opts = { protocolVersion: 5 as const, clientId: 'far-1', username: 'far-1', password: token };
+    const c = await connectMqtt(a.mqttUrl, opts);
+    const closed = disconnection(c);
+    const started = performance.now();
+    assert.equal((await call(b, `/revocations?jti=${decodeJwt(token).jti as string}`, { apiKey: API_KEY })).status, 200);
+    assert.equal((await closed).reasonCode, 0x98);
+    t.diagnostic(`revocation on node B → MQTT disconnect on node A: ${(performance.now() - started).toFixed(1)} ms`);
+    await assert.rejects(connectMqtt(a.mqttUrl, opts), (err: { code?: number }) => err.code === 0x87);
+    await assert.rejects(connectMqtt(b.mqttUrl, opts), (err: { code?: number }) => err.code === 0x87);
   });
 
   it('retained messages are kept in Redis and served by every node', async (t) => {

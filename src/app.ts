@@ -17,7 +17,7 @@ import { ListenError, TimerWheel, listenOn, packageVersion, systemClock, type Cl
 import { Node, type RevocationStore } from './node/index.js';
 import { DisconnectCode } from './protocol/index.js';
 import { Proxies } from './proxy/index.js';
-import { EmulationHandler, MqttFrontDoor, OriginCheck, RedisRetainedStore, StreamHandler, TopicSpace, WebSocketHandler, httpStreamEndpoint, sseEndpoint } from './transport/index.js';
+import { EmulationHandler, MqttFrontDoor, OriginCheck, RedisRetainedStore, RedisSessionDirectory, StreamHandler, TopicSpace, WebSocketHandler, httpStreamEndpoint, sseEndpoint } from './transport/index.js';
 import { hostname } from 'node:os';
 
 export interface ParsecOptions {
@@ -74,11 +74,18 @@ async function buildRevocations(config: Readonly<Config>, clock: Clock): Promise
   return createRevocationStore(tb.revocations, redis, clock);
 }
 
-/** MQTT retained messages in Redis when the engine is Redis (every node serves the same), else undefined (memory). */
-async function buildRetained(config: Readonly<Config>): Promise<RedisRetainedStore | undefined> {
+/** What MQTT keeps in Redis when the engine is Redis, so every node sees it. */
+interface MqttRedisStores {
+  retained: RedisRetainedStore;
+  directory: RedisSessionDirectory;
+}
+
+/** MQTT retained messages and the persistent session directory in Redis with the Redis engine; else undefined (one node, memory). */
+async function buildMqttStores(config: Readonly<Config>): Promise<MqttRedisStores | undefined> {
   if (!config.parsec.mqtt.enabled || config.engine.type !== 'redis') return undefined;
   const r = config.engine.redis;
-  return new RedisRetainedStore(await connectRedisClient(r, ' for MQTT retained messages'), r.prefix);
+  const client = await connectRedisClient(r, ' for MQTT retained messages and sessions');
+  return { retained: new RedisRetainedStore(client, r.prefix), directory: new RedisSessionDirectory(client, r.prefix) };
 }
 
 /** The CA bundle a JWKS endpoint is verified with, from the PEM text or its file. */
@@ -161,7 +168,7 @@ export class Parsec {
     clock: Clock,
     { broker, presence, parts }: Engines,
     revocations: RevocationStore | undefined,
-    retained: RedisRetainedStore | undefined,
+    mqttStores: MqttRedisStores | undefined,
   ) {
     this.log = log;
     this.revocations = revocations;
@@ -194,7 +201,7 @@ export class Parsec {
       const tls = mqtt.tls.enabled
         ? { cert: pem(mqtt.tls.certPem, mqtt.tls.certPemFile, 'parsec.mqtt.tls.cert_pem_file'), key: pem(mqtt.tls.keyPem, mqtt.tls.keyPemFile, 'parsec.mqtt.tls.key_pem_file') }
         : undefined;
-      this.mqtt = new MqttFrontDoor({ node: this.node, config: mqtt, address: mqtt.address || config.httpServer.address, topics, tls, retained });
+      this.mqtt = new MqttFrontDoor({ node: this.node, config: mqtt, address: mqtt.address || config.httpServer.address, topics, tls, ...mqttStores });
     }
     if (!config.websocket.disabled) this.ws = new WebSocketHandler(this.node);
     if (config.client.userIdHttpHeader && config.parsec.trustedProxies.length === 0) {
@@ -248,16 +255,16 @@ export class Parsec {
     const log = opts.logger ?? pino({ level: opts.config.log.level });
     const engines = await buildEngines(opts.config, clock, log);
     let revocations: RevocationStore | undefined;
-    let retained: RedisRetainedStore | undefined;
+    let mqttStores: MqttRedisStores | undefined;
     try {
       revocations = await buildRevocations(opts.config, clock);
-      retained = await buildRetained(opts.config);
+      mqttStores = await buildMqttStores(opts.config);
     } catch (err) {
       await revocations?.close();
       for (const engine of engines.parts) if (isCloser(engine)) await engine.close();
       throw err;
     }
-    const app = new Parsec(opts.config, log, clock, engines, revocations, retained);
+    const app = new Parsec(opts.config, log, clock, engines, revocations, mqttStores);
     try {
       await app.startTokenBroker(clock);
       await app.listen();

@@ -2,4 +2,4 @@ export { WebSocketHandler } from './ws/websocket-handler.js';
 export { EmulationHandler, StreamHandler, httpStreamEndpoint, sseEndpoint } from './emulation/index.js';
 export { OriginCheck } from './origin.js';
 export { wholeFrame } from './ws/shared-frame.js';
-export { MqttFrontDoor, RedisRetainedStore, TopicSpace } from './mqtt/index.js';
+export { MqttFrontDoor, RedisRetainedStore, RedisSessionDirectory, TopicSpace } from './mqtt/index.js';

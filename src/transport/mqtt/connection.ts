@@ -8,7 +8,7 @@ import { Reason, SUBACK_FAILURE_V4, reasonForDisconnect, type MqttVersion, type 
 import { authenticate, type Will } from './connect.js';
 import type { MqttContext } from './context.js';
 import { RateBucket } from './rate.js';
-import { MqttSession, type OutboundMessage, type SessionLink } from './session.js';
+import { MqttSession, type OutboundMessage, type SessionLink, type SessionSnapshot } from './session.js';
 import type { SessionOwner } from './sessions.js';
 import { MqttTransport, type MqttStream, type NodeCloseTarget } from './transport.js';
 
@@ -21,6 +21,9 @@ type State = 'awaiting_connect' | 'connecting' | 'connected' | 'closed';
 interface ParserInternals {
   packet: { length: number };
 }
+
+/** How long a CONNECT waits for another node to hand its persistent session over. */
+const HANDOFF_WAIT_MS = 2000;
 
 /** QoS 0 PUBLISH packets of one publication, per protocol version: encoded once for every subscriber. */
 const sharedPublish = new WeakMap<PublicationFanout, Partial<Record<MqttVersion, Buffer>>>();
@@ -177,16 +180,22 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
     this.will = outcome.will;
     const { sessions } = this.ctx;
     sessions.claim(this.clientId, this);
-    await this.announceTakeover();
     let session = sessions.get(this.clientId);
+    const handoff = !outcome.cleanStart && (!session || session.isEnded) ? await this.requestHandoff() : undefined;
+    await this.announceTakeover(handoff !== undefined);
     if (session && outcome.cleanStart) {
       await session.end();
       session = undefined;
     }
-    const present = session !== undefined && !session.isEnded;
+    let present = session !== undefined && !session.isEnded;
     if (!session || session.isEnded) {
       session = new MqttSession(this.ctx, this.clientId);
       sessions.add(session);
+      const snapshot = await handoff?.wait;
+      if (snapshot) {
+        await session.restore(snapshot);
+        present = true;
+      }
     }
     session.expiry = outcome.sessionExpiry;
     this.session = session;
@@ -200,11 +209,30 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
     this.log.debug({ clientId: this.clientId, version: this.version, present, remote: this.remoteAddr }, 'mqtt client connected');
   }
 
+  /**
+   * When another node holds this client id's persistent session, starts waiting for it
+   * (the takeover notice asks for it); undefined when no other node has one.
+   */
+  private async requestHandoff(): Promise<{ wait: Promise<SessionSnapshot | undefined> } | undefined> {
+    const { directory, node, sessions } = this.ctx;
+    if (!directory) return undefined;
+    let holder: string | undefined;
+    try {
+      holder = await directory.holder(this.clientId);
+    } catch (err) {
+      this.log.error({ err, clientId: this.clientId }, 'mqtt session directory read failed');
+      return undefined;
+    }
+    if (holder === undefined || holder === node.id) return undefined;
+    // Wrapped: an async function returning the promise itself would wait for it here.
+    return { wait: sessions.awaitHandoff(this.nonce, HANDOFF_WAIT_MS) };
+  }
+
   /** Tells the other nodes that this connection holds the client id (this node's registry already knows). */
-  private async announceTakeover(): Promise<void> {
+  private async announceTakeover(handoff: boolean): Promise<void> {
     const { node, topics } = this.ctx;
     try {
-      const notice = Buffer.from(JSON.stringify({ c: this.clientId, n: this.nonce, node: node.id }));
+      const notice = Buffer.from(JSON.stringify({ c: this.clientId, n: this.nonce, node: node.id, handoff }));
       await node.publish(node.rules.resolve(topics.takeoverChannel), notice, { skipHistory: true });
     } catch (err) {
       // Not fatal: another node's older connection then lives until it ends on its own.

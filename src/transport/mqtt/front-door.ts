@@ -10,6 +10,8 @@ import { MqttConnection, type MqttSocket } from './connection.js';
 import type { MqttContext } from './context.js';
 import { MemoryRetainedStore, type RetainedStore } from './retained.js';
 import { SessionRegistry } from './sessions.js';
+import type { SessionDirectory } from './session-directory.js';
+import type { SessionSnapshot } from './session.js';
 import { TopicSpace } from './topics.js';
 
 export interface MqttFrontDoorOptions {
@@ -20,6 +22,8 @@ export interface MqttFrontDoorOptions {
   topics: TopicSpace;
   /** Default: in memory (one node). */
   retained?: RetainedStore;
+  /** Where persistent sessions are, for handoffs between nodes (Redis); none on one node. */
+  directory?: SessionDirectory;
   tls?: TlsOptions;
 }
 
@@ -43,6 +47,7 @@ export class MqttFrontDoor {
       topics: opts.topics,
       retained: opts.retained ?? new MemoryRetainedStore(),
       sessions: new SessionRegistry(),
+      directory: opts.directory,
       log: node.log.child({ component: 'mqtt' }),
     };
     const onSocket = (socket: Socket): void => this.accept(socket, socket.remoteAddress ?? '', () => socket.bytesWritten - socket.writableLength);
@@ -56,6 +61,7 @@ export class MqttFrontDoor {
   /** Listens for other nodes' takeover notices, then binds; a port in use stops the start naming `parsec.mqtt.port`. */
   async listen(): Promise<void> {
     await this.opts.node.addSubscriber(this.opts.topics.takeoverChannel, new TakeoverListener(this.opts.node.id, this.ctx));
+    await this.opts.node.addSubscriber(this.opts.topics.handoffChannel, new HandoffListener(this.opts.node.id, this.ctx));
     const { port } = this.opts.config;
     const { address } = this.opts;
     await listenOn(this.server, 'parsec.mqtt', address, port);
@@ -117,18 +123,16 @@ export class MqttFrontDoor {
   }
 }
 
-/**
- * Takeover notices from every node. Only server-originated publications count (client
- * publications carry the publisher's info): a client cannot end others' sessions.
- */
-class TakeoverListener implements Subscriber {
+/** Server-originated notices on a control channel of the namespace, parsed; undefined for anything else. */
+abstract class NoticeListener implements Subscriber {
   readonly client: HubClient;
 
   constructor(
-    private readonly nodeId: string,
-    private readonly ctx: MqttContext,
+    protected readonly nodeId: string,
+    protected readonly ctx: MqttContext,
+    kind: string,
   ) {
-    this.client = { id: `mqtt-takeover-${nodeId}`, user: '', labels: undefined };
+    this.client = { id: `mqtt-${kind}-${nodeId}`, user: '', labels: undefined };
   }
 
   get pushJoinLeave(): boolean {
@@ -140,6 +144,7 @@ class TakeoverListener implements Subscriber {
   }
 
   deliverPublication(fanout: PublicationFanout): void {
+    // Client publications carry the publisher's info: a client cannot forge notices.
     if (fanout.pub.info) return;
     let notice: unknown;
     try {
@@ -147,13 +152,43 @@ class TakeoverListener implements Subscriber {
     } catch {
       return;
     }
-    const { c, n, node } = (notice ?? {}) as { c?: unknown; n?: unknown; node?: unknown };
-    // This node's own notices: its registry took the client id over when it accepted the CONNECT.
-    if (node === this.nodeId) return;
-    if (typeof c === 'string' && typeof n === 'string') this.ctx.sessions.claimedElsewhere(c, n);
+    if (notice && typeof notice === 'object') this.handle(notice as Record<string, unknown>);
   }
+
+  protected abstract handle(notice: Record<string, unknown>): void;
 
   deliverPush(): void {}
 
   checkPosition(): void {}
+}
+
+/**
+ * Takeover notices from every node: the client id now has a connection elsewhere. When
+ * that connection asked for a handoff, the session here goes to it.
+ */
+class TakeoverListener extends NoticeListener {
+  constructor(nodeId: string, ctx: MqttContext) {
+    super(nodeId, ctx, 'takeover');
+  }
+
+  protected handle({ c, n, node, handoff }: Record<string, unknown>): void {
+    // This node's own notices: its registry took the client id over when it accepted the CONNECT.
+    if (node === this.nodeId || typeof c !== 'string' || typeof n !== 'string') return;
+    const snapshot = this.ctx.sessions.claimedElsewhere(c, n);
+    if (!snapshot || handoff !== true) return;
+    const { node: here, topics } = this.ctx;
+    const data = Buffer.from(JSON.stringify({ n, s: snapshot }));
+    here.publish(here.rules.resolve(topics.handoffChannel), data, { skipHistory: true }).catch((err: unknown) => this.ctx.log.error({ err, clientId: c }, 'mqtt session handoff failed'));
+  }
+}
+
+/** Sessions other nodes hand to connections here. */
+class HandoffListener extends NoticeListener {
+  constructor(nodeId: string, ctx: MqttContext) {
+    super(nodeId, ctx, 'handoff');
+  }
+
+  protected handle({ n, s }: Record<string, unknown>): void {
+    if (typeof n === 'string' && s && typeof s === 'object') this.ctx.sessions.handoffArrived(n, s as SessionSnapshot);
+  }
 }

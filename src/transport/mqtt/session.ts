@@ -14,6 +14,14 @@ export interface OutboundMessage {
   fanout?: PublicationFanout;
 }
 
+/** A session on its way to another node: its filters and the QoS 1 messages it still owes. */
+export interface SessionSnapshot {
+  /** [filter, channel, granted QoS]. */
+  filters: Array<[string, string, DeliveryQos]>;
+  /** Sent and unacknowledged (`dup`), then queued; payloads in base64. */
+  messages: Array<{ topic: string; payload: string; retain: boolean; dup: boolean }>;
+}
+
 /** What a session needs from the connection it is attached to. */
 export interface SessionLink {
   /** In-flight QoS 1 messages the client accepts (MQTT 5 Receive Maximum; 3.1.1: 65535). */
@@ -106,6 +114,24 @@ export class MqttSession {
     return [...this.filterChannels].filter(([f]) => !hasWildcard(f)).map(([, ch]) => ch);
   }
 
+  snapshot(): SessionSnapshot {
+    const filters: SessionSnapshot['filters'] = [];
+    for (const [filter, channel] of this.filterChannels) filters.push([filter, channel, this.listeners.get(channel)?.filters.get(filter) ?? 0]);
+    const encode = (m: OutboundMessage, dup: boolean) => ({ topic: m.topic, payload: Buffer.from(m.payload).toString('base64'), retain: m.retain ?? false, dup });
+    return { filters, messages: [...[...this.inflight.values()].map((m) => encode(m, true)), ...this.queue.map((m) => encode(m, false))] };
+  }
+
+  /** Takes over a session another node handed over: its filters listen here, its messages wait for the client. */
+  async restore(s: SessionSnapshot): Promise<void> {
+    for (const [filter, channel, qos] of s.filters) await this.subscribe(filter, channel, qos);
+    for (const m of s.messages) {
+      const message: OutboundMessage = { topic: m.topic, payload: Buffer.from(m.payload, 'base64'), qos: 1, retain: m.retain };
+      // Sent before, so sent again with DUP once a connection attaches.
+      if (m.dup) this.inflight.set(this.nextPacketId(), message);
+      else this.queue.push(message);
+    }
+  }
+
   deliver(fanout: PublicationFanout, qos: DeliveryQos): void {
     const topic = this.ctx.topics.topicOfDelivery(fanout.channel, fanout.pub.tags);
     if (topic === undefined) return;
@@ -144,8 +170,18 @@ export class MqttSession {
     this.expiryTimer?.cancel();
     this.expiryTimer = undefined;
     this.link = link;
+    this.recordHere();
     for (const [id, message] of this.inflight) link.sendPublish(message, id, true);
     this.pump();
+  }
+
+  /** Tells the other nodes that a persistent session lives here, so a reconnect there asks for it. */
+  private recordHere(): void {
+    const { directory, config, node } = this.ctx;
+    if (!directory || this.expiry <= 0) return;
+    // Until its expiry after this connection, at the longest.
+    const ttl = Math.ceil(config.maxSessionExpiry / 1000) + this.expiry;
+    directory.record(this.clientId, node.id, ttl).catch((err: unknown) => this.ctx.log.error({ err, clientId: this.clientId }, 'mqtt session directory update failed'));
   }
 
   /** Its connection closed: a persistent session waits for the next one until it expires. */
@@ -171,6 +207,7 @@ export class MqttSession {
     this.ended = true;
     this.expiryTimer?.cancel();
     this.ctx.sessions.forget(this);
+    this.ctx.directory?.forget(this.clientId).catch((err: unknown) => this.ctx.log.error({ err, clientId: this.clientId }, 'mqtt session directory update failed'));
     this.queue = [];
     this.inflight.clear();
     const listeners = [...this.listeners.values()];

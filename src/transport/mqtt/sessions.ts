@@ -1,4 +1,4 @@
-import type { MqttSession } from './session.js';
+import type { MqttSession, SessionSnapshot } from './session.js';
 
 /** A live connection as the registry sees it: something a newer one can take over. */
 export interface SessionOwner {
@@ -17,6 +17,8 @@ export interface SessionOwner {
 export class SessionRegistry {
   private readonly sessions = new Map<string, MqttSession>();
   private readonly owners = new Map<string, SessionOwner>();
+  /** Connections waiting for another node to hand their session over, by nonce. */
+  private readonly handoffs = new Map<string, (s: SessionSnapshot | undefined) => void>();
 
   get(clientId: string): MqttSession | undefined {
     return this.sessions.get(clientId);
@@ -40,18 +42,38 @@ export class SessionRegistry {
 
   /**
    * Another node accepted a CONNECT for the client id: the connection here (unless it is
-   * the one announced) is taken over, and a session waiting here for a reconnect ends,
-   * since the client now has its session there.
+   * the one announced) is taken over and the session here ends, since the client now has
+   * its session there. Returns what the session held, for a handoff.
    */
-  claimedElsewhere(clientId: string, nonce: string): void {
+  claimedElsewhere(clientId: string, nonce: string): SessionSnapshot | undefined {
     const owner = this.owners.get(clientId);
-    if (owner && owner.nonce === nonce) return;
+    if (owner && owner.nonce === nonce) return undefined;
     if (owner) {
       this.owners.delete(clientId);
       owner.takenOver();
     }
     const session = this.sessions.get(clientId);
-    if (session && !owner) void session.end();
+    if (!session || session.isEnded) return undefined;
+    const snapshot = session.snapshot();
+    void session.end();
+    return snapshot;
+  }
+
+  /** Waits up to `ms` for the session another node hands over to the connection with this nonce. */
+  awaitHandoff(nonce: string, ms: number): Promise<SessionSnapshot | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => settle(undefined), ms);
+      const settle = (s: SessionSnapshot | undefined): void => {
+        clearTimeout(timer);
+        this.handoffs.delete(nonce);
+        resolve(s);
+      };
+      this.handoffs.set(nonce, settle);
+    });
+  }
+
+  handoffArrived(nonce: string, snapshot: SessionSnapshot): void {
+    this.handoffs.get(nonce)?.(snapshot);
   }
 
   release(clientId: string, owner: SessionOwner): void {

@@ -14,11 +14,14 @@ export class TopicSpace implements PublicationMirror {
   private readonly root: string;
   /** Where a node announces a CONNECT, so other nodes end that client id's older connection. */
   readonly takeoverChannel: string;
+  /** Where a node hands a persistent session to the node its client reconnected to. */
+  readonly handoffChannel: string;
 
   constructor(namespace: string, boundary: string) {
     this.prefix = namespace + boundary;
     this.root = `${this.prefix}$wild`;
     this.takeoverChannel = `${this.prefix}$takeover`;
+    this.handoffChannel = `${this.prefix}$handoff`;
   }
 
   channelOf(topic: string): string {

@@ -4,6 +4,8 @@ import { API_KEY, collect, connectMqtt, device, disconnection, mqttConfig, start
 import { randomPrefix, redisUrl, skipWithout } from '../../helpers/services.js';
 import { until } from '../../helpers/until.js';
 import { decodeJwt } from 'jose';
+import type { Packet } from 'mqtt-packet';
+import { RawMqtt } from '../../helpers/mqtt-raw.js';
 import { call, enableBroker } from '../../helpers/broker.js';
 
 const skip = await skipWithout('Redis', redisUrl);
@@ -64,6 +66,46 @@ describe('MQTT front door: two nodes on the Redis engine', { skip: skip || undef
     t.diagnostic(`revocation on node B → MQTT disconnect on node A: ${(performance.now() - started).toFixed(1)} ms`);
     await assert.rejects(connectMqtt(a.mqttUrl, opts), (err: { code?: number }) => err.code === 0x87);
     await assert.rejects(connectMqtt(b.mqttUrl, opts), (err: { code?: number }) => err.code === 0x87);
+  });
+
+  it('a persistent session moves with its client to the other node: subscriptions, queued and unacknowledged QoS 1', async () => {
+    const id = 'traveller';
+    const { password } = await device(id);
+    const connect = (): Packet => ({ cmd: 'connect', protocolVersion: 5, clientId: id, username: id, password: Buffer.from(String(password)), clean: false, keepalive: 0, properties: { sessionExpiryInterval: 300 } });
+    const onA = await RawMqtt.open(a.app.mqtt!.port, 5);
+    onA.send(connect());
+    await onA.next('connack');
+    onA.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'orders/+', qos: 1 }] });
+    await onA.next('suback');
+    await b.api('publish', { channel: 'mqtt:orders/1', data: 'first' });
+    assert.equal((await onA.next('publish')).topic, 'orders/1');
+    onA.close();
+    await onA.waitClosed();
+    // An observer on node A listening through the same bucket: once it has the message, so has the session's queue.
+    const observer = await connectMqtt(a.mqttUrl, { protocolVersion: 5, ...(await device('observer')) });
+    const seen = collect(observer);
+    await observer.subscribeAsync('orders/+', { qos: 0 });
+    await b.api('publish', { channel: 'mqtt:orders/2', data: 'second' });
+    await until(() => seen.length === 1);
+    await observer.endAsync();
+    const onB = await RawMqtt.open(b.app.mqtt!.port, 5);
+    try {
+      onB.send(connect());
+      assert.equal((await onB.next('connack')).sessionPresent, true);
+      const again = await onB.next('publish');
+      const queued = await onB.next('publish');
+      assert.deepEqual([again.topic, String(again.payload), again.dup], ['orders/1', '"first"', true]);
+      assert.deepEqual([queued.topic, String(queued.payload), queued.dup], ['orders/2', '"second"', false]);
+      onB.send({ cmd: 'puback', messageId: again.messageId });
+      onB.send({ cmd: 'puback', messageId: queued.messageId });
+      // The subscription moved too: publications now reach the client on node B.
+      await a.api('publish', { channel: 'mqtt:orders/3', data: 'third' });
+      assert.equal((await onB.next('publish')).topic, 'orders/3');
+      onB.send({ cmd: 'disconnect', properties: { sessionExpiryInterval: 0 } });
+      await onB.waitClosed();
+    } finally {
+      onB.close();
+    }
   });
 
   it('retained messages are kept in Redis and served by every node', async (t) => {

@@ -176,7 +176,7 @@ export class Parsec {
     this.engines = parts;
     this.proxies = new Proxies(config, this.log);
     const mqtt = config.parsec.mqtt;
-    const topics = mqtt.enabled ? new TopicSpace(mqtt.namespace, config.channel.namespaceBoundary) : undefined;
+    const topics = mqtt.enabled ? new TopicSpace(mqtt.namespace, config.channel.namespaceBoundary, config.channel.privatePrefix) : undefined;
     this.node = new Node({
       config,
       broker,

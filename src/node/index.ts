@@ -2,7 +2,6 @@ export { MIRROR_ORIGIN_TAG, Node, type NodeDeps, type NodePublishOptions, type P
 export { handleConnect } from './session/connect-handler.js';
 export type { HubClient, Subscriber } from './hub.js';
 export type { PublicationFanout } from './channels/publication-fanout.js';
-export type { EncodedReply } from './channels/encoded-reply.js';
 export { Client } from './session/client.js';
 export { NO_HEADERS, type ConnectionRequest, type Transport } from './transport.js';
 export type { ChannelInfo } from './channels/channel-rules.js';

@@ -4,7 +4,7 @@ import { MIRROR_ORIGIN_TAG, type PublicationMirror } from '../../node/index.js';
 /**
  * Topic ↔ channel: topic `a/b` is channel `<namespace>:a/b`. Wildcard filters listen on
  * bucket channels: every publication into the namespace is copied (by the node, without
- * history) to `<namespace>:$wild` and to `<namespace>:$wild/<first level>`; a filter
+ * history) to `$<namespace>:$wild` and to `$<namespace>:$wild/<first level>`; a filter
  * whose first level is a name listens on the second, one starting with a wildcard on the
  * first. So a node gets a publication once per bucket it has filters on, not once per
  * filter, and a bucket no node listens on costs one broker publish that goes nowhere.
@@ -17,11 +17,16 @@ export class TopicSpace implements PublicationMirror {
   /** Where a node hands a persistent session to the node its client reconnected to. */
   readonly handoffChannel: string;
 
-  constructor(namespace: string, boundary: string) {
+  /**
+   * `privatePrefix` (`channel.private_prefix`) makes the buckets and control channels
+   * private: SDK clients cannot subscribe to them without a subscription token.
+   */
+  constructor(namespace: string, boundary: string, privatePrefix: string) {
     this.prefix = namespace + boundary;
-    this.root = `${this.prefix}$wild`;
-    this.takeoverChannel = `${this.prefix}$takeover`;
-    this.handoffChannel = `${this.prefix}$handoff`;
+    const internal = privatePrefix + this.prefix;
+    this.root = `${internal}$wild`;
+    this.takeoverChannel = `${internal}$takeover`;
+    this.handoffChannel = `${internal}$handoff`;
   }
 
   channelOf(topic: string): string {

@@ -14,6 +14,7 @@ describe('MQTT front door: bad input closes the offender only', () => {
         c.parsec.mqtt.connectTimeout = 300;
         c.parsec.mqtt.maxPacketSize = 1024;
         c.parsec.mqtt.rateLimit = 20;
+        c.parsec.mqtt.maxAclViolations = 2;
       }),
     );
     port = server.app.mqtt!.port;
@@ -104,6 +105,18 @@ describe('MQTT front door: bad input closes the offender only', () => {
     const raw = await connected('chatty');
     for (let i = 0; i < 100; i++) raw.send({ cmd: 'pingreq' });
     assert.equal((await raw.next('disconnect')).reasonCode, 0x96);
+    await raw.waitClosed();
+  });
+
+  it('repeated topic ACL violations disconnect (max_acl_violations) with 0x87', async () => {
+    const raw = await RawMqtt.open(port, 5);
+    const { password } = await device('nosy', ['own/#']);
+    raw.send({ cmd: 'connect', protocolVersion: 5, clientId: 'nosy', username: 'nosy', password: Buffer.from(String(password)), clean: true, keepalive: 0 });
+    await raw.next('connack');
+    raw.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'other/x', qos: 0 }] });
+    assert.deepEqual((await raw.next('suback')).granted, [0x87]);
+    raw.send({ cmd: 'publish', topic: 'other/y', payload: Buffer.from('x'), qos: 1, messageId: 2, dup: false, retain: false });
+    assert.equal((await raw.next('disconnect')).reasonCode, 0x87);
     await raw.waitClosed();
   });
 });

@@ -58,6 +58,18 @@ describe('MQTT front door: MQTT semantics on one node', () => {
     });
   }
 
+  it('QoS 2 publishes are accepted once (PUBREC/PUBREL/PUBCOMP) and delivered at the granted QoS', async (t) => {
+    const sub = await connectMqtt(server.mqttUrl, { protocolVersion: 5, ...(await device('q2-sub')) });
+    const pub = await connectMqtt(server.mqttUrl, { protocolVersion: 4, ...(await device('q2-pub')) });
+    t.after(() => Promise.all([sub.endAsync(), pub.endAsync()]));
+    const got = collect(sub);
+    const [granted] = await sub.subscribeAsync('exactly/once', { qos: 2 });
+    assert.equal(granted!.qos, 1);
+    await pub.publishAsync('exactly/once', 'x', { qos: 2 });
+    await until(() => got.length === 1);
+    assert.equal(got[0]!.qos, 1);
+  });
+
   it('the will goes out when a client vanishes, not after a clean DISCONNECT', async (t) => {
     const watcher = await connectMqtt(server.mqttUrl, { protocolVersion: 5, ...(await device('will-watch')) });
     t.after(() => watcher.endAsync());

@@ -199,6 +199,12 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
     }
     session.expiry = outcome.sessionExpiry;
     this.session = session;
+    if ((this.state as State) === 'closed') {
+      // Gone (or taken over) while the session was being set up: the session waits or ends as after any connection.
+      session.attach(this);
+      this.cleanup();
+      return;
+    }
     this.keepaliveMs = (p.keepalive ?? 0) * 1000;
     this.write(this.connack(present, p.clientId === '' ? this.clientId : undefined));
     this.state = 'connected';
@@ -510,14 +516,15 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
   private cleaned = false;
   private streamEnded = false;
 
-  /** Once, when the connection ends however it ends: the Client leaves the hub, the session waits or ends, the will goes out. */
+  /** Once, when the connection of a session ends however it ends: the Client leaves the hub, the session waits or ends, the will goes out. */
   private cleanup(): void {
     if (this.cleaned) return;
-    this.cleaned = true;
     this.timer?.cancel();
     this.timer = undefined;
     const { client, session } = this;
+    // Not a session yet: a CONNECT still being handled finishes this when it sees the close.
     if (!client || !session) return;
+    this.cleaned = true;
     this.ctx.sessions.release(this.clientId, this);
     for (const channel of session.exactChannels()) void this.presence(channel, false);
     client.handleTransportClose();

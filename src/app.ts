@@ -15,7 +15,7 @@ import { isCloser, type Broker, type MapBroker, type PresenceManager } from './e
 import { MemoryBroker, MemoryMapBroker, MemoryPresenceManager } from './engine/memory/index.js';
 import { NatsBroker } from './engine/nats/index.js';
 import { connectRedisClient, startRedisEngine, type RedisClient } from './engine/redis/index.js';
-import { ClientAddress, ListenError, TimerWheel, packageRoot, packageVersion, sameSecret, systemClock, type Clock } from './lib/index.js';
+import { ClientAddress, ListenError, TimerWheel, listenOn, packageRoot, packageVersion, sameSecret, systemClock, type Clock } from './lib/index.js';
 import { Metrics, type JwksUse } from './metrics/index.js';
 import {
   ActivityRecorder,
@@ -34,8 +34,12 @@ import { DisconnectCode } from './protocol/index.js';
 import { Proxies } from './proxy/index.js';
 import {
   EmulationHandler,
+  MqttFrontDoor,
   OriginCheck,
+  RedisRetainedStore,
+  RedisSessionDirectory,
   StreamHandler,
+  TopicSpace,
   UniGrpcServer,
   UniStreamHandler,
   UniWebSocketHandler,
@@ -199,6 +203,20 @@ function startActivity(config: Readonly<Config>, store: ModerationStore, clock: 
   return { recorder, store: activityStore };
 }
 
+/** What MQTT keeps in Redis when the engine is Redis, so every node sees it. */
+interface MqttRedisStores {
+  retained: RedisRetainedStore;
+  directory: RedisSessionDirectory;
+}
+
+/** MQTT retained messages and the persistent session directory in Redis with the Redis engine; else undefined (one node, memory). */
+async function buildMqttStores(config: Readonly<Config>): Promise<MqttRedisStores | undefined> {
+  if (!config.parsec.mqtt.enabled || config.engine.type !== 'redis') return undefined;
+  const r = config.engine.redis;
+  const client = await connectRedisClient(r, ' for MQTT retained messages and sessions');
+  return { retained: new RedisRetainedStore(client, r.prefix), directory: new RedisSessionDirectory(client, r.prefix) };
+}
+
 /** The CA bundle a JWKS endpoint is verified with, from the PEM text or its file. */
 function jwksCa(tls: JwksTlsConfig, key: string): string | undefined {
   if (!tls.enabled || (!tls.serverCaPem && !tls.serverCaPemFile)) return undefined;
@@ -272,18 +290,6 @@ function httpServerOptions(config: Readonly<Config>): ServerOptions {
   };
 }
 
-/** Listens on `address:port`; a bind failure names the key (`http_server.port`, `http_server.internal_port`…). */
-function listenOn(server: Server, address: string, port: number, keyPrefix: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const failed = (err: Error): void => reject(ListenError.wrap('http_server', address, port, err, keyPrefix));
-    server.once('error', failed);
-    server.listen(port, address || undefined, () => {
-      server.off('error', failed);
-      resolve();
-    });
-  });
-}
-
 /**
  * The token broker's operator authentication: the server API's, plus a key that exists only in
  * this process, which the admin UI's route adds for a logged-in operator (so the UI calls the
@@ -316,6 +322,8 @@ export class Parsec {
   private readonly ws: WebSocketHandler | undefined;
   private readonly uniWs: UniWebSocketHandler | undefined;
   private readonly uniGrpc: UniGrpcServer | undefined;
+  /** The MQTT front door, when `parsec.mqtt.enabled`. */
+  readonly mqtt: MqttFrontDoor | undefined;
   private readonly api: HttpApi;
   private readonly apiAuth: ServerApiAuthenticator;
   private readonly grpc: GrpcApi | undefined;
@@ -352,6 +360,7 @@ export class Parsec {
     revocations: Revocations | undefined,
     moderation: Moderation,
     tls: ReturnType<typeof httpTls>,
+    mqttStores: MqttRedisStores | undefined,
   ) {
     this.log = log;
     this.revocations = revocations?.store;
@@ -371,6 +380,8 @@ export class Parsec {
       new TokenVerifier(cfg, clock, this.log, jwksCa(cfg.jwksTls, `client.${section}.jwks_tls.server_ca_pem_file`), (ok, seconds) => metrics.jwks.fetched(use, ok, seconds));
     const connectionTokens = verifier(config.client.token, 'token', 'client_token');
     const subscriptionTokens = verifier(config.client.subscriptionToken, 'subscription_token', 'subscription_token');
+    const mqtt = config.parsec.mqtt;
+    const topics = mqtt.enabled ? new TopicSpace(mqtt.namespace, config.channel.namespaceBoundary, config.channel.privatePrefix) : undefined;
     this.node = new Node({
       config,
       // Timed and counted only with metrics on: without them the node calls its engine directly.
@@ -391,11 +402,18 @@ export class Parsec {
       rateLimits: moderation.rateLimits,
       activity: moderation.activity?.recorder,
       activityStore: moderation.activity?.store,
+      mirror: topics,
     });
     this.readiness.push({ name: 'engine', check: async () => this.node.unhealthyReason() });
     if (revocations?.redis) this.readiness.push(redisReadiness('store', revocations.redis));
     if (connectionTokens.jwks) this.readiness.push(jwksReadiness('client_token', connectionTokens.jwks));
     if (subscriptionTokens.jwks) this.readiness.push(jwksReadiness('subscription_token', subscriptionTokens.jwks));
+    if (topics) {
+      const tls = mqtt.tls.enabled
+        ? { cert: pem(mqtt.tls.certPem, mqtt.tls.certPemFile, 'parsec.mqtt.tls.cert_pem_file'), key: pem(mqtt.tls.keyPem, mqtt.tls.keyPemFile, 'parsec.mqtt.tls.key_pem_file') }
+        : undefined;
+      this.mqtt = new MqttFrontDoor({ node: this.node, config: mqtt, address: mqtt.address || config.httpServer.address, topics, tls, ...mqttStores });
+    }
     if (!config.websocket.disabled) this.ws = new WebSocketHandler(this.node);
     if (config.uniWebsocket.enabled) this.uniWs = new UniWebSocketHandler(this.node);
     if (config.uniGrpc.enabled) this.uniGrpc = new UniGrpcServer(this.node);
@@ -525,16 +543,19 @@ export class Parsec {
     const tls = httpTls(opts.config.httpServer.tls);
     const engines = await buildEngines(opts.config, clock, log);
     let revocations: Revocations | undefined;
-    let moderation: Moderation;
+    let moderation: Moderation | undefined;
+    let mqttStores: MqttRedisStores | undefined;
     try {
       revocations = await buildRevocations(opts.config, clock);
       moderation = await buildModeration(opts.config, clock, log);
+      mqttStores = await buildMqttStores(opts.config);
     } catch (err) {
+      await moderation?.close();
       await revocations?.store.close();
       for (const engine of engines.parts) if (isCloser(engine)) await engine.close();
       throw err;
     }
-    const app = new Parsec(opts.config, log, clock, engines, revocations, moderation, tls);
+    const app = new Parsec(opts.config, log, clock, engines, revocations, moderation, tls, mqttStores);
     try {
       await app.startTokenBroker(clock);
       await app.listen();
@@ -544,7 +565,7 @@ export class Parsec {
     }
     const b = opts.config.broker;
     app.log.info(
-      { address: app.address(), internalAddress: app.internalAddress(), tls: opts.config.httpServer.tls.enabled, grpcPort: app.grpcPort, uniGrpcPort: app.uniGrpcPort, node: app.node.id, engine: opts.config.engine.type, broker: b.enabled ? b.type : undefined, version: app.node.deps.version },
+      { address: app.address(), internalAddress: app.internalAddress(), tls: opts.config.httpServer.tls.enabled, grpcPort: app.grpcPort, uniGrpcPort: app.uniGrpcPort, mqttPort: app.mqtt?.port, node: app.node.id, engine: opts.config.engine.type, broker: b.enabled ? b.type : undefined, version: app.node.deps.version },
       'parsec started',
     );
     return app;
@@ -575,8 +596,9 @@ export class Parsec {
   private async listen(): Promise<void> {
     await this.node.run();
     const { address, port, internalAddress, internalPort } = this.config.httpServer;
-    await listenOn(this.server, address, port, '');
-    if (this.internal && internalPort !== null) await listenOn(this.internal, internalAddress || address, internalPort, 'internal_');
+    await listenOn(this.server, 'http_server', address, port);
+    if (this.internal && internalPort !== null) await listenOn(this.internal, 'http_server', internalAddress || address, internalPort, 'internal_');
+    await this.mqtt?.listen();
     if (this.grpc) {
       const { address: grpcAddress, port: grpcPort } = this.config.grpcApi;
       const tls = grpcTls(this.config.grpcApi.tls, 'grpc_api');
@@ -656,6 +678,7 @@ export class Parsec {
     }
     if (this.ws?.handleUpgrade(req, socket, head, url)) return;
     if (this.uniWs?.handleUpgrade(req, socket, head, url)) return;
+    if (this.mqtt?.handleUpgrade(req, socket, head, url)) return;
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   }
 
@@ -680,10 +703,11 @@ export class Parsec {
       this.log.warn('shutdown timeout: dropping remaining connections');
       this.ws?.terminateAll();
       this.uniWs?.terminateAll();
+      this.mqtt?.terminateAll();
       for (const l of listeners) l.closeAllConnections();
     }, timeout);
     timer.unref();
-    await Promise.all([...serversClosed, this.grpc?.close(), this.uniGrpc?.close()]);
+    await Promise.all([...serversClosed, this.grpc?.close(), this.uniGrpc?.close(), this.mqtt?.close()]);
     clearTimeout(timer);
     this.ws?.close();
     this.uniWs?.close();

@@ -1,5 +1,6 @@
 import { LabelsError, parseLabels, type Labels } from './labels.js';
 import { TokenError } from './token-error.js';
+import { TopicAcl, TopicAclError } from './topic-acl.js';
 
 /** Per-channel options of a server-side subscription or a subscription token. */
 export interface ChannelOverride {
@@ -29,6 +30,8 @@ export interface ConnectionClaims {
   issuedAt?: number;
   /** The `labels` claim, validated (fleet operations select connections by it). */
   labels?: Labels;
+  /** The `topicAcl` claim (MQTT clients), `{sub}` already replaced by the user id; undefined when absent. */
+  topicAcl?: TopicAcl;
 }
 
 export interface SubscriptionClaims {
@@ -113,6 +116,16 @@ function labelsClaim(v: unknown): Labels | undefined {
   }
 }
 
+function topicAclClaim(v: unknown, user: string): TopicAcl | undefined {
+  if (v === undefined || v === null) return undefined;
+  try {
+    return TopicAcl.parse(v, user);
+  } catch (err) {
+    if (err instanceof TopicAclError) invalid(`claim ${err.message}`);
+    throw err;
+  }
+}
+
 export function connectionClaims(c: Claims, userIdClaim: string, infoClaims: readonly string[] = []): ConnectionClaims {
   if (c.channel !== undefined) invalid('connection token must not have a "channel" claim');
   const subs = new Map<string, ServerSideSubscription>();
@@ -130,8 +143,9 @@ export function connectionClaims(c: Claims, userIdClaim: string, infoClaims: rea
       subs.set(ch, { info: payload(o, 'info', 'b64info'), data: payload(o, 'data', 'b64data'), override: override(o.override, `subs.${ch}.override`) });
     }
   }
+  const user = str(c, userIdClaim) ?? '';
   return {
-    user: str(c, userIdClaim) ?? '',
+    user,
     expireAt: expiry(c),
     info: payload(c, 'info', 'b64info') ?? infoFromClaims(c, infoClaims),
     subs,
@@ -139,6 +153,7 @@ export function connectionClaims(c: Claims, userIdClaim: string, infoClaims: rea
     tokenId: str(c, 'jti'),
     issuedAt: num(c, 'iat'),
     labels: labelsClaim(c.labels),
+    topicAcl: topicAclClaim(c.topicAcl, user),
   };
 }
 

@@ -15,3 +15,4 @@ export { BearerVerifier, type BearerAuthOptions, type BearerOutcome } from './be
 export { JwksKeySource, type JwksFetchObserver, type JwksOptions } from './jwks.js';
 export { LabelsError, MAX_LABELS, MAX_LABEL_KEY_BYTES, MAX_LABEL_VALUE_BYTES, parseLabels, type Labels } from './labels.js';
 export { TRACK_SIGNATURE_GRACE_SECONDS, TrackSignatureVerifier, signTrackGrant, type TrackGrant, type TrackSignatureKeys } from './track-signature.js';
+export { TopicAcl, TopicAclError, checkTopicAcl } from './topic-acl.js';

@@ -197,7 +197,7 @@ export class BrokerHttp {
     const number = intParam(r.url, 'number', 1, 1, 100);
     const req = await this.body(r, credentialsRequest);
     const ids = listParam(r.url, 'client_id');
-    const topicAcl = r.url.searchParams.get('topicAcl') ?? undefined;
+    const topicAcl = aclParam(r.url.searchParams.get('topicAcl'));
     const parsed = credentialsRequest.safeParse({ ...req, client_ids: req.client_ids ?? (ids.length ? ids : undefined), topic_acl: req.topic_acl ?? topicAcl });
     if (!parsed.success) throw new BrokerError(BrokerErrorCode.badRequest, describeProblem(parsed.error));
     return this.deps.broker.credentials(parsed.data, number, r.remoteAddr);
@@ -236,5 +236,16 @@ export class BrokerHttp {
         remote_addr: e.remoteAddr,
       })),
     };
+  }
+}
+
+/** `?topicAcl=`: a filter as it is, or a JSON list/object of them (`["a/#","b/+"]`). */
+function aclParam(v: string | null): unknown {
+  if (v === null) return undefined;
+  if (!v.startsWith('[') && !v.startsWith('{')) return v;
+  try {
+    return JSON.parse(v) as unknown;
+  } catch {
+    throw new BrokerError(BrokerErrorCode.badRequest, 'topicAcl: not valid JSON');
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TopicAclError, checkTopicAcl } from '../auth/index.js';
 import { durationMs } from '../config/index.js';
 
 /*
@@ -34,7 +35,18 @@ export type RevokeRequest = z.output<typeof revokeRequest>;
 export const credentialsRequest = z.object({
   client_ids: z.array(z.string().min(1).max(128)).min(1).max(100).optional(),
   channels: z.array(z.string().min(1)).optional(),
-  topic_acl: z.string().optional(),
+  // "#", one filter, a list of filters, or {publish, subscribe} lists (see TopicAcl).
+  topic_acl: z
+    .union([z.string(), z.array(z.string()), z.object({ publish: z.array(z.string()).optional(), subscribe: z.array(z.string()).optional() }).strict()])
+    .superRefine((acl, ctx) => {
+      try {
+        checkTopicAcl(acl);
+      } catch (err) {
+        if (!(err instanceof TopicAclError)) throw err;
+        ctx.addIssue({ code: 'custom', message: err.message });
+      }
+    })
+    .optional(),
 });
 export type CredentialsRequest = z.output<typeof credentialsRequest>;
 

@@ -7,7 +7,7 @@ const SQL_NAME = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/i;
 
 /** Checks of the `parsec` settings that span keys (`parsec.trusted_proxies` is checked in rules.ts). */
 export function parsecRules(c: ParsedConfig): RuleViolation | undefined {
-  return httpServer(c.parsec.httpServer) ?? tokenBroker(c) ?? audit(c.parsec.audit);
+  return httpServer(c.parsec.httpServer) ?? tokenBroker(c) ?? audit(c.parsec.audit) ?? mqtt(c);
 }
 
 function httpServer(h: ParsedConfig['parsec']['httpServer']): RuleViolation | undefined {
@@ -61,4 +61,27 @@ function tokenBroker(c: ParsedConfig): RuleViolation | undefined {
 function audit(a: ParsedConfig['parsec']['audit']): RuleViolation | undefined {
   if (SQL_NAME.test(a.postgresTable)) return undefined;
   return { key: 'parsec.audit.postgres_table', detail: `expected a table name (letters, digits, "_", optionally "schema."), got ${JSON.stringify(a.postgresTable)}` };
+}
+
+function mqtt(c: ParsedConfig): RuleViolation | undefined {
+  const m = c.parsec.mqtt;
+  if (!m.enabled) return undefined;
+  const at = 'parsec.mqtt';
+  const { namespaceBoundary } = c.channel;
+  if (m.namespace === '' || m.namespace.includes(namespaceBoundary)) {
+    return { key: `${at}.namespace`, detail: `expected a namespace name without ${JSON.stringify(namespaceBoundary)}, got ${JSON.stringify(m.namespace)}` };
+  }
+  if (!c.channel.namespaces.some((n) => n.name === m.namespace)) {
+    return { key: `${at}.namespace`, detail: `no namespace named ${JSON.stringify(m.namespace)} in channel.namespaces: declare it there (its history, presence and join/leave options apply to MQTT topics)` };
+  }
+  if (m.websocket.enabled && !m.websocket.path.startsWith('/')) {
+    return { key: `${at}.websocket.path`, detail: `expected a path like "/mqtt", got ${JSON.stringify(m.websocket.path)}` };
+  }
+  if (m.tls.enabled && !(m.tls.certPem || m.tls.certPemFile)) return { key: `${at}.tls.cert_pem_file`, detail: 'TLS needs a certificate: set cert_pem or cert_pem_file' };
+  if (m.tls.enabled && !(m.tls.keyPem || m.tls.keyPemFile)) return { key: `${at}.tls.key_pem_file`, detail: 'TLS needs a key: set key_pem or key_pem_file' };
+  const t = c.client.token;
+  if (!t.hmacSecretKey && !t.rsaPublicKey && !t.ecdsaPublicKey && !t.ed25519PublicKey && !t.jwksPublicEndpoint) {
+    return { key: `${at}.enabled`, detail: 'MQTT clients authenticate with connection tokens: configure client.token (hmac_secret_key, a public key or jwks_public_endpoint)' };
+  }
+  return undefined;
 }

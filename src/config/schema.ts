@@ -498,6 +498,29 @@ const storeSchema = section({ postgres_dsn: str() });
 
 /** Sessions and per-channel traffic, recorded off the hot path into the store (a bounded window in memory without PostgreSQL). */
 const activitySchema = section({ enabled: bool(true), retention: duration('168h') });
+/** The MQTT front door: MQTT 3.1.1 and 5 clients on the same channels as WebSocket ones. */
+const mqttSchema = section({
+  enabled: bool(),
+  // '' = http_server.address.
+  address: str(),
+  port: int(1883, 0, 65_535),
+  // Topic `a/b` is channel `<namespace>:a/b`; the namespace must be declared in channel.namespaces.
+  namespace: str('mqtt'),
+  // Largest packet accepted and sent, bytes (the CONNACK tells MQTT 5 clients).
+  max_packet_size: int(1_048_576, 64, 268_435_455),
+  // Time a new connection has to send CONNECT.
+  connect_timeout: duration('10s'),
+  // Inbound packets per second and client (burst allowed up to one second's worth); 0 = no limit.
+  rate_limit: int(0, 0),
+  // Upper bound on a persistent session's expiry (MQTT 5 session expiry interval; 3.1.1 clean_session=false).
+  max_session_expiry: duration('24h'),
+  // QoS 1 messages kept per offline persistent session; the oldest go first.
+  max_queued_messages: int(1000, 0),
+  // ACL violations (denied PUBLISH or SUBSCRIBE) after which a client is disconnected; 0 = never.
+  max_acl_violations: int(0, 0),
+  websocket: section({ enabled: bool(), path: str('/mqtt') }),
+  tls: section({ enabled: bool(), cert_pem: str(), cert_pem_file: str(), key_pem: str(), key_pem_file: str() }),
+});
 
 /** Parsec's own settings, which Centrifugo has no key for. */
 const parsecSchema = section({
@@ -511,6 +534,7 @@ const parsecSchema = section({
   audit: auditSchema,
   store: storeSchema,
   activity: activitySchema,
+  mqtt: mqttSchema,
 });
 
 /** The whole file. Keys not listed here are stripped (and reported by unknown-keys.ts). */

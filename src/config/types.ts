@@ -353,6 +353,30 @@ export interface TokenBrokerConfig {
   maxRequestBodySize: number;
 }
 
+/** The MQTT front door (`parsec.mqtt`). */
+export interface MqttConfig {
+  enabled: boolean;
+  /** '' = `http_server.address`. */
+  address: string;
+  port: number;
+  /** Channel namespace of MQTT topics: topic `a/b` is channel `<namespace>:a/b`. */
+  namespace: string;
+  /** Bytes. */
+  maxPacketSize: number;
+  /** ms a new connection has to send CONNECT. */
+  connectTimeout: number;
+  /** Inbound packets per second and client; 0 = unlimited. */
+  rateLimit: number;
+  /** ms; the longest a persistent session outlives its connection. */
+  maxSessionExpiry: number;
+  /** QoS 1 messages kept per offline persistent session. */
+  maxQueuedMessages: number;
+  /** Denied PUBLISH/SUBSCRIBE after which the client is disconnected; 0 = never. */
+  maxAclViolations: number;
+  websocket: { enabled: boolean; path: string };
+  tls: { enabled: boolean; certPem: string; certPemFile: string; keyPem: string; keyPemFile: string };
+}
+
 /** Parsec-only settings (`parsec`). */
 export interface ParsecConfig {
   /** Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed. */
@@ -371,6 +395,7 @@ export interface ParsecConfig {
   store: { postgresDsn: string };
   /** Session and channel activity recording; `retention` in ms (default 7 days). */
   activity: { enabled: boolean; retention: number };
+  mqtt: MqttConfig;
 }
 
 export interface Config {

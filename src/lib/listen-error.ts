@@ -1,3 +1,5 @@
+import type { Server } from 'node:net';
+
 /** Why a listener could not bind, by the errno Node (or grpc-js, in its message) reports. */
 const CAUSES = {
   EADDRINUSE: { on: 'port', reason: 'the port is already in use' },
@@ -35,4 +37,19 @@ export class ListenError extends Error {
     const host = address.includes(':') ? `[${address}]` : address || '*';
     return new ListenError(`${section}.${keyPrefix}${CAUSES[errno].on}`, `${host}:${port}`, CAUSES[errno].reason, cause);
   }
+}
+
+/**
+ * Binds a server, turning a bind failure into a ListenError naming `<section>.<keyPrefix>port`
+ * or `.address` (`http_server.internal_port` for keyPrefix `internal_`).
+ */
+export function listenOn(server: Server, section: string, address: string, port: number, keyPrefix = ''): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const failed = (err: Error): void => reject(ListenError.wrap(section, address, port, err, keyPrefix));
+    server.once('error', failed);
+    server.listen(port, address || undefined, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
 }

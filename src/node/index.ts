@@ -1,4 +1,7 @@
-export { Node, type NodeDeps, type NodePublishOptions } from './node.js';
+export { MIRROR_ORIGIN_TAG, Node, type NodeDeps, type NodePublishOptions, type PublicationMirror } from './node.js';
+export { handleConnect } from './session/connect-handler.js';
+export type { HubClient, Subscriber } from './hub.js';
+export type { PublicationFanout } from './channels/publication-fanout.js';
 export { InstrumentedBroker, InstrumentedPresence } from './instrumented-engine.js';
 export { Client } from './session/client.js';
 export { connectUnidirectional } from './session/uni-connect.js';

@@ -48,7 +48,22 @@ export interface NodeDeps {
   activity?: ActivityRecorder;
   /** Where the recorder writes, for the activity API methods. */
   activityStore?: ActivityStore;
+  /** Channels that also get a copy of some publications (the MQTT front door's wildcard buckets). */
+  mirror?: PublicationMirror;
 }
+
+/**
+ * Derived channels a publication is copied to, without history, so that a listener for
+ * many channels (an MQTT wildcard filter) subscribes to a few channels instead of all.
+ * The copy carries the original channel in the tag `MIRROR_ORIGIN_TAG`.
+ */
+export interface PublicationMirror {
+  /** The channels a publication to `channel` is copied to; empty for channels it does not cover. */
+  mirrorsOf(channel: string): readonly string[];
+}
+
+/** Tag of a mirrored copy naming the channel it was published to. */
+export const MIRROR_ORIGIN_TAG = 'parsec_origin';
 
 export interface NodePublishOptions {
   info?: ClientInfo;
@@ -234,7 +249,8 @@ export class Node implements BrokerEventHandler, MapEventHandler {
   async publish(ch: ChannelInfo, data: Uint8Array, opts: NodePublishOptions = {}): Promise<StreamPosition> {
     const history = ch.history && !opts.skipHistory;
     this.deps.activity?.published(ch.channel, data.length);
-    return this.deps.broker.publish(ch.channel, data, {
+    const { broker, mirror } = this.deps;
+    const position = await broker.publish(ch.channel, data, {
       historySize: history ? ch.options.historySize : 0,
       historyTtl: history ? ch.options.historyTtl : 0,
       historyMetaTtl: ch.historyMetaTtl,
@@ -243,6 +259,12 @@ export class Node implements BrokerEventHandler, MapEventHandler {
       idempotencyKey: opts.idempotencyKey,
       delta: opts.delta || ch.options.deltaPublish,
     });
+    const mirrors = mirror?.mirrorsOf(ch.channel);
+    if (mirrors && mirrors.length > 0) {
+      const tags = { ...opts.tags, [MIRROR_ORIGIN_TAG]: ch.channel };
+      await Promise.all(mirrors.map((m) => broker.publish(m, data, { historySize: 0, historyTtl: 0, historyMetaTtl: ch.historyMetaTtl, info: opts.info, tags })));
+    }
+    return position;
   }
 
   /**

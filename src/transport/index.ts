@@ -3,3 +3,4 @@ export { EmulationHandler, StreamHandler, httpStreamEndpoint, sseEndpoint } from
 export { OriginCheck } from './origin.js';
 export { wholeFrame } from './ws/shared-frame.js';
 export { UniGrpcServer, UniStreamHandler, UniWebSocketHandler, uniHttpStreamEndpoint, uniSseEndpoint } from './uni/index.js';
+export { MqttFrontDoor, RedisRetainedStore, RedisSessionDirectory, TopicSpace } from './mqtt/index.js';

@@ -213,6 +213,24 @@ const cases: Array<[string, unknown, string, string]> = [
     'client.subscribe_to_user_personal_channel.personal_channel_namespace',
     'client.subscribe_to_user_personal_channel.personal_channel_namespace: no namespace named "personal" in channel.namespaces',
   ],
+  [
+    'an MQTT namespace that is not declared',
+    { client: { token: { hmac_secret_key: 'k' } }, parsec: { mqtt: { enabled: true, namespace: 'devices' } } },
+    'parsec.mqtt.namespace',
+    'parsec.mqtt.namespace: no namespace named "devices" in channel.namespaces: declare it there (its history, presence and join/leave options apply to MQTT topics)',
+  ],
+  [
+    'MQTT without connection token keys',
+    { channel: { namespaces: [{ name: 'mqtt' }] }, parsec: { mqtt: { enabled: true } } },
+    'parsec.mqtt.enabled',
+    'parsec.mqtt.enabled: MQTT clients authenticate with connection tokens: configure client.token (hmac_secret_key, a public key or jwks_public_endpoint)',
+  ],
+  [
+    'an MQTT port out of range',
+    { parsec: { mqtt: { port: 70000 } } },
+    'parsec.mqtt.port',
+    'parsec.mqtt.port: expected at most 65535, got 70000',
+  ],
 ];
 
 for (const [what, config, key, message] of cases) {

@@ -43,15 +43,16 @@ export async function startRedisEngine(cfg: RedisConfig, clock: Clock, log: Logg
 
 /**
  * One more command connection to the first shard, for keys that are not a channel's (the
- * token broker's revocations). Rejects when Redis is unreachable at start.
+ * token broker's revocations, MQTT retained messages). Rejects when Redis is unreachable at
+ * start; `purpose` ends the error message.
  */
-export async function connectRedisClient(cfg: RedisConfig): Promise<RedisClient> {
+export async function connectRedisClient(cfg: RedisConfig, purpose = " for the token broker's revocations"): Promise<RedisClient> {
   const client = connectShards(cfg, 'command')[0]!;
   try {
     await client.connect();
   } catch (err) {
     client.disconnect();
-    throw unreachable(cfg, " for the token broker's revocations", err);
+    throw unreachable(cfg, purpose, err);
   }
   return client;
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Labels } from '../../auth/index.js';
+import type { Labels, TopicAcl } from '../../auth/index.js';
 import { CompactMap, newSessionId, type TimerHandle, type TimerWheel } from '../../lib/index.js';
 import {
   ClientError,
@@ -54,6 +54,8 @@ export interface Credentials {
   labels?: Labels;
   /** The token's `iat`, unix seconds: a user revocation ends sessions whose token is not newer. */
   issuedAt?: number;
+  /** The token's `topicAcl` claim: what an MQTT client may publish and subscribe to. */
+  topicAcl?: TopicAcl;
 }
 
 /**

@@ -50,6 +50,7 @@ async function identify(client: Client, req: ConnectRequest): Promise<Identity> 
         tokenId: claims.tokenId,
         issuedAt: claims.issuedAt,
         labels: claims.labels,
+        topicAcl: claims.topicAcl,
       },
       subs: claims.subs,
     };

@@ -1,0 +1,91 @@
+import type { MqttSession, SessionSnapshot } from './session.js';
+
+/** A live connection as the registry sees it: something a newer one can take over. */
+export interface SessionOwner {
+  /** Tells this connection's takeover notices from another's. */
+  readonly nonce: string;
+  /** Another connection presented the same client id: this one ends (MQTT 5 reason 0x8E). */
+  takenOver(): void;
+  /** Re-adds the presence of its exact topics (engines expire entries not refreshed). */
+  refreshPresence(): Promise<void>;
+}
+
+/**
+ * This node's MQTT sessions by client id, and the connection holding each. A client id
+ * has at most one connection: a second CONNECT takes the session over (MQTT 3.1.4-3).
+ */
+export class SessionRegistry {
+  private readonly sessions = new Map<string, MqttSession>();
+  private readonly owners = new Map<string, SessionOwner>();
+  /** Connections waiting for another node to hand their session over, by nonce. */
+  private readonly handoffs = new Map<string, (s: SessionSnapshot | undefined) => void>();
+
+  get(clientId: string): MqttSession | undefined {
+    return this.sessions.get(clientId);
+  }
+
+  add(session: MqttSession): void {
+    this.sessions.set(session.clientId, session);
+  }
+
+  /** Drops an ended session (not a newer one of the same client id). */
+  forget(session: MqttSession): void {
+    if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
+  }
+
+  /** Makes `owner` the client id's connection; the previous one is taken over. */
+  claim(clientId: string, owner: SessionOwner): void {
+    const previous = this.owners.get(clientId);
+    this.owners.set(clientId, owner);
+    if (previous && previous !== owner) previous.takenOver();
+  }
+
+  /**
+   * Another node accepted a CONNECT for the client id: the connection here (unless it is
+   * the one announced) is taken over and the session here ends, since the client now has
+   * its session there. Returns what the session held, for a handoff.
+   */
+  claimedElsewhere(clientId: string, nonce: string): SessionSnapshot | undefined {
+    const owner = this.owners.get(clientId);
+    if (owner && owner.nonce === nonce) return undefined;
+    if (owner) {
+      this.owners.delete(clientId);
+      owner.takenOver();
+    }
+    const session = this.sessions.get(clientId);
+    if (!session || session.isEnded) return undefined;
+    const snapshot = session.snapshot();
+    void session.end();
+    return snapshot;
+  }
+
+  /** Waits up to `ms` for the session another node hands over to the connection with this nonce. */
+  awaitHandoff(nonce: string, ms: number): Promise<SessionSnapshot | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => settle(undefined), ms);
+      const settle = (s: SessionSnapshot | undefined): void => {
+        clearTimeout(timer);
+        this.handoffs.delete(nonce);
+        resolve(s);
+      };
+      this.handoffs.set(nonce, settle);
+    });
+  }
+
+  handoffArrived(nonce: string, snapshot: SessionSnapshot): void {
+    this.handoffs.get(nonce)?.(snapshot);
+  }
+
+  release(clientId: string, owner: SessionOwner): void {
+    if (this.owners.get(clientId) === owner) this.owners.delete(clientId);
+  }
+
+  /** Live connections by client id, for the presence refresh. */
+  liveOwners(): IterableIterator<SessionOwner> {
+    return this.owners.values();
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+}

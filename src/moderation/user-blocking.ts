@@ -31,6 +31,8 @@ export interface BlockRequest {
 export class UserBlocking {
   private readonly set = new BlockSet();
   private timer: NodeJS.Timeout | undefined;
+  /** Changes made while a reload reads the store: re-applied over what it read, which may predate them. */
+  private duringReload: BlockNotice[] | undefined;
 
   constructor(private readonly deps: UserBlockingDeps) {}
 
@@ -50,8 +52,26 @@ export class UserBlocking {
 
   /** Replaces the set with what the store holds in force now; rejects when it cannot answer (the set stays). */
   async reload(): Promise<void> {
-    const now = this.deps.clock.now();
-    this.set.replace(await this.deps.store.activeBlocks(now));
+    const changes: BlockNotice[] = [];
+    this.duringReload = changes;
+    try {
+      const blocks = await this.deps.store.activeBlocks(this.deps.clock.now());
+      this.set.replace(blocks);
+      for (const n of changes) this.follow(n);
+    } finally {
+      if (this.duringReload === changes) this.duringReload = undefined;
+    }
+  }
+
+  /** The set follows a change (and remembers it while a reload is reading). */
+  private follow(n: BlockNotice): void {
+    if (n.kind === 'block') this.set.add(n.block.user, n.block.expireAt);
+    else this.set.delete(n.user);
+  }
+
+  private change(n: BlockNotice): void {
+    this.duringReload?.push(n);
+    this.follow(n);
   }
 
   /** Whether the user is blocked now: a Map lookup, no storage round trip. Anonymous ('') never is. */
@@ -64,7 +84,7 @@ export class UserBlocking {
     const now = this.deps.clock.now();
     const block: UserBlock = { id: newSortableId(now), user: r.user, reason: r.reason, blockedBy: r.by, blockedAt: now, expireAt: r.expireAt, liftedAt: 0, liftedBy: '' };
     await this.deps.store.block(block);
-    this.set.add(block.user, block.expireAt);
+    this.change({ kind: 'block', block });
     this.deps.log.info({ user: r.user, by: r.by, expire_at: r.expireAt || undefined, reason: r.reason || undefined }, 'user blocked');
     return { kind: 'block', block };
   }
@@ -73,9 +93,10 @@ export class UserBlocking {
   async unblock(user: string, by: string): Promise<{ notice: BlockNotice; lifted: UserBlock | undefined }> {
     const at = this.deps.clock.now();
     const lifted = await this.deps.store.unblock(user, by, at);
-    this.set.delete(user);
+    const notice: BlockNotice = { kind: 'unblock', user, by, at };
+    this.change(notice);
     if (lifted) this.deps.log.info({ user, by }, 'user unblocked');
-    return { notice: { kind: 'unblock', user, by, at }, lifted };
+    return { notice, lifted };
   }
 
   /**
@@ -83,8 +104,7 @@ export class UserBlocking {
    * node-local store records what another node decided, so its listings agree.
    */
   async apply(notice: BlockNotice, fromOtherNode: boolean): Promise<void> {
-    if (notice.kind === 'block') this.set.add(notice.block.user, notice.block.expireAt);
-    else this.set.delete(notice.user);
+    this.change(notice);
     if (this.deps.store.shared || !fromOtherNode) return;
     if (notice.kind === 'block') await this.deps.store.block(notice.block);
     else await this.deps.store.unblock(notice.user, notice.by, notice.at);

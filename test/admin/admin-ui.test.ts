@@ -215,9 +215,26 @@ describe('admin UI in Chromium', { skip }, () => {
     await page.getByText('All layers come from the config file.').waitFor();
   });
 
-  it('Activity charts or says the server lacks the methods', async () => {
+  it('Activity shows recorded sessions and channel traffic', async () => {
+    const erin = await connect('erin', { region: 'eu', tier: 'free' }, ['orders']);
+    const sub = erin.getSubscription('orders')!;
+    let got = 0;
+    sub.on('publication', () => got++);
+    for (let i = 1; i <= 4; i++) await api('publish', { channel: 'orders', data: { order: i } });
+    await until(() => got === 4);
+    // activity_sessions and activity_channels write the recorder's buffered batch before they read.
     await open('activity', 'Activity');
-    await page.getByText(/Not available on this server|Connections over time/).first().waitFor();
+    const session = page.getByRole('table', { name: 'Sessions' }).locator('tr[data-user="erin"]');
+    await session.getByText('open', { exact: true }).waitFor();
+    await page.getByRole('table', { name: 'Sessions' }).locator('tr[data-user="alice"]').getByText(/4501/).waitFor();
+    const orders = page.getByRole('table', { name: 'Channel traffic' }).locator('tr[data-channel="orders"]');
+    await orders.waitFor();
+    assert.equal(await orders.locator('td[data-label="Publications"]').textContent(), '4');
+    assert.equal(await orders.locator('td[data-label="Deliveries"]').textContent(), '4');
+    const chat = page.getByRole('table', { name: 'Channel traffic' }).locator('tr[data-channel="chat"] td[data-label="Publications"]');
+    assert.ok(Number(await chat.textContent()) >= 4, 'the chat channel\'s publications');
+    await page.getByRole('list', { name: 'Top channels by publications' }).getByText('orders').waitFor();
+    await page.getByRole('list', { name: 'Sessions by transport' }).getByText('websocket').waitFor();
     await shot('activity');
   });
 

@@ -100,7 +100,8 @@ export function fmtDuration(seconds: number): string {
   return `${s}s`;
 }
 
-export const fmtBytes = (n: number): string => (n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(1)} GiB` : n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${Math.round(n / 1024)} KiB`);
+export const fmtBytes = (n: number): string =>
+  n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(1)} GiB` : n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1024 ? `${Math.round(n / 1024)} KiB` : `${n} B`;
 
 export function Json({ value }: { value: unknown }) {
   return <pre class="json">{typeof value === 'string' ? value : JSON.stringify(value, null, 2)}</pre>;

@@ -404,6 +404,11 @@ export class Parsec {
       activityStore: moderation.activity?.store,
       mirror: topics,
     });
+    metrics.moderation.watch({
+      rateLimitHits: () => moderation.rateLimits.hitCounts(),
+      blocksInForce: () => moderation.blocking.inForce(),
+      activityDropped: moderation.activity && (() => moderation.activity!.recorder.dropped),
+    });
     this.readiness.push({ name: 'engine', check: async () => this.node.unhealthyReason() });
     if (revocations?.redis) this.readiness.push(redisReadiness('store', revocations.redis));
     if (connectionTokens.jwks) this.readiness.push(jwksReadiness('client_token', connectionTokens.jwks));

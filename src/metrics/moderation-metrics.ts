@@ -13,11 +13,13 @@ export interface ModerationSources {
   rateLimitHits?: () => Iterable<RateLimitHitCount>;
   blocksInForce?: () => number;
   activityDropped?: () => number;
+  /** Activity batches written, by whether the store took them. */
+  activityWrites?: () => { ok: number; error: number };
 }
 
 /**
  * `parsec_rate_limit_hits_total`, `parsec_user_blocks`, `parsec_user_block_disconnects_total`
- * and `parsec_activity_dropped_total`. The counts the operator instruments already keep are
+ * `parsec_activity_dropped_total` and `parsec_activity_writes_total`. The counts the operator instruments already keep are
  * read at scrape (nothing added on the hot path); no label names a user or a channel.
  */
 export class ModerationMetrics {
@@ -56,6 +58,20 @@ export class ModerationMetrics {
         const n = read().activityDropped?.() ?? 0;
         dropped.reset();
         dropped.inc(n);
+      },
+    });
+    new Counter({
+      name: 'parsec_activity_writes_total',
+      help: 'Activity batches written to the store, by outcome (ok, error: the batch was dropped).',
+      labelNames: ['outcome'],
+      registers,
+      collect() {
+        const writes = read().activityWrites;
+        if (!writes) return;
+        const { ok, error } = writes();
+        this.reset();
+        this.inc({ outcome: 'ok' }, ok);
+        this.inc({ outcome: 'error' }, error);
       },
     });
   }

@@ -287,6 +287,9 @@ describe('/metrics for the operator instruments', () => {
     assert.equal(lifted.value('parsec_user_blocks'), 0);
     assert.equal(lifted.value('parsec_user_block_disconnects_total'), 1, 'a counter');
     assert.equal(lifted.value('parsec_activity_dropped_total'), 0);
+    // The session's start and end reach the store in a batch within a flush interval (1 s).
+    await until(async () => (await scrape(server.httpUrl)).value('parsec_activity_writes_total', { outcome: 'ok' }) >= 1);
+    assert.equal((await scrape(server.httpUrl)).value('parsec_activity_writes_total', { outcome: 'error' }), 0);
     // No label carries a user or channel name.
     for (const f of lifted.families.values()) {
       for (const s of f.samples) for (const v of Object.values(s.labels)) assert.ok(!['carol', 'news'].includes(v), `${s.name} has a label ${v}`);

@@ -404,6 +404,13 @@ export class Parsec {
       activityStore: moderation.activity?.store,
       mirror: topics,
     });
+    const recorder = moderation.activity?.recorder;
+    metrics.moderation.watch({
+      rateLimitHits: () => moderation.rateLimits.hitCounts(),
+      blocksInForce: () => moderation.blocking.inForce(),
+      activityDropped: recorder && (() => recorder.dropped),
+      activityWrites: recorder && (() => recorder.writes),
+    });
     this.readiness.push({ name: 'engine', check: async () => this.node.unhealthyReason() });
     if (revocations?.redis) this.readiness.push(redisReadiness('store', revocations.redis));
     if (connectionTokens.jwks) this.readiness.push(jwksReadiness('client_token', connectionTokens.jwks));

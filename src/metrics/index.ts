@@ -5,3 +5,4 @@ export type { TransportCounts } from './transport-metrics.js';
 export type { ApiProtocol } from './api-metrics.js';
 export type { ProxyMeter, ProxyOutcome } from './proxy-metrics.js';
 export type { EngineMetrics, EngineOp, FleetTarget, IssueKind, JwksUse, TokenBrokerMetrics } from './parsec-metrics.js';
+export type { ModerationMetrics, ModerationSources, RateLimitHitCount } from './moderation-metrics.js';

@@ -2,6 +2,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { ApiMetrics } from './api-metrics.js';
 import { ClientMetrics } from './client-metrics.js';
 import { HttpMetrics } from './http-metrics.js';
+import { ModerationMetrics } from './moderation-metrics.js';
 import { NodeMetrics } from './node-metrics.js';
 import { EngineMetrics, FleetMetrics, JwksMetrics, TokenBrokerMetrics } from './parsec-metrics.js';
 import { ProxyMetrics } from './proxy-metrics.js';
@@ -36,6 +37,7 @@ export class Metrics {
   readonly tokenBroker: TokenBrokerMetrics;
   readonly jwks: JwksMetrics;
   readonly fleet: FleetMetrics;
+  readonly moderation: ModerationMetrics;
   readonly http: HttpMetrics;
 
   constructor(opts: MetricsOptions) {
@@ -51,6 +53,7 @@ export class Metrics {
     this.tokenBroker = new TokenBrokerMetrics(r, on);
     this.jwks = new JwksMetrics(r, on);
     this.fleet = new FleetMetrics(r, on);
+    this.moderation = new ModerationMetrics(r, on);
     this.http = new HttpMetrics(r, on && (opts.instrumentHttpHandlers ?? false));
     if (on) collectDefaultMetrics({ register: r });
   }

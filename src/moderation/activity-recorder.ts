@@ -35,6 +35,8 @@ export class ActivityRecorder {
   private flushing: Promise<void> | undefined;
   /** Events dropped: buffers full, or a batch the store refused. */
   dropped = 0;
+  /** Batches handed to the store, by whether it took them. */
+  readonly writes = { ok: 0, error: 0 };
   private readonly max: number;
 
   constructor(private readonly deps: ActivityRecorderDeps) {
@@ -116,7 +118,9 @@ export class ActivityRecorder {
     try {
       await this.deps.store.writeSessions(opened, ended);
       await this.deps.store.writeChannels(minutes);
+      this.writes.ok++;
     } catch (err) {
+      this.writes.error++;
       this.dropped += opened.length + ended.length + minutes.length;
       this.deps.log.warn({ err: (err as Error).message, dropped: this.dropped }, 'activity batch not written; dropped');
     }

@@ -9,6 +9,15 @@ import { BucketArray, type BucketSpec } from './token-buckets.js';
 
 export type RateLimitLayer = 'client_command' | 'redis_user_command' | 'client_error' | 'ip_connect';
 
+/** Refusals (or dry-run would-be refusals) of one layer and command on this node. */
+export interface RateLimitHit {
+  layer: RateLimitLayer;
+  /** A limited command, `total`, `error`, or `rpc.<method>` for a configured method override. */
+  command: string;
+  dryRun: boolean;
+  count: number;
+}
+
 /** Live settings as the control plane carries them: the overrides now in force (undefined = the file's). */
 export interface RateLimitsNotice {
   stored: StoredRateLimits | undefined;
@@ -89,7 +98,7 @@ export class RateLimits {
   private errorPolicy: ErrorPolicy | undefined;
   private ip: IpConnectLimiter;
   /** Refusals (and dry-run would-be refusals) by `layer/command/dry_run`; bounded by the commands and configured RPC overrides. */
-  readonly hits = new Map<string, number>();
+  private readonly hits = new Map<string, number>();
 
   constructor(private readonly deps: RateLimitsDeps) {
     this.config = deps.defaults;
@@ -141,6 +150,16 @@ export class RateLimits {
   private hit(layer: RateLimitLayer, command: string, dryRun: boolean): void {
     const key = `${layer}/${command}/${dryRun}`;
     this.hits.set(key, (this.hits.get(key) ?? 0) + 1);
+  }
+
+  /** The refusal counts, by layer, command and dry run. */
+  *hitCounts(): Iterable<RateLimitHit> {
+    for (const [key, count] of this.hits) {
+      // The command sits between the first and the last '/': an RPC method name may hold one.
+      const first = key.indexOf('/');
+      const last = key.lastIndexOf('/');
+      yield { layer: key.slice(0, first) as RateLimitLayer, command: key.slice(first + 1, last), dryRun: key.slice(last + 1) === 'true', count };
+    }
   }
 
   /** The connection's buckets for the settings now in force (the same object while they hold). */

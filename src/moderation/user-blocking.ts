@@ -114,6 +114,12 @@ export class UserBlocking {
     return this.deps.store.listBlocks({ ...q, now: this.deps.clock.now() });
   }
 
+  /** How many blocks are in force on this node's set now (lapsed ones are swept first). */
+  inForce(): number {
+    this.set.prune(this.deps.clock.now());
+    return this.set.size;
+  }
+
   /** How many users the set holds (lapsed ones not yet swept included). */
   get size(): number {
     return this.set.size;

@@ -241,3 +241,58 @@ describe('/metrics for the gRPC API', () => {
     assert.equal(m.value('centrifugo_api_command_duration_seconds_count', { protocol: 'http' }), 0);
   });
 });
+
+describe('/metrics for the operator instruments', () => {
+  it('counts rate-limit refusals by layer and command, blocks in force and the sessions they ended', async (t) => {
+    const server = await startServer(
+      testConfig((c) => {
+        c.prometheus.enabled = true;
+        c.httpApi.key = API_KEY;
+        c.parsec.activity.enabled = true;
+        c.channel.withoutNamespace = { ...c.channel.withoutNamespace, allowSubscribeForClient: true, allowPublishForClient: true };
+        const cc = c.client.rateLimit.clientCommand;
+        cc.enabled = true;
+        cc.publish = { enabled: true, buckets: [{ interval: 3_600_000, rate: 1 }] };
+      }),
+    );
+    const client = sdk('json', server.url, { token: await connToken('carol') });
+    t.after(async () => {
+      client.disconnect();
+      await server.close();
+    });
+    const before = await scrape(server.httpUrl);
+    assert.equal(before.type('parsec_rate_limit_hits_total'), 'counter');
+    assert.equal(before.samples('parsec_rate_limit_hits_total').length, 0);
+    assert.equal(before.value('parsec_user_blocks'), 0);
+    assert.equal(before.value('parsec_user_block_disconnects_total'), 0);
+    assert.equal(before.value('parsec_activity_dropped_total'), 0);
+
+    // One publish within the connection's bucket, two over it.
+    client.connect();
+    await client.ready(3000);
+    await client.publish('news', { n: 1 });
+    for (let n = 0; n < 2; n++) await assert.rejects(client.publish('news', { n }), (e: { code: number }) => e.code === 111);
+    const limited = await scrape(server.httpUrl);
+    assert.equal(limited.value('parsec_rate_limit_hits_total', { layer: 'client_command', command: 'publish', dry_run: 'false' }), 2);
+    assert.equal(limited.samples('parsec_rate_limit_hits_total').length, 1);
+
+    const ended = new Promise<{ code: number }>((resolve) => client.once('disconnected', resolve));
+    assert.ok((await api(server, 'block_user', { user: 'carol' })).result);
+    assert.equal((await ended).code, 3503);
+    const blocked = await scrape(server.httpUrl);
+    assert.equal(blocked.value('parsec_user_blocks'), 1);
+    assert.equal(blocked.value('parsec_user_block_disconnects_total'), 1);
+    assert.ok((await api(server, 'unblock_user', { user: 'carol' })).result);
+    const lifted = await scrape(server.httpUrl);
+    assert.equal(lifted.value('parsec_user_blocks'), 0);
+    assert.equal(lifted.value('parsec_user_block_disconnects_total'), 1, 'a counter');
+    assert.equal(lifted.value('parsec_activity_dropped_total'), 0);
+    // The session's start and end reach the store in a batch within a flush interval (1 s).
+    await until(async () => (await scrape(server.httpUrl)).value('parsec_activity_writes_total', { outcome: 'ok' }) >= 1);
+    assert.equal((await scrape(server.httpUrl)).value('parsec_activity_writes_total', { outcome: 'error' }), 0);
+    // No label carries a user or channel name.
+    for (const f of lifted.families.values()) {
+      for (const s of f.samples) for (const v of Object.values(s.labels)) assert.ok(!['carol', 'news'].includes(v), `${s.name} has a label ${v}`);
+    }
+  });
+});

@@ -55,7 +55,13 @@ describe('rate limits', () => {
     assert.equal(r.checkConnection(conn, 'history', ''), true, 'history has no buckets; total has one left');
     assert.equal(r.checkConnection(conn, 'unsubscribe', ''), true, 'over total, but unsubscribe is never refused');
     assert.equal(r.checkConnection(conn, 'history', ''), false);
-    assert.deepEqual([...r.hits], [['client_command/publish/false', 1], ['client_command/total/false', 2]]);
+    assert.deepEqual(
+      [...r.hitCounts()],
+      [
+        { layer: 'client_command', command: 'publish', dryRun: false, count: 1 },
+        { layer: 'client_command', command: 'total', dryRun: false, count: 2 },
+      ],
+    );
   });
 
   it('let a dry run through while counting, and start connections afresh on new settings', async () => {
@@ -64,9 +70,19 @@ describe('rate limits', () => {
     assert.deepEqual([r.checkConnection(conn, 'publish', ''), r.checkConnection(conn, 'publish', '')], [true, false]);
     await r.set({ client_command: { enabled: true, dry_run: true, publish: { enabled: true, buckets: [{ interval: '1m', rate: 1 }] } } }, 'apikey');
     assert.deepEqual([r.checkConnection(conn, 'publish', ''), r.checkConnection(conn, 'publish', '')], [true, true]);
-    assert.equal(r.hits.get('client_command/publish/true'), 1);
+    assert.deepEqual([...r.hitCounts()].find((h) => h.dryRun), { layer: 'client_command', command: 'publish', dryRun: true, count: 1 });
     await r.set({}, 'apikey');
     assert.equal(r.current().config.clientCommand.publish.buckets[0]?.rate, 1, 'back to the file');
+  });
+
+  it('count an RPC method override by its name, a slash in it included', () => {
+    const { r } = limits((c) => {
+      Object.assign(c.clientCommand, { enabled: true });
+      c.clientCommand.rpc.methodOverrides = [{ method: 'billing/charge', enabled: true, buckets: [{ interval: 60_000, rate: 1 }] }];
+    });
+    const conn: LimitsHolder = { limits: undefined };
+    assert.deepEqual([r.checkConnection(conn, 'rpc', 'billing/charge'), r.checkConnection(conn, 'rpc', 'billing/charge')], [true, false]);
+    assert.deepEqual([...r.hitCounts()], [{ layer: 'client_command', command: 'rpc.billing/charge', dryRun: false, count: 1 }]);
   });
 
   it('disconnect past the client error budget, not in dry run', () => {

@@ -36,10 +36,7 @@ export async function rateLimit(ctx: ApiContext, req: RateLimitRequest): Promise
 export async function rateLimitsGet(ctx: ApiContext): Promise<Record<string, unknown>> {
   const limits = limitsOf(ctx);
   const { config, stored } = limits.current();
-  const hits = [...limits.hits].map(([key, count]) => {
-    const [layer, command, dryRun] = key.split('/');
-    return { layer, command, dry_run: dryRun === 'true', count };
-  });
+  const hits = [...limits.hitCounts()].map(({ layer, command, dryRun, count }) => ({ layer, command, dry_run: dryRun, count }));
   // As raw JSON, so gRPC carries them as `bytes` like any payload and HTTP shows them as they are.
   const json = (v: unknown): RawPayload => new RawPayload(Buffer.from(JSON.stringify(v)));
   return {

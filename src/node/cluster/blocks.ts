@@ -25,6 +25,7 @@ export async function applyBlockNotice(node: Node, notice: BlockNotice, fromOthe
   if (notice.kind !== 'block') return 0;
   const hit = [...node.hub.userClients(notice.block.user)];
   for (const c of hit) c.disconnect(DisconnectCode.forceNoReconnect, USER_BLOCKED_REASON);
+  node.metrics.moderation.blockDisconnected(hit.length);
   return hit.length;
 }
 
@@ -43,5 +44,6 @@ export async function sweepBlocked(node: Node): Promise<number> {
     c.disconnect(DisconnectCode.forceNoReconnect, USER_BLOCKED_REASON);
     ended++;
   }
+  node.metrics.moderation.blockDisconnected(ended);
   return ended;
 }

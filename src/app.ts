@@ -251,7 +251,8 @@ function httpTls(t: Config['httpServer']['tls']): { cert: Buffer; key: Buffer; c
   return { cert, key, ca: pemData(t.clientCaPem, 'http_server.tls.client_ca_pem'), requestCert: true, rejectUnauthorized: true };
 }
 
-function grpcTls(t: TlsConfig, section: string): { cert: Buffer; key: Buffer } | undefined {
+/** A certificate and key for a gRPC or MQTT listener: each as PEM text, base64, a path in `*_pem`, or a path in `*_pem_file`. */
+function certKeyTls(t: TlsConfig, section: string): { cert: Buffer; key: Buffer } | undefined {
   if (!t.enabled) return undefined;
   const load = (text: string, file: string, what: 'cert' | 'key'): Buffer =>
     text ? pemData(text, `${section}.tls.${what}_pem`) : pem('', file, `${section}.tls.${what}_pem_file`);
@@ -416,9 +417,7 @@ export class Parsec {
     if (connectionTokens.jwks) this.readiness.push(jwksReadiness('client_token', connectionTokens.jwks));
     if (subscriptionTokens.jwks) this.readiness.push(jwksReadiness('subscription_token', subscriptionTokens.jwks));
     if (topics) {
-      const tls = mqtt.tls.enabled
-        ? { cert: pem(mqtt.tls.certPem, mqtt.tls.certPemFile, 'parsec.mqtt.tls.cert_pem_file'), key: pem(mqtt.tls.keyPem, mqtt.tls.keyPemFile, 'parsec.mqtt.tls.key_pem_file') }
-        : undefined;
+      const tls = certKeyTls(mqtt.tls, 'parsec.mqtt');
       this.mqtt = new MqttFrontDoor({ node: this.node, config: mqtt, address: mqtt.address || config.httpServer.address, topics, tls, ...mqttStores });
     }
     if (!config.websocket.disabled) this.ws = new WebSocketHandler(this.node);
@@ -608,7 +607,7 @@ export class Parsec {
     await this.mqtt?.listen();
     if (this.grpc) {
       const { address: grpcAddress, port: grpcPort } = this.config.grpcApi;
-      const tls = grpcTls(this.config.grpcApi.tls, 'grpc_api');
+      const tls = certKeyTls(this.config.grpcApi.tls, 'grpc_api');
       try {
         this.grpcPort = await this.grpc.start(grpcAddress || '0.0.0.0', grpcPort, tls);
       } catch (err) {
@@ -618,7 +617,7 @@ export class Parsec {
     if (this.uniGrpc) {
       const { address: uniAddress, port: uniPort, maxReceiveMessageSize, tls } = this.config.uniGrpc;
       try {
-        this.uniGrpcPort = await this.uniGrpc.start(uniAddress || '0.0.0.0', uniPort, maxReceiveMessageSize, grpcTls(tls, 'uni_grpc'));
+        this.uniGrpcPort = await this.uniGrpc.start(uniAddress || '0.0.0.0', uniPort, maxReceiveMessageSize, certKeyTls(tls, 'uni_grpc'));
       } catch (err) {
         throw ListenError.wrap('uni_grpc', uniAddress, uniPort, err);
       }

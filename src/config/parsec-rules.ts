@@ -1,6 +1,7 @@
 import { formatDuration } from './duration.js';
 import type { RuleViolation } from './rules.js';
 import type { ParsedConfig } from './schema.js';
+import { tlsPair } from './tls-pair.js';
 
 // A table name, optionally schema-qualified: it is interpolated into DDL, so nothing else gets through.
 const SQL_NAME = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/i;
@@ -77,8 +78,8 @@ function mqtt(c: ParsedConfig): RuleViolation | undefined {
   if (m.websocket.enabled && !m.websocket.path.startsWith('/')) {
     return { key: `${at}.websocket.path`, detail: `expected a path like "/mqtt", got ${JSON.stringify(m.websocket.path)}` };
   }
-  if (m.tls.enabled && !(m.tls.certPem || m.tls.certPemFile)) return { key: `${at}.tls.cert_pem_file`, detail: 'TLS needs a certificate: set cert_pem or cert_pem_file' };
-  if (m.tls.enabled && !(m.tls.keyPem || m.tls.keyPemFile)) return { key: `${at}.tls.key_pem_file`, detail: 'TLS needs a key: set key_pem or key_pem_file' };
+  const tls = tlsPair(m.tls, at);
+  if (tls) return tls;
   const t = c.client.token;
   if (!t.hmacSecretKey && !t.rsaPublicKey && !t.ecdsaPublicKey && !t.ed25519PublicKey && !t.jwksPublicEndpoint) {
     return { key: `${at}.enabled`, detail: 'MQTT clients authenticate with connection tokens: configure client.token (hmac_secret_key, a public key or jwks_public_endpoint)' };

@@ -1,4 +1,5 @@
 import { formatDuration } from './duration.js';
+import { tlsPair } from './tls-pair.js';
 import { mapRules } from './map-rules.js';
 import { parsecRules } from './parsec-rules.js';
 import type { ParsedConfig } from './schema.js';
@@ -70,13 +71,6 @@ function natsUrlProblem(part: string): string | undefined {
   // nats.js takes credentials as options, not from the URL; silently dropping them would
   // surface later as an authorization failure that hides the cause.
   if (u.username || u.password) return 'credentials in the URL are not supported yet';
-  return undefined;
-}
-
-function tlsPair(t: ParsedConfig['grpcApi']['tls'], section: string): RuleViolation | undefined {
-  if (!t.enabled) return undefined;
-  if (!t.certPem && !t.certPemFile) return { key: `${section}.tls.cert_pem_file`, detail: `a certificate is required when ${section}.tls.enabled is true` };
-  if (!t.keyPem && !t.keyPemFile) return { key: `${section}.tls.key_pem_file`, detail: `a private key is required when ${section}.tls.enabled is true` };
   return undefined;
 }
 

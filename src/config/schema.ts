@@ -519,7 +519,7 @@ const mqttSchema = section({
   // ACL violations (denied PUBLISH or SUBSCRIBE) after which a client is disconnected; 0 = never.
   max_acl_violations: int(0, 0),
   websocket: section({ enabled: bool(), path: str('/mqtt') }),
-  tls: section({ enabled: bool(), cert_pem: str(), cert_pem_file: str(), key_pem: str(), key_pem_file: str() }),
+  tls: tlsSchema(),
 });
 
 /** Parsec's own settings, which Centrifugo has no key for. */

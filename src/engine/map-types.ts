@@ -106,6 +106,8 @@ export interface MapStreamPage {
 export interface MapEventHandler {
   /** `prevData` is the key's value before this change: the base for a per-key delta. */
   handleMapPublication(channel: string, pub: MapPublication, position: StreamPosition, delta: boolean, prevData: Uint8Array | undefined): void;
+  /** Delivery was interrupted (a broker connection came back): changes may have been missed in between. */
+  handleMapDeliveryResumed(): void;
 }
 
 export interface MapBroker {

@@ -1,23 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { MapSubscription } from 'centrifuge';
+import { subscribeMap as subscribeTo, type MapEntry as Entry, type MapSubscriptionOptions, type MapUpdate as Update } from '../helpers/map-sdk.js';
 import type { Config } from '../../src/config/types.js';
 import { namespace, startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { collect, decoded, once, payload, sdk, type Sdk, type SdkProtocol } from '../helpers/sdk.js';
+import { dropPrefix } from '../helpers/redis-keys.js';
 import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { until } from '../helpers/until.js';
 
 const KEY = 'map-redis-api-key-0123456789';
 const skip = await skipWithout('Redis', redisUrl);
-
-interface Entry {
-  key: string;
-  data: unknown;
-}
-interface Update extends Entry {
-  removed?: boolean;
-}
 
 const map = (o: Record<string, unknown>) => ({ ...structuredClone(testConfig().channel.withoutNamespace.map), ...o });
 
@@ -68,27 +62,22 @@ for (const protocol of ['json', 'protobuf'] as SdkProtocol[]) {
       await c.ready(3000);
       return c;
     };
-    const entries = (es: Entry[]): Record<string, unknown> => Object.fromEntries(es.map((e) => [e.key, dec(e.data)]));
-    const subscribeMap = async (c: Sdk, channel: string, opts: Parameters<Sdk['newMapSubscription']>[1] = {}): Promise<{ sub: MapSubscription; state: Record<string, unknown> }> => {
-      const sub = c.newMapSubscription(channel, opts);
-      const synced = once<{ entries: Entry[] }>(sub, 'sync', 5000);
-      sub.subscribe();
-      return { sub, state: entries((await synced).entries) };
-    };
+    const subscribeMap = (c: Sdk, channel: string, opts: MapSubscriptionOptions = {}) => subscribeTo(protocol, c, channel, opts);
     const updatesOf = (sub: MapSubscription): Update[] => {
       const got: Update[] = [];
       sub.on('update', (ctx) => got.push(ctx as Update));
       return got;
     };
 
+    const prefix = randomPrefix('map-nodes');
     before(async () => {
-      const prefix = randomPrefix('map-nodes');
       a = await startServer(nodeConfig(prefix));
       b = await startServer(nodeConfig(prefix));
     });
     after(async () => {
       for (const c of clients) c.disconnect();
       await Promise.all([a.close(), b.close()]);
+      await dropPrefix(redisUrl, prefix);
     });
 
     it('serves state written through one node to a subscriber of the other, and live changes to both', async () => {

@@ -1,12 +1,15 @@
 import { pino } from 'pino';
 import { defaultConfig } from '../../src/config/index.js';
 import { startRedisMapBroker } from '../../src/engine/redis/index.js';
+import { after } from 'node:test';
+import { dropPrefix } from '../helpers/redis-keys.js';
 import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
 import { runMapBrokerSuite } from './map-conformance.js';
 
 const skip = await skipWithout('Redis', redisUrl);
 // One prefix per run: brokers made in a run share maps (as nodes do), runs never do.
 const prefix = randomPrefix('map');
+after(() => (skip ? undefined : dropPrefix(redisUrl, prefix)));
 
 runMapBrokerSuite(
   'redis',

@@ -65,6 +65,19 @@ local function publish(pubsub, offset, epoch, now, prev, record)
   end
 end
 
+-- A write's remembered result, when it is idempotent (ttl not '') and was made before.
+local function remembered(ttl)
+  if ttl == '' then return nil end
+  local seen = redis.call('get', KEYS[8])
+  if not seen then return nil end
+  local c = string.find(seen, ':', 1, true)
+  return {tonumber(string.sub(seen, 1, c - 1)), string.sub(seen, c + 1), 'idempotency'}
+end
+
+local function remember(ttl, offset, epoch)
+  if ttl ~= '' then redis.call('set', KEYS[8], offset .. ':' .. epoch, 'PX', ttl) end
+end
+
 local function containers()
   return {KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]}
 end
@@ -84,13 +97,8 @@ export const mapPublishScript = `${common}
 local key, record, removal = ARGV[1], ARGV[2], ARGV[3]
 local has_stream, key_ttl, size, stream_ttl, ttl = ARGV[4] == '1', tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
 local now, pubsub, channel = tonumber(ARGV[10]), ARGV[11], ARGV[19]
-if ARGV[12] ~= '' then
-  local seen = redis.call('get', KEYS[8])
-  if seen then
-    local c = string.find(seen, ':', 1, true)
-    return {tonumber(string.sub(seen, 1, c - 1)), string.sub(seen, c + 1), 'idempotency'}
-  end
-end
+local seen = remembered(ARGV[12])
+if seen then return seen end
 local epoch = epoch_of(ARGV[9], ttl, channel)
 local version = ARGV[13]
 if has_stream and version ~= '0' then
@@ -140,7 +148,7 @@ end
 redis.call('hset', KEYS[1], 'o', ARGV[4] .. ':' .. size .. ':' .. stream_ttl .. ':' .. ttl)
 pexpire_all(ttl, containers())
 publish(pubsub, offset, epoch, now, prev, record)
-if ARGV[12] ~= '' then redis.call('set', KEYS[8], offset .. ':' .. epoch, 'PX', ARGV[12]) end
+remember(ARGV[12], offset, epoch)
 return {offset, epoch, ''}
 `;
 
@@ -153,13 +161,8 @@ return {offset, epoch, ''}
 export const mapRemoveScript = `${common}
 local key, has_stream, size, stream_ttl, ttl = ARGV[1], ARGV[2] == '1', ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 local now, pubsub = tonumber(ARGV[7]), ARGV[8]
-if ARGV[9] ~= '' then
-  local seen = redis.call('get', KEYS[8])
-  if seen then
-    local c = string.find(seen, ':', 1, true)
-    return {tonumber(string.sub(seen, 1, c - 1)), string.sub(seen, c + 1), 'idempotency'}
-  end
-end
+local seen = remembered(ARGV[9])
+if seen then return seen end
 local epoch = epoch_of(ARGV[6], ttl, ARGV[10])
 local value = redis.call('hget', KEYS[2], key)
 if not value then return {top(), epoch, 'key_not_found'} end
@@ -171,7 +174,7 @@ local offset = 0
 if has_stream then offset = append(removal, size, stream_ttl, now) end
 pexpire_all(ttl, containers())
 publish(pubsub, offset, epoch, now, '', removal)
-if ARGV[9] ~= '' then redis.call('set', KEYS[8], offset .. ':' .. epoch, 'PX', ARGV[9]) end
+remember(ARGV[9], offset, epoch)
 return {offset, epoch, ''}
 `;
 

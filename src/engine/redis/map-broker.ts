@@ -71,6 +71,7 @@ export class RedisMapBroker implements MapBroker, Closer, HealthReporter {
   private readonly opts: RedisMapBrokerOptions;
   private cleanupTimer: NodeJS.Timeout | undefined;
   private cleaning: Promise<void> | undefined;
+  private cleanupFailing = false;
 
   constructor(opts: RedisMapBrokerOptions) {
     this.opts = opts;
@@ -232,8 +233,12 @@ export class RedisMapBroker implements MapBroker, Closer, HealthReporter {
       const now = this.clock.now();
       try {
         await Promise.all(this.shards.map((s) => this.cleanupShard(s, now)));
+        if (this.cleanupFailing) this.log.info('map key expiry works again');
+        this.cleanupFailing = false;
       } catch (err) {
-        this.log.warn({ err: (err as Error).message }, 'map key expiry round failed; retrying next round');
+        // Once per outage, not once a round.
+        if (!this.cleanupFailing) this.log.warn({ err: (err as Error).message }, 'map key expiry failed; retrying every round');
+        this.cleanupFailing = true;
       }
     };
     this.cleaning = run().finally(() => (this.cleaning = undefined));

@@ -106,9 +106,19 @@ async function buildMapBroker(config: Readonly<Config>, clock: Clock, log: Logge
   const cfg = mapBrokerRedis(config);
   const mapLog = log.child({ component: 'map_broker' });
   const broker = await startRedisMapBroker(cfg, clock, mapLog);
-  const servers = cfg.clusterAddress.length ? { cluster: cfg.clusterAddress } : cfg.sentinelAddress.length ? { sentinel: cfg.sentinelAddress } : { address: cfg.address };
-  mapLog.info({ type: 'redis', ...servers, prefix: cfg.prefix }, 'map broker connected');
+  const servers = cfg.clusterAddress.length ? cfg.clusterAddress : cfg.sentinelAddress.length ? cfg.sentinelAddress : cfg.address;
+  // Addresses may carry a password: only hosts are logged.
+  mapLog.info({ type: 'redis', servers: servers.map(hostOf), prefix: cfg.prefix }, 'map broker connected');
   return broker;
+}
+
+/** `host:port` of a Redis address (`redis://user:pass@host:port/db` or `host:port`). */
+function hostOf(address: string): string {
+  try {
+    return new URL(address.includes('://') ? address : `redis://${address}`).host;
+  } catch {
+    return '(unparsable address)';
+  }
 }
 
 /** A broker apart from the engine when `broker.enabled`, else undefined. */

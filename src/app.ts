@@ -9,12 +9,12 @@ import { AdminHandler, handleHealth, handleMetrics, handleReadiness, type Readin
 import { GrpcApi, HttpApi } from './api/index.js';
 import { BearerVerifier, ServerApiAuthenticator, TokenVerifier, type ApiAuthOutcome, type ApiRequestCredentials, type JwksKeySource } from './auth/index.js';
 import { createRevocationStore, startTokenBroker, type RunningTokenBroker } from './broker/index.js';
-import { ConfigError } from './config/index.js';
+import { ConfigError, mapBrokerRedis } from './config/index.js';
 import type { ApiJwksConfig, Config, JwksTlsConfig, TlsConfig, TokenConfig } from './config/types.js';
-import { isCloser, type Broker, type MapBroker, type PresenceManager } from './engine/index.js';
+import { isCloser, isHealthReporter, type Broker, type MapBroker, type PresenceManager } from './engine/index.js';
 import { MemoryBroker, MemoryMapBroker, MemoryPresenceManager } from './engine/memory/index.js';
 import { NatsBroker } from './engine/nats/index.js';
-import { connectRedisClient, startRedisEngine, type RedisClient } from './engine/redis/index.js';
+import { connectRedisClient, startRedisEngine, startRedisMapBroker, type RedisClient } from './engine/redis/index.js';
 import { ClientAddress, ListenError, TimerWheel, listenOn, packageRoot, packageVersion, sameSecret, systemClock, type Clock } from './lib/index.js';
 import { Metrics, type JwksUse } from './metrics/index.js';
 import {
@@ -90,9 +90,35 @@ async function buildEngines(config: Readonly<Config>, clock: Clock, log: Logger)
       ? await startRedisEngine(config.engine.redis, clock, log.child({ component: 'redis' }))
       : { broker: new MemoryBroker({ clock }), presence: new MemoryPresenceManager() };
   const broker = brokerFor(config, clock, log) ?? engine.broker;
-  // Config refuses the other map broker types until Parsec has them.
-  const mapBroker = new MemoryMapBroker({ clock });
+  let mapBroker: MapBroker;
+  try {
+    mapBroker = await buildMapBroker(config, clock, log);
+  } catch (err) {
+    for (const part of new Set([broker, engine.broker, engine.presence])) if (isCloser(part)) await part.close();
+    throw err;
+  }
   return { broker, presence: engine.presence, mapBroker, parts: [broker, engine.presence, mapBroker, ...(broker === engine.broker ? [] : [engine.broker])] };
+}
+
+/** The map broker (`map_broker.type`): in memory, or in Redis (`map_broker.redis`, else the engine's, see mapBrokerRedis). */
+async function buildMapBroker(config: Readonly<Config>, clock: Clock, log: Logger): Promise<MapBroker> {
+  if (config.mapBroker.type !== 'redis') return new MemoryMapBroker({ clock });
+  const cfg = mapBrokerRedis(config);
+  const mapLog = log.child({ component: 'map_broker' });
+  const broker = await startRedisMapBroker(cfg, clock, mapLog);
+  const servers = cfg.clusterAddress.length ? cfg.clusterAddress : cfg.sentinelAddress.length ? cfg.sentinelAddress : cfg.address;
+  // Addresses may carry a password: only hosts are logged.
+  mapLog.info({ type: 'redis', servers: servers.map(hostOf), prefix: cfg.prefix }, 'map broker connected');
+  return broker;
+}
+
+/** `host:port` of a Redis address (`redis://user:pass@host:port/db` or `host:port`). */
+function hostOf(address: string): string {
+  try {
+    return new URL(address.includes('://') ? address : `redis://${address}`).host;
+  } catch {
+    return '(unparsable address)';
+  }
 }
 
 /** A broker apart from the engine when `broker.enabled`, else undefined. */
@@ -413,6 +439,7 @@ export class Parsec {
       activityWrites: recorder && (() => recorder.writes),
     });
     this.readiness.push({ name: 'engine', check: async () => this.node.unhealthyReason() });
+    if (isHealthReporter(mapBroker)) this.readiness.push({ name: 'map_broker', check: async () => mapBroker.unhealthyReason() });
     if (revocations?.redis) this.readiness.push(redisReadiness('store', revocations.redis));
     if (connectionTokens.jwks) this.readiness.push(jwksReadiness('client_token', connectionTokens.jwks));
     if (subscriptionTokens.jwks) this.readiness.push(jwksReadiness('subscription_token', subscriptionTokens.jwks));

@@ -404,12 +404,15 @@ const brokerSchema = section({
 
 /**
  * Where map channels keep their state and stream, apart from `engine` as in Centrifugo.
- * `postgres` is recognised so the message can say it is not supported (rules.ts).
+ * `postgres` is recognised so the message can say it is not supported (map-rules.ts). No
+ * server and no prefix given = unset: map-broker.ts then picks the engine's Redis or Centrifugo's default.
  */
 const mapBrokerSchema = section({
   type: oneOf(['memory', 'redis', 'postgres'], 'memory'),
   redis: section({
     ...redisShape,
+    address: addressList([]),
+    prefix: str(),
     // How often expired keys are looked for and their removals published; negative = never.
     cleanup_interval: durationOrNegative('1s'),
     cleanup_batch_size: int(100, 1),

@@ -365,6 +365,11 @@ export class Node implements BrokerEventHandler, MapEventHandler {
     this.hub.broadcastMapPublication(channel, toProtocolMapPublication(pub), position, delta, prevData);
   }
 
+  /** Map changes may have been lost while the map broker's delivery was down: positioned map subscriptions resync when behind. */
+  handleMapDeliveryResumed(): void {
+    void this.verifyPositions(false);
+  }
+
   handleJoin(channel: string, info: ClientInfo): void {
     this.deps.metrics.node.messageReceived(MessageType.join);
     this.hub.broadcastJoinLeave(channel, 'join', info);

@@ -1,18 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { MapSubscription } from 'centrifuge';
+import { subscribeMap as subscribeTo, type MapEntry as Entry, type MapSubscriptionOptions, type MapUpdate as Update } from '../helpers/map-sdk.js';
 import { namespace, startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { collect, decoded, once, payload, sdk, type Sdk, type SdkProtocol } from '../helpers/sdk.js';
 
 const KEY = 'sdk-map-api-key-0123456789';
-
-interface Entry {
-  key: string;
-  data: unknown;
-}
-interface Update extends Entry {
-  removed?: boolean;
-}
 
 const map = (o: Record<string, unknown>) => ({ ...structuredClone(testConfig().channel.withoutNamespace.map), ...o });
 
@@ -41,13 +33,7 @@ for (const protocol of ['json', 'protobuf'] as SdkProtocol[]) {
       await c.ready(3000);
       return c;
     };
-    const entries = (es: Entry[]): Record<string, unknown> => Object.fromEntries(es.map((e) => [e.key, dec(e.data)]));
-    const subscribeMap = async (c: Sdk, channel: string, opts: Parameters<Sdk['newMapSubscription']>[1] = {}): Promise<{ sub: MapSubscription; state: Record<string, unknown> }> => {
-      const sub = c.newMapSubscription(channel, opts);
-      const synced = once<{ entries: Entry[] }>(sub, 'sync', 5000);
-      sub.subscribe();
-      return { sub, state: entries((await synced).entries) };
-    };
+    const subscribeMap = (c: Sdk, channel: string, opts: MapSubscriptionOptions = {}) => subscribeTo(protocol, c, channel, opts);
 
     before(async () => {
       server = await startServer(

@@ -469,7 +469,10 @@ describe('shared-poll subscription expiry', () => {
   const clients: Sdk[] = [];
   before(async () => {
     // A short close delay, so the server ends an unrefreshed subscription within a test.
-    s = await setup('http', undefined, (c) => (c.client.expiredSubCloseDelay = 1000));
+    s = await setup('http', undefined, (c) => {
+      c.client.expiredSubCloseDelay = 1000;
+      c.client.expiredCloseDelay = 1000;
+    });
   });
   after(async () => {
     for (const c of clients) c.disconnect();
@@ -481,11 +484,15 @@ describe('shared-poll subscription expiry', () => {
     clients.push(c);
     return c;
   };
-  /** Resolves with the first `subscribing` of a subscription that carries a code (the server ended it). */
-  const ended = (sub: SharedPollSubscription): Promise<{ code: number }> =>
+  /**
+   * Resolves with the first `subscribing` of a subscription (`connecting` of a client) that
+   * carries a code: the server ended it.
+   */
+  const ended = (target: SharedPollSubscription | Sdk): Promise<{ code: number }> =>
     new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('subscription not ended')), 10_000);
-      sub.on('subscribing', (ctx: { code: number }) => {
+      const timer = setTimeout(() => reject(new Error('not ended')), 10_000);
+      const emitter = target as unknown as { on(event: string, fn: (ctx: { code: number }) => void): void };
+      emitter.on('newSubscription' in target ? 'connecting' : 'subscribing', (ctx) => {
         if (ctx.code === 0) return;
         clearTimeout(timer);
         resolve(ctx);
@@ -552,5 +559,27 @@ describe('shared-poll subscription expiry', () => {
     assert.equal(calls, 2);
     assert.deepEqual(interruptions, []);
     assert.equal(sub.state, 'subscribed');
+  });
+
+  it('a connection whose token expires unrefreshed ends (3005), and its keys leave the poll', async () => {
+    s.store.items.set('z1', { data: 1, version: 1 });
+    const c = sdk('json', s.server.url, {
+      token: await connToken('carl', { exp: nowSec() + 2 }),
+      getToken: async () => {
+        throw new Error('no new token');
+      },
+    });
+    clients.push(c);
+    const gone = ended(c);
+    c.connect();
+    await once(c, 'connected');
+    const sub = await subscribed(c, 'poll:conn');
+    const first = once<Update>(sub, 'update');
+    sub.track([{ key: 'z1', version: 0 }], sign('poll:conn', ['z1'], 3600, 'carl'));
+    await first;
+    assert.equal(tracking('poll:conn', 'z1'), 1);
+    assert.equal((await gone).code, 3005);
+    await until(() => tracking('poll:conn', 'z1') === 0);
+    c.disconnect();
   });
 });

@@ -9,6 +9,7 @@ import { runCompression } from './scenarios/compression.js';
 import { runConnect } from './scenarios/connect.js';
 import { runFanout } from './scenarios/fanout.js';
 import { runLabelIndex } from './scenarios/label-index.js';
+import { runMapFanout } from './scenarios/map-fanout.js';
 import { runMemory } from './scenarios/memory.js';
 import { runModeration } from './scenarios/moderation.js';
 import { runRpcProxy } from './scenarios/rpc-proxy.js';
@@ -24,7 +25,7 @@ import { ALL_TARGET_KINDS, TARGET_KINDS, type TargetKind } from './targets.js';
  * bounded in count and time. Each server under test runs in its own process pinned
  * to core 0; this process and the load workers pin themselves to core 1.
  */
-const SCENARIOS = ['fanout', 'channels', 'connect', 'memory', 'api', 'jwt', 'engine', 'labels', 'rpc', 'tokens', 'compression', 'uni', 'poll', 'moderation'] as const;
+const SCENARIOS = ['fanout', 'channels', 'connect', 'memory', 'api', 'jwt', 'engine', 'labels', 'rpc', 'tokens', 'compression', 'uni', 'map', 'poll', 'moderation'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const { values } = parseArgs({
@@ -199,6 +200,17 @@ async function runScenario(scenario: Scenario, pool: LoadPool, kinds: TargetKind
       const rows = await runRpcProxy({ clients: 32, durationMs: Number(values.duration) });
       console.log('\n## RPC through the HTTP proxy against direct backend calls\n');
       console.log(table(['RPC (32 clients, HTTP backend)', 'calls/s', 'Parsec CPU ms per call'], rows.map((r) => [r.path, fmt(r.callsPerSecond), r.serverCpuMsPerCall?.toFixed(3) ?? '-'])));
+      return;
+    }
+    case 'map': {
+      const rows = await runMapFanout(pool, { subscribers: Number(values.subscribers), rate: Number(values.rate), seconds });
+      console.log(`\n## Map fan-out next to stream fan-out: ${fmt(Number(values.subscribers))} subscribers, one channel, same server\n`);
+      console.log(
+        table(
+          ['setup', 'subscribers', 'published', 'delivered/s', 'lost', 'p50 ms', 'p99 ms', 'delivered per server CPU s', 'vs stream'],
+          rows.map((r) => [r.setup, fmt(r.subscribers), fmt(r.published), fmt(r.deliveredPerSecond), fmt(r.lost), ms(r.p50), ms(r.p99), fmt(r.perCpuSecond), (r.perCpuSecond / rows[0]!.perCpuSecond).toFixed(2)]),
+        ),
+      );
       return;
     }
     case 'poll': {

@@ -12,6 +12,12 @@ import type {
   ConnectCall,
   ConnectOutcome,
   ConnectProxy,
+  MapPublishCall,
+  MapPublishOutcome,
+  MapPublishProxy,
+  MapRemoveCall,
+  MapRemoveOutcome,
+  MapRemoveProxy,
   PublishCall,
   PublishOutcome,
   PublishProxy,
@@ -42,7 +48,9 @@ const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
  * outcomes or protocol errors. A failure is logged here, with the proxy's name, and the
  * client gets error 100 (internal, temporary) so SDKs retry.
  */
-export class ProxyEndpoint implements ConnectProxy, RefreshProxy, SubscribeProxy, PublishProxy, RpcProxy, SubRefreshProxy, SharedPollRefreshProxy {
+export class ProxyEndpoint
+  implements ConnectProxy, RefreshProxy, SubscribeProxy, PublishProxy, MapPublishProxy, MapRemoveProxy, RpcProxy, SubRefreshProxy, SharedPollRefreshProxy
+{
   private readonly limiter: Limiter;
   private readonly httpHeaders: string[];
   private readonly emulatedHeaders: string[];
@@ -77,6 +85,14 @@ export class ProxyEndpoint implements ConnectProxy, RefreshProxy, SubscribeProxy
 
   async publish(caller: Caller, call: PublishCall): Promise<PublishOutcome> {
     return (await this.call('publish', caller, call)) ?? { skipHistory: false, delta: false };
+  }
+
+  async mapPublish(caller: Caller, call: MapPublishCall): Promise<MapPublishOutcome> {
+    return (await this.call('map_publish', caller, call)) ?? { keyMode: '', delta: false, version: 0 };
+  }
+
+  async mapRemove(caller: Caller, call: MapRemoveCall): Promise<MapRemoveOutcome> {
+    return (await this.call('map_remove', caller, call)) ?? {};
   }
 
   async rpc(caller: Caller, call: RpcCall): Promise<RpcOutcome> {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { it, type TestContext } from 'node:test';
+import { pino } from 'pino';
 import { WebSocket } from 'ws';
 import { ConfigError } from '../../src/config/index.js';
 import type { Config, ProxyConfig } from '../../src/config/types.js';
@@ -304,4 +306,36 @@ it('OTEL_EXPORTER_OTLP_PROTOCOL=http/json sends JSON bodies; grpc stops the star
     startServer(testConfig((c) => (c.opentelemetry.enabled = true))),
     (err: unknown) => err instanceof ConfigError && err.key === 'OTEL_EXPORTER_OTLP_PROTOCOL' && /expected http\/protobuf or http\/json .*got grpc/.test(err.message),
   );
+});
+
+it('a collector that is down costs one warning, not requests', async (t) => {
+  const r = await receiver(t);
+  const endpoint = r.endpoint;
+  await r.close();
+  otelEnv(t, { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: '10', OTEL_EXPORTER_OTLP_TIMEOUT: '1000' });
+  const lines: Array<{ msg: string; level: number; err?: { message: string } }> = [];
+  const log = pino(
+    { level: 'warn' },
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const l of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(l) as (typeof lines)[number]);
+        done();
+      },
+    }),
+  );
+  const server = await startServer(
+    testConfig((c) => {
+      c.httpApi.key = KEY;
+      c.opentelemetry = { enabled: true, api: true, consuming: false };
+    }),
+    log,
+  );
+  t.after(() => server.close());
+  for (let i = 0; i < 3; i++) assert.equal((await post(server, 'info', {})).status, 200);
+  await until(() => lines.some((l) => l.msg === 'opentelemetry export failed'), 10_000);
+  for (let i = 0; i < 3; i++) assert.equal((await post(server, 'info', {})).status, 200);
+  await server.close();
+  const failures = lines.filter((l) => l.msg === 'opentelemetry export failed');
+  assert.equal(failures.length, 1);
+  assert.match(failures[0]!.err!.message, /ECONNREFUSED/);
 });

@@ -109,7 +109,7 @@ export class HttpApi {
     const ctx: ApiContext = { node: this.node, log: this.log, caller: auth.caller, protocol: 'http' };
     const transportMode = this.cfg.errorMode === 'transport' || header(req, 'x-centrifugo-error-mode')?.toLowerCase() === 'transport';
     if (method === undefined) {
-      await this.legacy(ctx, body, res);
+      await this.legacy(ctx, body, res, span);
       return;
     }
     let params: unknown = {};
@@ -138,8 +138,9 @@ export class HttpApi {
   }
 
   /** Legacy endpoint: one `{id?, method, params}` per line, one `{id?, result|error}` line back per command. */
-  private async legacy(ctx: ApiContext, body: Buffer, res: ServerResponse): Promise<void> {
+  private async legacy(ctx: ApiContext, body: Buffer, res: ServerResponse, span?: ActiveSpan): Promise<void> {
     const lines = body.toString('utf8').split('\n').filter((l) => l.trim() !== '');
+    span?.setAttributes({ [Attr.apiNumCommands]: lines.length });
     if (lines.length === 0) {
       send(res, 400, { error: 'empty body: expected one or more {"method", "params"} lines' });
       return;

@@ -115,6 +115,15 @@ it('an API error fails its span with the code; a call without traceparent starts
   const broadcast = await spanNamed(r, 'POST /api/broadcast');
   assert.equal(broadcast.attributes['centrifugo.num_channels'], 3);
   assert.equal(broadcast.traceId === failed.traceId, false);
+  const legacy = await fetch(`${server.httpUrl}/api`, {
+    method: 'POST',
+    headers: { 'X-API-Key': KEY },
+    body: ['{"method": "info"}', '{"method": "publish", "params": {"channel": "news:a", "data": {}}}'].join('\n'),
+  });
+  assert.equal(legacy.status, 200);
+  const legacySpan = await spanNamed(r, 'POST /api');
+  assert.equal(legacySpan.attributes['parsec.api.num_commands'], 2);
+  assert.equal(legacySpan.attributes['http.route'], '/api');
   const unknown = await spanNamed(r, 'POST /api/{method}');
   assert.equal(unknown.attributes['url.path'], '/api/no_such_method');
   assert.equal(unknown.attributes['http.response.status_code'], 404);

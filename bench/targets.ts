@@ -1,4 +1,5 @@
 import type { DialectName } from './load/dialects.js';
+import { otlpSink } from './otlp-sink.js';
 import { Publisher, type PublishRequest } from './publisher.js';
 import { startParsec, startPeer, type ServerProcess } from './server-process.js';
 
@@ -6,13 +7,13 @@ export const SECRET = 'bench-secret-bench-secret-bench-secret';
 export const API_KEY = 'bench-api-key';
 
 /** The servers compared: Parsec and the peers written for the comparison (bench/peers). */
-export type TargetKind = 'parsec' | 'parsec-metrics' | 'ws-naive' | 'ws-preframed' | 'socketio';
+export type TargetKind = 'parsec' | 'parsec-metrics' | 'parsec-tracing' | 'ws-naive' | 'ws-preframed' | 'socketio';
 
 /** The servers a run compares unless `--servers` picks others. */
 export const TARGET_KINDS: readonly TargetKind[] = ['ws-naive', 'ws-preframed', 'socketio', 'parsec'];
 
-/** Every server `--servers` may name: the default ones, and Parsec with Prometheus metrics on (to measure their cost). */
-export const ALL_TARGET_KINDS: readonly TargetKind[] = [...TARGET_KINDS, 'parsec-metrics'];
+/** Every server `--servers` may name: the default ones, and Parsec with Prometheus metrics or API tracing on (to measure their cost). */
+export const ALL_TARGET_KINDS: readonly TargetKind[] = [...TARGET_KINDS, 'parsec-metrics', 'parsec-tracing'];
 
 export const TARGET_NAMES: Record<TargetKind, string> = {
   'ws-naive': 'ws naive',
@@ -20,6 +21,7 @@ export const TARGET_NAMES: Record<TargetKind, string> = {
   socketio: 'Socket.IO 4',
   parsec: 'Parsec (memory)',
   'parsec-metrics': 'Parsec (memory, metrics on)',
+  'parsec-tracing': 'Parsec (memory, API tracing on)',
 };
 
 /** A running server under test: how clients talk to it and how to publish to it. */
@@ -66,6 +68,12 @@ export async function startTarget(kind: TargetKind, inspect = false): Promise<Ta
       return { kind, name, dialect: 'parsec', server: await startParsec(parsecConfig(), inspect), publish: parsecPublish, publishBatch: parsecBatch };
     case 'parsec-metrics': {
       const server = await startParsec(parsecConfig({ prometheus: { enabled: true } }), inspect);
+      return { kind, name, dialect: 'parsec', server, publish: parsecPublish, publishBatch: parsecBatch };
+    }
+    case 'parsec-tracing': {
+      // Every API call is a span, exported over OTLP/HTTP (protobuf) to a sink in this process.
+      process.env.OTEL_EXPORTER_OTLP_ENDPOINT = await otlpSink();
+      const server = await startParsec(parsecConfig({ opentelemetry: { enabled: true, api: true } }), inspect);
       return { kind, name, dialect: 'parsec', server, publish: parsecPublish, publishBatch: parsecBatch };
     }
     case 'ws-naive':

@@ -15,7 +15,7 @@ import { isCloser, isHealthReporter, type Broker, type MapBroker, type PresenceM
 import { MemoryBroker, MemoryMapBroker, MemoryPresenceManager } from './engine/memory/index.js';
 import { NatsBroker } from './engine/nats/index.js';
 import { connectRedisClient, startRedisEngine, startRedisMapBroker, type RedisClient } from './engine/redis/index.js';
-import { ClientAddress, ListenError, TimerWheel, listenOn, packageRoot, packageVersion, sameSecret, systemClock, type Clock } from './lib/index.js';
+import { ClientAddress, ListenError, TimerWheel, listenOn, packageRoot, packageVersion, randomString, sameSecret, systemClock, type Clock } from './lib/index.js';
 import { Metrics, type JwksUse } from './metrics/index.js';
 import {
   ActivityRecorder,
@@ -32,6 +32,7 @@ import {
 import { InstrumentedBroker, InstrumentedPresence, Node, type RevocationStore } from './node/index.js';
 import { DisconnectCode } from './protocol/index.js';
 import { Proxies } from './proxy/index.js';
+import { Telemetry } from './telemetry/index.js';
 import {
   EmulationHandler,
   MqttFrontDoor,
@@ -171,6 +172,9 @@ function redisReadiness(name: string, client: RedisClient): ReadinessCheck {
     },
   };
 }
+
+/** The longest a stop waits for the last spans to reach the collector. */
+const TELEMETRY_FLUSH_MS = 5000;
 
 /** How often a node reloads the block set from a shared store, besides the control plane's notices. */
 const BLOCK_RELOAD_INTERVAL_MS = 10_000;
@@ -388,6 +392,8 @@ export class Parsec {
     moderation: Moderation,
     tls: ReturnType<typeof httpTls>,
     mqttStores: MqttRedisStores | undefined,
+    readonly telemetry: Telemetry,
+    nodeId: string,
   ) {
     this.log = log;
     this.revocations = revocations?.store;
@@ -402,7 +408,7 @@ export class Parsec {
       instrumentHttpHandlers: p.instrumentHttpHandlers,
       recoveredPublicationsHistogram: p.recoveredPublicationsHistogram,
     }));
-    this.proxies = new Proxies(config, this.log, metrics);
+    this.proxies = new Proxies(config, this.log, metrics, telemetry.proxy);
     const verifier = (cfg: TokenConfig, section: 'token' | 'subscription_token', use: JwksUse): TokenVerifier =>
       new TokenVerifier(cfg, clock, this.log, jwksCa(cfg.jwksTls, `client.${section}.jwks_tls.server_ca_pem_file`), (ok, seconds) => metrics.jwks.fetched(use, ok, seconds));
     const connectionTokens = verifier(config.client.token, 'token', 'client_token');
@@ -423,6 +429,7 @@ export class Parsec {
       proxies: this.proxies,
       version: packageVersion(),
       name: config.node.name || hostname(),
+      id: nodeId,
       revocations: this.revocations,
       metrics,
       blocking: moderation.blocking,
@@ -459,7 +466,7 @@ export class Parsec {
     const httpApiAuth = apiAuthenticator(config.httpApi, clock, this.log, metrics);
     this.apiAuth = httpApiAuth.auth;
     if (httpApiAuth.jwks) this.readiness.push(jwksReadiness('http_api', httpApiAuth.jwks));
-    this.api = new HttpApi(this.node, this.apiAuth, config.httpApi);
+    this.api = new HttpApi(this.node, this.apiAuth, config.httpApi, telemetry.api);
     if (config.httpApi.insecure) this.log.warn('http_api.insecure is on: the server API accepts requests without credentials (development only)');
     else if (!config.httpApi.key && !config.httpApi.jwks.enabled) this.log.warn('http_api.key is empty and http_api.jwks is off: the server API refuses every request');
     if (config.grpcApi.enabled) {
@@ -472,6 +479,7 @@ export class Parsec {
         errorMode: g.errorMode,
         logger: this.log,
         maxReceiveMessageLength: g.maxReceiveMessageSize,
+        tracer: telemetry.api,
       });
       if (g.insecure) this.log.warn('grpc_api.insecure is on: the gRPC API accepts calls without credentials (development only)');
     }
@@ -574,6 +582,9 @@ export class Parsec {
     const log = opts.logger ?? pino({ level: opts.config.log.level });
     // Read before anything starts: an unreadable certificate stops the start with nothing to undo.
     const tls = httpTls(opts.config.httpServer.tls);
+    const nodeId = randomString(8);
+    // Also before: a bad OTEL_* variable stops the start. Spans name the node as service.instance.id.
+    const telemetry = await Telemetry.start({ config: opts.config, instanceId: nodeId, version: packageVersion(), log });
     const engines = await buildEngines(opts.config, clock, log);
     let revocations: Revocations | undefined;
     let moderation: Moderation | undefined;
@@ -588,7 +599,7 @@ export class Parsec {
       for (const engine of engines.parts) if (isCloser(engine)) await engine.close();
       throw err;
     }
-    const app = new Parsec(opts.config, log, clock, engines, revocations, moderation, tls, mqttStores);
+    const app = new Parsec(opts.config, log, clock, engines, revocations, moderation, tls, mqttStores, telemetry, nodeId);
     try {
       await app.startTokenBroker(clock);
       await app.listen();
@@ -751,6 +762,7 @@ export class Parsec {
     for (const engine of this.engines) if (isCloser(engine)) await engine.close();
     this.proxies.close();
     this.wheel.close();
+    await this.telemetry.shutdown(Math.min(timeout, TELEMETRY_FLUSH_MS));
     this.log.info('stopped');
   }
 }

@@ -7,7 +7,7 @@
 /** Whole top-level sections. */
 const TOP_LEVEL: ReadonlySet<string> = new Set([
   'unified_proxy', 'consumers',
-  'opentelemetry', 'graphite', 'tls', 'debug', 'webtransport',
+  'graphite', 'tls', 'debug', 'webtransport',
   'presence_manager', 'controller', 'swagger', 'init', 'usage_stats', 'pid_file',
   'enable_unreleased_features',
 ]);
@@ -38,6 +38,8 @@ const NESTED: ReadonlySet<string> = new Set([
   // The UI is built in; there is one HTTP port.
   'admin.web_path', 'admin.web_proxy_address',
   'prometheus.native_histograms',
+  // Google Cloud's credentials for its OTLP endpoint; a collector in between does the same.
+  'opentelemetry.google_cloud_adc_auth',
 ]);
 
 /** Channel options, in `channel.without_namespace` and in every namespace. */

@@ -363,6 +363,9 @@ const prometheusSchema = section({
   recovered_publications_histogram: bool(),
 });
 
+/** Tracing exported over OTLP/HTTP; where to is told by the standard OTEL_* variables. */
+const openTelemetrySchema = section({ enabled: bool(), api: bool(), consuming: bool() });
+
 /** One or several addresses: Centrifugo takes a string or a list. */
 const addressList = (d: string[]) => z.union([z.string().transform((s) => [s]), z.array(z.string())]).default(d);
 
@@ -538,6 +541,8 @@ const parsecSchema = section({
   store: storeSchema,
   activity: activitySchema,
   mqtt: mqttSchema,
+  // Spans for calls to application backends, beside Centrifugo's `opentelemetry.api` and `consuming`.
+  opentelemetry: section({ proxy: bool() }),
 });
 
 /** The whole file. Keys not listed here are stripped (and reported by unknown-keys.ts). */
@@ -562,6 +567,7 @@ export const configSchema = z
     health: healthSchema,
     admin: adminSchema,
     prometheus: prometheusSchema,
+    opentelemetry: openTelemetrySchema,
     engine: engineSchema,
     broker: brokerSchema,
     map_broker: mapBrokerSchema,

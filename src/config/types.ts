@@ -396,6 +396,8 @@ export interface ParsecConfig {
   /** Session and channel activity recording; `retention` in ms (default 7 days). */
   activity: { enabled: boolean; retention: number };
   mqtt: MqttConfig;
+  /** Spans for proxy calls when `opentelemetry.enabled`. */
+  opentelemetry: { proxy: boolean };
 }
 
 export interface Config {
@@ -531,6 +533,8 @@ export interface Config {
   health: { enabled: boolean; handlerPrefix: string };
   /** `GET <handler_prefix>` in the Prometheus text format when enabled. */
   prometheus: { enabled: boolean; handlerPrefix: string; instrumentHttpHandlers: boolean; recoveredPublicationsHistogram: boolean };
+  /** Tracing (needs `enabled`) of server API calls (`api`) and consumed commands (`consuming`). */
+  opentelemetry: { enabled: boolean; api: boolean; consuming: boolean };
   admin: AdminConfig;
   engine: { type: 'memory' | 'redis'; redis: RedisConfig };
   /**

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ChannelOptions, Config, ProxyConfig } from '../config/types.js';
 import type { Metrics } from '../metrics/index.js';
+import { noTracer, type Tracer } from '../telemetry/index.js';
 import { ProxyEndpoint } from './endpoint.js';
 import { GrpcProxyTransport } from './grpc-transport.js';
 import { HttpProxyTransport } from './http-transport.js';
@@ -41,11 +42,12 @@ export class Proxies implements ProxyRegistry {
   } = {};
   private readonly all: ProxyEndpoint[] = [];
 
-  constructor(config: Readonly<Config>, log: Logger, metrics: Metrics) {
+  /** `tracer`: spans for calls (`parsec.opentelemetry.proxy`). */
+  constructor(config: Readonly<Config>, log: Logger, metrics: Metrics, tracer: Tracer = noTracer) {
     const plog = log.child({ component: 'proxy' });
     // A section's own proxy is `default` in metrics, as Centrifugo names it; named ones by name.
     const make = (name: string, cfg: ProxyConfig, metricName = DEFAULT): ProxyEndpoint => {
-      const e = new ProxyEndpoint(name, cfg, transportFor(cfg), plog, metrics, metricName);
+      const e = new ProxyEndpoint(name, cfg, transportFor(cfg), plog, metrics, metricName, tracer);
       this.all.push(e);
       plog.info({ proxy: name, endpoint: redacted(cfg.endpoint) }, 'proxy enabled');
       return e;

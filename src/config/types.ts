@@ -531,6 +531,8 @@ export interface Config {
   health: { enabled: boolean; handlerPrefix: string };
   /** `GET <handler_prefix>` in the Prometheus text format when enabled. */
   prometheus: { enabled: boolean; handlerPrefix: string; instrumentHttpHandlers: boolean; recoveredPublicationsHistogram: boolean };
+  /** The OpenAPI document (`<handlerPrefix>/swagger.json`) and Swagger UI (`<handlerPrefix>/`), on the internal listener. */
+  swagger: { enabled: boolean; handlerPrefix: string };
   admin: AdminConfig;
   engine: { type: 'memory' | 'redis'; redis: RedisConfig };
   /**

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { packageRoot } from '../../src/lib/index.js';
 import { enableBroker, startIdp } from '../helpers/broker.js';
-import { launchChromium, skipWithoutChromium, type Browser } from '../helpers/browser.js';
+import { launchChromium, skipWithoutChromium, watchPageErrors, type Browser } from '../helpers/browser.js';
 import { startServer, testConfig, type TestServer } from '../helpers/server.js';
 
 const KEY = 'swagger-ui-test-key-0123456789';
@@ -102,10 +102,7 @@ describe('Swagger UI in Chromium', { skip: skipWithoutChromium() }, () => {
     browser = await launchChromium();
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
     page.setDefaultTimeout(20_000);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && /Content Security Policy|Uncaught/.test(m.text())) pageErrors.push(m.text());
-    });
+    watchPageErrors(page, pageErrors);
   });
 
   after(async () => {

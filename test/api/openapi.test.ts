@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { methods } from '../../src/api/index.js';
+import { methods, openApiDocument } from '../../src/api/index.js';
 import { namespace, startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { once, sdk, type Sdk } from '../helpers/sdk.js';
 import { connToken } from '../helpers/tokens.js';
@@ -155,5 +155,26 @@ describe('OpenAPI document of the server API (swagger.enabled)', () => {
     assert.equal(schemes.ApiKeyQuery.in, 'query');
     assert.equal(schemes.BearerAuth.scheme, 'bearer');
     assert.deepEqual(doc.security, [{ ApiKeyAuth: [] }, { ApiKeyQuery: [] }]);
+  });
+});
+
+describe('OpenAPI document options', () => {
+  const build = (auth: { key: boolean; bearer: boolean; insecure: boolean }, apiPrefix = '/api') => openApiDocument({ apiPrefix, version: '1.0.0', auth }) as Json;
+
+  it('follows http_api.handler_prefix', () => {
+    const doc = build({ key: true, bearer: false, insecure: false }, '/capi/');
+    assert.deepEqual(doc.servers, [{ url: '/capi' }]);
+    assert.match(doc.info.description, /POST \/capi\/<method>/);
+  });
+
+  it('asks for the credentials the API takes: Bearer with http_api.jwks, nothing when insecure', () => {
+    assert.deepEqual(build({ key: false, bearer: true, insecure: false }).security, [{ BearerAuth: [] }]);
+    assert.deepEqual(build({ key: true, bearer: true, insecure: false }).security, [{ ApiKeyAuth: [] }, { ApiKeyQuery: [] }, { BearerAuth: [] }]);
+    assert.deepEqual(build({ key: true, bearer: false, insecure: true }).security, [{}]);
+  });
+
+  it('refuses an extra route whose path the API already has', () => {
+    const route = { method: 'post' as const, prefix: '/parsec', path: '/publish', tag: 't', summary: 's', auth: 'operator' as const };
+    assert.throws(() => openApiDocument({ apiPrefix: '/api', version: '1', auth: { key: true, bearer: false, insecure: false }, routes: [route] }), /shares its path/);
   });
 });

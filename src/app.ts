@@ -5,10 +5,10 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import { AdminHandler, handleHealth, handleMetrics, handleReadiness, type ReadinessCheck, type TokenRoutes } from './admin/index.js';
-import { GrpcApi, HttpApi } from './api/index.js';
+import { AdminHandler, handleHealth, handleMetrics, handleReadiness, swaggerRoutes, type ReadinessCheck, type TokenRoutes } from './admin/index.js';
+import { GrpcApi, HttpApi, openApiDocument } from './api/index.js';
 import { BearerVerifier, ServerApiAuthenticator, TokenVerifier, type ApiAuthOutcome, type ApiRequestCredentials, type JwksKeySource } from './auth/index.js';
-import { createRevocationStore, startTokenBroker, type RunningTokenBroker } from './broker/index.js';
+import { brokerRouteDocs, createRevocationStore, startTokenBroker, type RunningTokenBroker } from './broker/index.js';
 import { ConfigError, mapBrokerRedis } from './config/index.js';
 import type { ApiJwksConfig, Config, JwksTlsConfig, TlsConfig, TokenConfig } from './config/types.js';
 import { isCloser, isHealthReporter, type Broker, type MapBroker, type PresenceManager } from './engine/index.js';
@@ -335,6 +335,24 @@ function operatorAuth(api: ServerApiAuthenticator, uiKey: string): { authenticat
   };
 }
 
+/** The OpenAPI document of the server API, and of the token broker's routes when it is on. */
+function apiDocument(config: Readonly<Config>, apiSurface: Surface): object {
+  const split = config.httpServer.internalPort !== null;
+  const tb = config.parsec.tokenBroker;
+  const notes = [
+    split && apiSurface === 'public' ? 'The server API listens on the public port (http_api.external), not on the one serving this document.' : '',
+    split && tb.enabled ? `The token broker (${tb.prefix}) listens on the public port, not on the one serving this document.` : '',
+  ].filter(Boolean);
+  const a = config.httpApi;
+  return openApiDocument({
+    apiPrefix: a.handlerPrefix,
+    version: packageVersion(),
+    auth: { key: a.key !== '', bearer: a.jwks.enabled, insecure: a.insecure },
+    apiElsewhere: notes.join(' ') || undefined,
+    routes: tb.enabled ? brokerRouteDocs(tb.prefix) : [],
+  });
+}
+
 /** What the CLI reports as "cannot start" (a broker it cannot reach, for one). */
 export { EngineError } from './engine/index.js';
 
@@ -497,6 +515,8 @@ export class Parsec {
       this.internalRoutes.set(`${prefix.replace(/\/+$/, '')}/ready`, (req, res) => handleReadiness(this.readiness, req, res));
     }
     if (p.enabled) this.internalRoutes.set(p.handlerPrefix, (req, res) => handleMetrics(metrics, this.log, req, res));
+    // Swagger sits with the other operator endpoints, on the internal port when there is one (as in Centrifugo).
+    if (config.swagger.enabled) for (const [path, route] of swaggerRoutes(config.swagger.handlerPrefix, apiDocument(config, this.apiSurface))) this.internalRoutes.set(path, route);
     this.server = this.listener(tls, 'public');
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     if (split) this.internal = this.listener(config.httpServer.tlsExternal ? undefined : tls, 'internal');

@@ -8,7 +8,7 @@
 const TOP_LEVEL: ReadonlySet<string> = new Set([
   'unified_proxy', 'consumers',
   'graphite', 'tls', 'debug', 'webtransport',
-  'presence_manager', 'controller', 'swagger', 'init', 'usage_stats', 'pid_file',
+  'presence_manager', 'controller', 'init', 'usage_stats', 'pid_file',
   'enable_unreleased_features',
 ]);
 

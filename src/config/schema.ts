@@ -354,6 +354,9 @@ const adminSchema = section({
   session_ttl: duration('12h'),
 });
 
+/** The server HTTP API's OpenAPI document and Swagger UI, on the internal port like `prometheus` (as Centrifugo). */
+const swaggerSchema = section({ enabled: bool(), handler_prefix: str('/swagger') });
+
 // `native_histograms` is recognised but not supported (not-supported.ts): prom-client has no
 // native (sparse) histograms, and the text format would drop their buckets anyway.
 const prometheusSchema = section({
@@ -568,6 +571,7 @@ export const configSchema = z
     admin: adminSchema,
     prometheus: prometheusSchema,
     opentelemetry: openTelemetrySchema,
+    swagger: swaggerSchema,
     engine: engineSchema,
     broker: brokerSchema,
     map_broker: mapBrokerSchema,

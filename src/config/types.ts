@@ -535,6 +535,8 @@ export interface Config {
   prometheus: { enabled: boolean; handlerPrefix: string; instrumentHttpHandlers: boolean; recoveredPublicationsHistogram: boolean };
   /** Tracing (needs `enabled`) of server API calls (`api`) and consumed commands (`consuming`). */
   opentelemetry: { enabled: boolean; api: boolean; consuming: boolean };
+  /** The OpenAPI document (`<handlerPrefix>/swagger.json`) and Swagger UI (`<handlerPrefix>/`), on the internal listener. */
+  swagger: { enabled: boolean; handlerPrefix: string };
   admin: AdminConfig;
   engine: { type: 'memory' | 'redis'; redis: RedisConfig };
   /**

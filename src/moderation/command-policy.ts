@@ -1,5 +1,5 @@
 import type { BucketConfig, CommandLayerConfig } from '../config/index.js';
-import type { BucketSpec } from './token-buckets.js';
+import type { BucketSpec } from '../lib/index.js';
 
 /** Commands a layer limits, by their names in Centrifugo PRO's config. */
 export const LIMITED_COMMANDS = ['connect', 'subscribe', 'unsubscribe', 'publish', 'history', 'presence', 'presence_stats', 'refresh', 'sub_refresh', 'rpc'] as const;

@@ -6,7 +6,6 @@ export { PostgresModerationStore } from './postgres-store.js';
 export { MODERATION_MIGRATIONS, migrate, type Migration } from './migrations.js';
 export { UserBlocking, type BlockNotice, type BlockRequest, type UserBlockingDeps } from './user-blocking.js';
 export { createModerationStore, type StoreChoice } from './build.js';
-export { BucketArray, type BucketSpec } from './token-buckets.js';
 export { CommandPolicy, LIMITED_COMMANDS, type LimitedCommand } from './command-policy.js';
 export { MemoryKeyedBuckets, RedisKeyedBuckets, type BucketVerdict, type KeyedBuckets } from './keyed-buckets.js';
 export { IpConnectLimiter } from './ip-connect.js';

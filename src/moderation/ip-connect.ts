@@ -1,5 +1,5 @@
 import type { RateLimitConfig } from '../config/index.js';
-import { BucketArray, type BucketSpec } from './token-buckets.js';
+import { BucketArray, type BucketSpec } from '../lib/index.js';
 
 /**
  * Connect attempts per client address: every bucket must allow the attempt. At most

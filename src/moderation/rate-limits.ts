@@ -1,11 +1,10 @@
 import type { Logger } from 'pino';
 import { rateLimitOverridesSchema, type RateLimitConfig, type RateLimitOverrides } from '../config/index.js';
-import type { Clock } from '../lib/index.js';
+import { BucketArray, type BucketSpec, type Clock } from '../lib/index.js';
 import { CommandPolicy, type LimitedCommand } from './command-policy.js';
 import { IpConnectLimiter } from './ip-connect.js';
 import type { BucketVerdict, KeyedBuckets } from './keyed-buckets.js';
 import type { ModerationStore, StoredRateLimits } from './store.js';
-import { BucketArray, type BucketSpec } from './token-buckets.js';
 
 export type RateLimitLayer = 'client_command' | 'redis_user_command' | 'client_error' | 'ip_connect';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { defaultConfig, type RateLimitConfig } from '../../src/config/index.js';
-import { BucketArray, CommandPolicy, IpConnectLimiter, MemoryKeyedBuckets, MemoryModerationStore, RateLimits, type LimitsHolder } from '../../src/moderation/index.js';
+import { CommandPolicy, IpConnectLimiter, MemoryKeyedBuckets, MemoryModerationStore, RateLimits, type LimitsHolder } from '../../src/moderation/index.js';
 import { ManualClock } from '../helpers/clock.js';
 
 const group = (interval: number, rate: number) => ({ enabled: true, buckets: [{ interval, rate }] });
@@ -15,23 +15,7 @@ function limits(edit: (c: RateLimitConfig) => void, clock = new ManualClock()) {
   return { r, clock, store };
 }
 
-describe('token buckets', () => {
-  it('start full, refill at rate per interval, and take from all slots or none', () => {
-    const clock = new ManualClock();
-    const b = new BucketArray([
-      { interval: 1000, rate: 2 },
-      { interval: 60_000, rate: 3 },
-    ]);
-    const now = clock.now();
-    assert.deepEqual([b.take([0, 1], now), b.take([0, 1], now)], [0, 0]);
-    assert.equal(b.take([0, 1], now), 500, 'slot 0 has a token again in 500 ms');
-    assert.equal(b.left([1], now), 1, 'a refused take charged nothing');
-    assert.equal(b.take([0, 1], now + 500), 0);
-    // Slot 1 is the emptiest: 0.1 of a token after 2 s (0.025 left at 500 ms, refilled 3 per minute since).
-    assert.ok(Math.abs(b.take([0, 1], now + 2000) - 18_000) <= 1);
-    assert.equal(b.take([0], now + 2000, 2), 0, 'a score takes that many');
-  });
-
+describe('command policies', () => {
   it('give each command its own copy of default, and RPC overrides their own buckets', () => {
     const layer = structuredClone(defaultConfig().client.rateLimit.clientCommand);
     Object.assign(layer, { enabled: true, default: group(1000, 5), total: group(1000, 9), publish: group(1000, 1) });

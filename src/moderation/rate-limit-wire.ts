@@ -21,9 +21,10 @@ export function rateLimitsToWire(c: RateLimitConfig): Record<string, unknown> {
     rpc: { ...group(l.rpc), method_overrides: l.rpc.methodOverrides.map((o) => ({ method: o.method, enabled: o.enabled, buckets: buckets(o.buckets) })) },
   });
   return {
-    client_command: layer(c.clientCommand),
+    client_command: { ...layer(c.clientCommand), disconnect_on_accounted_limit: c.clientCommand.disconnectOnAccountedLimit },
+    user_command: layer(c.userCommand),
     redis_user_command: layer(c.redisUserCommand),
     client_error: { enabled: c.clientError.enabled, dry_run: c.clientError.dryRun, total: group(c.clientError.total) },
-    ip_connect: { enabled: c.ipConnect.enabled, dry_run: c.ipConnect.dryRun, buckets: buckets(c.ipConnect.buckets), max_tracked_ips: c.ipConnect.maxTrackedIps },
+    ip_connect: { enabled: c.ipConnect.enabled, dry_run: c.ipConnect.dryRun, buckets: buckets(c.ipConnect.buckets), max_tracked_ips: c.ipConnect.maxTrackedIps, max_concurrent_per_ip: c.ipConnect.maxConcurrentPerIp },
   };
 }

@@ -165,6 +165,64 @@ describe('rate limits on one node', () => {
       await api(server, 'rate_limits_set', { settings: {} });
     }
   });
+
+  it('caps the connections one address holds open (max_concurrent_per_ip), freeing a place when one closes', async () => {
+    await api(server, 'rate_limits_set', { settings: { ip_connect: { enabled: true, max_concurrent_per_ip: 2 } } });
+    const open: WebSocket[] = [];
+    const attempt = () =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(server.url);
+        ws.on('open', () => (open.push(ws), resolve(101)));
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('error', () => resolve(-1));
+      });
+    try {
+      assert.deepEqual([await attempt(), await attempt(), await attempt()], [101, 101, 429]);
+      const closed = new Promise((r) => open[0]!.once('close', r));
+      open[0]!.close();
+      await closed;
+      // The server sees the close a moment after the client does.
+      await until(async () => (await attempt()) === 101, 3000, 50);
+      const hits = (await api<{ hits: Array<{ layer: string; command: string; count: number }> }>(server, 'rate_limits_get', {})).result?.hits;
+      assert.ok(hits?.some((h) => h.layer === 'ip_connect' && h.command === 'concurrent' && h.count >= 1));
+    } finally {
+      for (const ws of open) ws.close();
+      await api(server, 'rate_limits_set', { settings: {} });
+    }
+  });
+
+  it('ends a connection whose unsubscribes run over their buckets with 3503 (disconnect_on_accounted_limit)', async () => {
+    await api(server, 'rate_limits_set', {
+      settings: { client_command: { enabled: true, disconnect_on_accounted_limit: true, unsubscribe: bucket('1h', 1) }, ip_connect: { enabled: true, buckets: [{ interval: '1s', rate: 100 }] } },
+    });
+    try {
+      const c = await connected(server, 'erin');
+      const gone = once<{ code: number; reason: string }>(c, 'disconnected', 5000);
+      const sub = c.newSubscription('chat:a');
+      sub.subscribe();
+      await sub.ready(3000);
+      const left = once(sub, 'unsubscribed', 3000);
+      sub.unsubscribe();
+      await left;
+      sub.subscribe();
+      await sub.ready(3000);
+      sub.unsubscribe();
+      assert.deepEqual(await gone, { code: 3503, reason: 'too many requests' });
+    } finally {
+      await api(server, 'rate_limits_set', { settings: {} });
+    }
+  });
+
+  it('limits a user across their connections on the node (user_command)', async () => {
+    await api(server, 'rate_limits_set', { settings: { user_command: { enabled: true, publish: bucket('1h', 2) } } });
+    try {
+      const [a, b] = [await connected(server, 'frank'), await connected(server, 'frank')];
+      assert.deepEqual([await publish(a), await publish(b), await publish(a), await publish(b)], [0, 0, 111, 111]);
+      assert.equal(await publish(await connected(server, 'grace')), 0, 'another user');
+    } finally {
+      await api(server, 'rate_limits_set', { settings: {} });
+    }
+  });
 });
 
 describe('rate limits across two nodes on Redis', { skip: redisSkip || undefined }, () => {

@@ -18,8 +18,9 @@ const LIMITED: Partial<Record<CommandMethod, LimitedCommand>> = {
 const tooMany = (): ClientError => new ClientError(ErrorCode.tooManyRequests);
 
 /**
- * The rate limits of one command before it runs: the connection's buckets (in memory, no
- * await), then the user's (a round trip to Redis when configured). Over a limit → 111,
+ * The rate limits of one command before it runs: the connection's buckets and the user's on
+ * this node (in memory, no await), then the user's across the cluster (a round trip to Redis
+ * when configured). Over a limit → 111,
  * which SDKs surface as a temporary error.
  */
 export function checkCommandLimits(client: Client, method: CommandMethod, cmd: Command): Promise<void> | undefined {
@@ -27,7 +28,11 @@ export function checkCommandLimits(client: Client, method: CommandMethod, cmd: C
   const command = LIMITED[method];
   if (!limits || !command) return undefined;
   const rpcMethod = method === 'rpc' ? (cmd.rpc?.method ?? '') : '';
-  if (!limits.checkConnection(client, command, rpcMethod)) throw tooMany();
+  const verdict = limits.checkConnection(client, command, rpcMethod);
+  if (verdict === 'refuse') throw tooMany();
+  // `disconnect_on_accounted_limit`: terminal, so the SDK does not come straight back.
+  if (verdict === 'disconnect') throw new DisconnectError(DisconnectCode.forceNoReconnect, 'too many requests');
+  if (!limits.checkUserHere(client.user, command, rpcMethod)) throw tooMany();
   // Only a per-user limit costs a round trip; every other command goes on without an await.
   if (!limits.limitsUser(client.user, command, rpcMethod)) return undefined;
   return limits.checkUser(client.user, command, rpcMethod).then((allowed) => {
@@ -38,7 +43,9 @@ export function checkCommandLimits(client: Client, method: CommandMethod, cmd: C
 /** The per-user `connect` limit, checked once the connect named the user. */
 export async function checkConnectLimit(client: Client, user: string): Promise<void> {
   const limits = client.node.deps.rateLimits;
-  if (limits?.limitsUser(user, 'connect') && !(await limits.checkUser(user, 'connect', ''))) throw tooMany();
+  if (!limits) return;
+  if (!limits.checkUserHere(user, 'connect', '')) throw tooMany();
+  if (limits.limitsUser(user, 'connect') && !(await limits.checkUser(user, 'connect', ''))) throw tooMany();
 }
 
 /**

@@ -31,19 +31,29 @@ const rpcGroup = section({
   method_overrides: z.array(z.object({ method: z.string().min(1), enabled: z.boolean().default(false), buckets: buckets() })).default(() => []),
 });
 
+/**
+ * A channel command's buckets, and per channel namespace buckets that replace them for that
+ * namespace's channels (an override without buckets uses `default`, as in Centrifugo PRO).
+ */
+const channelGroup = section({
+  enabled: bool(),
+  buckets: buckets(),
+  namespace_overrides: z.array(z.object({ namespace_name: z.string().min(1), enabled: z.boolean().default(false), buckets: buckets() })).default(() => []),
+});
+
 /** The commands a layer can limit, each with its own buckets (`default` for those not given). */
 const commandBuckets = {
   total: bucketGroup,
   default: bucketGroup,
   connect: bucketGroup,
-  subscribe: bucketGroup,
-  unsubscribe: bucketGroup,
-  publish: bucketGroup,
-  history: bucketGroup,
-  presence: bucketGroup,
-  presence_stats: bucketGroup,
+  subscribe: channelGroup,
+  unsubscribe: channelGroup,
+  publish: channelGroup,
+  history: channelGroup,
+  presence: channelGroup,
+  presence_stats: channelGroup,
   refresh: bucketGroup,
-  sub_refresh: bucketGroup,
+  sub_refresh: channelGroup,
   rpc: rpcGroup,
 };
 

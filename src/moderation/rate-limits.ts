@@ -29,8 +29,8 @@ const MAX_LOCAL_USERS = 100_000;
  * `total`, charged only when the own ones passed (`unsubscribe` always charges it, being never
  * refused). `connect` takes no `total`: it is not a command of a connection. Says what refused.
  */
-function takeCommand(p: CommandPolicy, b: BucketArray, command: LimitedCommand, method: string, now: number): 'ok' | 'own' | 'total' {
-  const own = b.take(p.slots(command, method), now) === 0;
+function takeCommand(p: CommandPolicy, b: BucketArray, command: LimitedCommand, detail: string, now: number): 'ok' | 'own' | 'total' {
+  const own = b.take(p.slots(command, detail), now) === 0;
   const total = command === 'connect' || !(own || command === 'unsubscribe') || b.take(p.total, now) === 0;
   if (!own) return 'own';
   return total ? 'ok' : 'total';
@@ -127,6 +127,8 @@ export class RateLimits {
   private localUserPolicy: CommandPolicy | undefined;
   private localUsers = new BucketsByKey(MAX_LOCAL_USERS);
   private userPolicy: CommandPolicy | undefined;
+  /** Whether some layer has channel namespace overrides, so callers resolve namespaces (else they pass ''). */
+  namespacesUsed = false;
   private errorPolicy: ErrorPolicy | undefined;
   private ip: IpConnectLimiter;
   /** Open connections per address; kept across settings changes (the connections stay open). */
@@ -186,6 +188,7 @@ export class RateLimits {
       this.localUsers = new BucketsByKey(MAX_LOCAL_USERS);
     }
     this.userPolicy = redisUserCommand.enabled ? new CommandPolicy(redisUserCommand) : undefined;
+    this.namespacesUsed = [this.clientPolicy, this.localUserPolicy, this.userPolicy].some((p) => p?.byNamespaceUsed === true);
     const errorSpecs = clientError.enabled && clientError.total.enabled ? clientError.total.buckets.map((b) => ({ interval: b.interval, rate: b.rate })) : [];
     this.errorPolicy = errorSpecs.length > 0 ? { specs: errorSpecs, slots: errorSpecs.map((_, i) => i), dryRun: clientError.dryRun } : undefined;
     if (ipConnect !== this.ip.cfg) this.ip = new IpConnectLimiter(ipConnect);
@@ -214,21 +217,26 @@ export class RateLimits {
     return new ConnectionLimits(p, p && p.specs.length > 0 ? new BucketArray(p.specs) : undefined, e, e && new BucketArray(e.specs));
   }
 
+  /*
+   * The checks below take `detail`: the RPC method for `rpc`, the channel's namespace for
+   * channel commands when `namespacesUsed` (overrides by either replace the command's buckets).
+   */
+
   /**
    * The per-connection check of one command: its buckets, then `total`. `unsubscribe` is
    * charged but never refused, as in Centrifugo PRO: refusing it makes SDKs reconnect; with
    * `disconnect_on_accounted_limit` one over its own buckets ends the connection instead.
    * The connection's buckets are kept in `holder` (nothing is allocated per command).
    */
-  checkConnection(holder: LimitsHolder, command: LimitedCommand, method: string): ConnectionVerdict {
+  checkConnection(holder: LimitsHolder, command: LimitedCommand, detail: string): ConnectionVerdict {
     if (!this.clientPolicy) return 'allow';
     const state = (holder.limits = this.stateOf(holder.limits));
     const p = state.policy!;
     const buckets = state.commands;
     if (!buckets) return 'allow';
-    const verdict = takeCommand(p, buckets, command, method, this.deps.clock.now());
+    const verdict = takeCommand(p, buckets, command, detail, this.deps.clock.now());
     if (verdict === 'ok') return 'allow';
-    this.hit('client_command', verdict === 'total' ? 'total' : p.hitName(command, method), p.dryRun);
+    this.hit('client_command', verdict === 'total' ? 'total' : p.hitName(command, detail), p.dryRun);
     if (p.dryRun) return 'allow';
     if (command !== 'unsubscribe') return 'refuse';
     return verdict === 'own' && this.disconnectOnAccounted ? 'disconnect' : 'allow';
@@ -239,18 +247,18 @@ export class RateLimits {
    * their connections here. Anonymous connections have no user to count (client_command and
    * ip_connect cover them). Returns whether the command may run; never disconnects.
    */
-  checkUserHere(user: string, command: LimitedCommand, method: string): boolean {
+  checkUserHere(user: string, command: LimitedCommand, detail: string): boolean {
     const p = this.localUserPolicy;
     if (!p || user === '' || p.specs.length === 0) return true;
-    const verdict = takeCommand(p, this.localUsers.get(user, p.specs), command, method, this.deps.clock.now());
+    const verdict = takeCommand(p, this.localUsers.get(user, p.specs), command, detail, this.deps.clock.now());
     if (verdict === 'ok') return true;
-    this.hit('user_command', verdict === 'total' ? 'total' : p.hitName(command, method), p.dryRun);
+    this.hit('user_command', verdict === 'total' ? 'total' : p.hitName(command, detail), p.dryRun);
     return p.dryRun || command === 'unsubscribe';
   }
 
   /** Whether per-user limits apply to this command at all (so callers skip the round trip). */
-  limitsUser(user: string, command: LimitedCommand, method = ''): boolean {
-    return user !== '' && this.userPolicy !== undefined && command !== 'unsubscribe' && this.userPolicy.slots(command, method).length > 0;
+  limitsUser(user: string, command: LimitedCommand, detail = ''): boolean {
+    return user !== '' && this.userPolicy !== undefined && command !== 'unsubscribe' && this.userPolicy.slots(command, detail).length > 0;
   }
 
   /**
@@ -258,21 +266,20 @@ export class RateLimits {
    * that can't answer lets the command through (logged): limits protect the server, and
    * refusing every user while Redis is away would be an outage of its own.
    */
-  async checkUser(user: string, command: LimitedCommand, method: string): Promise<boolean> {
+  async checkUser(user: string, command: LimitedCommand, detail: string): Promise<boolean> {
     const p = this.userPolicy;
     if (!p) return true;
-    const slots = p.slots(command, method);
+    const slots = p.slots(command, detail);
     if (slots.length === 0) return true;
-    const name = p.hitName(command, method);
     let allowed: boolean;
     try {
-      allowed = (await this.deps.users.take(`u:${user}:${name}`, p.specsOf(slots), 1)).allowed;
+      allowed = (await this.deps.users.take(`u:${user}:${p.bucketName(command, detail)}`, p.specsOf(slots), 1)).allowed;
     } catch (err) {
       this.deps.log.warn({ err: (err as Error).message }, 'per-user rate limit store unavailable; command let through');
       return true;
     }
     if (allowed) return true;
-    this.hit('redis_user_command', name, p.dryRun);
+    this.hit('redis_user_command', p.hitName(command, detail), p.dryRun);
     return p.dryRun;
   }
 

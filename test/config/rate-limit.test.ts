@@ -23,7 +23,7 @@ test('client.rate_limit takes Centrifugo PRO\'s shape, intervals in ms', (t) => 
   const rl = loadConfig({ file }).config.client.rateLimit;
   assert.deepEqual(rl.clientCommand.total, { enabled: true, buckets: [{ interval: 1000, rate: 20 }] });
   assert.deepEqual(rl.clientCommand.rpc.methodOverrides, [{ method: 'update_status', enabled: true, buckets: [{ interval: 20_000, rate: 1 }] }]);
-  assert.deepEqual(rl.clientCommand.publish, { enabled: false, buckets: [] });
+  assert.deepEqual(rl.clientCommand.publish, { enabled: false, buckets: [], namespaceOverrides: [] });
   assert.deepEqual(rl.ipConnect, { enabled: true, dryRun: true, buckets: [{ interval: 60_000, rate: 200 }], maxTrackedIps: 100_000, maxConcurrentPerIp: 0 });
   assert.equal(rl.redisUserCommand.enabled, false);
 });
@@ -79,4 +79,18 @@ test('Centrifugo PRO rate-limit keys not built yet get a notice, not silence', (
     assert.ok(warnings[0]!.includes(`"${key}"`), `${key} in ${warnings[0]}`);
   }
   assert.match(warnings[0]!, /recognised but not supported yet/);
+});
+
+test('namespace overrides of channel commands take PRO\'s shape; each needs its namespace_name', (t) => {
+  const ok = tempConfig(
+    t,
+    'ok.json',
+    JSON.stringify({ client: { rate_limit: { user_command: { publish: { enabled: true, namespace_overrides: [{ namespace_name: 'chat', enabled: true, buckets: [{ interval: '1s', rate: 20 }] }] } } } } }),
+  );
+  assert.deepEqual(loadConfig({ file: ok }).config.client.rateLimit.userCommand.publish.namespaceOverrides, [{ namespace_name: 'chat', enabled: true, buckets: [{ interval: 1000, rate: 20 }] }]);
+  const file = tempConfig(t, 'config.json', JSON.stringify({ client: { rate_limit: { client_command: { subscribe: { namespace_overrides: [{ enabled: true }] } } } } }));
+  const err = configError(() => loadConfig({ file }));
+  assert.equal(err.key, 'client.rate_limit.client_command.subscribe.namespace_overrides[0].namespace_name');
+  const rpc = tempConfig(t, 'rpc.json', JSON.stringify({ client: { rate_limit: { client_command: { rpc: { namespace_overrides: [] } } } } }));
+  assert.match(loadConfig({ file: rpc }).warnings.join('\n'), /client\.rate_limit\.client_command\.rpc\.namespace_overrides/, 'rpc is not channel-scoped');
 });

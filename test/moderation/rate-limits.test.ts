@@ -5,7 +5,8 @@ import { defaultConfig, type RateLimitConfig } from '../../src/config/index.js';
 import { CommandPolicy, IpConnectLimiter, MemoryKeyedBuckets, MemoryModerationStore, RateLimits, rateLimitsToWire, type LimitsHolder } from '../../src/moderation/index.js';
 import { ManualClock } from '../helpers/clock.js';
 
-const group = (interval: number, rate: number) => ({ enabled: true, buckets: [{ interval, rate }] });
+// namespaceOverrides: what the config schema gives every channel command's group.
+const group = (interval: number, rate: number) => ({ enabled: true, buckets: [{ interval, rate }], namespaceOverrides: [] });
 
 function limits(edit: (c: RateLimitConfig) => void, clock = new ManualClock()) {
   const defaults = structuredClone(defaultConfig().client.rateLimit) as RateLimitConfig;
@@ -90,6 +91,38 @@ describe('rate limits', () => {
     const { r } = limits(() => undefined);
     await assert.rejects(r.set({ client_command: { publish: { buckets: [{ interval: '1s', rate: 0 }] } } }, 'apikey'), /settings\.client_command\.publish\.buckets\.0\.rate/);
     await assert.rejects(r.set({ nonsense: true }, 'apikey'), /nonsense/);
+  });
+});
+
+describe('channel namespace overrides', () => {
+  it('replace a channel command\'s buckets for that namespace; without buckets they use default', async () => {
+    const { r } = limits((c) =>
+      Object.assign(c.clientCommand, {
+        enabled: true,
+        default: group(60_000, 2),
+        publish: {
+          enabled: true,
+          buckets: [{ interval: 60_000, rate: 1 }],
+          namespaceOverrides: [
+            { namespace_name: 'chat', enabled: true, buckets: [{ interval: 60_000, rate: 3 }] },
+            { namespace_name: 'news', enabled: true, buckets: [] },
+            { namespace_name: 'off', enabled: false, buckets: [{ interval: 60_000, rate: 9 }] },
+          ],
+        },
+      }),
+    );
+    assert.equal(r.namespacesUsed, true);
+    const conn: LimitsHolder = { limits: undefined };
+    const burst = (ns: string, n: number) => Array.from({ length: n }, () => r.checkConnection(conn, 'publish', ns));
+    assert.deepEqual(burst('chat', 4), ['allow', 'allow', 'allow', 'refuse'], 'chat: 3, not the base 1');
+    assert.deepEqual(burst('news', 3), ['allow', 'allow', 'refuse'], 'news: default\'s 2');
+    assert.deepEqual(burst('off', 2), ['allow', 'refuse'], 'a disabled override: the base 1');
+    assert.deepEqual(burst('', 1), ['refuse'], 'no namespace shares the base buckets with unknown ones');
+    assert.deepEqual(burst('chat', 1), ['refuse'], 'each namespace has its own buckets');
+    const p = new CommandPolicy(r.current().config.clientCommand);
+    assert.deepEqual([p.bucketName('publish', 'chat'), p.bucketName('publish', 'other'), p.hitName('publish', 'chat')], ['publish@chat', 'publish', 'publish']);
+    await r.set({ client_command: { enabled: true, publish: { enabled: true, buckets: [{ interval: '1m', rate: 1 }] } } }, 'apikey');
+    assert.equal(r.namespacesUsed, false, 'no override left: callers skip resolving namespaces');
   });
 });
 

@@ -68,8 +68,8 @@ export function bareConfig(): object {
 /**
  * Parsec with every instrument on and nothing refused under the bench's load: activity
  * recorded, per-connection and per-user limits on every command, client errors counted,
- * connect attempts per address checked (the load comes from one address, hence the large
- * bucket). The buckets are checked on every command; they are sized never to refuse.
+ * connect attempts and open connections per address checked (the load comes from one
+ * address, hence the large bucket and cap). The buckets are checked on every command; they are sized never to refuse.
  */
 export function moderationConfig(): object {
   return parsecConfig({
@@ -80,10 +80,11 @@ export function moderationConfig(): object {
       queue_max_size: 16 << 20,
       rate_limit: {
         client_command: { enabled: true, total: bucket('1s', 1000), default: bucket('1s', 100) },
+        user_command: { enabled: true, total: bucket('1s', 1000), default: bucket('1s', 100) },
         // Memory engine: per-user buckets of this node.
         redis_user_command: { enabled: true, default: bucket('1s', 100) },
         client_error: { enabled: true, total: bucket('5s', 20) },
-        ip_connect: { enabled: true, buckets: [{ interval: '1s', rate: 1_000_000 }] },
+        ip_connect: { enabled: true, buckets: [{ interval: '1s', rate: 1_000_000 }], max_concurrent_per_ip: 1_000_000 },
       },
     },
   });

@@ -18,7 +18,7 @@ import { runStorm } from './scenarios/storm.js';
 import { runTokenBroker } from './scenarios/token-broker.js';
 import { runUniFanout } from './scenarios/uni-fanout.js';
 import { LOAD_CORE, canPin, pinProcess, setServerNodeFlags } from './server-process.js';
-import { ALL_TARGET_KINDS, TARGET_KINDS, type TargetKind } from './targets.js';
+import { ALL_TARGET_KINDS, BLOCKED_USERS, TARGET_KINDS, type TargetKind } from './targets.js';
 
 /**
  * Benchmark runner: `npm run bench -- --scenario <name>[,<name>…]`. Loopback only,
@@ -143,10 +143,21 @@ async function runScenario(scenario: Scenario, pool: LoadPool, kinds: TargetKind
     case 'connect': {
       const rows = await runStorm(pool, { connections: Number(values.connections), concurrency: 16, kinds });
       console.log('\n## Connect storm: connect + subscribe, dropped once subscribed\n');
+      // `vs first`: against the first server named, for variants of one server (e.g. parsec-bare,parsec-moderation).
+      const first = rows[0]!;
       console.log(
         table(
-          ['server', 'connections', 'failed', 'connects/s', 'server CPU ms per connect', 'connects per server CPU s', 'vs ws naive', 'vs ws pre-framed'],
-          rows.map((r) => [r.server, fmt(r.connections), fmt(r.failed), fmt(r.perSecond), ((r.serverCpuSeconds / r.connections) * 1000).toFixed(2), fmt(r.perCpuSecond), ...ratios(rows, r, (x) => x.perCpuSecond)]),
+          ['server', 'connections', 'failed', 'connects/s', 'server CPU ms per connect', 'connects per server CPU s', 'vs ws naive', 'vs ws pre-framed', `vs ${first.server}`],
+          rows.map((r) => [
+            r.server,
+            fmt(r.connections),
+            fmt(r.failed),
+            fmt(r.perSecond),
+            ((r.serverCpuSeconds / r.connections) * 1000).toFixed(2),
+            fmt(r.perCpuSecond),
+            ...ratios(rows, r, (x) => x.perCpuSecond),
+            `${(r.perCpuSecond / first.perCpuSecond).toFixed(2)}×`,
+          ]),
         ),
       );
       return;
@@ -246,7 +257,7 @@ async function runScenario(scenario: Scenario, pool: LoadPool, kinds: TargetKind
       return;
     }
     case 'moderation': {
-      const rows = await runModeration(pool, { subscribers: Number(values.subscribers), rate: Number(values.rate), seconds, blocked: 10_000 });
+      const rows = await runModeration(pool, { subscribers: Number(values.subscribers), rate: Number(values.rate), seconds, blocked: BLOCKED_USERS });
       console.log('\n## Operator instruments: fan-out with blocks, rate limits and activity off, then on\n');
       console.log(
         table(

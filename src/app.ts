@@ -27,6 +27,7 @@ import {
   UserBlocking,
   createModerationStore,
   type ActivityStore,
+  type ConnectAdmission,
   type ModerationStore,
 } from './moderation/index.js';
 import { InstrumentedBroker, InstrumentedPresence, Node, type RevocationStore } from './node/index.js';
@@ -573,8 +574,13 @@ export class Parsec {
     for (const { cfg, endpoint } of streams) {
       const h = new StreamHandler(this.node, endpoint, cfg);
       this.routes.set(h.path, (req, res, url) => {
-        if (this.connectAllowed(req)) h.handle(req, res, url);
-        else res.writeHead(429, { 'Content-Type': 'application/json', 'Retry-After': '1' }).end(JSON.stringify({ error: 'too many connect attempts' }));
+        const admission = this.admitConnection(req);
+        if (!admission.allowed) {
+          res.writeHead(429, { 'Content-Type': 'application/json', 'Retry-After': '1' }).end(JSON.stringify({ error: admission.reason === 'rate' ? 'too many connect attempts' : 'too many connections' }));
+          return;
+        }
+        res.once('close', admission.release);
+        h.handle(req, res, url);
       });
     }
     const emulation = new EmulationHandler(this.node, config.emulation);
@@ -728,18 +734,20 @@ export class Parsec {
     res.writeHead(404, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }).end(body);
   }
 
-  /** `client.rate_limit.ip_connect`: whether this address may try to connect now. */
-  private connectAllowed(req: IncomingMessage): boolean {
-    return this.moderation.rateLimits.allowConnectFrom(this.clientAddress.of(req.socket.remoteAddress, req.headers['x-forwarded-for']));
+  /** `client.rate_limit.ip_connect`: whether this address may connect now (and hold one more connection). */
+  private admitConnection(req: IncomingMessage): ConnectAdmission {
+    return this.moderation.rateLimits.admitConnection(this.clientAddress.of(req.socket.remoteAddress, req.headers['x-forwarded-for']));
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (!this.connectAllowed(req)) {
+    const admission = this.admitConnection(req);
+    if (!admission.allowed) {
       // Before any connect work, as Centrifugo PRO does: SDKs back off as for any failed attempt.
       socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n');
       return;
     }
+    socket.once('close', admission.release);
     if (this.ws?.handleUpgrade(req, socket, head, url)) return;
     if (this.uniWs?.handleUpgrade(req, socket, head, url)) return;
     if (this.mqtt?.handleUpgrade(req, socket, head, url)) return;

@@ -51,6 +51,25 @@ const CHANNEL_OPTIONS: ReadonlySet<string> = new Set([
 /** Options of every proxy section (`client.proxy.connect`, `proxies[i]`…), after the section's path. */
 const PROXY_OPTIONS: ReadonlySet<string> = new Set(['http.tls', 'http.status_to_code_transforms', 'grpc.tls', 'grpc.compression']);
 
+/** Centrifugo PRO rate-limit keys of each command layer (`client.rate_limit.<layer>.<key>`) not built yet. */
+const RATE_LIMIT_LAYERS: ReadonlySet<string> = new Set(['client_command', 'user_command', 'redis_user_command']);
+const RATE_LIMIT_OPTIONS: ReadonlySet<string> = new Set([
+  // Commands of map subscriptions and shared poll, not limited yet.
+  'map_publish', 'map_remove', 'track', 'untrack',
+  // The pre-v6.8 map form of `method_overrides`.
+  'rpc.method_override',
+  // A Redis of its own for the per-user buckets (Parsec uses the engine's).
+  'redis',
+]);
+
+/** Whether `path` is a not-yet-built key of a rate-limit command layer. */
+function isRateLimitNotice(path: ReadonlyArray<string | number>): boolean {
+  const [first, second, layer] = path;
+  if (first !== 'client' || second !== 'rate_limit' || typeof layer !== 'string' || !RATE_LIMIT_LAYERS.has(layer)) return false;
+  const rest = path.slice(3).join('.');
+  return RATE_LIMIT_OPTIONS.has(rest) && (rest !== 'redis' || layer === 'redis_user_command');
+}
+
 /** How many leading path parts name a proxy section, or 0 when the path is not inside one. */
 function proxySectionLength(path: ReadonlyArray<string | number>): number {
   const [first, second] = path;
@@ -73,6 +92,7 @@ export function isNotSupportedYet(path: ReadonlyArray<string | number>): boolean
     first === 'channel' &&
     ((second === 'without_namespace' && path.length === 3) || (second === 'namespaces' && typeof path[2] === 'number' && path.length === 4));
   if (inChannelOptions) return CHANNEL_OPTIONS.has(last);
+  if (isRateLimitNotice(path)) return true;
   const proxy = proxySectionLength(path);
   if (proxy > 0 && PROXY_OPTIONS.has(path.slice(proxy).join('.'))) return true;
   return NESTED.has(path.join('.'));

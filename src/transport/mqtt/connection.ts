@@ -448,6 +448,11 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
     this.writeBytes(bytes);
   }
 
+  subscribedChannels(): string[] {
+    const { topics } = this.ctx;
+    return [...(this.session?.filters.keys() ?? [])].map((f) => topics.channelOf(f));
+  }
+
   takenOver(): void {
     this.log.info({ clientId: this.clientId, remote: this.remoteAddr }, 'mqtt session taken over');
     this.end(Reason.sessionTakenOver, 'session taken over');

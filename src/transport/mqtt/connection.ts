@@ -6,6 +6,7 @@ import { DisconnectCode } from '../../protocol/index.js';
 import type { DeliveryQos } from './channel-listener.js';
 import { Reason, SUBACK_FAILURE_V4, reasonForDisconnect, type MqttVersion, type Refusal } from './codes.js';
 import { authenticate, type Will } from './connect.js';
+import { HANDOFF_WAIT_MS, HANDOVER_MAX_MS, sendHandoff } from './handoff.js';
 import type { MqttContext } from './context.js';
 import { RateBucket } from './rate.js';
 import { MqttSession, type OutboundMessage, type SessionLink, type SessionSnapshot } from './session.js';
@@ -21,9 +22,6 @@ type State = 'awaiting_connect' | 'connecting' | 'connected' | 'closed';
 interface ParserInternals {
   packet: { length: number };
 }
-
-/** How long a CONNECT waits for another node to hand its persistent session over. */
-const HANDOFF_WAIT_MS = 2000;
 
 /** QoS 0 PUBLISH packets of one publication, per protocol version: encoded once for every subscriber. */
 const sharedPublish = new WeakMap<PublicationFanout, Partial<Record<MqttVersion, Buffer>>>();
@@ -195,6 +193,9 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
       if (snapshot) {
         await session.restore(snapshot);
         present = true;
+        // Listening now: the old node may stop and send what it received meanwhile.
+        sessions.expectLate(this.nonce, session, HANDOVER_MAX_MS);
+        await sendHandoff(this.ctx, { n: this.nonce, ack: true }, this.clientId);
       }
     }
     session.expiry = outcome.sessionExpiry;

@@ -30,6 +30,14 @@ export interface SessionLink {
   sendPublish(message: OutboundMessage, packetId: number, dup: boolean): void;
 }
 
+function encodeMessage(m: OutboundMessage, dup: boolean): SessionSnapshot['messages'][number] {
+  return { topic: m.topic, payload: Buffer.from(m.payload).toString('base64'), retain: m.retain ?? false, dup };
+}
+
+function decodeMessage(m: SessionSnapshot['messages'][number]): OutboundMessage {
+  return { topic: m.topic, payload: Buffer.from(m.payload, 'base64'), qos: 1, retain: m.retain };
+}
+
 /** Largest MQTT packet identifier. */
 const MAX_PACKET_ID = 65_535;
 
@@ -114,22 +122,45 @@ export class MqttSession {
     return [...this.filterChannels].filter(([f]) => !hasWildcard(f)).map(([, ch]) => ch);
   }
 
-  snapshot(): SessionSnapshot {
+  /**
+   * Starts handing the session to another node: returns its filters and the messages it
+   * owes, and takes those messages out, while its filters keep listening. QoS 1 messages
+   * that arrive from now on queue up as before: `lateMessages` hands them over once the
+   * other node listens too, so nothing published during the move is lost.
+   */
+  beginHandover(): SessionSnapshot {
     const filters: SessionSnapshot['filters'] = [];
     for (const [filter, channel] of this.filterChannels) filters.push([filter, channel, this.listeners.get(channel)?.filters.get(filter) ?? 0]);
-    const encode = (m: OutboundMessage, dup: boolean) => ({ topic: m.topic, payload: Buffer.from(m.payload).toString('base64'), retain: m.retain ?? false, dup });
-    return { filters, messages: [...[...this.inflight.values()].map((m) => encode(m, true)), ...this.queue.map((m) => encode(m, false))] };
+    const messages = [...[...this.inflight.values()].map((m) => encodeMessage(m, true)), ...this.queue.map((m) => encodeMessage(m, false))];
+    this.inflight.clear();
+    this.queue = [];
+    this.expiryTimer?.cancel();
+    this.expiryTimer = undefined;
+    this.ctx.sessions.forget(this);
+    return { filters, messages };
+  }
+
+  /** QoS 1 messages queued since `beginHandover`, taken out. */
+  lateMessages(): SessionSnapshot['messages'] {
+    const late = this.queue.map((m) => encodeMessage(m, false));
+    this.queue = [];
+    return late;
   }
 
   /** Takes over a session another node handed over: its filters listen here, its messages wait for the client. */
   async restore(s: SessionSnapshot): Promise<void> {
     for (const [filter, channel, qos] of s.filters) await this.subscribe(filter, channel, qos);
     for (const m of s.messages) {
-      const message: OutboundMessage = { topic: m.topic, payload: Buffer.from(m.payload, 'base64'), qos: 1, retain: m.retain };
+      const message = decodeMessage(m);
       // Sent before, so sent again with DUP once a connection attaches.
       if (m.dup) this.inflight.set(this.nextPacketId(), message);
       else this.queue.push(message);
     }
+  }
+
+  /** Messages the previous node received while this one was starting to listen: sent (or queued) as any other. */
+  receiveLate(messages: SessionSnapshot['messages']): void {
+    for (const m of messages) this.send(decodeMessage(m));
   }
 
   deliver(fanout: PublicationFanout, qos: DeliveryQos): void {
@@ -201,13 +232,16 @@ export class MqttSession {
     if (!this.link) void this.end();
   }
 
-  /** Ends the session: its filters stop listening and its messages are dropped. Idempotent. */
-  async end(): Promise<void> {
+  /**
+   * Ends the session: its filters stop listening and its messages are dropped. Idempotent.
+   * A session handed over leaves the directory alone: it names the node holding it now.
+   */
+  async end(handedOver = false): Promise<void> {
     if (this.ended) return;
     this.ended = true;
     this.expiryTimer?.cancel();
     this.ctx.sessions.forget(this);
-    this.ctx.directory?.forget(this.clientId).catch((err: unknown) => this.ctx.log.error({ err, clientId: this.clientId }, 'mqtt session directory update failed'));
+    if (!handedOver) this.ctx.directory?.forget(this.clientId).catch((err: unknown) => this.ctx.log.error({ err, clientId: this.clientId }, 'mqtt session directory update failed'));
     this.queue = [];
     this.inflight.clear();
     const listeners = [...this.listeners.values()];

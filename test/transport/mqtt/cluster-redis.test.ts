@@ -7,6 +7,8 @@ import { decodeJwt } from 'jose';
 import type { Packet } from 'mqtt-packet';
 import { RawMqtt } from '../../helpers/mqtt-raw.js';
 import { call, enableBroker } from '../../helpers/broker.js';
+import type { PublicationFanout, Subscriber } from '../../../src/node/index.js';
+import { TopicSpace } from '../../../src/transport/mqtt/topics.js';
 
 const skip = await skipWithout('Redis', redisUrl);
 
@@ -106,6 +108,54 @@ describe('MQTT front door: two nodes on the Redis engine', { skip: skip || undef
     } finally {
       onB.close();
     }
+  });
+
+  it('QoS 1 messages published while a persistent session moves between nodes reach the client on the new node', async (t) => {
+    const id = 'mover';
+    const { password } = await device(id);
+    const connect = (): Packet => ({ cmd: 'connect', protocolVersion: 5, clientId: id, username: id, password: Buffer.from(String(password)), clean: false, keepalive: 0, properties: { sessionExpiryInterval: 300 } });
+    const onA = await RawMqtt.open(a.app.mqtt!.port, 5);
+    onA.send(connect());
+    await onA.next('connack');
+    onA.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'moves/+', qos: 1 }] });
+    await onA.next('suback');
+    onA.close();
+    await onA.waitClosed();
+    // Publishes from inside the move: when node A hands the session's state out (its filters
+    // no longer count for the client on A) and when node B says it listens.
+    const { node } = a.app;
+    const { handoffChannel } = new TopicSpace('mqtt', ':', '$');
+    const during: Promise<unknown>[] = [];
+    const publishOn = (topic: string) => during.push(node.publish(node.rules.resolve(`mqtt:${topic}`), Buffer.from(JSON.stringify(topic))));
+    const spy: Subscriber = {
+      client: { id: 'handoff-spy', user: '', labels: undefined },
+      pushJoinLeave: false,
+      compact: false,
+      deliverPublication(f: PublicationFanout) {
+        const notice = JSON.parse(Buffer.from(f.pub.data).toString()) as Record<string, unknown>;
+        if (notice.s) publishOn('moves/at-state');
+        if (notice.ack) publishOn('moves/at-ack');
+      },
+      deliverPush() {},
+      checkPosition() {},
+    };
+    await node.addSubscriber(handoffChannel, spy);
+    t.after(() => node.removeSubscriber(handoffChannel, spy));
+    const onB = await RawMqtt.open(b.app.mqtt!.port, 5);
+    t.after(() => onB.close());
+    onB.send(connect());
+    assert.equal((await onB.next('connack')).sessionPresent, true);
+    const topics = new Set<string>();
+    while (topics.size < 2) {
+      const p = await onB.next('publish');
+      assert.equal(p.qos, 1);
+      topics.add(p.topic);
+      onB.send({ cmd: 'puback', messageId: p.messageId });
+    }
+    await Promise.all(during);
+    assert.deepEqual([...topics].sort(), ['moves/at-ack', 'moves/at-state']);
+    onB.send({ cmd: 'disconnect', properties: { sessionExpiryInterval: 0 } });
+    await onB.waitClosed();
   });
 
   it('retained messages are kept in Redis and served by every node', async (t) => {

@@ -1,3 +1,4 @@
+import type { TimerHandle } from '../../lib/index.js';
 import type { MqttSession, SessionSnapshot } from './session.js';
 
 /** A live connection as the registry sees it: something a newer one can take over. */
@@ -21,6 +22,8 @@ export class SessionRegistry {
   private readonly handoffs = new Map<string, (s: SessionSnapshot | undefined) => void>();
   /** Sessions on their way to another node, still listening until it listens too, by the new connection's nonce. */
   private readonly outgoing = new Map<string, { session: MqttSession; timer: NodeJS.Timeout }>();
+  /** Wills waiting out their MQTT 5 Will Delay Interval, by client id. */
+  private readonly wills = new Map<string, TimerHandle>();
   /** Sessions taken over from another node, waiting for what it received meanwhile, by nonce. */
   private readonly incoming = new Map<string, { session: MqttSession; timer: NodeJS.Timeout }>();
 
@@ -37,8 +40,9 @@ export class SessionRegistry {
     if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
   }
 
-  /** Makes `owner` the client id's connection; the previous one is taken over. */
+  /** Makes `owner` the client id's connection; the previous one is taken over, a delayed will of the client id is dropped. */
   claim(clientId: string, owner: SessionOwner): void {
+    this.cancelWill(clientId);
     const previous = this.owners.get(clientId);
     this.owners.set(clientId, owner);
     if (previous && previous !== owner) previous.takenOver();
@@ -54,6 +58,8 @@ export class SessionRegistry {
   claimedElsewhere(clientId: string, nonce: string, handoff: boolean, ms: number): SessionSnapshot | undefined {
     const owner = this.owners.get(clientId);
     if (owner && owner.nonce === nonce) return undefined;
+    // The client is back (elsewhere) before its will was due: no will (MQTT 5 §3.1.3.2.2).
+    this.cancelWill(clientId);
     if (owner) {
       this.owners.delete(clientId);
       owner.takenOver();
@@ -116,6 +122,22 @@ export class SessionRegistry {
 
   handoffArrived(nonce: string, snapshot: SessionSnapshot): void {
     this.handoffs.get(nonce)?.(snapshot);
+  }
+
+  /** Keeps a scheduled will until it fires or the client id connects again. */
+  deferWill(clientId: string, timer: TimerHandle): void {
+    this.cancelWill(clientId);
+    this.wills.set(clientId, timer);
+  }
+
+  /** The will fired (or was dropped): forgets it. */
+  willDone(clientId: string, timer: TimerHandle): void {
+    if (this.wills.get(clientId) === timer) this.wills.delete(clientId);
+  }
+
+  private cancelWill(clientId: string): void {
+    this.wills.get(clientId)?.cancel();
+    this.wills.delete(clientId);
   }
 
   release(clientId: string, owner: SessionOwner): void {

@@ -7,6 +7,7 @@ import { MqttPublisher } from '../mqtt-publisher.js';
 import { startParsec, startPeer, type ServerProcess } from '../server-process.js';
 import { SECRET, parsecConfig, stampedPayload } from '../targets.js';
 import { warmAndMeasure, type Delivery } from './measure.js';
+import type { StormRow } from './storm.js';
 
 /** The MQTT brokers compared: Parsec's MQTT front door, the machine's Mosquitto, aedes. */
 export type MqttBroker = 'parsec' | 'mosquitto' | 'aedes';
@@ -100,15 +101,8 @@ export async function runMqttFanout(pool: LoadPool, opts: { sizes: { subscribers
   return rows;
 }
 
-export interface MqttConnectRow {
-  server: string;
-  connections: number;
-  failed: number;
-  seconds: number;
-  perSecond: number;
-  serverCpuSeconds: number;
-  perCpuSecond: number;
-}
+/** A connect storm's row, as the WebSocket one (storm.ts) has it, named by server only. */
+export type MqttConnectRow = Omit<StormRow, 'kind'>;
 
 /**
  * MQTT connect rate: each client sends CONNECT (Parsec: an HS256 JWT as the password,

@@ -12,6 +12,18 @@ import { TopicSpace } from '../../../src/transport/mqtt/topics.js';
 
 const skip = await skipWithout('Redis', redisUrl);
 
+/** A raw MQTT 5 client on `server` with a persistent session (expiry 300 s) subscribed to `filter` at QoS 1; `connect` makes its CONNECT again. */
+async function persistentOn(server: MqttTestServer, id: string, filter: string): Promise<{ connect: () => Packet; onA: RawMqtt }> {
+  const { password } = await device(id);
+  const connect = (): Packet => ({ cmd: 'connect', protocolVersion: 5, clientId: id, username: id, password: Buffer.from(String(password)), clean: false, keepalive: 0, properties: { sessionExpiryInterval: 300 } });
+  const onA = await RawMqtt.open(server.app.mqtt!.port, 5);
+  onA.send(connect());
+  await onA.next('connack');
+  onA.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: filter, qos: 1 }] });
+  await onA.next('suback');
+  return { connect, onA };
+}
+
 /** Two nodes sharing one Redis: MQTT clients on either see one broker. */
 describe('MQTT front door: two nodes on the Redis engine', { skip: skip || undefined }, () => {
   let a: MqttTestServer;
@@ -71,14 +83,7 @@ describe('MQTT front door: two nodes on the Redis engine', { skip: skip || undef
   });
 
   it('a persistent session moves with its client to the other node: subscriptions, queued and unacknowledged QoS 1', async () => {
-    const id = 'traveller';
-    const { password } = await device(id);
-    const connect = (): Packet => ({ cmd: 'connect', protocolVersion: 5, clientId: id, username: id, password: Buffer.from(String(password)), clean: false, keepalive: 0, properties: { sessionExpiryInterval: 300 } });
-    const onA = await RawMqtt.open(a.app.mqtt!.port, 5);
-    onA.send(connect());
-    await onA.next('connack');
-    onA.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'orders/+', qos: 1 }] });
-    await onA.next('suback');
+    const { connect, onA } = await persistentOn(a, 'traveller', 'orders/+');
     await b.api('publish', { channel: 'mqtt:orders/1', data: 'first' });
     assert.equal((await onA.next('publish')).topic, 'orders/1');
     onA.close();
@@ -111,14 +116,7 @@ describe('MQTT front door: two nodes on the Redis engine', { skip: skip || undef
   });
 
   it('QoS 1 messages published while a persistent session moves between nodes reach the client on the new node', async (t) => {
-    const id = 'mover';
-    const { password } = await device(id);
-    const connect = (): Packet => ({ cmd: 'connect', protocolVersion: 5, clientId: id, username: id, password: Buffer.from(String(password)), clean: false, keepalive: 0, properties: { sessionExpiryInterval: 300 } });
-    const onA = await RawMqtt.open(a.app.mqtt!.port, 5);
-    onA.send(connect());
-    await onA.next('connack');
-    onA.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'moves/+', qos: 1 }] });
-    await onA.next('suback');
+    const { connect, onA } = await persistentOn(a, 'mover', 'moves/+');
     onA.close();
     await onA.waitClosed();
     // Publishes from inside the move: when node A hands the session's state out (its filters

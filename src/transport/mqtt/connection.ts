@@ -357,7 +357,7 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
 
   private async handleSubscribe(p: mqtt.ISubscribePacket): Promise<void> {
     const id = p.properties?.subscriptionIdentifier;
-    if (id !== undefined && (this.version !== 5 || id < 1)) {
+    if (id !== undefined && id < 1) {
       this.fail(Reason.protocolError, 'subscription identifier 0');
       return;
     }

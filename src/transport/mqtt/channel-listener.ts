@@ -17,6 +17,8 @@ export interface SubscriptionOptions {
 
 /** What the filters of a listener that match a publication ask for. */
 export interface Delivery {
+  /** The publication's topic (found once per listener, not again per session). */
+  topic: string;
   qos: DeliveryQos;
   /** Subscription identifiers of the matching filters (MQTT 5 §3.3.2.3.8); empty when none has one. */
   ids: number[];
@@ -69,12 +71,13 @@ export class ChannelListener implements Subscriber {
     let ids: number[] | undefined;
     let retain = false;
     for (const [filter, o] of this.filters) {
-      if ((o.noLocal && own) || !topicMatches(filter, topic)) continue;
+      // An exact filter on its own channel is the topic: no level-by-level match needed.
+      if ((o.noLocal && own) || (filter !== topic && !topicMatches(filter, topic))) continue;
       if (o.qos > qos) qos = o.qos;
       if (o.id !== undefined) (ids ??= []).push(o.id);
       if (o.retainAsPublished && pub.tags?.[RETAIN_TAG] === '1') retain = true;
     }
-    if (qos >= 0) this.owner.deliver(fanout, { qos: qos as DeliveryQos, ids: ids ?? NO_IDS, retain });
+    if (qos >= 0) this.owner.deliver(fanout, { topic, qos: qos as DeliveryQos, ids: ids ?? NO_IDS, retain });
   }
 
   deliverPush(): void {

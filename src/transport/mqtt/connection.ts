@@ -468,9 +468,9 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
     if (this.state !== 'connected') return;
     let bytes: Buffer;
     if (message.qos === 0 && message.fanout && !message.retain && message.ids === undefined && message.expiresAt === undefined) {
-      const cached = sharedPublish.get(message.fanout) ?? {};
+      let cached = sharedPublish.get(message.fanout);
+      if (!cached) sharedPublish.set(message.fanout, (cached = {}));
       bytes = cached[this.version] ??= this.encode({ cmd: 'publish', topic: message.topic, payload: Buffer.from(message.payload), qos: 0, dup: false, retain: false });
-      sharedPublish.set(message.fanout, cached);
     } else {
       bytes = this.encode({
         cmd: 'publish',

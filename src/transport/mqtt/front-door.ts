@@ -50,7 +50,11 @@ export class MqttFrontDoor {
       directory: opts.directory,
       log: node.log.child({ component: 'mqtt' }),
     };
-    const onSocket = (socket: Socket): void => this.accept(socket, socket.remoteAddress ?? '', () => socket.bytesWritten - socket.writableLength);
+    const onSocket = (socket: Socket): void => {
+      // MQTT packets are small and latency matters (as on the HTTP server's WebSocket connections): no Nagle delay.
+      socket.setNoDelay(true);
+      this.accept(socket, socket.remoteAddress ?? '', () => socket.bytesWritten - socket.writableLength);
+    };
     this.server = opts.tls ? createTlsServer(opts.tls, onSocket) : createServer(onSocket);
     if (config.websocket.enabled) {
       // MQTT over WebSocket (MQTT 5 §6): binary frames carry the byte stream, subprotocol "mqtt".

@@ -174,18 +174,15 @@ export class MqttSession {
   }
 
   deliver(fanout: PublicationFanout, d: Delivery): void {
-    const { tags } = fanout.pub;
-    const topic = this.ctx.topics.topicOfDelivery(fanout.channel, tags);
-    if (topic === undefined) return;
-    const expires = tags?.[EXPIRES_AT_TAG];
+    const expires = fanout.pub.tags?.[EXPIRES_AT_TAG];
     const expiresAt = expires === undefined ? undefined : Number(expires);
-    this.send({ topic, payload: fanout.pub.data, qos: d.qos, fanout, retain: d.retain, ids: d.ids.length > 0 ? d.ids : undefined, expiresAt });
+    this.send({ topic: d.topic, payload: fanout.pub.data, qos: d.qos, fanout, retain: d.retain, ids: d.ids.length > 0 ? d.ids : undefined, expiresAt });
   }
 
   /** Sends now, or queues a QoS 1 message the client cannot take yet; QoS 0 is dropped when offline. */
   send(message: OutboundMessage): void {
     const link = this.link;
-    if (hasExpired(message, this.ctx.node.clock.now())) return;
+    if (message.expiresAt !== undefined && hasExpired(message, this.ctx.node.clock.now())) return;
     if (message.qos === 0) {
       link?.sendPublish(message, 0, false);
       return;

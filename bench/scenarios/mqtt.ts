@@ -78,8 +78,9 @@ export async function runMqttFanout(pool: LoadPool, opts: { sizes: { subscribers
   const token = await publisherToken();
   for (const kind of availableBrokers(opts.kinds)) {
     const broker = await startBroker(kind);
-    const publisher = await MqttPublisher.open(broker.mqttPort, 'bench-publisher', broker.secret ? token : undefined);
+    let publisher: MqttPublisher | undefined;
     try {
+      publisher = await MqttPublisher.open(broker.mqttPort, 'bench-publisher', broker.secret ? token : undefined);
       for (const size of opts.sizes) {
         const { subscribers } = size;
         const rate = size.rate ?? Math.max(1, Math.round(opts.deliveries / subscribers));
@@ -94,7 +95,7 @@ export async function runMqttFanout(pool: LoadPool, opts: { sizes: { subscribers
         }
       }
     } finally {
-      publisher.close();
+      publisher?.close();
       await broker.server.stop();
     }
   }

@@ -167,4 +167,17 @@ describe('MQTT front door: two nodes on the Redis engine', { skip: skip || undef
     await until(() => got.length === 1);
     assert.deepEqual([got[0]!.topic, got[0]!.payload, got[0]!.retain], ['state/door', 'locked', true]);
   });
+
+  it('a retained message keeps its MQTT 5 expiry in Redis: another node sends it with the interval left', async (t) => {
+    const pub = await connectMqtt(a.mqttUrl, { protocolVersion: 5, ...(await device('rx-pub')) });
+    t.after(() => pub.publishAsync('state/valve', '', { retain: true }).then(() => pub.endAsync()));
+    await pub.publishAsync('state/valve', 'open', { qos: 1, retain: true, properties: { messageExpiryInterval: 300 } });
+    const sub = await connectMqtt(b.mqttUrl, { protocolVersion: 5, ...(await device('rx-sub')) });
+    t.after(() => sub.endAsync());
+    const left: (number | undefined)[] = [];
+    sub.on('message', (_topic, payload, p) => left.push(payload.toString() === 'open' && p.retain ? p.properties?.messageExpiryInterval : -1));
+    await sub.subscribeAsync('state/valve', { qos: 1 });
+    await until(() => left.length === 1);
+    assert.ok(left[0]! > 290 && left[0]! <= 300, `interval left ${left[0]}`);
+  });
 });

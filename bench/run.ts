@@ -12,6 +12,7 @@ import { runLabelIndex } from './scenarios/label-index.js';
 import { runMapFanout } from './scenarios/map-fanout.js';
 import { runMemory } from './scenarios/memory.js';
 import { runModeration } from './scenarios/moderation.js';
+import { runMqttConnect, runMqttFanout, type MqttBroker } from './scenarios/mqtt.js';
 import { runRpcProxy } from './scenarios/rpc-proxy.js';
 import { runSharedPoll } from './scenarios/shared-poll.js';
 import { runStorm } from './scenarios/storm.js';
@@ -25,7 +26,7 @@ import { ALL_TARGET_KINDS, BLOCKED_USERS, TARGET_KINDS, type TargetKind } from '
  * bounded in count and time. Each server under test runs in its own process pinned
  * to core 0; this process and the load workers pin themselves to core 1.
  */
-const SCENARIOS = ['fanout', 'channels', 'connect', 'memory', 'api', 'jwt', 'engine', 'labels', 'rpc', 'tokens', 'compression', 'uni', 'map', 'poll', 'moderation'] as const;
+const SCENARIOS = ['fanout', 'channels', 'connect', 'memory', 'api', 'jwt', 'engine', 'labels', 'rpc', 'tokens', 'compression', 'uni', 'map', 'poll', 'moderation', 'mqtt', 'mqtt-connect'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const { values } = parseArgs({
@@ -34,6 +35,10 @@ const { values } = parseArgs({
     servers: { type: 'string', default: TARGET_KINDS.join(',') },
     /** Fan-out subscriber counts; `N@R` publishes R/s instead of deliveries/N (1000@200 saturates the server). */
     sizes: { type: 'string', default: '1000,5000,10000,1000@200' },
+    /** Subscriber counts of the MQTT fan-out (same `N@R` form). */
+    'mqtt-sizes': { type: 'string', default: '1000,5000' },
+    /** MQTT brokers compared (`mqtt`, `mqtt-connect`). */
+    brokers: { type: 'string', default: 'parsec,mosquitto,aedes' },
     deliveries: { type: 'string', default: '30000' },
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '3000' },
@@ -58,6 +63,24 @@ function choose<T extends string>(list: string, allowed: readonly T[], what: str
 
 const numbers = (s: string): number[] => s.split(',').map(Number);
 
+/** `1000,5000,1000@200` → subscriber counts, each with its publish rate when given. */
+function parseSizes(list: string): { subscribers: number; rate?: number }[] {
+  return list.split(',').map((s) => {
+    const [subscribers, rate] = s.split('@').map(Number);
+    return { subscribers: subscribers!, rate };
+  });
+}
+
+const BROKERS: readonly MqttBroker[] = ['parsec', 'mosquitto', 'aedes'];
+
+/** `value` as a ratio to the same figure of Mosquitto's and aedes' rows (matched by `same`). */
+function brokerRatios<R extends { server: string }>(rows: R[], row: R, value: (r: R) => number, same: (a: R, b: R) => boolean = () => true): string[] {
+  return ['Mosquitto', 'aedes'].map((name) => {
+    const b = rows.find((r) => r.server.startsWith(name) && same(r, row));
+    return b && value(b) > 0 ? `${(value(row) / value(b)).toFixed(2)}×` : 'n/a';
+  });
+}
+
 async function main(): Promise<void> {
   const scenarios = choose<Scenario>(values.scenario!, SCENARIOS, 'scenario');
   const kinds = choose<TargetKind>(values.servers!, ALL_TARGET_KINDS, 'server');
@@ -79,10 +102,7 @@ async function runScenario(scenario: Scenario, pool: LoadPool, kinds: TargetKind
   const seconds = Number(values.seconds);
   switch (scenario) {
     case 'fanout': {
-      const sizes = values.sizes!.split(',').map((s) => {
-        const [subscribers, rate] = s.split('@').map(Number);
-        return { subscribers: subscribers!, rate };
-      });
+      const sizes = parseSizes(values.sizes!);
       const rows = await runBroadcast(pool, { sizes, deliveries: Number(values.deliveries), seconds, kinds });
       const perCpu = (r: (typeof rows)[number]): number => r.perCpuSecond;
       const p99 = (r: (typeof rows)[number]): number => r.p99;
@@ -92,6 +112,29 @@ async function runScenario(scenario: Scenario, pool: LoadPool, kinds: TargetKind
         table(
           ['server', 'subscribers', 'publishes/s', 'delivered', 'lost', 'delivered/s', 'delivered per server CPU s', 'vs ws naive', 'vs ws pre-framed', 'p50 ms', 'p95 ms', 'p99 ms', 'p99 vs ws naive'],
           rows.map((r) => [r.server, fmt(r.subscribers), fmt(r.rate), fmt(r.delivered), fmt(r.lost), fmt(r.deliveredPerSecond), fmt(r.perCpuSecond), ...ratios(rows, r, perCpu, sameSize), ms(r.p50), ms(r.p95), ms(r.p99), ratios(rows, r, p99, sameSize)[0]]),
+        ),
+      );
+      return;
+    }
+    case 'mqtt': {
+      const rows = await runMqttFanout(pool, { sizes: parseSizes(values['mqtt-sizes']!), deliveries: Number(values.deliveries), seconds, kinds: choose<MqttBroker>(values.brokers!, BROKERS, 'broker') });
+      const same = (a: (typeof rows)[number], b: (typeof rows)[number]): boolean => a.subscribers === b.subscribers && a.rate === b.rate;
+      console.log('\n## MQTT fan-out: QoS 0 subscribers of one topic, one MQTT publisher\n');
+      console.log(
+        table(
+          ['server', 'subscribers', 'publishes/s', 'delivered', 'lost', 'delivered/s', 'delivered per server CPU s', 'vs Mosquitto', 'vs aedes', 'p50 ms', 'p99 ms'],
+          rows.map((r) => [r.server, fmt(r.subscribers), fmt(r.rate), fmt(r.delivered), fmt(r.lost), fmt(r.deliveredPerSecond), fmt(r.perCpuSecond), ...brokerRatios(rows, r, (x) => x.perCpuSecond, same), ms(r.p50), ms(r.p99)]),
+        ),
+      );
+      return;
+    }
+    case 'mqtt-connect': {
+      const rows = await runMqttConnect(pool, { connections: Number(values.connections), concurrency: 16, kinds: choose<MqttBroker>(values.brokers!, BROKERS, 'broker') });
+      console.log('\n## MQTT connect rate: CONNECT + SUBSCRIBE, dropped at the SUBACK\n');
+      console.log(
+        table(
+          ['server', 'connections', 'connects/s', 'server CPU ms per connect', 'connects per server CPU s', 'vs Mosquitto', 'vs aedes'],
+          rows.map((r) => [r.server, fmt(r.connections), fmt(r.perSecond), ((r.serverCpuSeconds / r.connections) * 1000).toFixed(2), fmt(r.perCpuSecond), ...brokerRatios(rows, r, (x) => x.perCpuSecond)]),
         ),
       );
       return;

@@ -20,6 +20,8 @@ export function pinProcess(pid: number, core: string): void {
 export interface ServerProcess {
   child: ChildProcess;
   port: number;
+  /** What the process printed up to its ready line (other ports it listens on are read from it). */
+  startupLog: string;
   /** CPU seconds (user + system, all threads) the server process has used so far. */
   cpuSeconds(): number;
   rssBytes(): number;
@@ -69,6 +71,7 @@ export async function startServerProcess(script: string, args: string[], ready: 
   let inspector: string | undefined;
   const child = canPin ? spawn('taskset', ['-c', SERVER_CORE, process.execPath, ...argv]) : spawn(process.execPath, argv);
   let out = '';
+  let startupLog = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 15_000);
     child.stdout!.on('data', (d: Buffer) => {
@@ -76,6 +79,7 @@ export async function startServerProcess(script: string, args: string[], ready: 
       const m = ready.test(out) && /"port":(\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
+        startupLog = out;
         out = '';
         resolve(Number(m[1]));
       }
@@ -87,17 +91,26 @@ export async function startServerProcess(script: string, args: string[], ready: 
     child.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
   });
   // taskset execs node, so the pid is the server's own.
+  return serverOf(child, port, startupLog, () => inspector);
+}
+
+/** A started server process as the harness measures it. */
+export function serverOf(child: ChildProcess, port: number, startupLog: string, inspector: () => string | undefined = () => undefined): ServerProcess {
   const pid = child.pid!;
   return {
     child,
     port,
+    startupLog,
     cpuSeconds: () => procStat(pid).cpu,
     rssBytes: () => procStat(pid).rss,
     writtenBytes: () => Number(/^wchar: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0),
-    collectGarbage: () => (inspector ? inspectorCall(inspector, 'HeapProfiler.collectGarbage') : Promise.reject(new Error('server started without the inspector'))),
+    collectGarbage: () => {
+      const url = inspector();
+      return url ? inspectorCall(url, 'HeapProfiler.collectGarbage') : Promise.reject(new Error('server started without the inspector'));
+    },
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
         // Some peers hold thousands of sockets; don't wait for a graceful close forever.
@@ -115,6 +128,6 @@ export function startParsec(config: object, inspect = false): Promise<ServerProc
 }
 
 /** Starts one of the comparison servers in bench/peers (compiled to dist/bench/peers). */
-export function startPeer(script: 'ws-broadcast' | 'socketio-broadcast', args: string[] = [], inspect = false): Promise<ServerProcess> {
+export function startPeer(script: 'ws-broadcast' | 'socketio-broadcast' | 'aedes-broker', args: string[] = [], inspect = false): Promise<ServerProcess> {
   return startServerProcess(join(packageRoot(), `dist/bench/peers/${script}.js`), args, /"msg":"listening"/, inspect);
 }

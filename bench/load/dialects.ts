@@ -116,12 +116,13 @@ export const dialects: Record<DialectName, Dialect> = { parsec, 'parsec-map': pa
 
 /**
  * HS256 connection tokens for users `u<from>`…; signing happens before any timed phase.
- * `channels` become the token's server-side subscriptions (for unidirectional clients).
+ * `claims` go into every token (`channels`: server-side subscriptions for unidirectional
+ * clients; `topicAcl`: what an MQTT client may publish and subscribe to).
  */
-export async function signTokens(secret: string, from: number, count: number, channels?: string[]): Promise<string[]> {
+export async function signTokens(secret: string, from: number, count: number, claims: object = {}): Promise<string[]> {
   const key = new TextEncoder().encode(secret);
   const exp = Math.floor(Date.now() / 1000) + 3600;
   const out: string[] = [];
-  for (let i = 0; i < count; i++) out.push(await new SignJWT({ sub: `u${from + i}`, exp, ...(channels ? { channels } : {}) }).setProtectedHeader({ alg: 'HS256' }).sign(key));
+  for (let i = 0; i < count; i++) out.push(await new SignJWT({ sub: `u${from + i}`, exp, ...claims }).setProtectedHeader({ alg: 'HS256' }).sign(key));
   return out;
 }

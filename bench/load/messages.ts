@@ -2,13 +2,14 @@ import type { DialectName } from './dialects.js';
 
 /** Which clients a worker opens: users `u<from>`… each on `<personal><i>` (if set) plus the shared channels. */
 export interface ClientsSpec {
-  dialect: DialectName;
+  /** A WebSocket dialect, or `mqtt` (MQTT 3.1.1 over TCP; the shared channels are its topics). */
+  dialect: DialectName | 'mqtt';
   port: number;
   from: number;
   count: number;
   personal?: string;
   shared: string[];
-  /** HS256 secret the worker signs Parsec connection tokens with… */
+  /** HS256 secret the worker signs Parsec connection tokens with (none: MQTT clients send no password)… */
   secret?: string;
   /** …unless the tokens come signed already (one per client, in order). */
   tokens?: string[];

@@ -1,34 +1,15 @@
 import { WebSocket } from 'ws';
 import { Frame, dialects, signTokens, type ClientSpec } from './dialects.js';
-import { Histogram, nowMicros } from './histogram.js';
 import type { ClientsSpec, OpenReply, WorkerReply, WorkerRequest } from './messages.js';
+import { closeMqttClients, openMqttClient } from './mqtt-client.js';
+import { countStamps, received } from './stamps.js';
 
-/**
- * One load process: holds WebSocket clients and counts the publications they receive.
- * A publication is found by its `"t":<µs>` stamp with Buffer.indexOf, never by parsing
- * JSON, so the load generator costs as little per message as possible.
- */
-const STAMP = Buffer.from('"t":');
+/** One load process: holds WebSocket or MQTT clients and counts the publications they receive. */
 const HANDSHAKE_TIMEOUT_MS = 20_000;
 const sockets = new Set<WebSocket>();
-const histogram = new Histogram();
-let delivered = 0;
-
-function countStamps(data: Buffer): void {
-  const now = nowMicros();
-  let i = data.indexOf(STAMP);
-  while (i !== -1) {
-    let j = i + STAMP.length;
-    let t = 0;
-    for (let c = data[j]!; c >= 0x30 && c <= 0x39; c = data[++j]!) t = t * 10 + (c - 0x30);
-    histogram.record(now - t);
-    delivered++;
-    i = data.indexOf(STAMP, j);
-  }
-}
 
 /** Opens one client; resolves once it is connected and subscribed. */
-function openClient(dialectName: ClientsSpec['dialect'], spec: ClientSpec, keep: boolean, deflate: boolean): Promise<WebSocket> {
+function openClient(dialectName: Exclude<ClientsSpec['dialect'], 'mqtt'>, spec: ClientSpec, keep: boolean, deflate: boolean): Promise<WebSocket> {
   const dialect = dialects[dialectName];
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(dialect.url(spec), { perMessageDeflate: deflate });
@@ -67,14 +48,24 @@ function openClient(dialectName: ClientsSpec['dialect'], spec: ClientSpec, keep:
   });
 }
 
+/** Connection tokens (MQTT: the CONNECT password, with a topic ACL) unless the servers take none. */
+function tokensFor(spec: ClientsSpec): Promise<string[]> {
+  if (spec.secret === undefined) return Promise.resolve([]);
+  switch (spec.dialect) {
+    case 'parsec':
+    case 'parsec-map':
+      return signTokens(spec.secret, spec.from, spec.count);
+    case 'parsec-uni':
+      return signTokens(spec.secret, spec.from, spec.count, { channels: spec.shared });
+    case 'mqtt':
+      return signTokens(spec.secret, spec.from, spec.count, { topicAcl: '#' });
+    default:
+      return Promise.resolve([]);
+  }
+}
+
 async function openMany(spec: ClientsSpec, keep: boolean): Promise<OpenReply> {
-  const tokens =
-    spec.tokens ??
-    (spec.dialect === 'parsec' || spec.dialect === 'parsec-map'
-      ? await signTokens(spec.secret ?? '', spec.from, spec.count)
-      : spec.dialect === 'parsec-uni'
-        ? await signTokens(spec.secret ?? '', spec.from, spec.count, spec.shared)
-        : []);
+  const tokens = spec.tokens ?? (await tokensFor(spec));
   const started = performance.now();
   let next = 0;
   let opened = 0;
@@ -85,8 +76,11 @@ async function openMany(spec: ClientsSpec, keep: boolean): Promise<OpenReply> {
       const i = next++;
       const channels = spec.personal ? [`${spec.personal}${spec.from + i}`, ...spec.shared] : spec.shared;
       try {
-        const ws = await openClient(spec.dialect, { port: spec.port, channels, token: tokens[i] }, keep, spec.deflate ?? false);
-        if (!keep) ws.terminate();
+        const client =
+          spec.dialect === 'mqtt'
+            ? await openMqttClient({ port: spec.port, clientId: `u${spec.from + i}`, password: tokens[i], topics: channels }, keep, HANDSHAKE_TIMEOUT_MS)
+            : await openClient(spec.dialect, { port: spec.port, channels, token: tokens[i] }, keep, spec.deflate ?? false);
+        if (!keep) client.terminate();
         opened++;
       } catch (err) {
         failed++;
@@ -105,16 +99,17 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
     case 'storm':
       return openMany(req, false);
     case 'stats': {
-      const reply: WorkerReply = { op: 'stats', delivered, histogram: histogram.sparse() };
+      const reply: WorkerReply = { op: 'stats', delivered: received.delivered, histogram: received.histogram.sparse() };
       if (req.reset) {
-        delivered = 0;
-        histogram.reset();
+        received.delivered = 0;
+        received.histogram.reset();
       }
       return reply;
     }
     case 'close':
       for (const ws of sockets) ws.terminate();
       sockets.clear();
+      closeMqttClients();
       return { op: 'close' };
   }
 }

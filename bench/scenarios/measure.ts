@@ -1,5 +1,5 @@
 import type { LoadPool } from '../load/pool.js';
-import type { PublishRequest, Publisher } from '../publisher.js';
+import type { PublishRequest } from '../publisher.js';
 import type { ServerProcess } from '../server-process.js';
 
 /** One delivery measurement: what was published, what arrived, how fast and at what server CPU. */
@@ -19,13 +19,18 @@ export interface Delivery {
   p99: number;
 }
 
-export interface DeliveryLoad {
+export interface DeliveryLoad<R = PublishRequest> {
   /** Publish requests per second and their count. */
   rate: number;
   total: number;
   /** Deliveries the whole load should produce. */
   expected: number;
-  make(n: number): PublishRequest;
+  make(n: number): R;
+}
+
+/** What publishes a load at a fixed rate: an HTTP publish API (Publisher) or an MQTT connection (MqttPublisher). */
+export interface Pacer<R> {
+  paced(rate: number, total: number, maxInFlight: number, make: (n: number) => R): Promise<number>;
 }
 
 /** How long deliveries may trail the last publish before the rest counts as lost. */
@@ -35,7 +40,7 @@ const DRAIN_MS = 15_000;
  * Publishes at a fixed rate and counts deliveries at the load workers. Server CPU is
  * read from /proc when the last expected delivery arrived (or the drain ended).
  */
-export async function measureDelivery(pool: LoadPool, servers: ServerProcess[], publisher: Publisher, load: DeliveryLoad): Promise<Delivery> {
+export async function measureDelivery<R>(pool: LoadPool, servers: ServerProcess[], publisher: Pacer<R>, load: DeliveryLoad<R>): Promise<Delivery> {
   await pool.stats(true);
   const cpu0 = servers.map((s) => s.cpuSeconds());
   const started = performance.now();
@@ -65,7 +70,7 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
  * One second of warm-up at the load's rate (JIT, buffers), then `seconds` measured; the
  * clients are dropped afterwards and the server gets a moment to release them.
  */
-export async function warmAndMeasure(pool: LoadPool, servers: ServerProcess[], publisher: Publisher, load: (total: number) => DeliveryLoad, rate: number, seconds: number): Promise<Delivery> {
+export async function warmAndMeasure<R>(pool: LoadPool, servers: ServerProcess[], publisher: Pacer<R>, load: (total: number) => DeliveryLoad<R>, rate: number, seconds: number): Promise<Delivery> {
   await measureDelivery(pool, servers, publisher, load(rate));
   const m = await measureDelivery(pool, servers, publisher, load(rate * seconds));
   await pool.closeAll();

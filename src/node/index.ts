@@ -5,7 +5,7 @@ export type { PublicationFanout } from './channels/publication-fanout.js';
 export { InstrumentedBroker, InstrumentedPresence } from './instrumented-engine.js';
 export { Client } from './session/client.js';
 export { connectUnidirectional } from './session/uni-connect.js';
-export { NO_HEADERS, type ConnectionRequest, type Transport } from './transport.js';
+export { NO_HEADERS, listsChannels, type ChannelListing, type ConnectionRequest, type Transport } from './transport.js';
 export type { ChannelInfo } from './channels/channel-rules.js';
 export { serverRefresh, serverSubscribe, serverUnsubscribe, type ServerRefreshOptions, type ServerSubscribeOptions } from './cluster/server-ops.js';
 export { toProtocolPublication } from './node.js';

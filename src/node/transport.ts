@@ -56,3 +56,16 @@ export interface Transport {
    */
   abort(): void;
 }
+
+/**
+ * A transport whose session listens on channels of its own, outside the Client's
+ * subscriptions (an MQTT session's topic filters), so listings can show them.
+ */
+export interface ChannelListing {
+  /** The channels (or channel-form filters) the connection's session is subscribed to. */
+  listedChannels(): string[];
+}
+
+export function listsChannels(t: Transport): t is Transport & ChannelListing {
+  return typeof (t as Partial<ChannelListing>).listedChannels === 'function';
+}

@@ -2,6 +2,7 @@ import type { Labels } from '../../auth/index.js';
 import { compileFilter, matches, type FilterNode } from '../../filter/index.js';
 import type { Client } from '../session/client.js';
 import type { Node } from '../node.js';
+import { listsChannels } from '../transport.js';
 
 /** Which connections a listing wants: `user` ('' = everyone) and labels, after a client id, at most `limit`. */
 export interface ConnectionsQuery {
@@ -38,7 +39,7 @@ function entryOf(node: Node, c: Client): ConnectionEntry {
     client: c.id,
     user: c.user,
     labels: c.labels,
-    channels: [...c.subscriptions.keys()],
+    channels: listsChannels(c.transport) ? [...c.subscriptions.keys(), ...c.transport.listedChannels()] : [...c.subscriptions.keys()],
     transport: c.transport.name,
     protocol: c.transport.protocol,
     app_name: c.app.name,

@@ -39,6 +39,7 @@ export const Reason = {
   sessionTakenOver: 0x8e,
   topicFilterInvalid: 0x8f,
   topicNameInvalid: 0x90,
+  topicAliasInvalid: 0x94,
   packetIdInUse: 0x91,
   packetTooLarge: 0x95,
   messageRateTooHigh: 0x96,

@@ -12,6 +12,10 @@ export interface Will {
   payload: Uint8Array;
   qos: DeliveryQos;
   retain: boolean;
+  /** MQTT 5 Will Delay Interval, seconds: the will waits this long for the client to come back. */
+  delay: number;
+  /** MQTT 5 Message Expiry Interval of the will, seconds; undefined = none. */
+  expiry?: number;
 }
 
 /** A CONNECT the node accepted. */
@@ -56,7 +60,8 @@ export async function authenticate(ctx: MqttContext, client: Client, p: mqtt.ICo
     const problem = topicNameProblem(p.will.topic);
     if (problem) return refused(v5 ? { v4: 2, v5: 0x90, reason: 'topic name invalid' } : Refusals.clientIdNotValid, `will topic: ${problem}`);
     const payload = typeof p.will.payload === 'string' ? Buffer.from(p.will.payload) : p.will.payload;
-    will = { topic: p.will.topic, payload, qos: p.will.qos ? 1 : 0, retain: p.will.retain ?? false };
+    const props = v5 ? p.will.properties : undefined;
+    will = { topic: p.will.topic, payload, qos: p.will.qos ? 1 : 0, retain: p.will.retain ?? false, delay: props?.willDelayInterval ?? 0, expiry: props?.messageExpiryInterval };
   }
   const maxExpiry = Math.floor(ctx.config.maxSessionExpiry / 1000);
   // 3.1.1: a persistent session has no expiry of its own, so it gets the configured bound.

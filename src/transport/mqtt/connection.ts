@@ -3,12 +3,13 @@ import mqtt from 'mqtt-packet';
 import { hasWildcard, isServerTopic, newClientId, randomString, topicFilterProblem, topicNameProblem, type TimerHandle } from '../../lib/index.js';
 import { Client, type PublicationFanout } from '../../node/index.js';
 import { DisconnectCode } from '../../protocol/index.js';
-import type { DeliveryQos } from './channel-listener.js';
+import { EXPIRES_AT_TAG, RETAIN_TAG, type DeliveryQos, type SubscriptionOptions } from './channel-listener.js';
 import { Reason, SUBACK_FAILURE_V4, reasonForDisconnect, type MqttVersion, type Refusal } from './codes.js';
 import { authenticate, type Will } from './connect.js';
+import { HANDOFF_WAIT_MS, HANDOVER_MAX_MS, sendHandoff } from './handoff.js';
 import type { MqttContext } from './context.js';
 import { RateBucket } from './rate.js';
-import { MqttSession, type OutboundMessage, type SessionLink, type SessionSnapshot } from './session.js';
+import { MqttSession, hasExpired, type OutboundMessage, type SessionLink, type SessionSnapshot } from './session.js';
 import type { SessionOwner } from './sessions.js';
 import { MqttTransport, type MqttStream, type NodeCloseTarget } from './transport.js';
 
@@ -22,8 +23,11 @@ interface ParserInternals {
   packet: { length: number };
 }
 
-/** How long a CONNECT waits for another node to hand its persistent session over. */
-const HANDOFF_WAIT_MS = 2000;
+/**
+ * Topic aliases an MQTT 5 client may set on its PUBLISH packets (CONNACK Topic Alias
+ * Maximum); each holds one topic name for the connection's life, so this bounds the memory.
+ */
+export const TOPIC_ALIAS_MAXIMUM = 64;
 
 /** QoS 0 PUBLISH packets of one publication, per protocol version: encoded once for every subscriber. */
 const sharedPublish = new WeakMap<PublicationFanout, Partial<Record<MqttVersion, Buffer>>>();
@@ -55,6 +59,8 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
   receiveMaximum = 65_535;
   /** MQTT 5 Maximum Packet Size of the client; 0 = the protocol's. */
   private clientMaxPacket = 0;
+  /** MQTT 5 inbound topic aliases: alias → topic name, for this connection only. */
+  private readonly aliases = new Map<number, string>();
   /** QoS 2 packet ids published and awaiting PUBREL (MQTT 4.3.3). */
   private readonly qos2 = new Set<number>();
   private queue: Promise<void> = Promise.resolve();
@@ -195,6 +201,9 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
       if (snapshot) {
         await session.restore(snapshot);
         present = true;
+        // Listening now: the old node may stop and send what it received meanwhile.
+        sessions.expectLate(this.nonce, session, HANDOVER_MAX_MS);
+        await sendHandoff(this.ctx, { n: this.nonce, ack: true }, this.clientId);
       }
     }
     session.expiry = outcome.sessionExpiry;
@@ -255,11 +264,12 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
       properties: {
         assignedClientIdentifier: assigned,
         maximumPacketSize: this.ctx.config.maxPacketSize,
-        topicAliasMaximum: 0,
+        topicAliasMaximum: TOPIC_ALIAS_MAXIMUM,
         retainAvailable: true,
         wildcardSubscriptionAvailable: true,
-        subscriptionIdentifiersAvailable: false,
+        subscriptionIdentifiersAvailable: true,
         sharedSubscriptionAvailable: false,
+        // Maximum QoS is left out: absent means 2, and QoS 2 PUBLISH packets are accepted.
         sessionExpiryInterval: this.session?.expiry,
       },
     };
@@ -280,11 +290,8 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
       this.write({ cmd: 'pubrec', messageId: id });
       return;
     }
-    if (p.properties?.topicAlias !== undefined) {
-      this.fail(0x94, 'topic alias not allowed (topic alias maximum is 0)');
-      return;
-    }
-    const { topic } = p;
+    const topic = this.topicOfPublish(p);
+    if (topic === undefined) return;
     const problem = topicNameProblem(topic);
     if (problem) {
       this.fail(Reason.topicNameInvalid, problem);
@@ -304,9 +311,11 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
       return;
     }
     const payload = typeof p.payload === 'string' ? Buffer.from(p.payload) : p.payload;
+    const expiry = p.properties?.messageExpiryInterval;
+    const expiresAt = expiry === undefined ? undefined : this.ctx.node.clock.now() + expiry * 1000;
     try {
-      if (p.retain) await retained.retain({ topic, payload, qos: p.qos === 0 ? 0 : 1 });
-      await node.publish(ch, payload, { info: this.client!.info() });
+      if (p.retain) await retained.retain({ topic, payload, qos: p.qos === 0 ? 0 : 1, expiresAt });
+      await node.publish(ch, payload, { info: this.client!.info(), tags: publicationTags(p.retain, expiresAt) });
     } catch (err) {
       this.log.error({ err, clientId: this.clientId, topic }, 'mqtt publish failed');
       // 3.1.1 has no way to refuse a PUBLISH: the client sends it again after a reconnect.
@@ -318,6 +327,28 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
     this.acknowledge(p, Reason.success);
   }
 
+  /**
+   * The topic name of a PUBLISH, through its MQTT 5 Topic Alias: a topic with an alias
+   * (re)binds the alias, an empty topic uses it. Undefined when the connection was closed
+   * for a bad alias.
+   */
+  private topicOfPublish(p: mqtt.IPublishPacket): string | undefined {
+    const alias = p.properties?.topicAlias;
+    if (alias === undefined) return p.topic;
+    if (this.version !== 5 || alias < 1 || alias > TOPIC_ALIAS_MAXIMUM) {
+      this.fail(Reason.topicAliasInvalid, `topic alias ${alias} outside 1..${TOPIC_ALIAS_MAXIMUM}`);
+      return undefined;
+    }
+    if (p.topic !== '') {
+      // Bound even when the topic is then refused: the client sees it as set (MQTT 5 §3.3.2.3.4).
+      this.aliases.set(alias, p.topic);
+      return p.topic;
+    }
+    const topic = this.aliases.get(alias);
+    if (topic === undefined) this.fail(Reason.protocolError, `topic alias ${alias} was never set`);
+    return topic;
+  }
+
   private acknowledge(p: mqtt.IPublishPacket, reasonCode: number): void {
     if (p.qos === 0) return;
     const cmd = p.qos === 1 ? 'puback' : 'pubrec';
@@ -325,16 +356,28 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
   }
 
   private async handleSubscribe(p: mqtt.ISubscribePacket): Promise<void> {
+    const id = p.properties?.subscriptionIdentifier;
+    if (id !== undefined && id < 1) {
+      this.fail(Reason.protocolError, 'subscription identifier 0');
+      return;
+    }
     const granted: number[] = [];
-    for (const s of p.subscriptions) granted.push(await this.subscribeOne(s.topic, s.qos));
+    const fresh: boolean[] = [];
+    for (const s of p.subscriptions) {
+      const options: SubscriptionOptions = { qos: s.qos === 0 ? 0 : 1, id, noLocal: s.nl || undefined, retainAsPublished: s.rap || undefined };
+      fresh.push(!this.session?.filters.has(s.topic));
+      granted.push(await this.subscribeOne(s.topic, options));
+    }
     this.write({ cmd: 'suback', messageId: p.messageId, granted });
+    const now = this.ctx.node.clock.now();
     for (const [i, s] of p.subscriptions.entries()) {
       const qos = granted[i]!;
-      // Retain handling 2: the client wants no retained messages on this subscribe.
-      if (qos > 1 || s.rh === 2) continue;
+      // Retain Handling 1: retained messages only for a new subscription; 2: never.
+      if (qos > 1 || s.rh === 2 || (s.rh === 1 && !fresh[i])) continue;
       try {
         for (const m of await this.ctx.retained.matching(s.topic)) {
-          this.session?.send({ topic: m.topic, payload: m.payload, qos: Math.min(qos, m.qos) as DeliveryQos, retain: true });
+          if (hasExpired(m, now)) continue;
+          this.session?.send({ topic: m.topic, payload: m.payload, qos: Math.min(qos, m.qos) as DeliveryQos, retain: true, ids: id === undefined ? undefined : [id], expiresAt: m.expiresAt });
         }
       } catch (err) {
         this.log.error({ err, filter: s.topic }, 'mqtt retained read failed');
@@ -343,7 +386,7 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
   }
 
   /** Subscribes one filter; returns the granted QoS or the version's failure code. */
-  private async subscribeOne(filter: string, requested: number): Promise<number> {
+  private async subscribeOne(filter: string, options: SubscriptionOptions): Promise<number> {
     const failure = (v5: number): number => (this.version === 5 ? v5 : SUBACK_FAILURE_V4);
     if (filter.startsWith('$share/')) return failure(Reason.sharedSubscriptionsNotSupported);
     if (topicFilterProblem(filter)) return failure(Reason.topicFilterInvalid);
@@ -359,17 +402,16 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
     } catch {
       return failure(Reason.topicFilterInvalid);
     }
-    const qos: DeliveryQos = requested === 0 ? 0 : 1;
     const session = this.session!;
     const isNew = !session.filters.has(filter);
     try {
-      await session.subscribe(filter, channel, qos);
+      await session.subscribe(filter, channel, options);
     } catch (err) {
       this.log.error({ err, clientId: this.clientId, filter }, 'mqtt subscribe failed');
       return failure(Reason.unspecified);
     }
     if (exact && isNew) await this.presence(channel, true);
-    return qos;
+    return options.qos;
   }
 
   private async handleUnsubscribe(p: mqtt.IUnsubscribePacket): Promise<void> {
@@ -425,10 +467,10 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
   sendPublish(message: OutboundMessage, packetId: number, dup: boolean): void {
     if (this.state !== 'connected') return;
     let bytes: Buffer;
-    if (message.qos === 0 && message.fanout && !message.retain) {
-      const cached = sharedPublish.get(message.fanout) ?? {};
+    if (message.qos === 0 && message.fanout && !message.retain && message.ids === undefined && message.expiresAt === undefined) {
+      let cached = sharedPublish.get(message.fanout);
+      if (!cached) sharedPublish.set(message.fanout, (cached = {}));
       bytes = cached[this.version] ??= this.encode({ cmd: 'publish', topic: message.topic, payload: Buffer.from(message.payload), qos: 0, dup: false, retain: false });
-      sharedPublish.set(message.fanout, cached);
     } else {
       bytes = this.encode({
         cmd: 'publish',
@@ -438,6 +480,7 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
         messageId: message.qos > 0 ? packetId : undefined,
         dup,
         retain: message.retain ?? false,
+        properties: this.version === 5 ? this.publishProperties(message) : undefined,
       });
     }
     // MQTT 5 §3.1.2.11.4: a packet over the client's maximum is dropped as if delivered.
@@ -446,6 +489,18 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
       return;
     }
     this.writeBytes(bytes);
+  }
+
+  subscribedChannels(): string[] {
+    const { topics } = this.ctx;
+    return [...(this.session?.filters.keys() ?? [])].map((f) => topics.channelOf(f));
+  }
+
+  /** MQTT 5 PUBLISH properties: the matching filters' identifiers and the expiry left. */
+  private publishProperties(m: OutboundMessage): mqtt.IPublishPacket['properties'] {
+    if (m.ids === undefined && m.expiresAt === undefined) return undefined;
+    const left = m.expiresAt === undefined ? undefined : Math.max(1, Math.ceil((m.expiresAt - this.ctx.node.clock.now()) / 1000));
+    return { subscriptionIdentifier: m.ids?.length === 1 ? m.ids[0] : m.ids, messageExpiryInterval: left };
   }
 
   takenOver(): void {
@@ -529,7 +584,26 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
     for (const channel of session.exactChannels()) void this.presence(channel, false);
     client.handleTransportClose();
     session.detach(this);
-    if (this.will && !this.willCancelled) void this.publishWill(this.will);
+    if (this.will && !this.willCancelled) this.sendWill(this.will, session.expiry);
+  }
+
+  /**
+   * Publishes the will now, or after its Will Delay Interval, bounded by the session's
+   * expiry (the will goes when either ends, MQTT 5 §3.1.3.2.2); a CONNECT of the client id
+   * on any node before then drops it.
+   */
+  private sendWill(will: Will, sessionExpiry: number): void {
+    const delay = Math.min(will.delay, sessionExpiry);
+    if (delay <= 0) {
+      void this.publishWill(will);
+      return;
+    }
+    const { sessions, node } = this.ctx;
+    const timer: TimerHandle = node.deps.wheel.schedule(delay * 1000, () => {
+      sessions.willDone(this.clientId, timer);
+      void this.publishWill(will);
+    }, this);
+    sessions.deferWill(this.clientId, timer);
   }
 
   private async publishWill(will: Will): Promise<void> {
@@ -538,9 +612,10 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
       this.log.info({ clientId: this.clientId, topic: will.topic }, 'mqtt will denied by topic acl');
       return;
     }
+    const expiresAt = will.expiry === undefined ? undefined : node.clock.now() + will.expiry * 1000;
     try {
-      if (will.retain) await retained.retain({ topic: will.topic, payload: will.payload, qos: will.qos });
-      await node.publish(node.rules.resolve(topics.channelOf(will.topic)), will.payload, { info: this.client!.info() });
+      if (will.retain) await retained.retain({ topic: will.topic, payload: will.payload, qos: will.qos, expiresAt });
+      await node.publish(node.rules.resolve(topics.channelOf(will.topic)), will.payload, { info: this.client!.info(), tags: publicationTags(will.retain, expiresAt) });
     } catch (err) {
       this.log.error({ err, clientId: this.clientId }, 'mqtt will publish failed');
     }
@@ -563,4 +638,13 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
       this.socket.destroy();
     }
   }
+}
+
+/** Tags that carry MQTT PUBLISH attributes with a publication, so subscribers on every node see them. */
+function publicationTags(retain: boolean, expiresAt: number | undefined): Record<string, string> | undefined {
+  if (!retain && expiresAt === undefined) return undefined;
+  const tags: Record<string, string> = {};
+  if (retain) tags[RETAIN_TAG] = '1';
+  if (expiresAt !== undefined) tags[EXPIRES_AT_TAG] = String(expiresAt);
+  return tags;
 }

@@ -11,7 +11,7 @@ import type { MqttContext } from './context.js';
 import { MemoryRetainedStore, type RetainedStore } from './retained.js';
 import { SessionRegistry } from './sessions.js';
 import type { SessionDirectory } from './session-directory.js';
-import type { SessionSnapshot } from './session.js';
+import { HANDOVER_MAX_MS, onHandoffNotice, sendHandoff } from './handoff.js';
 import { TopicSpace } from './topics.js';
 
 export interface MqttFrontDoorOptions {
@@ -50,7 +50,11 @@ export class MqttFrontDoor {
       directory: opts.directory,
       log: node.log.child({ component: 'mqtt' }),
     };
-    const onSocket = (socket: Socket): void => this.accept(socket, socket.remoteAddress ?? '', () => socket.bytesWritten - socket.writableLength);
+    const onSocket = (socket: Socket): void => {
+      // MQTT packets are small and latency matters (as on the HTTP server's WebSocket connections): no Nagle delay.
+      socket.setNoDelay(true);
+      this.accept(socket, socket.remoteAddress ?? '', () => socket.bytesWritten - socket.writableLength);
+    };
     this.server = opts.tls ? createTlsServer(opts.tls, onSocket) : createServer(onSocket);
     if (config.websocket.enabled) {
       // MQTT over WebSocket (MQTT 5 §6): binary frames carry the byte stream, subprotocol "mqtt".
@@ -174,21 +178,18 @@ class TakeoverListener extends NoticeListener {
   protected handle({ c, n, node, handoff }: Record<string, unknown>): void {
     // This node's own notices: its registry took the client id over when it accepted the CONNECT.
     if (node === this.nodeId || typeof c !== 'string' || typeof n !== 'string') return;
-    const snapshot = this.ctx.sessions.claimedElsewhere(c, n);
-    if (!snapshot || handoff !== true) return;
-    const { node: here, topics } = this.ctx;
-    const data = Buffer.from(JSON.stringify({ n, s: snapshot }));
-    here.publish(here.rules.resolve(topics.handoffChannel), data, { skipHistory: true }).catch((err: unknown) => this.ctx.log.error({ err, clientId: c }, 'mqtt session handoff failed'));
+    const snapshot = this.ctx.sessions.claimedElsewhere(c, n, handoff === true, HANDOVER_MAX_MS);
+    if (snapshot) void sendHandoff(this.ctx, { n, s: snapshot }, c);
   }
 }
 
-/** Sessions other nodes hand to connections here. */
+/** Sessions moving between nodes (see HandoffNotice). */
 class HandoffListener extends NoticeListener {
   constructor(nodeId: string, ctx: MqttContext) {
     super(nodeId, ctx, 'handoff');
   }
 
-  protected handle({ n, s }: Record<string, unknown>): void {
-    if (typeof n === 'string' && s && typeof s === 'object') this.ctx.sessions.handoffArrived(n, s as SessionSnapshot);
+  protected handle(notice: Record<string, unknown>): void {
+    onHandoffNotice(this.ctx, notice);
   }
 }

@@ -6,8 +6,9 @@ import type { RetainedMessage, RetainedStore } from './retained.js';
 const SCAN_COUNT = 500;
 
 /**
- * Retained messages in Redis, one hash `<prefix>:mqtt:retained` (topic → QoS byte +
- * payload), so every node delivers the same ones. An exact filter is one HGET; a wildcard
+ * Retained messages in Redis, one hash `<prefix>:mqtt:retained` (topic → flags byte,
+ * then the expiry as an 8-byte double when flag 0x02 is set, then the payload; flag 0x01
+ * is QoS 1), so every node delivers the same ones. An exact filter is one HGET; a wildcard
  * filter scans the hash, so its cost grows with the number of retained topics.
  */
 export class RedisRetainedStore implements RetainedStore {
@@ -22,7 +23,7 @@ export class RedisRetainedStore implements RetainedStore {
 
   async retain(m: RetainedMessage): Promise<void> {
     if (m.payload.length === 0) await this.client.hdel(this.key, m.topic);
-    else await this.client.hset(this.key, m.topic, Buffer.concat([Buffer.from([m.qos]), m.payload]));
+    else await this.client.hset(this.key, m.topic, encode(m));
   }
 
   async matching(filter: string): Promise<RetainedMessage[]> {
@@ -48,6 +49,20 @@ export class RedisRetainedStore implements RetainedStore {
   }
 }
 
+const QOS1 = 0x01;
+const EXPIRES = 0x02;
+
+function encode(m: RetainedMessage): Buffer {
+  if (m.expiresAt === undefined) return Buffer.concat([Buffer.from([m.qos]), m.payload]);
+  const head = Buffer.alloc(9);
+  head[0] = m.qos | EXPIRES;
+  head.writeDoubleBE(m.expiresAt, 1);
+  return Buffer.concat([head, m.payload]);
+}
+
 function decode(topic: string, value: Buffer): RetainedMessage {
-  return { topic, qos: value[0] === 1 ? 1 : 0, payload: value.subarray(1) };
+  const flags = value[0]!;
+  const qos = flags & QOS1 ? 1 : 0;
+  if (!(flags & EXPIRES)) return { topic, qos, payload: value.subarray(1) };
+  return { topic, qos, expiresAt: value.readDoubleBE(1), payload: value.subarray(9) };
 }

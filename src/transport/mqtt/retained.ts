@@ -5,6 +5,8 @@ export interface RetainedMessage {
   topic: string;
   payload: Uint8Array;
   qos: 0 | 1;
+  /** MQTT 5 Message Expiry Interval as a deadline, Unix ms: not delivered after it. */
+  expiresAt?: number;
 }
 
 /**

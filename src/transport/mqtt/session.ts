@@ -1,6 +1,6 @@
 import { hasWildcard, randomString, type TimerHandle } from '../../lib/index.js';
 import type { HubClient, PublicationFanout } from '../../node/index.js';
-import { ChannelListener, type DeliveryQos } from './channel-listener.js';
+import { ChannelListener, EXPIRES_AT_TAG, type Delivery, type DeliveryQos, type SubscriptionOptions } from './channel-listener.js';
 import type { MqttContext } from './context.js';
 
 /** A message on its way to a session's client. */
@@ -12,14 +12,23 @@ export interface OutboundMessage {
   retain?: boolean;
   /** The publication it came from, when live (QoS 0 encodings are shared through it). */
   fanout?: PublicationFanout;
+  /** Subscription identifiers of the filters it matched (MQTT 5). */
+  ids?: number[];
+  /** When it expires (MQTT 5 Message Expiry Interval), Unix ms; undefined = never. */
+  expiresAt?: number;
+}
+
+/** Whether a message's expiry has passed (it is then not sent: MQTT 5 §3.3.2.3.3). */
+export function hasExpired(m: { expiresAt?: number }, now: number): boolean {
+  return m.expiresAt !== undefined && m.expiresAt <= now;
 }
 
 /** A session on its way to another node: its filters and the QoS 1 messages it still owes. */
 export interface SessionSnapshot {
-  /** [filter, channel, granted QoS]. */
-  filters: Array<[string, string, DeliveryQos]>;
-  /** Sent and unacknowledged (`dup`), then queued; payloads in base64. */
-  messages: Array<{ topic: string; payload: string; retain: boolean; dup: boolean }>;
+  /** [filter, channel, subscription options]. */
+  filters: Array<[string, string, SubscriptionOptions]>;
+  /** Sent and unacknowledged (`dup`), then queued; payloads in base64; `x` expiry (Unix ms), `i` subscription identifiers. */
+  messages: Array<{ topic: string; payload: string; retain: boolean; dup: boolean; x?: number; i?: number[] }>;
 }
 
 /** What a session needs from the connection it is attached to. */
@@ -28,6 +37,14 @@ export interface SessionLink {
   readonly receiveMaximum: number;
   /** Sends a PUBLISH; QoS 0 messages carry packet id 0. */
   sendPublish(message: OutboundMessage, packetId: number, dup: boolean): void;
+}
+
+function encodeMessage(m: OutboundMessage, dup: boolean): SessionSnapshot['messages'][number] {
+  return { topic: m.topic, payload: Buffer.from(m.payload).toString('base64'), retain: m.retain ?? false, dup, x: m.expiresAt, i: m.ids };
+}
+
+function decodeMessage(m: SessionSnapshot['messages'][number]): OutboundMessage {
+  return { topic: m.topic, payload: Buffer.from(m.payload, 'base64'), qos: 1, retain: m.retain, expiresAt: m.x, ids: m.i };
 }
 
 /** Largest MQTT packet identifier. */
@@ -70,21 +87,21 @@ export class MqttSession {
   }
 
   /** Adds (or regrants) a filter; `channel` is resolved by the caller. */
-  async subscribe(filter: string, channel: string, qos: DeliveryQos): Promise<void> {
+  async subscribe(filter: string, channel: string, options: SubscriptionOptions): Promise<void> {
     const previous = this.filterChannels.get(filter);
     if (previous !== undefined) {
-      this.listeners.get(previous)?.filters.set(filter, qos);
+      this.listeners.get(previous)?.filters.set(filter, options);
       return;
     }
     this.filterChannels.set(filter, channel);
     let listener = this.listeners.get(channel);
     if (listener) {
-      listener.filters.set(filter, qos);
+      listener.filters.set(filter, options);
       return;
     }
     const { topics } = this.ctx;
     listener = new ChannelListener(this.identity, channel, this, (f) => topics.topicOfDelivery(f.channel, f.pub.tags));
-    listener.filters.set(filter, qos);
+    listener.filters.set(filter, options);
     this.listeners.set(channel, listener);
     try {
       await this.ctx.node.addSubscriber(channel, listener);
@@ -114,33 +131,58 @@ export class MqttSession {
     return [...this.filterChannels].filter(([f]) => !hasWildcard(f)).map(([, ch]) => ch);
   }
 
-  snapshot(): SessionSnapshot {
+  /**
+   * Starts handing the session to another node: returns its filters and the messages it
+   * owes, and takes those messages out, while its filters keep listening. QoS 1 messages
+   * that arrive from now on queue up as before: `lateMessages` hands them over once the
+   * other node listens too, so nothing published during the move is lost.
+   */
+  beginHandover(): SessionSnapshot {
     const filters: SessionSnapshot['filters'] = [];
-    for (const [filter, channel] of this.filterChannels) filters.push([filter, channel, this.listeners.get(channel)?.filters.get(filter) ?? 0]);
-    const encode = (m: OutboundMessage, dup: boolean) => ({ topic: m.topic, payload: Buffer.from(m.payload).toString('base64'), retain: m.retain ?? false, dup });
-    return { filters, messages: [...[...this.inflight.values()].map((m) => encode(m, true)), ...this.queue.map((m) => encode(m, false))] };
+    for (const [filter, channel] of this.filterChannels) filters.push([filter, channel, this.listeners.get(channel)?.filters.get(filter) ?? { qos: 0 }]);
+    const messages = [...[...this.inflight.values()].map((m) => encodeMessage(m, true)), ...this.queue.map((m) => encodeMessage(m, false))];
+    this.inflight.clear();
+    this.queue = [];
+    this.expiryTimer?.cancel();
+    this.expiryTimer = undefined;
+    this.ctx.sessions.forget(this);
+    return { filters, messages };
+  }
+
+  /** QoS 1 messages queued since `beginHandover`, taken out. */
+  lateMessages(): SessionSnapshot['messages'] {
+    const late = this.queue.map((m) => encodeMessage(m, false));
+    this.queue = [];
+    return late;
   }
 
   /** Takes over a session another node handed over: its filters listen here, its messages wait for the client. */
   async restore(s: SessionSnapshot): Promise<void> {
-    for (const [filter, channel, qos] of s.filters) await this.subscribe(filter, channel, qos);
+    // A bare QoS: the form of nodes from before subscription options.
+    for (const [filter, channel, o] of s.filters) await this.subscribe(filter, channel, typeof o === 'number' ? { qos: o as DeliveryQos } : o);
     for (const m of s.messages) {
-      const message: OutboundMessage = { topic: m.topic, payload: Buffer.from(m.payload, 'base64'), qos: 1, retain: m.retain };
+      const message = decodeMessage(m);
       // Sent before, so sent again with DUP once a connection attaches.
       if (m.dup) this.inflight.set(this.nextPacketId(), message);
       else this.queue.push(message);
     }
   }
 
-  deliver(fanout: PublicationFanout, qos: DeliveryQos): void {
-    const topic = this.ctx.topics.topicOfDelivery(fanout.channel, fanout.pub.tags);
-    if (topic === undefined) return;
-    this.send({ topic, payload: fanout.pub.data, qos, fanout });
+  /** Messages the previous node received while this one was starting to listen: sent (or queued) as any other. */
+  receiveLate(messages: SessionSnapshot['messages']): void {
+    for (const m of messages) this.send(decodeMessage(m));
+  }
+
+  deliver(fanout: PublicationFanout, d: Delivery): void {
+    const expires = fanout.pub.tags?.[EXPIRES_AT_TAG];
+    const expiresAt = expires === undefined ? undefined : Number(expires);
+    this.send({ topic: d.topic, payload: fanout.pub.data, qos: d.qos, fanout, retain: d.retain, ids: d.ids.length > 0 ? d.ids : undefined, expiresAt });
   }
 
   /** Sends now, or queues a QoS 1 message the client cannot take yet; QoS 0 is dropped when offline. */
   send(message: OutboundMessage): void {
     const link = this.link;
+    if (message.expiresAt !== undefined && hasExpired(message, this.ctx.node.clock.now())) return;
     if (message.qos === 0) {
       link?.sendPublish(message, 0, false);
       return;
@@ -201,13 +243,16 @@ export class MqttSession {
     if (!this.link) void this.end();
   }
 
-  /** Ends the session: its filters stop listening and its messages are dropped. Idempotent. */
-  async end(): Promise<void> {
+  /**
+   * Ends the session: its filters stop listening and its messages are dropped. Idempotent.
+   * A session handed over leaves the directory alone: it names the node holding it now.
+   */
+  async end(handedOver = false): Promise<void> {
     if (this.ended) return;
     this.ended = true;
     this.expiryTimer?.cancel();
     this.ctx.sessions.forget(this);
-    this.ctx.directory?.forget(this.clientId).catch((err: unknown) => this.ctx.log.error({ err, clientId: this.clientId }, 'mqtt session directory update failed'));
+    if (!handedOver) this.ctx.directory?.forget(this.clientId).catch((err: unknown) => this.ctx.log.error({ err, clientId: this.clientId }, 'mqtt session directory update failed'));
     this.queue = [];
     this.inflight.clear();
     const listeners = [...this.listeners.values()];
@@ -225,13 +270,18 @@ export class MqttSession {
   private pump(): void {
     const link = this.link;
     if (!link) return;
-    while (this.queue.length > 0 && this.inflight.size < link.receiveMaximum) this.transmit(link, this.queue.shift()!);
+    const now = this.ctx.node.clock.now();
+    while (this.queue.length > 0 && this.inflight.size < link.receiveMaximum) {
+      const next = this.queue.shift()!;
+      // Expired while queued: dropped, not sent (MQTT 5 §3.3.2.3.3).
+      if (!hasExpired(next, now)) this.transmit(link, next);
+    }
   }
 
   private transmit(link: SessionLink, message: OutboundMessage): void {
     const id = this.nextPacketId();
     // The shared encoding is for live QoS 0 only; a kept message needs no publication.
-    const kept: OutboundMessage = { topic: message.topic, payload: message.payload, qos: 1, retain: message.retain };
+    const kept: OutboundMessage = { topic: message.topic, payload: message.payload, qos: 1, retain: message.retain, ids: message.ids, expiresAt: message.expiresAt };
     this.inflight.set(id, kept);
     link.sendPublish(kept, id, false);
   }

@@ -1,4 +1,4 @@
-import { NO_HEADERS, type ConnectionRequest, type Transport } from '../../node/index.js';
+import { NO_HEADERS, type ChannelListing, type ConnectionRequest, type Transport } from '../../node/index.js';
 import type { ProtocolName } from '../../protocol/index.js';
 
 /** The byte stream under an MQTT connection: a TCP/TLS socket, or a WebSocket as a stream. */
@@ -15,6 +15,8 @@ export interface NodeCloseTarget {
   closeByNode(code: number, reason: string): void;
   /** Bytes the stream has handed to the kernel so far. */
   sentBytes(): number;
+  /** The session's topic filters in channel form (see MqttTransport.listedChannels). */
+  subscribedChannels(): string[];
 }
 
 /**
@@ -22,7 +24,7 @@ export interface NodeCloseTarget {
  * expiry and place in the hub; MQTT packets go out through the connection itself, so
  * the Client's own frames (its keepalive pings) have nowhere to go and are dropped.
  */
-export class MqttTransport implements Transport {
+export class MqttTransport implements Transport, ChannelListing {
   readonly request: ConnectionRequest;
 
   constructor(
@@ -71,6 +73,15 @@ export class MqttTransport implements Transport {
 
   sentBytes(): number {
     return this.target.sentBytes();
+  }
+
+  /**
+   * For connection listings: each topic filter of the session as `<namespace>:<filter>`,
+   * an exact topic as its channel, a wildcard filter with its `+`/`#` kept
+   * (`mqtt:sensors/+/temp`).
+   */
+  listedChannels(): string[] {
+    return this.target.subscribedChannels();
   }
 
   write(): void {

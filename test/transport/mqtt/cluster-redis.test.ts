@@ -7,8 +7,22 @@ import { decodeJwt } from 'jose';
 import type { Packet } from 'mqtt-packet';
 import { RawMqtt } from '../../helpers/mqtt-raw.js';
 import { call, enableBroker } from '../../helpers/broker.js';
+import type { PublicationFanout, Subscriber } from '../../../src/node/index.js';
+import { TopicSpace } from '../../../src/transport/mqtt/topics.js';
 
 const skip = await skipWithout('Redis', redisUrl);
+
+/** A raw MQTT 5 client on `server` with a persistent session (expiry 300 s) subscribed to `filter` at QoS 1; `connect` makes its CONNECT again. */
+async function persistentOn(server: MqttTestServer, id: string, filter: string): Promise<{ connect: () => Packet; onA: RawMqtt }> {
+  const { password } = await device(id);
+  const connect = (): Packet => ({ cmd: 'connect', protocolVersion: 5, clientId: id, username: id, password: Buffer.from(String(password)), clean: false, keepalive: 0, properties: { sessionExpiryInterval: 300 } });
+  const onA = await RawMqtt.open(server.app.mqtt!.port, 5);
+  onA.send(connect());
+  await onA.next('connack');
+  onA.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: filter, qos: 1 }] });
+  await onA.next('suback');
+  return { connect, onA };
+}
 
 /** Two nodes sharing one Redis: MQTT clients on either see one broker. */
 describe('MQTT front door: two nodes on the Redis engine', { skip: skip || undefined }, () => {
@@ -69,14 +83,7 @@ describe('MQTT front door: two nodes on the Redis engine', { skip: skip || undef
   });
 
   it('a persistent session moves with its client to the other node: subscriptions, queued and unacknowledged QoS 1', async () => {
-    const id = 'traveller';
-    const { password } = await device(id);
-    const connect = (): Packet => ({ cmd: 'connect', protocolVersion: 5, clientId: id, username: id, password: Buffer.from(String(password)), clean: false, keepalive: 0, properties: { sessionExpiryInterval: 300 } });
-    const onA = await RawMqtt.open(a.app.mqtt!.port, 5);
-    onA.send(connect());
-    await onA.next('connack');
-    onA.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'orders/+', qos: 1 }] });
-    await onA.next('suback');
+    const { connect, onA } = await persistentOn(a, 'traveller', 'orders/+');
     await b.api('publish', { channel: 'mqtt:orders/1', data: 'first' });
     assert.equal((await onA.next('publish')).topic, 'orders/1');
     onA.close();
@@ -108,6 +115,47 @@ describe('MQTT front door: two nodes on the Redis engine', { skip: skip || undef
     }
   });
 
+  it('QoS 1 messages published while a persistent session moves between nodes reach the client on the new node', async (t) => {
+    const { connect, onA } = await persistentOn(a, 'mover', 'moves/+');
+    onA.close();
+    await onA.waitClosed();
+    // Publishes from inside the move: when node A hands the session's state out (its filters
+    // no longer count for the client on A) and when node B says it listens.
+    const { node } = a.app;
+    const { handoffChannel } = new TopicSpace('mqtt', ':', '$');
+    const during: Promise<unknown>[] = [];
+    const publishOn = (topic: string) => during.push(node.publish(node.rules.resolve(`mqtt:${topic}`), Buffer.from(JSON.stringify(topic))));
+    const spy: Subscriber = {
+      client: { id: 'handoff-spy', user: '', labels: undefined },
+      pushJoinLeave: false,
+      compact: false,
+      deliverPublication(f: PublicationFanout) {
+        const notice = JSON.parse(Buffer.from(f.pub.data).toString()) as Record<string, unknown>;
+        if (notice.s) publishOn('moves/at-state');
+        if (notice.ack) publishOn('moves/at-ack');
+      },
+      deliverPush() {},
+      checkPosition() {},
+    };
+    await node.addSubscriber(handoffChannel, spy);
+    t.after(() => node.removeSubscriber(handoffChannel, spy));
+    const onB = await RawMqtt.open(b.app.mqtt!.port, 5);
+    t.after(() => onB.close());
+    onB.send(connect());
+    assert.equal((await onB.next('connack')).sessionPresent, true);
+    const topics = new Set<string>();
+    while (topics.size < 2) {
+      const p = await onB.next('publish');
+      assert.equal(p.qos, 1);
+      topics.add(p.topic);
+      onB.send({ cmd: 'puback', messageId: p.messageId });
+    }
+    await Promise.all(during);
+    assert.deepEqual([...topics].sort(), ['moves/at-ack', 'moves/at-state']);
+    onB.send({ cmd: 'disconnect', properties: { sessionExpiryInterval: 0 } });
+    await onB.waitClosed();
+  });
+
   it('retained messages are kept in Redis and served by every node', async (t) => {
     const pub = await connectMqtt(a.mqttUrl, { protocolVersion: 5, ...(await device('r-pub')) });
     await pub.publishAsync('state/door', 'locked', { qos: 1, retain: true });
@@ -118,5 +166,18 @@ describe('MQTT front door: two nodes on the Redis engine', { skip: skip || undef
     await sub.subscribeAsync('state/+', { qos: 1 });
     await until(() => got.length === 1);
     assert.deepEqual([got[0]!.topic, got[0]!.payload, got[0]!.retain], ['state/door', 'locked', true]);
+  });
+
+  it('a retained message keeps its MQTT 5 expiry in Redis: another node sends it with the interval left', async (t) => {
+    const pub = await connectMqtt(a.mqttUrl, { protocolVersion: 5, ...(await device('rx-pub')) });
+    t.after(() => pub.publishAsync('state/valve', '', { retain: true }).then(() => pub.endAsync()));
+    await pub.publishAsync('state/valve', 'open', { qos: 1, retain: true, properties: { messageExpiryInterval: 300 } });
+    const sub = await connectMqtt(b.mqttUrl, { protocolVersion: 5, ...(await device('rx-sub')) });
+    t.after(() => sub.endAsync());
+    const left: (number | undefined)[] = [];
+    sub.on('message', (_topic, payload, p) => left.push(payload.toString() === 'open' && p.retain ? p.properties?.messageExpiryInterval : -1));
+    await sub.subscribeAsync('state/valve', { qos: 1 });
+    await until(() => left.length === 1);
+    assert.ok(left[0]! > 290 && left[0]! <= 300, `interval left ${left[0]}`);
   });
 });

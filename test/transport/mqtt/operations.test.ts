@@ -77,6 +77,20 @@ describe('MQTT front door: credentials, revocation and fleet operations', () => 
     assert.equal(b.connected, false);
   });
 
+  it('the connections listing shows an MQTT session\'s filters as channels, wildcard filters with their + and #', async (t) => {
+    const c = await connectMqtt(server.mqttUrl, { protocolVersion: 5, ...(await device('lister-1')) });
+    t.after(() => c.endAsync());
+    await c.subscribeAsync({ 'pump/1/state': { qos: 1 }, 'pump/+/alarm': { qos: 0 }, 'site/#': { qos: 0 } });
+    // Centrifugo's ConnectionInfo keeps a connection's channels as the keys of `state.channels`.
+    const channels = async (): Promise<string[]> => {
+      const listing = (await api('connections', { user: 'lister-1' })).result as { connections: Record<string, { state: { channels: Record<string, unknown> } }> };
+      return Object.values(listing.connections).flatMap((e) => Object.keys(e.state.channels)).sort();
+    };
+    assert.deepEqual(await channels(), ['mqtt:pump/+/alarm', 'mqtt:pump/1/state', 'mqtt:site/#']);
+    await c.unsubscribeAsync('pump/+/alarm');
+    assert.deepEqual(await channels(), ['mqtt:pump/1/state', 'mqtt:site/#']);
+  });
+
   it('a token that expires closes its MQTT 5 session with 0x87 (not authorized)', async (t) => {
     const token = await connToken('short-lived', { topicAcl: '#', exp: Math.floor(Date.now() / 1000) + 1 });
     const c = await connectMqtt(server.mqttUrl, { protocolVersion: 5, clientId: 'short-lived', username: 'short-lived', password: token });

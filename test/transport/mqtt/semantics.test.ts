@@ -144,6 +144,11 @@ describe('MQTT front door: MQTT semantics on one node', () => {
       assert.equal((await first.next('publish')).topic, 'jobs/1');
       first.close();
       await first.waitClosed();
+      // The server has seen the close too (else the next message goes out on the dead connection, in flight, not queued).
+      await until(async () => {
+        const listing = (await server.api('connections', { user: id })).result as { connections: Record<string, unknown> };
+        return Object.keys(listing.connections).length === 0;
+      });
       // Published while the client is away: queued for it.
       await server.api('publish', { channel: 'mqtt:jobs/2', data: 'two' });
       const second = await RawMqtt.open(server.app.mqtt!.port, version);

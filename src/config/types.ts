@@ -435,6 +435,12 @@ export interface Config {
     staleCloseDelay: number;
     channelLimit: number;
     queueMaxSize: number;
+    /** ms a push waits for others to share its frame; 0 = none (it leaves in the turn it was queued). Below pongTimeout. */
+    writeDelay: number;
+    /** Messages joined into one frame at most; 0 = no limit (Centrifugo's -1). */
+    maxMessagesInFrame: number;
+    /** Replies to commands do not wait for writeDelay: they leave in their turn with whatever was queued before them. */
+    replyWithoutQueue: boolean;
     /** Max connections per user on this node; 0 = unlimited. */
     userConnectionLimit: number;
     /** Max connections on this node; 0 = unlimited. */

@@ -30,6 +30,7 @@ import { ChannelSubscription, type SubscriptionOwner } from '../channels/subscri
 import type { SessionSubscription } from '../channels/session-subscription.js';
 import { NO_HEADERS, type Transport } from '../transport.js';
 import { ClientWriter } from './writer.js';
+import type { WriteBatches } from './write-batches.js';
 
 export type ClientState = 'connecting' | 'connected' | 'failed' | 'closed';
 
@@ -121,6 +122,14 @@ export class Client implements SubscriptionOwner {
 
   get wheel(): TimerWheel {
     return this.node.deps.wheel;
+  }
+
+  get maxMessagesInFrame(): number {
+    return this.node.config.client.maxMessagesInFrame;
+  }
+
+  get writeBatches(): WriteBatches | undefined {
+    return this.node.writeBatches;
   }
 
   /** The writer's queue overflowed: the client reads too slowly. */
@@ -283,7 +292,8 @@ export class Client implements SubscriptionOwner {
       return;
     }
     this.counts.countSent(replyFrameType(reply, command), 1, bytes.length);
-    this.writer.enqueue(bytes);
+    // A reply to a command skips the write delay when `client.reply_without_queue` says so.
+    this.writer.enqueue(bytes, (reply.id ?? 0) > 0 && this.node.config.client.replyWithoutQueue);
   }
 
   send(encoded: EncodedReply): void {

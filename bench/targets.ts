@@ -6,13 +6,19 @@ export const SECRET = 'bench-secret-bench-secret-bench-secret';
 export const API_KEY = 'bench-api-key';
 
 /** The servers compared: Parsec and the peers written for the comparison (bench/peers). */
-export type TargetKind = 'parsec' | 'parsec-metrics' | 'ws-naive' | 'ws-preframed' | 'socketio';
+export type TargetKind = 'parsec' | 'parsec-metrics' | 'parsec-write-delay' | 'ws-naive' | 'ws-preframed' | 'socketio';
 
 /** The servers a run compares unless `--servers` picks others. */
 export const TARGET_KINDS: readonly TargetKind[] = ['ws-naive', 'ws-preframed', 'socketio', 'parsec'];
 
-/** Every server `--servers` may name: the default ones, and Parsec with Prometheus metrics on (to measure their cost). */
-export const ALL_TARGET_KINDS: readonly TargetKind[] = [...TARGET_KINDS, 'parsec-metrics'];
+/**
+ * Every server `--servers` may name: the default ones, Parsec with Prometheus metrics on (to
+ * measure their cost), and Parsec with `client.write_delay` (to measure what batching saves).
+ */
+export const ALL_TARGET_KINDS: readonly TargetKind[] = [...TARGET_KINDS, 'parsec-metrics', 'parsec-write-delay'];
+
+/** The write delay of `parsec-write-delay`. */
+export const BENCH_WRITE_DELAY = '20ms';
 
 export const TARGET_NAMES: Record<TargetKind, string> = {
   'ws-naive': 'ws naive',
@@ -20,6 +26,7 @@ export const TARGET_NAMES: Record<TargetKind, string> = {
   socketio: 'Socket.IO 4',
   parsec: 'Parsec (memory)',
   'parsec-metrics': 'Parsec (memory, metrics on)',
+  'parsec-write-delay': `Parsec (memory, write_delay ${BENCH_WRITE_DELAY})`,
 };
 
 /** A running server under test: how clients talk to it and how to publish to it. */
@@ -35,10 +42,10 @@ export interface Target {
 }
 
 /** Parsec as the comparison runs it: memory engine, HS256 tokens, any channel open to subscribers. */
-export function parsecConfig(extra: object = {}): object {
+export function parsecConfig(extra: object = {}, client: object = {}): object {
   return {
     log: { level: 'info' },
-    client: { token: { hmac_secret_key: SECRET }, queue_max_size: 16 << 20 },
+    client: { token: { hmac_secret_key: SECRET }, queue_max_size: 16 << 20, ...client },
     http_api: { key: API_KEY },
     channel: { without_namespace: { allow_subscribe_for_client: true } },
     ...extra,
@@ -66,6 +73,10 @@ export async function startTarget(kind: TargetKind, inspect = false): Promise<Ta
       return { kind, name, dialect: 'parsec', server: await startParsec(parsecConfig(), inspect), publish: parsecPublish, publishBatch: parsecBatch };
     case 'parsec-metrics': {
       const server = await startParsec(parsecConfig({ prometheus: { enabled: true } }), inspect);
+      return { kind, name, dialect: 'parsec', server, publish: parsecPublish, publishBatch: parsecBatch };
+    }
+    case 'parsec-write-delay': {
+      const server = await startParsec(parsecConfig({}, { write_delay: BENCH_WRITE_DELAY, reply_without_queue: true }), inspect);
       return { kind, name, dialect: 'parsec', server, publish: parsecPublish, publishBatch: parsecBatch };
     }
     case 'ws-naive':

@@ -397,9 +397,11 @@ const redisShape = {
   tls: section({ enabled: bool(), server_ca_pem: str(), server_ca_pem_file: str(), insecure_skip_verify: bool() }),
 };
 
-const redisSchema = section(redisShape);
-
-const engineSchema = section({ type: oneOf(['memory', 'redis'], 'memory'), redis: redisSchema });
+const engineSchema = section({
+  type: oneOf(['memory', 'redis'], 'memory'),
+  // Parsec: on a Redis Cluster of Redis 7 or newer, channels use sharded PUB/SUB.
+  redis: section({ ...redisShape, cluster_sharded_pub_sub: bool(true) }),
+});
 
 // Centrifugo's `broker` section with the one type Parsec adds to memory: NATS (at most once,
 // no history). Its `redis`, `postgres`, `nats.tls`, `nats.allow_wildcards` and `nats.raw_mode`

@@ -200,6 +200,15 @@ export interface RedisConfig {
   tls: { enabled: boolean; serverCaPem: string; serverCaPemFile: string; insecureSkipVerify: boolean };
 }
 
+/** `engine.redis`: a Redis connection plus how channels use PUB/SUB on a cluster. */
+export interface EngineRedisConfig extends RedisConfig {
+  /**
+   * On a Redis Cluster whose every master runs Redis 7 or newer, a channel's messages go by
+   * sharded PUB/SUB (SSUBSCRIBE/SPUBLISH) and touch only the shard owning the channel's slot.
+   */
+  clusterShardedPubSub: boolean;
+}
+
 /** `map_broker.redis`: a Redis connection plus the map broker's own settings (ms). */
 export interface MapBrokerRedisConfig extends RedisConfig {
   /** -1 = no TTL cleanup. */
@@ -538,7 +547,7 @@ export interface Config {
   /** `GET <handler_prefix>` in the Prometheus text format when enabled. */
   prometheus: { enabled: boolean; handlerPrefix: string; instrumentHttpHandlers: boolean; recoveredPublicationsHistogram: boolean };
   admin: AdminConfig;
-  engine: { type: 'memory' | 'redis'; redis: RedisConfig };
+  engine: { type: 'memory' | 'redis'; redis: EngineRedisConfig };
   /**
    * A broker apart from the engine, as in Centrifugo: used only when `enabled`, and then it
    * carries PUB/SUB (and history, for brokers that keep it) while presence stays with the engine.

@@ -34,6 +34,12 @@ import type { WriteBatches } from './write-batches.js';
 
 export type ClientState = 'connecting' | 'connected' | 'failed' | 'closed';
 
+/**
+ * The server's ping, encoded once per codec for every session: the pings one wheel tick sends
+ * are the same bytes, so writers flushed together share one frame, framed once.
+ */
+const PING = new EncodedReply({});
+
 /** Client app as the SDK names it in connect. */
 export interface ClientApp {
   name: string;
@@ -368,14 +374,18 @@ export class Client implements SubscriptionOwner {
 
   private ping(): void {
     if (this.state !== 'connected') return;
-    this.sendReply({});
+    const bytes = PING.for(this.codec)!;
+    this.counts.countSent(FrameType.server_ping, 1, bytes.length);
+    this.writer.enqueue(bytes);
     const pongTimeout = this.node.config.client.pongTimeout;
     if (this.transport.pong && pongTimeout > 0 && !this.pongTimer) {
       this.pongTimer = this.node.deps.wheel.schedule(pongTimeout, this.pongMissed, this);
     }
     // A far expiry deadline is armed by a ping before it is due (see scheduleExpiry).
     if (!this.expireTimer && this.credentials.expireAt) this.scheduleExpiry();
-    this.schedulePing(false);
+    // The timer that just ran is moved to the next ping: no allocation per ping.
+    if (this.pingTimer) this.node.deps.wheel.reschedule(this.pingTimer, this.node.config.client.pingInterval);
+    else this.schedulePing(false);
   }
 
   private pongMissed(): void {

@@ -10,7 +10,7 @@ export const API_KEY = 'bench-api-key';
 export const BLOCKED_USERS = 10_000;
 
 /** The servers compared: Parsec and the peers written for the comparison (bench/peers). */
-export type TargetKind = 'parsec' | 'parsec-metrics' | 'parsec-tracing' | 'parsec-bare' | 'parsec-moderation' | 'ws-naive' | 'ws-preframed' | 'socketio';
+export type TargetKind = 'parsec' | 'parsec-metrics' | 'parsec-tracing' | 'parsec-bare' | 'parsec-moderation' | 'parsec-write-delay' | 'ws-naive' | 'ws-preframed' | 'socketio';
 
 /** The servers a run compares unless `--servers` picks others. */
 export const TARGET_KINDS: readonly TargetKind[] = ['ws-naive', 'ws-preframed', 'socketio', 'parsec'];
@@ -19,9 +19,12 @@ export const TARGET_KINDS: readonly TargetKind[] = ['ws-naive', 'ws-preframed', 
  * Every server `--servers` may name: the default ones, and Parsec variants to measure what a
  * feature costs: Prometheus metrics on; API tracing on; operator instruments all off
  * (`parsec-bare`, activity recording is on by default) against all on (`parsec-moderation`:
- * 10k blocked users, every rate-limit layer, activity).
+ * 10k blocked users, every rate-limit layer, activity); `client.write_delay` (what batching saves).
  */
-export const ALL_TARGET_KINDS: readonly TargetKind[] = [...TARGET_KINDS, 'parsec-metrics', 'parsec-tracing', 'parsec-bare', 'parsec-moderation'];
+export const ALL_TARGET_KINDS: readonly TargetKind[] = [...TARGET_KINDS, 'parsec-metrics', 'parsec-tracing', 'parsec-bare', 'parsec-moderation', 'parsec-write-delay'];
+
+/** The write delay of `parsec-write-delay`. */
+export const BENCH_WRITE_DELAY = '20ms';
 
 export const TARGET_NAMES: Record<TargetKind, string> = {
   'ws-naive': 'ws naive',
@@ -32,6 +35,7 @@ export const TARGET_NAMES: Record<TargetKind, string> = {
   'parsec-tracing': 'Parsec (memory, API tracing on)',
   'parsec-bare': 'Parsec (memory, no limits, activity off)',
   'parsec-moderation': `Parsec (memory, ${BLOCKED_USERS / 1000}k blocks, rate limits, activity)`,
+  'parsec-write-delay': `Parsec (memory, write_delay ${BENCH_WRITE_DELAY})`,
 };
 
 /** A running server under test: how clients talk to it and how to publish to it. */
@@ -47,10 +51,10 @@ export interface Target {
 }
 
 /** Parsec as the comparison runs it: memory engine, HS256 tokens, any channel open to subscribers. */
-export function parsecConfig(extra: object = {}): object {
+export function parsecConfig(extra: object = {}, client: object = {}): object {
   return {
     log: { level: 'info' },
-    client: { token: { hmac_secret_key: SECRET }, queue_max_size: 16 << 20 },
+    client: { token: { hmac_secret_key: SECRET }, queue_max_size: 16 << 20, ...client },
     http_api: { key: API_KEY },
     channel: { without_namespace: { allow_subscribe_for_client: true } },
     ...extra,
@@ -143,6 +147,10 @@ export async function startTarget(kind: TargetKind, inspect = false): Promise<Ta
         await server.stop();
         throw err;
       }
+      return { kind, name, dialect: 'parsec', server, publish: parsecPublish, publishBatch: parsecBatch };
+    }
+    case 'parsec-write-delay': {
+      const server = await startParsec(parsecConfig({}, { write_delay: BENCH_WRITE_DELAY, reply_without_queue: true }), inspect);
       return { kind, name, dialect: 'parsec', server, publish: parsecPublish, publishBatch: parsecBatch };
     }
     case 'ws-naive':

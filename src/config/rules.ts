@@ -19,6 +19,7 @@ export interface RuleViolation {
 export function checkRules(c: ParsedConfig): RuleViolation | undefined {
   return (
     pingPong(c) ??
+    writeDelay(c) ??
     channels(c) ??
     mapRules(c) ??
     personalChannel(c) ??
@@ -131,6 +132,16 @@ function pingPong(c: ParsedConfig): RuleViolation | undefined {
     detail:
       `must be greater than client.pong_timeout, but ${formatDuration(pingInterval)} <= ${formatDuration(pongTimeout)}` +
       (pingInterval === 0 ? ' (to turn pings off, set client.pong_timeout to 0 too)' : ''),
+  };
+}
+
+/** A ping waits for the write delay too: a delay as long as the pong timeout would end every session. */
+function writeDelay(c: ParsedConfig): RuleViolation | undefined {
+  const { writeDelay, pongTimeout } = c.client;
+  if (pongTimeout === 0 || writeDelay < pongTimeout) return undefined;
+  return {
+    key: 'client.write_delay',
+    detail: `must be less than client.pong_timeout (a ping waits for it too), but ${formatDuration(writeDelay)} >= ${formatDuration(pongTimeout)}`,
   };
 }
 

@@ -98,6 +98,15 @@ const proxySchema = section(proxyShape);
 
 const switchedProxySchema = section({ enabled: bool(), ...proxyShape });
 
+/** Centrifugo's meaning: 0 = the default (16), -1 = no limit; Parsec's "no limit" is 0. */
+const maxMessagesInFrame = () =>
+  z
+    .int()
+    .min(-1)
+    .max(1_000_000)
+    .default(16)
+    .transform((n) => (n === 0 ? 16 : n === -1 ? 0 : n));
+
 const clientSchema = section({
   proxy: section({ connect: switchedProxySchema, refresh: switchedProxySchema }),
   token: tokenSchema,
@@ -115,6 +124,10 @@ const clientSchema = section({
   stale_close_delay: duration('10s'),
   channel_limit: int(128),
   queue_max_size: int(1_048_576, 1),
+  // Write batching (Centrifugo PRO's keys): pushes wait up to write_delay and leave as one frame.
+  write_delay: duration('0'),
+  max_messages_in_frame: maxMessagesInFrame(),
+  reply_without_queue: bool(),
   user_connection_limit: int(0),
   connection_limit: int(0),
   channel_position_check_delay: duration('40s'),
@@ -390,9 +403,11 @@ const redisShape = {
   tls: section({ enabled: bool(), server_ca_pem: str(), server_ca_pem_file: str(), insecure_skip_verify: bool() }),
 };
 
-const redisSchema = section(redisShape);
-
-const engineSchema = section({ type: oneOf(['memory', 'redis'], 'memory'), redis: redisSchema });
+const engineSchema = section({
+  type: oneOf(['memory', 'redis'], 'memory'),
+  // Parsec: on a Redis Cluster of Redis 7 or newer, channels use sharded PUB/SUB.
+  redis: section({ ...redisShape, cluster_sharded_pub_sub: bool(true) }),
+});
 
 // Centrifugo's `broker` section with the one type Parsec adds to memory: NATS (at most once,
 // no history). Its `redis`, `postgres`, `nats.tls`, `nats.allow_wildcards` and `nats.raw_mode`

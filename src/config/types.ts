@@ -200,6 +200,15 @@ export interface RedisConfig {
   tls: { enabled: boolean; serverCaPem: string; serverCaPemFile: string; insecureSkipVerify: boolean };
 }
 
+/** `engine.redis`: a Redis connection plus how channels use PUB/SUB on a cluster. */
+export interface EngineRedisConfig extends RedisConfig {
+  /**
+   * On a Redis Cluster whose every master runs Redis 7 or newer, a channel's messages go by
+   * sharded PUB/SUB (SSUBSCRIBE/SPUBLISH) and touch only the shard owning the channel's slot.
+   */
+  clusterShardedPubSub: boolean;
+}
+
 /** `map_broker.redis`: a Redis connection plus the map broker's own settings (ms). */
 export interface MapBrokerRedisConfig extends RedisConfig {
   /** -1 = no TTL cleanup. */
@@ -437,6 +446,12 @@ export interface Config {
     staleCloseDelay: number;
     channelLimit: number;
     queueMaxSize: number;
+    /** ms a push waits for others to share its frame; 0 = none (it leaves in the turn it was queued). Below pongTimeout. */
+    writeDelay: number;
+    /** Messages joined into one frame at most; 0 = no limit (Centrifugo's -1). */
+    maxMessagesInFrame: number;
+    /** Replies to commands do not wait for writeDelay: they leave in their turn with whatever was queued before them. */
+    replyWithoutQueue: boolean;
     /** Max connections per user on this node; 0 = unlimited. */
     userConnectionLimit: number;
     /** Max connections on this node; 0 = unlimited. */
@@ -538,7 +553,7 @@ export interface Config {
   /** The OpenAPI document (`<handlerPrefix>/swagger.json`) and Swagger UI (`<handlerPrefix>/`), on the internal listener. */
   swagger: { enabled: boolean; handlerPrefix: string };
   admin: AdminConfig;
-  engine: { type: 'memory' | 'redis'; redis: RedisConfig };
+  engine: { type: 'memory' | 'redis'; redis: EngineRedisConfig };
   /**
    * A broker apart from the engine, as in Centrifugo: used only when `enabled`, and then it
    * carries PUB/SUB (and history, for brokers that keep it) while presence stays with the engine.

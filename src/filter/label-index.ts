@@ -3,63 +3,101 @@ import type { CompiledFilter } from './filter-node.js';
 type Labels = Readonly<Record<string, string>>;
 
 /**
+ * The items with one label value (or one key). Once it holds a good part of all items it
+ * also keeps a bitmap of their slots, so that an `and` of large postings intersects word by
+ * word instead of item by item. The bitmap costs one bit per slot of the index: it is built
+ * only when the set's own entries cost several times as much, and dropped when they shrink.
+ */
+interface Posting<T> {
+  readonly items: ReadonlySet<T>;
+  readonly bits: Uint32Array | undefined;
+}
+
+class MutablePosting<T> implements Posting<T> {
+  readonly items = new Set<T>();
+  bits: Uint32Array | undefined;
+}
+
+/** Dense from a 32nd of the slots on (the bitmap then costs an eighth of a byte per member); sparse again below a 64th. */
+const DENSE_SHARE = 32;
+
+/**
  * An inverted index over items carrying labels (key → value → items, and key → items
  * having it), so a filter with an `eq`/`in`/`ex` leaf — alone, under `and`, or in an `or`
- * whose every branch has one — yields its candidates in O(matches) instead of a scan.
+ * whose every branch has one — yields its candidates in O(matches) instead of a scan. The
+ * indexed branches of an `and` are intersected, smallest first (bitmaps where the postings
+ * are dense), rather than the smallest handed over whole.
  * Candidates are a superset of the matches: callers still evaluate the whole filter on
  * each, so the answer always equals a full scan.
  */
 export class LabelIndex<T> {
-  private readonly values = new Map<string, Map<string, Set<T>>>();
-  private readonly keys = new Map<string, Set<T>>();
+  private readonly values = new Map<string, Map<string, MutablePosting<T>>>();
+  private readonly keys = new Map<string, MutablePosting<T>>();
+  /** Every labelled item has a slot, its bit in the bitmaps; freed slots are reused. */
+  private readonly slotOf = new Map<T, number>();
+  private readonly bySlot: Array<T | undefined> = [];
+  private readonly freeSlots: number[] = [];
+
+  /** `denseMin`: postings smaller than this never get a bitmap (small for tests). */
+  constructor(private readonly denseMin = 1024) {}
 
   add(item: T, labels: Labels | undefined): void {
-    if (!labels) return;
+    if (!labels || this.slotOf.has(item)) return;
+    const slot = this.freeSlots.pop() ?? this.bySlot.length;
+    this.bySlot[slot] = item;
+    this.slotOf.set(item, slot);
     for (const [k, v] of Object.entries(labels)) {
       let byValue = this.values.get(k);
       if (!byValue) this.values.set(k, (byValue = new Map()));
-      let items = byValue.get(v);
-      if (!items) byValue.set(v, (items = new Set()));
-      items.add(item);
+      let posting = byValue.get(v);
+      if (!posting) byValue.set(v, (posting = new MutablePosting()));
+      this.enter(posting, item, slot);
       let withKey = this.keys.get(k);
-      if (!withKey) this.keys.set(k, (withKey = new Set()));
-      withKey.add(item);
+      if (!withKey) this.keys.set(k, (withKey = new MutablePosting()));
+      this.enter(withKey, item, slot);
     }
   }
 
   /** Removes an item; `labels` must be the ones it was added with. */
   remove(item: T, labels: Labels | undefined): void {
-    if (!labels) return;
+    const slot = this.slotOf.get(item);
+    if (!labels || slot === undefined) return;
     for (const [k, v] of Object.entries(labels)) {
       const byValue = this.values.get(k);
-      const items = byValue?.get(v);
-      items?.delete(item);
-      if (items?.size === 0) byValue!.delete(v);
+      const posting = byValue?.get(v);
+      if (posting) this.leave(posting, item, slot);
+      if (posting?.items.size === 0) byValue!.delete(v);
       if (byValue?.size === 0) this.values.delete(k);
       const withKey = this.keys.get(k);
-      withKey?.delete(item);
-      if (withKey?.size === 0) this.keys.delete(k);
+      if (withKey) this.leave(withKey, item, slot);
+      if (withKey?.items.size === 0) this.keys.delete(k);
     }
+    this.slotOf.delete(item);
+    this.bySlot[slot] = undefined;
+    this.freeSlots.push(slot);
   }
 
   /** Items that may match the filter, or undefined when its shape needs a scan. */
   candidates(f: CompiledFilter): ReadonlySet<T> | undefined {
+    return this.postingFor(f)?.items;
+  }
+
+  private postingFor(f: CompiledFilter): Posting<T> | undefined {
     switch (f.kind) {
       case 'leaf':
         return this.leaf(f);
       case 'and': {
-        // The smallest indexable branch bounds the result; the caller checks the rest.
-        let best: ReadonlySet<T> | undefined;
+        const parts: Array<Posting<T>> = [];
         for (const n of f.nodes) {
-          const c = this.candidates(n);
-          if (c && (!best || c.size < best.size)) best = c;
+          const c = this.postingFor(n);
+          if (c) parts.push(c);
         }
-        return best;
+        return parts.length === 0 ? undefined : this.intersect(parts);
       }
       case 'or': {
-        const parts: Array<ReadonlySet<T>> = [];
+        const parts: Array<Posting<T>> = [];
         for (const n of f.nodes) {
-          const c = this.candidates(n);
+          const c = this.postingFor(n);
           if (!c) return undefined;
           parts.push(c);
         }
@@ -70,7 +108,7 @@ export class LabelIndex<T> {
     }
   }
 
-  private leaf(f: Extract<CompiledFilter, { kind: 'leaf' }>): ReadonlySet<T> | undefined {
+  private leaf(f: Extract<CompiledFilter, { kind: 'leaf' }>): Posting<T> | undefined {
     switch (f.cmp) {
       case 'eq':
         return this.values.get(f.key)?.get(f.val) ?? EMPTY;
@@ -87,14 +125,75 @@ export class LabelIndex<T> {
         return undefined;
     }
   }
+
+  /** The items in every part: word by word when all are dense, else the smallest checked against the others. */
+  private intersect(parts: Array<Posting<T>>): Posting<T> {
+    parts.sort((a, b) => a.items.size - b.items.size);
+    const smallest = parts[0]!;
+    if (parts.length === 1 || smallest.items.size === 0) return smallest;
+    const out = new Set<T>();
+    if (parts.every((p) => p.bits !== undefined)) {
+      let words = Infinity;
+      for (const p of parts) words = Math.min(words, p.bits!.length);
+      for (let w = 0; w < words; w++) {
+        let x = smallest.bits![w]!;
+        for (let i = 1; i < parts.length && x !== 0; i++) x &= parts[i]!.bits![w]!;
+        while (x !== 0) {
+          const low = x & -x;
+          out.add(this.bySlot[w * 32 + 31 - Math.clz32(low)]!);
+          x ^= low;
+        }
+      }
+      return { items: out, bits: undefined };
+    }
+    outer: for (const item of smallest.items) {
+      const slot = this.slotOf.get(item)!;
+      for (let i = 1; i < parts.length; i++) {
+        const { bits, items } = parts[i]!;
+        if (bits ? ((bits[slot >>> 5] ?? 0) & (1 << (slot & 31))) === 0 : !items.has(item)) continue outer;
+      }
+      out.add(item);
+    }
+    return { items: out, bits: undefined };
+  }
+
+  private enter(p: MutablePosting<T>, item: T, slot: number): void {
+    p.items.add(item);
+    if (p.bits) {
+      const w = slot >>> 5;
+      if (w >= p.bits.length) p.bits = grown(p.bits, w + 1);
+      p.bits[w]! |= 1 << (slot & 31);
+    } else if (p.items.size >= this.denseMin && p.items.size * DENSE_SHARE >= this.bySlot.length) {
+      const bits = new Uint32Array(Math.ceil(this.bySlot.length / 32));
+      for (const it of p.items) {
+        const s = this.slotOf.get(it)!;
+        bits[s >>> 5]! |= 1 << (s & 31);
+      }
+      p.bits = bits;
+    }
+  }
+
+  private leave(p: MutablePosting<T>, item: T, slot: number): void {
+    p.items.delete(item);
+    if (!p.bits) return;
+    if (p.items.size < this.denseMin || p.items.size * DENSE_SHARE * 2 < this.bySlot.length) p.bits = undefined;
+    else p.bits[slot >>> 5]! &= ~(1 << (slot & 31));
+  }
 }
 
-const EMPTY: ReadonlySet<never> = new Set<never>();
+/** At least `words` long, doubling so that a growing index copies each bitmap O(log n) times. */
+function grown(bits: Uint32Array, words: number): Uint32Array {
+  const out = new Uint32Array(Math.max(words, bits.length * 2));
+  out.set(bits);
+  return out;
+}
 
-function union<T>(sets: Array<ReadonlySet<T>>): ReadonlySet<T> {
-  const nonEmpty = sets.filter((s) => s.size > 0);
+const EMPTY: Posting<never> = { items: new Set<never>(), bits: undefined };
+
+function union<T>(parts: Array<Posting<T>>): Posting<T> {
+  const nonEmpty = parts.filter((p) => p.items.size > 0);
   if (nonEmpty.length <= 1) return nonEmpty[0] ?? EMPTY;
   const out = new Set<T>();
-  for (const s of nonEmpty) for (const item of s) out.add(item);
-  return out;
+  for (const p of nonEmpty) for (const item of p.items) out.add(item);
+  return { items: out, bits: undefined };
 }

@@ -14,7 +14,7 @@ class Timer implements TimerHandle {
   constructor(
     private readonly wheel: TimerWheel,
     /** Counted from the wheel's creation, so it stays a small integer and not a boxed number. */
-    readonly tick: number,
+    public tick: number,
     readonly fn: (this: unknown) => void,
     readonly self: unknown,
   ) {}
@@ -65,17 +65,37 @@ export class TimerWheel {
   schedule(delayMs: number, fn: () => void): TimerHandle;
   schedule<T>(delayMs: number, fn: (this: T) => void, self: T): TimerHandle;
   schedule(delayMs: number, fn: (this: unknown) => void, self?: unknown): TimerHandle {
-    const tick = Math.max(this.tickOf(this.clock.now() + delayMs + this.resolution - 1), this.lastTick + 1);
-    const timer = new Timer(this, tick, fn, self);
-    let bucket = this.buckets.get(tick);
+    const timer = new Timer(this, this.dueTick(delayMs), fn, self);
+    this.insert(timer);
+    return timer;
+  }
+
+  /**
+   * Runs a timer of this wheel again (or later, if it is pending), `delayMs` from now, with the
+   * same callback: a periodic deadline (a session's ping) reuses one timer instead of a new one
+   * each period.
+   */
+  reschedule(handle: TimerHandle, delayMs: number): void {
+    // Every handle this wheel gives out is a Timer of its own (callers get the narrow interface).
+    const timer = handle as Timer;
+    this.remove(timer);
+    timer.tick = this.dueTick(delayMs);
+    this.insert(timer);
+  }
+
+  private dueTick(delayMs: number): number {
+    return Math.max(this.tickOf(this.clock.now() + delayMs + this.resolution - 1), this.lastTick + 1);
+  }
+
+  private insert(timer: Timer): void {
+    let bucket = this.buckets.get(timer.tick);
     if (!bucket) {
       bucket = new Set();
-      this.buckets.set(tick, bucket);
+      this.buckets.set(timer.tick, bucket);
     }
     bucket.add(timer);
     this.size++;
     this.maybeStart();
-    return timer;
   }
 
   /** Drops a cancelled timer (called by the timer itself). */

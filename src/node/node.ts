@@ -20,6 +20,7 @@ import type { ActivityRecorder, ActivityStore, RateLimits, UserBlocking } from '
 import { sweepBlocked } from './cluster/blocks.js';
 import { SharedPollManager, type PublishRelay } from './shared-poll/poll-manager.js';
 import { relayChannelOf, relayTags, relayedItem } from './channels/shared-poll-relay.js';
+import { WriteBatches } from './session/write-batches.js';
 
 export interface NodeDeps {
   config: Readonly<Config>;
@@ -108,11 +109,15 @@ export class Node implements BrokerEventHandler, MapEventHandler {
   readonly trackSignatures: TrackSignatureVerifier;
   /** Relay channels subscribed at the broker, to their shared-poll channel. */
   private readonly relays = new Map<string, string>();
+  /** Where sessions' pushes wait for `client.write_delay`; undefined when it is 0. */
+  readonly writeBatches: WriteBatches | undefined;
 
   constructor(readonly deps: NodeDeps) {
     this.id = deps.id ?? randomString(8);
     this.rules = new ChannelRules(deps.config.channel);
     this.startedAt = deps.clock.now();
+    const { writeDelay } = deps.config.client;
+    this.writeBatches = writeDelay > 0 ? new WriteBatches(deps.clock, writeDelay) : undefined;
     this.log = deps.logger.child({ component: 'node' });
     this.snapshots = new ConnectionSnapshots(deps.clock);
     this.control = new ControlPlane(this, deps.broker, deps.clock, this.log.child({ component: 'control' }));
@@ -246,6 +251,7 @@ export class Node implements BrokerEventHandler, MapEventHandler {
     clearInterval(this.positionTimer);
     this.control.stop();
     this.sharedPoll.close();
+    this.writeBatches?.close();
   }
 
   /** Publishes into a channel with its namespace's history settings. */

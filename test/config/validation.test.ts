@@ -140,6 +140,16 @@ const cases: Array<[string, unknown, string, string]> = [
   ['allowed_origins not strings', { client: { allowed_origins: ['*', 1] } }, 'client.allowed_origins[1]', 'client.allowed_origins[1]: expected a string, got 1'],
   ['a zero size', { websocket: { message_size_limit: 0 } }, 'websocket.message_size_limit', 'websocket.message_size_limit: expected at least 1, got 0'],
   ['a negative limit', { client: { channel_limit: -5 } }, 'client.channel_limit', 'client.channel_limit: expected at least 0, got -5'],
+  [
+    'a write delay as long as the pong timeout',
+    { client: { write_delay: '8s' } },
+    'client.write_delay',
+    'client.write_delay: must be less than client.pong_timeout (a ping waits for it too), but 8s >= 8s',
+  ],
+  ['a bad write delay', { client: { write_delay: '20 ms' } }, 'client.write_delay', 'client.write_delay: expected a duration like "25s", got "20 ms"'],
+  ['a frame limit below -1', { client: { max_messages_in_frame: -2 } }, 'client.max_messages_in_frame', 'client.max_messages_in_frame: expected at least -1, got -2'],
+  ['a fractional frame limit', { client: { max_messages_in_frame: 1.5 } }, 'client.max_messages_in_frame', 'client.max_messages_in_frame: expected an integer, got 1.5'],
+  ['reply_without_queue as a string', { client: { reply_without_queue: 'yes' } }, 'client.reply_without_queue', 'client.reply_without_queue: expected true or false, got yes'],
   ['a zero queue', { client: { queue_max_size: 0 } }, 'client.queue_max_size', 'client.queue_max_size: expected at least 1, got 0'],
   ['a zero body size', { http_api: { max_request_body_size: 0 } }, 'http_api.max_request_body_size', 'http_api.max_request_body_size: expected at least 1, got 0'],
   ['a zero emulation body size', { emulation: { max_request_body_size: 0 } }, 'emulation.max_request_body_size', 'emulation.max_request_body_size: expected at least 1, got 0'],
@@ -261,6 +271,22 @@ test('http_server.internal_port takes a number or, as Centrifugo writes it, a st
   assert.equal(port('9000'), 9000);
   assert.equal(port(9001), 9001);
   assert.equal(port(''), null);
+});
+
+test('write batching is off by default; max_messages_in_frame takes Centrifugo\'s 0 (default 16) and -1 (no limit, 0 here)', () => {
+  const c = loadConfig({}).config.client;
+  assert.equal(c.writeDelay, 0);
+  assert.equal(c.maxMessagesInFrame, 16);
+  assert.equal(c.replyWithoutQueue, false);
+  const frame = (v: number): number => loadConfig({ overrides: { 'client.max_messages_in_frame': v } }).config.client.maxMessagesInFrame;
+  assert.equal(frame(0), 16);
+  assert.equal(frame(-1), 0);
+  assert.equal(frame(64), 64);
+  const env = loadConfig({ env: { PARSEC_CLIENT_WRITE_DELAY: '20ms', PARSEC_CLIENT_REPLY_WITHOUT_QUEUE: 'true' } }).config.client;
+  assert.equal(env.writeDelay, 20);
+  assert.equal(env.replyWithoutQueue, true);
+  // Pongs off: any delay.
+  assert.equal(loadConfig({ overrides: { 'client.write_delay': '10s', 'client.pong_timeout': '0' } }).config.client.writeDelay, 10_000);
 });
 
 test('pong_timeout 0 allows any ping_interval', () => {

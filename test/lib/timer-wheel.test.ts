@@ -28,6 +28,38 @@ describe('TimerWheel', () => {
     wheel.close();
   });
 
+  it('runs a rescheduled timer again, once per reschedule, and moves a pending one', async () => {
+    const clock = new ManualClock();
+    const wheel = new TimerWheel({ clock, resolution: 10 });
+    const runs: number[] = [];
+    const start = clock.now();
+    const t = wheel.schedule(20, () => {
+      runs.push(clock.now() - start);
+      if (runs.length < 3) wheel.reschedule(t, 20);
+    });
+    for (const at of [30, 60, 90]) {
+      clock.t = start + at;
+      await until(() => runs.length === at / 30);
+    }
+    assert.deepEqual(runs, [30, 60, 90]);
+    assert.equal(wheel.pending, 0);
+    // A pending timer moves rather than running twice.
+    let moved = 0;
+    const p = wheel.schedule(20, () => moved++);
+    wheel.reschedule(p, 50);
+    assert.equal(wheel.pending, 1);
+    let marked = false;
+    wheel.schedule(30, () => (marked = true));
+    clock.t += 40;
+    await until(() => marked);
+    assert.equal(moved, 0);
+    clock.t += 30;
+    await until(() => moved === 1);
+    p.cancel();
+    assert.equal(wheel.pending, 0);
+    wheel.close();
+  });
+
   it('cancels timers, idempotently', async () => {
     const clock = new ManualClock();
     const wheel = new TimerWheel({ clock, resolution: 10 });

@@ -14,7 +14,9 @@ const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 /**
  * Redis broker: history and delivery in one Lua script per publish (append, assign the
  * offset, PUBLISH), so every node sees a channel's publications in offset order.
- * Channels are spread over shards by a hash of their name.
+ * Channels are spread over shards by a hash of their name. On a Redis Cluster of Redis 7 or
+ * newer they use sharded PUB/SUB: a channel's messages go to the shard owning its slot only,
+ * instead of every node of the cluster; the control channel stays classic, for every node.
  */
 export class RedisBroker implements Broker, Closer, HealthReporter {
   private handler: BrokerEventHandler | undefined;
@@ -25,8 +27,20 @@ export class RedisBroker implements Broker, Closer, HealthReporter {
     prefix: string,
     private readonly clock: Clock,
     private readonly log: Logger,
+    /** Channels use sharded PUB/SUB (SSUBSCRIBE/SPUBLISH): a Redis Cluster of Redis 7 or newer. */
+    private readonly sharded = false,
   ) {
     this.keys = new RedisKeys(prefix);
+  }
+
+  private pubsub(channel: string): string {
+    return this.keys.pubsub(channel, this.sharded);
+  }
+
+  /** A join or leave goes the way the channel's publications go. */
+  private sendJoinLeave(channel: string, message: Buffer): Promise<unknown> {
+    const { cmd } = this.shard(channel);
+    return this.sharded ? cmd.spublish(this.pubsub(channel), message) : cmd.publish(this.pubsub(channel), message);
   }
 
   /** Routes a message from any shard's PUB/SUB connection. */
@@ -64,11 +78,11 @@ export class RedisBroker implements Broker, Closer, HealthReporter {
   }
 
   async subscribe(channel: string): Promise<void> {
-    await redisCall('subscribe', () => this.shard(channel).subscribe(this.keys.pubsub(channel)));
+    await redisCall('subscribe', () => this.shard(channel).subscribe(this.pubsub(channel)));
   }
 
   async unsubscribe(channel: string): Promise<void> {
-    await redisCall('unsubscribe', () => this.shard(channel).unsubscribe(this.keys.pubsub(channel)));
+    await redisCall('unsubscribe', () => this.shard(channel).unsubscribe(this.pubsub(channel)));
   }
 
   async publish(channel: string, data: Uint8Array, opts: PublishOptions): Promise<StreamPosition> {
@@ -82,22 +96,23 @@ export class RedisBroker implements Broker, Closer, HealthReporter {
       opts.historySize,
       seconds(opts.historyTtl),
       opts.historyMetaTtl > 0 ? seconds(opts.historyMetaTtl) : 0,
-      this.keys.pubsub(channel),
+      this.pubsub(channel),
       randomString(6),
       opts.idempotentResultTtl ? seconds(opts.idempotentResultTtl) : DEFAULT_IDEMPOTENT_TTL_S,
       history ? '1' : '0',
       opts.idempotencyKey ? '1' : '0',
+      this.sharded ? 'spublish' : 'publish',
     ));
     const colon = result.indexOf(':');
     return { offset: Number(result.slice(0, colon)), epoch: result.slice(colon + 1) };
   }
 
   async publishJoin(channel: string, info: ClientInfo): Promise<void> {
-    await redisCall('publish', () => this.shard(channel).cmd.publish(this.keys.pubsub(channel), joinLeaveMessage('join', encodeClientInfo(info))));
+    await redisCall('publish', () => this.sendJoinLeave(channel, joinLeaveMessage('join', encodeClientInfo(info))));
   }
 
   async publishLeave(channel: string, info: ClientInfo): Promise<void> {
-    await redisCall('publish', () => this.shard(channel).cmd.publish(this.keys.pubsub(channel), joinLeaveMessage('leave', encodeClientInfo(info))));
+    await redisCall('publish', () => this.sendJoinLeave(channel, joinLeaveMessage('leave', encodeClientInfo(info))));
   }
 
   async publishControl(data: Uint8Array): Promise<void> {

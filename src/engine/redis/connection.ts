@@ -41,14 +41,24 @@ function baseOptions(cfg: RedisConfig): RedisOptions {
 }
 
 /**
- * Builds one connection to each shard. `address` with several entries shards channels
+ * Builds one connection to each shard; `sharded` gives a cluster subscriber a connection per
+ * master for sharded PUB/SUB. `address` with several entries shards channels
  * over independent servers; `cluster_address` or `sentinel_address` make one shard.
  */
-export function connectShards(cfg: RedisConfig, role: 'command' | 'subscriber'): RedisClient[] {
+export function connectShards(cfg: RedisConfig, role: 'command' | 'subscriber', sharded = false): RedisClient[] {
   const opts = { ...baseOptions(cfg), connectionName: `parsec-${role}` };
   if (cfg.clusterAddress.length > 0) {
     const nodes: ClusterNode[] = cfg.clusterAddress.map((a) => hostPort(a, 6379));
-    return [new Cluster(nodes, { lazyConnect: true, enableOfflineQueue: false, redisOptions: opts, clusterRetryStrategy: (t) => Math.min(t * 100, 2000) })];
+    return [
+      new Cluster(nodes, {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        redisOptions: opts,
+        clusterRetryStrategy: (t) => Math.min(t * 100, 2000),
+        // A subscriber connection per master, each SSUBSCRIBEd to the channels of its slots.
+        shardedSubscribers: sharded,
+      }),
+    ];
   }
   if (cfg.sentinelAddress.length > 0) {
     return [
@@ -62,4 +72,11 @@ export function connectShards(cfg: RedisConfig, role: 'command' | 'subscriber'):
     ];
   }
   return cfg.address.map((url) => new Redis(url, opts));
+}
+
+/** The lowest major version among a cluster's masters (or the one server), from INFO. */
+export async function lowestMajorVersion(client: RedisClient): Promise<number> {
+  const servers = client instanceof Cluster ? client.nodes('master') : [client];
+  const infos = await Promise.all(servers.map((s) => s.info('server')));
+  return Math.min(...infos.map((i) => Number(/^redis_version:(\d+)/m.exec(i)?.[1] ?? 0)));
 }

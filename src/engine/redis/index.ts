@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import type { MapBrokerRedisConfig, RedisConfig } from '../../config/types.js';
+import type { EngineRedisConfig, MapBrokerRedisConfig, RedisConfig } from '../../config/types.js';
 import type { Clock } from '../../lib/index.js';
 import { EngineError, EngineErrorCode } from '../errors.js';
 import { RedisBroker } from './broker.js';
-import { connectShards, type RedisClient } from './connection.js';
+import { connectShards, lowestMajorVersion, type RedisClient } from './connection.js';
 import { RedisKeys } from './keys.js';
 import { RedisPresenceManager } from './presence.js';
 import { RedisMapBroker } from './map-broker.js';
@@ -21,14 +21,21 @@ export interface RedisEngine {
  * Connects to Redis (every shard, both connections) and builds the broker and the
  * presence manager over the same shards. Rejects when Redis is unreachable at start.
  */
-export async function startRedisEngine(cfg: RedisConfig, clock: Clock, log: Logger): Promise<RedisEngine> {
+export async function startRedisEngine(cfg: EngineRedisConfig, clock: Clock, log: Logger): Promise<RedisEngine> {
   const keys = new RedisKeys(cfg.prefix);
   let broker: RedisBroker | undefined;
-  const shards = await startShards(cfg, 'engine.redis', log, {
-    message: (pubsub, message) => broker?.onMessage(pubsub, message),
-    resumed: () => broker?.onResumed(),
-  }, [keys.control]);
-  broker = new RedisBroker(shards, cfg.prefix, clock, log);
+  const { shards, sharded } = await startShards(
+    cfg,
+    'engine.redis',
+    log,
+    {
+      message: (pubsub, message) => broker?.onMessage(pubsub, message),
+      resumed: () => broker?.onResumed(),
+    },
+    [keys.control],
+    cfg.clusterShardedPubSub ? (pubsub) => keys.isSharded(pubsub) : undefined,
+  );
+  broker = new RedisBroker(shards, cfg.prefix, clock, log, sharded);
   return { broker, presence: new RedisPresenceManager(shards, cfg.prefix, cfg.presenceTtl, clock) };
 }
 
@@ -38,7 +45,7 @@ export async function startRedisEngine(cfg: RedisConfig, clock: Clock, log: Logg
  */
 export async function startRedisMapBroker(cfg: MapBrokerRedisConfig, clock: Clock, log: Logger): Promise<RedisMapBroker> {
   let broker: RedisMapBroker | undefined;
-  const shards = await startShards(cfg, 'map_broker.redis', log, {
+  const { shards } = await startShards(cfg, 'map_broker.redis', log, {
     message: (pubsub, message) => broker?.onMessage(pubsub, message),
     resumed: () => broker?.onResumed(),
   }, []);
@@ -59,18 +66,49 @@ export async function startRedisMapBroker(cfg: MapBrokerRedisConfig, clock: Cloc
  * A command and a PUB/SUB connection to each shard, connected. `section` names the config
  * section in the error when Redis is unreachable; `permanent` are PUB/SUB channels the first
  * shard always listens to. Messages arriving before the caller's receiver exists are dropped.
+ * `isSharded`, when given, names the PUB/SUB channels to use sharded PUB/SUB for, if the
+ * server has it (see `usesShardedPubSub`); `sharded` says whether it does.
  */
-async function startShards(cfg: RedisConfig, section: string, log: Logger, events: ShardEvents, permanent: string[]): Promise<RedisShard[]> {
+async function startShards(
+  cfg: RedisConfig,
+  section: string,
+  log: Logger,
+  events: ShardEvents,
+  permanent: string[],
+  isSharded?: (pubsub: string) => boolean,
+): Promise<{ shards: RedisShard[]; sharded: boolean }> {
   const commands = connectShards(cfg, 'command');
-  const subscribers = connectShards(cfg, 'subscriber');
-  const shards = commands.map((cmd, i) => new RedisShard(i, cmd, subscribers[i]!, log, events, i === 0 ? permanent : []));
+  let sharded = false;
+  try {
+    if (isSharded) sharded = await usesShardedPubSub(cfg, commands, log);
+  } catch (err) {
+    for (const c of commands) c.disconnect();
+    throw unreachable(cfg, section, '', err);
+  }
+  const subscribers = connectShards(cfg, 'subscriber', sharded);
+  const shards = commands.map((cmd, i) => new RedisShard(i, cmd, subscribers[i]!, log, events, i === 0 ? permanent : [], sharded ? isSharded : undefined));
   try {
     await Promise.all(shards.map((s) => s.connect()));
   } catch (err) {
     await Promise.all(shards.map((s) => s.close()));
     throw unreachable(cfg, section, '', err);
   }
-  return shards;
+  return { shards, sharded };
+}
+
+/**
+ * Sharded PUB/SUB needs a cluster (a single server has one shard anyway) whose every master
+ * runs Redis 7 or newer. Connects the cluster's command connection to ask; every node of a
+ * deployment decides the same way for the same cluster.
+ */
+async function usesShardedPubSub(cfg: RedisConfig, commands: RedisClient[], log: Logger): Promise<boolean> {
+  if (cfg.clusterAddress.length === 0) return false;
+  const cluster = commands[0]!;
+  await cluster.connect();
+  const major = await lowestMajorVersion(cluster);
+  if (major >= 7) return true;
+  log.info({ redisMajorVersion: major }, 'redis cluster before 7: classic pub/sub, every message reaches every cluster node');
+  return false;
 }
 
 /**

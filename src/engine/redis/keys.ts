@@ -36,14 +36,27 @@ export class RedisKeys {
     return `${this.prefix}.presence.{${channelTag(channel)}}.expire.${channel}`;
   }
 
-  pubsub(channel: string): string {
-    return `${this.prefix}.client.${channel}`;
+  /**
+   * The channel's PUB/SUB channel. A sharded one (SSUBSCRIBE/SPUBLISH on a cluster) carries the
+   * channel's hash tag: it lives in the slot of the channel's keys, so the publish script can
+   * SPUBLISH to it, and all nodes of the shard that owns the slot, and only those, carry it.
+   */
+  pubsub(channel: string, sharded = false): string {
+    return sharded ? `${this.prefix}.shard.{${channelTag(channel)}}.${channel}` : `${this.prefix}.client.${channel}`;
   }
 
-  /** PUB/SUB channel name back to the Parsec channel, or undefined for other channels. */
+  /** Whether a PUB/SUB channel name is a sharded one. */
+  isSharded(pubsub: string): boolean {
+    return pubsub.startsWith(`${this.prefix}.shard.{`);
+  }
+
+  /** PUB/SUB channel name (either kind) back to the Parsec channel, or undefined for other channels. */
   channelOf(pubsub: string): string | undefined {
-    const p = `${this.prefix}.client.`;
-    return pubsub.startsWith(p) ? pubsub.slice(p.length) : undefined;
+    const classic = `${this.prefix}.client.`;
+    if (pubsub.startsWith(classic)) return pubsub.slice(classic.length);
+    if (!this.isSharded(pubsub)) return undefined;
+    const end = pubsub.indexOf('}.', this.prefix.length + 8);
+    return end < 0 ? undefined : pubsub.slice(end + 2);
   }
 
   get control(): string {

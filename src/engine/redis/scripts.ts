@@ -8,7 +8,7 @@
  *       Redis Cluster accepts the call; used only when ARGV[9] is '1').
  * ARGV: publication bytes, history size, history ttl (s), meta ttl (s, 0 = none),
  *       PUB/SUB channel, epoch for a new stream, idempotent result ttl (s), use history ('1'/'0'),
- *       idempotent ('1'/'0').
+ *       idempotent ('1'/'0'), how to publish ('publish', or 'spublish' for a sharded channel).
  * Returns "offset:epoch" (offset 0 and epoch '' without history).
  */
 export const publishScript = `
@@ -30,7 +30,7 @@ if ARGV[8] == '1' then
   redis.call('ltrim', KEYS[2], -tonumber(ARGV[2]), -1)
   redis.call('expire', KEYS[2], ARGV[3])
 end
-redis.call('publish', ARGV[5], 'p' .. offset .. ':' .. epoch .. ':' .. ARGV[1])
+redis.call(ARGV[10], ARGV[5], 'p' .. offset .. ':' .. epoch .. ':' .. ARGV[1])
 local result = offset .. ':' .. epoch
 if ARGV[9] == '1' then redis.call('set', KEYS[3], result, 'EX', ARGV[7]) end
 return result

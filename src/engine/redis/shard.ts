@@ -47,6 +47,8 @@ export class RedisShard {
     private readonly events: ShardEvents,
     /** PUB/SUB channels this shard always listens to (the control channel on shard 0). */
     permanent: string[],
+    /** Which PUB/SUB channels are sharded ones (SSUBSCRIBE); none unless on a cluster that has them. */
+    private readonly isSharded: (pubsub: string) => boolean = () => false,
   ) {
     cmd.defineCommand('parsecPublish', { numberOfKeys: 3, lua: publishScript });
     cmd.defineCommand('parsecHistory', { numberOfKeys: 2, lua: historyScript });
@@ -56,6 +58,7 @@ export class RedisShard {
     this.cmd = cmd as RedisClient & ScriptCommands;
     for (const c of permanent) this.wanted.add(c);
     sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.events.message(channel, message));
+    sub.on('smessageBuffer', (channel: Buffer, message: Buffer) => this.events.message(channel, message));
     sub.on('ready', () => void this.onSubReady());
     sub.on('close', () => {
       if (this.subReady) this.log.warn({ shard: index }, 'redis pub/sub connection lost');
@@ -64,9 +67,10 @@ export class RedisShard {
     for (const c of [cmd, sub]) c.on('error', (err: Error) => this.log.debug({ shard: index, err: err.message }, 'redis connection error'));
   }
 
+  /** Connects both connections; the command one may be connected already (to learn the server's version). */
   async connect(): Promise<void> {
     const firstReady = new Promise<void>((resolve) => (this.onFirstReady = resolve));
-    await Promise.all([this.cmd.connect(), this.sub.connect()]);
+    await Promise.all([this.cmd.status === 'wait' ? this.cmd.connect() : undefined, this.sub.connect()]);
     await firstReady;
   }
 
@@ -96,19 +100,52 @@ export class RedisShard {
     const run = async (): Promise<void> => {
       const add = [...this.wanted].filter((c) => !this.subscribed.has(c));
       const remove = [...this.subscribed].filter((c) => !this.wanted.has(c));
-      for (let i = 0; i < add.length; i += SUBSCRIBE_BATCH) {
-        const batch = add.slice(i, i + SUBSCRIBE_BATCH);
-        await this.sub.subscribe(...batch);
-        for (const c of batch) this.subscribed.add(c);
-      }
-      for (let i = 0; i < remove.length; i += SUBSCRIBE_BATCH) {
-        const batch = remove.slice(i, i + SUBSCRIBE_BATCH);
-        await this.sub.unsubscribe(...batch);
-        for (const c of batch) this.subscribed.delete(c);
-      }
+      await this.each(add.filter((c) => !this.isSharded(c)), (batch) => this.sub.subscribe(...batch), true);
+      await this.each(add.filter(this.isSharded), (batch) => this.sub.ssubscribe(...batch), true);
+      await this.each(remove.filter((c) => !this.isSharded(c)), (batch) => this.sub.unsubscribe(...batch), false);
+      await this.each(remove.filter(this.isSharded), (batch) => this.sub.sunsubscribe(...batch), false);
     };
     this.syncing = this.syncing.then(run, run);
     return this.syncing;
+  }
+
+  /**
+   * Runs a (un)subscribe command over `channels` and notes the result. Classic channels go in
+   * batches of up to SUBSCRIBE_BATCH; a sharded command may name channels of one slot only, so
+   * those go one hash tag (one slot) per command, up to SUBSCRIBE_BATCH commands at a time.
+   */
+  private async each(channels: string[], command: (batch: string[]) => Promise<unknown>, adding: boolean): Promise<void> {
+    if (channels.length === 0) return;
+    const note = (batch: string[]): void => {
+      for (const c of batch) {
+        if (adding) this.subscribed.add(c);
+        else this.subscribed.delete(c);
+      }
+    };
+    if (!this.isSharded(channels[0]!)) {
+      for (let i = 0; i < channels.length; i += SUBSCRIBE_BATCH) {
+        const batch = channels.slice(i, i + SUBSCRIBE_BATCH);
+        await command(batch);
+        note(batch);
+      }
+      return;
+    }
+    const bySlot = new Map<string, string[]>();
+    for (const c of channels) {
+      const tag = c.slice(c.indexOf('{'), c.indexOf('}') + 1);
+      const group = bySlot.get(tag);
+      if (group) group.push(c);
+      else bySlot.set(tag, [c]);
+    }
+    const groups = [...bySlot.values()];
+    for (let i = 0; i < groups.length; i += SUBSCRIBE_BATCH) {
+      await Promise.all(
+        groups.slice(i, i + SUBSCRIBE_BATCH).map(async (batch) => {
+          await command(batch);
+          note(batch);
+        }),
+      );
+    }
   }
 
   private async onSubReady(): Promise<void> {

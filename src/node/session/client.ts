@@ -30,8 +30,15 @@ import { ChannelSubscription, type SubscriptionOwner } from '../channels/subscri
 import type { SessionSubscription } from '../channels/session-subscription.js';
 import { NO_HEADERS, type Transport } from '../transport.js';
 import { ClientWriter } from './writer.js';
+import type { WriteBatches } from './write-batches.js';
 
 export type ClientState = 'connecting' | 'connected' | 'failed' | 'closed';
+
+/**
+ * The server's ping, encoded once per codec for every session: the pings one wheel tick sends
+ * are the same bytes, so writers flushed together share one frame, framed once.
+ */
+const PING = new EncodedReply({});
 
 /** Client app as the SDK names it in connect. */
 export interface ClientApp {
@@ -121,6 +128,14 @@ export class Client implements SubscriptionOwner {
 
   get wheel(): TimerWheel {
     return this.node.deps.wheel;
+  }
+
+  get maxMessagesInFrame(): number {
+    return this.node.config.client.maxMessagesInFrame;
+  }
+
+  get writeBatches(): WriteBatches | undefined {
+    return this.node.writeBatches;
   }
 
   /** The writer's queue overflowed: the client reads too slowly. */
@@ -283,7 +298,8 @@ export class Client implements SubscriptionOwner {
       return;
     }
     this.counts.countSent(replyFrameType(reply, command), 1, bytes.length);
-    this.writer.enqueue(bytes);
+    // A reply to a command skips the write delay when `client.reply_without_queue` says so.
+    this.writer.enqueue(bytes, (reply.id ?? 0) > 0 && this.node.config.client.replyWithoutQueue);
   }
 
   send(encoded: EncodedReply): void {
@@ -359,14 +375,18 @@ export class Client implements SubscriptionOwner {
 
   private ping(): void {
     if (this.state !== 'connected') return;
-    this.sendReply({});
+    const bytes = PING.for(this.codec)!;
+    this.counts.countSent(FrameType.server_ping, 1, bytes.length);
+    this.writer.enqueue(bytes);
     const pongTimeout = this.node.config.client.pongTimeout;
     if (this.transport.pong && pongTimeout > 0 && !this.pongTimer) {
       this.pongTimer = this.node.deps.wheel.schedule(pongTimeout, this.pongMissed, this);
     }
     // A far expiry deadline is armed by a ping before it is due (see scheduleExpiry).
     if (!this.expireTimer && this.credentials.expireAt) this.scheduleExpiry();
-    this.schedulePing(false);
+    // The timer that just ran is moved to the next ping: no allocation per ping.
+    if (this.pingTimer) this.node.deps.wheel.reschedule(this.pingTimer, this.node.config.client.pingInterval);
+    else this.schedulePing(false);
   }
 
   private pongMissed(): void {

@@ -1,41 +1,30 @@
 import type { TimerHandle, TimerWheel } from '../../lib/index.js';
 import type { ProtocolCodec } from '../../protocol/index.js';
 import type { Transport } from '../transport.js';
+import { forgetJoins, joinShared } from './frame-join.js';
+import type { BatchedWriter, WriteBatches } from './write-batches.js';
 
 /**
- * Writers with pending messages, flushed together once per event-loop turn: a
- * fan-out to 10k clients schedules one task, not 10k.
+ * Writers with messages to send this turn, flushed together once per event-loop turn: a
+ * fan-out to 10k clients schedules one task, not 10k. An array and a flag on each writer
+ * rather than a Set: no hashing per push.
  */
-const pending = new Set<ClientWriter>();
+const thisTurn: ClientWriter[] = [];
 let scheduled = false;
 
-function flushAll(): void {
+function flushTurn(): void {
+  // By index: a write may queue for a writer not seen yet, which then goes in this pass.
+  for (let i = 0; i < thisTurn.length; i++) thisTurn[i]!.flushTurn();
+  thisTurn.length = 0;
   scheduled = false;
-  for (const w of pending) w.flush();
-  pending.clear();
-  lastJoin = undefined;
+  forgetJoins();
 }
 
-/**
- * The last frame joined from several messages. Writers flushed one after another after
- * a fan-out usually hold the very same messages (shared encoded buffers), so they share
- * one joined frame too: the transport then frames it once for all of them.
- */
-let lastJoin: { codec: ProtocolCodec; messages: Uint8Array[]; frame: Uint8Array } | undefined;
-
-function sameMessages(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function joinShared(codec: ProtocolCodec, messages: Uint8Array[]): Uint8Array {
-  if (messages.length === 1) return messages[0]!;
-  if (lastJoin && lastJoin.codec === codec && sameMessages(lastJoin.messages, messages)) return lastJoin.frame;
-  const frame = codec.joinFrame(messages);
-  lastJoin = { codec, messages: messages.slice(), frame };
-  return frame;
-}
+const CLOSED = 1;
+/** In `thisTurn`. */
+const IN_TURN = 2;
+/** In a write batch (`client.write_delay`). */
+const IN_BATCH = 4;
 
 /** The session a writer belongs to: where it writes, how, and whom to tell when it overflows. */
 export interface WriterOwner {
@@ -47,15 +36,22 @@ export interface WriterOwner {
   readonly writeTimeout: number;
   /** Where the write deadline is checked: one shared timer, not one per write. */
   readonly wheel: TimerWheel;
+  /** Messages joined into one frame at most; 0 = no limit. */
+  readonly maxMessagesInFrame: number;
+  /** Where pushes wait for `client.write_delay`; undefined = they leave in the turn they were queued. */
+  readonly writeBatches: WriteBatches | undefined;
   onWriterOverflow(): void;
   /** A write was not taken by the socket within `writeTimeout`: the peer stopped reading. */
   onWriteTimeout(): void;
 }
 
 /**
- * One client's outbound queue. Messages queued within a turn are joined into one
- * frame (newline-joined JSON, concatenated varint-delimited protobuf). The queue is
- * bounded in bytes, counting what the socket has not sent yet: a slow reader
+ * One client's outbound queue. Messages queued within a turn are joined into one frame
+ * (newline-joined JSON, concatenated varint-delimited protobuf), at most `maxMessagesInFrame`
+ * to a frame. With a write delay, pushes wait up to it in a write batch instead, so that more
+ * of them share a frame; a reply marked urgent (`client.reply_without_queue`) leaves in its
+ * turn, with whatever was queued before it, so the order on the wire is always the order queued.
+ * The queue is bounded in bytes, counting what the socket has not sent yet: a slow reader
  * overflows it and is disconnected instead of growing memory without limit.
  *
  * Writes are bounded in time too. A reader that stops altogether may stay under the byte
@@ -66,10 +62,11 @@ export interface WriterOwner {
  * a backed-up one holds one wheel timer however many writes it gets; a write queued while a
  * check is pending is measured from that check, so its bound is up to twice `writeTimeout`.
  */
-export class ClientWriter {
+export class ClientWriter implements BatchedWriter {
   private queue: Uint8Array[] = [];
   private queuedBytes = 0;
-  private closed = false;
+  /** CLOSED, IN_TURN, IN_BATCH: one small integer instead of a field each. */
+  private flags = 0;
   /** The socket byte count the write being timed ends at. */
   private pendingEnd = 0;
   private writeCheck: TimerHandle | undefined;
@@ -77,44 +74,90 @@ export class ClientWriter {
   /** The owner is kept rather than its transport, codec, limit and a callback: fewer fields, no closure per session. */
   constructor(private readonly owner: WriterOwner) {}
 
-  /** Queues one encoded message; returns false when the queue overflowed. */
-  enqueue(message: Uint8Array): boolean {
-    if (this.closed) return false;
+  /**
+   * Queues one encoded message; returns false when the queue overflowed. An `urgent` one
+   * does not wait for the write delay.
+   */
+  enqueue(message: Uint8Array, urgent = false): boolean {
+    if (this.flags & CLOSED) return false;
     this.queuedBytes += message.length;
     const { owner } = this;
     if (this.queuedBytes + owner.transport.bufferedAmount() > owner.maxQueueBytes) {
-      this.closed = true;
+      this.flags |= CLOSED;
       this.queue = [];
       owner.onWriterOverflow();
       return false;
     }
     this.queue.push(message);
-    pending.add(this);
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(flushAll);
+    const batches = owner.writeBatches;
+    if (batches === undefined || urgent) {
+      if (this.flags & IN_TURN) return true;
+      this.flags |= IN_TURN;
+      thisTurn.push(this);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flushTurn);
+      }
+    } else if ((this.flags & (IN_TURN | IN_BATCH)) === 0) {
+      this.flags |= IN_BATCH;
+      batches.add(this);
     }
     return true;
   }
 
-  /** Writes everything queued now, as one frame. */
-  flush(): void {
-    if (this.queue.length === 0) return;
-    const { owner } = this;
-    const frame = joinShared(owner.codec, this.queue);
-    // The array is reused: no allocation per client per flush.
-    this.queue.length = 0;
-    this.queuedBytes = 0;
-    owner.transport.write(frame);
+  /** The turn's pass: everything queued goes out. */
+  flushTurn(): void {
+    this.flags &= ~IN_TURN;
+    this.write(true);
+  }
+
+  /**
+   * The write delay is up: full frames go out, and so does a queue that fits one frame. The
+   * rest of a longer queue (fewer than `maxMessagesInFrame`) waits one more delay for company,
+   * as in Centrifugo, which bounds the frames a connection gets per delay.
+   */
+  flushBatch(): void {
+    this.flags &= ~IN_BATCH;
+    if (this.flags & CLOSED) return;
+    this.write(false);
+    if (this.queue.length > 0 && (this.flags & (IN_TURN | IN_BATCH)) === 0) {
+      this.flags |= IN_BATCH;
+      this.owner.writeBatches?.add(this);
+    }
+  }
+
+  /** Writes what is queued as frames of at most `maxMessagesInFrame`; `all` = a short last frame too. */
+  private write(all: boolean): void {
+    const { queue, owner } = this;
+    const n = queue.length;
+    if (n === 0) return;
+    const max = owner.maxMessagesInFrame;
+    const { codec, transport } = owner;
+    if (max === 0 || n <= max) {
+      const frame = joinShared(codec, queue, 0, n, 0);
+      // The array is reused: no allocation per client per flush.
+      queue.length = 0;
+      this.queuedBytes = 0;
+      transport.write(frame);
+    } else {
+      const end = all ? n : n - (n % max);
+      for (let start = 0, slot = 0; start < end; start += max, slot++) {
+        transport.write(joinShared(codec, queue, start, Math.min(start + max, end), slot));
+      }
+      queue.copyWithin(0, end);
+      queue.length = n - end;
+      let bytes = 0;
+      for (const m of queue) bytes += m.length;
+      this.queuedBytes = bytes;
+    }
     if (this.writeCheck === undefined) this.timeWrite();
   }
 
   /** Flushes what is queued and refuses further messages. */
   close(): void {
-    if (this.closed) return;
-    this.flush();
-    this.closed = true;
-    pending.delete(this);
+    if (this.flags & CLOSED) return;
+    this.write(true);
+    this.flags |= CLOSED;
     this.writeCheck?.cancel();
     this.writeCheck = undefined;
   }
@@ -130,15 +173,14 @@ export class ClientWriter {
 
   private checkWrite(): void {
     this.writeCheck = undefined;
-    if (this.closed) return;
+    if (this.flags & CLOSED) return;
     if (this.owner.transport.sentBytes() >= this.pendingEnd) {
       // That write went out; time whatever the socket holds now.
       this.timeWrite();
       return;
     }
-    this.closed = true;
+    this.flags |= CLOSED;
     this.queue = [];
-    pending.delete(this);
     this.owner.onWriteTimeout();
   }
 }

@@ -20,10 +20,18 @@ const BINARY = 2;
  */
 export const MAX_SHARED_FRAME = 64 * 1024;
 
-/** The last payload framed and its frame: a fan-out writes the same payload to every socket. */
-let lastPayload: Uint8Array | undefined;
-let lastBinary = false;
-let lastFrame: Buffer = Buffer.alloc(0);
+/**
+ * The last few payloads framed and their frames: a fan-out writes the same payloads to every
+ * socket, one per write, or a few in a row when a writer's queue left as several frames
+ * (`client.max_messages_in_frame`): each of those is framed once too.
+ */
+const SLOTS = 4;
+const payloads: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(SLOTS).fill(undefined);
+const binaries: boolean[] = new Array<boolean>(SLOTS).fill(false);
+const framed: Buffer[] = new Array<Buffer>(SLOTS).fill(Buffer.alloc(0));
+/** The slot hit or filled last, looked at first; and the next one to fill. */
+let last = 0;
+let next = 0;
 
 /** A complete unmasked server WebSocket frame: header and payload in one buffer. */
 export function wholeFrame(payload: Uint8Array, binary: boolean): Buffer {
@@ -31,15 +39,24 @@ export function wholeFrame(payload: Uint8Array, binary: boolean): Buffer {
 }
 
 /**
- * `wholeFrame` for a payload, built once however many sockets it goes to in a row. The fan-out hands every
+ * `wholeFrame` for a payload, built once however many sockets it goes to. The fan-out hands every
  * subscriber the same Uint8Array, so identity is enough to know the frame is the same.
  */
 export function sharedFrame(payload: Uint8Array, binary: boolean): Buffer {
-  if (payload === lastPayload && binary === lastBinary) return lastFrame;
-  lastFrame = wholeFrame(payload, binary);
-  lastPayload = payload;
-  lastBinary = binary;
-  return lastFrame;
+  if (payloads[last] === payload && binaries[last] === binary) return framed[last]!;
+  for (let i = 0; i < SLOTS; i++) {
+    if (payloads[i] === payload && binaries[i] === binary) {
+      last = i;
+      return framed[i]!;
+    }
+  }
+  const frame = wholeFrame(payload, binary);
+  last = next;
+  next = (next + 1) % SLOTS;
+  payloads[last] = payload;
+  binaries[last] = binary;
+  framed[last] = frame;
+  return frame;
 }
 
 const NEWLINE = 0x0a;

@@ -5,6 +5,7 @@ import { setImmediate as turn } from 'node:timers/promises';
 import { TimerWheel, systemClock } from '../../../src/lib/index.js';
 import type { Transport } from '../../../src/node/transport.js';
 import { ClientWriter, type WriterOwner } from '../../../src/node/session/writer.js';
+import { WriteBatches } from '../../../src/node/session/write-batches.js';
 import { jsonCodec, protobufCodec, type ProtocolCodec } from '../../../src/protocol/index.js';
 
 /** A transport that keeps what it was given, the way a socket would take it. */
@@ -60,6 +61,8 @@ function writerFor(transport: Transport, codec: ProtocolCodec, maxQueueBytes: nu
     writeTimeout: 1000,
     wheel: idleWheel,
     onWriteTimeout: () => assert.fail('write timeout'),
+    maxMessagesInFrame: 0,
+    writeBatches: undefined,
     ...timing,
   });
 }
@@ -181,5 +184,89 @@ describe('ClientWriter', () => {
     assert.equal(wheel.pending, 1);
     w.close();
     assert.equal(wheel.pending, 0);
+  });
+
+  it('puts at most maxMessagesInFrame messages in a frame, in order, and shares each frame between writers', async () => {
+    const msgs = Array.from({ length: 7 }, (_, n) => Buffer.from(`{"n":${n}}`));
+    const transports = [new RecordingTransport(), new RecordingTransport()];
+    for (const t of transports) {
+      const w = writerFor(t, jsonCodec, 1 << 20, () => assert.fail('overflow'), { maxMessagesInFrame: 3 });
+      for (const m of msgs) w.enqueue(m);
+    }
+    await turn();
+    const [a, b] = transports;
+    assert.deepEqual(a!.frames.map(text), ['{"n":0}\n{"n":1}\n{"n":2}', '{"n":3}\n{"n":4}\n{"n":5}', '{"n":6}']);
+    // The second writer got the very same frames: each was joined once.
+    for (let i = 0; i < 3; i++) assert.equal(b!.frames[i], a!.frames[i]);
+  });
+
+  it('splits protobuf queues into length-delimited frames the same way', async () => {
+    const t = new RecordingTransport();
+    const w = writerFor(t, protobufCodec, 1 << 20, () => assert.fail('overflow'), { maxMessagesInFrame: 2 });
+    for (const n of [1, 2, 3]) w.enqueue(Buffer.from([n]));
+    await turn();
+    assert.deepEqual(
+      t.frames.map((f) => [...f]),
+      [[1, 2], [3]],
+    );
+  });
+
+  describe('with a write delay', () => {
+    /** Write batches on a clock the test moves. */
+    function delayed(t: TestContext, delay: number): { batches: WriteBatches; advance(ms: number): void } {
+      let now = 5_000_000;
+      const batches = new WriteBatches({ now: () => now }, delay);
+      t.after(() => batches.close());
+      return { batches, advance: (ms) => (now += ms) };
+    }
+
+    it('holds pushes until the delay is up, then sends them as one frame', async (t) => {
+      const { batches, advance } = delayed(t, 20);
+      const tr = new RecordingTransport();
+      const w = writerFor(tr, jsonCodec, 1 << 20, () => assert.fail('overflow'), { writeBatches: batches });
+      w.enqueue(Buffer.from('{"a":1}'));
+      await turn();
+      advance(10);
+      w.enqueue(Buffer.from('{"b":2}'));
+      await turn();
+      // Two turns went by: without a delay each push would have left in its own.
+      assert.deepEqual(tr.frames, []);
+      advance(15);
+      await until(() => tr.frames.length === 1);
+      assert.deepEqual(tr.frames.map(text), ['{"a":1}\n{"b":2}']);
+    });
+
+    it('sends an urgent message at once, with what was waiting before it, in order', async (t) => {
+      const { batches } = delayed(t, 20);
+      const tr = new RecordingTransport();
+      const w = writerFor(tr, jsonCodec, 1 << 20, () => assert.fail('overflow'), { writeBatches: batches });
+      w.enqueue(Buffer.from('{"push":1}'));
+      w.enqueue(Buffer.from('{"id":1}'), true);
+      await turn();
+      assert.deepEqual(tr.frames.map(text), ['{"push":1}\n{"id":1}']);
+    });
+
+    it('sends full frames when the delay is up and keeps a short rest for the next one', async (t) => {
+      const { batches, advance } = delayed(t, 20);
+      const tr = new RecordingTransport();
+      const w = writerFor(tr, jsonCodec, 1 << 20, () => assert.fail('overflow'), { writeBatches: batches, maxMessagesInFrame: 2 });
+      for (let n = 0; n < 5; n++) w.enqueue(Buffer.from(`{"n":${n}}`));
+      advance(25);
+      await until(() => tr.frames.length === 2);
+      assert.deepEqual(tr.frames.map(text), ['{"n":0}\n{"n":1}', '{"n":2}\n{"n":3}']);
+      w.enqueue(Buffer.from('{"n":5}'));
+      advance(25);
+      await until(() => tr.frames.length === 3);
+      assert.deepEqual(text(tr.frames[2]!), '{"n":4}\n{"n":5}');
+    });
+
+    it('flushes what waits when closed', async (t) => {
+      const { batches } = delayed(t, 20);
+      const tr = new RecordingTransport();
+      const w = writerFor(tr, jsonCodec, 1 << 20, () => assert.fail('overflow'), { writeBatches: batches });
+      w.enqueue(Buffer.from('{"a":1}'));
+      w.close();
+      assert.deepEqual(tr.frames.map(text), ['{"a":1}']);
+    });
   });
 });

@@ -26,6 +26,7 @@ const allowed: Record<string, string[]> = {
   api: ['node', 'auth', 'filter', 'moderation', 'protocol', 'metrics', 'lib', 'config'],
   broker: ['auth', 'node', 'metrics', 'lib', 'config', 'protocol'],
   admin: ['node', 'api', 'metrics', 'lib', 'config'],
+  consumers: ['api', 'metrics', 'lib', 'config'],
   cli: ['config', 'app', 'auth', 'lib'],
   app: ['*'],
 };

@@ -6,7 +6,7 @@
 
 /** Whole top-level sections. */
 const TOP_LEVEL: ReadonlySet<string> = new Set([
-  'unified_proxy', 'consumers',
+  'unified_proxy',
   'opentelemetry', 'graphite', 'tls', 'debug', 'webtransport',
   'presence_manager', 'controller', 'swagger', 'init', 'usage_stats', 'pid_file',
   'enable_unreleased_features',

@@ -1,0 +1,97 @@
+import { ApiErrorCode, asApiError, execute, type ApiContext } from '../api/index.js';
+
+/**
+ * The server API methods a consumed message may carry: the ones that change something.
+ * Centrifugo's set (publish, broadcast, subscribe, unsubscribe, disconnect, refresh,
+ * history_remove) plus Parsec's own writes; reads have no one to answer to here.
+ */
+const COMMAND_METHODS: ReadonlySet<string> = new Set([
+  'publish',
+  'broadcast',
+  'subscribe',
+  'unsubscribe',
+  'disconnect',
+  'refresh',
+  'history_remove',
+  'map_publish',
+  'map_remove',
+  'map_clear',
+  'shared_poll_publish',
+  'block_user',
+  'unblock_user',
+]);
+
+/**
+ * What became of one consumed command:
+ * - `applied`: done (acknowledge, delete);
+ * - `poison`: it can never succeed (not JSON, unknown method, refused by the API with a
+ *   code other than internal): log and skip it;
+ * - `transient`: the API failed with an internal error (an engine outage): try again later.
+ */
+export type Outcome = { kind: 'applied' } | { kind: 'poison'; reason: string } | { kind: 'transient'; reason: string };
+
+const APPLIED: Outcome = { kind: 'applied' };
+
+/**
+ * Runs consumed commands through the same executors as the HTTP and gRPC server API, so
+ * validation and effects are one code path.
+ */
+export class CommandDispatcher {
+  constructor(private readonly ctx: ApiContext) {}
+
+  /**
+   * `method` as the message carries it (outbox column, stream field, header); when empty the
+   * payload is Centrifugo's `{"method": …, "payload": …}` envelope, whose payload may also
+   * be a JSON string holding the request (as CDC tools write JSONB).
+   */
+  async dispatch(method: string, payload: string): Promise<Outcome> {
+    const command = decode(method, payload);
+    if ('reason' in command) return { kind: 'poison', reason: command.reason };
+    let result: unknown;
+    try {
+      result = await execute(this.ctx, command.method, command.params);
+    } catch (err) {
+      const apiError = asApiError(this.ctx, err);
+      const reason = `${command.method}: ${apiError.code} ${apiError.message}`;
+      return apiError.code === ApiErrorCode.internal ? { kind: 'transient', reason } : { kind: 'poison', reason };
+    }
+    // A broadcast answers per channel: any internal failure repeats the whole broadcast, so
+    // channels that got it before see it twice unless the command carries an idempotency_key.
+    if (command.method === 'broadcast') {
+      const failed = (result as { responses: Array<{ error?: { code: number; message: string } }> }).responses.find((r) => r.error?.code === ApiErrorCode.internal);
+      if (failed?.error) return { kind: 'transient', reason: `broadcast: ${failed.error.code} ${failed.error.message}` };
+    }
+    return APPLIED;
+  }
+}
+
+type Decoded = { method: string; params: unknown } | { reason: string };
+
+function decode(method: string, payload: string): Decoded {
+  const body = parse(payload);
+  if (body === undefined) return { reason: 'payload is not valid JSON' };
+  if (method !== '') return checked(method, body);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { reason: 'expected {"method": …, "payload": …}' };
+  const envelope = body as { method?: unknown; payload?: unknown };
+  if (typeof envelope.method !== 'string' || envelope.method === '') return { reason: 'no "method" in the message' };
+  let params: unknown = envelope.payload ?? {};
+  if (typeof params === 'string') {
+    params = parse(params);
+    if (params === undefined) return { reason: '"payload" is a string that is not JSON' };
+  }
+  return checked(envelope.method, params);
+}
+
+function checked(method: string, params: unknown): Decoded {
+  if (!COMMAND_METHODS.has(method)) return { reason: `method "${method}" is not a command a consumer can run` };
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) return { reason: `${method}: the request must be a JSON object` };
+  return { method, params };
+}
+
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}

@@ -87,7 +87,12 @@ export class NatsJetStreamConsumer implements Consumer {
       try {
         const consumer = await this.nc.jetstream().consumers.get(this.cfg.streamName, this.cfg.durableConsumerName);
         this.messages = await consumer.consume({ max_messages: Math.min(this.cfg.maxAckPending, 100) });
-        if (signal.aborted) await this.messages.close();
+        // Closed while consume() was starting: close() found nothing to close. Closing messages
+        // never read from does not settle, so it is not awaited; draining the connection ends it.
+        if (signal.aborted) {
+          void this.messages.close().catch(() => undefined);
+          return;
+        }
         failures = 0;
         for await (const msg of this.messages) {
           await this.process(msg);
@@ -118,13 +123,14 @@ export class NatsJetStreamConsumer implements Consumer {
     if (outcome.kind === 'poison') {
       metrics.error(name, 'skipped');
       log.error({ subject: msg.subject, seq: msg.seq, method, reason: outcome.reason }, 'JetStream message cannot be applied: skipped');
-      msg.term(outcome.reason.slice(0, 200));
+      // No reason text: servers before 2.10.4 ignore a +TERM that carries one.
+      msg.term();
       return;
     }
     if (maxAttempts > 0 && deliveries >= maxAttempts) {
       metrics.error(name, 'skipped');
       log.error({ subject: msg.subject, seq: msg.seq, method, reason: outcome.reason, deliveries }, 'JetStream message still failing after max_attempts deliveries: skipped');
-      msg.term('max_attempts');
+      msg.term();
       return;
     }
     metrics.error(name, 'retried');

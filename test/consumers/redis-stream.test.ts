@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import type { Config, ConsumerConfig } from '../../src/config/index.js';
+import { startServer, testConfig, type TestServer } from '../helpers/server.js';
+import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
+import { until } from '../helpers/until.js';
+import { consumer, consumerCount, subscriber } from './helpers.js';
+
+const skip = await skipWithout('Redis', redisUrl);
+
+describe('Redis stream consumer', { skip: skip || undefined }, () => {
+  let redis: Redis;
+  const keys: string[] = [];
+  const servers: TestServer[] = [];
+  before(() => {
+    redis = new Redis(redisUrl);
+  });
+  after(async () => {
+    for (const s of servers) await s.close();
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  const stream = (name: string): string => {
+    const key = randomPrefix(`stream-${name}`);
+    keys.push(key);
+    return key;
+  };
+
+  const streamConsumer = (streams: string[], extra: Record<string, unknown> = {}): ConsumerConfig =>
+    consumer({ name: 'streams', type: 'redis_stream', redis_stream: { address: redisUrl, streams, consumer_group: 'parsec', ...extra } });
+
+  const serve = async (edit: (c: Config) => void): Promise<TestServer> => {
+    const s = await startServer(
+      testConfig((c) => {
+        c.channel.withoutNamespace.allowSubscribeForClient = true;
+        c.prometheus.enabled = true;
+        edit(c);
+      }),
+    );
+    servers.push(s);
+    return s;
+  };
+
+  /** Entries of the group not yet acknowledged. */
+  const pending = async (key: string): Promise<number> => ((await redis.xpending(key, 'parsec')) as [number])[0];
+
+  it('creates the group, applies entries of several streams in order and acknowledges each', async () => {
+    const orders = stream('orders');
+    const audit = stream('audit');
+    const s = await serve((c) => (c.consumers = [streamConsumer([orders, audit])]));
+    const groups = (await redis.xinfo('GROUPS', orders)) as unknown[][];
+    assert.equal(groups[0]![1], 'parsec', 'the group was created');
+    const watcher = await subscriber(s.url, ['orders', 'audit']);
+    for (let n = 0; n < 20; n++) {
+      // The method in its own field, or Centrifugo's envelope in the payload field alone.
+      if (n % 2 === 0) await redis.xadd(orders, '*', 'method', 'publish', 'payload', JSON.stringify({ channel: 'orders', data: { n } }));
+      else await redis.xadd(orders, '*', 'payload', JSON.stringify({ method: 'publish', payload: { channel: 'orders', data: { n } } }));
+    }
+    await redis.xadd(audit, '*', 'method', 'publish', 'payload', JSON.stringify({ channel: 'audit', data: 'a' }));
+    await until(() => watcher.total() === 21);
+    assert.deepEqual(watcher.byChannel.get('orders'), Array.from({ length: 20 }, (_, n) => ({ n })));
+    assert.deepEqual(watcher.byChannel.get('audit'), ['a']);
+    await until(async () => (await pending(orders)) === 0 && (await pending(audit)) === 0);
+    watcher.client.disconnect();
+  });
+
+  it('acknowledges and skips poison entries; later entries still apply', async () => {
+    const key = stream('poison');
+    const s = await serve((c) => (c.consumers = [streamConsumer([key])]));
+    const watcher = await subscriber(s.url, ['feed']);
+    await redis.xadd(key, '*', 'payload', '{broken');
+    await redis.xadd(key, '*', 'method', 'publish', 'payload', JSON.stringify({ data: 'no channel' }));
+    await redis.xadd(key, '*', 'other', 'no payload field');
+    await redis.xadd(key, '*', 'method', 'publish', 'payload', JSON.stringify({ channel: 'feed', data: 'after' }));
+    await until(() => watcher.total() === 1);
+    assert.deepEqual(watcher.byChannel.get('feed'), ['after']);
+    await until(async () => (await pending(key)) === 0);
+    assert.equal(await consumerCount(s.app, 'parsec_consumers_messages_total', { consumer_name: 'streams', outcome: 'skipped' }), 3);
+    watcher.client.disconnect();
+  });
+
+  it('claims an entry a dead consumer left pending, once idle past the visibility timeout, and applies it', async () => {
+    const key = stream('reclaim');
+    // A consumer of the group read an entry and died before acknowledging it.
+    await redis.xgroup('CREATE', key, 'parsec', '$', 'MKSTREAM');
+    await redis.xadd(key, '*', 'method', 'publish', 'payload', JSON.stringify({ channel: 'claimed', data: 'left behind' }));
+    const read = (await redis.xreadgroup('GROUP', 'parsec', 'dead-node', 'COUNT', 1, 'STREAMS', key, '>')) as unknown[];
+    assert.equal(read.length, 1);
+    assert.equal(await pending(key), 1);
+    const s = await serve((c) => {
+      c.channel.withoutNamespace.historySize = 10;
+      c.channel.withoutNamespace.historyTtl = 60_000;
+      c.httpApi.key = 'api-key';
+      c.consumers = [streamConsumer([key], { visibility_timeout: '300ms', num_workers: 4 })];
+    });
+    // Read from history: the claim may come before any subscriber could be there.
+    const history = async (): Promise<unknown[]> => {
+      const res = await fetch(`${s.httpUrl}/api/history`, { method: 'POST', headers: { 'X-API-Key': 'api-key' }, body: JSON.stringify({ channel: 'claimed', limit: 10 }) });
+      return ((await res.json()) as { result: { publications: Array<{ data: unknown }> } }).result.publications.map((p) => p.data);
+    };
+    await until(async () => (await pending(key)) === 0, 10_000);
+    assert.deepEqual(await history(), ['left behind']);
+    // Claimed by this node's consumer, then acknowledged.
+    const consumers = (await redis.xinfo('CONSUMERS', key, 'parsec')) as unknown[][];
+    assert.ok(consumers.some((c) => c[1] === s.app.node.id));
+  });
+});

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connect, headers, type JetStreamManager, type NatsConnection } from 'nats';
 import type { ConsumerConfig } from '../../src/config/index.js';
+import { OwnRedis } from '../helpers/redis-server.js';
 import { startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { natsUrl, randomPrefix, skipWithout } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
@@ -36,12 +37,13 @@ describe('NATS JetStream consumer', { skip: skip || undefined }, () => {
   const jetstream = (stream: string, extra: Record<string, unknown> = {}): ConsumerConfig =>
     consumer({ name: 'jetstream', type: 'nats_jetstream', nats_jetstream: { url: natsUrl, stream_name: stream, durable_consumer_name: 'parsec', ...extra } });
 
-  const serve = async (c: ConsumerConfig): Promise<TestServer> => {
+  const serve = async (c: ConsumerConfig, engine?: OwnRedis): Promise<TestServer> => {
     const s = await startServer(
       testConfig((cfg) => {
         cfg.channel.withoutNamespace.allowSubscribeForClient = true;
         cfg.prometheus.enabled = true;
         cfg.consumers = [c];
+        if (engine) cfg.engine = { type: 'redis', redis: { ...cfg.engine.redis, address: [engine.url], prefix: randomPrefix('engine') } };
       }),
     );
     servers.push(s);
@@ -97,5 +99,37 @@ describe('NATS JetStream consumer', { skip: skip || undefined }, () => {
       startServer(testConfig((c) => (c.consumers = [jetstream('PARSEC_NO_SUCH_STREAM')]))),
       (err: Error) => err.message.startsWith('consumer "jetstream"') && /stream not found/i.test(err.message),
     );
+  });
+
+  it('negatively acknowledges a command failing while the engine is down; it is delivered again and applied once the engine is back', async () => {
+    const engine = await OwnRedis.start();
+    try {
+      const { name, subject } = await freshStream();
+      const s = await serve(jetstream(name), engine);
+      await engine.down();
+      await publishCommand(`${subject}.x`, 'publish', JSON.stringify({ channel: 'retried', data: 1 }));
+      await until(async () => (await jsm.consumers.info(name, 'parsec')).num_redelivered > 0, 10_000);
+      assert.equal(await consumerCount(s.app, 'centrifugo_consumers_messages_processed_total', { consumer_name: 'jetstream' }), 0);
+      await engine.up();
+      await until(async () => (await consumerCount(s.app, 'centrifugo_consumers_messages_processed_total', { consumer_name: 'jetstream' })) === 1, 15_000);
+      await until(async () => (await jsm.consumers.info(name, 'parsec')).num_ack_pending === 0);
+    } finally {
+      await engine.down();
+    }
+  });
+
+  it('terminates a command still failing after max_attempts deliveries', async () => {
+    const engine = await OwnRedis.start();
+    try {
+      const { name, subject } = await freshStream();
+      const s = await serve(consumer({ name: 'jetstream', type: 'nats_jetstream', max_attempts: 2, nats_jetstream: { url: natsUrl, stream_name: name, durable_consumer_name: 'parsec' } }), engine);
+      await engine.down();
+      await publishCommand(`${subject}.x`, 'publish', JSON.stringify({ channel: 'lost', data: 1 }));
+      await until(async () => (await consumerCount(s.app, 'parsec_consumers_messages_total', { consumer_name: 'jetstream', outcome: 'skipped' })) === 1, 10_000);
+      assert.equal(await consumerCount(s.app, 'parsec_consumers_messages_total', { consumer_name: 'jetstream', outcome: 'retried' }), 1);
+      await until(async () => (await jsm.consumers.info(name, 'parsec')).num_ack_pending === 0);
+    } finally {
+      await engine.down();
+    }
   });
 });

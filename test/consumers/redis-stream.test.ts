@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { Config, ConsumerConfig } from '../../src/config/index.js';
+import { OwnRedis } from '../helpers/redis-server.js';
 import { startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
@@ -105,5 +106,30 @@ describe('Redis stream consumer', { skip: skip || undefined }, () => {
     // Claimed by this node's consumer, then acknowledged.
     const consumers = (await redis.xinfo('CONSUMERS', key, 'parsec')) as unknown[][];
     assert.ok(consumers.some((c) => c[1] === s.app.node.id));
+  });
+
+  it('retries a command failing while the engine is down, leaves it pending, and applies it once the engine is back', async () => {
+    const engine = await OwnRedis.start();
+    try {
+      const key = stream('retry');
+      const s = await serve((c) => {
+        c.engine = { type: 'redis', redis: { ...c.engine.redis, address: [engine.url], prefix: randomPrefix('engine') } };
+        c.channel.withoutNamespace.historySize = 10;
+        c.channel.withoutNamespace.historyTtl = 60_000;
+        c.httpApi.key = 'api-key';
+        c.consumers = [streamConsumer([key], { visibility_timeout: '600ms' })];
+      });
+      await engine.down();
+      await redis.xadd(key, '*', 'method', 'publish', 'payload', JSON.stringify({ channel: 'retried', data: 'eventually' }));
+      await until(async () => (await consumerCount(s.app, 'parsec_consumers_messages_total', { consumer_name: 'streams', outcome: 'retried' })) >= 3, 10_000);
+      assert.equal(await pending(key), 1, 'not acknowledged while failing');
+      await engine.up();
+      await until(async () => (await pending(key)) === 0, 15_000);
+      const res = await fetch(`${s.httpUrl}/api/history`, { method: 'POST', headers: { 'X-API-Key': 'api-key' }, body: JSON.stringify({ channel: 'retried', limit: 10 }) });
+      const { result } = (await res.json()) as { result: { publications: Array<{ data: unknown }> } };
+      assert.deepEqual(result.publications.map((p) => p.data), ['eventually']);
+    } finally {
+      await engine.down();
+    }
   });
 });

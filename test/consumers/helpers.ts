@@ -1,7 +1,8 @@
 import type { Counter } from 'prom-client';
 import { consumerSchema } from '../../src/config/consumers-schema.js';
-import type { ConsumerConfig } from '../../src/config/index.js';
+import type { Config, ConsumerConfig } from '../../src/config/index.js';
 import type { Parsec } from '../../src/app.js';
+import { startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { connToken } from '../helpers/tokens.js';
 import { sdk, type Sdk } from '../helpers/sdk.js';
 
@@ -38,4 +39,41 @@ export async function consumerCount(app: Parsec, metric: 'centrifugo_consumers_m
   if (!counter) return 0;
   const { values } = await counter.get();
   return values.filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want)).reduce((n, v) => n + v.value, 0);
+}
+
+/** The key `withHistory` sets for the server API. */
+const API_KEY = 'api-key';
+
+/**
+ * Starts a server that lets clients subscribe to channels without a namespace and counts
+ * (Prometheus on), with `edit` applied; it joins `servers`, which the suite closes.
+ */
+export async function consumerServer(servers: TestServer[], edit: (c: Config) => void): Promise<TestServer> {
+  const s = await startServer(
+    testConfig((c) => {
+      c.channel.withoutNamespace.allowSubscribeForClient = true;
+      c.prometheus.enabled = true;
+      edit(c);
+    }),
+  );
+  servers.push(s);
+  return s;
+}
+
+/** History for channels without a namespace, and the server API open to `history()`. */
+export function withHistory(c: Config): void {
+  c.channel.withoutNamespace.historySize = 100;
+  c.channel.withoutNamespace.historyTtl = 60_000;
+  c.httpApi.key = API_KEY;
+}
+
+/** A channel's publication data from the server API's history (the server needs `withHistory`). */
+export async function history(s: TestServer, channel: string): Promise<unknown[]> {
+  const res = await fetch(`${s.httpUrl}/api/history`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-API-Key': API_KEY },
+    body: JSON.stringify({ channel, limit: 100 }),
+  });
+  const body = (await res.json()) as { result?: { publications: Array<{ data: unknown }> } };
+  return body.result?.publications.map((p) => p.data) ?? [];
 }

@@ -6,7 +6,7 @@ import { OwnRedis } from '../helpers/redis-server.js';
 import { startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { natsUrl, randomPrefix, skipWithout } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
-import { consumer, consumerCount, subscriber } from './helpers.js';
+import { consumer, consumerCount, consumerServer, subscriber } from './helpers.js';
 
 const skip = await skipWithout('NATS', natsUrl);
 
@@ -37,18 +37,11 @@ describe('NATS JetStream consumer', { skip: skip || undefined }, () => {
   const jetstream = (stream: string, extra: Record<string, unknown> = {}): ConsumerConfig =>
     consumer({ name: 'jetstream', type: 'nats_jetstream', nats_jetstream: { url: natsUrl, stream_name: stream, durable_consumer_name: 'parsec', ...extra } });
 
-  const serve = async (c: ConsumerConfig, engine?: OwnRedis): Promise<TestServer> => {
-    const s = await startServer(
-      testConfig((cfg) => {
-        cfg.channel.withoutNamespace.allowSubscribeForClient = true;
-        cfg.prometheus.enabled = true;
-        cfg.consumers = [c];
-        if (engine) cfg.engine = { type: 'redis', redis: { ...cfg.engine.redis, address: [engine.url], prefix: randomPrefix('engine') } };
-      }),
-    );
-    servers.push(s);
-    return s;
-  };
+  const serve = (c: ConsumerConfig, engine?: OwnRedis): Promise<TestServer> =>
+    consumerServer(servers, (cfg) => {
+      cfg.consumers = [c];
+      if (engine) cfg.engine = { type: 'redis', redis: { ...cfg.engine.redis, address: [engine.url], prefix: randomPrefix('engine') } };
+    });
 
   const publishCommand = async (subject: string, method: string | undefined, body: string): Promise<void> => {
     const h = headers();

@@ -7,7 +7,7 @@ import { OwnRedis } from '../helpers/redis-server.js';
 import { startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { postgresUrl, randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
-import { consumer, consumerCount, subscriber } from './helpers.js';
+import { consumer, consumerCount, consumerServer, history, subscriber, withHistory } from './helpers.js';
 
 const skip = (await skipWithout('Postgres', postgresUrl)) || (await skipWithout('Redis', redisUrl));
 
@@ -69,17 +69,7 @@ describe('PostgreSQL outbox consumer', { skip: skip || undefined }, () => {
       postgresql: { dsn: postgresUrl, outbox_table_name: table, partition_poll_interval: '5s', partition_notification_channel: table, ...extra },
     });
 
-  const serve = async (edit: (c: Config) => void): Promise<TestServer> => {
-    const s = await startServer(
-      testConfig((c) => {
-        c.channel.withoutNamespace.allowSubscribeForClient = true;
-        c.prometheus.enabled = true;
-        edit(c);
-      }),
-    );
-    servers.push(s);
-    return s;
-  };
+  const serve = (edit: (c: Config) => void): Promise<TestServer> => consumerServer(servers, edit);
 
   it('applies rows inserted in one transaction, in order, in every payload form Centrifugo accepts, and deletes them', async () => {
     const table = await freshTable();
@@ -166,24 +156,12 @@ describe('PostgreSQL outbox consumer', { skip: skip || undefined }, () => {
       await other.down();
     });
 
-    const history = async (s: TestServer, channel: string): Promise<unknown[]> => {
-      const res = await fetch(`${s.httpUrl}/api/history`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'X-API-Key': 'api-key' },
-        body: JSON.stringify({ channel, limit: 10 }),
-      });
-      const body = (await res.json()) as { result?: { publications: Array<{ data: unknown }> } };
-      return body.result?.publications.map((p) => p.data) ?? [];
-    };
-
     it('retries a failing command with backoff until it succeeds, while other partitions go on', async () => {
       const table = await freshTable();
       const prefix = randomPrefix('outbox-down');
       const s = await serve((c) => {
         c.engine = { type: 'redis', redis: { ...c.engine.redis, address: [redis.url, other.url], prefix } };
-        c.channel.withoutNamespace.historySize = 100;
-        c.channel.withoutNamespace.historyTtl = 60_000;
-        c.httpApi.key = 'api-key';
+        withHistory(c);
         c.consumers = [outbox(table, { num_partitions: 2 })];
       });
       const name = s.app.config.consumers[0]!.name;

@@ -3,10 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { Config, ConsumerConfig } from '../../src/config/index.js';
 import { OwnRedis } from '../helpers/redis-server.js';
-import { startServer, testConfig, type TestServer } from '../helpers/server.js';
+import type { TestServer } from '../helpers/server.js';
 import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
-import { consumer, consumerCount, subscriber } from './helpers.js';
+import { consumer, consumerCount, consumerServer, history, subscriber, withHistory } from './helpers.js';
 
 const skip = await skipWithout('Redis', redisUrl);
 
@@ -32,17 +32,7 @@ describe('Redis stream consumer', { skip: skip || undefined }, () => {
   const streamConsumer = (streams: string[], extra: Record<string, unknown> = {}): ConsumerConfig =>
     consumer({ name: 'streams', type: 'redis_stream', redis_stream: { address: redisUrl, streams, consumer_group: 'parsec', ...extra } });
 
-  const serve = async (edit: (c: Config) => void): Promise<TestServer> => {
-    const s = await startServer(
-      testConfig((c) => {
-        c.channel.withoutNamespace.allowSubscribeForClient = true;
-        c.prometheus.enabled = true;
-        edit(c);
-      }),
-    );
-    servers.push(s);
-    return s;
-  };
+  const serve = (edit: (c: Config) => void): Promise<TestServer> => consumerServer(servers, edit);
 
   /** Entries of the group not yet acknowledged. */
   const pending = async (key: string): Promise<number> => ((await redis.xpending(key, 'parsec')) as [number])[0];
@@ -91,18 +81,12 @@ describe('Redis stream consumer', { skip: skip || undefined }, () => {
     assert.equal(read.length, 1);
     assert.equal(await pending(key), 1);
     const s = await serve((c) => {
-      c.channel.withoutNamespace.historySize = 10;
-      c.channel.withoutNamespace.historyTtl = 60_000;
-      c.httpApi.key = 'api-key';
+      withHistory(c);
       c.consumers = [streamConsumer([key], { visibility_timeout: '300ms', num_workers: 4 })];
     });
     // Read from history: the claim may come before any subscriber could be there.
-    const history = async (): Promise<unknown[]> => {
-      const res = await fetch(`${s.httpUrl}/api/history`, { method: 'POST', headers: { 'X-API-Key': 'api-key' }, body: JSON.stringify({ channel: 'claimed', limit: 10 }) });
-      return ((await res.json()) as { result: { publications: Array<{ data: unknown }> } }).result.publications.map((p) => p.data);
-    };
     await until(async () => (await pending(key)) === 0, 10_000);
-    assert.deepEqual(await history(), ['left behind']);
+    assert.deepEqual(await history(s, 'claimed'), ['left behind']);
     // Claimed by this node's consumer, then acknowledged.
     const consumers = (await redis.xinfo('CONSUMERS', key, 'parsec')) as unknown[][];
     assert.ok(consumers.some((c) => c[1] === s.app.node.id));
@@ -114,9 +98,7 @@ describe('Redis stream consumer', { skip: skip || undefined }, () => {
       const key = stream('retry');
       const s = await serve((c) => {
         c.engine = { type: 'redis', redis: { ...c.engine.redis, address: [engine.url], prefix: randomPrefix('engine') } };
-        c.channel.withoutNamespace.historySize = 10;
-        c.channel.withoutNamespace.historyTtl = 60_000;
-        c.httpApi.key = 'api-key';
+        withHistory(c);
         c.consumers = [streamConsumer([key], { visibility_timeout: '600ms' })];
       });
       await engine.down();
@@ -125,9 +107,7 @@ describe('Redis stream consumer', { skip: skip || undefined }, () => {
       assert.equal(await pending(key), 1, 'not acknowledged while failing');
       await engine.up();
       await until(async () => (await pending(key)) === 0, 15_000);
-      const res = await fetch(`${s.httpUrl}/api/history`, { method: 'POST', headers: { 'X-API-Key': 'api-key' }, body: JSON.stringify({ channel: 'retried', limit: 10 }) });
-      const { result } = (await res.json()) as { result: { publications: Array<{ data: unknown }> } };
-      assert.deepEqual(result.publications.map((p) => p.data), ['eventually']);
+      assert.deepEqual(await history(s, 'retried'), ['eventually']);
     } finally {
       await engine.down();
     }

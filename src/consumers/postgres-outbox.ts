@@ -88,27 +88,49 @@ export class PostgresOutboxConsumer implements Consumer {
     return this.closed;
   }
 
-  /** LISTEN on the notification channel: a payload naming a partition wakes its worker. Reconnects with backoff. */
-  private async listen(attempt = 0): Promise<void> {
-    if (this.stop.signal.aborted) return;
-    const client = new pg.Client({ connectionString: this.cfg.partitionNotificationDsn || this.cfg.dsn });
-    const retry = (err: unknown): void => {
+  /** LISTEN on the notification channel: a payload naming a partition wakes its worker. */
+  private async listen(): Promise<void> {
+    // Named, so an operator can tell this session apart in pg_stat_activity.
+    const client = new pg.Client({ connectionString: this.cfg.partitionNotificationDsn || this.cfg.dsn, application_name: `parsec-listen-${this.deps.name}`.slice(0, 63) });
+    client.on('error', (err) => {
+      if (this.listener !== client) return;
+      this.listener = undefined;
+      void client.end().catch(() => undefined);
       if (this.stop.signal.aborted) return;
       this.deps.log.warn({ err }, 'outbox notifications lost: polling until they are back');
-      void client.end().catch(() => undefined);
-      void sleep(backoffDelay(attempt + 1), this.stop.signal).then(() => this.listen(attempt + 1).catch(retry));
-    };
-    client.on('error', retry);
+      void this.relisten();
+    });
     client.on('notification', (n) => {
       const p = Number(n.payload);
       if (Number.isInteger(p) && p >= 0 && p < this.wakeups.length) this.wakeups[p]!.notify();
       else this.deps.log.warn({ payload: n.payload }, 'outbox notification names no partition of this consumer');
     });
-    await client.connect();
-    await client.query(`LISTEN ${this.cfg.partitionNotificationChannel}`);
-    this.listener = client;
-    // Rows inserted while not listening would wait for the next poll: look now.
-    if (attempt > 0) for (const w of this.wakeups) w.notify();
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${this.cfg.partitionNotificationChannel}`);
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    if (this.stop.signal.aborted) await client.end().catch(() => undefined);
+    else this.listener = client;
+  }
+
+  /** Listens again with backoff after the LISTEN connection was lost; partitions poll meanwhile. */
+  private async relisten(): Promise<void> {
+    const { signal } = this.stop;
+    for (let attempt = 1; !signal.aborted; attempt++) {
+      await sleep(backoffDelay(attempt), signal);
+      if (signal.aborted) return;
+      try {
+        await this.listen();
+        // Rows inserted while nobody listened would wait for the next poll: look now.
+        for (const w of this.wakeups) w.notify();
+        return;
+      } catch (err) {
+        this.deps.log.warn({ err, attempt }, 'listening for outbox notifications failed: retrying');
+      }
+    }
   }
 
   private async run(partition: number): Promise<void> {

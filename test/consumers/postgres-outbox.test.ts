@@ -91,6 +91,26 @@ describe('PostgreSQL outbox consumer', { skip: skip || undefined }, () => {
     watcher.client.disconnect();
   });
 
+  it('listens again after the LISTEN connection is lost', async () => {
+    const table = await freshTable();
+    const s = await serve((c) => (c.consumers = [outbox(table)]));
+    const app = `parsec-listen-${s.app.config.consumers[0]!.name}`;
+    const listeners = async (): Promise<number[]> =>
+      (await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [app])).rows.map((r) => r.pid);
+    const [first] = await listeners();
+    assert.ok(first, 'a LISTEN session');
+    await db.query('SELECT pg_terminate_backend($1)', [first]);
+    await until(async () => {
+      const now = await listeners();
+      return now.length === 1 && now[0] !== first;
+    }, 10_000);
+    const watcher = await subscriber(s.url, ['again']);
+    await insert(db, table, [{ method: 'publish', payload: { channel: 'again', data: 1 } }]);
+    // Sooner than the 5 s poll interval: woken by the new LISTEN session.
+    await until(() => watcher.total() === 1, 4000);
+    watcher.client.disconnect();
+  });
+
   it('two nodes share the partitions: every row applied once, in order per partition', async () => {
     const table = await freshTable();
     const prefix = randomPrefix('outbox');

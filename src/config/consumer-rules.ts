@@ -61,7 +61,10 @@ function redisStream(c: ConsumerConfig, at: string): RuleViolation | undefined {
   if (!r.consumerGroup) return { key: `${key}.consumer_group`, detail: `consumer "${c.name}": a consumer group name is required` };
   if (!r.payloadValue) return { key: `${key}.payload_value`, detail: 'must not be empty' };
   if (r.visibilityTimeout <= 0) return { key: `${key}.visibility_timeout`, detail: 'must be greater than 0' };
-  return dataMode(r.publicationDataMode, `${key}.publication_data_mode`, c.name);
+  if (r.publicationDataMode.enabled && !r.publicationDataMode.channelsValue) {
+    return { key: `${key}.publication_data_mode.channels_value`, detail: `consumer "${c.name}": required when publication_data_mode.enabled is true` };
+  }
+  return undefined;
 }
 
 function natsJetStream(c: ConsumerConfig, at: string): RuleViolation | undefined {
@@ -72,10 +75,8 @@ function natsJetStream(c: ConsumerConfig, at: string): RuleViolation | undefined
   if (!n.durableConsumerName) return { key: `${key}.durable_consumer_name`, detail: `consumer "${c.name}": a durable consumer name is required` };
   if (/[\s.*>]/.test(n.durableConsumerName)) return { key: `${key}.durable_consumer_name`, detail: 'must not contain whitespace, ".", "*" or ">"' };
   if (n.tls.enabled) return { key: `${key}.tls.enabled`, detail: `consumer "${c.name}": not supported yet` };
-  return dataMode(n.publicationDataMode, `${key}.publication_data_mode`, c.name);
-}
-
-function dataMode(mode: Record<string, unknown>, key: string, name: string): RuleViolation | undefined {
-  if (mode['enabled'] !== true) return undefined;
-  return { key: `${key}.enabled`, detail: `consumer "${name}": publication data mode is not supported yet; send API commands (method and payload)` };
+  if (n.publicationDataMode.enabled && !n.publicationDataMode.channelsHeader) {
+    return { key: `${key}.publication_data_mode.channels_header`, detail: `consumer "${c.name}": required when publication_data_mode.enabled is true` };
+  }
+  return undefined;
 }

@@ -32,8 +32,29 @@ const postgresqlSchema = section({
   tls: consumerTls(),
 });
 
-/** The data-as-publication mode of Centrifugo (fields/headers name the channels); refused for now (consumer-rules.ts). */
-const publicationDataMode = () => z.record(z.string(), z.unknown()).default(() => ({}));
+/*
+ * Centrifugo's publication data mode: the message is the data to publish, and these entry
+ * fields (Redis) or headers (JetStream) name its channels (comma-separated) and options.
+ */
+const redisDataMode = section({
+  enabled: bool(),
+  channels_value: str('centrifugo-channels'),
+  idempotency_key_value: str('centrifugo-idempotency-key'),
+  delta_value: str('centrifugo-delta'),
+  version_value: str('centrifugo-version'),
+  version_epoch_value: str('centrifugo-version-epoch'),
+  tags_value_prefix: str('centrifugo-tag-'),
+});
+
+const natsDataMode = section({
+  enabled: bool(),
+  channels_header: str('centrifugo-channels'),
+  idempotency_key_header: str('centrifugo-idempotency-key'),
+  delta_header: str('centrifugo-delta'),
+  version_header: str('centrifugo-version'),
+  version_epoch_header: str('centrifugo-version-epoch'),
+  tags_header_prefix: str('centrifugo-tag-'),
+});
 
 const addressList = () => z.union([z.string().transform((s) => [s]), z.array(z.string())]).default(['redis://127.0.0.1:6379']);
 
@@ -58,7 +79,7 @@ const redisStreamSchema = section({
   num_workers: int(1, 1, 1024),
   payload_value: str('payload'),
   method_value: str('method'),
-  publication_data_mode: publicationDataMode(),
+  publication_data_mode: redisDataMode,
 });
 
 const natsJetStreamSchema = section({
@@ -74,7 +95,7 @@ const natsJetStreamSchema = section({
   deliver_policy: oneOf(['new', 'all'], 'new'),
   max_ack_pending: int(100, 1),
   method_header: str('centrifugo-method'),
-  publication_data_mode: publicationDataMode(),
+  publication_data_mode: natsDataMode,
   tls: consumerTls(),
 });
 

@@ -44,8 +44,17 @@ export class CommandDispatcher {
    * payload is Centrifugo's `{"method": …, "payload": …}` envelope, whose payload may also
    * be a JSON string holding the request (as CDC tools write JSONB).
    */
-  async dispatch(method: string, payload: string): Promise<Outcome> {
-    const command = decode(method, payload);
+  dispatch(method: string, payload: string): Promise<Outcome> {
+    return this.run(decode(method, payload));
+  }
+
+  /** The command a message holds, as `dispatch` reads it, to run later (and again) with `run`. */
+  decode(method: string, payload: string): Command {
+    return decode(method, payload);
+  }
+
+  /** Runs a decoded command; one that could not be decoded is poison. */
+  async run(command: Command): Promise<Outcome> {
     if ('reason' in command) return { kind: 'poison', reason: command.reason };
     let result: unknown;
     try {
@@ -65,9 +74,10 @@ export class CommandDispatcher {
   }
 }
 
-type Decoded = { method: string; params: unknown } | { reason: string };
+/** A server API command read from a message, or why none could be. */
+export type Command = { method: string; params: unknown } | { reason: string };
 
-function decode(method: string, payload: string): Decoded {
+function decode(method: string, payload: string): Command {
   const body = parse(payload);
   if (body === undefined) return { reason: 'payload is not valid JSON' };
   if (method !== '') return checked(method, body);
@@ -82,7 +92,7 @@ function decode(method: string, payload: string): Decoded {
   return checked(envelope.method, params);
 }
 
-function checked(method: string, params: unknown): Decoded {
+function checked(method: string, params: unknown): Command {
   if (!COMMAND_METHODS.has(method)) return { reason: `method "${method}" is not a command a consumer can run` };
   if (typeof params !== 'object' || params === null || Array.isArray(params)) return { reason: `${method}: the request must be a JSON object` };
   return { method, params };

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { AckPolicy, DeliverPolicy, connect, credsAuthenticator, type ConnectionOptions, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
 import type { NatsJetStreamConsumerConfig } from '../config/index.js';
 import { backoffDelay, sleep } from './backoff.js';
+import type { Command } from './dispatch.js';
+import { publicationCommand } from './publication-mode.js';
 import type { Consumer, ConsumerDeps } from './types.js';
 
 /** How long JetStream waits for an acknowledgement before delivering again (Centrifugo's value). */
@@ -110,10 +112,15 @@ export class NatsJetStreamConsumer implements Consumer {
     }
   }
 
+  private command(msg: JsMsg): Command {
+    return commandOf(msg, this.cfg, (method, payload) => this.deps.dispatcher.decode(method, payload));
+  }
+
   private async process(msg: JsMsg): Promise<void> {
     const { dispatcher, log, metrics, name, maxAttempts } = this.deps;
-    const method = (this.cfg.methodHeader && msg.headers?.get(this.cfg.methodHeader)) || '';
-    const outcome = await dispatcher.dispatch(method, new TextDecoder().decode(msg.data));
+    const command = this.command(msg);
+    const method = 'method' in command ? command.method : '';
+    const outcome = await dispatcher.run(command);
     const deliveries = msg.info.deliveryCount;
     if (outcome.kind === 'applied') {
       msg.ack();
@@ -137,6 +144,19 @@ export class NatsJetStreamConsumer implements Consumer {
     log.warn({ subject: msg.subject, seq: msg.seq, method, reason: outcome.reason, deliveries }, 'JetStream message failed: delivered again after a backoff');
     msg.nak(backoffDelay(deliveries));
   }
+}
+
+/** The message's command: the method header and body, or in publication data mode a publication of the body. */
+function commandOf(msg: JsMsg, cfg: NatsJetStreamConsumerConfig, decode: (method: string, payload: string) => Command): Command {
+  const header = (name: string): string | undefined => (name && msg.headers?.has(name) ? msg.headers.get(name) : undefined);
+  const m = cfg.publicationDataMode;
+  if (m.enabled) {
+    const names = { channels: m.channelsHeader, idempotencyKey: m.idempotencyKeyHeader, delta: m.deltaHeader, version: m.versionHeader, versionEpoch: m.versionEpochHeader, tagsPrefix: m.tagsHeaderPrefix };
+    const fields = new Map<string, string>();
+    for (const [k] of msg.headers ?? []) fields.set(k, msg.headers!.get(k));
+    return publicationCommand(msg.data, fields, names);
+  }
+  return decode(header(cfg.methodHeader) ?? '', new TextDecoder().decode(msg.data));
 }
 
 function connectionOptions(cfg: NatsJetStreamConsumerConfig, name: string): ConnectionOptions {

@@ -1,6 +1,8 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { RedisConfig, RedisStreamConsumerConfig } from '../config/index.js';
 import { backoffDelay, sleep } from './backoff.js';
+import type { Command } from './dispatch.js';
+import { publicationCommand, type DataModeNames } from './publication-mode.js';
 import type { Consumer, ConsumerDeps } from './types.js';
 
 type RedisClient = Redis | Cluster;
@@ -144,13 +146,12 @@ export class RedisStreamConsumer implements Consumer {
     const { dispatcher, log, metrics, name, maxAttempts } = this.deps;
     const values = new Map<string, string>();
     for (let i = 0; fields && i + 1 < fields.length; i += 2) values.set(fields[i]!, fields[i + 1]!);
-    const payload = values.get(this.cfg.payloadValue);
-    const method = this.cfg.methodValue ? (values.get(this.cfg.methodValue) ?? '') : '';
+    const command = this.command(values);
+    const method = 'method' in command ? command.method : '';
     const started = Date.now();
     let tries = 0;
     for (;;) {
-      // A deleted entry claimed from the pending list comes back without fields: nothing to run.
-      const outcome = payload === undefined ? { kind: 'poison' as const, reason: `no "${this.cfg.payloadValue}" field in the entry` } : await dispatcher.dispatch(method, payload);
+      const outcome = await dispatcher.run(command);
       tries++;
       if (outcome.kind === 'applied') {
         metrics.processed(name);
@@ -185,6 +186,20 @@ export class RedisStreamConsumer implements Consumer {
       metrics.error(name);
       log.error({ err, stream, id }, 'acknowledging a stream entry failed');
     }
+  }
+
+  /** The entry's command: its method and payload fields, or in publication data mode a publication of the payload. */
+  private command(values: ReadonlyMap<string, string>): Command {
+    const payload = values.get(this.cfg.payloadValue);
+    // A deleted entry claimed from the pending list comes back without fields: nothing to run.
+    if (payload === undefined) return { reason: `no "${this.cfg.payloadValue}" field in the entry` };
+    const mode = this.cfg.publicationDataMode;
+    if (mode.enabled) return publicationCommand(Buffer.from(payload), values, this.dataMode(mode));
+    return this.deps.dispatcher.decode(this.cfg.methodValue ? (values.get(this.cfg.methodValue) ?? '') : '', payload);
+  }
+
+  private dataMode(m: RedisStreamConsumerConfig['publicationDataMode']): DataModeNames {
+    return { channels: m.channelsValue, idempotencyKey: m.idempotencyKeyValue, delta: m.deltaValue, version: m.versionValue, versionEpoch: m.versionEpochValue, tagsPrefix: m.tagsValuePrefix };
   }
 
   /** How many times the group has delivered the entry (XAUTOCLAIM counts each claim). */

@@ -80,7 +80,7 @@ test('an enabled consumer needs the keys of its type, named in the error', (t) =
     [{ name: 'a', enabled: true, type: 'redis_stream', redis_stream: { consumer_group: 'g' } }, 'consumers[0].redis_stream.streams'],
     [{ name: 'a', enabled: true, type: 'redis_stream', redis_stream: { streams: ['s'] } }, 'consumers[0].redis_stream.consumer_group'],
     [{ name: 'a', enabled: true, type: 'redis_stream', redis_stream: { streams: ['s'], consumer_group: 'g', address: ['redis://a', 'redis://b'] } }, 'consumers[0].redis_stream.address'],
-    [{ name: 'a', enabled: true, type: 'redis_stream', redis_stream: { streams: ['s'], consumer_group: 'g', publication_data_mode: { enabled: true } } }, 'consumers[0].redis_stream.publication_data_mode.enabled'],
+    [{ name: 'a', enabled: true, type: 'redis_stream', redis_stream: { streams: ['s'], consumer_group: 'g', publication_data_mode: { enabled: true, channels_value: '' } } }, 'consumers[0].redis_stream.publication_data_mode.channels_value'],
     [{ name: 'a', enabled: true, type: 'nats_jetstream', nats_jetstream: { durable_consumer_name: 'd' } }, 'consumers[0].nats_jetstream.stream_name'],
     [{ name: 'a', enabled: true, type: 'nats_jetstream', nats_jetstream: { stream_name: 'S' } }, 'consumers[0].nats_jetstream.durable_consumer_name'],
     [{ name: 'a', enabled: true, type: 'nats_jetstream', nats_jetstream: { stream_name: 'S', durable_consumer_name: 'd', deliver_policy: 'last' } }, 'consumers[0].nats_jetstream.deliver_policy'],

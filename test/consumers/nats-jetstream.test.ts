@@ -74,6 +74,20 @@ describe('NATS JetStream consumer', { skip: skip || undefined }, () => {
     watcher.client.disconnect();
   });
 
+  it('publication data mode: the message is published to the channels its header names', async () => {
+    const { name, subject } = await freshStream();
+    const s = await serve(jetstream(name, { publication_data_mode: { enabled: true } }));
+    const watcher = await subscriber(s.url, ['d1', 'd2']);
+    const h = headers();
+    h.set('centrifugo-channels', 'd1,d2');
+    h.set('centrifugo-tag-source', 'jetstream');
+    await nc.jetstream().publish(`${subject}.pub`, new TextEncoder().encode(JSON.stringify({ price: 10 })), { headers: h });
+    await until(() => watcher.total() === 2);
+    assert.deepEqual(watcher.byChannel.get('d1'), [{ price: 10 }]);
+    assert.deepEqual(watcher.byChannel.get('d2'), [{ price: 10 }]);
+    watcher.client.disconnect();
+  });
+
   it('resumes from the durable consumer after a restart, with use_existing_consumer', async () => {
     const { name, subject } = await freshStream();
     const first = await serve(jetstream(name, { deliver_policy: 'all' }));

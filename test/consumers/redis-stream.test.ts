@@ -72,6 +72,25 @@ describe('Redis stream consumer', { skip: skip || undefined }, () => {
     watcher.client.disconnect();
   });
 
+  it('publication data mode: the payload is published to the channels a field names, with its options', async () => {
+    const key = stream('data-mode');
+    const s = await serve((c) => (c.consumers = [streamConsumer([key], { publication_data_mode: { enabled: true } })]));
+    const watcher = await subscriber(s.url, ['pd1', 'pd2']);
+    const tags: Array<Record<string, string> | undefined> = [];
+    watcher.client.getSubscription('pd1')!.on('publication', (ctx) => tags.push(ctx.tags));
+    await redis.xadd(key, '*', 'payload', JSON.stringify({ both: true }), 'centrifugo-channels', 'pd1,pd2');
+    await redis.xadd(key, '*', 'payload', JSON.stringify({ once: 1 }), 'centrifugo-channels', 'pd1', 'centrifugo-idempotency-key', 'k1', 'centrifugo-tag-kind', 'note');
+    await redis.xadd(key, '*', 'payload', JSON.stringify({ once: 2 }), 'centrifugo-channels', 'pd1', 'centrifugo-idempotency-key', 'k1');
+    await redis.xadd(key, '*', 'payload', JSON.stringify({ bad: 'version' }), 'centrifugo-channels', 'pd1', 'centrifugo-version', 'soon');
+    await redis.xadd(key, '*', 'payload', JSON.stringify({ last: true }), 'centrifugo-channels', 'pd2');
+    await until(() => (watcher.byChannel.get('pd2') ?? []).length === 2);
+    assert.deepEqual(watcher.byChannel.get('pd1'), [{ both: true }, { once: 1 }], 'the repeated idempotency key is published once, the bad version skipped');
+    assert.deepEqual(watcher.byChannel.get('pd2'), [{ both: true }, { last: true }]);
+    assert.deepEqual(tags[1], { kind: 'note' });
+    await until(async () => (await pending(key)) === 0);
+    watcher.client.disconnect();
+  });
+
   it('claims an entry a dead consumer left pending, once idle past the visibility timeout, and applies it', async () => {
     const key = stream('reclaim');
     // A consumer of the group read an entry and died before acknowledging it.

@@ -6,7 +6,7 @@ import type { Config, ConsumerConfig } from '../../src/config/index.js';
 import { OwnRedis } from '../helpers/redis-server.js';
 import { startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { postgresUrl, randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
-import { until } from '../helpers/until.js';
+import { until, within } from '../helpers/until.js';
 import { consumer, consumerCount, consumerServer, history, subscriber, withHistory } from './helpers.js';
 
 const skip = (await skipWithout('Postgres', postgresUrl)) || (await skipWithout('Redis', redisUrl));
@@ -224,6 +224,29 @@ describe('PostgreSQL outbox consumer', { skip: skip || undefined }, () => {
       assert.equal(await consumerCount(s.app, 'parsec_consumers_messages_total', { consumer_name: name, outcome: 'retried' }), 2);
       assert.equal(await consumerCount(s.app, 'parsec_consumers_messages_total', { consumer_name: name, outcome: 'skipped' }), 1);
     });
+  });
+
+  it('a graceful stop ends consuming at once, even with a partition retrying, and leaves unapplied rows in place', async () => {
+    const engine = await OwnRedis.start();
+    try {
+      const table = await freshTable();
+      const s = await startServer(
+        testConfig((c) => {
+          c.prometheus.enabled = true;
+          c.engine = { type: 'redis', redis: { ...c.engine.redis, address: [engine.url], prefix: randomPrefix('outbox-stop') } };
+          c.consumers = [outbox(table)];
+        }),
+      );
+      const name = s.app.config.consumers[0]!.name;
+      await engine.down();
+      await insert(db, table, [{ method: 'publish', payload: { channel: 'stop', data: 1 } }]);
+      await until(async () => (await consumerCount(s.app, 'parsec_consumers_messages_total', { consumer_name: name, outcome: 'retried' })) >= 1, 10_000);
+      // Bounded by shutdown.timeout (2 s in tests) plus the lock wait: it must end, however long the backoff.
+      await within(s.close(), 10_000, 'graceful stop');
+      assert.equal(await rowCount(db, table), 1);
+    } finally {
+      await engine.down();
+    }
   });
 
   it('stops the start naming the consumer when the table does not exist', async () => {

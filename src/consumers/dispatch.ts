@@ -66,6 +66,7 @@ export class CommandDispatcher {
     }
     // A broadcast answers per channel: any internal failure repeats the whole broadcast, so
     // channels that got it before see it twice unless the command carries an idempotency_key.
+    // The cast restates the broadcast executor's result type, which `execute` erases.
     if (command.method === 'broadcast') {
       const failed = (result as { responses: Array<{ error?: { code: number; message: string } }> }).responses.find((r) => r.error?.code === ApiErrorCode.internal);
       if (failed?.error) return { kind: 'transient', reason: `broadcast: ${failed.error.code} ${failed.error.message}` };

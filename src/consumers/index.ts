@@ -3,5 +3,3 @@
  * streams or NATS JetStream and run through the same executors as the HTTP and gRPC API.
  */
 export { startConsumers, type RunningConsumers, type StartConsumersOptions } from './start.js';
-export type { RedisConnector } from './redis-stream.js';
-export { CommandDispatcher, type Outcome } from './dispatch.js';

@@ -9,6 +9,7 @@ import { runCompression } from './scenarios/compression.js';
 import { runConnect } from './scenarios/connect.js';
 import { runFanout } from './scenarios/fanout.js';
 import { runLabelIndex } from './scenarios/label-index.js';
+import { runMapFanout } from './scenarios/map-fanout.js';
 import { runMemory } from './scenarios/memory.js';
 import { runModeration } from './scenarios/moderation.js';
 import { runRpcProxy } from './scenarios/rpc-proxy.js';
@@ -17,14 +18,14 @@ import { runStorm } from './scenarios/storm.js';
 import { runTokenBroker } from './scenarios/token-broker.js';
 import { runUniFanout } from './scenarios/uni-fanout.js';
 import { LOAD_CORE, canPin, pinProcess, setServerNodeFlags } from './server-process.js';
-import { ALL_TARGET_KINDS, TARGET_KINDS, type TargetKind } from './targets.js';
+import { ALL_TARGET_KINDS, BLOCKED_USERS, TARGET_KINDS, type TargetKind } from './targets.js';
 
 /**
  * Benchmark runner: `npm run bench -- --scenario <name>[,<name>…]`. Loopback only,
  * bounded in count and time. Each server under test runs in its own process pinned
  * to core 0; this process and the load workers pin themselves to core 1.
  */
-const SCENARIOS = ['fanout', 'channels', 'connect', 'memory', 'api', 'jwt', 'engine', 'labels', 'rpc', 'tokens', 'compression', 'uni', 'poll', 'moderation'] as const;
+const SCENARIOS = ['fanout', 'channels', 'connect', 'memory', 'api', 'jwt', 'engine', 'labels', 'rpc', 'tokens', 'compression', 'uni', 'map', 'poll', 'moderation'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const { values } = parseArgs({
@@ -142,10 +143,21 @@ async function runScenario(scenario: Scenario, pool: LoadPool, kinds: TargetKind
     case 'connect': {
       const rows = await runStorm(pool, { connections: Number(values.connections), concurrency: 16, kinds });
       console.log('\n## Connect storm: connect + subscribe, dropped once subscribed\n');
+      // `vs first`: against the first server named, for variants of one server (e.g. parsec-bare,parsec-moderation).
+      const first = rows[0]!;
       console.log(
         table(
-          ['server', 'connections', 'failed', 'connects/s', 'server CPU ms per connect', 'connects per server CPU s', 'vs ws naive', 'vs ws pre-framed'],
-          rows.map((r) => [r.server, fmt(r.connections), fmt(r.failed), fmt(r.perSecond), ((r.serverCpuSeconds / r.connections) * 1000).toFixed(2), fmt(r.perCpuSecond), ...ratios(rows, r, (x) => x.perCpuSecond)]),
+          ['server', 'connections', 'failed', 'connects/s', 'server CPU ms per connect', 'connects per server CPU s', 'vs ws naive', 'vs ws pre-framed', `vs ${first.server}`],
+          rows.map((r) => [
+            r.server,
+            fmt(r.connections),
+            fmt(r.failed),
+            fmt(r.perSecond),
+            ((r.serverCpuSeconds / r.connections) * 1000).toFixed(2),
+            fmt(r.perCpuSecond),
+            ...ratios(rows, r, (x) => x.perCpuSecond),
+            `${(r.perCpuSecond / first.perCpuSecond).toFixed(2)}×`,
+          ]),
         ),
       );
       return;
@@ -201,6 +213,17 @@ async function runScenario(scenario: Scenario, pool: LoadPool, kinds: TargetKind
       console.log(table(['RPC (32 clients, HTTP backend)', 'calls/s', 'Parsec CPU ms per call'], rows.map((r) => [r.path, fmt(r.callsPerSecond), r.serverCpuMsPerCall?.toFixed(3) ?? '-'])));
       return;
     }
+    case 'map': {
+      const rows = await runMapFanout(pool, { subscribers: Number(values.subscribers), rate: Number(values.rate), seconds });
+      console.log(`\n## Map fan-out next to stream fan-out: ${fmt(Number(values.subscribers))} subscribers, one channel, same server\n`);
+      console.log(
+        table(
+          ['setup', 'subscribers', 'published', 'delivered/s', 'lost', 'p50 ms', 'p99 ms', 'delivered per server CPU s', 'vs stream'],
+          rows.map((r) => [r.setup, fmt(r.subscribers), fmt(r.published), fmt(r.deliveredPerSecond), fmt(r.lost), ms(r.p50), ms(r.p99), fmt(r.perCpuSecond), (r.perCpuSecond / rows[0]!.perCpuSecond).toFixed(2)]),
+        ),
+      );
+      return;
+    }
     case 'poll': {
       const r = await runSharedPoll({ connections: 1000, keysPerConnection: 10, durationMs: Number(values.duration) });
       console.log('\n## Shared poll: backend calls at 10k tracked keys over 1k connections\n');
@@ -234,7 +257,7 @@ async function runScenario(scenario: Scenario, pool: LoadPool, kinds: TargetKind
       return;
     }
     case 'moderation': {
-      const rows = await runModeration(pool, { subscribers: Number(values.subscribers), rate: Number(values.rate), seconds, blocked: 10_000 });
+      const rows = await runModeration(pool, { subscribers: Number(values.subscribers), rate: Number(values.rate), seconds, blocked: BLOCKED_USERS });
       console.log('\n## Operator instruments: fan-out with blocks, rate limits and activity off, then on\n');
       console.log(
         table(

@@ -1,18 +1,27 @@
 import type { DialectName } from './load/dialects.js';
+import { otlpSink } from './otlp-sink.js';
 import { Publisher, type PublishRequest } from './publisher.js';
 import { startParsec, startPeer, type ServerProcess } from './server-process.js';
 
 export const SECRET = 'bench-secret-bench-secret-bench-secret';
 export const API_KEY = 'bench-api-key';
 
+/** Users blocked before a moderation run measures. */
+export const BLOCKED_USERS = 10_000;
+
 /** The servers compared: Parsec and the peers written for the comparison (bench/peers). */
-export type TargetKind = 'parsec' | 'parsec-metrics' | 'ws-naive' | 'ws-preframed' | 'socketio';
+export type TargetKind = 'parsec' | 'parsec-metrics' | 'parsec-tracing' | 'parsec-bare' | 'parsec-moderation' | 'ws-naive' | 'ws-preframed' | 'socketio';
 
 /** The servers a run compares unless `--servers` picks others. */
 export const TARGET_KINDS: readonly TargetKind[] = ['ws-naive', 'ws-preframed', 'socketio', 'parsec'];
 
-/** Every server `--servers` may name: the default ones, and Parsec with Prometheus metrics on (to measure their cost). */
-export const ALL_TARGET_KINDS: readonly TargetKind[] = [...TARGET_KINDS, 'parsec-metrics'];
+/**
+ * Every server `--servers` may name: the default ones, and Parsec variants to measure what a
+ * feature costs: Prometheus metrics on; API tracing on; operator instruments all off
+ * (`parsec-bare`, activity recording is on by default) against all on (`parsec-moderation`:
+ * 10k blocked users, every rate-limit layer, activity).
+ */
+export const ALL_TARGET_KINDS: readonly TargetKind[] = [...TARGET_KINDS, 'parsec-metrics', 'parsec-tracing', 'parsec-bare', 'parsec-moderation'];
 
 export const TARGET_NAMES: Record<TargetKind, string> = {
   'ws-naive': 'ws naive',
@@ -20,6 +29,9 @@ export const TARGET_NAMES: Record<TargetKind, string> = {
   socketio: 'Socket.IO 4',
   parsec: 'Parsec (memory)',
   'parsec-metrics': 'Parsec (memory, metrics on)',
+  'parsec-tracing': 'Parsec (memory, API tracing on)',
+  'parsec-bare': 'Parsec (memory, no limits, activity off)',
+  'parsec-moderation': `Parsec (memory, ${BLOCKED_USERS / 1000}k blocks, rate limits, activity)`,
 };
 
 /** A running server under test: how clients talk to it and how to publish to it. */
@@ -45,6 +57,53 @@ export function parsecConfig(extra: object = {}): object {
   };
 }
 
+const bucket = (interval: string, rate: number) => ({ enabled: true, buckets: [{ interval, rate }] });
+
+/**
+ * Parsec with the operator instruments off: no limits (the default) and activity recording
+ * off (it is on by default), the base the instruments' cost is measured against.
+ */
+export function bareConfig(): object {
+  return parsecConfig({ parsec: { activity: { enabled: false } } });
+}
+
+/**
+ * Parsec with every instrument on and nothing refused under the bench's load: activity
+ * recorded, per-connection and per-user limits on every command, client errors counted,
+ * connect attempts and open connections per address checked (the load comes from one
+ * address, hence the large bucket and cap). The buckets are checked on every command; they are sized never to refuse.
+ */
+export function moderationConfig(): object {
+  return parsecConfig({
+    parsec: { activity: { enabled: true } },
+    client: {
+      // The whole `client` section is replaced, so the comparison's own keys come along.
+      token: { hmac_secret_key: SECRET },
+      queue_max_size: 16 << 20,
+      rate_limit: {
+        client_command: { enabled: true, total: bucket('1s', 1000), default: bucket('1s', 100) },
+        user_command: { enabled: true, total: bucket('1s', 1000), default: bucket('1s', 100) },
+        // Memory engine: per-user buckets of this node.
+        redis_user_command: { enabled: true, default: bucket('1s', 100) },
+        client_error: { enabled: true, total: bucket('5s', 20) },
+        ip_connect: { enabled: true, buckets: [{ interval: '1s', rate: 1_000_000 }], max_concurrent_per_ip: 1_000_000 },
+      },
+    },
+  });
+}
+
+/** Blocks `count` users (`blocked-<n>`, none of them a load user) through the server API, 1,000 a batch. */
+export async function blockUsers(port: number, count = BLOCKED_USERS): Promise<void> {
+  for (let from = 0; from < count; from += 1000) {
+    const commands = Array.from({ length: Math.min(1000, count - from) }, (_, i) => ({ block_user: { user: `blocked-${from + i}`, reason: 'bench' } }));
+    const res = await fetch(`http://127.0.0.1:${port}/api/batch`, { method: 'POST', headers: { 'X-API-Key': API_KEY }, body: JSON.stringify({ commands }) });
+    if (!res.ok) throw new Error(`block_user batch failed: ${res.status}`);
+    const body = (await res.json()) as { replies: { error?: { message: string } }[] };
+    const failed = body.replies.find((r) => r.error);
+    if (failed) throw new Error(`block_user failed: ${failed.error!.message}`);
+  }
+}
+
 export function parsecPublish(channel: string, data: string): PublishRequest {
   return { path: '/api/publish', headers: { 'X-API-Key': API_KEY, 'Content-Type': 'application/json' }, body: `{"channel":"${channel}","data":${data}}` };
 }
@@ -66,6 +125,24 @@ export async function startTarget(kind: TargetKind, inspect = false): Promise<Ta
       return { kind, name, dialect: 'parsec', server: await startParsec(parsecConfig(), inspect), publish: parsecPublish, publishBatch: parsecBatch };
     case 'parsec-metrics': {
       const server = await startParsec(parsecConfig({ prometheus: { enabled: true } }), inspect);
+      return { kind, name, dialect: 'parsec', server, publish: parsecPublish, publishBatch: parsecBatch };
+    }
+    case 'parsec-tracing': {
+      // Every API call is a span, exported over OTLP/HTTP (protobuf) to a sink in this process.
+      process.env.OTEL_EXPORTER_OTLP_ENDPOINT = await otlpSink();
+      const server = await startParsec(parsecConfig({ opentelemetry: { enabled: true, api: true } }), inspect);
+      return { kind, name, dialect: 'parsec', server, publish: parsecPublish, publishBatch: parsecBatch };
+    }
+    case 'parsec-bare':
+      return { kind, name, dialect: 'parsec', server: await startParsec(bareConfig(), inspect), publish: parsecPublish, publishBatch: parsecBatch };
+    case 'parsec-moderation': {
+      const server = await startParsec(moderationConfig(), inspect);
+      try {
+        await blockUsers(server.port);
+      } catch (err) {
+        await server.stop();
+        throw err;
+      }
       return { kind, name, dialect: 'parsec', server, publish: parsecPublish, publishBatch: parsecBatch };
     }
     case 'ws-naive':

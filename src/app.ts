@@ -5,18 +5,18 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import { AdminHandler, handleHealth, handleMetrics, handleReadiness, type ReadinessCheck, type TokenRoutes } from './admin/index.js';
-import { GrpcApi, HttpApi } from './api/index.js';
+import { AdminHandler, handleHealth, handleMetrics, handleReadiness, swaggerRoutes, type ReadinessCheck, type TokenRoutes } from './admin/index.js';
+import { GrpcApi, HttpApi, openApiDocument } from './api/index.js';
 import { BearerVerifier, ServerApiAuthenticator, TokenVerifier, type ApiAuthOutcome, type ApiRequestCredentials, type JwksKeySource } from './auth/index.js';
-import { createRevocationStore, startTokenBroker, type RunningTokenBroker } from './broker/index.js';
-import { ConfigError } from './config/index.js';
+import { brokerRouteDocs, createRevocationStore, startTokenBroker, type RunningTokenBroker } from './broker/index.js';
+import { ConfigError, mapBrokerRedis } from './config/index.js';
 import { startConsumers, type RunningConsumers } from './consumers/index.js';
 import type { ApiJwksConfig, Config, JwksTlsConfig, TlsConfig, TokenConfig } from './config/types.js';
-import { isCloser, type Broker, type MapBroker, type PresenceManager } from './engine/index.js';
+import { isCloser, isHealthReporter, type Broker, type MapBroker, type PresenceManager } from './engine/index.js';
 import { MemoryBroker, MemoryMapBroker, MemoryPresenceManager } from './engine/memory/index.js';
 import { NatsBroker } from './engine/nats/index.js';
-import { connectRedisClient, startRedisEngine, type RedisClient } from './engine/redis/index.js';
-import { ClientAddress, ListenError, TimerWheel, listenOn, packageRoot, packageVersion, sameSecret, systemClock, type Clock } from './lib/index.js';
+import { connectRedisClient, startRedisEngine, startRedisMapBroker, type RedisClient } from './engine/redis/index.js';
+import { ClientAddress, ListenError, TimerWheel, listenOn, packageRoot, packageVersion, randomString, sameSecret, systemClock, type Clock } from './lib/index.js';
 import { Metrics, type JwksUse } from './metrics/index.js';
 import {
   ActivityRecorder,
@@ -28,11 +28,13 @@ import {
   UserBlocking,
   createModerationStore,
   type ActivityStore,
+  type ConnectAdmission,
   type ModerationStore,
 } from './moderation/index.js';
 import { InstrumentedBroker, InstrumentedPresence, Node, type RevocationStore } from './node/index.js';
 import { DisconnectCode } from './protocol/index.js';
 import { Proxies } from './proxy/index.js';
+import { Telemetry } from './telemetry/index.js';
 import {
   EmulationHandler,
   MqttFrontDoor,
@@ -91,9 +93,35 @@ async function buildEngines(config: Readonly<Config>, clock: Clock, log: Logger)
       ? await startRedisEngine(config.engine.redis, clock, log.child({ component: 'redis' }))
       : { broker: new MemoryBroker({ clock }), presence: new MemoryPresenceManager() };
   const broker = brokerFor(config, clock, log) ?? engine.broker;
-  // Config refuses the other map broker types until Parsec has them.
-  const mapBroker = new MemoryMapBroker({ clock });
+  let mapBroker: MapBroker;
+  try {
+    mapBroker = await buildMapBroker(config, clock, log);
+  } catch (err) {
+    for (const part of new Set([broker, engine.broker, engine.presence])) if (isCloser(part)) await part.close();
+    throw err;
+  }
   return { broker, presence: engine.presence, mapBroker, parts: [broker, engine.presence, mapBroker, ...(broker === engine.broker ? [] : [engine.broker])] };
+}
+
+/** The map broker (`map_broker.type`): in memory, or in Redis (`map_broker.redis`, else the engine's, see mapBrokerRedis). */
+async function buildMapBroker(config: Readonly<Config>, clock: Clock, log: Logger): Promise<MapBroker> {
+  if (config.mapBroker.type !== 'redis') return new MemoryMapBroker({ clock });
+  const cfg = mapBrokerRedis(config);
+  const mapLog = log.child({ component: 'map_broker' });
+  const broker = await startRedisMapBroker(cfg, clock, mapLog);
+  const servers = cfg.clusterAddress.length ? cfg.clusterAddress : cfg.sentinelAddress.length ? cfg.sentinelAddress : cfg.address;
+  // Addresses may carry a password: only hosts are logged.
+  mapLog.info({ type: 'redis', servers: servers.map(hostOf), prefix: cfg.prefix }, 'map broker connected');
+  return broker;
+}
+
+/** `host:port` of a Redis address (`redis://user:pass@host:port/db` or `host:port`). */
+function hostOf(address: string): string {
+  try {
+    return new URL(address.includes('://') ? address : `redis://${address}`).host;
+  } catch {
+    return '(unparsable address)';
+  }
 }
 
 /** A broker apart from the engine when `broker.enabled`, else undefined. */
@@ -146,6 +174,9 @@ function redisReadiness(name: string, client: RedisClient): ReadinessCheck {
     },
   };
 }
+
+/** The longest a stop waits for the last spans to reach the collector. */
+const TELEMETRY_FLUSH_MS = 5000;
 
 /** How often a node reloads the block set from a shared store, besides the control plane's notices. */
 const BLOCK_RELOAD_INTERVAL_MS = 10_000;
@@ -306,6 +337,24 @@ function operatorAuth(api: ServerApiAuthenticator, uiKey: string): { authenticat
   };
 }
 
+/** The OpenAPI document of the server API, and of the token broker's routes when it is on. */
+function apiDocument(config: Readonly<Config>, apiSurface: Surface): object {
+  const split = config.httpServer.internalPort !== null;
+  const tb = config.parsec.tokenBroker;
+  const notes = [
+    split && apiSurface === 'public' ? 'The server API listens on the public port (http_api.external), not on the one serving this document.' : '',
+    split && tb.enabled ? `The token broker (${tb.prefix}) listens on the public port, not on the one serving this document.` : '',
+  ].filter(Boolean);
+  const a = config.httpApi;
+  return openApiDocument({
+    apiPrefix: a.handlerPrefix,
+    version: packageVersion(),
+    auth: { key: a.key !== '', bearer: a.jwks.enabled, insecure: a.insecure },
+    apiElsewhere: notes.join(' ') || undefined,
+    routes: tb.enabled ? brokerRouteDocs(tb.prefix) : [],
+  });
+}
+
 /** What the CLI reports as "cannot start" (a broker it cannot reach, for one). */
 export { EngineError } from './engine/index.js';
 
@@ -365,6 +414,8 @@ export class Parsec {
     moderation: Moderation,
     tls: ReturnType<typeof httpTls>,
     mqttStores: MqttRedisStores | undefined,
+    readonly telemetry: Telemetry,
+    nodeId: string,
   ) {
     this.log = log;
     this.revocations = revocations?.store;
@@ -379,7 +430,7 @@ export class Parsec {
       instrumentHttpHandlers: p.instrumentHttpHandlers,
       recoveredPublicationsHistogram: p.recoveredPublicationsHistogram,
     }));
-    this.proxies = new Proxies(config, this.log, metrics);
+    this.proxies = new Proxies(config, this.log, metrics, telemetry.proxy);
     const verifier = (cfg: TokenConfig, section: 'token' | 'subscription_token', use: JwksUse): TokenVerifier =>
       new TokenVerifier(cfg, clock, this.log, jwksCa(cfg.jwksTls, `client.${section}.jwks_tls.server_ca_pem_file`), (ok, seconds) => metrics.jwks.fetched(use, ok, seconds));
     const connectionTokens = verifier(config.client.token, 'token', 'client_token');
@@ -400,6 +451,7 @@ export class Parsec {
       proxies: this.proxies,
       version: packageVersion(),
       name: config.node.name || hostname(),
+      id: nodeId,
       revocations: this.revocations,
       metrics,
       blocking: moderation.blocking,
@@ -416,6 +468,7 @@ export class Parsec {
       activityWrites: recorder && (() => recorder.writes),
     });
     this.readiness.push({ name: 'engine', check: async () => this.node.unhealthyReason() });
+    if (isHealthReporter(mapBroker)) this.readiness.push({ name: 'map_broker', check: async () => mapBroker.unhealthyReason() });
     if (revocations?.redis) this.readiness.push(redisReadiness('store', revocations.redis));
     if (connectionTokens.jwks) this.readiness.push(jwksReadiness('client_token', connectionTokens.jwks));
     if (subscriptionTokens.jwks) this.readiness.push(jwksReadiness('subscription_token', subscriptionTokens.jwks));
@@ -435,7 +488,7 @@ export class Parsec {
     const httpApiAuth = apiAuthenticator(config.httpApi, clock, this.log, metrics);
     this.apiAuth = httpApiAuth.auth;
     if (httpApiAuth.jwks) this.readiness.push(jwksReadiness('http_api', httpApiAuth.jwks));
-    this.api = new HttpApi(this.node, this.apiAuth, config.httpApi);
+    this.api = new HttpApi(this.node, this.apiAuth, config.httpApi, telemetry.api);
     if (config.httpApi.insecure) this.log.warn('http_api.insecure is on: the server API accepts requests without credentials (development only)');
     else if (!config.httpApi.key && !config.httpApi.jwks.enabled) this.log.warn('http_api.key is empty and http_api.jwks is off: the server API refuses every request');
     if (config.grpcApi.enabled) {
@@ -448,6 +501,7 @@ export class Parsec {
         errorMode: g.errorMode,
         logger: this.log,
         maxReceiveMessageLength: g.maxReceiveMessageSize,
+        tracer: telemetry.api,
       });
       if (g.insecure) this.log.warn('grpc_api.insecure is on: the gRPC API accepts calls without credentials (development only)');
     }
@@ -465,6 +519,8 @@ export class Parsec {
       this.internalRoutes.set(`${prefix.replace(/\/+$/, '')}/ready`, (req, res) => handleReadiness(this.readiness, req, res));
     }
     if (p.enabled) this.internalRoutes.set(p.handlerPrefix, (req, res) => handleMetrics(metrics, this.log, req, res));
+    // Swagger sits with the other operator endpoints, on the internal port when there is one (as in Centrifugo).
+    if (config.swagger.enabled) for (const [path, route] of swaggerRoutes(config.swagger.handlerPrefix, apiDocument(config, this.apiSurface))) this.internalRoutes.set(path, route);
     this.server = this.listener(tls, 'public');
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     if (split) this.internal = this.listener(config.httpServer.tlsExternal ? undefined : tls, 'internal');
@@ -521,8 +577,13 @@ export class Parsec {
     for (const { cfg, endpoint } of streams) {
       const h = new StreamHandler(this.node, endpoint, cfg);
       this.routes.set(h.path, (req, res, url) => {
-        if (this.connectAllowed(req)) h.handle(req, res, url);
-        else res.writeHead(429, { 'Content-Type': 'application/json', 'Retry-After': '1' }).end(JSON.stringify({ error: 'too many connect attempts' }));
+        const admission = this.admitConnection(req);
+        if (!admission.allowed) {
+          res.writeHead(429, { 'Content-Type': 'application/json', 'Retry-After': '1' }).end(JSON.stringify({ error: admission.reason === 'rate' ? 'too many connect attempts' : 'too many connections' }));
+          return;
+        }
+        res.once('close', admission.release);
+        h.handle(req, res, url);
       });
     }
     const emulation = new EmulationHandler(this.node, config.emulation);
@@ -550,6 +611,9 @@ export class Parsec {
     const log = opts.logger ?? pino({ level: opts.config.log.level });
     // Read before anything starts: an unreadable certificate stops the start with nothing to undo.
     const tls = httpTls(opts.config.httpServer.tls);
+    const nodeId = randomString(8);
+    // Also before: a bad OTEL_* variable stops the start. Spans name the node as service.instance.id.
+    const telemetry = await Telemetry.start({ config: opts.config, instanceId: nodeId, version: packageVersion(), log });
     const engines = await buildEngines(opts.config, clock, log);
     let revocations: Revocations | undefined;
     let moderation: Moderation | undefined;
@@ -564,11 +628,11 @@ export class Parsec {
       for (const engine of engines.parts) if (isCloser(engine)) await engine.close();
       throw err;
     }
-    const app = new Parsec(opts.config, log, clock, engines, revocations, moderation, tls, mqttStores);
+    const app = new Parsec(opts.config, log, clock, engines, revocations, moderation, tls, mqttStores, telemetry, nodeId);
     try {
       await app.startTokenBroker(clock);
       await app.listen();
-      app.consumers = await startConsumers({ configs: opts.config.consumers, api: { node: app.node, log: app.log }, metrics: app.metrics, nodeId: app.node.id, redis: connectRedisClient });
+      app.consumers = await startConsumers({ configs: opts.config.consumers, api: { node: app.node, log: app.log }, metrics: app.metrics, nodeId: app.node.id, redis: connectRedisClient, tracer: app.telemetry.consuming });
     } catch (err) {
       await app.close();
       throw err;
@@ -674,18 +738,20 @@ export class Parsec {
     res.writeHead(404, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }).end(body);
   }
 
-  /** `client.rate_limit.ip_connect`: whether this address may try to connect now. */
-  private connectAllowed(req: IncomingMessage): boolean {
-    return this.moderation.rateLimits.allowConnectFrom(this.clientAddress.of(req.socket.remoteAddress, req.headers['x-forwarded-for']));
+  /** `client.rate_limit.ip_connect`: whether this address may connect now (and hold one more connection). */
+  private admitConnection(req: IncomingMessage): ConnectAdmission {
+    return this.moderation.rateLimits.admitConnection(this.clientAddress.of(req.socket.remoteAddress, req.headers['x-forwarded-for']));
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (!this.connectAllowed(req)) {
+    const admission = this.admitConnection(req);
+    if (!admission.allowed) {
       // Before any connect work, as Centrifugo PRO does: SDKs back off as for any failed attempt.
       socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n');
       return;
     }
+    socket.once('close', admission.release);
     if (this.ws?.handleUpgrade(req, socket, head, url)) return;
     if (this.uniWs?.handleUpgrade(req, socket, head, url)) return;
     if (this.mqtt?.handleUpgrade(req, socket, head, url)) return;
@@ -730,6 +796,7 @@ export class Parsec {
     for (const engine of this.engines) if (isCloser(engine)) await engine.close();
     this.proxies.close();
     this.wheel.close();
+    await this.telemetry.shutdown(Math.min(timeout, TELEMETRY_FLUSH_MS));
     this.log.info('stopped');
   }
 }

@@ -7,7 +7,8 @@ import { packageRoot } from '../src/lib/index.js';
 /**
  * The import direction of shared/docs/style.md §2, checked on every file in src/.
  * `lib` (leaf helpers) and `config` (the typed config) are readable from every area
- * below them, and `metrics` (a leaf) from every area that counts; everything else only as
+ * below them, `metrics` (a leaf) from every area that counts and `telemetry` (tracing, over
+ * config only) from every area that traces; everything else only as
  * the table says.
  */
 const allowed: Record<string, string[]> = {
@@ -15,18 +16,19 @@ const allowed: Record<string, string[]> = {
   protocol: [],
   metrics: [],
   config: ['lib'],
+  telemetry: ['config'],
   filter: ['lib'],
   auth: ['protocol', 'config', 'lib'],
   'engine/types': ['protocol', 'config', 'lib'],
   engine: ['engine/types', 'protocol', 'config', 'lib'],
-  proxy: ['protocol', 'config', 'metrics', 'lib'],
+  proxy: ['protocol', 'config', 'metrics', 'telemetry', 'lib'],
   moderation: ['engine/types', 'config', 'lib'],
   node: ['protocol', 'auth', 'filter', 'proxy', 'engine/types', 'moderation', 'metrics', 'lib', 'config'],
   transport: ['node', 'protocol', 'lib', 'config'],
-  api: ['node', 'auth', 'filter', 'moderation', 'protocol', 'metrics', 'lib', 'config'],
+  api: ['node', 'auth', 'filter', 'moderation', 'protocol', 'metrics', 'telemetry', 'lib', 'config'],
   broker: ['auth', 'node', 'metrics', 'lib', 'config', 'protocol'],
   admin: ['node', 'api', 'metrics', 'lib', 'config'],
-  consumers: ['api', 'metrics', 'lib', 'config'],
+  consumers: ['api', 'metrics', 'telemetry', 'lib', 'config'],
   cli: ['config', 'app', 'auth', 'lib'],
   app: ['*'],
 };

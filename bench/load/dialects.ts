@@ -2,7 +2,7 @@ import { SignJWT } from 'jose';
 import type { WebSocket } from 'ws';
 
 /** How a bench client talks to each kind of server. */
-export type DialectName = 'parsec' | 'parsec-uni' | 'ws' | 'socketio';
+export type DialectName = 'parsec' | 'parsec-map' | 'parsec-uni' | 'ws' | 'socketio';
 
 /** One client's connection parameters. */
 export interface ClientSpec {
@@ -31,27 +31,47 @@ export interface Dialect {
 
 const PING_JSON = Buffer.from('{}');
 
-/** The Centrifugo JSON protocol: connect with a token, subscribe, then pushes (maybe several per frame). */
-const parsec: Dialect = {
-  url: (s) => `ws://127.0.0.1:${s.port}/connection/websocket`,
-  onOpen(ws, s) {
-    const commands = [`{"id":1,"connect":{"token":"${s.token}"}}`];
-    s.channels.forEach((channel, i) => commands.push(`{"id":${i + 2},"subscribe":{"channel":"${channel}"}}`));
-    ws.send(commands.join('\n'));
-    return false;
+/**
+ * The Centrifugo JSON protocol: connect with a token, send `subscribe` (built by `subscribe`
+ * for each channel), then pushes (maybe several per frame).
+ */
+function centrifugoJson(subscribe: (channel: string) => string, handshakeReply: (data: Buffer) => void = () => undefined): Dialect {
+  return {
+    url: (s) => `ws://127.0.0.1:${s.port}/connection/websocket`,
+    onOpen(ws, s) {
+      const commands = [`{"id":1,"connect":{"token":"${s.token}"}}`];
+      s.channels.forEach((channel, i) => commands.push(`{"id":${i + 2},"subscribe":${subscribe(channel)}}`));
+      ws.send(commands.join('\n'));
+      return false;
+    },
+    onMessage(ws, data, ready, spec) {
+      // A ping is a `{}` line, alone or coalesced with pushes.
+      if (data.equals(PING_JSON) || (data.length > 2 && data.includes('\n{}') && /(^|\n)\{\}(\n|$)/.test(data.toString()))) {
+        ws.send('{}');
+        if (data.length === 2) return Frame.Other;
+      }
+      if (ready) return Frame.Data;
+      if (data.includes('"error"')) throw new Error(`refused: ${data.toString().slice(0, 200)}`);
+      handshakeReply(data);
+      // The last command's reply ends the handshake (replies come in order, `id` first).
+      return data.includes(`{"id":${spec.channels.length + 1},`) ? Frame.Ready : Frame.Other;
+    },
+  };
+}
+
+const parsec = centrifugoJson((channel) => `{"channel":"${channel}"}`);
+
+/**
+ * Map subscriptions: the first state page (type 1, phase 2) of a channel with no more state
+ * than one page goes live in the same reply (phase 0, omitted in JSON). A reply naming
+ * another phase means the map holds more than a page: the bench has no paging client.
+ */
+const parsecMap = centrifugoJson(
+  (channel) => `{"channel":"${channel}","type":1,"phase":2}`,
+  (data) => {
+    if (data.includes('"phase"')) throw new Error(`map subscribe did not go live in one reply: ${data.toString().slice(0, 200)}`);
   },
-  onMessage(ws, data, ready, spec) {
-    // A ping is a `{}` line, alone or coalesced with pushes.
-    if (data.equals(PING_JSON) || (data.length > 2 && data.includes('\n{}') && /(^|\n)\{\}(\n|$)/.test(data.toString()))) {
-      ws.send('{}');
-      if (data.length === 2) return Frame.Other;
-    }
-    if (ready) return Frame.Data;
-    if (data.includes('"error"')) throw new Error(`refused: ${data.toString().slice(0, 200)}`);
-    // The last command's reply ends the handshake (replies come in order, `id` first).
-    return data.includes(`{"id":${spec.channels.length + 1},`) ? Frame.Ready : Frame.Other;
-  },
-};
+);
 
 /**
  * Parsec's uni_websocket: the connect request in `cf_connect`, the channels server-side from
@@ -92,7 +112,7 @@ const socketio: Dialect = {
   },
 };
 
-export const dialects: Record<DialectName, Dialect> = { parsec, 'parsec-uni': parsecUni, ws, socketio };
+export const dialects: Record<DialectName, Dialect> = { parsec, 'parsec-map': parsecMap, 'parsec-uni': parsecUni, ws, socketio };
 
 /**
  * HS256 connection tokens for users `u<from>`…; signing happens before any timed phase.

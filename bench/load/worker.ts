@@ -70,7 +70,7 @@ function openClient(dialectName: ClientsSpec['dialect'], spec: ClientSpec, keep:
 async function openMany(spec: ClientsSpec, keep: boolean): Promise<OpenReply> {
   const tokens =
     spec.tokens ??
-    (spec.dialect === 'parsec'
+    (spec.dialect === 'parsec' || spec.dialect === 'parsec-map'
       ? await signTokens(spec.secret ?? '', spec.from, spec.count)
       : spec.dialect === 'parsec-uni'
         ? await signTokens(spec.secret ?? '', spec.from, spec.count, spec.shared)

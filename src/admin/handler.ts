@@ -5,6 +5,7 @@ import type { AdminConfig } from '../config/types.js';
 import { BodyTooLargeError, readBody, sameSecret, type ClientAddress, type Clock } from '../lib/index.js';
 import type { Node } from '../node/index.js';
 import { ActionsLog } from './actions-log.js';
+import { STRICT_CSP } from './csp.js';
 import { LoginThrottle } from './login-throttle.js';
 import { SessionSigner, type AdminSession } from './session.js';
 import { StaticFiles } from './static-files.js';
@@ -150,8 +151,7 @@ export class AdminHandler {
     const headers: Record<string, string> = { 'Content-Type': f.type, 'Content-Length': String(f.body.length), 'Cache-Control': 'no-cache' };
     if (name === 'index.html') {
       // The page loads only its own files and talks only to this server.
-      headers['Content-Security-Policy'] =
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+      headers['Content-Security-Policy'] = STRICT_CSP;
     }
     res.writeHead(200, headers).end(req.method === 'HEAD' ? undefined : f.body);
   }

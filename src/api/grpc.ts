@@ -14,12 +14,14 @@ import type { Logger } from 'pino';
 import { shutdownGrpcServer } from '../lib/index.js';
 import type { Node } from '../node/index.js';
 import { protoPath } from '../protocol/index.js';
+import { Attr, noTracer, type ActiveSpan, type Tracer } from '../telemetry/index.js';
 import type { ApiContext } from './context.js';
 import { protoResult, requestParams } from './grpc-convert.js';
 import { transportError } from './grpc-status.js';
 import type { ApiAuthenticator } from './http.js';
 import { asApiError } from './errors.js';
 import { execute, type MethodName } from './methods.js';
+import { callAttributes, recordApiError } from './tracing.js';
 
 const SERVICE = 'centrifugal.centrifugo.api.CentrifugoApi';
 
@@ -72,6 +74,8 @@ export interface GrpcApiDeps {
   maxReceiveMessageLength?: number;
   /** How long `close()` lets in-flight calls finish before cutting them. @default 5000 */
   shutdownTimeoutMs?: number;
+  /** `opentelemetry.api`: a server span per call, child of the caller's `traceparent` metadata. */
+  tracer?: Tracer;
 }
 
 function loadService(): ServiceDefinition {
@@ -102,11 +106,13 @@ function withCommands(req: unknown): unknown {
 export class GrpcApi {
   private readonly service = loadService();
   private readonly log: Logger;
+  private readonly tracer: Tracer;
   private server: Server | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly deps: GrpcApiDeps) {
     this.log = (deps.logger ?? deps.node.deps.logger).child({ component: 'grpc_api' });
+    this.tracer = deps.tracer ?? noTracer;
   }
 
   /** Binds and serves; resolves with the bound port (useful with port 0). Call once. */
@@ -119,7 +125,7 @@ export class GrpcApi {
     setLogger({ error: diagnostic, info: diagnostic, debug: diagnostic });
     const server = new Server({ 'grpc.max_receive_message_length': this.deps.maxReceiveMessageLength ?? 1024 * 1024 });
     const impl: UntypedServiceImplementation = {};
-    for (const [rpc, name] of Object.entries(rpcMethods)) impl[rpc] = this.handler(name);
+    for (const [rpc, name] of Object.entries(rpcMethods)) impl[rpc] = this.handler(rpc, name);
     server.addService(this.service, impl);
     this.server = server;
     const host = address.includes(':') ? `[${address}]` : address;
@@ -149,16 +155,32 @@ export class GrpcApi {
     });
   }
 
-  private handler(name: MethodName) {
+  private handler(rpc: string, name: MethodName) {
     return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
-      this.serve(name, call, callback).catch((err: unknown) => {
+      const served = this.tracer.enabled ? this.traced(rpc, name, call, callback) : this.serve(name, call, callback);
+      served.catch((err: unknown) => {
         this.log.error({ err, method: name }, 'grpc api call failed');
         callback({ code: status.INTERNAL, details: 'internal server error' });
       });
     };
   }
 
-  private async serve(name: MethodName, call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): Promise<void> {
+  private traced(rpc: string, name: MethodName, call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): Promise<void> {
+    const options = {
+      role: 'server' as const,
+      parent: (key: string) => firstString(call.metadata, key),
+      attributes: { [Attr.rpcSystem]: 'grpc', [Attr.rpcService]: SERVICE, [Attr.rpcMethod]: rpc, ...callAttributes(name, call.request) },
+    };
+    return this.tracer.withSpan(`${SERVICE}/${rpc}`, options, (span) => {
+      const answer: sendUnaryData<unknown> = (err, ...rest) => {
+        span.setAttributes({ [Attr.rpcGrpcStatusCode]: err?.code ?? status.OK });
+        callback(err, ...rest);
+      };
+      return this.serve(name, call, answer, span);
+    });
+  }
+
+  private async serve(name: MethodName, call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>, span?: ActiveSpan): Promise<void> {
     const md = call.metadata;
     const auth = await this.deps.auth.authenticate({ authorization: firstString(md, 'authorization') });
     if (!auth.ok) {
@@ -173,6 +195,7 @@ export class GrpcApi {
       reply = name === 'batch' ? protoResult(result) : { result: protoResult(result ?? {}) };
     } catch (err) {
       const e = asApiError(ctx, err);
+      recordApiError(span, e);
       const transport = this.deps.errorMode === 'transport' || firstString(md, 'x-centrifugo-error-mode')?.toLowerCase() === 'transport';
       // A failed batch has no error field to carry the error, so it is always a status.
       if (transport || name === 'batch') {

@@ -4,9 +4,11 @@ import type { ApiAuthOutcome, ApiRequestCredentials } from '../auth/index.js';
 import type { Config } from '../config/types.js';
 import { BodyTooLargeError, readBody } from '../lib/index.js';
 import type { Node } from '../node/index.js';
+import { Attr, noTracer, type ActiveSpan, type Tracer } from '../telemetry/index.js';
 import type { ApiContext } from './context.js';
 import { ApiError, ApiErrorCode, asApiError, transportStatus } from './errors.js';
 import { execute, isMethod } from './methods.js';
+import { callAttributes, recordApiError } from './tracing.js';
 
 export interface ApiAuthenticator {
   authenticate(c: ApiRequestCredentials): Promise<ApiAuthOutcome>;
@@ -34,6 +36,8 @@ export class HttpApi {
     private readonly node: Node,
     private readonly auth: ApiAuthenticator,
     private readonly cfg: Config['httpApi'],
+    /** `opentelemetry.api`: a server span per request, child of the caller's `traceparent`. */
+    private readonly tracer: Tracer = noTracer,
   ) {
     this.prefix = cfg.handlerPrefix.replace(/\/+$/, '') || '/api';
     this.log = node.deps.logger.child({ component: 'http_api' });
@@ -45,13 +49,33 @@ export class HttpApi {
   }
 
   handle(req: IncomingMessage, res: ServerResponse, url: URL): void {
-    this.serve(req, res, url).catch((err: unknown) => {
+    const served = this.tracer.enabled ? this.traced(req, res, url) : this.serve(req, res, url);
+    served.catch((err: unknown) => {
       this.log.error({ err }, 'api request failed');
       if (!res.headersSent) send(res, 500, { error: 'internal server error' });
     });
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  private traced(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const route = this.routeOf(url.pathname);
+    const options = {
+      role: 'server' as const,
+      parent: (key: string) => header(req, key),
+      attributes: { [Attr.httpRequestMethod]: req.method, [Attr.urlPath]: url.pathname, [Attr.httpRoute]: route },
+    };
+    return this.tracer.withSpan(`${req.method ?? 'POST'} ${route}`, options, async (span) => {
+      await this.serve(req, res, url, span);
+      span.setAttributes({ [Attr.httpResponseStatusCode]: res.statusCode });
+    });
+  }
+
+  /** The route of a path, for span names: unknown methods share one, so names stay few. */
+  private routeOf(path: string): string {
+    if (path === this.prefix) return path;
+    return isMethod(path.slice(this.prefix.length + 1)) ? path : `${this.prefix}/{method}`;
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse, url: URL, span?: ActiveSpan): Promise<void> {
     if (req.method !== 'POST') {
       res.setHeader('Allow', 'POST');
       send(res, 405, { error: 'method not allowed: use POST' });
@@ -85,7 +109,7 @@ export class HttpApi {
     const ctx: ApiContext = { node: this.node, log: this.log, caller: auth.caller, protocol: 'http' };
     const transportMode = this.cfg.errorMode === 'transport' || header(req, 'x-centrifugo-error-mode')?.toLowerCase() === 'transport';
     if (method === undefined) {
-      await this.legacy(ctx, body, res);
+      await this.legacy(ctx, body, res, span);
       return;
     }
     let params: unknown = {};
@@ -97,6 +121,7 @@ export class HttpApi {
         return;
       }
     }
+    span?.setAttributes(callAttributes(method, params));
     try {
       const result = (await execute(ctx, method, params)) ?? {};
       // As Centrifugo: a batch answers with its BatchResponse itself (`{"replies": […]}`),
@@ -104,6 +129,7 @@ export class HttpApi {
       send(res, 200, method === 'batch' ? result : { result });
     } catch (err) {
       const e = asApiError(ctx, err);
+      recordApiError(span, e);
       // A batch carries its commands' errors in its replies; an error of the batch itself
       // (a body that is not a batch) is a 400 in either error mode, as Centrifugo answers it.
       if (transportMode || method === 'batch') send(res, transportStatus(e.code), e);
@@ -112,8 +138,9 @@ export class HttpApi {
   }
 
   /** Legacy endpoint: one `{id?, method, params}` per line, one `{id?, result|error}` line back per command. */
-  private async legacy(ctx: ApiContext, body: Buffer, res: ServerResponse): Promise<void> {
+  private async legacy(ctx: ApiContext, body: Buffer, res: ServerResponse, span?: ActiveSpan): Promise<void> {
     const lines = body.toString('utf8').split('\n').filter((l) => l.trim() !== '');
+    span?.setAttributes({ [Attr.apiNumCommands]: lines.length });
     if (lines.length === 0) {
       send(res, 400, { error: 'empty body: expected one or more {"method", "params"} lines' });
       return;

@@ -22,8 +22,15 @@ const publishFields = {
   version_epoch: z.string().optional(),
 };
 
-export const publishRequest = z.object({ channel: z.string().min(1, 'channel required'), ...publishFields });
-export const broadcastRequest = z.object({ channels: z.array(z.string().min(1)).min(1, 'channels required'), ...publishFields });
+/**
+ * `data` or its base64 twin `b64data` must be given. A refinement has no JSON Schema form, so
+ * the OpenAPI document learns the same rule from the `anyOf` set beside the check.
+ */
+const withPayload = <T extends z.ZodObject<typeof publishFields>>(o: T): T =>
+  o.refine((r) => r.data !== undefined || r.b64data !== undefined, { message: 'data required' }).meta({ anyOf: [{ required: ['data'] }, { required: ['b64data'] }] });
+
+export const publishRequest = withPayload(z.object({ channel: z.string().min(1, 'channel required'), ...publishFields }));
+export const broadcastRequest = withPayload(z.object({ channels: z.array(z.string().min(1)).min(1, 'channels required'), ...publishFields }));
 
 // A FilterNode is checked by filter/compileFilter, which names the bad node; here it only
 // has to be an object (recursing in zod would let a deep nesting exhaust the stack).

@@ -6,3 +6,4 @@ export { createRevocationStore, startTokenBroker, type RunningTokenBroker, type 
 export { MemoryRevocations, type MemoryRevocationsOptions } from './memory-revocations.js';
 export { RedisRevocations, type RedisRevocationsOptions } from './redis-revocations.js';
 export { BrokerError, BrokerErrorCode } from './errors.js';
+export { brokerRouteDocs, type BrokerRouteDoc } from './route-docs.js';

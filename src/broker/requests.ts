@@ -29,7 +29,9 @@ export type DelegateRequest = z.output<typeof delegateRequest>;
 
 export const revokeRequest = z
   .object({ token_id: z.string().min(1).optional(), user_id: z.string().min(1).optional(), reason: z.string().max(512).default('') })
-  .refine((r) => r.token_id !== undefined || r.user_id !== undefined, { message: 'token_id or user_id is required' });
+  .refine((r) => r.token_id !== undefined || r.user_id !== undefined, { message: 'token_id or user_id is required' })
+  // The same rule for the OpenAPI document, which cannot read a refinement.
+  .meta({ anyOf: [{ required: ['token_id'] }, { required: ['user_id'] }] });
 export type RevokeRequest = z.output<typeof revokeRequest>;
 
 export const credentialsRequest = z.object({

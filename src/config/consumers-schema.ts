@@ -99,9 +99,6 @@ const natsJetStreamSchema = section({
   tls: consumerTls(),
 });
 
-/** Settings of a type Parsec does not run: kept as given so the start can refuse the consumer by name. */
-const foreign = () => z.record(z.string(), z.unknown()).default(() => ({}));
-
 export const consumerSchema = z
   .object({
     name: z.string().regex(/^[-a-zA-Z0-9_.]+$/, 'expected a name of letters, digits, "-", "_" or "."'),
@@ -113,10 +110,7 @@ export const consumerSchema = z
     postgresql: postgresqlSchema,
     redis_stream: redisStreamSchema,
     nats_jetstream: natsJetStreamSchema,
-    kafka: foreign(),
-    aws_sqs: foreign(),
-    google_pub_sub: foreign(),
-    azure_service_bus: foreign(),
+    // The settings of the other types are recognised (not-supported.ts) and dropped.
   })
   .transform((o) => camelKeys(o));
 

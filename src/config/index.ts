@@ -9,6 +9,7 @@ export type * from './types.js';
 export { rateLimitOverridesSchema, type BucketConfig, type CommandLayerConfig, type RateLimitConfig, type RateLimitOverrides } from './rate-limit.js';
 
 export { MAP_SUBSCRIPTION_TYPES } from './types.js';
+export { mapBrokerRedis } from './map-broker.js';
 export {
   clampPageSize,
   resolveMapOptions,

@@ -1,4 +1,5 @@
 import { formatDuration } from './duration.js';
+import { mapBrokerRedis, namesRedisServer } from './map-broker.js';
 import type { RuleViolation } from './rules.js';
 import type { ParsedConfig } from './schema.js';
 import { MAP_SUBSCRIPTION_TYPES, type ChannelOptions } from './types.js';
@@ -11,12 +12,8 @@ import { MAP_SUBSCRIPTION_TYPES, type ChannelOptions } from './types.js';
 type Section = readonly [at: string, context: string, options: ChannelOptions];
 
 export function mapRules(c: ParsedConfig): RuleViolation | undefined {
-  if (c.mapBroker.type === 'postgres') {
-    return { key: 'map_broker.type', detail: 'the postgres map broker is not supported by Parsec; use "memory"' };
-  }
-  if (c.mapBroker.type === 'redis') {
-    return { key: 'map_broker.type', detail: 'the redis map broker is not supported yet; use "memory"' };
-  }
+  const broker = mapBrokerRule(c);
+  if (broker) return broker;
   const sections: Section[] = [
     ['channel.without_namespace', '', c.channel.withoutNamespace],
     ...c.channel.namespaces.map((ns, i): Section => [`channel.namespaces[${i}]`, `namespace ${JSON.stringify(ns.name)}: `, ns]),
@@ -24,6 +21,26 @@ export function mapRules(c: ParsedConfig): RuleViolation | undefined {
   for (const section of sections) {
     const broken = mapSection(section) ?? sharedPollSection(c, section) ?? presencePrefixes(c, section);
     if (broken) return broken;
+  }
+  return undefined;
+}
+
+function mapBrokerRule(c: ParsedConfig): RuleViolation | undefined {
+  if (c.mapBroker.type === 'postgres') {
+    return { key: 'map_broker.type', detail: 'the postgres map broker is not supported by Parsec; use "memory" or "redis"' };
+  }
+  if (c.mapBroker.type !== 'redis') return undefined;
+  const own = c.mapBroker.redis;
+  for (const [k, list] of [['address', own.address], ['cluster_address', own.clusterAddress], ['sentinel_address', own.sentinelAddress]] as const) {
+    const empty = list.findIndex((a) => a.trim() === '');
+    if (empty >= 0) return { key: `map_broker.redis.${k}[${empty}]`, detail: 'empty: expected a Redis address like "redis://127.0.0.1:6379"' };
+  }
+  if (own.sentinelAddress.length > 0 && own.sentinelMasterName === '') {
+    return { key: 'map_broker.redis.sentinel_master_name', detail: 'required with map_broker.redis.sentinel_address' };
+  }
+  const reused = !namesRedisServer(own) && c.engine.type === 'redis';
+  if (reused && !namesRedisServer(mapBrokerRedis(c))) {
+    return { key: 'map_broker.redis.address', detail: 'no Redis address: map_broker.redis names none and engine.redis, whose Redis it would use, names none either' };
   }
   return undefined;
 }

@@ -7,8 +7,8 @@
 /** Whole top-level sections. */
 const TOP_LEVEL: ReadonlySet<string> = new Set([
   'unified_proxy',
-  'opentelemetry', 'graphite', 'tls', 'debug', 'webtransport',
-  'presence_manager', 'controller', 'swagger', 'init', 'usage_stats', 'pid_file',
+  'graphite', 'tls', 'debug', 'webtransport',
+  'presence_manager', 'controller', 'init', 'usage_stats', 'pid_file',
   'enable_unreleased_features',
 ]);
 
@@ -38,6 +38,8 @@ const NESTED: ReadonlySet<string> = new Set([
   // The UI is built in; there is one HTTP port.
   'admin.web_path', 'admin.web_proxy_address',
   'prometheus.native_histograms',
+  // Google Cloud's credentials for its OTLP endpoint; a collector in between does the same.
+  'opentelemetry.google_cloud_adc_auth',
 ]);
 
 /** Channel options, in `channel.without_namespace` and in every namespace. */
@@ -48,6 +50,28 @@ const CHANNEL_OPTIONS: ReadonlySet<string> = new Set([
 
 /** Options of every proxy section (`client.proxy.connect`, `proxies[i]`…), after the section's path. */
 const PROXY_OPTIONS: ReadonlySet<string> = new Set(['http.tls', 'http.status_to_code_transforms', 'grpc.tls', 'grpc.compression']);
+
+/** Centrifugo PRO rate-limit keys of each command layer (`client.rate_limit.<layer>.<key>`) not built yet. */
+const RATE_LIMIT_LAYERS: ReadonlySet<string> = new Set(['client_command', 'user_command', 'redis_user_command']);
+const RATE_LIMIT_OPTIONS: ReadonlySet<string> = new Set([
+  // Commands of map subscriptions and shared poll, not limited yet.
+  'map_publish', 'map_remove', 'track', 'untrack',
+  // The pre-v6.8 map form of `method_overrides`.
+  'rpc.method_override',
+  // A Redis of its own for the per-user buckets (Parsec uses the engine's).
+  'redis',
+]);
+
+/** Whether `path` is a not-yet-built key of a rate-limit command layer. */
+function isRateLimitNotice(path: ReadonlyArray<string | number>): boolean {
+  const [first, second, layer] = path;
+  if (first !== 'client' || second !== 'rate_limit' || typeof layer !== 'string' || !RATE_LIMIT_LAYERS.has(layer)) return false;
+  const rest = path.slice(3).join('.');
+  return RATE_LIMIT_OPTIONS.has(rest) && (rest !== 'redis' || layer === 'redis_user_command');
+}
+
+/** The settings sections of consumer types Parsec does not run (`consumers[i].kafka`…). */
+const FOREIGN_CONSUMERS: ReadonlySet<string> = new Set(['kafka', 'aws_sqs', 'google_pub_sub', 'azure_service_bus']);
 
 /** How many leading path parts name a proxy section, or 0 when the path is not inside one. */
 function proxySectionLength(path: ReadonlyArray<string | number>): number {
@@ -67,10 +91,12 @@ export function isNotSupportedYet(path: ReadonlyArray<string | number>): boolean
   const last = path[path.length - 1];
   if (typeof first !== 'string' || typeof last !== 'string') return false;
   if (path.length === 1) return TOP_LEVEL.has(first);
+  if (first === 'consumers' && typeof second === 'number' && path.length === 3) return FOREIGN_CONSUMERS.has(last);
   const inChannelOptions =
     first === 'channel' &&
     ((second === 'without_namespace' && path.length === 3) || (second === 'namespaces' && typeof path[2] === 'number' && path.length === 4));
   if (inChannelOptions) return CHANNEL_OPTIONS.has(last);
+  if (isRateLimitNotice(path)) return true;
   const proxy = proxySectionLength(path);
   if (proxy > 0 && PROXY_OPTIONS.has(path.slice(proxy).join('.'))) return true;
   return NESTED.has(path.join('.'));

@@ -31,33 +31,55 @@ const rpcGroup = section({
   method_overrides: z.array(z.object({ method: z.string().min(1), enabled: z.boolean().default(false), buckets: buckets() })).default(() => []),
 });
 
+/**
+ * A channel command's buckets, and per channel namespace buckets that replace them for that
+ * namespace's channels (an override without buckets uses `default`, as in Centrifugo PRO).
+ */
+const channelGroup = section({
+  enabled: bool(),
+  buckets: buckets(),
+  namespace_overrides: z.array(z.object({ namespace_name: z.string().min(1), enabled: z.boolean().default(false), buckets: buckets() })).default(() => []),
+});
+
 /** The commands a layer can limit, each with its own buckets (`default` for those not given). */
 const commandBuckets = {
   total: bucketGroup,
   default: bucketGroup,
   connect: bucketGroup,
-  subscribe: bucketGroup,
-  unsubscribe: bucketGroup,
-  publish: bucketGroup,
-  history: bucketGroup,
-  presence: bucketGroup,
-  presence_stats: bucketGroup,
+  subscribe: channelGroup,
+  unsubscribe: channelGroup,
+  publish: channelGroup,
+  history: channelGroup,
+  presence: channelGroup,
+  presence_stats: channelGroup,
   refresh: bucketGroup,
-  sub_refresh: bucketGroup,
+  sub_refresh: channelGroup,
   rpc: rpcGroup,
 };
 
 const commandLayer = section({ enabled: bool(), dry_run: bool(), ...commandBuckets });
 
+/** The per-connection layer: the only one that may end a connection (the per-user layers never do, as in Centrifugo PRO). */
+const clientCommandLayer = section({
+  enabled: bool(),
+  dry_run: bool(),
+  // An `unsubscribe` over its own buckets is never refused; with this it ends the connection (3503).
+  disconnect_on_accounted_limit: bool(),
+  ...commandBuckets,
+});
+
 export const rateLimitShape = {
   // Per connection, in memory (`connect` does not apply: a connection has no commands before it).
-  client_command: commandLayer,
+  client_command: clientCommandLayer,
+  // Per user on this node, in memory; checked after client_command, before redis_user_command.
+  user_command: commandLayer,
   // Per user across the cluster: Redis buckets with a Redis engine, else per node.
   redis_user_command: commandLayer,
   // Client errors per connection; an empty bucket disconnects (3509 too many errors).
   client_error: section({ enabled: bool(), dry_run: bool(), total: bucketGroup }),
   // Connect attempts per client address (after parsec.trusted_proxies); over → HTTP 429.
-  ip_connect: section({ enabled: bool(), dry_run: bool(), buckets: buckets(), max_tracked_ips: int(100_000, 1) }),
+  // `max_concurrent_per_ip` caps the connections an address holds open at once (0 = no cap).
+  ip_connect: section({ enabled: bool(), dry_run: bool(), buckets: buckets(), max_tracked_ips: int(100_000, 1), max_concurrent_per_ip: int(0, 0) }),
 };
 
 export const rateLimitSchema = section(rateLimitShape);
@@ -70,6 +92,7 @@ export const rateLimitSchema = section(rateLimitShape);
 export const rateLimitOverridesSchema = z
   .object({
     client_command: rateLimitShape.client_command.optional(),
+    user_command: rateLimitShape.user_command.optional(),
     redis_user_command: rateLimitShape.redis_user_command.optional(),
     client_error: rateLimitShape.client_error.optional(),
     ip_connect: rateLimitShape.ip_connect.optional(),
@@ -78,5 +101,6 @@ export const rateLimitOverridesSchema = z
 
 export type RateLimitConfig = z.output<typeof rateLimitSchema>;
 export type RateLimitOverrides = z.output<typeof rateLimitOverridesSchema>;
-export type CommandLayerConfig = RateLimitConfig['clientCommand'];
+/** A command layer as the per-user layers have it; `client_command` adds `disconnectOnAccountedLimit`. */
+export type CommandLayerConfig = RateLimitConfig['userCommand'];
 export type BucketConfig = CommandLayerConfig['total']['buckets'][number];

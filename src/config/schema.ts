@@ -355,6 +355,9 @@ const adminSchema = section({
   session_ttl: duration('12h'),
 });
 
+/** The server HTTP API's OpenAPI document and Swagger UI, on the internal port like `prometheus` (as Centrifugo). */
+const swaggerSchema = section({ enabled: bool(), handler_prefix: str('/swagger') });
+
 // `native_histograms` is recognised but not supported (not-supported.ts): prom-client has no
 // native (sparse) histograms, and the text format would drop their buckets anyway.
 const prometheusSchema = section({
@@ -363,6 +366,9 @@ const prometheusSchema = section({
   instrument_http_handlers: bool(),
   recovered_publications_histogram: bool(),
 });
+
+/** Tracing exported over OTLP/HTTP; where to is told by the standard OTEL_* variables. */
+const openTelemetrySchema = section({ enabled: bool(), api: bool(), consuming: bool() });
 
 /** One or several addresses: Centrifugo takes a string or a list. */
 const addressList = (d: string[]) => z.union([z.string().transform((s) => [s]), z.array(z.string())]).default(d);
@@ -405,12 +411,15 @@ const brokerSchema = section({
 
 /**
  * Where map channels keep their state and stream, apart from `engine` as in Centrifugo.
- * `postgres` is recognised so the message can say it is not supported (rules.ts).
+ * `postgres` is recognised so the message can say it is not supported (map-rules.ts). No
+ * server and no prefix given = unset: map-broker.ts then picks the engine's Redis or Centrifugo's default.
  */
 const mapBrokerSchema = section({
   type: oneOf(['memory', 'redis', 'postgres'], 'memory'),
   redis: section({
     ...redisShape,
+    address: addressList([]),
+    prefix: str(),
     // How often expired keys are looked for and their removals published; negative = never.
     cleanup_interval: durationOrNegative('1s'),
     cleanup_batch_size: int(100, 1),
@@ -536,6 +545,8 @@ const parsecSchema = section({
   store: storeSchema,
   activity: activitySchema,
   mqtt: mqttSchema,
+  // Spans for calls to application backends, beside Centrifugo's `opentelemetry.api` and `consuming`.
+  opentelemetry: section({ proxy: bool() }),
 });
 
 /** The whole file. Keys not listed here are stripped (and reported by unknown-keys.ts). */
@@ -560,6 +571,8 @@ export const configSchema = z
     health: healthSchema,
     admin: adminSchema,
     prometheus: prometheusSchema,
+    opentelemetry: openTelemetrySchema,
+    swagger: swaggerSchema,
     engine: engineSchema,
     broker: brokerSchema,
     map_broker: mapBrokerSchema,

@@ -398,6 +398,8 @@ export interface ParsecConfig {
   /** Session and channel activity recording; `retention` in ms (default 7 days). */
   activity: { enabled: boolean; retention: number };
   mqtt: MqttConfig;
+  /** Spans for proxy calls when `opentelemetry.enabled`. */
+  opentelemetry: { proxy: boolean };
 }
 
 export interface Config {
@@ -533,6 +535,10 @@ export interface Config {
   health: { enabled: boolean; handlerPrefix: string };
   /** `GET <handler_prefix>` in the Prometheus text format when enabled. */
   prometheus: { enabled: boolean; handlerPrefix: string; instrumentHttpHandlers: boolean; recoveredPublicationsHistogram: boolean };
+  /** Tracing (needs `enabled`) of server API calls (`api`) and consumed commands (`consuming`). */
+  opentelemetry: { enabled: boolean; api: boolean; consuming: boolean };
+  /** The OpenAPI document (`<handlerPrefix>/swagger.json`) and Swagger UI (`<handlerPrefix>/`), on the internal listener. */
+  swagger: { enabled: boolean; handlerPrefix: string };
   admin: AdminConfig;
   engine: { type: 'memory' | 'redis'; redis: RedisConfig };
   /**

@@ -1,4 +1,5 @@
 import { ApiErrorCode, asApiError, execute, type ApiContext } from '../api/index.js';
+import { Attr, noTracer, type ContextGetter, type Tracer } from '../telemetry/index.js';
 
 /**
  * The server API methods a consumed message may carry: the ones that change something.
@@ -37,7 +38,12 @@ const APPLIED: Outcome = { kind: 'applied' };
  * validation and effects are one code path.
  */
 export class CommandDispatcher {
-  constructor(private readonly ctx: ApiContext) {}
+  /** `tracer`: `opentelemetry.consuming`, a consumer span per command run. */
+  constructor(
+    private readonly ctx: ApiContext,
+    private readonly consumer: string,
+    private readonly tracer: Tracer = noTracer,
+  ) {}
 
   /**
    * `method` as the message carries it (outbox column, stream field, header); when empty the
@@ -53,8 +59,23 @@ export class CommandDispatcher {
     return decode(method, payload);
   }
 
-  /** Runs a decoded command; one that could not be decoded is poison. */
-  async run(command: Command): Promise<Outcome> {
+  /**
+   * Runs a decoded command; one that could not be decoded is poison. With tracing on, in a
+   * consumer span that continues the trace the message carries (`traceparent` via `parent`).
+   */
+  run(command: Command, parent?: ContextGetter): Promise<Outcome> {
+    if (!this.tracer.enabled) return this.execute(command);
+    const method = 'method' in command ? command.method : 'unknown';
+    const params = 'params' in command && typeof command.params === 'object' && command.params !== null ? (command.params as Record<string, unknown>) : {};
+    const attributes = { 'parsec.consumer': this.consumer, [Attr.apiMethod]: method, [Attr.channel]: typeof params['channel'] === 'string' ? params['channel'] : undefined };
+    return this.tracer.withSpan(`consume ${method}`, { role: 'consumer', attributes, parent }, async (span) => {
+      const outcome = await this.execute(command);
+      if (outcome.kind !== 'applied') span.fail(outcome.reason);
+      return outcome;
+    });
+  }
+
+  private async execute(command: Command): Promise<Outcome> {
     if ('reason' in command) return { kind: 'poison', reason: command.reason };
     let result: unknown;
     try {

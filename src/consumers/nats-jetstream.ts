@@ -120,7 +120,7 @@ export class NatsJetStreamConsumer implements Consumer {
     const { dispatcher, log, metrics, name, maxAttempts } = this.deps;
     const command = this.command(msg);
     const method = 'method' in command ? command.method : '';
-    const outcome = await dispatcher.run(command);
+    const outcome = await dispatcher.run(command, (k) => (msg.headers?.has(k) ? msg.headers.get(k) : undefined));
     const deliveries = msg.info.deliveryCount;
     if (outcome.kind === 'applied') {
       msg.ack();

@@ -151,7 +151,7 @@ export class RedisStreamConsumer implements Consumer {
     const started = Date.now();
     let tries = 0;
     for (;;) {
-      const outcome = await dispatcher.run(command);
+      const outcome = await dispatcher.run(command, (k) => values.get(k));
       tries++;
       if (outcome.kind === 'applied') {
         metrics.processed(name);

@@ -1,6 +1,7 @@
 import type { ApiContext } from '../api/index.js';
 import type { ConsumerConfig } from '../config/index.js';
 import type { Metrics } from '../metrics/index.js';
+import type { Tracer } from '../telemetry/index.js';
 import { CommandDispatcher } from './dispatch.js';
 import { NatsJetStreamConsumer } from './nats-jetstream.js';
 import { PostgresOutboxConsumer } from './postgres-outbox.js';
@@ -14,6 +15,8 @@ export interface StartConsumersOptions {
   metrics: Metrics;
   nodeId: string;
   redis: RedisConnector;
+  /** `opentelemetry.consuming`. */
+  tracer: Tracer;
 }
 
 /** The running consumers of a server, closed together. */
@@ -39,7 +42,7 @@ export async function startConsumers(opts: StartConsumersOptions): Promise<Runni
       const clog = log.child({ consumer: c.name });
       const deps: ConsumerDeps = {
         name: c.name,
-        dispatcher: new CommandDispatcher({ ...opts.api, log: clog, caller: `consumer:${c.name}`, protocol: 'consuming' }),
+        dispatcher: new CommandDispatcher({ ...opts.api, log: clog, caller: `consumer:${c.name}`, protocol: 'consuming' }, c.name, opts.tracer),
         log: clog,
         metrics: opts.metrics.consumers,
         maxAttempts: c.maxAttempts,

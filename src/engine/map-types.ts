@@ -104,8 +104,10 @@ export interface MapStreamPage {
 
 /** Receives the changes of the map channels this node listens to, in offset order per channel. */
 export interface MapEventHandler {
-  /** `prevData` is the key's value before this change: the base for a per-key delta. */
+  /** `prevData` is the key's value before this change, the base for a per-key delta: always given when `delta` and the key had a value (a broker may give it otherwise too). */
   handleMapPublication(channel: string, pub: MapPublication, position: StreamPosition, delta: boolean, prevData: Uint8Array | undefined): void;
+  /** Delivery was interrupted (a broker connection came back): changes may have been missed in between. */
+  handleMapDeliveryResumed(): void;
 }
 
 export interface MapBroker {

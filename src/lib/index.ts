@@ -11,3 +11,4 @@ export { systemTimers, type Timers } from './timers.js';
 export { shutdownGrpcServer } from './grpc-shutdown.js';
 export { sameSecret } from './same-secret.js';
 export { filterCovers, hasWildcard, isServerTopic, topicFilterProblem, topicMatches, topicNameProblem } from './mqtt-topics.js';
+export { BucketArray, BucketsByKey, type BucketSpec } from './token-buckets.js';

@@ -8,7 +8,10 @@ export interface SessionRecord {
   labels: Record<string, string>;
   appName: string;
   appVersion: string;
+  /** The node's name, as `info` reports it (`node.name`, else the host name). */
   node: string;
+  /** The node's `uid` in `info`: unique per process start, where names may repeat. */
+  nodeUid: string;
   connectedAt: number;
   disconnectedAt: number;
   disconnectCode: number;

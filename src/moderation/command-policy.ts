@@ -1,5 +1,5 @@
 import type { BucketConfig, CommandLayerConfig } from '../config/index.js';
-import type { BucketSpec } from './token-buckets.js';
+import type { BucketSpec } from '../lib/index.js';
 
 /** Commands a layer limits, by their names in Centrifugo PRO's config. */
 export const LIMITED_COMMANDS = ['connect', 'subscribe', 'unsubscribe', 'publish', 'history', 'presence', 'presence_stats', 'refresh', 'sub_refresh', 'rpc'] as const;
@@ -20,10 +20,14 @@ const camel: Record<LimitedCommand, Exclude<keyof CommandLayerConfig, 'enabled' 
 
 const NONE: readonly number[] = [];
 
+/** Commands on one channel, which `namespace_overrides` may give other buckets per namespace. */
+const CHANNEL_COMMANDS: ReadonlySet<LimitedCommand> = new Set(['subscribe', 'unsubscribe', 'publish', 'history', 'presence', 'presence_stats', 'sub_refresh']);
+
+
 /**
  * One layer's buckets compiled to slot numbers of a BucketArray: each command gets its
  * own slots (its buckets, else a copy of `default`), `total` its own, each RPC method
- * override its own. Immutable: a settings change compiles a new policy, and a connection
+ * override and each channel namespace override its own. Immutable: a settings change compiles a new policy, and a connection
  * holding the old one starts afresh on the new one.
  */
 export class CommandPolicy {
@@ -32,6 +36,10 @@ export class CommandPolicy {
   readonly total: readonly number[];
   private readonly byCommand = new Map<LimitedCommand, readonly number[]>();
   private readonly byMethod = new Map<string, readonly number[]>();
+  /** Per channel command, the slots of each namespace with an override. */
+  private readonly byNamespace = new Map<LimitedCommand, Map<string, readonly number[]>>();
+  /** Whether some command has a namespace override (else callers need not resolve namespaces). */
+  readonly byNamespaceUsed: boolean;
 
   constructor(readonly layer: CommandLayerConfig) {
     this.total = this.group(layer.total.enabled, layer.total.buckets);
@@ -44,6 +52,12 @@ export class CommandPolicy {
       if (!o.enabled) continue;
       this.byMethod.set(o.method, this.allocate(o.buckets.length > 0 ? o.buckets : defaults));
     }
+    for (const command of CHANNEL_COMMANDS) {
+      const overrides = (layer[camel[command]] as CommandLayerConfig['publish']).namespaceOverrides.filter((o) => o.enabled);
+      if (overrides.length === 0) continue;
+      this.byNamespace.set(command, new Map(overrides.map((o) => [o.namespace_name, this.allocate(o.buckets.length > 0 ? o.buckets : defaults)])));
+    }
+    this.byNamespaceUsed = this.byNamespace.size > 0;
   }
 
   get dryRun(): boolean {
@@ -61,13 +75,18 @@ export class CommandPolicy {
     return buckets.map((_, i) => first + i);
   }
 
-  /** The slots a command takes from (an RPC method override replaces the `rpc` buckets). */
-  slots(command: LimitedCommand, method = ''): readonly number[] {
-    if (command === 'rpc' && method !== '') {
-      const m = this.byMethod.get(method);
-      if (m) return m;
-    }
-    return this.byCommand.get(command) ?? NONE;
+  /** The override behind `detail` (an RPC method, or a channel command's namespace), if any. */
+  private override(command: LimitedCommand, detail: string): readonly number[] | undefined {
+    if (command === 'rpc') return detail !== '' ? this.byMethod.get(detail) : undefined;
+    return this.byNamespaceUsed ? this.byNamespace.get(command)?.get(detail) : undefined;
+  }
+
+  /**
+   * The slots a command takes from. `detail` is the RPC method for `rpc` and the channel's
+   * namespace for channel commands: an override for it replaces the command's buckets.
+   */
+  slots(command: LimitedCommand, detail = ''): readonly number[] {
+    return this.override(command, detail) ?? this.byCommand.get(command) ?? NONE;
   }
 
   /** The bucket specs behind slots, for a store that keeps buckets by spec (Redis). */
@@ -75,8 +94,14 @@ export class CommandPolicy {
     return slots.map((s) => this.specs[s]!);
   }
 
-  /** How a hit is counted: `rpc.<method>` only for methods with an override (bounded by the config). */
-  hitName(command: LimitedCommand, method = ''): string {
-    return command === 'rpc' && method !== '' && this.byMethod.has(method) ? `rpc.${method}` : command;
+  /** How a hit is counted: `rpc.<method>` only for methods with an override (bounded by the config); namespaces are not told apart. */
+  hitName(command: LimitedCommand, detail = ''): string {
+    return command === 'rpc' && detail !== '' && this.byMethod.has(detail) ? `rpc.${detail}` : command;
+  }
+
+  /** The name of the buckets a command takes from, for stores that keep them by name (per-user Redis buckets): overrides have their own. */
+  bucketName(command: LimitedCommand, detail = ''): string {
+    if (command === 'rpc') return this.hitName(command, detail);
+    return this.override(command, detail) ? `${command}@${detail}` : command;
   }
 }

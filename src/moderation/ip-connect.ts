@@ -1,5 +1,5 @@
 import type { RateLimitConfig } from '../config/index.js';
-import { BucketArray, type BucketSpec } from './token-buckets.js';
+import { BucketArray, type BucketSpec } from '../lib/index.js';
 
 /**
  * Connect attempts per client address: every bucket must allow the attempt. At most
@@ -35,5 +35,30 @@ export class IpConnectLimiter {
   /** Forgets addresses whose buckets are full again (nothing to remember about them). */
   private sweep(now: number): void {
     for (const [ip, b] of this.buckets) if (this.specs.every((s, i) => b.left([i], now) >= s.rate)) this.buckets.delete(ip);
+  }
+}
+
+/**
+ * Connections open per address, for `ip_connect.max_concurrent_per_ip`. An address has an
+ * entry only while it holds a connection, so the map is bounded by the open connections.
+ */
+export class IpConcurrency {
+  private readonly open = new Map<string, number>();
+
+  held(ip: string): number {
+    return this.open.get(ip) ?? 0;
+  }
+
+  /** Counts a connection of `ip`; the returned function uncounts it (once, however often it is called). */
+  hold(ip: string): () => void {
+    this.open.set(ip, this.held(ip) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const n = this.held(ip) - 1;
+      if (n > 0) this.open.set(ip, n);
+      else this.open.delete(ip);
+    };
   }
 }

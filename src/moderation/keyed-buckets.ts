@@ -1,6 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { Clock } from '../lib/index.js';
-import { BucketArray, type BucketSpec } from './token-buckets.js';
+import { BucketsByKey, type BucketSpec, type Clock } from '../lib/index.js';
 
 /** What a bucket check answers (Centrifugo PRO's `rate_limit` result, in ms). */
 export interface BucketVerdict {
@@ -33,13 +32,15 @@ const specsKey = (specs: readonly BucketSpec[]): string => specs.map((s) => `${s
  */
 export class MemoryKeyedBuckets implements KeyedBuckets {
   readonly shared = false;
-  private readonly buckets = new Map<string, BucketArray>();
+  private readonly buckets: BucketsByKey;
   private readonly all = new Map<number, number[]>();
 
   constructor(
     private readonly clock: Clock,
-    private readonly maxKeys = 100_000,
-  ) {}
+    maxKeys = 100_000,
+  ) {
+    this.buckets = new BucketsByKey(maxKeys);
+  }
 
   private slots(n: number): number[] {
     let s = this.all.get(n);
@@ -50,11 +51,7 @@ export class MemoryKeyedBuckets implements KeyedBuckets {
   async take(key: string, specs: readonly BucketSpec[], score: number): Promise<BucketVerdict> {
     const now = this.clock.now();
     const id = `${key}\u0000${specsKey(specs)}`;
-    const b = this.buckets.get(id) ?? new BucketArray(specs);
-    // Re-inserted on every use: the Map's first key is the longest unused.
-    this.buckets.delete(id);
-    this.buckets.set(id, b);
-    if (this.buckets.size > this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
+    const b = this.buckets.get(id, specs);
     const slots = this.slots(specs.length);
     const wait = b.take(slots, now, score);
     return { allowed: wait === 0, tokensLeft: b.left(slots, now), allowedIn: wait, serverTime: now };

@@ -70,6 +70,15 @@ export const MODERATION_MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 4,
+    name: 'activity node uid',
+    statements: [
+      'ALTER TABLE parsec_activity_sessions ADD COLUMN node_uid text NOT NULL DEFAULT \'\'',
+      // Rows written before held the node's uid in `node` (its name was not recorded).
+      "UPDATE parsec_activity_sessions SET node_uid = node",
+    ],
+  },
 ];
 
 /** Serialises runners of every node starting at once (any constant; this one spells "parsec"). */

@@ -12,6 +12,7 @@ interface SessionRow {
   app_name: string;
   app_version: string;
   node: string;
+  node_uid: string;
   connected_at: Date;
   disconnected_at: Date | null;
   disconnect_code: number;
@@ -28,6 +29,7 @@ const fromRow = (r: SessionRow): SessionRecord => ({
   appName: r.app_name,
   appVersion: r.app_version,
   node: r.node,
+  nodeUid: r.node_uid,
   connectedAt: r.connected_at.getTime(),
   disconnectedAt: r.disconnected_at ? r.disconnected_at.getTime() : 0,
   disconnectCode: r.disconnect_code,
@@ -42,16 +44,26 @@ export class PostgresActivityStore implements ActivityStore {
 
   async writeSessions(opened: readonly SessionRecord[], ended: readonly SessionEnd[]): Promise<void> {
     if (opened.length > 0) {
-      // One multi-row INSERT per batch: a flush is one round trip, not one per session.
-      const values: unknown[] = [];
-      const rows = opened.map((s, i) => {
-        values.push(s.client, s.user, s.transport, s.protocol, s.remoteAddr, JSON.stringify(s.labels), s.appName, s.appVersion, s.node, new Date(s.connectedAt));
-        const b = i * 10;
-        return `(${Array.from({ length: 10 }, (_, k) => `$${b + k + 1}`).join(', ')})`;
-      });
+      // One INSERT of column arrays per batch: one round trip, and 11 parameters however many
+      // sessions (a row of parameters per session would pass PostgreSQL's 65,535 at ~6k).
+      const col = <T>(f: (s: SessionRecord) => T): T[] => opened.map(f);
       await this.pool.query(
-        `INSERT INTO parsec_activity_sessions (client_id, user_id, transport, protocol, remote_addr, labels, app_name, app_version, node, connected_at) VALUES ${rows.join(', ')} ON CONFLICT (client_id) DO NOTHING`,
-        values,
+        `INSERT INTO parsec_activity_sessions (client_id, user_id, transport, protocol, remote_addr, labels, app_name, app_version, node, node_uid, connected_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[])
+         ON CONFLICT (client_id) DO NOTHING`,
+        [
+          col((s) => s.client),
+          col((s) => s.user),
+          col((s) => s.transport),
+          col((s) => s.protocol),
+          col((s) => s.remoteAddr),
+          col((s) => JSON.stringify(s.labels)),
+          col((s) => s.appName),
+          col((s) => s.appVersion),
+          col((s) => s.node),
+          col((s) => s.nodeUid),
+          col((s) => new Date(s.connectedAt)),
+        ],
       );
     }
     if (ended.length > 0) {

@@ -1,13 +1,40 @@
 import type { Logger } from 'pino';
 import { rateLimitOverridesSchema, type RateLimitConfig, type RateLimitOverrides } from '../config/index.js';
-import type { Clock } from '../lib/index.js';
+import { BucketArray, BucketsByKey, type BucketSpec, type Clock } from '../lib/index.js';
 import { CommandPolicy, type LimitedCommand } from './command-policy.js';
-import { IpConnectLimiter } from './ip-connect.js';
+import { IpConcurrency, IpConnectLimiter } from './ip-connect.js';
 import type { BucketVerdict, KeyedBuckets } from './keyed-buckets.js';
 import type { ModerationStore, StoredRateLimits } from './store.js';
-import { BucketArray, type BucketSpec } from './token-buckets.js';
 
-export type RateLimitLayer = 'client_command' | 'redis_user_command' | 'client_error' | 'ip_connect';
+export type RateLimitLayer = 'client_command' | 'user_command' | 'redis_user_command' | 'client_error' | 'ip_connect';
+
+/** What the per-connection check decides: run the command, refuse it with 111, or end the connection (`disconnect_on_accounted_limit`). */
+export type ConnectionVerdict = 'allow' | 'refuse' | 'disconnect';
+
+/**
+ * Whether a connection may open (`ip_connect`); when it may, `release` must be called once
+ * it closes (it frees the address's place under `max_concurrent_per_ip`; a no-op otherwise).
+ */
+export type ConnectAdmission = { allowed: true; release: () => void } | { allowed: false; reason: 'rate' | 'concurrent' };
+
+const ADMITTED: ConnectAdmission = { allowed: true, release: () => {} };
+const OVER_RATE: ConnectAdmission = { allowed: false, reason: 'rate' };
+const OVER_CONCURRENT: ConnectAdmission = { allowed: false, reason: 'concurrent' };
+
+/** Users whose in-memory buckets a node keeps at most (`user_command`); the longest unused are forgotten. */
+const MAX_LOCAL_USERS = 100_000;
+
+/**
+ * One command against one layer's buckets: its own (or `default`'s, or an override's), then
+ * `total`, charged only when the own ones passed (`unsubscribe` always charges it, being never
+ * refused). `connect` takes no `total`: it is not a command of a connection. Says what refused.
+ */
+function takeCommand(p: CommandPolicy, b: BucketArray, command: LimitedCommand, detail: string, now: number): 'ok' | 'own' | 'total' {
+  const own = b.take(p.slots(command, detail), now) === 0;
+  const total = command === 'connect' || !(own || command === 'unsubscribe') || b.take(p.total, now) === 0;
+  if (!own) return 'own';
+  return total ? 'ok' : 'total';
+}
 
 /** Refusals (or dry-run would-be refusals) of one layer and command on this node. */
 export interface RateLimitHit {
@@ -68,6 +95,7 @@ function merge(defaults: RateLimitConfig, o: RateLimitOverrides, given: Readonly
   const pick = <T>(name: string, override: T | undefined, file: T): T => (given.has(name) && override ? override : file);
   return {
     clientCommand: pick('client_command', o.client_command, defaults.clientCommand),
+    userCommand: pick('user_command', o.user_command, defaults.userCommand),
     redisUserCommand: pick('redis_user_command', o.redis_user_command, defaults.redisUserCommand),
     clientError: pick('client_error', o.client_error, defaults.clientError),
     ipConnect: pick('ip_connect', o.ip_connect, defaults.ipConnect),
@@ -94,9 +122,17 @@ export class RateLimits {
   private config: RateLimitConfig;
   private stored: StoredRateLimits | undefined;
   private clientPolicy: CommandPolicy | undefined;
+  private disconnectOnAccounted = false;
+  /** `user_command`: per-user buckets of this node, remade with the settings. */
+  private localUserPolicy: CommandPolicy | undefined;
+  private localUsers = new BucketsByKey(MAX_LOCAL_USERS);
   private userPolicy: CommandPolicy | undefined;
+  /** Whether some layer has channel namespace overrides, so callers resolve namespaces (else they pass ''). */
+  namespacesUsed = false;
   private errorPolicy: ErrorPolicy | undefined;
   private ip: IpConnectLimiter;
+  /** Open connections per address; kept across settings changes (the connections stay open). */
+  private readonly concurrency = new IpConcurrency();
   /** Refusals (and dry-run would-be refusals) by `layer/command/dry_run`; bounded by the commands and configured RPC overrides. */
   private readonly hits = new Map<string, number>();
 
@@ -104,6 +140,10 @@ export class RateLimits {
     this.config = deps.defaults;
     this.ip = new IpConnectLimiter(deps.defaults.ipConnect);
     this.compile();
+    if (deps.defaults.clientCommand.disconnectOnAccountedLimit && !deps.defaults.ipConnect.enabled) {
+      // A client disconnected for good can still open a new connection at once.
+      deps.log.warn('client.rate_limit.client_command.disconnect_on_accounted_limit is set without client.rate_limit.ip_connect: disconnected clients may reconnect at once');
+    }
   }
 
   /** Loads the stored overrides; rejects when the store cannot answer. */
@@ -139,9 +179,16 @@ export class RateLimits {
   }
 
   private compile(): void {
-    const { clientCommand, redisUserCommand, clientError, ipConnect } = this.config;
+    const { clientCommand, userCommand, redisUserCommand, clientError, ipConnect } = this.config;
     this.clientPolicy = clientCommand.enabled ? new CommandPolicy(clientCommand) : undefined;
+    this.disconnectOnAccounted = clientCommand.disconnectOnAccountedLimit;
+    const local = userCommand.enabled ? new CommandPolicy(userCommand) : undefined;
+    if (local?.layer !== this.localUserPolicy?.layer) {
+      this.localUserPolicy = local;
+      this.localUsers = new BucketsByKey(MAX_LOCAL_USERS);
+    }
     this.userPolicy = redisUserCommand.enabled ? new CommandPolicy(redisUserCommand) : undefined;
+    this.namespacesUsed = [this.clientPolicy, this.localUserPolicy, this.userPolicy].some((p) => p?.byNamespaceUsed === true);
     const errorSpecs = clientError.enabled && clientError.total.enabled ? clientError.total.buckets.map((b) => ({ interval: b.interval, rate: b.rate })) : [];
     this.errorPolicy = errorSpecs.length > 0 ? { specs: errorSpecs, slots: errorSpecs.map((_, i) => i), dryRun: clientError.dryRun } : undefined;
     if (ipConnect !== this.ip.cfg) this.ip = new IpConnectLimiter(ipConnect);
@@ -170,29 +217,48 @@ export class RateLimits {
     return new ConnectionLimits(p, p && p.specs.length > 0 ? new BucketArray(p.specs) : undefined, e, e && new BucketArray(e.specs));
   }
 
-  /**
-   * The per-connection check of one command: its buckets, then `total` (charged only when
-   * the command passed its own). `unsubscribe` is charged but never refused, as in
-   * Centrifugo PRO: refusing it makes SDKs reconnect. Returns whether the command may run;
-   * the connection's buckets are kept in `holder` (nothing is allocated per command).
+  /*
+   * The checks below take `detail`: the RPC method for `rpc`, the channel's namespace for
+   * channel commands when `namespacesUsed` (overrides by either replace the command's buckets).
    */
-  checkConnection(holder: LimitsHolder, command: LimitedCommand, method: string): boolean {
-    if (!this.clientPolicy) return true;
+
+  /**
+   * The per-connection check of one command: its buckets, then `total`. `unsubscribe` is
+   * charged but never refused, as in Centrifugo PRO: refusing it makes SDKs reconnect; with
+   * `disconnect_on_accounted_limit` one over its own buckets ends the connection instead.
+   * The connection's buckets are kept in `holder` (nothing is allocated per command).
+   */
+  checkConnection(holder: LimitsHolder, command: LimitedCommand, detail: string): ConnectionVerdict {
+    if (!this.clientPolicy) return 'allow';
     const state = (holder.limits = this.stateOf(holder.limits));
     const p = state.policy!;
     const buckets = state.commands;
-    if (!buckets) return true;
-    const now = this.deps.clock.now();
-    const own = buckets.take(p.slots(command, method), now) === 0;
-    const total = own || command === 'unsubscribe' ? buckets.take(p.total, now) === 0 : true;
-    if (own && total) return true;
-    this.hit('client_command', own ? 'total' : p.hitName(command, method), p.dryRun);
+    if (!buckets) return 'allow';
+    const verdict = takeCommand(p, buckets, command, detail, this.deps.clock.now());
+    if (verdict === 'ok') return 'allow';
+    this.hit('client_command', verdict === 'total' ? 'total' : p.hitName(command, detail), p.dryRun);
+    if (p.dryRun) return 'allow';
+    if (command !== 'unsubscribe') return 'refuse';
+    return verdict === 'own' && this.disconnectOnAccounted ? 'disconnect' : 'allow';
+  }
+
+  /**
+   * The per-user check on this node (`user_command`), in memory: the user's buckets across
+   * their connections here. Anonymous connections have no user to count (client_command and
+   * ip_connect cover them). Returns whether the command may run; never disconnects.
+   */
+  checkUserHere(user: string, command: LimitedCommand, detail: string): boolean {
+    const p = this.localUserPolicy;
+    if (!p || user === '' || p.specs.length === 0) return true;
+    const verdict = takeCommand(p, this.localUsers.get(user, p.specs), command, detail, this.deps.clock.now());
+    if (verdict === 'ok') return true;
+    this.hit('user_command', verdict === 'total' ? 'total' : p.hitName(command, detail), p.dryRun);
     return p.dryRun || command === 'unsubscribe';
   }
 
   /** Whether per-user limits apply to this command at all (so callers skip the round trip). */
-  limitsUser(user: string, command: LimitedCommand, method = ''): boolean {
-    return user !== '' && this.userPolicy !== undefined && command !== 'unsubscribe' && this.userPolicy.slots(command, method).length > 0;
+  limitsUser(user: string, command: LimitedCommand, detail = ''): boolean {
+    return user !== '' && this.userPolicy !== undefined && command !== 'unsubscribe' && this.userPolicy.slots(command, detail).length > 0;
   }
 
   /**
@@ -200,21 +266,20 @@ export class RateLimits {
    * that can't answer lets the command through (logged): limits protect the server, and
    * refusing every user while Redis is away would be an outage of its own.
    */
-  async checkUser(user: string, command: LimitedCommand, method: string): Promise<boolean> {
+  async checkUser(user: string, command: LimitedCommand, detail: string): Promise<boolean> {
     const p = this.userPolicy;
     if (!p) return true;
-    const slots = p.slots(command, method);
+    const slots = p.slots(command, detail);
     if (slots.length === 0) return true;
-    const name = p.hitName(command, method);
     let allowed: boolean;
     try {
-      allowed = (await this.deps.users.take(`u:${user}:${name}`, p.specsOf(slots), 1)).allowed;
+      allowed = (await this.deps.users.take(`u:${user}:${p.bucketName(command, detail)}`, p.specsOf(slots), 1)).allowed;
     } catch (err) {
       this.deps.log.warn({ err: (err as Error).message }, 'per-user rate limit store unavailable; command let through');
       return true;
     }
     if (allowed) return true;
-    this.hit('redis_user_command', name, p.dryRun);
+    this.hit('redis_user_command', p.hitName(command, detail), p.dryRun);
     return p.dryRun;
   }
 
@@ -231,12 +296,23 @@ export class RateLimits {
     return !e.dryRun;
   }
 
-  /** Whether a connect attempt from `ip` may go on (`ip_connect`). */
-  allowConnectFrom(ip: string): boolean {
-    if (!this.ip.enabled) return true;
-    if (this.ip.take(ip, this.deps.clock.now())) return true;
-    this.hit('ip_connect', 'connect', this.ip.cfg.dryRun);
-    return this.ip.cfg.dryRun;
+  /**
+   * Whether a connection from `ip` may open (`ip_connect`): its buckets, then how many
+   * connections it holds (`max_concurrent_per_ip`). In dry run both count and let through.
+   */
+  admitConnection(ip: string): ConnectAdmission {
+    const cfg = this.ip.cfg;
+    if (!cfg.enabled) return ADMITTED;
+    if (this.ip.enabled && !this.ip.take(ip, this.deps.clock.now())) {
+      this.hit('ip_connect', 'connect', cfg.dryRun);
+      if (!cfg.dryRun) return OVER_RATE;
+    }
+    if (cfg.maxConcurrentPerIp === 0) return ADMITTED;
+    if (this.concurrency.held(ip) >= cfg.maxConcurrentPerIp) {
+      this.hit('ip_connect', 'concurrent', cfg.dryRun);
+      if (!cfg.dryRun) return OVER_CONCURRENT;
+    }
+    return { allowed: true, release: this.concurrency.hold(ip) };
   }
 
   /** The distributed `rate_limit` API method: one bucket by key, any spec, `score` tokens. */

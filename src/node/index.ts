@@ -26,5 +26,5 @@ export {
 } from './cluster/revocation.js';
 export { USER_BLOCKED_REASON } from './cluster/blocks.js';
 
-export { isMapChannel, mapOptionsOf } from './channels/map-channel.js';
+export { isMapChannel, mapOptionsOf, serverSideRefusal } from './channels/map-channel.js';
 export type { MapChannelOptions, MapPublication, MapWriteResult } from '../engine/map-types.js';

@@ -50,6 +50,8 @@ export interface NodeDeps {
   activityStore?: ActivityStore;
   /** Channels that also get a copy of some publications (the MQTT front door's wildcard buckets). */
   mirror?: PublicationMirror;
+  /** The node's id, when something built before the node must name it (traces); else a random one. */
+  id?: string;
 }
 
 /**
@@ -84,7 +86,7 @@ export interface Disconnectable {
  * sessions and the server API act through it; it is the engine's event handler.
  */
 export class Node implements BrokerEventHandler, MapEventHandler {
-  readonly id = randomString(8);
+  readonly id: string;
   readonly startedAt: number;
   readonly hub = new Hub<Client>();
   readonly rules: ChannelRules;
@@ -108,6 +110,7 @@ export class Node implements BrokerEventHandler, MapEventHandler {
   private readonly relays = new Map<string, string>();
 
   constructor(readonly deps: NodeDeps) {
+    this.id = deps.id ?? randomString(8);
     this.rules = new ChannelRules(deps.config.channel);
     this.startedAt = deps.clock.now();
     this.log = deps.logger.child({ component: 'node' });
@@ -363,6 +366,11 @@ export class Node implements BrokerEventHandler, MapEventHandler {
 
   handleMapPublication(channel: string, pub: MapPublication, position: StreamPosition, delta: boolean, prevData: Uint8Array | undefined): void {
     this.hub.broadcastMapPublication(channel, toProtocolMapPublication(pub), position, delta, prevData);
+  }
+
+  /** Map changes may have been lost while the map broker's delivery was down: positioned map subscriptions resync when behind. */
+  handleMapDeliveryResumed(): void {
+    void this.verifyPositions(false);
   }
 
   handleJoin(channel: string, info: ClientInfo): void {

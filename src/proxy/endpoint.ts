@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ProxyConfig } from '../config/types.js';
 import type { Metrics, ProxyMeter, ProxyOutcome } from '../metrics/index.js';
 import { ClientError, DisconnectError, ErrorCode } from '../protocol/index.js';
+import { Attr, noTracer, type ActiveSpan, type SpanAttributes, type Tracer } from '../telemetry/index.js';
 import { ProxyCallError, ProxyCallErrorCode } from './errors.js';
 import { Limiter } from './limiter.js';
 import { settle, type ResultOf } from './replies.js';
@@ -12,6 +13,12 @@ import type {
   ConnectCall,
   ConnectOutcome,
   ConnectProxy,
+  MapPublishCall,
+  MapPublishOutcome,
+  MapPublishProxy,
+  MapRemoveCall,
+  MapRemoveOutcome,
+  MapRemoveProxy,
   PublishCall,
   PublishOutcome,
   PublishProxy,
@@ -42,11 +49,15 @@ const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
  * outcomes or protocol errors. A failure is logged here, with the proxy's name, and the
  * client gets error 100 (internal, temporary) so SDKs retry.
  */
-export class ProxyEndpoint implements ConnectProxy, RefreshProxy, SubscribeProxy, PublishProxy, RpcProxy, SubRefreshProxy, SharedPollRefreshProxy {
+export class ProxyEndpoint
+  implements ConnectProxy, RefreshProxy, SubscribeProxy, PublishProxy, MapPublishProxy, MapRemoveProxy, RpcProxy, SubRefreshProxy, SharedPollRefreshProxy
+{
   private readonly limiter: Limiter;
   private readonly httpHeaders: string[];
   private readonly emulatedHeaders: string[];
   private readonly meters = new Map<ProxyKind, ProxyMeter>();
+  /** What every span of this proxy says, built once (only when proxy calls are traced). */
+  private readonly spanAttributes: SpanAttributes | undefined;
 
   /** `metricName`: the `name` label, `default` for a section's own proxy as in Centrifugo. */
   constructor(
@@ -56,8 +67,10 @@ export class ProxyEndpoint implements ConnectProxy, RefreshProxy, SubscribeProxy
     private readonly log: Logger,
     private readonly metrics: Metrics,
     private readonly metricName: string,
+    private readonly tracer: Tracer = noTracer,
   ) {
     this.limiter = new Limiter(cfg.maxInFlight);
+    this.spanAttributes = tracer.enabled ? endpointAttributes(name, cfg.endpoint, transport.protocol) : undefined;
     this.httpHeaders = cfg.httpHeaders.map((h) => h.toLowerCase());
     this.emulatedHeaders = cfg.emulatedHeaders.map((h) => h.toLowerCase());
   }
@@ -79,6 +92,14 @@ export class ProxyEndpoint implements ConnectProxy, RefreshProxy, SubscribeProxy
     return (await this.call('publish', caller, call)) ?? { skipHistory: false, delta: false };
   }
 
+  async mapPublish(caller: Caller, call: MapPublishCall): Promise<MapPublishOutcome> {
+    return (await this.call('map_publish', caller, call)) ?? { keyMode: '', delta: false, version: 0 };
+  }
+
+  async mapRemove(caller: Caller, call: MapRemoveCall): Promise<MapRemoveOutcome> {
+    return (await this.call('map_remove', caller, call)) ?? {};
+  }
+
   async rpc(caller: Caller, call: RpcCall): Promise<RpcOutcome> {
     return (await this.call('rpc', caller, call)) ?? {};
   }
@@ -89,7 +110,7 @@ export class ProxyEndpoint implements ConnectProxy, RefreshProxy, SubscribeProxy
 
   // No connection asks: only the proxy's static headers go with it.
   async sharedPollRefresh(call: SharedPollRefreshCall): Promise<SharedPollRefreshOutcome> {
-    return (await this.exchange('shared_poll_refresh', () => sharedPollRequest(call), {}, { channel: call.channel })) ?? { items: [], epoch: '' };
+    return (await this.exchange('shared_poll_refresh', () => sharedPollRequest(call), {}, { channel: call.channel }, call.channel)) ?? { items: [], epoch: '' };
   }
 
   close(): void {
@@ -97,15 +118,41 @@ export class ProxyEndpoint implements ConnectProxy, RefreshProxy, SubscribeProxy
   }
 
   private call<K extends SessionKind>(kind: K, caller: Caller, call: CallOf[K]): Promise<ResultOf[K] | undefined> {
-    return this.exchange(kind, () => wireRequest(kind, caller, call, this.cfg), this.headersFor(caller), { client: caller.client, user: caller.user });
+    const channel = call && 'channel' in call ? call.channel : undefined;
+    return this.exchange(kind, () => wireRequest(kind, caller, call, this.cfg), this.headersFor(caller), { client: caller.client, user: caller.user }, channel);
   }
 
-  /** One request within the proxy's timeout and in-flight bound; `context` goes into the failure's log line. */
-  private async exchange<K extends ProxyKind>(
+  /**
+   * One call, in a client span when proxy calls are traced: the backend gets `traceparent`
+   * (HTTP header or gRPC metadata) naming it. A `traceparent` among the forwarded headers
+   * (listed in `http_headers`) makes the span part of that trace.
+   */
+  private exchange<K extends ProxyKind>(
     kind: K,
     request: () => WireRequest,
     headers: Record<string, string>,
     context: Record<string, string>,
+    channel: string | undefined,
+  ): Promise<ResultOf[K] | undefined> {
+    if (!this.tracer.enabled) return this.send(kind, request, headers, context);
+    const options = {
+      role: 'client' as const,
+      parent: (key: string) => headers[key],
+      attributes: { ...this.spanAttributes, [Attr.proxyKind]: kind, [Attr.client]: context.client, [Attr.channel]: channel },
+    };
+    return this.tracer.withSpan(`proxy ${kind}`, options, (span) => {
+      span.inject(headers);
+      return this.send(kind, request, headers, context, span);
+    });
+  }
+
+  /** One request within the proxy's timeout and in-flight bound; `context` goes into the failure's log line. */
+  private async send<K extends ProxyKind>(
+    kind: K,
+    request: () => WireRequest,
+    headers: Record<string, string>,
+    context: Record<string, string>,
+    span?: ActiveSpan,
   ): Promise<ResultOf[K] | undefined> {
     const signal = AbortSignal.timeout(this.cfg.timeout);
     const meter = this.meter(kind);
@@ -120,12 +167,14 @@ export class ProxyEndpoint implements ConnectProxy, RefreshProxy, SubscribeProxy
     } catch (err) {
       outcome = outcomeOf(err);
       if (!(err instanceof ProxyCallError)) throw err;
+      span?.fail(`${outcome}: ${err.message}`);
       if (err.code === ProxyCallErrorCode.encoding) throw new ClientError(ErrorCode.badRequest, err.message);
       this.log.error({ proxy: this.name, kind, ...context, code: err.code, reason: err.message }, 'proxy call failed');
       throw new ClientError(ErrorCode.internal);
     } finally {
       release?.();
       meter.end((performance.now() - started) / 1000, outcome);
+      span?.setAttributes({ [Attr.proxyOutcome]: outcome });
     }
   }
 
@@ -162,6 +211,19 @@ const OUTCOMES: Readonly<Record<ProxyCallErrorCode, ProxyOutcome>> = {
   [ProxyCallErrorCode.malformed]: 'malformed',
   [ProxyCallErrorCode.encoding]: 'encoding',
 };
+
+/** Where a proxy sends its calls, for its spans: never the endpoint's URL, which may hold credentials. */
+function endpointAttributes(name: string, endpoint: string, protocol: 'http' | 'grpc'): SpanAttributes {
+  const url = new URL(endpoint);
+  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  return {
+    [Attr.proxyName]: name,
+    [Attr.proxyProtocol]: protocol,
+    [Attr.serverAddress]: url.hostname,
+    [Attr.serverPort]: port,
+    [Attr.rpcSystem]: protocol === 'grpc' ? 'grpc' : undefined,
+  };
+}
 
 /** How a failed call ended: the backend's own error or disconnect answer, or why there was none. */
 function outcomeOf(err: unknown): ProxyOutcome {

@@ -13,6 +13,8 @@ const rpcOf: Record<ProxyKind, string> = {
   refresh: 'Refresh',
   subscribe: 'Subscribe',
   publish: 'Publish',
+  map_publish: 'MapPublish',
+  map_remove: 'MapRemove',
   rpc: 'RPC',
   sub_refresh: 'SubRefresh',
   shared_poll_refresh: 'SharedPollRefresh',

@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import type { ChannelOptions, Config, ProxyConfig } from '../config/types.js';
 import type { Metrics } from '../metrics/index.js';
+import { noTracer, type Tracer } from '../telemetry/index.js';
 import { ProxyEndpoint } from './endpoint.js';
 import { GrpcProxyTransport } from './grpc-transport.js';
 import { HttpProxyTransport } from './http-transport.js';
-import type { ConnectProxy, ProxyRegistry, PublishProxy, RefreshProxy, RpcProxy, SharedPollRefreshProxy, SubRefreshProxy, SubscribeProxy } from './types.js';
+import type { ConnectProxy, MapPublishProxy, MapRemoveProxy, ProxyRegistry, PublishProxy, RefreshProxy, RpcProxy, SharedPollRefreshProxy, SubRefreshProxy, SubscribeProxy } from './types.js';
 
 /** The name channel and RPC options use for their section's own proxy. */
 const DEFAULT = 'default';
@@ -30,14 +31,23 @@ export class Proxies implements ProxyRegistry {
   readonly httpHeaders: ReadonlySet<string>;
   readonly emulatedHeaders: ReadonlySet<string>;
   private readonly named = new Map<string, ProxyEndpoint>();
-  private readonly defaults: { subscribe?: ProxyEndpoint; publish?: ProxyEndpoint; subRefresh?: ProxyEndpoint; rpc?: ProxyEndpoint; sharedPollRefresh?: ProxyEndpoint } = {};
+  private readonly defaults: {
+    subscribe?: ProxyEndpoint;
+    publish?: ProxyEndpoint;
+    mapPublish?: ProxyEndpoint;
+    mapRemove?: ProxyEndpoint;
+    subRefresh?: ProxyEndpoint;
+    rpc?: ProxyEndpoint;
+    sharedPollRefresh?: ProxyEndpoint;
+  } = {};
   private readonly all: ProxyEndpoint[] = [];
 
-  constructor(config: Readonly<Config>, log: Logger, metrics: Metrics) {
+  /** `tracer`: spans for calls (`parsec.opentelemetry.proxy`). */
+  constructor(config: Readonly<Config>, log: Logger, metrics: Metrics, tracer: Tracer = noTracer) {
     const plog = log.child({ component: 'proxy' });
     // A section's own proxy is `default` in metrics, as Centrifugo names it; named ones by name.
     const make = (name: string, cfg: ProxyConfig, metricName = DEFAULT): ProxyEndpoint => {
-      const e = new ProxyEndpoint(name, cfg, transportFor(cfg), plog, metrics, metricName);
+      const e = new ProxyEndpoint(name, cfg, transportFor(cfg), plog, metrics, metricName, tracer);
       this.all.push(e);
       plog.info({ proxy: name, endpoint: redacted(cfg.endpoint) }, 'proxy enabled');
       return e;
@@ -52,13 +62,15 @@ export class Proxies implements ProxyRegistry {
     const uses = (pick: (o: ChannelOptions) => [boolean, string]): boolean => channelOptions.some((o) => pick(o)[0] && pick(o)[1] === DEFAULT);
     if (uses((o) => [o.subscribeProxyEnabled, o.subscribeProxyName])) this.defaults.subscribe = make('subscribe', cp.subscribe);
     if (uses((o) => [o.publishProxyEnabled, o.publishProxyName])) this.defaults.publish = make('publish', cp.publish);
+    if (uses((o) => [o.map.publishProxyEnabled, o.map.publishProxyName])) this.defaults.mapPublish = make('map_publish', cp.mapPublish);
+    if (uses((o) => [o.map.removeProxyEnabled, o.map.removeProxyName])) this.defaults.mapRemove = make('map_remove', cp.mapRemove);
     if (uses((o) => [o.subRefreshProxyEnabled, o.subRefreshProxyName])) this.defaults.subRefresh = make('sub_refresh', cp.subRefresh);
     // A shared-poll namespace always polls: an unset proxy_name means the default one.
     if (uses((o) => [o.subscriptionType === 'shared_poll', o.sharedPoll.proxyName || DEFAULT])) this.defaults.sharedPollRefresh = make('shared_poll_refresh', cp.sharedPollRefresh);
     const rpcOptions = [config.rpc.withoutNamespace, ...config.rpc.namespaces];
     if (rpcOptions.some((o) => o.proxyEnabled && o.proxyName === DEFAULT)) this.defaults.rpc = make('rpc', config.rpc.proxy);
 
-    const configs = [connect.enabled ? connect : undefined, refresh.enabled ? refresh : undefined, ...config.proxies, cp.subscribe, cp.publish, cp.subRefresh, config.rpc.proxy];
+    const configs = [connect.enabled ? connect : undefined, refresh.enabled ? refresh : undefined, ...config.proxies, cp.subscribe, cp.publish, cp.mapPublish, cp.mapRemove, cp.subRefresh, config.rpc.proxy];
     const names = (pick: (p: ProxyConfig) => string[]) => new Set(configs.flatMap((p) => (p ? pick(p).map((h) => h.toLowerCase()) : [])));
     this.httpHeaders = names((p) => p.httpHeaders);
     this.emulatedHeaders = names((p) => p.emulatedHeaders);
@@ -70,6 +82,14 @@ export class Proxies implements ProxyRegistry {
 
   publish(name: string): PublishProxy | undefined {
     return name === DEFAULT ? this.defaults.publish : this.named.get(name);
+  }
+
+  mapPublish(name: string): MapPublishProxy | undefined {
+    return name === DEFAULT ? this.defaults.mapPublish : this.named.get(name);
+  }
+
+  mapRemove(name: string): MapRemoveProxy | undefined {
+    return name === DEFAULT ? this.defaults.mapRemove : this.named.get(name);
   }
 
   subRefresh(name: string): SubRefreshProxy | undefined {

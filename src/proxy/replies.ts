@@ -4,6 +4,8 @@ import { ProxyCallError, ProxyCallErrorCode } from './errors.js';
 import type { ProxyKind } from './requests.js';
 import type {
   ConnectOutcome,
+  MapPublishOutcome,
+  MapRemoveOutcome,
   ProxySubscription,
   PublishOutcome,
   RefreshOutcome,
@@ -39,6 +41,12 @@ const unixSeconds = z
 
 const flag = z.boolean().nullish().transform((b) => b ?? false);
 const stringMap = z.record(z.string(), z.string()).nullish();
+// uint64 arrives as a number (JSON, gRPC with longs: Number); a string is accepted too.
+const version = z
+  .union([z.number().int().min(0), z.string().regex(/^\d+$/).transform(Number)])
+  .nullish()
+  .transform((n) => n ?? 0);
+
 const boolValue = z.object({ value: z.boolean().nullish() }).nullish();
 
 const overrideSchema = z
@@ -109,17 +117,40 @@ const publishResult = z
     }),
   );
 
+const mapPublishResult = z
+  .object({
+    key: z.string().nullish(),
+    data: bytes,
+    b64data: b64,
+    tags: stringMap,
+    key_mode: z.enum(['', 'if_new', 'if_exists']).nullish(),
+    idempotency_key: z.string().nullish(),
+    delta: flag,
+    version,
+    version_epoch: z.string().nullish(),
+  })
+  .transform(
+    (r): MapPublishOutcome => ({
+      key: r.key || undefined,
+      data: r.data ?? r.b64data,
+      tags: r.tags && Object.keys(r.tags).length > 0 ? r.tags : undefined,
+      keyMode: r.key_mode ?? '',
+      idempotencyKey: r.idempotency_key || undefined,
+      delta: r.delta,
+      version: r.version,
+      versionEpoch: r.version_epoch || undefined,
+    }),
+  );
+
+const mapRemoveResult = z
+  .object({ key: z.string().nullish(), idempotency_key: z.string().nullish() })
+  .transform((r): MapRemoveOutcome => ({ key: r.key || undefined, idempotencyKey: r.idempotency_key || undefined }));
+
 const rpcResult = z.object({ data: bytes, b64data: b64 }).transform((r): RpcOutcome => ({ data: r.data ?? r.b64data }));
 
 const subRefreshResult = z
   .object({ expired: flag, expire_at: unixSeconds, info: bytes, b64info: b64 })
   .transform((r): SubRefreshOutcome => ({ expired: r.expired, expireAt: r.expire_at, info: r.info ?? r.b64info }));
-
-// uint64 arrives as a number (JSON, gRPC with longs: Number); a string is accepted too.
-const version = z
-  .union([z.number().int().min(0), z.string().regex(/^\d+$/).transform(Number)])
-  .nullish()
-  .transform((n) => n ?? 0);
 
 const sharedPollItem = z.object({ key: z.string(), data: bytes, version, removed: flag, prev_data: bytes });
 
@@ -137,6 +168,8 @@ const results = {
   refresh: refreshResult,
   subscribe: subscriptionSchema,
   publish: publishResult,
+  map_publish: mapPublishResult,
+  map_remove: mapRemoveResult,
   rpc: rpcResult,
   sub_refresh: subRefreshResult,
   shared_poll_refresh: sharedPollRefreshResult,
@@ -159,6 +192,8 @@ const envelopes = {
   refresh: envelope(refreshResult),
   subscribe: envelope(subscriptionSchema),
   publish: envelope(publishResult),
+  map_publish: envelope(mapPublishResult),
+  map_remove: envelope(mapRemoveResult),
   rpc: envelope(rpcResult),
   sub_refresh: envelope(subRefreshResult),
   shared_poll_refresh: envelope(sharedPollRefreshResult),

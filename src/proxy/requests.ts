@@ -1,7 +1,7 @@
-import type { Caller, ConnectCall, PublishCall, RpcCall, SharedPollRefreshCall, SubRefreshCall, SubscribeCall } from './types.js';
+import type { Caller, ConnectCall, MapPublishCall, MapRemoveCall, PublishCall, RpcCall, SharedPollRefreshCall, SubRefreshCall, SubscribeCall } from './types.js';
 
 /** The calls made for a connection, by their wire names. */
-export type SessionKind = 'connect' | 'refresh' | 'subscribe' | 'publish' | 'rpc' | 'sub_refresh';
+export type SessionKind = 'connect' | 'refresh' | 'subscribe' | 'publish' | 'map_publish' | 'map_remove' | 'rpc' | 'sub_refresh';
 
 /** Every call, by its wire name: the session calls and the shared-poll loop's refresh. */
 export type ProxyKind = SessionKind | 'shared_poll_refresh';
@@ -18,6 +18,8 @@ export interface CallOf {
   refresh: undefined;
   subscribe: SubscribeCall;
   publish: PublishCall;
+  map_publish: MapPublishCall;
+  map_remove: MapRemoveCall;
   rpc: RpcCall;
   sub_refresh: SubRefreshCall;
 }
@@ -62,6 +64,14 @@ export function wireRequest<K extends SessionKind>(kind: K, caller: Caller, call
     case 'publish': {
       const c = call as PublishCall;
       return { ...base, ...session(caller, opts), channel: c.channel, ...payload(c.data, binary) };
+    }
+    case 'map_publish': {
+      const c = call as MapPublishCall;
+      return { ...base, ...session(caller, opts), channel: c.channel, key: c.key, ...payload(c.data, binary) };
+    }
+    case 'map_remove': {
+      const c = call as MapRemoveCall;
+      return { ...base, ...session(caller, opts), channel: c.channel, key: c.key };
     }
     case 'rpc': {
       const c = call as RpcCall;

@@ -94,6 +94,39 @@ export interface PublishOutcome {
   delta: boolean;
 }
 
+export interface MapPublishCall {
+  channel: string;
+  /** As the client asked; '' lets the backend choose. */
+  key: string;
+  data: Uint8Array;
+}
+
+/** How a map write goes ahead; every field the backend leaves out keeps the client's or the default. */
+export interface MapPublishOutcome {
+  /** Replaces the client's key when set. */
+  key?: string;
+  /** Replaces the client's data when set. */
+  data?: Uint8Array;
+  tags?: Record<string, string>;
+  keyMode: '' | 'if_new' | 'if_exists';
+  idempotencyKey?: string;
+  delta: boolean;
+  /** 0 = unversioned. */
+  version: number;
+  versionEpoch?: string;
+}
+
+export interface MapRemoveCall {
+  channel: string;
+  key: string;
+}
+
+export interface MapRemoveOutcome {
+  /** Replaces the client's key when set. */
+  key?: string;
+  idempotencyKey?: string;
+}
+
 export interface RpcCall {
   method: string;
   data?: Uint8Array;
@@ -171,6 +204,16 @@ export interface PublishProxy {
   publish(caller: Caller, call: PublishCall): Promise<PublishOutcome>;
 }
 
+/** Allows, denies or rewrites a client's write of a map key. */
+export interface MapPublishProxy {
+  mapPublish(caller: Caller, call: MapPublishCall): Promise<MapPublishOutcome>;
+}
+
+/** Allows, denies or redirects a client's removal of a map key. */
+export interface MapRemoveProxy {
+  mapRemove(caller: Caller, call: MapRemoveCall): Promise<MapRemoveOutcome>;
+}
+
 /** Answers a client's `rpc` call. */
 export interface RpcProxy {
   rpc(caller: Caller, call: RpcCall): Promise<RpcOutcome>;
@@ -190,6 +233,8 @@ export interface ProxyRegistry {
   readonly refresh: RefreshProxy | undefined;
   subscribe(name: string): SubscribeProxy | undefined;
   publish(name: string): PublishProxy | undefined;
+  mapPublish(name: string): MapPublishProxy | undefined;
+  mapRemove(name: string): MapRemoveProxy | undefined;
   subRefresh(name: string): SubRefreshProxy | undefined;
   rpc(name: string): RpcProxy | undefined;
   sharedPollRefresh(name: string): SharedPollRefreshProxy | undefined;

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { packageRoot } from '../../src/lib/index.js';
 import { API_KEY, enableBroker, issue, startIdp, userToken } from '../helpers/broker.js';
-import { launchChromium, skipWithoutChromium, type Browser } from '../helpers/browser.js';
+import { launchChromium, skipWithoutChromium, watchPageErrors, type Browser } from '../helpers/browser.js';
 import type { JwksServer, SigningKey } from '../helpers/jwks-server.js';
 import { once, sdk, type Sdk } from '../helpers/sdk.js';
 import { namespace, startServer, testConfig, type TestServer } from '../helpers/server.js';
@@ -80,10 +80,7 @@ describe('admin UI in Chromium', { skip }, () => {
     browser = await launchChromium();
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
     page.setDefaultTimeout(15_000);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && /Content Security Policy|Uncaught/.test(m.text())) pageErrors.push(m.text());
-    });
+    watchPageErrors(page, pageErrors);
     await connect('alice', { region: 'eu', tier: 'pro' }, ['chat', 'news']);
     await connect('bob', { region: 'us', tier: 'free' });
     await connect('dana', { region: 'us', tier: 'pro' }, ['news']);

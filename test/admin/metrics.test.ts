@@ -252,7 +252,7 @@ describe('/metrics for the operator instruments', () => {
         c.channel.withoutNamespace = { ...c.channel.withoutNamespace, allowSubscribeForClient: true, allowPublishForClient: true };
         const cc = c.client.rateLimit.clientCommand;
         cc.enabled = true;
-        cc.publish = { enabled: true, buckets: [{ interval: 3_600_000, rate: 1 }] };
+        cc.publish = { enabled: true, buckets: [{ interval: 3_600_000, rate: 1 }], namespaceOverrides: [] };
       }),
     );
     const client = sdk('json', server.url, { token: await connToken('carol') });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { clampPageSize, loadConfig, resolveMapOptions, resolveSharedPollOptions } from '../../src/config/index.js';
+import { clampPageSize, loadConfig, mapBrokerRedis, resolveMapOptions, resolveSharedPollOptions } from '../../src/config/index.js';
 import { configError, tempConfig } from './helpers.js';
 
 /*
@@ -146,3 +146,34 @@ test('refused: the postgres map broker', (t) => {
   assert.equal(err.key, 'map_broker.type');
   assert.match(err.message, /not supported by Parsec/);
 });
+
+test('the redis map broker: its own Redis, else the engine’s, else Centrifugo’s default', (t) => {
+  const load = (o: object) => {
+    const { config, warnings } = loadConfig({ file: tempConfig(t, 'config.json', JSON.stringify(o)) });
+    assert.deepEqual(warnings, []);
+    return mapBrokerRedis(config);
+  };
+  const settings = { cleanup_interval: '-1', cleanup_batch_size: 10, idempotent_result_ttl: '1m', skip_pub_sub: true };
+  const alone = load({ map_broker: { type: 'redis', redis: settings } });
+  assert.deepEqual([alone.address, alone.prefix], [['redis://127.0.0.1:6379'], 'centrifugo']);
+  assert.deepEqual([alone.cleanupInterval, alone.cleanupBatchSize, alone.idempotentResultTtl, alone.skipPubSub], [-1, 10, 60_000, true]);
+  const engine = { type: 'redis', redis: { address: 'redis://10.0.0.1:6380', prefix: 'app', password: 'pw', db: 2 } };
+  const shared = load({ engine, map_broker: { type: 'redis', redis: settings } });
+  assert.deepEqual([shared.address, shared.prefix, shared.password, shared.db, shared.cleanupBatchSize], [['redis://10.0.0.1:6380'], 'app', 'pw', 2, 10]);
+  assert.equal(load({ engine, map_broker: { type: 'redis', redis: { prefix: 'maps' } } }).prefix, 'maps');
+  const own = load({ engine, map_broker: { type: 'redis', redis: { cluster_address: ['10.0.0.2:7000'] } } });
+  assert.deepEqual([own.clusterAddress, own.address, own.prefix, own.password], [['10.0.0.2:7000'], [], 'centrifugo', '']);
+});
+
+for (const [what, mapBroker, engine, key, fragment] of [
+  ['an empty map broker address', { type: 'redis', redis: { address: '' } }, undefined, 'map_broker.redis.address[0]', 'empty'],
+  ['Sentinel without a master name', { type: 'redis', redis: { sentinel_address: ['127.0.0.1:26379'] } }, undefined, 'map_broker.redis.sentinel_master_name', 'required'],
+  ['the engine’s Redis when it names no server', { type: 'redis' }, { type: 'redis', redis: { address: [] } }, 'map_broker.redis.address', 'no Redis address'],
+] as const) {
+  test(`refused: ${what}`, (t) => {
+    const file = tempConfig(t, 'config.json', JSON.stringify({ map_broker: mapBroker, ...(engine ? { engine } : {}) }));
+    const err = configError(() => loadConfig({ file }));
+    assert.equal(err.key, key, err.message);
+    assert.ok(err.message.includes(fragment), err.message);
+  });
+}

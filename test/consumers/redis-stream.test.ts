@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { Config, ConsumerConfig } from '../../src/config/index.js';
+import { startOtlpReceiver, SpanKindNumber } from '../helpers/otlp-receiver.js';
 import { OwnRedis } from '../helpers/redis-server.js';
 import type { TestServer } from '../helpers/server.js';
 import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
@@ -130,5 +132,33 @@ describe('Redis stream consumer', { skip: skip || undefined }, () => {
     } finally {
       await engine.down();
     }
+  });
+
+  it('with opentelemetry.consuming, each command runs in a consumer span continuing the trace its entry carries', async (t) => {
+    const r = await startOtlpReceiver();
+    t.after(() => r.close());
+    const saved = { endpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT, delay: process.env.OTEL_BSP_SCHEDULE_DELAY };
+    Object.assign(process.env, { OTEL_EXPORTER_OTLP_ENDPOINT: r.endpoint, OTEL_BSP_SCHEDULE_DELAY: '20' });
+    t.after(() => {
+      for (const [k, v] of [['OTEL_EXPORTER_OTLP_ENDPOINT', saved.endpoint], ['OTEL_BSP_SCHEDULE_DELAY', saved.delay]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    });
+    const key = stream('traced');
+    await serve((c) => {
+      c.opentelemetry = { enabled: true, api: false, consuming: true };
+      c.consumers = [streamConsumer([key])];
+    });
+    const traceId = randomBytes(16).toString('hex');
+    const spanId = randomBytes(8).toString('hex');
+    await redis.xadd(key, '*', 'method', 'publish', 'payload', JSON.stringify({ channel: 'traced', data: 1 }), 'traceparent', `00-${traceId}-${spanId}-01`);
+    await until(() => r.spans.some((s) => s.name === 'consume publish'), 10_000);
+    const span = r.spans.find((s) => s.name === 'consume publish')!;
+    assert.equal(span.kind, SpanKindNumber.consumer);
+    assert.equal(span.traceId, traceId);
+    assert.equal(span.parentSpanId, spanId);
+    assert.equal(span.attributes['parsec.consumer'], 'streams');
+    assert.equal(span.attributes['centrifugo.channel'], 'traced');
   });
 });

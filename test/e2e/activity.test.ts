@@ -26,6 +26,8 @@ interface SessionEntry {
   remote_addr: string;
   labels: Record<string, string>;
   app_name: string;
+  node: string;
+  node_uid: string;
   connected_at: number;
   disconnected_at: number;
   disconnect_code: number;
@@ -60,6 +62,7 @@ for (const store of ['memory', 'postgres'] as const) {
           c.httpApi.key = KEY;
           c.grpcApi = { ...c.grpcApi, enabled: true, address: '127.0.0.1', port: 0, key: KEY };
           c.parsec.store.postgresDsn = dsn;
+          c.node.name = 'activity-node-1';
           c.channel.namespaces = [namespace('room', { allowSubscribeForClient: true })];
         }),
       );
@@ -93,6 +96,10 @@ for (const store of ['memory', 'postgres'] as const) {
         { user: 'ann', transport: 'websocket', protocol: 'json', labels: { region: 'eu' }, app_name: 'web-app', disconnected_at: 0 },
       );
       assert.equal(s.remote_addr, '127.0.0.1');
+      // The node as `info` names it, and its uid beside (names may repeat across restarts).
+      const node = (await api<{ nodes: Array<{ uid: string; name: string }> }>(server, 'info', {})).result!.nodes[0]!;
+      assert.deepEqual({ node: s.node, node_uid: s.node_uid }, { node: 'activity-node-1', node_uid: node.uid });
+      assert.equal(node.name, 'activity-node-1');
       assert.ok(s.connected_at >= startedAt - 1 && s.connected_at <= nowSec() + 1);
 
       const gone = once(c, 'disconnected');
@@ -115,8 +122,8 @@ for (const store of ['memory', 'postgres'] as const) {
       assert.equal(channels.result?.dropped, 0);
       const client = grpcApi(server.app.grpcPort!, KEY);
       try {
-        const viaGrpc = await client.rpc<{ result: { sessions: Array<{ client: string; labels: Record<string, string> }> } }>('ActivitySessions', { user: 'ann' });
-        assert.deepEqual(viaGrpc.result.sessions.map((x) => [x.client, x.labels]), [[s.client, { region: 'eu' }]]);
+        const viaGrpc = await client.rpc<{ result: { sessions: Array<{ client: string; labels: Record<string, string>; node: string; node_uid: string }> } }>('ActivitySessions', { user: 'ann' });
+        assert.deepEqual(viaGrpc.result.sessions.map((x) => [x.client, x.labels, x.node, x.node_uid]), [[s.client, { region: 'eu' }, 'activity-node-1', s.node_uid]]);
         const top = await client.rpc<{ result: { channels: Array<{ channel: string; publications: number }> } }>('ActivityChannels', { channel_prefix: 'room:', top: 5 });
         assert.deepEqual(top.result.channels.map((x) => [x.channel, x.publications]), [['room:1', 3]]);
       } finally {

@@ -46,7 +46,7 @@ const bucket = (interval: string, rate: number) => ({ enabled: true, buckets: [{
 function config(edit?: (c: Config) => void): Config {
   return testConfig((c) => {
     c.httpApi.key = KEY;
-    c.channel.namespaces = [namespace('chat', { allowPublishForClient: true, allowSubscribeForClient: true })];
+    c.channel.namespaces = [namespace('chat', { allowPublishForClient: true, allowSubscribeForClient: true }), namespace('news', { allowPublishForClient: true })];
     edit?.(c);
   });
 }
@@ -59,7 +59,7 @@ describe('rate limits on one node', () => {
         c.grpcApi = { ...c.grpcApi, enabled: true, address: '127.0.0.1', port: 0, key: KEY };
         const cc = c.client.rateLimit.clientCommand;
         cc.enabled = true;
-        cc.publish = { enabled: true, buckets: [{ interval: 1000, rate: 2 }] };
+        cc.publish = { enabled: true, buckets: [{ interval: 1000, rate: 2 }], namespaceOverrides: [] };
       }),
     );
   });
@@ -85,7 +85,7 @@ describe('rate limits on one node', () => {
     assert.deepEqual([await publish(c), await publish(c), await publish(c)], [0, 0, 0]);
     const got = await api<{ settings: { client_command: { dry_run: boolean; publish: unknown } }; overrides: unknown; updated_by: string; hits: Array<{ layer: string; command: string; dry_run: boolean; count: number }> }>(server, 'rate_limits_get', {});
     assert.equal(got.result?.settings.client_command.dry_run, true);
-    assert.deepEqual(got.result?.settings.client_command.publish, { enabled: true, buckets: [{ interval: '1h', rate: 1 }] });
+    assert.deepEqual(got.result?.settings.client_command.publish, { enabled: true, buckets: [{ interval: '1h', rate: 1 }], namespace_overrides: [] });
     assert.equal(got.result?.updated_by, 'apikey');
     assert.equal(got.result?.hits.find((h) => h.command === 'publish' && h.dry_run)?.count, 2);
 
@@ -138,7 +138,7 @@ describe('rate limits on one node', () => {
       assert.deepEqual(await client.rpc('RateLimitsSet', { settings: Buffer.from(JSON.stringify(settings)) }), { result: {} });
       const got = await client.rpc<{ result: { settings: Buffer; overrides: Buffer; updated_by: string } }>('RateLimitsGet', {});
       assert.deepEqual(JSON.parse(got.result.overrides.toString()), settings);
-      assert.deepEqual(JSON.parse(got.result.settings.toString()).client_command.history, { enabled: true, buckets: [{ interval: '1m', rate: 7 }] });
+      assert.deepEqual(JSON.parse(got.result.settings.toString()).client_command.history, { enabled: true, buckets: [{ interval: '1m', rate: 7 }], namespace_overrides: [] });
       assert.equal(got.result.updated_by, 'apikey');
     } finally {
       client.close();
@@ -161,6 +161,79 @@ describe('rate limits on one node', () => {
         );
       }
       assert.deepEqual(statuses, [101, 101, 429]);
+    } finally {
+      await api(server, 'rate_limits_set', { settings: {} });
+    }
+  });
+
+  it('caps the connections one address holds open (max_concurrent_per_ip), freeing a place when one closes', async () => {
+    await api(server, 'rate_limits_set', { settings: { ip_connect: { enabled: true, max_concurrent_per_ip: 2 } } });
+    const open: WebSocket[] = [];
+    const attempt = () =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(server.url);
+        ws.on('open', () => (open.push(ws), resolve(101)));
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('error', () => resolve(-1));
+      });
+    try {
+      assert.deepEqual([await attempt(), await attempt(), await attempt()], [101, 101, 429]);
+      const closed = new Promise((r) => open[0]!.once('close', r));
+      open[0]!.close();
+      await closed;
+      // The server sees the close a moment after the client does.
+      await until(async () => (await attempt()) === 101, 3000, 50);
+      const hits = (await api<{ hits: Array<{ layer: string; command: string; count: number }> }>(server, 'rate_limits_get', {})).result?.hits;
+      assert.ok(hits?.some((h) => h.layer === 'ip_connect' && h.command === 'concurrent' && h.count >= 1));
+    } finally {
+      for (const ws of open) ws.close();
+      await api(server, 'rate_limits_set', { settings: {} });
+    }
+  });
+
+  it('ends a connection whose unsubscribes run over their buckets with 3503 (disconnect_on_accounted_limit)', async () => {
+    await api(server, 'rate_limits_set', {
+      settings: { client_command: { enabled: true, disconnect_on_accounted_limit: true, unsubscribe: bucket('1h', 1) }, ip_connect: { enabled: true, buckets: [{ interval: '1s', rate: 100 }] } },
+    });
+    try {
+      const c = await connected(server, 'erin');
+      const gone = once<{ code: number; reason: string }>(c, 'disconnected', 5000);
+      const sub = c.newSubscription('chat:a');
+      sub.subscribe();
+      await sub.ready(3000);
+      const left = once(sub, 'unsubscribed', 3000);
+      sub.unsubscribe();
+      await left;
+      sub.subscribe();
+      await sub.ready(3000);
+      sub.unsubscribe();
+      assert.deepEqual(await gone, { code: 3503, reason: 'too many requests' });
+    } finally {
+      await api(server, 'rate_limits_set', { settings: {} });
+    }
+  });
+
+  it('gives a namespace\'s channels the buckets of its override', async () => {
+    await api(server, 'rate_limits_set', {
+      settings: { client_command: { enabled: true, publish: { enabled: true, buckets: [{ interval: '1h', rate: 1 }], namespace_overrides: [{ namespace_name: 'chat', enabled: true, buckets: [{ interval: '1h', rate: 3 }] }] } } },
+    });
+    try {
+      const c = await connected(server, 'hana');
+      assert.deepEqual([await publish(c, 'news:1'), await publish(c, 'news:2')], [0, 111], 'the base bucket');
+      assert.deepEqual([await publish(c, 'chat:1'), await publish(c, 'chat:2'), await publish(c, 'chat:1'), await publish(c, 'chat:1')], [0, 0, 0, 111], 'the override instead');
+      const got = await api<{ settings: { client_command: { publish: { namespace_overrides: unknown } } } }>(server, 'rate_limits_get', {});
+      assert.deepEqual(got.result?.settings.client_command.publish.namespace_overrides, [{ namespace_name: 'chat', enabled: true, buckets: [{ interval: '1h', rate: 3 }] }]);
+    } finally {
+      await api(server, 'rate_limits_set', { settings: {} });
+    }
+  });
+
+  it('limits a user across their connections on the node (user_command)', async () => {
+    await api(server, 'rate_limits_set', { settings: { user_command: { enabled: true, publish: bucket('1h', 2) } } });
+    try {
+      const [a, b] = [await connected(server, 'frank'), await connected(server, 'frank')];
+      assert.deepEqual([await publish(a), await publish(b), await publish(a), await publish(b)], [0, 0, 111, 111]);
+      assert.equal(await publish(await connected(server, 'grace')), 0, 'another user');
     } finally {
       await api(server, 'rate_limits_set', { settings: {} });
     }

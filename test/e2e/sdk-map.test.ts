@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { MapSubscription } from 'centrifuge';
+import { subscribeMap as subscribeTo, type MapEntry as Entry, type MapSubscriptionOptions, type MapUpdate as Update } from '../helpers/map-sdk.js';
 import { namespace, startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { collect, decoded, once, payload, sdk, type Sdk, type SdkProtocol } from '../helpers/sdk.js';
+import { connToken } from '../helpers/tokens.js';
 
 const KEY = 'sdk-map-api-key-0123456789';
-
-interface Entry {
-  key: string;
-  data: unknown;
-}
-interface Update extends Entry {
-  removed?: boolean;
-}
 
 const map = (o: Record<string, unknown>) => ({ ...structuredClone(testConfig().channel.withoutNamespace.map), ...o });
 
@@ -41,13 +34,7 @@ for (const protocol of ['json', 'protobuf'] as SdkProtocol[]) {
       await c.ready(3000);
       return c;
     };
-    const entries = (es: Entry[]): Record<string, unknown> => Object.fromEntries(es.map((e) => [e.key, dec(e.data)]));
-    const subscribeMap = async (c: Sdk, channel: string, opts: Parameters<Sdk['newMapSubscription']>[1] = {}): Promise<{ sub: MapSubscription; state: Record<string, unknown> }> => {
-      const sub = c.newMapSubscription(channel, opts);
-      const synced = once<{ entries: Entry[] }>(sub, 'sync', 5000);
-      sub.subscribe();
-      return { sub, state: entries((await synced).entries) };
-    };
+    const subscribeMap = (c: Sdk, channel: string, opts: MapSubscriptionOptions = {}) => subscribeTo(protocol, c, channel, opts);
 
     before(async () => {
       server = await startServer(
@@ -103,6 +90,20 @@ for (const protocol of ['json', 'protobuf'] as SdkProtocol[]) {
       assert.equal(removed!.removed, true);
       const other = await subscribeMap(c, uniq('pers'));
       await assert.rejects(other.sub.publish('x', payload(protocol, 1)), (err: { code?: number }) => err.code === 103);
+    });
+
+    it('refuses a map channel as a server-side subscription, from a token or the subscribe API, saying why', async () => {
+      const channel = uniq('eph');
+      const c = sdk(protocol, server.url, { token: await connToken('srv', { channels: [channel] }) });
+      clients.push(c);
+      const gone = once<{ code: number; reason: string }>(c, 'disconnected');
+      c.connect();
+      const { code, reason } = await gone;
+      assert.equal(code, 107);
+      assert.match(reason, /is a map channel: it can only be subscribed from the client/);
+      const { error } = (await api('subscribe', { channel, user: 'srv' })) as { error?: { code: number; message: string } };
+      assert.equal(error?.code, 107);
+      assert.match(error?.message ?? '', /is a map channel/);
     });
 
     it('forces the key to the connection id with client_key', async () => {

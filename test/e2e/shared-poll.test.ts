@@ -4,7 +4,7 @@ import { Client as GrpcClient, credentials, Metadata } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import type { SharedPollSubscription } from 'centrifuge';
 import { protoPath } from '../../src/protocol/index.js';
-import { connToken } from '../helpers/tokens.js';
+import { connToken, nowSec, subToken } from '../helpers/tokens.js';
 import { signTrackGrant } from '../../src/auth/index.js';
 import type { Config, NamedProxyConfig, SharedPollOptions } from '../../src/config/types.js';
 import { startBackend, type Backend, type BackendKind, type Body } from '../helpers/proxy-backend.js';
@@ -65,7 +65,7 @@ interface Setup {
   store: ItemStore;
 }
 
-async function setup(kind: BackendKind, shared?: { backend: Backend; store: ItemStore; redisPrefix: string }): Promise<Setup> {
+async function setup(kind: BackendKind, shared?: { backend: Backend; store: ItemStore; redisPrefix: string }, edit?: (c: Config) => void): Promise<Setup> {
   const store = shared?.store ?? new ItemStore();
   const backend = shared?.backend ?? (await startBackend(kind, { shared_poll_refresh: store.answer }));
   const config = testConfig((c) => {
@@ -81,6 +81,7 @@ async function setup(kind: BackendKind, shared?: { backend: Backend; store: Item
       pollNamespace('polld', 'items', { mode: 'versioned' }),
       namespace('stream', { allowSubscribeForClient: true }),
     ];
+    edit?.(c);
   });
   const server = await startServer(config);
   return { server, backend, store };
@@ -460,5 +461,125 @@ describe('shared poll on two nodes sharing Redis', { skip: noRedis || undefined 
       ca.disconnect();
       cb.disconnect();
     }
+  });
+});
+
+describe('shared-poll subscription expiry', () => {
+  let s: Setup;
+  const clients: Sdk[] = [];
+  before(async () => {
+    // A short close delay, so the server ends an unrefreshed subscription within a test.
+    s = await setup('http', undefined, (c) => {
+      c.client.expiredSubCloseDelay = 1000;
+      c.client.expiredCloseDelay = 1000;
+    });
+  });
+  after(async () => {
+    for (const c of clients) c.disconnect();
+    await s.server.close();
+    await s.backend.close();
+  });
+  const client = async (): Promise<Sdk> => {
+    const c = await connect(s, 'json');
+    clients.push(c);
+    return c;
+  };
+  /**
+   * Resolves with the first `subscribing` of a subscription (`connecting` of a client) that
+   * carries a code: the server ended it.
+   */
+  const ended = (target: SharedPollSubscription | Sdk): Promise<{ code: number }> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('not ended')), 10_000);
+      const emitter = target as unknown as { on(event: string, fn: (ctx: { code: number }) => void): void };
+      emitter.on('newSubscription' in target ? 'connecting' : 'subscribing', (ctx) => {
+        if (ctx.code === 0) return;
+        clearTimeout(timer);
+        resolve(ctx);
+      });
+    });
+  const tracking = (channel: string, key: string): number => s.server.app.node.sharedPoll.get(channel)?.hub.count(key) ?? 0;
+
+  it('a subscription whose token is not refreshed ends with 2501 and its keys leave the poll; the connection stays', async () => {
+    s.store.items.set('x1', { data: 1, version: 1 });
+    const c = await client();
+    let calls = 0;
+    const sub = c.newSharedPollSubscription('poll:lapsed', {
+      getToken: async () => {
+        if (++calls > 1) throw new Error('no new token');
+        return subToken('', 'poll:lapsed', { exp: nowSec() + 2 });
+      },
+    });
+    const end = ended(sub);
+    const first = once<Update>(sub, 'update');
+    sub.subscribe();
+    await once(sub, 'subscribed');
+    sub.track([{ key: 'x1', version: 0 }], sign('poll:lapsed', ['x1']));
+    await first;
+    assert.equal(tracking('poll:lapsed', 'x1'), 1);
+    assert.equal((await end).code, 2501);
+    assert.ok(calls >= 2, 'the SDK tried to refresh');
+    assert.equal(tracking('poll:lapsed', 'x1'), 0);
+    assert.equal(c.state, 'connected');
+  });
+
+  it('a subscription refreshed with sub_refresh and a fresh token outlives its first token and still gets updates', async () => {
+    s.store.items.set('y1', { data: 1, version: 1 });
+    const c = await client();
+    const exp = nowSec() + 2;
+    let calls = 0;
+    const sub = c.newSharedPollSubscription('poll:kept', {
+      getToken: async () => {
+        calls++;
+        return subToken('', 'poll:kept', { exp: calls === 1 ? exp : nowSec() + 3600 });
+      },
+    });
+    const interruptions: Array<{ code: number }> = [];
+    const first = once<Update>(sub, 'update');
+    sub.subscribe();
+    await once(sub, 'subscribed');
+    sub.on('subscribing', (ctx: { code: number }) => interruptions.push(ctx));
+    sub.track([{ key: 'y1', version: 0 }], sign('poll:kept', ['y1']));
+    await first;
+    // The witness: a subscription of the same client expiring a second later, never refreshed.
+    // Its end proves the server's deadline for the refreshed one has passed.
+    let witnessCalls = 0;
+    const witness = c.newSharedPollSubscription('poll:witness', {
+      getToken: async () => {
+        if (++witnessCalls > 1) throw new Error('no new token');
+        return subToken('', 'poll:witness', { exp: exp + 1 });
+      },
+    });
+    const witnessEnded = ended(witness);
+    witness.subscribe();
+    assert.equal((await witnessEnded).code, 2501);
+    const next = once<Update>(sub, 'update');
+    s.store.items.set('y1', { data: 2, version: 2 });
+    assert.equal((await next).version, 2);
+    assert.equal(calls, 2);
+    assert.deepEqual(interruptions, []);
+    assert.equal(sub.state, 'subscribed');
+  });
+
+  it('a connection whose token expires unrefreshed ends (3005), and its keys leave the poll', async () => {
+    s.store.items.set('z1', { data: 1, version: 1 });
+    const c = sdk('json', s.server.url, {
+      token: await connToken('carl', { exp: nowSec() + 2 }),
+      getToken: async () => {
+        throw new Error('no new token');
+      },
+    });
+    clients.push(c);
+    const gone = ended(c);
+    c.connect();
+    await once(c, 'connected');
+    const sub = await subscribed(c, 'poll:conn');
+    const first = once<Update>(sub, 'update');
+    sub.track([{ key: 'z1', version: 0 }], sign('poll:conn', ['z1'], 3600, 'carl'));
+    await first;
+    assert.equal(tracking('poll:conn', 'z1'), 1);
+    assert.equal((await gone).code, 3005);
+    await until(() => tracking('poll:conn', 'z1') === 0);
+    c.disconnect();
   });
 });

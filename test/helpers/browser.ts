@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { skipWithoutProgram } from './services.js';
 
 /** Debian's Chromium (`apt-get install chromium`), or PARSEC_TEST_CHROMIUM. */
@@ -50,4 +50,12 @@ export async function launchChromium(viewport = { width: 1280, height: 800 }): P
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** Collects a page's script errors and Content-Security-Policy refusals into `into`: a test asserts there are none. */
+export function watchPageErrors(page: Page, into: string[]): void {
+  page.on('pageerror', (err) => into.push(err.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Uncaught/.test(m.text())) into.push(m.text());
+  });
 }

@@ -2,7 +2,15 @@ import { Server, ServerCredentials, status, type Metadata, type sendUnaryData, t
 import { loadSync } from '@grpc/proto-loader';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { TestContext } from 'node:test';
+import { pino } from 'pino';
+import type { ProxyConfig } from '../../src/config/index.js';
+import { Metrics } from '../../src/metrics/index.js';
 import { protoPath } from '../../src/protocol/index.js';
+import { ProxyEndpoint } from '../../src/proxy/endpoint.js';
+import type { Caller } from '../../src/proxy/index.js';
+import { GrpcProxyTransport } from '../../src/proxy/grpc-transport.js';
+import { HttpProxyTransport } from '../../src/proxy/http-transport.js';
 
 /*
  * A real application backend for proxy tests: HTTP (JSON) or gRPC (Centrifugo's
@@ -12,7 +20,7 @@ import { protoPath } from '../../src/protocol/index.js';
  */
 
 export type BackendKind = 'http' | 'grpc';
-export type ProxyMethod = 'connect' | 'refresh' | 'subscribe' | 'publish' | 'rpc' | 'sub_refresh' | 'shared_poll_refresh';
+export type ProxyMethod = 'connect' | 'refresh' | 'subscribe' | 'publish' | 'map_publish' | 'map_remove' | 'rpc' | 'sub_refresh' | 'shared_poll_refresh';
 export type Body = Record<string, unknown>;
 
 export interface SeenCall {
@@ -47,6 +55,8 @@ const rpcNames: Record<string, ProxyMethod> = {
   Refresh: 'refresh',
   Subscribe: 'subscribe',
   Publish: 'publish',
+  MapPublish: 'map_publish',
+  MapRemove: 'map_remove',
   RPC: 'rpc',
   SubRefresh: 'sub_refresh',
   SharedPollRefresh: 'shared_poll_refresh',
@@ -155,4 +165,60 @@ async function startGrpc(handlers: Partial<Record<ProxyMethod, Handler>>): Promi
 
 function metadataOf(md: Metadata): Record<string, string> {
   return Object.fromEntries(Object.entries(md.getMap()).map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString('utf8') : String(v)]));
+}
+
+/** A proxy's options for tests: 2 s timeout, 4 calls in flight, nothing forwarded. */
+export function testProxyConfig(endpoint: string, edit: Partial<ProxyConfig> = {}): ProxyConfig {
+  return {
+    endpoint,
+    timeout: 2000,
+    httpHeaders: [],
+    grpcMetadata: [],
+    emulatedHeaders: [],
+    binaryEncoding: false,
+    includeConnectionMeta: false,
+    maxInFlight: 4,
+    http: { staticHeaders: {} },
+    grpc: { credentialsKey: '', credentialsValue: '', staticMetadata: {} },
+    ...edit,
+  };
+}
+
+/**
+ * One ProxyEndpoint (as the registry builds it) calling a backend started here with
+ * `handlers`; `method` picks the HTTP path. Both are closed when the test ends.
+ */
+export async function endpointTo(
+  t: TestContext,
+  kind: BackendKind,
+  method: ProxyMethod,
+  handlers: Partial<Record<ProxyMethod, Handler>>,
+  edit: Partial<ProxyConfig> = {},
+): Promise<{ backend: Backend; endpoint: ProxyEndpoint }> {
+  const backend = await startBackend(kind, handlers);
+  const url = backend.endpoint(method);
+  const cfg = testProxyConfig(url, edit);
+  const transport = kind === 'http' ? new HttpProxyTransport(new URL(url), cfg.maxInFlight, cfg.http.staticHeaders) : new GrpcProxyTransport(new URL(url), cfg.grpc.staticMetadata);
+  const endpoint = new ProxyEndpoint(method, cfg, transport, pino({ level: 'silent' }), new Metrics({ enabled: false, version: 'test' }), method);
+  t.after(async () => {
+    endpoint.close();
+    await backend.close();
+  });
+  return { backend, endpoint };
+}
+
+/** The session a proxy call is made for in unit tests: user u1 with meta and a label. */
+export function testCaller(edit: Partial<Caller> = {}): Caller {
+  return {
+    client: 'c1',
+    transport: 'websocket',
+    protocol: 'json',
+    user: 'u1',
+    meta: new Uint8Array(Buffer.from(JSON.stringify({ tenant: 1 }))),
+    labels: { plan: 'pro' },
+    headers: {},
+    emulatedHeaders: {},
+    ip: '127.0.0.1',
+    ...edit,
+  };
 }

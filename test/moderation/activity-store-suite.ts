@@ -14,7 +14,8 @@ function session(client: string, user: string, at: number, extra: Partial<Sessio
     labels: { region: 'eu' },
     appName: 'web',
     appVersion: '1.0',
-    node: 'n1',
+    node: 'eu-1',
+    nodeUid: 'n1a2b3c4',
     connectedAt: T0 + at,
     disconnectedAt: 0,
     disconnectCode: 0,
@@ -69,5 +70,17 @@ export function runActivityStoreSuite(make: () => Promise<ActivityStore>): void 
     assert.equal(await store.cleanup(T0 + 60_000), 2);
     assert.deepEqual((await store.sessions({ user: '', since: 0, until: 0, openOnly: false, limit: 10, cursor: '' })).sessions.map((s) => s.client), ['open']);
     assert.deepEqual(await store.channels({ since: 0, until: 0, prefix: '', top: 10 }), []);
+  });
+
+  it('writes a full buffer of sessions in one batch, labels of any text intact', async () => {
+    const store = await make();
+    const labels = { note: 'a "quoted", {braced} back\\slash, ünïcode', empty: '' };
+    const many = Array.from({ length: 10_000 }, (_, i) => session(`b${String(i).padStart(5, '0')}`, `u${i}`, i, i === 9_999 ? { labels } : {}));
+    await store.writeSessions(many, []);
+    const page = await store.sessions({ user: '', since: 0, until: 0, openOnly: false, limit: 2, cursor: '' });
+    assert.deepEqual(page.sessions.map((s) => s.client), ['b09999', 'b09998']);
+    assert.deepEqual(page.sessions[0]!.labels, labels);
+    assert.equal(page.sessions[0]!.node, 'eu-1');
+    assert.equal(page.sessions[0]!.nodeUid, 'n1a2b3c4');
   });
 }

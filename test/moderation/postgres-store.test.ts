@@ -74,6 +74,20 @@ describe('PostgreSQL moderation store', { skip: skip || undefined }, () => {
     }
   });
 
+  it('keeps the node uid of sessions recorded before nodes were recorded by name', async () => {
+    const pool = new pg.Pool({ connectionString: dsnFor(await freshSchema()) });
+    try {
+      await migrate(pool, MODERATION_MIGRATIONS.filter((m) => m.version <= 3));
+      // Before version 4, `node` held the node's uid.
+      await pool.query(`INSERT INTO parsec_activity_sessions (client_id, user_id, transport, protocol, node, connected_at) VALUES ('c1', 'u', 'websocket', 'json', 'ab12cd34', now())`);
+      assert.deepEqual(await migrate(pool), [4]);
+      const { rows } = await pool.query('SELECT node, node_uid FROM parsec_activity_sessions');
+      assert.deepEqual(rows, [{ node: 'ab12cd34', node_uid: 'ab12cd34' }]);
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('refuses to start on a database it cannot reach, naming the key', async () => {
     await assert.rejects(createModerationStore({ postgresDsn: 'postgres://postgres@127.0.0.1:1/test?connect_timeout=2', log }), (err: unknown) => {
       assert.ok(err instanceof EngineError);

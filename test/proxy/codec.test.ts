@@ -5,21 +5,12 @@ import { ProxyCallError, ProxyCallErrorCode } from '../../src/proxy/index.js';
 import { decodeJsonReply, encodeJsonRequest } from '../../src/proxy/json-codec.js';
 import { settle } from '../../src/proxy/replies.js';
 import { wireRequest } from '../../src/proxy/requests.js';
+import { testCaller } from '../helpers/proxy-backend.js';
 
 const bytes = (v: unknown): Uint8Array => new Uint8Array(Buffer.from(JSON.stringify(v)));
 const text = (b: Uint8Array | undefined): unknown => (b ? JSON.parse(Buffer.from(b).toString('utf8')) : undefined);
 
-const caller = {
-  client: 'c1',
-  transport: 'websocket',
-  protocol: 'json',
-  user: 'u1',
-  meta: bytes({ tenant: 1 }),
-  labels: { plan: 'pro' },
-  headers: {},
-  emulatedHeaders: {},
-  ip: '127.0.0.1',
-};
+const caller = testCaller();
 
 test('HTTP requests embed JSON payloads as they are; binary_encoding sends base64', () => {
   const json = encodeJsonRequest(wireRequest('rpc', caller, { method: 'm', data: bytes({ a: [1, 2] }) }, { binaryEncoding: false, includeConnectionMeta: true }));

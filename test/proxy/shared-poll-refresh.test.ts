@@ -1,43 +1,12 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { pino } from 'pino';
-import type { ProxyConfig } from '../../src/config/index.js';
-import { Metrics } from '../../src/metrics/index.js';
 import { ClientError, ErrorCode } from '../../src/protocol/index.js';
-import { ProxyEndpoint } from '../../src/proxy/endpoint.js';
-import { GrpcProxyTransport } from '../../src/proxy/grpc-transport.js';
-import { HttpProxyTransport } from '../../src/proxy/http-transport.js';
-import { Status, startBackend, type BackendKind, type Handler } from '../helpers/proxy-backend.js';
+import { Status, endpointTo, type BackendKind, type Handler } from '../helpers/proxy-backend.js';
 
 const text = (b: Uint8Array | undefined): unknown => (b ? JSON.parse(Buffer.from(b).toString('utf8')) : undefined);
 
-function proxyConfig(endpoint: string, timeout = 2000): ProxyConfig {
-  return {
-    endpoint,
-    timeout,
-    httpHeaders: [],
-    grpcMetadata: [],
-    emulatedHeaders: [],
-    binaryEncoding: false,
-    includeConnectionMeta: false,
-    maxInFlight: 4,
-    http: { staticHeaders: { 'x-static': 'yes' } },
-    grpc: { credentialsKey: '', credentialsValue: '', staticMetadata: { 'x-static': 'yes' } },
-  };
-}
-
-async function endpointFor(t: TestContext, kind: BackendKind, handler: Handler, timeout?: number) {
-  const backend = await startBackend(kind, { shared_poll_refresh: handler });
-  const url = backend.endpoint('shared_poll_refresh');
-  const cfg = proxyConfig(url, timeout);
-  const transport = kind === 'http' ? new HttpProxyTransport(new URL(url), 4, cfg.http.staticHeaders) : new GrpcProxyTransport(new URL(url), cfg.grpc.staticMetadata);
-  const endpoint = new ProxyEndpoint('poll', cfg, transport, pino({ level: 'silent' }), new Metrics({ enabled: false, version: 'test' }), 'shared_poll_refresh');
-  t.after(async () => {
-    endpoint.close();
-    await backend.close();
-  });
-  return { backend, endpoint };
-}
+const endpointFor = (t: TestContext, kind: BackendKind, handler: Handler, timeout = 2000) =>
+  endpointTo(t, kind, 'shared_poll_refresh', { shared_poll_refresh: handler }, { timeout, http: { staticHeaders: { 'x-static': 'yes' } }, grpc: { credentialsKey: '', credentialsValue: '', staticMetadata: { 'x-static': 'yes' } } });
 
 for (const kind of ['http', 'grpc'] as const) {
   test(`${kind}: the loop's request carries the channel and items, versions only when set`, async (t) => {

@@ -33,6 +33,7 @@ const sessionEntry = (s: SessionRecord) => ({
   app_name: s.appName,
   app_version: s.appVersion,
   node: s.node,
+  node_uid: s.nodeUid,
   connected_at: seconds(s.connectedAt),
   disconnected_at: seconds(s.disconnectedAt),
   disconnect_code: s.disconnectCode,

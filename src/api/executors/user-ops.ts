@@ -1,7 +1,8 @@
-import type { FleetOp, Target } from '../../node/index.js';
+import { serverSideRefusal, type FleetOp, type Target } from '../../node/index.js';
 import { DisconnectCode } from '../../protocol/index.js';
 import type { ApiContext } from '../context.js';
 import { resolveChannel } from '../context.js';
+import { ApiError, ApiErrorCode } from '../errors.js';
 import { checkedFilter } from '../label-filter.js';
 import { payloadOf } from '../payload.js';
 import type { DisconnectRequest, RefreshRequest, SubscribeRequest, UnsubscribeRequest } from '../schemas.js';
@@ -45,7 +46,8 @@ async function fanOut(ctx: ApiContext, op: FleetOp): Promise<OpResult> {
 }
 
 export async function subscribe(ctx: ApiContext, req: SubscribeRequest): Promise<OpResult> {
-  resolveChannel(ctx, req.channel);
+  const refusal = serverSideRefusal(resolveChannel(ctx, req.channel));
+  if (refusal) throw new ApiError(ApiErrorCode.badRequest, `bad request: ${refusal}`);
   const o = req.override;
   return fanOut(ctx, {
     kind: 'subscribe',

@@ -1,14 +1,16 @@
 import type { Logger } from 'pino';
-import type { RedisConfig } from '../../config/types.js';
+import type { MapBrokerRedisConfig, RedisConfig } from '../../config/types.js';
 import type { Clock } from '../../lib/index.js';
 import { EngineError, EngineErrorCode } from '../errors.js';
 import { RedisBroker } from './broker.js';
 import { connectShards, type RedisClient } from './connection.js';
 import { RedisKeys } from './keys.js';
 import { RedisPresenceManager } from './presence.js';
-import { RedisShard } from './shard.js';
+import { RedisMapBroker } from './map-broker.js';
+import { RedisShard, type ShardEvents } from './shard.js';
 
 export type { RedisClient } from './connection.js';
+export type { RedisMapBroker } from './map-broker.js';
 
 export interface RedisEngine {
   broker: RedisBroker;
@@ -20,25 +22,55 @@ export interface RedisEngine {
  * presence manager over the same shards. Rejects when Redis is unreachable at start.
  */
 export async function startRedisEngine(cfg: RedisConfig, clock: Clock, log: Logger): Promise<RedisEngine> {
-  const commands = connectShards(cfg, 'command');
-  const subscribers = connectShards(cfg, 'subscriber');
   const keys = new RedisKeys(cfg.prefix);
   let broker: RedisBroker | undefined;
-  const shards = commands.map(
-    (cmd, i) =>
-      new RedisShard(i, cmd, subscribers[i]!, log, {
-        message: (pubsub, message) => broker?.onMessage(pubsub, message),
-        resumed: () => broker?.onResumed(),
-      }, i === 0 ? [keys.control] : []),
-  );
+  const shards = await startShards(cfg, 'engine.redis', log, {
+    message: (pubsub, message) => broker?.onMessage(pubsub, message),
+    resumed: () => broker?.onResumed(),
+  }, [keys.control]);
   broker = new RedisBroker(shards, cfg.prefix, clock, log);
+  return { broker, presence: new RedisPresenceManager(shards, cfg.prefix, cfg.presenceTtl, clock) };
+}
+
+/**
+ * Connects the map broker's own shards (`map_broker.redis`) and builds it. Rejects when
+ * Redis is unreachable at start.
+ */
+export async function startRedisMapBroker(cfg: MapBrokerRedisConfig, clock: Clock, log: Logger): Promise<RedisMapBroker> {
+  let broker: RedisMapBroker | undefined;
+  const shards = await startShards(cfg, 'map_broker.redis', log, {
+    message: (pubsub, message) => broker?.onMessage(pubsub, message),
+    resumed: () => broker?.onResumed(),
+  }, []);
+  broker = new RedisMapBroker({
+    shards,
+    prefix: cfg.prefix,
+    clock,
+    log,
+    cleanupInterval: cfg.cleanupInterval,
+    cleanupBatchSize: cfg.cleanupBatchSize,
+    idempotentResultTtl: cfg.idempotentResultTtl,
+    skipPubSub: cfg.skipPubSub,
+  });
+  return broker;
+}
+
+/**
+ * A command and a PUB/SUB connection to each shard, connected. `section` names the config
+ * section in the error when Redis is unreachable; `permanent` are PUB/SUB channels the first
+ * shard always listens to. Messages arriving before the caller's receiver exists are dropped.
+ */
+async function startShards(cfg: RedisConfig, section: string, log: Logger, events: ShardEvents, permanent: string[]): Promise<RedisShard[]> {
+  const commands = connectShards(cfg, 'command');
+  const subscribers = connectShards(cfg, 'subscriber');
+  const shards = commands.map((cmd, i) => new RedisShard(i, cmd, subscribers[i]!, log, events, i === 0 ? permanent : []));
   try {
     await Promise.all(shards.map((s) => s.connect()));
   } catch (err) {
     await Promise.all(shards.map((s) => s.close()));
-    throw unreachable(cfg, '', err);
+    throw unreachable(cfg, section, '', err);
   }
-  return { broker, presence: new RedisPresenceManager(shards, cfg.prefix, cfg.presenceTtl, clock) };
+  return shards;
 }
 
 /**
@@ -52,18 +84,18 @@ export async function connectRedisClient(cfg: RedisConfig, purpose = " for the t
     await client.connect();
   } catch (err) {
     client.disconnect();
-    throw unreachable(cfg, purpose, err);
+    throw unreachable(cfg, 'engine.redis', purpose, err);
   }
   return client;
 }
 
 // "unavailable", so the CLI prints one line naming the key and exits as for any missing service.
-function unreachable(cfg: RedisConfig, purpose: string, err: unknown): EngineError {
+function unreachable(cfg: RedisConfig, section: string, purpose: string, err: unknown): EngineError {
   const [key, addresses] = cfg.clusterAddress.length
-    ? ['engine.redis.cluster_address', cfg.clusterAddress]
+    ? [`${section}.cluster_address`, cfg.clusterAddress]
     : cfg.sentinelAddress.length
-      ? ['engine.redis.sentinel_address', cfg.sentinelAddress]
-      : ['engine.redis.address', cfg.address];
+      ? [`${section}.sentinel_address`, cfg.sentinelAddress]
+      : [`${section}.address`, cfg.address];
   const why = err instanceof Error ? err.message : String(err);
   return new EngineError(EngineErrorCode.unavailable, `${key}: cannot connect to Redis at ${addresses.join(', ')}${purpose}: ${why}`, { cause: err });
 }

@@ -39,8 +39,8 @@ export class ChannelRules {
     if (channel.length > this.cfg.maxLength) throw new ClientError(ErrorCode.badRequest, 'channel name too long');
     // A lone surrogate has no UTF-8 form: engines could not name the channel reversibly.
     if (LONE_SURROGATE.test(channel)) throw new ClientError(ErrorCode.badRequest, 'channel name is not valid Unicode');
-    const isPrivate = this.cfg.privatePrefix !== '' && channel.startsWith(this.cfg.privatePrefix);
-    const bare = isPrivate ? channel.slice(this.cfg.privatePrefix.length) : channel;
+    const bare = this.bareOf(channel);
+    const isPrivate = bare.length !== channel.length;
     const boundary = bare.indexOf(this.cfg.namespaceBoundary);
     let namespace = '';
     let name = bare;
@@ -65,6 +65,18 @@ export class ChannelRules {
       history: options.historySize > 0 && options.historyTtl > 0,
       historyMetaTtl: options.historyMetaTtl || this.cfg.historyMetaTtl,
     };
+  }
+
+  /** The channel without its private prefix. */
+  private bareOf(channel: string): string {
+    return this.cfg.privatePrefix !== '' && channel.startsWith(this.cfg.privatePrefix) ? channel.slice(this.cfg.privatePrefix.length) : channel;
+  }
+
+  /** The namespace a channel name names ('' for none), without checking the channel (rate limits look it up before the command runs). */
+  namespaceOf(channel: string): string {
+    const bare = this.bareOf(channel);
+    const boundary = bare.indexOf(this.cfg.namespaceBoundary);
+    return boundary > 0 ? bare.slice(0, boundary) : '';
   }
 
   /** The personal channel of a user (`<namespace>:#<user>`). */

@@ -36,3 +36,15 @@ export function requireMapChannel(ch: ChannelInfo): ResolvedMapOptions {
   if (!isMapChannel(ch)) throw new ClientError(ErrorCode.badRequest, 'not a map channel');
   return mapOptionsOf(ch);
 }
+
+/**
+ * Why a channel cannot be a server-side subscription (token or connect proxy `channels`/`subs`,
+ * the personal channel, the server `subscribe` API), or undefined when it can. Server-side
+ * subscriptions are stream subscriptions: Centrifugo makes no map or shared-poll ones, and the
+ * SDK has no server-side map or shared-poll subscription to apply them.
+ */
+export function serverSideRefusal(ch: ChannelInfo): string | undefined {
+  const type = ch.options.subscriptionType;
+  if (type === 'stream') return undefined;
+  return `channel ${JSON.stringify(ch.channel)} is a ${type} channel: it can only be subscribed from the client (server-side subscriptions are stream subscriptions)`;
+}

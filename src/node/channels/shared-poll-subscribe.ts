@@ -28,8 +28,11 @@ export function subscribeSharedPoll(client: Client, ch: ChannelInfo, req: Subscr
   if (expireAt && expireAt * 1000 <= now) throw new ClientError(ErrorCode.expired);
   const poll = resolveSharedPollOptions(ch.options.sharedPoll);
   const delta = req.delta === 'fossil' && ch.options.allowedDeltaTypes.includes('fossil');
-  const sub = new SharedPollSubscription(client, ch.channel, { poll, delta, expireAt, chanInfo: grant?.info }, node.sharedPoll, node.deps.wheel, () => node.clock.now());
+  const expiredCloseDelay = node.config.client.expiredSubCloseDelay;
+  const sub = new SharedPollSubscription(client, ch.channel, { poll, delta, expireAt: 0, expiredCloseDelay, chanInfo: grant?.info }, node.sharedPoll, node.deps.wheel, () => node.clock.now());
   client.subscriptions.set(ch.channel, sub);
+  // The client refreshes with sub_refresh and a fresh token; the sub_refresh proxy is not asked (as in Centrifugo).
+  sub.expireAt(expireAt);
   return {
     type: SubscriptionKind.sharedPoll,
     epoch: node.sharedPoll.epoch(ch.channel, poll) || undefined,

@@ -22,6 +22,8 @@ export interface SharedPollSubscriptionOptions {
   delta: boolean;
   /** Unix seconds the subscription expires (token or proxy); 0 = never. */
   expireAt: number;
+  /** ms past `expireAt` the subscription may go unrefreshed before it ends (`client.expired_sub_close_delay`). */
+  expiredCloseDelay: number;
   chanInfo?: Uint8Array;
 }
 
@@ -49,6 +51,7 @@ export class SharedPollSubscription implements KeyTracker {
   private closed = false;
   private expiryCheck: TimerHandle | undefined;
   private expiryCheckAt = 0;
+  private tokenExpiry: TimerHandle | undefined;
 
   constructor(
     readonly client: SharedPollOwner,
@@ -123,10 +126,29 @@ export class SharedPollSubscription implements KeyTracker {
     if (!this.closed) void this.client.unsubscribe(this.channel, UnsubscribeCode.insufficientState);
   }
 
+  /**
+   * Sets when the subscription expires (at subscribe, and again after each sub_refresh with a
+   * fresh token) and arms its end: a subscription still unrefreshed `expiredCloseDelay` after
+   * its expiry ends with unsubscribe 2501, as Centrifugo ends one whose client stopped
+   * refreshing, and its keys leave the poll.
+   */
+  expireAt(expireAt: number): void {
+    this.opts = { ...this.opts, expireAt };
+    this.tokenExpiry?.cancel();
+    this.tokenExpiry = undefined;
+    if (expireAt === 0 || this.closed) return;
+    const due = expireAt * 1000 + this.opts.expiredCloseDelay;
+    this.tokenExpiry = this.timers.schedule(Math.max(0, due - this.nowMs()), () => {
+      this.tokenExpiry = undefined;
+      if (!this.closed && this.opts.expireAt * 1000 <= this.nowMs()) void this.client.unsubscribe(this.channel, UnsubscribeCode.expired);
+    });
+  }
+
   /** The subscription ended: its keys leave the node's poll (which stops when nobody tracks any). */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.tokenExpiry?.cancel();
     this.expiryCheck?.cancel();
     this.manager.untrack(this.channel, this, this.keys.clear());
   }

@@ -4,6 +4,7 @@ import type { StreamPosition } from '../../protocol/index.js';
 import type { Client } from '../session/client.js';
 import type { Node } from '../node.js';
 import { serverRefresh, serverSubscribe, serverUnsubscribe } from './server-ops.js';
+import { serverSideRefusal } from '../channels/map-channel.js';
 
 /**
  * Which sessions an operation acts on. A non-empty `user` selects that user's sessions;
@@ -69,6 +70,8 @@ export async function applyFleetOp(node: Node, op: FleetOp): Promise<number> {
   switch (op.kind) {
     case 'subscribe': {
       const ch = node.rules.resolve(op.channel);
+      // The API refused it where it was asked; a node never makes one of a kind only clients subscribe to.
+      if (serverSideRefusal(ch)) return 0;
       const opts = { info: bytes(op.info), data: bytes(op.data), expireAt: op.expireAt, recoverSince: op.recoverSince, override: op.override };
       await Promise.all(targets.map((c) => serverSubscribe(c, ch, opts)));
       return targets.length;

@@ -16,6 +16,7 @@ import { refuseRevoked, TOKEN_REVOKED_REASON } from '../cluster/revocation.js';
 import { refuseBlocked } from '../cluster/blocks.js';
 import { checkConnectLimit } from './rate-limit-check.js';
 import { expiry, serverSideOptions, subscribeChannel } from '../channels/subscribe-core.js';
+import { serverSideRefusal } from '../channels/map-channel.js';
 import { verifyConnectionToken } from './token-outcomes.js';
 import { callerOf, keptEmulatedHeaders } from './proxy-caller.js';
 import type { ConnectOutcome } from '../../proxy/index.js';
@@ -110,8 +111,16 @@ function serverSideChannels(client: Client, user: string, subs: Map<string, Serv
     if (!all.has(channel)) all.set(channel, {});
   }
   if (all.size > config.client.channelLimit) throw new DisconnectError(DisconnectCode.channelLimit);
-  // Resolve all first: an unknown namespace fails the connect before anything is set up.
-  return [...all].map(([channel, opts]) => [rules.resolve(channel), opts]);
+  // Resolve all first: an unknown namespace, or one of a kind only clients subscribe to, fails the connect before anything is set up.
+  return [...all].map(([channel, opts]) => {
+    const ch = rules.resolve(channel);
+    const refusal = serverSideRefusal(ch);
+    if (refusal) {
+      client.log.info({ user, channel }, 'server-side subscription refused: not a stream channel');
+      throw new ClientError(ErrorCode.badRequest, refusal);
+    }
+    return [ch, opts];
+  });
 }
 
 export async function handleConnect(client: Client, req: ConnectRequest): Promise<HandlerOutcome> {

@@ -1,5 +1,5 @@
 import { ClientError, DisconnectCode, DisconnectError, ErrorCode, type Command, type CommandMethod } from '../../protocol/index.js';
-import type { LimitedCommand } from '../../moderation/index.js';
+import type { LimitedCommand, RateLimits } from '../../moderation/index.js';
 import type { Client } from './client.js';
 
 /** Each limited command by its name in the rate-limit config (`send` and `ping` are not limited). */
@@ -18,19 +18,35 @@ const LIMITED: Partial<Record<CommandMethod, LimitedCommand>> = {
 const tooMany = (): ClientError => new ClientError(ErrorCode.tooManyRequests);
 
 /**
- * The rate limits of one command before it runs: the connection's buckets (in memory, no
- * await), then the user's (a round trip to Redis when configured). Over a limit → 111,
+ * What overrides are looked up by: an RPC's method, a channel command's namespace (resolved
+ * only when some layer has namespace overrides), else nothing.
+ */
+function detailOf(client: Client, limits: RateLimits, method: CommandMethod, cmd: Command): string {
+  if (method === 'rpc') return cmd.rpc?.method ?? '';
+  if (!limits.namespacesUsed) return '';
+  const req = cmd[method] as { channel?: unknown } | undefined;
+  return typeof req?.channel === 'string' ? client.node.rules.namespaceOf(req.channel) : '';
+}
+
+/**
+ * The rate limits of one command before it runs: the connection's buckets and the user's on
+ * this node (in memory, no await), then the user's across the cluster (a round trip to Redis
+ * when configured). Over a limit → 111,
  * which SDKs surface as a temporary error.
  */
 export function checkCommandLimits(client: Client, method: CommandMethod, cmd: Command): Promise<void> | undefined {
   const limits = client.node.deps.rateLimits;
   const command = LIMITED[method];
   if (!limits || !command) return undefined;
-  const rpcMethod = method === 'rpc' ? (cmd.rpc?.method ?? '') : '';
-  if (!limits.checkConnection(client, command, rpcMethod)) throw tooMany();
+  const detail = detailOf(client, limits, method, cmd);
+  const verdict = limits.checkConnection(client, command, detail);
+  if (verdict === 'refuse') throw tooMany();
+  // `disconnect_on_accounted_limit`: terminal, so the SDK does not come straight back.
+  if (verdict === 'disconnect') throw new DisconnectError(DisconnectCode.forceNoReconnect, 'too many requests');
+  if (!limits.checkUserHere(client.user, command, detail)) throw tooMany();
   // Only a per-user limit costs a round trip; every other command goes on without an await.
-  if (!limits.limitsUser(client.user, command, rpcMethod)) return undefined;
-  return limits.checkUser(client.user, command, rpcMethod).then((allowed) => {
+  if (!limits.limitsUser(client.user, command, detail)) return undefined;
+  return limits.checkUser(client.user, command, detail).then((allowed) => {
     if (!allowed) throw tooMany();
   });
 }
@@ -38,7 +54,9 @@ export function checkCommandLimits(client: Client, method: CommandMethod, cmd: C
 /** The per-user `connect` limit, checked once the connect named the user. */
 export async function checkConnectLimit(client: Client, user: string): Promise<void> {
   const limits = client.node.deps.rateLimits;
-  if (limits?.limitsUser(user, 'connect') && !(await limits.checkUser(user, 'connect', ''))) throw tooMany();
+  if (!limits) return;
+  if (!limits.checkUserHere(user, 'connect', '')) throw tooMany();
+  if (limits.limitsUser(user, 'connect') && !(await limits.checkUser(user, 'connect', ''))) throw tooMany();
 }
 
 /**

@@ -5,6 +5,7 @@ import { refuseRevoked, TOKEN_REVOKED_REASON } from '../cluster/revocation.js';
 import { scheduleSubscriptionExpiry } from './subscribe-handler.js';
 import { handleKeyedRefresh } from './track-handlers.js';
 import { ChannelSubscription } from '../channels/subscription.js';
+import { SharedPollSubscription } from '../channels/shared-poll-subscription.js';
 import { expiry } from '../channels/subscribe-core.js';
 import { checkSubscriptionClaims, verifySubscriptionToken, verifyConnectionToken } from './token-outcomes.js';
 
@@ -40,13 +41,19 @@ export async function handleSubRefresh(client: Client, req: SubRefreshRequest): 
   if (req.type === SubRefreshKind.track || req.type === SubRefreshKind.untrack) return handleKeyedRefresh(client, { ...req, channel });
   if (!req.token) throw new ClientError(ErrorCode.badRequest);
   const sub = client.subscriptions.get(channel);
-  if (!(sub instanceof ChannelSubscription)) throw new ClientError(ErrorCode.permissionDenied);
+  if (!(sub instanceof ChannelSubscription) && !(sub instanceof SharedPollSubscription)) throw new ClientError(ErrorCode.permissionDenied);
   const claims = await verifySubscriptionToken(client, req.token, 'subRefresh');
   checkSubscriptionClaims(client, claims, channel);
   const now = client.node.clock.now();
   if (claims.expireAt && claims.expireAt * 1000 <= now) throw new ClientError(ErrorCode.expired);
   await refuseRevoked(client, [claims], () => new ClientError(ErrorCode.permissionDenied));
-  sub.opts = { ...sub.opts, expireAt: claims.expireAt };
-  scheduleSubscriptionExpiry(client, channel);
+  // The check above may have waited: the subscription may have ended or been replaced meanwhile.
+  if (client.subscriptions.get(channel) !== sub) throw new ClientError(ErrorCode.permissionDenied);
+  if (sub instanceof SharedPollSubscription) {
+    sub.expireAt(claims.expireAt);
+  } else {
+    sub.opts = { ...sub.opts, expireAt: claims.expireAt };
+    scheduleSubscriptionExpiry(client, channel);
+  }
   return { reply: { subRefresh: expiry(claims.expireAt, now) } };
 }

@@ -54,7 +54,7 @@ function setup(codec: ProtocolCodec, delta = false) {
     log: pino({ level: 'silent' }),
   });
   const owner = new Owner(codec);
-  const sub = new SharedPollSubscription(owner, 'poll:x', { poll, delta, expireAt: 0 }, manager, timers, () => clock.now());
+  const sub = new SharedPollSubscription(owner, 'poll:x', { poll, delta, expireAt: 0, expiredCloseDelay: 25_000 }, manager, timers, () => clock.now());
   return { clock, timers, manager, owner, sub };
 }
 
@@ -184,4 +184,32 @@ test('keys whose signature expired are dropped silently after the extra delay', 
   await timers.advance(100_000);
   assert.deepEqual([...sub.keys.keys()], ['never']);
   assert.equal(owner.frames.length, 0);
+});
+
+test('a subscription whose token expired unrefreshed ends with 2501 after the close delay; a refresh moves its end', async () => {
+  const { sub, owner, timers, clock } = setup(jsonCodec);
+  const now = Math.floor(clock.now() / 1000);
+  sub.expireAt(now + 10);
+  // A refresh before the end: the old deadline no longer applies.
+  await timers.advance(5000);
+  sub.expireAt(now + 60);
+  await timers.advance(10_000 + 25_000);
+  assert.deepEqual(owner.unsubscribed, []);
+  const end = (now + 60) * 1000 + 25_000;
+  await timers.advance(end - clock.now() - 1);
+  assert.deepEqual(owner.unsubscribed, []);
+  await timers.advance(1);
+  assert.deepEqual(owner.unsubscribed, [['poll:x', 2501]]);
+});
+
+test('a subscription that never expires, or has ended, arms no end', async () => {
+  const { sub, owner, timers, clock } = setup(jsonCodec);
+  sub.expireAt(0);
+  assert.equal(timers.pending, 0);
+  sub.expireAt(Math.floor(clock.now() / 1000) + 1);
+  sub.close();
+  await timers.advance(60_000);
+  assert.deepEqual(owner.unsubscribed, []);
+  sub.expireAt(Math.floor(clock.now() / 1000) + 1);
+  assert.equal(timers.pending, 0);
 });

@@ -21,7 +21,9 @@ interface Session {
   remote_addr: string;
   app_name: string;
   app_version: string;
+  /** The node's name as `info` reports it; `node_uid` tells apart nodes of the same name. */
   node: string;
+  node_uid?: string;
   connected_at: number;
   disconnected_at: number;
   disconnect_code: number;
@@ -116,7 +118,9 @@ function SessionsTable({ sessions }: { sessions: Session[] }) {
                 {s.transport} <span class="muted small">{s.protocol}</span>
               </td>
               <td data-label="App">{s.app_name ? `${s.app_name} ${s.app_version}`.trim() : <span class="muted">—</span>}</td>
-              <td data-label="Node">{s.node}</td>
+              <td data-label="Node" title={s.node_uid ? `uid ${s.node_uid}` : undefined}>
+                {s.node}
+              </td>
               <td data-label="Connected">{when(s.connected_at)}</td>
               <td data-label="Disconnected">
                 {s.disconnected_at ? (

@@ -1,13 +1,18 @@
-/** One token bucket: at most `rate` tokens, refilled at `rate` per `interval` ms. */
+/**
+ * One token bucket: refilled at `rate` tokens per `interval` ms, holding at most
+ * `rate + burst` (burst defaults to 0: at most one interval's worth at once).
+ */
 export interface BucketSpec {
   interval: number;
   rate: number;
+  /** Extra tokens a quiet owner may spend at once. */
+  burst?: number;
 }
 
 /**
  * The state of many buckets in one Float64Array (tokens, last refill per slot), so a check
  * allocates nothing. A slot never used counts as full. Not shared: one owner (a connection,
- * a node-wide key) per instance.
+ * a caller, a node-wide key) per instance.
  */
 export class BucketArray {
   private readonly state: Float64Array;
@@ -17,11 +22,12 @@ export class BucketArray {
   }
 
   private refill(slot: number, now: number): number {
-    const { interval, rate } = this.specs[slot]!;
+    const { interval, rate, burst = 0 } = this.specs[slot]!;
     const tokens = this.state[slot * 2]!;
-    if (Number.isNaN(tokens)) return rate;
+    if (Number.isNaN(tokens)) return rate + burst;
     const at = this.state[slot * 2 + 1]!;
-    return Math.min(rate, tokens + (Math.max(0, now - at) * rate) / interval);
+    // A clock that stepped back refills nothing (rather than taking tokens away).
+    return Math.min(rate + burst, tokens + (Math.max(0, now - at) * rate) / interval);
   }
 
   /**
@@ -50,5 +56,25 @@ export class BucketArray {
     let min = Infinity;
     for (const slot of slots) min = Math.min(min, Math.floor(this.refill(slot, now)));
     return min === Infinity ? 0 : min;
+  }
+}
+
+/**
+ * Bucket arrays by key, at most `maxKeys` of them: a key is re-inserted on every use, so the
+ * Map's first key is the longest unused and goes first. Forgetting a key errs on the side of
+ * allowing (its owner starts again with full buckets): the bound wins over exactness.
+ */
+export class BucketsByKey {
+  private readonly buckets = new Map<string, BucketArray>();
+
+  constructor(private readonly maxKeys: number) {}
+
+  /** The key's buckets (made from `specs` when the key is new), now the most recently used. */
+  get(key: string, specs: readonly BucketSpec[]): BucketArray {
+    const b = this.buckets.get(key) ?? new BucketArray(specs);
+    this.buckets.delete(key);
+    this.buckets.set(key, b);
+    if (this.buckets.size > this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
+    return b;
   }
 }

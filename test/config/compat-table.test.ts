@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { compatibilityDocument, compatibilityRows, compatibilitySummary, withSummary, type KeyRow } from '../../src/config/compat.js';
+import { loadConfig } from '../../src/config/index.js';
+import { configSchema } from '../../src/config/schema.js';
+import { unknownKeyWarnings } from '../../src/config/unknown-keys.js';
+import { packageRoot } from '../../src/lib/index.js';
+
+const rows = compatibilityRows();
+const row = (key: string): KeyRow => rows.find((r) => r.key === key) ?? assert.fail(`no row for ${key}`);
+
+/** A raw config with `true` at a table key (`[]` = the first element, named when it needs a name). */
+function rawAt(key: string): Record<string, unknown> {
+  const parts = key.split('.');
+  const build = (i: number): unknown => {
+    if (i === parts.length) return true;
+    const part = parts[i]!;
+    return part.endsWith('[]') ? { [part.slice(0, -2)]: [{ name: 'probe', ...(build(i + 1) as object) }] } : { [part]: build(i + 1) };
+  };
+  return build(0) as Record<string, unknown>;
+}
+
+describe('compatibility table', () => {
+  it('COMPATIBILITY.md and the README summary are what `npm run compat-table` writes now', () => {
+    const root = packageRoot();
+    const stale = 'stale: run `npm run compat-table` and commit the result';
+    assert.equal(readFileSync(join(root, 'COMPATIBILITY.md'), 'utf8'), compatibilityDocument(rows), `COMPATIBILITY.md is ${stale}`);
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    assert.equal(withSummary(readme, compatibilitySummary(rows)), readme, `the README's compatibility summary is ${stale}`);
+  });
+
+  it('lists every key once, each with a status the loader agrees with', () => {
+    assert.equal(new Set(rows.map((r) => r.key)).size, rows.length);
+    for (const r of rows.filter((x) => x.status !== 'supported')) {
+      const warnings = unknownKeyWarnings(configSchema, rawAt(r.key), 'file').join('\n');
+      const expected = r.status === 'recognised' ? /recognised but not supported yet/ : /unknown key/;
+      assert.match(warnings, expected, `${r.key} is "${r.status}" in the table`);
+    }
+    for (const r of rows.filter((x) => x.status === 'supported' && !x.key.includes('[]')).slice(0, 200)) {
+      assert.deepEqual(unknownKeyWarnings(configSchema, rawAt(r.key), 'file'), [], `${r.key} is supported: no warning`);
+    }
+  });
+
+  it('names refused values with the reason the start gives', () => {
+    const autocert = row('http_server.tls_autocert.enabled');
+    assert.equal(autocert.status, 'supported');
+    assert.equal(autocert.refused.length, 1);
+    assert.throws(() => loadConfig({ overrides: { 'http_server.tls_autocert.enabled': true } }), (err: Error) => err.message.includes(autocert.refused[0]!.reason));
+    assert.deepEqual(row('swagger.handler_prefix'), { key: 'swagger.handler_prefix', status: 'supported', refused: [] });
+    assert.deepEqual(row('log.level').values, ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'none']);
+    assert.equal(row('debug.enabled').status, 'recognised');
+  });
+});

@@ -10,6 +10,7 @@ import { GrpcApi, HttpApi, openApiDocument } from './api/index.js';
 import { BearerVerifier, ServerApiAuthenticator, TokenVerifier, type ApiAuthOutcome, type ApiRequestCredentials, type JwksKeySource } from './auth/index.js';
 import { brokerRouteDocs, createRevocationStore, startTokenBroker, type RunningTokenBroker } from './broker/index.js';
 import { ConfigError, mapBrokerRedis } from './config/index.js';
+import { startConsumers, type RunningConsumers } from './consumers/index.js';
 import type { ApiJwksConfig, Config, JwksTlsConfig, TlsConfig, TokenConfig } from './config/types.js';
 import { isCloser, isHealthReporter, type Broker, type MapBroker, type PresenceManager } from './engine/index.js';
 import { MemoryBroker, MemoryMapBroker, MemoryPresenceManager } from './engine/memory/index.js';
@@ -396,6 +397,8 @@ export class Parsec {
   private readonly moderation: Moderation;
   private readonly clientAddress: ClientAddress;
   private tokenBroker: RunningTokenBroker | undefined;
+  /** `consumers[]`: server API commands from an outbox table, Redis streams, JetStream. */
+  private consumers: RunningConsumers | undefined;
   private closed: Promise<void> | undefined;
   /** The bound gRPC API port, when `grpc_api.enabled`. */
   grpcPort: number | undefined;
@@ -629,6 +632,7 @@ export class Parsec {
     try {
       await app.startTokenBroker(clock);
       await app.listen();
+      app.consumers = await startConsumers({ configs: opts.config.consumers, api: { node: app.node, log: app.log }, metrics: app.metrics, nodeId: app.node.id, redis: connectRedisClient, tracer: app.telemetry.consuming });
     } catch (err) {
       await app.close();
       throw err;
@@ -767,6 +771,8 @@ export class Parsec {
   private async doClose(): Promise<void> {
     const timeout = this.config.shutdown.timeout;
     this.log.info({ clients: this.node.numSessions, timeout }, 'shutting down');
+    // First, while the engine is up: commands in flight finish and are acknowledged.
+    await this.consumers?.close();
     const listeners = this.internal ? [this.server, this.internal] : [this.server];
     const serversClosed = listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve())));
     this.node.shutdown(DisconnectCode.shutdown, 'shutdown');

@@ -28,6 +28,7 @@ const allowed: Record<string, string[]> = {
   api: ['node', 'auth', 'filter', 'moderation', 'protocol', 'metrics', 'telemetry', 'lib', 'config'],
   broker: ['auth', 'node', 'metrics', 'lib', 'config', 'protocol'],
   admin: ['node', 'api', 'metrics', 'lib', 'config'],
+  consumers: ['api', 'metrics', 'telemetry', 'lib', 'config'],
   cli: ['config', 'app', 'auth', 'lib'],
   app: ['*'],
 };

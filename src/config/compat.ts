@@ -61,7 +61,9 @@ function rawWith(path: ReadonlyArray<string | number>, value: unknown): Raw {
       target[part] = value;
     } else if (typeof path[i + 1] === 'number') {
       schema = arrayElement(schema)!;
-      const element: Raw = Object.hasOwn(objectShape(schema) ?? {}, 'name') ? { name: 'probe' } : {};
+      const shape = objectShape(schema) ?? {};
+      // Named elements need a name; a switched one (`consumers[]`) is probed switched on, as rules skip disabled ones.
+      const element: Raw = { ...(Object.hasOwn(shape, 'name') ? { name: 'probe' } : {}), ...(Object.hasOwn(shape, 'enabled') ? { enabled: true } : {}) };
       target[part] = [element];
       target = element;
     } else {

@@ -6,7 +6,7 @@
 
 /** Whole top-level sections. */
 const TOP_LEVEL: ReadonlySet<string> = new Set([
-  'unified_proxy', 'consumers',
+  'unified_proxy',
   'graphite', 'tls', 'debug', 'webtransport',
   'presence_manager', 'controller', 'init', 'usage_stats', 'pid_file',
   'enable_unreleased_features',
@@ -70,6 +70,9 @@ function isRateLimitNotice(path: ReadonlyArray<string | number>): boolean {
   return RATE_LIMIT_OPTIONS.has(rest) && (rest !== 'redis' || layer === 'redis_user_command');
 }
 
+/** The settings sections of consumer types Parsec does not run (`consumers[i].kafka`…). */
+const FOREIGN_CONSUMERS: ReadonlySet<string> = new Set(['kafka', 'aws_sqs', 'google_pub_sub', 'azure_service_bus']);
+
 /** How many leading path parts name a proxy section, or 0 when the path is not inside one. */
 function proxySectionLength(path: ReadonlyArray<string | number>): number {
   const [first, second] = path;
@@ -88,6 +91,7 @@ export function isNotSupportedYet(path: ReadonlyArray<string | number>): boolean
   const last = path[path.length - 1];
   if (typeof first !== 'string' || typeof last !== 'string') return false;
   if (path.length === 1) return TOP_LEVEL.has(first);
+  if (first === 'consumers' && typeof second === 'number' && path.length === 3) return FOREIGN_CONSUMERS.has(last);
   const inChannelOptions =
     first === 'channel' &&
     ((second === 'without_namespace' && path.length === 3) || (second === 'namespaces' && typeof path[2] === 'number' && path.length === 4));

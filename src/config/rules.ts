@@ -2,6 +2,7 @@ import { formatDuration } from './duration.js';
 import { tlsPair } from './tls-pair.js';
 import { mapRules } from './map-rules.js';
 import { parsecRules } from './parsec-rules.js';
+import { consumerRules } from './consumer-rules.js';
 import type { ParsedConfig } from './schema.js';
 import { isIP } from 'node:net';
 import type { ChannelOptions, ProxyConfig } from './types.js';
@@ -36,6 +37,7 @@ export function checkRules(c: ParsedConfig): RuleViolation | undefined {
     natsBroker(c.broker) ??
     proxies(c) ??
     trustedProxies(c.parsec.trustedProxies) ??
+    consumerRules(c.consumers) ??
     parsecRules(c)
   );
 }

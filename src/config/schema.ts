@@ -3,6 +3,7 @@ import { camelKeys } from './camel.js';
 import { rateLimitSchema } from './rate-limit.js';
 import { bool, duration, durationOrNegative, durationOrOff, int, nonEmptyStr, oneOf, regex, section, str, strList, strMap, unixSeconds } from './fields.js';
 import { mapChannelOptionsShape, sharedPollSchema } from './map-schema.js';
+import { consumersSchema } from './consumers-schema.js';
 
 /*
  * The config file format: Centrifugo v6 keys (snake_case) with Centrifugo's defaults unless
@@ -593,6 +594,7 @@ export const configSchema = z
     shared_poll: sharedPollSchema,
     shutdown: shutdownSchema,
     node: nodeSchema,
+    consumers: consumersSchema,
     parsec: parsecSchema,
   })
   .transform((o) => camelKeys(o));

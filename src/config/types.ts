@@ -1,4 +1,6 @@
 import type { RateLimitConfig } from './rate-limit.js';
+import type { ConsumerConfig } from './consumers-schema.js';
+export type { ConsumerConfig, ConsumerTlsConfig, NatsJetStreamConsumerConfig, PostgresConsumerConfig, RedisStreamConsumerConfig } from './consumers-schema.js';
 /**
  * The typed, frozen configuration every other area reads. Wire/config-file names
  * (snake_case Centrifugo v6 keys) are mapped to these camelCase fields once, in
@@ -572,5 +574,7 @@ export interface Config {
   shutdown: { timeout: number };
   /** `name` '' = the host name, decided where the node starts. */
   node: { name: string };
+  /** Asynchronous consumers of server API commands (outbox table, Redis streams, JetStream). */
+  consumers: ConsumerConfig[];
   parsec: ParsecConfig;
 }

@@ -1,8 +1,8 @@
 import { Counter, Histogram, Summary, type Registry } from 'prom-client';
 import { DEFAULT_BUCKETS, SUMMARY } from './buckets.js';
 
-/** How a server API call arrived, Centrifugo's `protocol` label. */
-export type ApiProtocol = 'http' | 'grpc';
+/** How a server API call arrived, Centrifugo's `protocol` label (`consuming`: from an async consumer). */
+export type ApiProtocol = 'http' | 'grpc' | 'consuming';
 
 /**
  * `centrifugo_api_*`: server API calls by protocol and method (methods are the API's own

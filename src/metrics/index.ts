@@ -6,3 +6,4 @@ export type { ApiProtocol } from './api-metrics.js';
 export type { ProxyMeter, ProxyOutcome } from './proxy-metrics.js';
 export type { EngineMetrics, EngineOp, FleetTarget, IssueKind, JwksUse, TokenBrokerMetrics } from './parsec-metrics.js';
 export type { ModerationMetrics, ModerationSources, RateLimitHitCount } from './moderation-metrics.js';
+export type { ConsumerMetrics, ConsumerOutcome } from './consumer-metrics.js';

@@ -1,6 +1,7 @@
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { ApiMetrics } from './api-metrics.js';
 import { ClientMetrics } from './client-metrics.js';
+import { ConsumerMetrics } from './consumer-metrics.js';
 import { HttpMetrics } from './http-metrics.js';
 import { ModerationMetrics } from './moderation-metrics.js';
 import { NodeMetrics } from './node-metrics.js';
@@ -39,6 +40,7 @@ export class Metrics {
   readonly fleet: FleetMetrics;
   readonly moderation: ModerationMetrics;
   readonly http: HttpMetrics;
+  readonly consumers: ConsumerMetrics;
 
   constructor(opts: MetricsOptions) {
     const on = opts.enabled;
@@ -55,6 +57,7 @@ export class Metrics {
     this.fleet = new FleetMetrics(r, on);
     this.moderation = new ModerationMetrics(r, on);
     this.http = new HttpMetrics(r, on && (opts.instrumentHttpHandlers ?? false));
+    this.consumers = new ConsumerMetrics(r, on);
     if (on) collectDefaultMetrics({ register: r });
   }
 

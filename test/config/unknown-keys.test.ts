@@ -79,7 +79,7 @@ test('recognised Centrifugo keys Parsec lacks get one notice per top-level secti
 
 test('every section named in the brief is recognised, not unknown', (t) => {
   const sections = [
-    'unified_proxy', 'consumers', 'graphite', 'tls', 'debug', 'webtransport',
+    'unified_proxy', 'graphite', 'tls', 'debug', 'webtransport',
   ];
   const file = tempConfig(t, 'config.json', JSON.stringify(Object.fromEntries(sections.map((s) => [s, {}]))));
   const { warnings } = loadConfig({ file });

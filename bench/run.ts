@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { LoadPool } from './load/pool.js';
 import { fmt, ms, ratios, table } from './report.js';
 import { runApi } from './scenarios/api.js';
+import { runCapacity, type CapacityResult } from './scenarios/capacity.js';
 import { runBroadcast } from './scenarios/broadcast.js';
 import { runChannels } from './scenarios/channels.js';
 import { runCompression } from './scenarios/compression.js';
@@ -26,7 +27,9 @@ import { ALL_TARGET_KINDS, BLOCKED_USERS, TARGET_KINDS, type TargetKind } from '
  * bounded in count and time. Each server under test runs in its own process pinned
  * to core 0; this process and the load workers pin themselves to core 1.
  */
-const SCENARIOS = ['fanout', 'channels', 'connect', 'memory', 'api', 'jwt', 'engine', 'labels', 'rpc', 'tokens', 'compression', 'uni', 'map', 'poll', 'moderation', 'mqtt', 'mqtt-connect'] as const;
+const SCENARIOS = ['fanout', 'channels', 'connect', 'memory', 'api', 'jwt', 'engine', 'labels', 'rpc', 'tokens', 'compression', 'uni', 'map', 'poll', 'moderation', 'mqtt', 'mqtt-connect', 'capacity'] as const;
+/** Not part of `all`: it needs `--workers 4` and a few minutes of its own. */
+const SEPARATE: readonly Scenario[] = ['capacity'];
 type Scenario = (typeof SCENARIOS)[number];
 
 const { values } = parseArgs({
@@ -48,6 +51,10 @@ const { values } = parseArgs({
     subscribers: { type: 'string', default: '1000' },
     rate: { type: 'string', default: '100' },
     redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
+    /** Capacity scenario: connections per node (two nodes), publications/s, idle seconds. */
+    'capacity-per-node': { type: 'string', default: '17500' },
+    'capacity-rate': { type: 'string', default: '5000' },
+    'capacity-idle': { type: 'string', default: '26' },
     /** Writes a CPU profile of every server under test into this directory. */
     profile: { type: 'string' },
   },
@@ -82,7 +89,7 @@ function brokerRatios<R extends { server: string }>(rows: R[], row: R, value: (r
 }
 
 async function main(): Promise<void> {
-  const scenarios = choose<Scenario>(values.scenario!, SCENARIOS, 'scenario');
+  const scenarios = values.scenario === 'all' ? SCENARIOS.filter((s) => !SEPARATE.includes(s)) : choose<Scenario>(values.scenario!, SCENARIOS, 'scenario');
   const kinds = choose<TargetKind>(values.servers!, ALL_TARGET_KINDS, 'server');
   pinProcess(process.pid, LOAD_CORE);
   if (values.profile) setServerNodeFlags(['--cpu-prof', `--cpu-prof-dir=${values.profile}`]);
@@ -310,6 +317,17 @@ async function runScenario(scenario: Scenario, pool: LoadPool, kinds: TargetKind
       );
       return;
     }
+    case 'capacity': {
+      const r = await runCapacity(pool, {
+        perNode: Number(values['capacity-per-node']),
+        rate: Number(values['capacity-rate']),
+        seconds,
+        idleSeconds: Number(values['capacity-idle']),
+        redisUrl: values.redis!,
+      });
+      printCapacity(r);
+      return;
+    }
     case 'engine': {
       const rows = await runFanout(pool, { subscribers: Number(values.subscribers), rate: Number(values.rate), seconds, redisUrl: values.redis! });
       console.log('\n## Parsec fan-out through the engine: 1 node in memory against 2 nodes on Redis\n');
@@ -322,6 +340,44 @@ async function runScenario(scenario: Scenario, pool: LoadPool, kinds: TargetKind
       return;
     }
   }
+}
+
+/** The measured figures and what they project to at 100k and 1M connections. */
+function printCapacity(r: CapacityResult): void {
+  const perNode = r.connections / r.nodes;
+  const kb = r.loadedRss.reduce((s, x, i) => s + (x - r.baseRss[i]!) / perNode, 0) / r.nodes / 1024;
+  const baseMb = r.baseRss.reduce((s, x) => s + x, 0) / r.nodes / 2 ** 20;
+  const cpuPerDelivery = r.delivery.serverCpuSeconds / Math.max(r.delivery.delivered, 1);
+  const redisPerPublish = r.redisCpuSeconds / Math.max(r.delivery.published * 50, 1);
+  console.log(`\n## Capacity: ${r.nodes} nodes on Redis, ${fmt(r.connections)} connections, each on a channel of its own\n`);
+  console.log(
+    table(
+      ['figure', 'value'],
+      [
+        ['RSS per node without clients (after GC)', r.baseRss.map((b) => `${(b / 2 ** 20).toFixed(1)} MB`).join(', ')],
+        ['RSS per idle connection (after GC)', `${kb.toFixed(2)} KB`],
+        ['server CPU per idle connection (keepalive only)', `${(r.idleCpuPerConnectionSecond * 1e6).toFixed(2)} µs per s`],
+        [`publications/s offered (batches of 50, to node 1)`, fmt(r.rate)],
+        ['delivered / lost', `${fmt(r.delivery.delivered)} / ${fmt(r.delivery.lost)}`],
+        ['publish → delivery p50 / p99', `${ms(r.delivery.p50)} / ${ms(r.delivery.p99)} ms`],
+        ['server CPU per delivery (both nodes, API included)', `${(cpuPerDelivery * 1e6).toFixed(1)} µs`],
+        ['Redis CPU per publication', `${(redisPerPublish * 1e6).toFixed(1)} µs`],
+      ],
+    ),
+  );
+  const rows = [100_000, 1_000_000].flatMap((n) => {
+    const processes = Math.ceil(n / 18_000);
+    const gb = (n * kb * 1024 + processes * baseMb * 2 ** 20) / 2 ** 30;
+    const idleCores = n * r.idleCpuPerConnectionSecond;
+    const busyCores = n * cpuPerDelivery;
+    const redisCores = n * redisPerPublish;
+    return [
+      [fmt(n), 'idle', fmt(processes), gb.toFixed(1), idleCores.toFixed(2), '-'],
+      [fmt(n), '1 publication/s each', fmt(processes), gb.toFixed(1), (idleCores + busyCores).toFixed(1), redisCores.toFixed(1)],
+    ];
+  });
+  console.log('\nProjected (one process per 18,000 connections, the open-file cap; CPU scales linearly):\n');
+  console.log(table(['connections', 'load', 'processes', 'RSS GB', 'node cores', 'Redis cores'], rows));
 }
 
 main().catch((err: unknown) => {

@@ -112,7 +112,7 @@ export function parsecPublish(channel: string, data: string): PublishRequest {
   return { path: '/api/publish', headers: { 'X-API-Key': API_KEY, 'Content-Type': 'application/json' }, body: `{"channel":"${channel}","data":${data}}` };
 }
 
-function parsecBatch(items: { channel: string; data: string }[]): PublishRequest {
+export function parsecBatch(items: { channel: string; data: string }[]): PublishRequest {
   const commands = items.map((i) => `{"publish":{"channel":"${i.channel}","data":${i.data}}}`);
   return { path: '/api/batch', headers: { 'X-API-Key': API_KEY, 'Content-Type': 'application/json' }, body: `{"commands":[${commands.join(',')}]}` };
 }

@@ -15,9 +15,18 @@ export interface RedisRevocationsOptions {
 }
 
 /** At most this many entries in a listing: the list is for operators, not a bulk export. */
-const LIST_LIMIT = 10_000;
+export const LIST_LIMIT = 10_000;
 
 const tokenValue = z.object({ reason: z.string(), revoked_at: z.number() });
+
+/**
+ * Sets a user's revocation time unless a later one is already there: notices can arrive out
+ * of order (two nodes revoking the same user), and the later time covers more tokens.
+ */
+const KEEP_LATER = `local cur = tonumber(redis.call('GET', KEYS[1]))
+if cur and cur >= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1`;
 
 /**
  * Revocations in Redis, seen by every node:
@@ -52,7 +61,7 @@ export class RedisRevocations implements RevocationStore {
   }
 
   async revokeUser({ user, revokedAt }: RevokedUser): Promise<void> {
-    await this.opts.client.set(this.userKey(user), String(revokedAt), 'EX', this.ttlSeconds);
+    await this.opts.client.eval(KEEP_LATER, 1, this.userKey(user), String(revokedAt), String(this.ttlSeconds));
   }
 
   async isRevoked(t: TokenIdentity): Promise<boolean> {
@@ -68,14 +77,16 @@ export class RedisRevocations implements RevocationStore {
     const { client } = this.opts;
     const tokens = await Promise.all(
       tokenKeys.map(async (key): Promise<RevokedToken | undefined> => {
-        const parsed = tokenValue.safeParse(JSON.parse((await client.get(key)) ?? 'null'));
+        // A key that expired since the SCAN reads as null; one written by something else
+        // may not be JSON: neither is a revocation to list, and neither stops the listing.
+        const parsed = tokenValue.safeParse(parseJson(await client.get(key)));
         return parsed.success ? { tokenId: key.slice(this.tokenKey('').length), reason: parsed.data.reason, revokedAt: parsed.data.revoked_at } : undefined;
       }),
     );
     const users = await Promise.all(
       userKeys.map(async (key): Promise<RevokedUser | undefined> => {
-        const at = await client.get(key);
-        return at === null ? undefined : { user: key.slice(this.userKey('').length), revokedAt: Number(at) };
+        const at = Number(await client.get(key));
+        return Number.isFinite(at) && at > 0 ? { user: key.slice(this.userKey('').length), revokedAt: at } : undefined;
       }),
     );
     const present = <T>(v: T | undefined): v is T => v !== undefined;
@@ -105,5 +116,14 @@ export class RedisRevocations implements RevocationStore {
     if (this.closed || !this.opts.ownsClient) return;
     this.closed = true;
     this.opts.client.disconnect();
+  }
+}
+
+function parseJson(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
   }
 }

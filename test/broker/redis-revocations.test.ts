@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { RedisRevocations } from '../../src/broker/index.js';
+import { LIST_LIMIT } from '../../src/broker/redis-revocations.js';
 import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
 import { ManualClock, runRevocationStoreSuite } from './revocation-store-suite.js';
 
@@ -51,5 +52,37 @@ describe('Redis revocation store', { skip: skip || undefined }, () => {
       assert.ok(ttl > 24 * 3600 - 5 && ttl <= 24 * 3600, `${key} TTL ${ttl}`);
     }
     await client.del(`${prefix}:tb:revoked:abc`, `${prefix}:tb:user_revoked_at:dave`);
+  });
+
+  it('lists around keys it cannot read: not JSON, another shape, not a time', async () => {
+    const client = open();
+    const prefix = randomPrefix('revocation-garbage');
+    const now = Date.now();
+    const store = new RedisRevocations({ client, prefix, clock: { now: () => now }, maxTtl: 3_600_000, ownsClient: false });
+    await store.revokeTokens([{ tokenId: 'good', reason: 'r', revokedAt: now }]);
+    await store.revokeUser({ user: 'good-user', revokedAt: now });
+    await client.set(`${prefix}:tb:revoked:not-json`, 'revoked!', 'EX', 60);
+    await client.set(`${prefix}:tb:revoked:other-shape`, '{"why":"x"}', 'EX', 60);
+    await client.set(`${prefix}:tb:user_revoked_at:not-a-time`, 'yesterday', 'EX', 60);
+    const { tokens, users } = await store.list();
+    assert.deepEqual(tokens, [{ tokenId: 'good', reason: 'r', revokedAt: now }]);
+    assert.deepEqual(users, [{ user: 'good-user', revokedAt: now }]);
+    await client.del(...(await client.keys(`${prefix}:tb:*`)));
+  });
+
+  it(`lists at most ${LIST_LIMIT} token ids however many are revoked`, async () => {
+    const client = open();
+    const prefix = randomPrefix('revocation-limit');
+    const now = Date.now();
+    const store = new RedisRevocations({ client, prefix, clock: { now: () => now }, maxTtl: 3_600_000, ownsClient: false });
+    const pipeline = client.pipeline();
+    for (let i = 0; i < LIST_LIMIT + 700; i++) pipeline.set(`${prefix}:tb:revoked:t${i}`, JSON.stringify({ reason: '', revoked_at: now - i }), 'EX', 60);
+    await pipeline.exec();
+    const { tokens } = await store.list();
+    assert.equal(tokens.length, LIST_LIMIT);
+    assert.equal(new Set(tokens.map((t) => t.tokenId)).size, LIST_LIMIT);
+    for (let i = 1; i < tokens.length; i++) assert.ok(tokens[i - 1]!.revokedAt >= tokens[i]!.revokedAt);
+    const keys = await client.keys(`${prefix}:tb:*`);
+    for (let i = 0; i < keys.length; i += 1000) await client.del(...keys.slice(i, i + 1000));
   });
 });

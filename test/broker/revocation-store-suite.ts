@@ -41,6 +41,44 @@ export function runRevocationStoreSuite(make: () => Promise<StoreUnderTest & { a
     await store.close();
   });
 
+  it('lists newest first, tokens and users alike', async () => {
+    const { store, clock } = await make();
+    const t0 = clock.now();
+    await store.revokeTokens([
+      { tokenId: 'o-mid', reason: 'b', revokedAt: t0 - 2000 },
+      { tokenId: 'o-new', reason: 'a', revokedAt: t0 - 1000 },
+      { tokenId: 'o-old', reason: 'c', revokedAt: t0 - 3000 },
+    ]);
+    await store.revokeUser({ user: 'o-u1', revokedAt: t0 - 3000 });
+    await store.revokeUser({ user: 'o-u2', revokedAt: t0 - 1000 });
+    await store.revokeUser({ user: 'o-u3', revokedAt: t0 - 2000 });
+    const { tokens, users } = await store.list();
+    assert.deepEqual(tokens.map((t) => t.tokenId).filter((id) => id.startsWith('o-')), ['o-new', 'o-mid', 'o-old']);
+    assert.deepEqual(users.map((u) => u.user).filter((u) => u.startsWith('o-')), ['o-u2', 'o-u3', 'o-u1']);
+    await store.close();
+  });
+
+  it('keeps the later of two user revocations, whatever order they arrive in', async () => {
+    const { store, clock } = await make();
+    const t0 = clock.now();
+    const atSec = Math.floor(t0 / 1000);
+    await store.revokeUser({ user: 'later', revokedAt: t0 });
+    await store.revokeUser({ user: 'later', revokedAt: t0 - 60_000 });
+    assert.equal(await store.isRevoked({ user: 'later', issuedAt: atSec - 30 }), true, 'a token issued between the two is still revoked');
+    assert.deepEqual((await store.list()).users.filter((u) => u.user === 'later'), [{ user: 'later', revokedAt: t0 }]);
+    await store.revokeUser({ user: 'later', revokedAt: t0 + 1000 });
+    assert.deepEqual((await store.list()).users.filter((u) => u.user === 'later'), [{ user: 'later', revokedAt: t0 + 1000 }]);
+    await store.close();
+  });
+
+  it('refreshes reason and time when a token id is revoked again', async () => {
+    const { store, clock } = await make();
+    await store.revokeTokens([{ tokenId: 'again', reason: 'first', revokedAt: clock.now() - 5000 }]);
+    await store.revokeTokens([{ tokenId: 'again', reason: 'second', revokedAt: clock.now() }]);
+    assert.deepEqual((await store.list()).tokens.filter((t) => t.tokenId === 'again'), [{ tokenId: 'again', reason: 'second', revokedAt: clock.now() }]);
+    await store.close();
+  });
+
   it('forgets entries once they are older than the max TTL', async () => {
     const s = await make();
     await s.store.revokeTokens([{ tokenId: 'old', reason: '', revokedAt: s.clock.now() }]);

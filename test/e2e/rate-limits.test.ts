@@ -71,9 +71,7 @@ describe('rate limits on one node', () => {
     // Another connection of the same user has its own buckets.
     const other = await connected(server, 'alice');
     assert.equal(await publish(other), 0);
-    const refused = performance.now();
     await until(async () => (await publish(c)) === 0, 3000, 100);
-    assert.ok(performance.now() - refused < 3000);
     const hits = (await api<{ hits: Array<{ layer: string; command: string; dry_run: boolean; count: number }> }>(server, 'rate_limits_get', {})).result?.hits;
     assert.ok(hits?.some((h) => h.layer === 'client_command' && h.command === 'publish' && !h.dry_run && h.count >= 1));
   });

@@ -100,8 +100,6 @@ describe('user blocking across two nodes', { skip: redisSkip || undefined }, () 
     t.diagnostic(
       `block → disconnect on the other node: ${ms.map((m) => m.toFixed(1)).join(', ')} ms (${transportCases.map((c) => `${c.transport}/${c.protocol}`).join(', ')}); the API answered after ${answered.toFixed(1)} ms`,
     );
-    // Generous: the requirement is a second; this only catches a notice that never arrived.
-    assert.ok(ms[ms.length - 1]! < 5000);
 
     for (const s of [a, b]) assert.deepEqual(await refused(s, 'mallory'), { code: 3503, reason: 'user blocked' });
 

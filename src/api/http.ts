@@ -121,7 +121,8 @@ export class HttpApi {
         return;
       }
     }
-    span?.setAttributes(callAttributes(method, params));
+    // Looked up only for a span that is kept.
+    if (span?.recording) span.setAttributes(callAttributes(method, params));
     try {
       const result = (await execute(ctx, method, params)) ?? {};
       // As Centrifugo: a batch answers with its BatchResponse itself (`{"replies": […]}`),

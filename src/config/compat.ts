@@ -48,6 +48,13 @@ function locate(path: ReadonlyArray<string | number>): { schema?: z.ZodType; sto
   return { schema: s };
 }
 
+/** `{type}` for an element whose required `type` enumeration names the settings section `section`. */
+function typeFor(shape: Readonly<Record<string, z.ZodType>>, section: string | number | undefined): Raw {
+  const type = shape.type && unwrap(shape.type);
+  if (!(type instanceof z.ZodEnum) || typeof section !== 'string') return {};
+  return (type.options as unknown[]).includes(section) ? { type: section } : {};
+}
+
 /** A raw config with `value` at `path`; array elements get a `name` when their schema wants one. */
 function rawWith(path: ReadonlyArray<string | number>, value: unknown): Raw {
   const raw: Raw = {};
@@ -62,8 +69,13 @@ function rawWith(path: ReadonlyArray<string | number>, value: unknown): Raw {
     } else if (typeof path[i + 1] === 'number') {
       schema = arrayElement(schema)!;
       const shape = objectShape(schema) ?? {};
-      // Named elements need a name; a switched one (`consumers[]`) is probed switched on, as rules skip disabled ones.
-      const element: Raw = { ...(Object.hasOwn(shape, 'name') ? { name: 'probe' } : {}), ...(Object.hasOwn(shape, 'enabled') ? { enabled: true } : {}) };
+      // Named elements need a name; a switched one (`consumers[]`) is probed switched on, as rules skip disabled ones;
+      // a typed one gets the type whose settings the key is in (`consumers[].postgresql.…` → `type: postgresql`).
+      const element: Raw = {
+        ...(Object.hasOwn(shape, 'name') ? { name: 'probe' } : {}),
+        ...(Object.hasOwn(shape, 'enabled') ? { enabled: true } : {}),
+        ...typeFor(shape, path[i + 2]),
+      };
       target[part] = [element];
       target = element;
     } else {

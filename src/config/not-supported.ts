@@ -12,6 +12,20 @@ const TOP_LEVEL: ReadonlySet<string> = new Set([
   'enable_unreleased_features',
 ]);
 
+/** A client certificate and the name checked in the server's certificate: Parsec's TLS clients only take a CA. */
+const TLS_CLIENT_IDENTITY = ['cert_pem', 'key_pem', 'client_ca_pem', 'server_name'].map((k) => `tls.${k}`);
+
+/** Options of a Redis client (`engine.redis`, `map_broker.redis`, a `redis_stream` consumer) Parsec does not have. */
+const REDIS_CLIENT_OPTIONS: ReadonlySet<string> = new Set([
+  'client_name', 'force_resp2', 'replica_client', 'sentinel_client_name', 'sentinel_tls', ...TLS_CLIENT_IDENTITY,
+]);
+
+/** Settings of the consumer types Parsec runs, after `consumers[i].` (`postgresql.tls.cert_pem`). */
+const CONSUMER_OPTIONS: ReadonlySet<string> = new Set([
+  ...[...REDIS_CLIENT_OPTIONS].map((k) => `redis_stream.${k}`),
+  ...['postgresql', 'nats_jetstream'].flatMap((t) => TLS_CLIENT_IDENTITY.map((k) => `${t}.${k}`)),
+]);
+
 /** Keys inside sections Parsec does implement. */
 const NESTED: ReadonlySet<string> = new Set([
   ...['host_whitelist', 'cache_dir', 'email', 'server_name', 'http', 'http_addr'].map((k) => `http_server.tls_autocert.${k}`),
@@ -31,8 +45,14 @@ const NESTED: ReadonlySet<string> = new Set([
   ...['websocket', 'uni_websocket'].flatMap((s) =>
     ['read_buffer_size', 'use_write_buffer_pool', 'write_buffer_size', 'decompressed_message_size_limit'].map((k) => `${s}.${k}`),
   ),
-  'engine.redis.client_name', 'engine.redis.force_resp2', 'engine.redis.history_use_streams', 'engine.redis.replica_client',
-  'engine.redis.presence_hash_field_ttl', 'engine.redis.presence_user_mapping', 'engine.redis.sentinel_client_name', 'engine.redis.sentinel_tls',
+  'engine.redis.history_use_streams', 'engine.redis.history_use_lists',
+  'engine.redis.presence_hash_field_ttl', 'engine.redis.presence_user_mapping',
+  ...['engine.redis', 'map_broker.redis'].flatMap((s) => [...REDIS_CLIENT_OPTIONS].map((k) => `${s}.${k}`)),
+  // Centrifugo's TLS settings are one struct for servers and clients: these are its client
+  // side, which a listener has no use for; a client CA for mTLS is only read by http_server.
+  ...['server_ca_pem', 'insecure_skip_verify', 'server_name'].flatMap((k) => ['http_server', 'grpc_api', 'uni_grpc'].map((s) => `${s}.tls.${k}`)),
+  'grpc_api.tls.client_ca_pem', 'uni_grpc.tls.client_ca_pem',
+  'grpc_api.reflection',
   'broker.redis', 'broker.postgres', 'broker.redisnats', 'broker.nats.tls', 'broker.nats.allow_wildcards', 'broker.nats.raw_mode',
   'node.info_metrics_aggregate_interval',
   // The UI is built in; there is one HTTP port.
@@ -91,7 +111,7 @@ export function isNotSupportedYet(path: ReadonlyArray<string | number>): boolean
   const last = path[path.length - 1];
   if (typeof first !== 'string' || typeof last !== 'string') return false;
   if (path.length === 1) return TOP_LEVEL.has(first);
-  if (first === 'consumers' && typeof second === 'number' && path.length === 3) return FOREIGN_CONSUMERS.has(last);
+  if (first === 'consumers' && typeof second === 'number') return path.length === 3 ? FOREIGN_CONSUMERS.has(last) : CONSUMER_OPTIONS.has(path.slice(2).join('.'));
   const inChannelOptions =
     first === 'channel' &&
     ((second === 'without_namespace' && path.length === 3) || (second === 'namespaces' && typeof path[2] === 'number' && path.length === 4));

@@ -9,7 +9,7 @@ import { batchOptions, exportProtocol, sampler, type Env, type ExportProtocol } 
 import { SdkTracer } from './sdk-tracer.js';
 import type { Tracer } from './tracer.js';
 
-/** Export failures repeat every batch while a collector is down: one log line per this many ms. */
+/** The SDK's warnings and export failures: one log line of each per this many ms. */
 const ERROR_LOG_INTERVAL_MS = 60_000;
 
 /** The running SDK: one tracer for every kind of traced work. */
@@ -39,22 +39,35 @@ export function startProvider(env: Env, instanceId: string, version: string, log
 }
 
 /**
- * The SDK reports through process-wide hooks (its diag logger and error handler): route them
- * to the log, export failures at most once a minute with the count of those not logged.
+ * At most one line per interval, with the count of those left out since the last one: export
+ * failures repeat every batch while a collector is down, and "dropped spans" every time the
+ * queue overflows under load, which would otherwise cost a log line per burst.
  */
-function reportErrorsTo(log: Logger): void {
+function throttled(write: (fields: Record<string, unknown>, message: string) => void): (fields: Record<string, unknown>, message: string) => void {
   let lastLogged = 0;
   let suppressed = 0;
-  setGlobalErrorHandler((err) => {
+  return (fields, message) => {
     const now = Date.now();
     if (now - lastLogged < ERROR_LOG_INTERVAL_MS) {
       suppressed++;
       return;
     }
-    log.warn({ err, suppressed }, 'opentelemetry export failed');
+    write({ ...fields, suppressed }, message);
     lastLogged = now;
     suppressed = 0;
-  });
-  const line = (level: 'warn' | 'error') => (message: string, ...args: unknown[]) => log[level]({ details: args.length > 0 ? args : undefined }, message);
+  };
+}
+
+/**
+ * The SDK reports through process-wide hooks (its diag logger and error handler): route them
+ * to the log, each at most once a minute.
+ */
+function reportErrorsTo(log: Logger): void {
+  const exportFailed = throttled((fields, message) => log.warn(fields, message));
+  setGlobalErrorHandler((err) => exportFailed({ err }, 'opentelemetry export failed'));
+  const line = (level: 'warn' | 'error') => {
+    const write = throttled((fields, message) => log[level](fields, message));
+    return (message: string, ...args: unknown[]) => write({ details: args.length > 0 ? args : undefined }, message);
+  };
   diag.setLogger({ error: line('error'), warn: line('warn'), info: () => undefined, debug: () => undefined, verbose: () => undefined }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
 }

@@ -24,23 +24,37 @@ const headerSetter = {
   },
 };
 
-function defined(attributes: SpanAttributes | undefined): Record<string, SpanAttributeValue> {
-  const out: Record<string, SpanAttributeValue> = {};
-  if (attributes) for (const [k, v] of Object.entries(attributes)) if (v !== undefined) out[k] = v;
-  return out;
+/** The attributes without their undefined ones; per span, so no entry arrays and no copy when none is undefined. */
+function defined(attributes: SpanAttributes | undefined): Record<string, SpanAttributeValue> | undefined {
+  if (!attributes) return undefined;
+  for (const k in attributes) {
+    if (attributes[k] !== undefined) continue;
+    const out: Record<string, SpanAttributeValue> = {};
+    for (const key in attributes) {
+      const v = attributes[key];
+      if (v !== undefined) out[key] = v;
+    }
+    return out;
+  }
+  return attributes as Record<string, SpanAttributeValue>;
 }
 
 class RecordingSpan implements ActiveSpan {
   failed = false;
+  readonly recording: boolean;
 
-  constructor(readonly span: Span) {}
+  constructor(readonly span: Span) {
+    // Asked once: a span the sampler dropped stays dropped.
+    this.recording = span.isRecording();
+  }
 
   setAttributes(attributes: SpanAttributes): void {
-    this.span.setAttributes(defined(attributes));
+    if (this.recording) this.span.setAttributes(defined(attributes)!);
   }
 
   fail(message: string): void {
     this.failed = true;
+    if (!this.recording) return;
     this.span.setStatus({ code: SpanStatusCode.ERROR, message });
   }
 
@@ -62,7 +76,7 @@ export class SdkTracer implements Tracer {
     try {
       return await fn(span);
     } catch (err) {
-      span.span.recordException(err instanceof Error ? err : String(err));
+      if (span.recording) span.span.recordException(err instanceof Error ? err : String(err));
       if (!span.failed) span.fail(err instanceof Error ? err.message : String(err));
       throw err;
     } finally {

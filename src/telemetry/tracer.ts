@@ -26,6 +26,11 @@ export interface SpanOptions {
 
 /** The span a traced function runs in. */
 export interface ActiveSpan {
+  /**
+   * Whether the span is kept: false when the sampler dropped it (or nothing is traced), so
+   * that attributes worth computing only for a kept span are not computed at all.
+   */
+  readonly recording: boolean;
   setAttributes(attributes: SpanAttributes): void;
   /** Ends the span with status ERROR and this description; what the function returns is unchanged. */
   fail(message: string): void;
@@ -48,6 +53,7 @@ export interface Tracer {
 }
 
 const noSpan: ActiveSpan = {
+  recording: false,
   setAttributes: () => undefined,
   fail: () => undefined,
   inject: () => undefined,

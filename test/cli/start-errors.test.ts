@@ -48,6 +48,12 @@ describe('parsec serve: what it cannot start with is one line naming the key', (
   it('engine.redis.address unreachable', async () => {
     const { code, stderr } = await serve({ http_server: { port: 0 }, engine: { type: 'redis', redis: { address: 'redis://127.0.0.1:1' } } });
     assert.equal(code, 69);
-    assert.match(stderr, /^parsec: cannot start: engine\.redis\.address: cannot connect to Redis at redis:\/\/127\.0\.0\.1:1: .+\n$/);
+    assert.match(stderr, /^parsec: cannot start: engine\.redis\.address: cannot connect to Redis at redis:\/\/127\.0\.0\.1:1: connect ECONNREFUSED 127\.0\.0\.1:1\n$/);
+  });
+
+  it('engine.redis.address with a host name that does not resolve: the lookup error, not "Connection is closed."', async () => {
+    const { code, stderr } = await serve({ http_server: { port: 0 }, engine: { type: 'redis', redis: { address: 'redis.invalid:6379' } } });
+    assert.equal(code, 69);
+    assert.match(stderr, /^parsec: cannot start: engine\.redis\.address: cannot connect to Redis at redis\.invalid:6379: getaddrinfo \w+ redis\.invalid\n$/);
   });
 });

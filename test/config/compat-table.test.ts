@@ -52,4 +52,26 @@ describe('compatibility table', () => {
     assert.deepEqual(row('log.level').values, ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'none']);
     assert.equal(row('debug.enabled').status, 'recognised');
   });
+
+  it('finds refusals of a typed list element (consumers[] with type) and says them first', () => {
+    for (const type of ['postgresql', 'nats_jetstream']) {
+      const tls = row(`consumers[].${type}.tls.enabled`);
+      assert.equal(tls.refused.length, 1, `${type}.tls.enabled true is refused at start`);
+      // The refusal comes before the consumer's missing required keys, as the table says.
+      assert.throws(
+        () => loadConfig({ overrides: { consumers: [{ name: 'c1', enabled: true, type, [type]: { tls: { enabled: true } } }] } }),
+        (err: Error) => err.message.includes(`${type}.tls.enabled: consumer "c1": not supported yet`),
+      );
+    }
+  });
+
+  it("recognises Centrifugo's client-side TLS, Redis client and gRPC reflection keys", () => {
+    for (const key of [
+      'http_server.tls.server_ca_pem', 'grpc_api.tls.insecure_skip_verify', 'uni_grpc.tls.server_name', 'grpc_api.reflection',
+      'engine.redis.history_use_lists', 'engine.redis.tls.cert_pem', 'map_broker.redis.sentinel_tls.enabled', 'map_broker.redis.replica_client.enabled',
+      'consumers[].redis_stream.tls.key_pem', 'consumers[].postgresql.tls.server_name', 'consumers[].nats_jetstream.tls.client_ca_pem',
+    ]) {
+      assert.equal(row(key).status, 'recognised', key);
+    }
+  });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { it, type TestContext } from 'node:test';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { WebSocket } from 'ws';
 import { ConfigError } from '../../src/config/index.js';
 import type { Config, ProxyConfig } from '../../src/config/types.js';
@@ -64,6 +64,21 @@ function callerContext(): { traceId: string; spanId: string; traceparent: string
   const traceId = randomBytes(16).toString('hex');
   const spanId = randomBytes(8).toString('hex');
   return { traceId, spanId, traceparent: `00-${traceId}-${spanId}-01` };
+}
+
+/** A logger at warn level whose lines the test reads. */
+function warnings(): { lines: Array<{ msg: string; level: number; err?: { message: string }; suppressed?: number }>; log: Logger } {
+  const lines: Array<{ msg: string; level: number; err?: { message: string }; suppressed?: number }> = [];
+  const log = pino(
+    { level: 'warn' },
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const l of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(l) as (typeof lines)[number]);
+        done();
+      },
+    }),
+  );
+  return { lines, log };
 }
 
 async function spanNamed(r: OtlpReceiver, name: string, where: (s: ReceivedSpan) => boolean = () => true): Promise<ReceivedSpan> {
@@ -322,16 +337,7 @@ it('a collector that is down costs one warning, not requests', async (t) => {
   const endpoint = r.endpoint;
   await r.close();
   otelEnv(t, { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: '10', OTEL_EXPORTER_OTLP_TIMEOUT: '1000' });
-  const lines: Array<{ msg: string; level: number; err?: { message: string } }> = [];
-  const log = pino(
-    { level: 'warn' },
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        for (const l of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(l) as (typeof lines)[number]);
-        done();
-      },
-    }),
-  );
+  const { lines, log } = warnings();
   const server = await startServer(
     testConfig((c) => {
       c.httpApi.key = KEY;
@@ -347,4 +353,38 @@ it('a collector that is down costs one warning, not requests', async (t) => {
   const failures = lines.filter((l) => l.msg === 'opentelemetry export failed');
   assert.equal(failures.length, 1);
   assert.match(failures[0]!.err!.message, /ECONNREFUSED/);
+});
+
+it('spans the sampler drops are not sent, and API calls (errors too) answer as without tracing', async (t) => {
+  const r = await receiver(t);
+  const server = await tracedServer(t, r, () => undefined, { OTEL_TRACES_SAMPLER: 'always_off' });
+  const ok = await post(server, 'publish', { channel: 'news:a', data: { n: 1 } });
+  assert.equal(ok.status, 200);
+  assert.ok('result' in ((await ok.json()) as object));
+  const bad = await post(server, 'publish', { channel: 'news:a' });
+  assert.equal(bad.status, 200);
+  assert.equal(((await bad.json()) as { error: { code: number } }).error.code, 107);
+  await server.close();
+  assert.deepEqual(r.spans, []);
+});
+
+it('spans dropped on a full queue cost one warning a minute, not a line per burst', async (t) => {
+  const r = await receiver(t);
+  const { lines, log } = warnings();
+  otelEnv(t, { OTEL_EXPORTER_OTLP_ENDPOINT: r.endpoint, OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_BSP_MAX_QUEUE_SIZE: '1', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '1' });
+  const server = await startServer(
+    testConfig((c) => {
+      c.httpApi.key = KEY;
+      c.opentelemetry = { enabled: true, api: true, consuming: false };
+    }),
+    log,
+  );
+  t.after(() => server.close());
+  for (let round = 0; round < 5; round++) {
+    const answers = await Promise.all(Array.from({ length: 20 }, () => post(server, 'info', {})));
+    for (const a of answers) assert.equal(a.status, 200);
+  }
+  await until(() => lines.some((l) => /drop/i.test(l.msg)), 10_000);
+  await server.close();
+  assert.equal(lines.filter((l) => /drop/i.test(l.msg)).length, 1, JSON.stringify(lines));
 });

@@ -46,6 +46,21 @@ function baseOptions(cfg: RedisConfig): RedisOptions {
  * over independent servers; `cluster_address` or `sentinel_address` make one shard.
  */
 export function connectShards(cfg: RedisConfig, role: 'command' | 'subscriber', sharded = false): RedisClient[] {
+  const clients = buildShards(cfg, role, sharded);
+  for (const c of clients) c.on('error', (err: Error) => lastErrors.set(c, err));
+  return clients;
+}
+
+/** The last socket error of each connection: ioredis rejects `connect()` with only "Connection is closed.". */
+const lastErrors = new WeakMap<RedisClient, Error>();
+
+/** Why connecting failed, in words a start error can print: the socket's own error (`getaddrinfo ENOTFOUND redis`) when there was one. */
+export function connectFailure(err: unknown, clients: readonly RedisClient[]): string {
+  const cause = clients.map((c) => lastErrors.get(c)).find((e) => e !== undefined);
+  return cause?.message || (err instanceof Error ? err.message : String(err));
+}
+
+function buildShards(cfg: RedisConfig, role: 'command' | 'subscriber', sharded: boolean): RedisClient[] {
   const opts = { ...baseOptions(cfg), connectionName: `parsec-${role}` };
   if (cfg.clusterAddress.length > 0) {
     const nodes: ClusterNode[] = cfg.clusterAddress.map((a) => hostPort(a, 6379));

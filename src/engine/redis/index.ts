@@ -3,7 +3,7 @@ import type { EngineRedisConfig, MapBrokerRedisConfig, RedisConfig } from '../..
 import type { Clock } from '../../lib/index.js';
 import { EngineError, EngineErrorCode } from '../errors.js';
 import { RedisBroker } from './broker.js';
-import { connectShards, lowestMajorVersion, type RedisClient } from './connection.js';
+import { connectFailure, connectShards, lowestMajorVersion, type RedisClient } from './connection.js';
 import { RedisKeys } from './keys.js';
 import { RedisPresenceManager } from './presence.js';
 import { RedisMapBroker } from './map-broker.js';
@@ -83,7 +83,7 @@ async function startShards(
     if (isSharded) sharded = await usesShardedPubSub(cfg, commands, log);
   } catch (err) {
     for (const c of commands) c.disconnect();
-    throw unreachable(cfg, section, '', err);
+    throw unreachable(cfg, section, '', err, commands);
   }
   const subscribers = connectShards(cfg, 'subscriber', sharded);
   const shards = commands.map((cmd, i) => new RedisShard(i, cmd, subscribers[i]!, log, events, i === 0 ? permanent : [], sharded ? isSharded : undefined));
@@ -91,7 +91,7 @@ async function startShards(
     await Promise.all(shards.map((s) => s.connect()));
   } catch (err) {
     await Promise.all(shards.map((s) => s.close()));
-    throw unreachable(cfg, section, '', err);
+    throw unreachable(cfg, section, '', err, [...commands, ...subscribers]);
   }
   return { shards, sharded };
 }
@@ -122,18 +122,18 @@ export async function connectRedisClient(cfg: RedisConfig, purpose = " for the t
     await client.connect();
   } catch (err) {
     client.disconnect();
-    throw unreachable(cfg, 'engine.redis', purpose, err);
+    throw unreachable(cfg, 'engine.redis', purpose, err, [client]);
   }
   return client;
 }
 
 // "unavailable", so the CLI prints one line naming the key and exits as for any missing service.
-function unreachable(cfg: RedisConfig, section: string, purpose: string, err: unknown): EngineError {
+function unreachable(cfg: RedisConfig, section: string, purpose: string, err: unknown, clients: readonly RedisClient[]): EngineError {
   const [key, addresses] = cfg.clusterAddress.length
     ? [`${section}.cluster_address`, cfg.clusterAddress]
     : cfg.sentinelAddress.length
       ? [`${section}.sentinel_address`, cfg.sentinelAddress]
       : [`${section}.address`, cfg.address];
-  const why = err instanceof Error ? err.message : String(err);
+  const why = connectFailure(err, clients);
   return new EngineError(EngineErrorCode.unavailable, `${key}: cannot connect to Redis at ${addresses.join(', ')}${purpose}: ${why}`, { cause: err });
 }

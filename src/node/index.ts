@@ -4,6 +4,8 @@ export type { HubClient, Subscriber } from './hub.js';
 export type { PublicationFanout } from './channels/publication-fanout.js';
 export { InstrumentedBroker, InstrumentedPresence } from './instrumented-engine.js';
 export { Client } from './session/client.js';
+export { ClientWriter, type WriterOutput, type WriterOwner } from './session/writer.js';
+export type { FrameJoiner } from './session/frame-join.js';
 export { connectUnidirectional } from './session/uni-connect.js';
 export { NO_HEADERS, listsChannels, type ChannelListing, type ConnectionRequest, type Transport } from './transport.js';
 export type { ChannelInfo } from './channels/channel-rules.js';

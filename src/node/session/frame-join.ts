@@ -1,8 +1,11 @@
 import type { ProtocolCodec } from '../../protocol/index.js';
 
+/** How a writer joins queued messages into one write: a protocol's codec, or plain concatenation for MQTT packets. */
+export type FrameJoiner = Pick<ProtocolCodec, 'joinFrame'>;
+
 /** A frame joined from several messages, and the messages it holds. */
 interface Join {
-  codec: ProtocolCodec;
+  codec: FrameJoiner;
   messages: Uint8Array[];
   frame: Uint8Array;
 }
@@ -26,7 +29,7 @@ function sameRange(joined: readonly Uint8Array[], queue: readonly Uint8Array[], 
  * `queue[start..end)` as one frame (newline-joined JSON, concatenated varint-delimited protobuf),
  * the `slot`-th frame of a writer's flush. A single message passes through as the same buffer.
  */
-export function joinShared(codec: ProtocolCodec, queue: readonly Uint8Array[], start: number, end: number, slot: number): Uint8Array {
+export function joinShared(codec: FrameJoiner, queue: readonly Uint8Array[], start: number, end: number, slot: number): Uint8Array {
   if (end - start === 1) return queue[start]!;
   const cached = slot < SLOTS ? joins[slot] : undefined;
   if (cached && cached.codec === codec && sameRange(cached.messages, queue, start, end)) return cached.frame;

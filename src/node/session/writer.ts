@@ -1,7 +1,6 @@
 import type { TimerHandle, TimerWheel } from '../../lib/index.js';
-import type { ProtocolCodec } from '../../protocol/index.js';
 import type { Transport } from '../transport.js';
-import { forgetJoins, joinShared } from './frame-join.js';
+import { forgetJoins, joinShared, type FrameJoiner } from './frame-join.js';
 import type { BatchedWriter, WriteBatches } from './write-batches.js';
 
 /**
@@ -26,13 +25,16 @@ const IN_TURN = 2;
 /** In a write batch (`client.write_delay`). */
 const IN_BATCH = 4;
 
+/** What a writer writes to: a session's transport, or any byte stream (MQTT). */
+export type WriterOutput = Pick<Transport, 'write' | 'bufferedAmount' | 'sentBytes'>;
+
 /** The session a writer belongs to: where it writes, how, and whom to tell when it overflows. */
 export interface WriterOwner {
-  readonly transport: Transport;
-  readonly codec: ProtocolCodec;
+  readonly transport: WriterOutput;
+  readonly codec: FrameJoiner;
   /** Bound on queued and unsent bytes. */
   readonly maxQueueBytes: number;
-  /** How long a write may wait for the socket to take it, ms. */
+  /** How long a write may wait for the socket to take it, ms; 0 = no time bound (the byte bound still holds). */
   readonly writeTimeout: number;
   /** Where the write deadline is checked: one shared timer, not one per write. */
   readonly wheel: TimerWheel;
@@ -166,7 +168,7 @@ export class ClientWriter implements BatchedWriter {
   private timeWrite(): void {
     const { transport, wheel, writeTimeout } = this.owner;
     const buffered = transport.bufferedAmount();
-    if (buffered === 0) return;
+    if (buffered === 0 || writeTimeout <= 0) return;
     this.pendingEnd = transport.sentBytes() + buffered;
     this.writeCheck = wheel.schedule(writeTimeout, this.checkWrite, this);
   }

@@ -1,5 +1,7 @@
 import type { HubClient, PublicationFanout, Subscriber } from '../../node/index.js';
 import { topicMatches } from '../../lib/index.js';
+import { mqttPublication, type MqttPublication } from './publication.js';
+import type { TopicSpace } from './topics.js';
 
 /** The QoS levels Parsec delivers at (QoS 2 subscriptions are granted 1). */
 export type DeliveryQos = 0 | 1;
@@ -15,25 +17,14 @@ export interface SubscriptionOptions {
   retainAsPublished?: boolean;
 }
 
-/** What the filters of a listener that match a publication ask for. */
-export interface Delivery {
-  /** The publication's topic (found once per listener, not again per session). */
-  topic: string;
-  qos: DeliveryQos;
-  /** Subscription identifiers of the matching filters (MQTT 5 §3.3.2.3.8); empty when none has one. */
-  ids: number[];
-  /** Sent with RETAIN set (a retained publication, to a Retain As Published filter). */
-  retain: boolean;
-}
-
-/** Tag of a publication an MQTT client published with RETAIN set. */
-export const RETAIN_TAG = 'mqtt_retain';
-/** Tag of a publication with an MQTT 5 Message Expiry Interval: when it expires, in Unix ms. */
-export const EXPIRES_AT_TAG = 'mqtt_expires_at';
-
 /** Where a listener hands what it matched. */
 export interface ListenerOwner {
-  deliver(fanout: PublicationFanout, delivery: Delivery): void;
+  /**
+   * One publication for the session: at the highest QoS of the matching filters, with their
+   * subscription identifiers (empty when none has one), RETAIN set when one of them keeps
+   * the flag of a retained publication (Retain As Published).
+   */
+  deliver(publication: MqttPublication, qos: DeliveryQos, ids: readonly number[], retain: boolean): void;
 }
 
 /**
@@ -43,13 +34,15 @@ export interface ListenerOwner {
  * channel however many of its filters land there.
  */
 export class ChannelListener implements Subscriber {
-  readonly filters = new Map<string, SubscriptionOptions>();
+  private readonly byFilter = new Map<string, SubscriptionOptions>();
+  /** The same filters as an array: walked on every delivery, without an iterator per walk. */
+  private filters: Array<readonly [string, SubscriptionOptions]> = [];
 
   constructor(
     readonly client: HubClient,
     readonly channel: string,
     private readonly owner: ListenerOwner,
-    private readonly topicOf: (fanout: PublicationFanout) => string | undefined,
+    private readonly topics: TopicSpace,
   ) {}
 
   get pushJoinLeave(): boolean {
@@ -60,24 +53,44 @@ export class ChannelListener implements Subscriber {
     return false;
   }
 
+  get size(): number {
+    return this.byFilter.size;
+  }
+
+  options(filter: string): SubscriptionOptions | undefined {
+    return this.byFilter.get(filter);
+  }
+
+  setFilter(filter: string, options: SubscriptionOptions): void {
+    this.byFilter.set(filter, options);
+    this.filters = [...this.byFilter];
+  }
+
+  deleteFilter(filter: string): void {
+    this.byFilter.delete(filter);
+    this.filters = [...this.byFilter];
+  }
+
   deliverPublication(fanout: PublicationFanout): void {
-    const topic = this.topicOf(fanout);
+    const publication = mqttPublication(fanout, this.topics);
+    const { topic } = publication;
     if (topic === undefined) return;
-    const { pub } = fanout;
     // The client id is the token subject: a publication by that user is "its own" (No Local).
-    const own = pub.info?.user === this.client.user;
+    const own = publication.publisher === this.client.user;
     // Overlapping filters get the message once, at the highest QoS among them, with all their identifiers (MQTT 5 §3.3.4).
     let qos = -1;
     let ids: number[] | undefined;
     let retain = false;
-    for (const [filter, o] of this.filters) {
+    const { filters } = this;
+    for (let i = 0; i < filters.length; i++) {
+      const [filter, o] = filters[i]!;
       // An exact filter on its own channel is the topic: no level-by-level match needed.
       if ((o.noLocal && own) || (filter !== topic && !topicMatches(filter, topic))) continue;
       if (o.qos > qos) qos = o.qos;
       if (o.id !== undefined) (ids ??= []).push(o.id);
-      if (o.retainAsPublished && pub.tags?.[RETAIN_TAG] === '1') retain = true;
+      if (o.retainAsPublished && publication.retained) retain = true;
     }
-    if (qos >= 0) this.owner.deliver(fanout, { topic, qos: qos as DeliveryQos, ids: ids ?? NO_IDS, retain });
+    if (qos >= 0) this.owner.deliver(publication, qos as DeliveryQos, ids ?? NO_IDS, retain);
   }
 
   deliverPush(): void {
@@ -89,4 +102,4 @@ export class ChannelListener implements Subscriber {
   }
 }
 
-const NO_IDS: number[] = [];
+const NO_IDS: readonly number[] = [];

@@ -1,9 +1,9 @@
 import type { EventEmitter } from 'node:events';
 import mqtt from 'mqtt-packet';
 import { hasWildcard, isServerTopic, newClientId, randomString, topicFilterProblem, topicNameProblem, type TimerHandle } from '../../lib/index.js';
-import { Client, type PublicationFanout } from '../../node/index.js';
+import { Client } from '../../node/index.js';
 import { DisconnectCode } from '../../protocol/index.js';
-import { EXPIRES_AT_TAG, RETAIN_TAG, type DeliveryQos, type SubscriptionOptions } from './channel-listener.js';
+import type { DeliveryQos, SubscriptionOptions } from './channel-listener.js';
 import { Reason, SUBACK_FAILURE_V4, reasonForDisconnect, type MqttVersion, type Refusal } from './codes.js';
 import { authenticate, type Will } from './connect.js';
 import { HANDOFF_WAIT_MS, HANDOVER_MAX_MS, sendHandoff } from './handoff.js';
@@ -11,6 +11,8 @@ import type { MqttContext } from './context.js';
 import { RateBucket } from './rate.js';
 import { MqttSession, hasExpired, type OutboundMessage, type SessionLink, type SessionSnapshot } from './session.js';
 import type { SessionOwner } from './sessions.js';
+import { PacketOutput } from './packet-output.js';
+import { EXPIRES_AT_TAG, RETAIN_TAG, type MqttPublication } from './publication.js';
 import { MqttTransport, type MqttStream, type NodeCloseTarget } from './transport.js';
 
 /** A stream MQTT packets arrive on. */
@@ -28,9 +30,6 @@ interface ParserInternals {
  * Maximum); each holds one topic name for the connection's life, so this bounds the memory.
  */
 export const TOPIC_ALIAS_MAXIMUM = 64;
-
-/** QoS 0 PUBLISH packets of one publication, per protocol version: encoded once for every subscriber. */
-const sharedPublish = new WeakMap<PublicationFanout, Partial<Record<MqttVersion, Buffer>>>();
 
 /**
  * One MQTT network connection: parses packets (mqtt-packet), authenticates the CONNECT
@@ -64,6 +63,7 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
   /** QoS 2 packet ids published and awaiting PUBREL (MQTT 4.3.3). */
   private readonly qos2 = new Set<number>();
   private queue: Promise<void> = Promise.resolve();
+  private readonly out: PacketOutput;
   readonly nonce = randomString(12);
 
   constructor(
@@ -75,6 +75,7 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
     const { node } = ctx;
     this.lastSeen = node.clock.now();
     this.bucket = ctx.config.rateLimit > 0 ? new RateBucket(ctx.config.rateLimit, node.clock) : undefined;
+    this.out = new PacketOutput(socket, bytesSent, node, (detail) => this.log.warn({ clientId: this.clientId || undefined, detail }, 'slow consumer disconnected'));
     this.timer = node.deps.wheel.schedule(ctx.config.connectTimeout, this.connectTimedOut, this);
     this.parser.on('packet', (p: mqtt.Packet) => this.onPacket(p));
     this.parser.on('error', (err: Error) => this.fail(Reason.malformedPacket, `malformed packet: ${err.message}`));
@@ -215,6 +216,7 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
       return;
     }
     this.keepaliveMs = (p.keepalive ?? 0) * 1000;
+    this.out.writeTimeout = this.keepaliveMs * 1.5;
     this.write(this.connack(present, p.clientId === '' ? this.clientId : undefined));
     this.state = 'connected';
     outcome.after();
@@ -466,29 +468,29 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
 
   sendPublish(message: OutboundMessage, packetId: number, dup: boolean): void {
     if (this.state !== 'connected') return;
-    let bytes: Buffer;
-    if (message.qos === 0 && message.fanout && !message.retain && message.ids === undefined && message.expiresAt === undefined) {
-      let cached = sharedPublish.get(message.fanout);
-      if (!cached) sharedPublish.set(message.fanout, (cached = {}));
-      bytes = cached[this.version] ??= this.encode({ cmd: 'publish', topic: message.topic, payload: Buffer.from(message.payload), qos: 0, dup: false, retain: false });
-    } else {
-      bytes = this.encode({
-        cmd: 'publish',
-        topic: message.topic,
-        payload: Buffer.from(message.payload.buffer, message.payload.byteOffset, message.payload.byteLength),
-        qos: message.qos,
-        messageId: message.qos > 0 ? packetId : undefined,
-        dup,
-        retain: message.retain ?? false,
-        properties: this.version === 5 ? this.publishProperties(message) : undefined,
-      });
-    }
+    const bytes = this.encode({
+      cmd: 'publish',
+      topic: message.topic,
+      payload: Buffer.from(message.payload.buffer, message.payload.byteOffset, message.payload.byteLength),
+      qos: message.qos,
+      messageId: message.qos > 0 ? packetId : undefined,
+      dup,
+      retain: message.retain ?? false,
+      properties: this.version === 5 ? this.publishProperties(message) : undefined,
+    });
     // MQTT 5 §3.1.2.11.4: a packet over the client's maximum is dropped as if delivered.
-    if (this.clientMaxPacket > 0 && bytes.length > this.clientMaxPacket) {
-      if (message.qos > 0) this.session?.acknowledged(packetId);
-      return;
-    }
-    this.writeBytes(bytes);
+    if (this.fitsClient(bytes)) this.out.send(bytes, false);
+    else if (message.qos > 0) this.session?.acknowledged(packetId);
+  }
+
+  sendPlainQos0(publication: MqttPublication): void {
+    if (this.state !== 'connected') return;
+    const bytes = publication.plainQos0(this.version);
+    if (this.fitsClient(bytes)) this.out.send(bytes, false);
+  }
+
+  private fitsClient(bytes: Buffer): boolean {
+    return this.clientMaxPacket === 0 || bytes.length <= this.clientMaxPacket;
   }
 
   subscribedChannels(): string[] {
@@ -557,19 +559,17 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
   private close(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.streamEnded = true;
-    this.socket.end();
+    this.out.end();
     this.cleanup();
   }
 
   private onClose(): void {
     this.state = 'closed';
-    this.streamEnded = true;
+    this.out.drop();
     this.cleanup();
   }
 
   private cleaned = false;
-  private streamEnded = false;
 
   /** Once, when the connection of a session ends however it ends: the Client leaves the hub, the session waits or ends, the will goes out. */
   private cleanup(): void {
@@ -625,18 +625,9 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
     return mqtt.generate(packet, { protocolVersion: this.version });
   }
 
+  /** A control packet (acknowledgements, CONNACK, DISCONNECT…): leaves this turn. */
   private write(packet: mqtt.Packet): void {
-    this.writeBytes(this.encode(packet));
-  }
-
-  private writeBytes(bytes: Buffer): void {
-    if (this.streamEnded) return;
-    this.socket.write(bytes);
-    // A client that reads too slowly is disconnected instead of growing the node's memory.
-    if (this.socket.writableLength > this.ctx.node.config.client.queueMaxSize && this.state === 'connected') {
-      this.log.warn({ clientId: this.clientId }, 'slow consumer disconnected');
-      this.socket.destroy();
-    }
+    this.out.send(this.encode(packet), true);
   }
 }
 

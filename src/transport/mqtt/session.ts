@@ -1,7 +1,8 @@
 import { hasWildcard, randomString, type TimerHandle } from '../../lib/index.js';
-import type { HubClient, PublicationFanout } from '../../node/index.js';
-import { ChannelListener, EXPIRES_AT_TAG, type Delivery, type DeliveryQos, type SubscriptionOptions } from './channel-listener.js';
+import type { HubClient } from '../../node/index.js';
+import { ChannelListener, type DeliveryQos, type ListenerOwner, type SubscriptionOptions } from './channel-listener.js';
 import type { MqttContext } from './context.js';
+import type { MqttPublication } from './publication.js';
 
 /** A message on its way to a session's client. */
 export interface OutboundMessage {
@@ -10,8 +11,6 @@ export interface OutboundMessage {
   qos: DeliveryQos;
   /** Sent with the RETAIN flag (a retained message delivered on subscribe). */
   retain?: boolean;
-  /** The publication it came from, when live (QoS 0 encodings are shared through it). */
-  fanout?: PublicationFanout;
   /** Subscription identifiers of the filters it matched (MQTT 5). */
   ids?: number[];
   /** When it expires (MQTT 5 Message Expiry Interval), Unix ms; undefined = never. */
@@ -37,6 +36,8 @@ export interface SessionLink {
   readonly receiveMaximum: number;
   /** Sends a PUBLISH; QoS 0 messages carry packet id 0. */
   sendPublish(message: OutboundMessage, packetId: number, dup: boolean): void;
+  /** Sends a live publication's plain QoS 0 PUBLISH, the packet its other plain QoS 0 deliveries share. */
+  sendPlainQos0(publication: MqttPublication): void;
 }
 
 function encodeMessage(m: OutboundMessage, dup: boolean): SessionSnapshot['messages'][number] {
@@ -56,7 +57,7 @@ const MAX_PACKET_ID = 65_535;
  * the next one. A clean session ends with its connection; a persistent one outlives it
  * until its expiry, still listening, so QoS 1 messages published meanwhile are queued.
  */
-export class MqttSession {
+export class MqttSession implements ListenerOwner {
   /** The hub's view of the session's listeners: stable across reconnects. */
   readonly identity: HubClient;
   private readonly listeners = new Map<string, ChannelListener>();
@@ -90,18 +91,17 @@ export class MqttSession {
   async subscribe(filter: string, channel: string, options: SubscriptionOptions): Promise<void> {
     const previous = this.filterChannels.get(filter);
     if (previous !== undefined) {
-      this.listeners.get(previous)?.filters.set(filter, options);
+      this.listeners.get(previous)?.setFilter(filter, options);
       return;
     }
     this.filterChannels.set(filter, channel);
     let listener = this.listeners.get(channel);
     if (listener) {
-      listener.filters.set(filter, options);
+      listener.setFilter(filter, options);
       return;
     }
-    const { topics } = this.ctx;
-    listener = new ChannelListener(this.identity, channel, this, (f) => topics.topicOfDelivery(f.channel, f.pub.tags));
-    listener.filters.set(filter, options);
+    listener = new ChannelListener(this.identity, channel, this, this.ctx.topics);
+    listener.setFilter(filter, options);
     this.listeners.set(channel, listener);
     try {
       await this.ctx.node.addSubscriber(channel, listener);
@@ -118,8 +118,8 @@ export class MqttSession {
     this.filterChannels.delete(filter);
     const listener = this.listeners.get(channel);
     if (!listener) return true;
-    listener.filters.delete(filter);
-    if (listener.filters.size === 0) {
+    listener.deleteFilter(filter);
+    if (listener.size === 0) {
       this.listeners.delete(channel);
       await this.ctx.node.removeSubscriber(channel, listener);
     }
@@ -139,7 +139,7 @@ export class MqttSession {
    */
   beginHandover(): SessionSnapshot {
     const filters: SessionSnapshot['filters'] = [];
-    for (const [filter, channel] of this.filterChannels) filters.push([filter, channel, this.listeners.get(channel)?.filters.get(filter) ?? { qos: 0 }]);
+    for (const [filter, channel] of this.filterChannels) filters.push([filter, channel, this.listeners.get(channel)?.options(filter) ?? { qos: 0 }]);
     const messages = [...[...this.inflight.values()].map((m) => encodeMessage(m, true)), ...this.queue.map((m) => encodeMessage(m, false))];
     this.inflight.clear();
     this.queue = [];
@@ -173,10 +173,14 @@ export class MqttSession {
     for (const m of messages) this.send(decodeMessage(m));
   }
 
-  deliver(fanout: PublicationFanout, d: Delivery): void {
-    const expires = fanout.pub.tags?.[EXPIRES_AT_TAG];
-    const expiresAt = expires === undefined ? undefined : Number(expires);
-    this.send({ topic: d.topic, payload: fanout.pub.data, qos: d.qos, fanout, retain: d.retain, ids: d.ids.length > 0 ? d.ids : undefined, expiresAt });
+  deliver(publication: MqttPublication, qos: DeliveryQos, ids: readonly number[], retain: boolean): void {
+    const { expiresAt } = publication;
+    if (qos === 0 && !retain && ids.length === 0 && expiresAt === undefined) {
+      // The common case, kept to a call: QoS 0 keeps no state, and offline it is dropped.
+      this.link?.sendPlainQos0(publication);
+      return;
+    }
+    this.send({ topic: publication.topic!, payload: publication.payload, qos, retain, ids: ids.length > 0 ? [...ids] : undefined, expiresAt });
   }
 
   /** Sends now, or queues a QoS 1 message the client cannot take yet; QoS 0 is dropped when offline. */
@@ -280,10 +284,8 @@ export class MqttSession {
 
   private transmit(link: SessionLink, message: OutboundMessage): void {
     const id = this.nextPacketId();
-    // The shared encoding is for live QoS 0 only; a kept message needs no publication.
-    const kept: OutboundMessage = { topic: message.topic, payload: message.payload, qos: 1, retain: message.retain, ids: message.ids, expiresAt: message.expiresAt };
-    this.inflight.set(id, kept);
-    link.sendPublish(kept, id, false);
+    this.inflight.set(id, message);
+    link.sendPublish(message, id, false);
   }
 
   private nextPacketId(): number {

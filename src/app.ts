@@ -19,6 +19,7 @@ import { connectRedisClient, startRedisEngine, startRedisMapBroker, type RedisCl
 import { ClientAddress, ListenError, TimerWheel, listenOn, packageRoot, packageVersion, randomString, sameSecret, systemClock, type Clock } from './lib/index.js';
 import { Metrics, type JwksUse } from './metrics/index.js';
 import {
+  ADMITTED,
   ActivityRecorder,
   MemoryActivityStore,
   MemoryKeyedBuckets,
@@ -582,7 +583,7 @@ export class Parsec {
           res.writeHead(429, { 'Content-Type': 'application/json', 'Retry-After': '1' }).end(JSON.stringify({ error: admission.reason === 'rate' ? 'too many connect attempts' : 'too many connections' }));
           return;
         }
-        res.once('close', admission.release);
+        if (admission !== ADMITTED) res.once('close', admission.release);
         h.handle(req, res, url);
       });
     }
@@ -740,7 +741,10 @@ export class Parsec {
 
   /** `client.rate_limit.ip_connect`: whether this address may connect now (and hold one more connection). */
   private admitConnection(req: IncomingMessage): ConnectAdmission {
-    return this.moderation.rateLimits.admitConnection(this.clientAddress.of(req.socket.remoteAddress, req.headers['x-forwarded-for']));
+    const limits = this.moderation.rateLimits;
+    // Off by default: then no address to resolve on the upgrade path.
+    if (!limits.checksAddresses) return ADMITTED;
+    return limits.admitConnection(this.clientAddress.of(req.socket.remoteAddress, req.headers['x-forwarded-for']));
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -751,7 +755,7 @@ export class Parsec {
       socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    socket.once('close', admission.release);
+    if (admission !== ADMITTED) socket.once('close', admission.release);
     if (this.ws?.handleUpgrade(req, socket, head, url)) return;
     if (this.uniWs?.handleUpgrade(req, socket, head, url)) return;
     if (this.mqtt?.handleUpgrade(req, socket, head, url)) return;

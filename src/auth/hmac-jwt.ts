@@ -35,6 +35,14 @@ function jsonObject(segment: string): Record<string, unknown> | undefined {
   }
 }
 
+/** The last header segment decoded: an issuer's tokens share one header, decoded once. */
+let lastHeader: { segment: string; value: Record<string, unknown> | undefined } = { segment: '', value: undefined };
+
+function headerObject(segment: string): Record<string, unknown> | undefined {
+  if (segment !== lastHeader.segment) lastHeader = { segment, value: jsonObject(segment) };
+  return lastHeader.value;
+}
+
 /** Checks the signature of an HS256/384/512 token; claims are not looked at (see `checkClaims`). */
 export function verifyHmacSignature(token: string, secret: Uint8Array): HmacOutcome {
   const first = token.indexOf('.');
@@ -44,7 +52,7 @@ export function verifyHmacSignature(token: string, secret: Uint8Array): HmacOutc
   const body = token.slice(first + 1, second);
   const signature = token.slice(second + 1);
   if (!SEGMENT.test(header) || !SEGMENT.test(body) || !SEGMENT.test(signature)) return undefined;
-  const h = jsonObject(header);
+  const h = headerObject(header);
   if (!h || h.crit !== undefined || h.b64 !== undefined) return undefined;
   const hash = typeof h.alg === 'string' ? HASHES[h.alg] : undefined;
   if (!hash) return undefined;

@@ -64,13 +64,25 @@ function keysFrom(cfg: TokenConfig): VerificationKey[] {
 /** Algorithms a JWKS key may verify: public-key ones only, never HMAC. */
 const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
+/**
+ * The last header segment read and its `alg`: an issuer's tokens share one header, so a
+ * connect storm decodes it once rather than once per token.
+ */
+let lastHeader = { segment: '', alg: '' };
+
 function algOf(token: string): string {
+  const dot = token.indexOf('.');
+  const segment = dot < 0 ? token : token.slice(0, dot);
+  if (segment === lastHeader.segment) return lastHeader.alg;
+  let alg = '';
   try {
-    const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { alg?: unknown };
-    return typeof header.alg === 'string' ? header.alg : '';
+    const header = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8')) as { alg?: unknown };
+    alg = typeof header.alg === 'string' ? header.alg : '';
   } catch {
-    return '';
+    alg = '';
   }
+  lastHeader = { segment, alg };
+  return alg;
 }
 
 /**

@@ -9,7 +9,7 @@ export { createModerationStore, type StoreChoice } from './build.js';
 export { CommandPolicy, LIMITED_COMMANDS, type LimitedCommand } from './command-policy.js';
 export { MemoryKeyedBuckets, RedisKeyedBuckets, type BucketVerdict, type KeyedBuckets } from './keyed-buckets.js';
 export { IpConcurrency, IpConnectLimiter } from './ip-connect.js';
-export { ConnectionLimits, RateLimitSettingsError, RateLimits, parseOverrides, type ConnectAdmission, type ConnectionVerdict, type LimitsHolder, type RateLimitHit, type RateLimitLayer, type RateLimitsDeps, type RateLimitsNotice } from './rate-limits.js';
+export { ADMITTED, ConnectionLimits, RateLimitSettingsError, RateLimits, parseOverrides, type ConnectAdmission, type ConnectionVerdict, type LimitsHolder, type RateLimitHit, type RateLimitLayer, type RateLimitsDeps, type RateLimitsNotice } from './rate-limits.js';
 export { rateLimitsToWire } from './rate-limit-wire.js';
 export { newestSessionFirst, type ActivityStore, type ChannelMinute, type ChannelQuery, type ChannelTotals, type SessionEnd, type SessionQuery, type SessionRecord } from './activity.js';
 export { MemoryActivityStore } from './memory-activity.js';

@@ -17,7 +17,8 @@ export type ConnectionVerdict = 'allow' | 'refuse' | 'disconnect';
  */
 export type ConnectAdmission = { allowed: true; release: () => void } | { allowed: false; reason: 'rate' | 'concurrent' };
 
-const ADMITTED: ConnectAdmission = { allowed: true, release: () => {} };
+/** Admitted with nothing to release: no listener is needed for the connection's close. */
+export const ADMITTED: ConnectAdmission = { allowed: true, release: () => {} };
 const OVER_RATE: ConnectAdmission = { allowed: false, reason: 'rate' };
 const OVER_CONCURRENT: ConnectAdmission = { allowed: false, reason: 'concurrent' };
 
@@ -300,6 +301,11 @@ export class RateLimits {
    * Whether a connection from `ip` may open (`ip_connect`): its buckets, then how many
    * connections it holds (`max_concurrent_per_ip`). In dry run both count and let through.
    */
+  /** Whether `admitConnection` looks at the address at all (`ip_connect` on). */
+  get checksAddresses(): boolean {
+    return this.ip.cfg.enabled;
+  }
+
   admitConnection(ip: string): ConnectAdmission {
     const cfg = this.ip.cfg;
     if (!cfg.enabled) return ADMITTED;

@@ -166,34 +166,34 @@ export function encodePush(p: Push): string {
   ]);
 }
 
-/** Encodes one Reply as a single-line JSON document. */
+/** Appends one field to an object being built (`out` starts as '{'). */
+const field = (out: string, f: string): string => (out.length === 1 ? out + f : out + ',' + f);
+
+/**
+ * Encodes one Reply as a single-line JSON document. Field by field rather than through
+ * `obj`: a reply sets one or two of its many fields, and this runs for every command.
+ */
 export function encodeJsonReply(r: Reply): string {
-  return obj([
-    num('id', r.id),
-    r.error
-      ? `"error":${obj([num('code', r.error.code), str('message', r.error.message), bool('temporary', r.error.temporary)])}`
-      : undefined,
-    r.push ? `"push":${encodePush(r.push)}` : undefined,
-    r.connect ? `"connect":${encodeConnectResult(r.connect)}` : undefined,
-    r.subscribe ? `"subscribe":${encodeSubscribeResult(r.subscribe)}` : undefined,
-    r.unsubscribe ? `"unsubscribe":{}` : undefined,
-    r.publish ? `"publish":{}` : undefined,
-    r.presence
-      ? `"presence":{"presence":{${Object.entries(r.presence.presence)
-          .map(([id, info]) => `${JSON.stringify(id)}:${encodeClientInfo(info)}`)
-          .join(',')}}}`
-      : undefined,
-    r.presenceStats
-      ? `"presence_stats":{"num_clients":${r.presenceStats.numClients},"num_users":${r.presenceStats.numUsers}}`
-      : undefined,
-    r.history ? `"history":${encodeHistoryResult(r.history)}` : undefined,
-    r.ping ? `"ping":{}` : undefined,
-    r.rpc ? `"rpc":${obj([bytes('data', r.rpc.data)])}` : undefined,
-    r.refresh
-      ? `"refresh":${obj([str('client', r.refresh.client), str('version', r.refresh.version), bool('expires', r.refresh.expires), num('ttl', r.refresh.ttl)])}`
-      : undefined,
-    r.subRefresh
-      ? `"sub_refresh":${obj([bool('expires', r.subRefresh.expires), num('ttl', r.subRefresh.ttl), publications('items', r.subRefresh.items, false)])}`
-      : undefined,
-  ]);
+  let out = r.id ? `{"id":${r.id}` : '{';
+  if (r.error) out = field(out, `"error":${obj([num('code', r.error.code), str('message', r.error.message), bool('temporary', r.error.temporary)])}`);
+  if (r.push) out = field(out, `"push":${encodePush(r.push)}`);
+  if (r.connect) out = field(out, `"connect":${encodeConnectResult(r.connect)}`);
+  if (r.subscribe) out = field(out, `"subscribe":${encodeSubscribeResult(r.subscribe)}`);
+  if (r.unsubscribe) out = field(out, `"unsubscribe":{}`);
+  if (r.publish) out = field(out, `"publish":{}`);
+  if (r.presence) {
+    const entries = Object.entries(r.presence.presence).map(([id, info]) => `${JSON.stringify(id)}:${encodeClientInfo(info)}`);
+    out = field(out, `"presence":{"presence":{${entries.join(',')}}}`);
+  }
+  if (r.presenceStats) out = field(out, `"presence_stats":{"num_clients":${r.presenceStats.numClients},"num_users":${r.presenceStats.numUsers}}`);
+  if (r.history) out = field(out, `"history":${encodeHistoryResult(r.history)}`);
+  if (r.ping) out = field(out, `"ping":{}`);
+  if (r.rpc) out = field(out, `"rpc":${obj([bytes('data', r.rpc.data)])}`);
+  if (r.refresh) {
+    out = field(out, `"refresh":${obj([str('client', r.refresh.client), str('version', r.refresh.version), bool('expires', r.refresh.expires), num('ttl', r.refresh.ttl)])}`);
+  }
+  if (r.subRefresh) {
+    out = field(out, `"sub_refresh":${obj([bool('expires', r.subRefresh.expires), num('ttl', r.subRefresh.ttl), publications('items', r.subRefresh.items, false)])}`);
+  }
+  return out + '}';
 }

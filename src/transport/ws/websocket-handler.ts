@@ -17,9 +17,14 @@ const JSON_SUBPROTOCOL = 'centrifuge-json';
 
 /** Picks the protocol: negotiated subprotocol first, then `?cf_protocol=` (or legacy `?format=`). */
 function protocolOf(req: IncomingMessage, url: URL): ProtocolName {
-  const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim());
-  if (offered.includes(PROTOBUF_SUBPROTOCOL)) return 'protobuf';
-  if (offered.includes(JSON_SUBPROTOCOL)) return 'json';
+  const header = req.headers['sec-websocket-protocol'];
+  if (header !== undefined) {
+    const offered = header.split(',').map((s) => s.trim());
+    if (offered.includes(PROTOBUF_SUBPROTOCOL)) return 'protobuf';
+    if (offered.includes(JSON_SUBPROTOCOL)) return 'json';
+  }
+  // Most clients send no query: reading `searchParams` would build one per connection.
+  if (url.search === '') return 'json';
   const q = url.searchParams.get('cf_protocol') ?? url.searchParams.get('format');
   return q === 'protobuf' ? 'protobuf' : 'json';
 }

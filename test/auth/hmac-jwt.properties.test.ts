@@ -37,11 +37,12 @@ const header = fc.oneof(
   fc.record({ alg: fc.constantFrom('none', 'RS256', 'hs256') }),
 );
 
-type Mutation = 'none' | 'tamper-body' | 'tamper-sig' | 'long-sig' | 'wrong-secret' | 'extra-dot' | 'padding' | 'array-body' | 'bad-utf8' | 'swap-alg';
-const mutation = fc.constantFrom<Mutation>('none', 'none', 'none', 'tamper-body', 'tamper-sig', 'long-sig', 'wrong-secret', 'extra-dot', 'padding', 'array-body', 'bad-utf8', 'swap-alg');
+// pad-head / pad-body: a segment with base64 padding, signed as it is (jose refuses the encoding).
+type Mutation = 'none' | 'tamper-body' | 'tamper-sig' | 'long-sig' | 'wrong-secret' | 'extra-dot' | 'padding' | 'array-body' | 'bad-utf8' | 'swap-alg' | 'pad-head' | 'pad-body';
+const mutation = fc.constantFrom<Mutation>('none', 'none', 'none', 'tamper-body', 'tamper-sig', 'long-sig', 'wrong-secret', 'extra-dot', 'padding', 'array-body', 'bad-utf8', 'swap-alg', 'pad-head', 'pad-body');
 
-function sign(h: Record<string, unknown>, bodyB64: string, secret: string): string {
-  const head = b64(JSON.stringify(h));
+function sign(h: Record<string, unknown>, bodyB64: string, secret: string, headSuffix = ''): string {
+  const head = b64(JSON.stringify(h)) + headSuffix;
   const hash = HASH[String(h.alg)] ?? 'sha256';
   return `${head}.${bodyB64}.${createHmac(hash, secret).update(`${head}.${bodyB64}`).digest('base64url')}`;
 }
@@ -50,7 +51,8 @@ function build(h: Record<string, unknown>, c: Record<string, unknown>, secret: s
   let body = b64(JSON.stringify(c));
   if (m === 'array-body') body = b64('[1,2]');
   if (m === 'bad-utf8') body = Buffer.from([0x7b, 0xff, 0x7d]).toString('base64url');
-  const token = sign(h, body, m === 'wrong-secret' ? `${secret}x` : secret);
+  if (m === 'pad-body') body += '=';
+  const token = sign(h, body, m === 'wrong-secret' ? `${secret}x` : secret, m === 'pad-head' ? '=' : '');
   const [a, p, s] = token.split('.') as [string, string, string];
   switch (m) {
     case 'tamper-body': return `${a}.${b64(JSON.stringify({ ...c, sub: 'admin' }))}.${s}`;

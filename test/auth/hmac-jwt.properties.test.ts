@@ -38,8 +38,8 @@ const header = fc.oneof(
 );
 
 // pad-head / pad-body: a segment with base64 padding, signed as it is (jose refuses the encoding).
-type Mutation = 'none' | 'tamper-body' | 'tamper-sig' | 'long-sig' | 'wrong-secret' | 'extra-dot' | 'padding' | 'array-body' | 'bad-utf8' | 'swap-alg' | 'pad-head' | 'pad-body';
-const mutation = fc.constantFrom<Mutation>('none', 'none', 'none', 'tamper-body', 'tamper-sig', 'long-sig', 'wrong-secret', 'extra-dot', 'padding', 'array-body', 'bad-utf8', 'swap-alg', 'pad-head', 'pad-body');
+type Mutation = 'none' | 'tamper-body' | 'tamper-sig' | 'long-sig' | 'wrong-secret' | 'extra-dot' | 'padding' | 'array-body' | 'bad-utf8' | 'swap-alg' | 'pad-head' | 'pad-body' | 'null-body' | 'string-body';
+const mutation = fc.constantFrom<Mutation>('none', 'none', 'none', 'tamper-body', 'tamper-sig', 'long-sig', 'wrong-secret', 'extra-dot', 'padding', 'array-body', 'bad-utf8', 'swap-alg', 'pad-head', 'pad-body', 'null-body', 'string-body');
 
 function sign(h: Record<string, unknown>, bodyB64: string, secret: string, headSuffix = ''): string {
   const head = b64(JSON.stringify(h)) + headSuffix;
@@ -50,6 +50,8 @@ function sign(h: Record<string, unknown>, bodyB64: string, secret: string, headS
 function build(h: Record<string, unknown>, c: Record<string, unknown>, secret: string, m: Mutation): string {
   let body = b64(JSON.stringify(c));
   if (m === 'array-body') body = b64('[1,2]');
+  if (m === 'null-body') body = b64('null');
+  if (m === 'string-body') body = b64('"sub"');
   if (m === 'bad-utf8') body = Buffer.from([0x7b, 0xff, 0x7d]).toString('base64url');
   if (m === 'pad-body') body += '=';
   const token = sign(h, body, m === 'wrong-secret' ? `${secret}x` : secret, m === 'pad-head' ? '=' : '');

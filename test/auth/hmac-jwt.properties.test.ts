@@ -69,7 +69,7 @@ function build(h: Record<string, unknown>, c: Record<string, unknown>, secret: s
 
 /** A verdict both sides can give: ok, or jose's error code (and claim) with its message, which reaches the client. */
 function verdict(err: unknown): string {
-  if (err instanceof joseErrors.JWTClaimValidationFailed) return `${err.code}:${err.claim}:${err.reason}: ${err.message}`;
+  if (err instanceof joseErrors.JWTClaimValidationFailed || err instanceof joseErrors.JWTExpired) return `${err.code}:${err.claim}:${err.reason}: ${err.message}`;
   if (err instanceof joseErrors.JOSEError) return `${err.code}: ${err.message}`;
   throw err;
 }

@@ -7,14 +7,13 @@ export const areas = {
     tests: ['dist/test/filter/*.test.js'],
   },
   auth: {
-    mutate: ['src/auth/**/*.ts'],
-    tests: [
-      'dist/test/auth/*.test.js',
-      'dist/test/api/http-api-jwks.test.js',
-      'dist/test/e2e/idp-tokens.test.js',
-      'dist/test/e2e/hmac-rotation.test.js',
-      'dist/test/e2e/token-broker.test.js',
-    ],
+    // Narrowed to the HMAC token check (signature, header, claims) and the suites that
+    // reach it. All of src/auth is 538 mutants, and bearer-auth.ts with hmac-jwt.ts still
+    // 248, whose Bearer mutants run the JWKS suites at half a minute each: hours on 2
+    // shared cores. bearer-auth.ts, token-verifier.ts, api-auth.ts, jwks.ts, claims.ts and
+    // the signing / ACL / label helpers go back in when a quieter machine can run them.
+    mutate: ['src/auth/hmac-jwt.ts'],
+    tests: ['dist/test/auth/*.test.js', 'dist/test/e2e/hmac-rotation.test.js'],
   },
   broker: {
     mutate: ['src/broker/authorizer.ts', 'src/broker/patterns.ts', 'src/broker/*-revocations.ts', 'src/node/cluster/revocation.ts'],

@@ -37,11 +37,12 @@ const header = fc.oneof(
   fc.record({ alg: fc.constantFrom('none', 'RS256', 'hs256') }),
 );
 
-type Mutation = 'none' | 'tamper-body' | 'tamper-sig' | 'long-sig' | 'wrong-secret' | 'extra-dot' | 'padding' | 'array-body' | 'bad-utf8' | 'swap-alg';
-const mutation = fc.constantFrom<Mutation>('none', 'none', 'none', 'tamper-body', 'tamper-sig', 'long-sig', 'wrong-secret', 'extra-dot', 'padding', 'array-body', 'bad-utf8', 'swap-alg');
+// pad-head / pad-body: a segment with base64 padding, signed as it is (jose refuses the encoding).
+type Mutation = 'none' | 'tamper-body' | 'tamper-sig' | 'long-sig' | 'wrong-secret' | 'extra-dot' | 'padding' | 'array-body' | 'bad-utf8' | 'swap-alg' | 'pad-head' | 'pad-body' | 'null-body' | 'string-body';
+const mutation = fc.constantFrom<Mutation>('none', 'none', 'none', 'tamper-body', 'tamper-sig', 'long-sig', 'wrong-secret', 'extra-dot', 'padding', 'array-body', 'bad-utf8', 'swap-alg', 'pad-head', 'pad-body', 'null-body', 'string-body');
 
-function sign(h: Record<string, unknown>, bodyB64: string, secret: string): string {
-  const head = b64(JSON.stringify(h));
+function sign(h: Record<string, unknown>, bodyB64: string, secret: string, headSuffix = ''): string {
+  const head = b64(JSON.stringify(h)) + headSuffix;
   const hash = HASH[String(h.alg)] ?? 'sha256';
   return `${head}.${bodyB64}.${createHmac(hash, secret).update(`${head}.${bodyB64}`).digest('base64url')}`;
 }
@@ -49,8 +50,11 @@ function sign(h: Record<string, unknown>, bodyB64: string, secret: string): stri
 function build(h: Record<string, unknown>, c: Record<string, unknown>, secret: string, m: Mutation): string {
   let body = b64(JSON.stringify(c));
   if (m === 'array-body') body = b64('[1,2]');
+  if (m === 'null-body') body = b64('null');
+  if (m === 'string-body') body = b64('"sub"');
   if (m === 'bad-utf8') body = Buffer.from([0x7b, 0xff, 0x7d]).toString('base64url');
-  const token = sign(h, body, m === 'wrong-secret' ? `${secret}x` : secret);
+  if (m === 'pad-body') body += '=';
+  const token = sign(h, body, m === 'wrong-secret' ? `${secret}x` : secret, m === 'pad-head' ? '=' : '');
   const [a, p, s] = token.split('.') as [string, string, string];
   switch (m) {
     case 'tamper-body': return `${a}.${b64(JSON.stringify({ ...c, sub: 'admin' }))}.${s}`;
@@ -63,10 +67,10 @@ function build(h: Record<string, unknown>, c: Record<string, unknown>, secret: s
   }
 }
 
-/** A verdict both sides can give: ok, or jose's error code (and claim). */
+/** A verdict both sides can give: ok, or jose's error code (and claim) with its message, which reaches the client. */
 function verdict(err: unknown): string {
-  if (err instanceof joseErrors.JWTClaimValidationFailed) return `${err.code}:${err.claim}:${err.reason}`;
-  if (err instanceof joseErrors.JOSEError) return err.code;
+  if (err instanceof joseErrors.JWTClaimValidationFailed || err instanceof joseErrors.JWTExpired) return `${err.code}:${err.claim}:${err.reason}: ${err.message}`;
+  if (err instanceof joseErrors.JOSEError) return `${err.code}: ${err.message}`;
   throw err;
 }
 

@@ -4,6 +4,7 @@ import type { ChannelInfo } from '../channels/channel-rules.js';
 import type { Client } from '../session/client.js';
 import { EncodedReply } from '../channels/encoded-reply.js';
 import { expiry, serverSideOptions, subscribeChannel } from '../channels/subscribe-core.js';
+import { scheduleSubscriptionExpiry } from '../session/subscribe-handler.js';
 
 /** Operations the server API applies to one live session on this node. */
 
@@ -41,6 +42,8 @@ export async function serverSubscribe(client: Client, ch: ChannelInfo, opts: Ser
   );
   for (const pub of result.publications ?? []) client.send(new EncodedReply({ push: { channel: ch.channel, pub } }));
   after();
+  // An `expire_at` ends the subscription (3006) unless its sub_refresh proxy extends it.
+  if (opts.expireAt) scheduleSubscriptionExpiry(client, ch.channel);
 }
 
 /** Removes a subscription and tells the client (unsubscribe push 2000). */

@@ -48,7 +48,8 @@ function inspectorCall(url: string, method: string): Promise<void> {
 const CLK_TCK = 100;
 const PAGE = 4096;
 
-function procStat(pid: number): { cpu: number; rss: number } {
+/** CPU seconds (user + system, all threads) and RSS of any local process, from /proc. */
+export function procStat(pid: number): { cpu: number; rss: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the parenthesised command name; utime and stime are fields 14 and 15, rss 24.
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

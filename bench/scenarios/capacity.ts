@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { nowMicros } from '../load/histogram.js';
 import type { LoadPool } from '../load/pool.js';
 import { Publisher } from '../publisher.js';
-import { startParsec, type ServerProcess } from '../server-process.js';
+import { procStat, startParsec } from '../server-process.js';
 import { parsecBatch, parsecConfig, SECRET, stampedPayload } from '../targets.js';
 import { measureDelivery, sleep, type Delivery } from './measure.js';
+import { settledRss } from './memory.js';
 
 export interface CapacityOptions {
   /** Connections held by each of the two nodes (at most ~18k: 20,000 open files per process). */
@@ -33,22 +33,6 @@ export interface CapacityResult {
 }
 
 const BATCH = 50;
-const CLK_TCK = 100;
-
-/** CPU seconds (user + system) a local process has used, from /proc. */
-function cpuOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-}
-
-async function settledRss(server: ServerProcess): Promise<number> {
-  await sleep(2_000);
-  await server.collectGarbage();
-  await sleep(500);
-  return server.rssBytes();
-}
-
 /**
  * The measurement the capacity model projects from: two nodes on one Redis, each holding
  * `perNode` connections on a channel of their own (the largest scale one machine allows
@@ -85,9 +69,9 @@ export async function runCapacity(pool: LoadPool, opts: CapacityOptions): Promis
       },
     });
     await measureDelivery(pool, nodes, publisher, load(Math.ceil(opts.rate / BATCH)));
-    const redis0 = redisPid ? cpuOf(redisPid) : 0;
+    const redis0 = redisPid ? procStat(redisPid).cpu : 0;
     const delivery = await measureDelivery(pool, nodes, publisher, load(Math.ceil((opts.rate * opts.seconds) / BATCH)));
-    const redisCpuSeconds = redisPid ? cpuOf(redisPid) - redis0 : 0;
+    const redisCpuSeconds = redisPid ? procStat(redisPid).cpu - redis0 : 0;
     await pool.closeAll();
     return { nodes: nodes.length, connections, baseRss, loadedRss, idleCpuPerConnectionSecond: idleCpu / (connections * opts.idleSeconds), delivery, redisCpuSeconds, rate: opts.rate };
   } finally {

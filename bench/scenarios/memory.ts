@@ -18,7 +18,7 @@ export interface MemoryRow {
 const SETTLE_MS = 2_000;
 
 /** RSS once the garbage the handshakes left is collected, so only live per-connection state counts. */
-async function settledRss(server: ServerProcess): Promise<number> {
+export async function settledRss(server: ServerProcess): Promise<number> {
   await sleep(SETTLE_MS);
   await server.collectGarbage();
   await sleep(500);

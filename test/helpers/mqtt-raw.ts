@@ -1,5 +1,7 @@
+import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import mqttPacket, { type Packet } from 'mqtt-packet';
+import { device } from './mqtt.js';
 import { until } from './until.js';
 
 /**
@@ -51,4 +53,14 @@ export class RawMqtt {
   close(): void {
     this.socket.destroy();
   }
+}
+
+/** A raw client connected (CONNACK success) with a device's token as password, clean start, no keepalive. */
+export async function connectedRaw(port: number, id: string, version: 4 | 5 = 5): Promise<RawMqtt> {
+  const raw = await RawMqtt.open(port, version);
+  const { password } = await device(id);
+  raw.send({ cmd: 'connect', protocolVersion: version, clientId: id, username: id, password: Buffer.from(String(password)), clean: true, keepalive: 0 });
+  const ack = await raw.next('connack');
+  assert.equal(ack.reasonCode ?? ack.returnCode, 0);
+  return raw;
 }

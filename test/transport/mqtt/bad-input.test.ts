@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { collect, connectMqtt, device, mqttConfig, startMqttServer, type MqttTestServer } from '../../helpers/mqtt.js';
-import { RawMqtt } from '../../helpers/mqtt-raw.js';
+import { connectedRaw, RawMqtt } from '../../helpers/mqtt-raw.js';
 import { until } from '../../helpers/until.js';
 import mqttPacket from 'mqtt-packet';
 
@@ -21,15 +21,8 @@ describe('MQTT front door: bad input closes the offender only', () => {
   });
   after(() => server.close());
 
-  /** A connected raw MQTT 5 client. */
-  async function connected(id: string, version: 4 | 5 = 5): Promise<RawMqtt> {
-    const raw = await RawMqtt.open(port, version);
-    const { password } = await device(id);
-    raw.send({ cmd: 'connect', protocolVersion: version, clientId: id, username: id, password: Buffer.from(String(password)), clean: true, keepalive: 0 });
-    const ack = await raw.next('connack');
-    assert.equal(ack.reasonCode ?? ack.returnCode, 0);
-    return raw;
-  }
+  /** A connected raw client (MQTT 5 unless said). */
+  const connected = (id: string, version: 4 | 5 = 5): Promise<RawMqtt> => connectedRaw(port, id, version);
 
   it('a connection that never sends CONNECT is closed after connect_timeout', async () => {
     const raw = await RawMqtt.open(port);

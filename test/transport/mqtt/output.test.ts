@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import mqttPacket from 'mqtt-packet';
-import { device, mqttConfig, startMqttServer, type MqttTestServer } from '../../helpers/mqtt.js';
-import { RawMqtt } from '../../helpers/mqtt-raw.js';
+import { mqttConfig, startMqttServer, type MqttTestServer } from '../../helpers/mqtt.js';
+import { connectedRaw, RawMqtt } from '../../helpers/mqtt-raw.js';
 import { until } from '../../helpers/until.js';
 
 const QUEUE_MAX = 64 * 1024;
@@ -16,14 +16,8 @@ describe('MQTT front door: outbound packets', () => {
   });
   after(() => server.close());
 
-  async function connected(id: string, version: 4 | 5): Promise<RawMqtt> {
-    const raw = await RawMqtt.open(port, version);
-    const { password } = await device(id);
-    raw.send({ cmd: 'connect', protocolVersion: version, clientId: id, username: id, password: Buffer.from(String(password)), clean: true, keepalive: 0 });
-    const ack = await raw.next('connack');
-    assert.equal(ack.reasonCode ?? ack.returnCode, 0);
-    return raw;
-  }
+  /** A connected raw client (MQTT 5 unless said). */
+  const connected = (id: string, version: 4 | 5 = 5): Promise<RawMqtt> => connectedRaw(port, id, version);
 
   async function subscribed(id: string, version: 4 | 5, filter: string, subscriptionIdentifier?: number): Promise<RawMqtt> {
     const raw = await connected(id, version);

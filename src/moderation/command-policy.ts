@@ -40,6 +40,8 @@ export class CommandPolicy {
   private readonly byNamespace = new Map<LimitedCommand, Map<string, readonly number[]>>();
   /** Whether some command has a namespace override (else callers need not resolve namespaces). */
   readonly byNamespaceUsed: boolean;
+  /** `specsOf` answers, one list per slot group: the same list every time, nothing allocated per check. */
+  private readonly specsBySlots = new Map<readonly number[], BucketSpec[]>();
 
   constructor(readonly layer: CommandLayerConfig) {
     this.total = this.group(layer.total.enabled, layer.total.buckets);
@@ -90,8 +92,10 @@ export class CommandPolicy {
   }
 
   /** The bucket specs behind slots, for a store that keeps buckets by spec (Redis). */
-  specsOf(slots: readonly number[]): BucketSpec[] {
-    return slots.map((s) => this.specs[s]!);
+  specsOf(slots: readonly number[]): readonly BucketSpec[] {
+    let specs = this.specsBySlots.get(slots);
+    if (specs === undefined) this.specsBySlots.set(slots, (specs = slots.map((s) => this.specs[s]!)));
+    return specs;
   }
 
   /** How a hit is counted: `rpc.<method>` only for methods with an override (bounded by the config); namespaces are not told apart. */

@@ -20,11 +20,24 @@ export interface BucketVerdict {
 export interface KeyedBuckets {
   /** True when every node shares the buckets (Redis). */
   readonly shared: boolean;
-  /** Takes `score` tokens from all of the key's buckets when each has them, else none. Rejects when the store can't be reached. */
-  take(key: string, specs: readonly BucketSpec[], score: number): Promise<BucketVerdict>;
+  /**
+   * Takes `score` tokens from all of the key's buckets when each has them, else none. A store
+   * in this process answers at once, so a per-user check on a node without Redis costs no
+   * await; Redis answers with a promise, which rejects when it can't be reached.
+   */
+  take(key: string, specs: readonly BucketSpec[], score: number): BucketVerdict | Promise<BucketVerdict>;
 }
 
-const specsKey = (specs: readonly BucketSpec[]): string => specs.map((s) => `${s.interval}:${s.rate}`).join(',');
+/**
+ * How a list of specs is named in keys, computed once per list: callers pass the same list
+ * for every check of a command (a policy's compiled specs), so this is not rebuilt per call.
+ */
+const specsNames = new WeakMap<readonly BucketSpec[], string>();
+function specsKey(specs: readonly BucketSpec[]): string {
+  let name = specsNames.get(specs);
+  if (name === undefined) specsNames.set(specs, (name = specs.map((s) => `${s.interval}:${s.rate}`).join(',')));
+  return name;
+}
 
 /**
  * Buckets in this process, for a node without Redis: per node, not per cluster. The map is
@@ -48,7 +61,7 @@ export class MemoryKeyedBuckets implements KeyedBuckets {
     return s;
   }
 
-  async take(key: string, specs: readonly BucketSpec[], score: number): Promise<BucketVerdict> {
+  take(key: string, specs: readonly BucketSpec[], score: number): BucketVerdict {
     const now = this.clock.now();
     const id = `${key}\u0000${specsKey(specs)}`;
     const b = this.buckets.get(id, specs);
@@ -103,19 +116,37 @@ if left < 0 then left = 0 end
 return {wait == 0 and 1 or 0, left, wait, now}
 `;
 
+type TakeReply = [allowed: number, left: number, wait: number, now: number];
+
+/** The client with the script defined on it: ioredis sends EVALSHA, and the script text only once per connection. */
+interface WithTake {
+  parsecTakeBuckets(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<TakeReply>;
+}
+
 /** Buckets in Redis, shared by every node: `<prefix>:rl:{<key>}:<interval>:<rate>` (one hash tag per key, for Cluster). */
 export class RedisKeyedBuckets implements KeyedBuckets {
   readonly shared = true;
+  private readonly redis: WithTake;
+  private readonly prefix: string;
 
-  constructor(
-    private readonly client: Redis | Cluster,
-    private readonly prefix: string,
-  ) {}
+  constructor(client: Redis | Cluster, prefix: string) {
+    // No numberOfKeys: each call says how many keys it passes (one per bucket spec).
+    client.defineCommand('parsecTakeBuckets', { lua: TAKE });
+    this.redis = client as unknown as WithTake;
+    this.prefix = prefix;
+  }
 
   async take(key: string, specs: readonly BucketSpec[], score: number): Promise<BucketVerdict> {
-    const keys = specs.map((s) => `${this.prefix}:rl:{${key}}:${s.interval}:${s.rate}`);
-    const args = [score, ...specs.flatMap((s) => [s.interval, s.rate])];
-    const [allowed, left, wait, now] = (await this.client.eval(TAKE, keys.length, ...keys, ...args)) as [number, number, number, number];
+    const n = specs.length;
+    const keysAndArgs: (string | number)[] = new Array<string | number>(2 * n + 1 + n);
+    for (let i = 0; i < n; i++) {
+      const s = specs[i]!;
+      keysAndArgs[i] = `${this.prefix}:rl:{${key}}:${s.interval}:${s.rate}`;
+      keysAndArgs[n + 1 + 2 * i] = s.interval;
+      keysAndArgs[n + 2 + 2 * i] = s.rate;
+    }
+    keysAndArgs[n] = score;
+    const [allowed, left, wait, now] = await this.redis.parsecTakeBuckets(n, ...keysAndArgs);
     return { allowed: allowed === 1, tokensLeft: left, allowedIn: wait, serverTime: now };
   }
 }

@@ -263,22 +263,28 @@ export class RateLimits {
   }
 
   /**
-   * The per-user check, across the cluster when the buckets are in Redis. A bucket store
-   * that can't answer lets the command through (logged): limits protect the server, and
-   * refusing every user while Redis is away would be an outage of its own.
+   * The per-user check, across the cluster when the buckets are in Redis: a promise then, a
+   * plain answer when they are in this process. A bucket store that can't answer lets the
+   * command through (logged): limits protect the server, and refusing every user while
+   * Redis is away would be an outage of its own.
    */
-  async checkUser(user: string, command: LimitedCommand, detail: string): Promise<boolean> {
+  checkUser(user: string, command: LimitedCommand, detail: string): boolean | Promise<boolean> {
     const p = this.userPolicy;
     if (!p) return true;
     const slots = p.slots(command, detail);
     if (slots.length === 0) return true;
-    let allowed: boolean;
-    try {
-      allowed = (await this.deps.users.take(`u:${user}:${p.bucketName(command, detail)}`, p.specsOf(slots), 1)).allowed;
-    } catch (err) {
-      this.deps.log.warn({ err: (err as Error).message }, 'per-user rate limit store unavailable; command let through');
-      return true;
-    }
+    const verdict = this.deps.users.take(`u:${user}:${p.bucketName(command, detail)}`, p.specsOf(slots), 1);
+    if (!(verdict instanceof Promise)) return this.userVerdict(p, verdict.allowed, command, detail);
+    return verdict.then(
+      (v) => this.userVerdict(p, v.allowed, command, detail),
+      (err: unknown) => {
+        this.deps.log.warn({ err: (err as Error).message }, 'per-user rate limit store unavailable; command let through');
+        return true;
+      },
+    );
+  }
+
+  private userVerdict(p: CommandPolicy, allowed: boolean, command: LimitedCommand, detail: string): boolean {
     if (allowed) return true;
     this.hit('redis_user_command', p.hitName(command, detail), p.dryRun);
     return p.dryRun;
@@ -322,7 +328,7 @@ export class RateLimits {
   }
 
   /** The distributed `rate_limit` API method: one bucket by key, any spec, `score` tokens. */
-  rateLimit(key: string, spec: BucketSpec, score: number): Promise<BucketVerdict> {
+  rateLimit(key: string, spec: BucketSpec, score: number): BucketVerdict | Promise<BucketVerdict> {
     return this.deps.users.take(`k:${key}`, [spec], score);
   }
 }

@@ -140,7 +140,8 @@ async function connect(client: Client, req: ConnectRequest): Promise<HandlerOutc
   client.emulatedHeaders = keptEmulatedHeaders(client, req.headers);
   const { creds, subs, data } = await identify(client, req);
   refuseBlocked(client, creds.user);
-  await checkConnectLimit(client, creds.user);
+  const connectLimit = checkConnectLimit(client, creds.user);
+  if (connectLimit) await connectLimit;
   checkLimits(client, creds.user);
   const channels = serverSideChannels(client, creds.user, subs);
   if (client.state !== 'connecting') throw new DisconnectError(DisconnectCode.badRequest);

@@ -44,19 +44,27 @@ export function checkCommandLimits(client: Client, method: CommandMethod, cmd: C
   // `disconnect_on_accounted_limit`: terminal, so the SDK does not come straight back.
   if (verdict === 'disconnect') throw new DisconnectError(DisconnectCode.forceNoReconnect, 'too many requests');
   if (!limits.checkUserHere(client.user, command, detail)) throw tooMany();
-  // Only a per-user limit costs a round trip; every other command goes on without an await.
+  // Only per-user buckets in Redis cost a round trip; every other command goes on without an await.
   if (!limits.limitsUser(client.user, command, detail)) return undefined;
-  return limits.checkUser(client.user, command, detail).then((allowed) => {
-    if (!allowed) throw tooMany();
+  return settle(limits.checkUser(client.user, command, detail));
+}
+
+/** Refuses with 111 when the per-user check said no: at once, or once Redis answered. */
+function settle(allowed: boolean | Promise<boolean>): Promise<void> | undefined {
+  if (allowed === true) return undefined;
+  if (allowed === false) throw tooMany();
+  return allowed.then((ok) => {
+    if (!ok) throw tooMany();
   });
 }
 
-/** The per-user `connect` limit, checked once the connect named the user. */
-export async function checkConnectLimit(client: Client, user: string): Promise<void> {
+/** The per-user `connect` limit, checked once the connect named the user: a promise only while Redis answers. */
+export function checkConnectLimit(client: Client, user: string): Promise<void> | undefined {
   const limits = client.node.deps.rateLimits;
-  if (!limits) return;
+  if (!limits) return undefined;
   if (!limits.checkUserHere(user, 'connect', '')) throw tooMany();
-  if (limits.limitsUser(user, 'connect') && !(await limits.checkUser(user, 'connect', ''))) throw tooMany();
+  if (!limits.limitsUser(user, 'connect')) return undefined;
+  return settle(limits.checkUser(user, 'connect', ''));
 }
 
 /**

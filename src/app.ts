@@ -1,37 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server as PlainServer, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server as PlainServer, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { AdminHandler, handleHealth, handleMetrics, handleReadiness, swaggerRoutes, type ReadinessCheck, type TokenRoutes } from './admin/index.js';
-import { GrpcApi, HttpApi, openApiDocument } from './api/index.js';
-import { BearerVerifier, ServerApiAuthenticator, TokenVerifier, type ApiAuthOutcome, type ApiRequestCredentials, type JwksKeySource } from './auth/index.js';
-import { brokerRouteDocs, createRevocationStore, startTokenBroker, type RunningTokenBroker } from './broker/index.js';
-import { ConfigError, mapBrokerRedis } from './config/index.js';
+import { GrpcApi, HttpApi } from './api/index.js';
+import { BearerVerifier, ServerApiAuthenticator, TokenVerifier } from './auth/index.js';
+import { startTokenBroker, type RunningTokenBroker } from './broker/index.js';
 import { startConsumers, type RunningConsumers } from './consumers/index.js';
-import type { ApiJwksConfig, Config, JwksTlsConfig, TlsConfig, TokenConfig } from './config/types.js';
+import type { Config, TokenConfig } from './config/types.js';
 import { isCloser, isHealthReporter, type Broker, type MapBroker, type PresenceManager } from './engine/index.js';
-import { MemoryBroker, MemoryMapBroker, MemoryPresenceManager } from './engine/memory/index.js';
-import { NatsBroker } from './engine/nats/index.js';
-import { connectRedisClient, startRedisEngine, startRedisMapBroker, type RedisClient } from './engine/redis/index.js';
-import { ClientAddress, ListenError, TimerWheel, listenOn, packageRoot, packageVersion, randomString, sameSecret, systemClock, type Clock } from './lib/index.js';
+import { connectRedisClient } from './engine/redis/index.js';
+import { ClientAddress, ListenError, TimerWheel, listenOn, packageRoot, packageVersion, randomString, systemClock, type Clock } from './lib/index.js';
 import { Metrics, type JwksUse } from './metrics/index.js';
-import {
-  ADMITTED,
-  ActivityRecorder,
-  MemoryActivityStore,
-  MemoryKeyedBuckets,
-  PostgresModerationStore,
-  RateLimits,
-  RedisKeyedBuckets,
-  UserBlocking,
-  createModerationStore,
-  type ActivityStore,
-  type ConnectAdmission,
-  type ModerationStore,
-} from './moderation/index.js';
+import { ADMITTED, type ConnectAdmission } from './moderation/index.js';
 import { InstrumentedBroker, InstrumentedPresence, Node, type RevocationStore } from './node/index.js';
 import { DisconnectCode } from './protocol/index.js';
 import { Proxies } from './proxy/index.js';
@@ -40,8 +25,6 @@ import {
   EmulationHandler,
   MqttFrontDoor,
   OriginCheck,
-  RedisRetainedStore,
-  RedisSessionDirectory,
   StreamHandler,
   TopicSpace,
   UniGrpcServer,
@@ -53,8 +36,11 @@ import {
   uniHttpStreamEndpoint,
   uniSseEndpoint,
 } from './transport/index.js';
-import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { apiAuthenticator, apiDocument, httpServerOptions, operatorAuth, type Surface } from './app/api-surface.js';
+import { buildEngines, buildMqttStores, buildRevocations, type Engines, type MqttRedisStores, type Revocations } from './app/engines.js';
+import { buildModeration, type Moderation } from './app/moderation.js';
+import { jwksReadiness, redisReadiness } from './app/readiness.js';
+import { certKeyTls, httpTls, jwksCa, pem } from './app/tls.js';
 
 export interface ParsecOptions {
   config: Readonly<Config>;
@@ -67,298 +53,11 @@ type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
 /** An HTTP listener, over TLS or not. */
 type Server = PlainServer | TlsServer;
 
-/**
- * Where a route is served. With `http_server.internal_port` set, the server API (unless
- * `http_api.external`) and health move to the internal listener, as Centrifugo does;
- * client endpoints and the token broker stay public. Without it, everything is public.
- */
-type Surface = 'public' | 'internal';
-
-interface Engines {
-  broker: Broker;
-  presence: PresenceManager;
-  /** Map channels' state and stream (`map_broker`), apart from the engine as in Centrifugo. */
-  mapBroker: MapBroker;
-  /** Everything to close on shutdown (an engine's own broker stays open for its presence when a separate broker replaces it). */
-  parts: Array<Broker | PresenceManager | MapBroker>;
-}
-
-/**
- * The configured engine, in-memory (one process) or Redis (many nodes), and the broker:
- * the engine's own, or a separate one (`broker.enabled`, e.g. NATS) while presence
- * stays with the engine, as in Centrifugo.
- */
-async function buildEngines(config: Readonly<Config>, clock: Clock, log: Logger): Promise<Engines> {
-  const engine =
-    config.engine.type === 'redis'
-      ? await startRedisEngine(config.engine.redis, clock, log.child({ component: 'redis' }))
-      : { broker: new MemoryBroker({ clock }), presence: new MemoryPresenceManager() };
-  const broker = brokerFor(config, clock, log) ?? engine.broker;
-  let mapBroker: MapBroker;
-  try {
-    mapBroker = await buildMapBroker(config, clock, log);
-  } catch (err) {
-    for (const part of new Set([broker, engine.broker, engine.presence])) if (isCloser(part)) await part.close();
-    throw err;
-  }
-  return { broker, presence: engine.presence, mapBroker, parts: [broker, engine.presence, mapBroker, ...(broker === engine.broker ? [] : [engine.broker])] };
-}
-
-/** The map broker (`map_broker.type`): in memory, or in Redis (`map_broker.redis`, else the engine's, see mapBrokerRedis). */
-async function buildMapBroker(config: Readonly<Config>, clock: Clock, log: Logger): Promise<MapBroker> {
-  if (config.mapBroker.type !== 'redis') return new MemoryMapBroker({ clock });
-  const cfg = mapBrokerRedis(config);
-  const mapLog = log.child({ component: 'map_broker' });
-  const broker = await startRedisMapBroker(cfg, clock, mapLog);
-  const servers = cfg.clusterAddress.length ? cfg.clusterAddress : cfg.sentinelAddress.length ? cfg.sentinelAddress : cfg.address;
-  // Addresses may carry a password: only hosts are logged.
-  mapLog.info({ type: 'redis', servers: servers.map(hostOf), prefix: cfg.prefix }, 'map broker connected');
-  return broker;
-}
-
-/** `host:port` of a Redis address (`redis://user:pass@host:port/db` or `host:port`). */
-function hostOf(address: string): string {
-  try {
-    return new URL(address.includes('://') ? address : `redis://${address}`).host;
-  } catch {
-    return '(unparsable address)';
-  }
-}
-
-/** A broker apart from the engine when `broker.enabled`, else undefined. */
-function brokerFor(config: Readonly<Config>, clock: Clock, log: Logger): Broker | undefined {
-  const b = config.broker;
-  if (!b.enabled) {
-    if (b.type !== 'memory') log.warn({ type: b.type }, 'broker.type is set but broker.enabled is false: the engine is the broker');
-    return undefined;
-  }
-  if (b.type === 'memory') return new MemoryBroker({ clock });
-  const withHistory = [['', config.channel.withoutNamespace] as const, ...config.channel.namespaces.map((n) => [n.name, n] as const)]
-    .filter(([, o]) => o.historySize > 0)
-    .map(([name]) => name || '(without namespace)');
-  if (withHistory.length > 0) {
-    log.warn({ namespaces: withHistory }, 'the NATS broker keeps no history: publishing, history and recovery in these namespaces fail with 108');
-  }
-  return new NatsBroker({ ...b.nats, clock, logger: log.child({ component: 'nats_broker' }) });
-}
-
-/** The token broker's revocation store and, when it is in Redis, its own connection (from `engine.redis`). */
-interface Revocations {
-  store: RevocationStore;
-  redis?: RedisClient;
-}
-
-/** The token broker's revocation store when the broker is enabled. */
-async function buildRevocations(config: Readonly<Config>, clock: Clock): Promise<Revocations | undefined> {
-  const tb = config.parsec.tokenBroker;
-  if (!tb.enabled) return undefined;
-  const redis = tb.revocations.store === 'redis' ? { client: await connectRedisClient(config.engine.redis), prefix: config.engine.redis.prefix } : undefined;
-  return { store: createRevocationStore(tb.revocations, redis, clock), redis: redis?.client };
-}
-
-/** Readiness of a JWKS key source: keys loaded (or loadable). */
-function jwksReadiness(use: JwksUse, source: JwksKeySource): ReadinessCheck {
-  return { name: `jwks:${use}`, check: async () => source.unavailableReason() };
-}
-
-/** Readiness of a Redis connection: it answers PING. */
-function redisReadiness(name: string, client: RedisClient): ReadinessCheck {
-  return {
-    name,
-    check: async () => {
-      try {
-        await client.ping();
-        return undefined;
-      } catch (err) {
-        return `Redis unreachable: ${(err as Error).message}`;
-      }
-    },
-  };
-}
-
 /** The longest a stop waits for the last spans to reach the collector. */
 const TELEMETRY_FLUSH_MS = 5000;
 
-/** How often a node reloads the block set from a shared store, besides the control plane's notices. */
-const BLOCK_RELOAD_INTERVAL_MS = 10_000;
-
-/** Blocks and rate limits, over one store; `close` releases the store and the Redis client. */
-interface Moderation {
-  blocking: UserBlocking;
-  rateLimits: RateLimits;
-  activity?: { recorder: ActivityRecorder; store: ActivityStore };
-  close(): Promise<void>;
-}
-
-/**
- * User blocking and rate limits over the configured store (PostgreSQL, else Redis with a
- * Redis engine, else memory), their state loaded: a store that can't be reached stops the
- * start. With a Redis engine, per-user buckets and `rate_limit` keys live in Redis too.
- */
-async function buildModeration(config: Readonly<Config>, clock: Clock, log: Logger): Promise<Moderation> {
-  const { postgresDsn } = config.parsec.store;
-  const client = config.engine.type === 'redis' ? await connectRedisClient(config.engine.redis) : undefined;
-  const prefix = config.engine.redis.prefix;
-  let store: ModerationStore | undefined;
-  try {
-    store = await createModerationStore({ postgresDsn, redis: client && !postgresDsn ? { client, prefix } : undefined, log });
-    const blocking = new UserBlocking({ store, clock, log: log.child({ component: 'blocking' }), reloadInterval: BLOCK_RELOAD_INTERVAL_MS });
-    const users = client ? new RedisKeyedBuckets(client, prefix) : new MemoryKeyedBuckets(clock);
-    const rateLimits = new RateLimits({ defaults: config.client.rateLimit, store, users, clock, log: log.child({ component: 'rate_limits' }) });
-    await blocking.start();
-    await rateLimits.start();
-    const activity = config.parsec.activity.enabled ? startActivity(config, store, clock, log) : undefined;
-    const owned = store;
-    return {
-      blocking,
-      rateLimits,
-      activity,
-      close: async () => {
-        await activity?.recorder.close();
-        blocking.close();
-        await owned.close();
-        client?.disconnect();
-      },
-    };
-  } catch (err) {
-    await store?.close();
-    client?.disconnect();
-    throw err;
-  }
-}
-
-/** Activity recording into PostgreSQL with the store's DSN, else a bounded window in this process. */
-function startActivity(config: Readonly<Config>, store: ModerationStore, clock: Clock, log: Logger): { recorder: ActivityRecorder; store: ActivityStore } {
-  const activityStore = store instanceof PostgresModerationStore ? store.activity() : new MemoryActivityStore();
-  if (activityStore.kind === 'memory') log.info('activity kept in a bounded window of this process (this node only); set parsec.store.postgres_dsn to keep it for all nodes');
-  const recorder = new ActivityRecorder({ store: activityStore, clock, log: log.child({ component: 'activity' }), retention: config.parsec.activity.retention });
-  recorder.start();
-  return { recorder, store: activityStore };
-}
-
-/** What MQTT keeps in Redis when the engine is Redis, so every node sees it. */
-interface MqttRedisStores {
-  retained: RedisRetainedStore;
-  directory: RedisSessionDirectory;
-}
-
-/** MQTT retained messages and the persistent session directory in Redis with the Redis engine; else undefined (one node, memory). */
-async function buildMqttStores(config: Readonly<Config>): Promise<MqttRedisStores | undefined> {
-  if (!config.parsec.mqtt.enabled || config.engine.type !== 'redis') return undefined;
-  const r = config.engine.redis;
-  const client = await connectRedisClient(r, ' for MQTT retained messages and sessions');
-  return { retained: new RedisRetainedStore(client, r.prefix), directory: new RedisSessionDirectory(client, r.prefix) };
-}
-
-/** The CA bundle a JWKS endpoint is verified with, from the PEM text or its file. */
-function jwksCa(tls: JwksTlsConfig, key: string): string | undefined {
-  if (!tls.enabled || (!tls.serverCaPem && !tls.serverCaPemFile)) return undefined;
-  return pem(tls.serverCaPem, tls.serverCaPemFile, key).toString('utf8');
-}
-
-/** A PEM from its text or its file; a file that can't be read stops the start naming the key. */
-function pem(text: string, file: string, key: string): Buffer {
-  if (text) return Buffer.from(text);
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new ConfigError('PARSEC_CONFIG_UNREADABLE', key, null, `cannot read ${file}: ${(err as Error).message}`);
-  }
-}
-
-/** A PEM as Centrifugo takes it: the text itself, a file path, or base64 of the text. */
-function pemData(value: string, key: string): Buffer {
-  if (value.includes('-----BEGIN')) return Buffer.from(value);
-  if (existsSync(value)) return pem('', value, key);
-  const decoded = Buffer.from(value, 'base64');
-  if (decoded.includes('-----BEGIN')) return decoded;
-  throw new ConfigError('PARSEC_CONFIG_UNREADABLE', key, null, 'expected PEM text, the path of a readable PEM file, or base64 of PEM text');
-}
-
-/** `http_server.tls` as Node's TLS options: a client CA asks every client for a certificate it signed. */
-function httpTls(t: Config['httpServer']['tls']): { cert: Buffer; key: Buffer; ca?: Buffer; requestCert: boolean; rejectUnauthorized: boolean } | undefined {
-  if (!t.enabled) return undefined;
-  const cert = pemData(t.certPem, 'http_server.tls.cert_pem');
-  const key = pemData(t.keyPem, 'http_server.tls.key_pem');
-  if (!t.clientCaPem) return { cert, key, requestCert: false, rejectUnauthorized: false };
-  return { cert, key, ca: pemData(t.clientCaPem, 'http_server.tls.client_ca_pem'), requestCert: true, rejectUnauthorized: true };
-}
-
-/** A certificate and key for a gRPC or MQTT listener: each as PEM text, base64, a path in `*_pem`, or a path in `*_pem_file`. */
-function certKeyTls(t: TlsConfig, section: string): { cert: Buffer; key: Buffer } | undefined {
-  if (!t.enabled) return undefined;
-  const load = (text: string, file: string, what: 'cert' | 'key'): Buffer =>
-    text ? pemData(text, `${section}.tls.${what}_pem`) : pem('', file, `${section}.tls.${what}_pem_file`);
-  return { cert: load(t.certPem, t.certPemFile, 'cert'), key: load(t.keyPem, t.keyPemFile, 'key') };
-}
-
-/** Server API authentication for one API section (HTTP or gRPC): key and/or JWKS Bearer tokens, and the Bearer key source. */
-function apiAuthenticator(
-  cfg: { key: string; insecure: boolean; jwks: ApiJwksConfig },
-  clock: Clock,
-  log: Logger,
-  metrics: Metrics,
-  section: 'http_api' | 'grpc_api' = 'http_api',
-): { auth: ServerApiAuthenticator; jwks?: JwksKeySource } {
-  const j = cfg.jwks;
-  const onJwksFetch = (ok: boolean, seconds: number): void => metrics.jwks.fetched(section, ok, seconds);
-  const bearer = j.enabled
-    ? new BearerVerifier({ endpoint: j.endpoint, audience: j.audience, issuer: j.issuer, scope: j.scope, ca: jwksCa(j.tls, `${section}.jwks.tls.server_ca_pem_file`), clock, log, onJwksFetch })
-    : undefined;
-  return { auth: new ServerApiAuthenticator({ key: cfg.key, insecure: cfg.insecure, bearer }), jwks: bearer?.jwks };
-}
-
-/**
- * Request read bounds for an HTTP listener. Node checks them only every
- * `connectionsCheckingInterval` (30 s by default), so the check runs at least twice per header
- * timeout and at most a second apart: a half-sent request is closed within the timeout plus that.
- * The check walks only connections with a request in progress; idle keep-alive connections,
- * responses still streaming and upgraded sockets are none of its business.
- */
-function httpServerOptions(config: Readonly<Config>): ServerOptions {
-  const { readHeaderTimeout, readTimeout } = config.parsec.httpServer;
-  return {
-    headersTimeout: readHeaderTimeout,
-    requestTimeout: readTimeout,
-    connectionsCheckingInterval: Math.min(1000, Math.ceil(readHeaderTimeout / 2)),
-  };
-}
-
-/**
- * The token broker's operator authentication: the server API's, plus a key that exists only in
- * this process, which the admin UI's route adds for a logged-in operator (so the UI calls the
- * broker's own routes, without the operator holding the API key).
- */
-function operatorAuth(api: ServerApiAuthenticator, uiKey: string): { authenticate(c: ApiRequestCredentials): Promise<ApiAuthOutcome> } {
-  return {
-    authenticate: (c) => {
-      if (c.apiKey !== undefined && sameSecret(c.apiKey, uiKey)) return Promise.resolve({ ok: true, caller: 'admin-ui' });
-      return api.authenticate(c);
-    },
-  };
-}
-
-/** The OpenAPI document of the server API, and of the token broker's routes when it is on. */
-function apiDocument(config: Readonly<Config>, apiSurface: Surface): object {
-  const split = config.httpServer.internalPort !== null;
-  const tb = config.parsec.tokenBroker;
-  const notes = [
-    split && apiSurface === 'public' ? 'The server API listens on the public port (http_api.external), not on the one serving this document.' : '',
-    split && tb.enabled ? `The token broker (${tb.prefix}) listens on the public port, not on the one serving this document.` : '',
-  ].filter(Boolean);
-  const a = config.httpApi;
-  return openApiDocument({
-    apiPrefix: a.handlerPrefix,
-    version: packageVersion(),
-    auth: { key: a.key !== '', bearer: a.jwks.enabled, insecure: a.insecure },
-    apiElsewhere: notes.join(' ') || undefined,
-    routes: tb.enabled ? brokerRouteDocs(tb.prefix) : [],
-  });
-}
-
 /** What the CLI reports as "cannot start" (a broker it cannot reach, for one). */
 export { EngineError } from './engine/index.js';
-
 
 /**
  * The composition root: builds the engine, the node, the transports and the HTTP

@@ -40,9 +40,12 @@ async function receiver(t: TestContext): Promise<OtlpReceiver> {
   return r;
 }
 
-/** A server exporting to `r`, with a `news` namespace and an API key for HTTP and gRPC. */
-async function tracedServer(t: TestContext, r: OtlpReceiver, edit: (c: Config) => void, extraEnv: Record<string, string> = {}): Promise<TestServer> {
-  otelEnv(t, { OTEL_EXPORTER_OTLP_ENDPOINT: r.endpoint, OTEL_BSP_SCHEDULE_DELAY: '20', ...extraEnv });
+/**
+ * A server exporting to `to` (a receiver, or the address of one that is gone), with a `news`
+ * namespace and an API key for HTTP and gRPC, logging to `log` when given.
+ */
+async function tracedServer(t: TestContext, to: OtlpReceiver | string, edit: (c: Config) => void, extraEnv: Record<string, string> = {}, log?: Logger): Promise<TestServer> {
+  otelEnv(t, { OTEL_EXPORTER_OTLP_ENDPOINT: typeof to === 'string' ? to : to.endpoint, OTEL_BSP_SCHEDULE_DELAY: '20', ...extraEnv });
   const server = await startServer(
     testConfig((c) => {
       c.httpApi.key = KEY;
@@ -50,6 +53,7 @@ async function tracedServer(t: TestContext, r: OtlpReceiver, edit: (c: Config) =
       c.opentelemetry = { enabled: true, api: true, consuming: false };
       edit(c);
     }),
+    log,
   );
   t.after(() => server.close());
   return server;
@@ -336,16 +340,8 @@ it('a collector that is down costs one warning, not requests', async (t) => {
   const r = await receiver(t);
   const endpoint = r.endpoint;
   await r.close();
-  otelEnv(t, { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: '10', OTEL_EXPORTER_OTLP_TIMEOUT: '1000' });
   const { lines, log } = warnings();
-  const server = await startServer(
-    testConfig((c) => {
-      c.httpApi.key = KEY;
-      c.opentelemetry = { enabled: true, api: true, consuming: false };
-    }),
-    log,
-  );
-  t.after(() => server.close());
+  const server = await tracedServer(t, endpoint, () => undefined, { OTEL_BSP_SCHEDULE_DELAY: '10', OTEL_EXPORTER_OTLP_TIMEOUT: '1000' }, log);
   for (let i = 0; i < 3; i++) assert.equal((await post(server, 'info', {})).status, 200);
   await until(() => lines.some((l) => l.msg === 'opentelemetry export failed'), 10_000);
   for (let i = 0; i < 3; i++) assert.equal((await post(server, 'info', {})).status, 200);
@@ -371,15 +367,7 @@ it('spans the sampler drops are not sent, and API calls (errors too) answer as w
 it('spans dropped on a full queue cost one warning a minute, not a line per burst', async (t) => {
   const r = await receiver(t);
   const { lines, log } = warnings();
-  otelEnv(t, { OTEL_EXPORTER_OTLP_ENDPOINT: r.endpoint, OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_BSP_MAX_QUEUE_SIZE: '1', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '1' });
-  const server = await startServer(
-    testConfig((c) => {
-      c.httpApi.key = KEY;
-      c.opentelemetry = { enabled: true, api: true, consuming: false };
-    }),
-    log,
-  );
-  t.after(() => server.close());
+  const server = await tracedServer(t, r, () => undefined, { OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_BSP_MAX_QUEUE_SIZE: '1', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '1' }, log);
   for (let round = 0; round < 5; round++) {
     const answers = await Promise.all(Array.from({ length: 20 }, () => post(server, 'info', {})));
     for (const a of answers) assert.equal(a.status, 200);

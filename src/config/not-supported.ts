@@ -74,8 +74,6 @@ const PROXY_OPTIONS: ReadonlySet<string> = new Set(['http.tls', 'http.status_to_
 /** Centrifugo PRO rate-limit keys of each command layer (`client.rate_limit.<layer>.<key>`) not built yet. */
 const RATE_LIMIT_LAYERS: ReadonlySet<string> = new Set(['client_command', 'user_command', 'redis_user_command']);
 const RATE_LIMIT_OPTIONS: ReadonlySet<string> = new Set([
-  // Commands of map subscriptions and shared poll, not limited yet.
-  'map_publish', 'map_remove', 'track', 'untrack',
   // The pre-v6.8 map form of `method_overrides`.
   'rpc.method_override',
   // A Redis of its own for the per-user buckets (Parsec uses the engine's).

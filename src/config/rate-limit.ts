@@ -55,6 +55,12 @@ const commandBuckets = {
   refresh: bucketGroup,
   sub_refresh: channelGroup,
   rpc: rpcGroup,
+  // Map subscriptions' writes (a `publish` to a map channel, or its removal of a key) and
+  // shared poll's `track`/`untrack` (sent as `sub_refresh` with a type).
+  map_publish: channelGroup,
+  map_remove: channelGroup,
+  track: channelGroup,
+  untrack: channelGroup,
 };
 
 const commandLayer = section({ enabled: bool(), dry_run: bool(), ...commandBuckets });
@@ -63,7 +69,7 @@ const commandLayer = section({ enabled: bool(), dry_run: bool(), ...commandBucke
 const clientCommandLayer = section({
   enabled: bool(),
   dry_run: bool(),
-  // An `unsubscribe` over its own buckets is never refused; with this it ends the connection (3503).
+  // An `unsubscribe` or `untrack` over its own buckets is never refused; with this it ends the connection (3503).
   disconnect_on_accounted_limit: bool(),
   ...commandBuckets,
 });

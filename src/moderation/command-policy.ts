@@ -2,8 +2,32 @@ import type { BucketConfig, CommandLayerConfig } from '../config/index.js';
 import type { BucketSpec } from '../lib/index.js';
 
 /** Commands a layer limits, by their names in Centrifugo PRO's config. */
-export const LIMITED_COMMANDS = ['connect', 'subscribe', 'unsubscribe', 'publish', 'history', 'presence', 'presence_stats', 'refresh', 'sub_refresh', 'rpc'] as const;
+export const LIMITED_COMMANDS = [
+  'connect',
+  'subscribe',
+  'unsubscribe',
+  'publish',
+  'history',
+  'presence',
+  'presence_stats',
+  'refresh',
+  'sub_refresh',
+  'rpc',
+  'map_publish',
+  'map_remove',
+  'track',
+  'untrack',
+] as const;
 export type LimitedCommand = (typeof LIMITED_COMMANDS)[number];
+
+/**
+ * Commands that let go of something (a subscription, tracked keys): charged but never refused,
+ * as Centrifugo PRO does for `unsubscribe`, since refusing one makes SDKs resubscribe or
+ * reconnect to get out of a state the client asked to leave.
+ */
+export function neverRefused(command: LimitedCommand): boolean {
+  return command === 'unsubscribe' || command === 'untrack';
+}
 
 const camel: Record<LimitedCommand, Exclude<keyof CommandLayerConfig, 'enabled' | 'dryRun' | 'total' | 'default'>> = {
   connect: 'connect',
@@ -16,12 +40,28 @@ const camel: Record<LimitedCommand, Exclude<keyof CommandLayerConfig, 'enabled' 
   refresh: 'refresh',
   sub_refresh: 'subRefresh',
   rpc: 'rpc',
+  map_publish: 'mapPublish',
+  map_remove: 'mapRemove',
+  track: 'track',
+  untrack: 'untrack',
 };
 
 const NONE: readonly number[] = [];
 
 /** Commands on one channel, which `namespace_overrides` may give other buckets per namespace. */
-const CHANNEL_COMMANDS: ReadonlySet<LimitedCommand> = new Set(['subscribe', 'unsubscribe', 'publish', 'history', 'presence', 'presence_stats', 'sub_refresh']);
+const CHANNEL_COMMANDS: ReadonlySet<LimitedCommand> = new Set([
+  'subscribe',
+  'unsubscribe',
+  'publish',
+  'history',
+  'presence',
+  'presence_stats',
+  'sub_refresh',
+  'map_publish',
+  'map_remove',
+  'track',
+  'untrack',
+]);
 
 
 /**

@@ -23,6 +23,10 @@ export function rateLimitsToWire(c: RateLimitConfig): Record<string, unknown> {
     refresh: group(l.refresh),
     sub_refresh: channel(l.subRefresh),
     rpc: { ...group(l.rpc), method_overrides: l.rpc.methodOverrides.map((o) => ({ method: o.method, enabled: o.enabled, buckets: buckets(o.buckets) })) },
+    map_publish: channel(l.mapPublish),
+    map_remove: channel(l.mapRemove),
+    track: channel(l.track),
+    untrack: channel(l.untrack),
   });
   return {
     client_command: { ...layer(c.clientCommand), disconnect_on_accounted_limit: c.clientCommand.disconnectOnAccountedLimit },

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { rateLimitOverridesSchema, type RateLimitConfig, type RateLimitOverrides } from '../config/index.js';
 import { BucketArray, BucketsByKey, type BucketSpec, type Clock } from '../lib/index.js';
-import { CommandPolicy, type LimitedCommand } from './command-policy.js';
+import { CommandPolicy, neverRefused, type LimitedCommand } from './command-policy.js';
 import { IpConcurrency, IpConnectLimiter } from './ip-connect.js';
 import type { BucketVerdict, KeyedBuckets } from './keyed-buckets.js';
 import type { ModerationStore, StoredRateLimits } from './store.js';
@@ -32,7 +32,7 @@ const MAX_LOCAL_USERS = 100_000;
  */
 function takeCommand(p: CommandPolicy, b: BucketArray, command: LimitedCommand, detail: string, now: number): 'ok' | 'own' | 'total' {
   const own = b.take(p.slots(command, detail), now) === 0;
-  const total = command === 'connect' || !(own || command === 'unsubscribe') || b.take(p.total, now) === 0;
+  const total = command === 'connect' || !(own || neverRefused(command)) || b.take(p.total, now) === 0;
   if (!own) return 'own';
   return total ? 'ok' : 'total';
 }
@@ -239,7 +239,7 @@ export class RateLimits {
     if (verdict === 'ok') return 'allow';
     this.hit('client_command', verdict === 'total' ? 'total' : p.hitName(command, detail), p.dryRun);
     if (p.dryRun) return 'allow';
-    if (command !== 'unsubscribe') return 'refuse';
+    if (!neverRefused(command)) return 'refuse';
     return verdict === 'own' && this.disconnectOnAccounted ? 'disconnect' : 'allow';
   }
 
@@ -254,12 +254,12 @@ export class RateLimits {
     const verdict = takeCommand(p, this.localUsers.get(user, p.specs), command, detail, this.deps.clock.now());
     if (verdict === 'ok') return true;
     this.hit('user_command', verdict === 'total' ? 'total' : p.hitName(command, detail), p.dryRun);
-    return p.dryRun || command === 'unsubscribe';
+    return p.dryRun || neverRefused(command);
   }
 
   /** Whether per-user limits apply to this command at all (so callers skip the round trip). */
   limitsUser(user: string, command: LimitedCommand, detail = ''): boolean {
-    return user !== '' && this.userPolicy !== undefined && command !== 'unsubscribe' && this.userPolicy.slots(command, detail).length > 0;
+    return user !== '' && this.userPolicy !== undefined && !neverRefused(command) && this.userPolicy.slots(command, detail).length > 0;
   }
 
   /**

@@ -6,6 +6,7 @@ import { grpcApi } from '../helpers/grpc-api.js';
 import { once, sdk, type Sdk } from '../helpers/sdk.js';
 import { namespace, startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
+import { RawClient } from '../helpers/raw.js';
 import { connToken } from '../helpers/tokens.js';
 import { until } from '../helpers/until.js';
 
@@ -50,6 +51,57 @@ function config(edit?: (c: Config) => void): Config {
     edit?.(c);
   });
 }
+
+describe('rate limits of map writes and shared-poll tracking', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startServer(
+      config((c) => {
+        c.client.insecure = true;
+        const base = structuredClone(c.channel.withoutNamespace.map);
+        c.channel.namespaces.push(
+          namespace('board', { subscriptionType: 'map', map: { ...base, mode: 'ephemeral', keyTtl: 60_000, allowPublishForClient: true, allowRemoveForClient: true }, allowSubscribeForClient: true }),
+        );
+        const cc = c.client.rateLimit.clientCommand;
+        cc.enabled = true;
+        const one = { enabled: true, buckets: [{ interval: 3_600_000, rate: 1 }], namespaceOverrides: [] };
+        cc.mapPublish = one;
+        cc.mapRemove = one;
+        cc.track = one;
+        cc.untrack = one;
+      }),
+    );
+  });
+  after(() => server.close());
+
+  it('charges a map write to map_publish or map_remove, shared-poll keys to track (refused with 111) and untrack (never refused)', async (t) => {
+    const c = await RawClient.open(server.url, { deflate: false });
+    t.after(() => c.close());
+    c.send({ id: 1, connect: {} });
+    assert.ok((await c.reply(1)).connect);
+    let id = 1;
+    const ask = async (cmd: object): Promise<number> => {
+      const reply = await c.reply((c.send({ id: ++id, ...cmd }), id));
+      return (reply.error as { code: number } | undefined)?.code ?? 0;
+    };
+    const mapWrite = (removed: boolean) => ask({ publish: { channel: 'board:a', type: 1, key: 'k', data: { n: 1 }, removed } });
+    assert.deepEqual([await mapWrite(false), await mapWrite(false)], [0, 111]);
+    assert.deepEqual([await mapWrite(true), await mapWrite(true)], [0, 111]);
+    // A stream publish has buckets of its own (none here).
+    assert.equal(await ask({ publish: { channel: 'chat:room', data: { text: 'hi' } } }), 0);
+    // Not subscribed: below the limit the command reaches its handler, which refuses it; past it, 111 first.
+    const track = () => ask({ sub_refresh: { channel: 'board:a', type: 1, track: [{ signature: 'x', items: [{ key: 'k' }] }] } });
+    const first = await track();
+    assert.ok(first !== 0 && first !== 111, `handler's refusal, got ${first}`);
+    assert.equal(await track(), 111);
+    const untrack = () => ask({ sub_refresh: { channel: 'board:a', type: 2, untrack: ['k'] } });
+    const untracks = [await untrack(), await untrack(), await untrack()];
+    assert.ok(!untracks.includes(111), `untrack is never refused: ${untracks.join(',')}`);
+    const hits = (await api<{ hits: Array<{ layer: string; command: string; count: number }> }>(server, 'rate_limits_get', {})).result?.hits ?? [];
+    const counted = (command: string) => hits.find((h) => h.layer === 'client_command' && h.command === command)?.count ?? 0;
+    assert.deepEqual([counted('map_publish'), counted('map_remove'), counted('track'), counted('untrack'), counted('publish')], [1, 1, 1, 2, 0]);
+  });
+});
 
 describe('rate limits on one node', () => {
   let server: TestServer;

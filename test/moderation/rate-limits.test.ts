@@ -22,7 +22,7 @@ describe('command policies', () => {
     Object.assign(layer, { enabled: true, default: group(1000, 5), total: group(1000, 9), publish: group(1000, 1) });
     layer.rpc.methodOverrides = [{ method: 'slow', enabled: true, buckets: [] }];
     const p = new CommandPolicy(layer);
-    assert.equal(p.specs.length, 1 + 10 + 1, 'total, one per command, one for the override');
+    assert.equal(p.specs.length, 1 + 14 + 1, 'total, one per command, one for the override');
     assert.notDeepEqual(p.slots('history'), p.slots('presence'));
     assert.deepEqual(p.specsOf(p.slots('publish')), [{ interval: 1000, rate: 1 }]);
     assert.deepEqual(p.specsOf(p.slots('rpc', 'slow')), [{ interval: 1000, rate: 5 }], 'an override without buckets uses default');

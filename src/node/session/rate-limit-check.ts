@@ -1,4 +1,4 @@
-import { ClientError, DisconnectCode, DisconnectError, ErrorCode, type Command, type CommandMethod } from '../../protocol/index.js';
+import { ClientError, DisconnectCode, DisconnectError, ErrorCode, PublishKind, SubRefreshKind, type Command, type CommandMethod } from '../../protocol/index.js';
 import type { LimitedCommand, RateLimits } from '../../moderation/index.js';
 import type { Client } from './client.js';
 
@@ -14,6 +14,20 @@ const LIMITED: Partial<Record<CommandMethod, LimitedCommand>> = {
   subRefresh: 'sub_refresh',
   rpc: 'rpc',
 };
+
+/**
+ * The limited command a client command is: a `publish` to a map channel is `map_publish` (or
+ * `map_remove` with `removed`), a `sub_refresh` of shared poll's keys is `track` or `untrack`.
+ */
+function limitedOf(method: CommandMethod, cmd: Command): LimitedCommand | undefined {
+  if (method === 'publish' && cmd.publish?.type === PublishKind.map) return cmd.publish.removed ? 'map_remove' : 'map_publish';
+  if (method === 'subRefresh') {
+    const type = cmd.subRefresh?.type;
+    if (type === SubRefreshKind.track) return 'track';
+    if (type === SubRefreshKind.untrack) return 'untrack';
+  }
+  return LIMITED[method];
+}
 
 const tooMany = (): ClientError => new ClientError(ErrorCode.tooManyRequests);
 
@@ -36,8 +50,9 @@ function detailOf(client: Client, limits: RateLimits, method: CommandMethod, cmd
  */
 export function checkCommandLimits(client: Client, method: CommandMethod, cmd: Command): Promise<void> | undefined {
   const limits = client.node.deps.rateLimits;
-  const command = LIMITED[method];
-  if (!limits || !command) return undefined;
+  if (!limits) return undefined;
+  const command = limitedOf(method, cmd);
+  if (!command) return undefined;
   const detail = detailOf(client, limits, method, cmd);
   const verdict = limits.checkConnection(client, command, detail);
   if (verdict === 'refuse') throw tooMany();

@@ -49,19 +49,7 @@ const camel: Record<LimitedCommand, Exclude<keyof CommandLayerConfig, 'enabled' 
 const NONE: readonly number[] = [];
 
 /** Commands on one channel, which `namespace_overrides` may give other buckets per namespace. */
-const CHANNEL_COMMANDS: ReadonlySet<LimitedCommand> = new Set([
-  'subscribe',
-  'unsubscribe',
-  'publish',
-  'history',
-  'presence',
-  'presence_stats',
-  'sub_refresh',
-  'map_publish',
-  'map_remove',
-  'track',
-  'untrack',
-]);
+const CHANNEL_COMMANDS: ReadonlySet<LimitedCommand> = new Set(LIMITED_COMMANDS.filter((c) => c !== 'connect' && c !== 'refresh' && c !== 'rpc'));
 
 
 /**

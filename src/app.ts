@@ -202,6 +202,7 @@ export class Parsec {
         logger: this.log,
         maxReceiveMessageLength: g.maxReceiveMessageSize,
         tracer: telemetry.api,
+        reflection: g.reflection,
       });
       if (g.insecure) this.log.warn('grpc_api.insecure is on: the gRPC API accepts calls without credentials (development only)');
     }

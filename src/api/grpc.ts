@@ -9,7 +9,8 @@ import {
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
+import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
 import type { Logger } from 'pino';
 import { shutdownGrpcServer } from '../lib/index.js';
 import type { Node } from '../node/index.js';
@@ -76,17 +77,20 @@ export interface GrpcApiDeps {
   shutdownTimeoutMs?: number;
   /** `opentelemetry.api`: a server span per call, child of the caller's `traceparent` metadata. */
   tracer?: Tracer;
+  /** `grpc_api.reflection`: serve gRPC server reflection of api.proto beside the API. */
+  reflection?: boolean;
 }
 
-function loadService(): ServiceDefinition {
+/** api.proto as proto-loader read it, and the CentrifugoApi service in it. */
+function loadApi(): { definition: PackageDefinition; service: ServiceDefinition } {
   const file = protoPath('api.proto');
   // Options fixed by the converters: snake_case keys, JS numbers, Buffers for bytes,
   // and absent (not zero) fields, so a field left unset means "use the default".
-  const def = loadSync(file, { keepCase: true, longs: Number, bytes: Buffer, defaults: false, oneofs: true });
-  const svc = def[SERVICE];
+  const definition = loadSync(file, { keepCase: true, longs: Number, bytes: Buffer, defaults: false, oneofs: true });
+  const svc = definition[SERVICE];
   if (!svc || 'format' in svc) throw new Error(`service ${SERVICE} not found in ${file}`);
   // A proto-loader service is a map of method definitions, which is what grpc-js takes.
-  return svc as ServiceDefinition;
+  return { definition, service: svc as ServiceDefinition };
 }
 
 function firstString(md: Metadata, key: string): string | undefined {
@@ -104,7 +108,7 @@ function withCommands(req: unknown): unknown {
  * rpc authenticated from `authorization` metadata and dispatched through `execute()`.
  */
 export class GrpcApi {
-  private readonly service = loadService();
+  private readonly api = loadApi();
   private readonly log: Logger;
   private readonly tracer: Tracer;
   private server: Server | undefined;
@@ -126,7 +130,9 @@ export class GrpcApi {
     const server = new Server({ 'grpc.max_receive_message_length': this.deps.maxReceiveMessageLength ?? 1024 * 1024 });
     const impl: UntypedServiceImplementation = {};
     for (const [rpc, name] of Object.entries(rpcMethods)) impl[rpc] = this.handler(rpc, name);
-    server.addService(this.service, impl);
+    server.addService(this.api.service, impl);
+    // Not behind the API key, as in Centrifugo: it describes api.proto, which is public.
+    if (this.deps.reflection) new ReflectionService(this.api.definition).addToServer(server);
     this.server = server;
     const host = address.includes(':') ? `[${address}]` : address;
     const bound = await new Promise<number>((resolve, reject) => {

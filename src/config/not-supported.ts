@@ -52,7 +52,6 @@ const NESTED: ReadonlySet<string> = new Set([
   // side, which a listener has no use for; a client CA for mTLS is only read by http_server.
   ...['server_ca_pem', 'insecure_skip_verify', 'server_name'].flatMap((k) => ['http_server', 'grpc_api', 'uni_grpc'].map((s) => `${s}.tls.${k}`)),
   'grpc_api.tls.client_ca_pem', 'uni_grpc.tls.client_ca_pem',
-  'grpc_api.reflection',
   'broker.redis', 'broker.postgres', 'broker.redisnats', 'broker.nats.tls', 'broker.nats.allow_wildcards', 'broker.nats.raw_mode',
   'node.info_metrics_aggregate_interval',
   // The UI is built in; there is one HTTP port.

@@ -273,6 +273,8 @@ const grpcApiSchema = section({
   max_receive_message_size: int(1_048_576, 1),
   jwks: apiJwksSchema,
   tls: tlsSchema(),
+  // gRPC server reflection (grpc.reflection.v1 and v1alpha), for tools such as grpcurl.
+  reflection: bool(),
 });
 
 /** permessage-deflate, negotiated with clients that offer it; zlib's levels (-1 = zlib's default). */

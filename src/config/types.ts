@@ -521,6 +521,8 @@ export interface Config {
     jwks: ApiJwksConfig;
     /** Serve gRPC over TLS with this certificate and key (PEM text or files). */
     tls: TlsConfig;
+    /** Serve gRPC server reflection (v1 and v1alpha) beside the API. */
+    reflection: boolean;
   };
   websocket: { disabled: boolean; handlerPrefix: string; messageSizeLimit: number; writeTimeout: number } & CompressionConfig;
   /** Unidirectional WebSocket: a connect request in (URL parameter or first message), pushes out. */

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
@@ -13,6 +14,7 @@ import { selfSigned } from '../helpers/tls.js';
 import { forgeries } from '../helpers/forgery.js';
 import { JwksServer, signingKey, signWith } from '../helpers/jwks-server.js';
 
+const require = createRequire(import.meta.url);
 const KEY = 'grpc-api-key-0123456789';
 const SERVICE = 'centrifugal.centrifugo.api.CentrifugoApi';
 const def = loadSync(protoPath('api.proto'), { keepCase: true, longs: Number, bytes: Buffer, defaults: false, oneofs: true });
@@ -388,6 +390,39 @@ describe('gRPC API from config', () => {
     const info = await client.result<{ nodes: Array<{ uid: string }> }>('Info', {});
     assert.equal(info.nodes[0]!.uid, server.app.node.id);
     await rejectsWith(client.call('Info', {}, apiKey('wrong')), status.UNAUTHENTICATED);
+  });
+
+  it('serves gRPC server reflection with grpc_api.reflection, and none without it', async (t) => {
+    const reflection = loadSync(require.resolve('@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto'), { keepCase: true, longs: Number, defaults: false, oneofs: true });
+    const info = reflection['grpc.reflection.v1.ServerReflection'] as unknown as Record<string, { path: string; requestSerialize: (v: object) => Buffer; responseDeserialize: (b: Buffer) => unknown }>;
+    const m = info.ServerReflectionInfo!;
+    /** One request on the bidirectional stream: its first answer, or the stream's error. */
+    const ask = (port: number, req: object): Promise<Record<string, unknown>> => {
+      const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
+      const call = client.makeBidiStreamRequest(m.path, m.requestSerialize, m.responseDeserialize as (b: Buffer) => Record<string, unknown>);
+      return new Promise<Record<string, unknown>>((resolve, reject) => {
+        call.once('data', (d: Record<string, unknown>) => resolve(d));
+        call.once('error', reject);
+        call.write(req);
+        call.end();
+      }).finally(() => client.close());
+    };
+    const start = async (reflect: boolean): Promise<number> => {
+      const server = await startServer(testConfig((c) => (c.grpcApi = { ...c.grpcApi, enabled: true, address: '127.0.0.1', port: 0, key: KEY, reflection: reflect })));
+      t.after(() => server.close());
+      return server.app.grpcPort!;
+    };
+    const on = await start(true);
+    const listed = (await ask(on, { list_services: '' })).list_services_response as { service: Array<{ name: string }> };
+    assert.ok(listed.service.some((s) => s.name === SERVICE), JSON.stringify(listed));
+    const file = (await ask(on, { file_containing_symbol: SERVICE })).file_descriptor_response as { file_descriptor_proto: Buffer[] };
+    assert.ok(file.file_descriptor_proto.length >= 1);
+    assert.match(file.file_descriptor_proto[0]!.toString('latin1'), /CentrifugoApi/);
+    // The API itself still wants its key.
+    const api = new ApiClient(on);
+    t.after(() => api.close());
+    await rejectsWith(api.call('Info', {}, apiKey('wrong')), status.UNAUTHENTICATED);
+    await rejectsWith(ask(await start(false), { list_services: '' }), status.UNIMPLEMENTED);
   });
 
   it('refuses Bearer tokens with valid claims but a forged signature as UNAUTHENTICATED', async (t) => {

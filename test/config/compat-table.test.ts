@@ -65,9 +65,10 @@ describe('compatibility table', () => {
     }
   });
 
-  it("recognises Centrifugo's client-side TLS, Redis client and gRPC reflection keys", () => {
+  it("recognises Centrifugo's client-side TLS and Redis client keys; gRPC reflection is served", () => {
+    assert.equal(row('grpc_api.reflection').status, 'supported');
     for (const key of [
-      'http_server.tls.server_ca_pem', 'grpc_api.tls.insecure_skip_verify', 'uni_grpc.tls.server_name', 'grpc_api.reflection',
+      'http_server.tls.server_ca_pem', 'grpc_api.tls.insecure_skip_verify', 'uni_grpc.tls.server_name',
       'engine.redis.history_use_lists', 'engine.redis.tls.cert_pem', 'map_broker.redis.sentinel_tls.enabled', 'map_broker.redis.replica_client.enabled',
       'consumers[].redis_stream.tls.key_pem', 'consumers[].postgresql.tls.server_name', 'consumers[].nats_jetstream.tls.client_ca_pem',
     ]) {

@@ -52,7 +52,7 @@ test('defaults follow Centrifugo v6 (and Parsec where noted)', () => {
   );
   const jwks = { enabled: false, endpoint: '', audience: '', issuer: '', scope: '', tls: { enabled: false, serverCaPem: '', serverCaPemFile: '' } };
   assert.deepEqual(config.httpApi, { key: '', jwks, handlerPrefix: '/api', insecure: false, errorMode: '', external: false, maxRequestBodySize: 1_048_576 });
-  assert.deepEqual(config.grpcApi, { enabled: false, address: '', port: 10_000, key: '', insecure: false, errorMode: '', maxReceiveMessageSize: 1_048_576, jwks, tls: { enabled: false, certPem: '', certPemFile: '', keyPem: '', keyPemFile: '' } });
+  assert.deepEqual(config.grpcApi, { enabled: false, address: '', port: 10_000, key: '', insecure: false, errorMode: '', maxReceiveMessageSize: 1_048_576, jwks, tls: { enabled: false, certPem: '', certPemFile: '', keyPem: '', keyPemFile: '' }, reflection: false });
   const compression = { compression: false, compressionMinSize: 0, compressionLevel: 1 };
   assert.deepEqual(config.websocket, { disabled: false, handlerPrefix: '/connection/websocket', messageSizeLimit: 65_536, writeTimeout: 1000, ...compression });
   assert.deepEqual(config.uniWebsocket, {

@@ -39,7 +39,6 @@ const NESTED: ReadonlySet<string> = new Set([
   'channel.publication_data_format',
   'channel.proxy.subscribe_stream',
   'map_broker.postgres',
-  'rpc.ping',
   'http_api.disabled',
   // Buffer tuning of Go's WebSocket library, which has no counterpart in ws.
   ...['websocket', 'uni_websocket'].flatMap((s) =>

@@ -227,6 +227,8 @@ const rpcSchema = section({
   without_namespace: section(rpcOptionsShape),
   namespaces: z.array(z.object({ name: namespaceName, ...rpcOptionsShape }).transform((o) => camelKeys(o))).default(() => []),
   namespace_boundary: nonEmptyStr(':'),
+  // A built-in RPC method answering at once with an empty result, for clients checking the round trip.
+  ping: section({ enabled: bool(), method: nonEmptyStr('ping') }),
 });
 
 // Every named proxy needs a name; rules.ts checks that names are unique and references resolve.

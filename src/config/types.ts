@@ -495,7 +495,14 @@ export interface Config {
     userSeparator: string;
   };
   /** RPC methods (`ns:method`) and the backends that answer them. */
-  rpc: { proxy: ProxyConfig; withoutNamespace: RpcOptions; namespaces: RpcNamespaceConfig[]; namespaceBoundary: string };
+  rpc: {
+    proxy: ProxyConfig;
+    withoutNamespace: RpcOptions;
+    namespaces: RpcNamespaceConfig[];
+    namespaceBoundary: string;
+    /** The built-in `ping` RPC method (`rpc.ping`): an empty result, no backend call. */
+    ping: { enabled: boolean; method: string };
+  };
   /** Proxies referred to by name from channel and RPC options. */
   proxies: NamedProxyConfig[];
   httpApi: {

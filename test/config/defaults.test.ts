@@ -106,7 +106,7 @@ test('defaults follow Centrifugo v6 (and Parsec where noted)', () => {
     mapRemove: proxy,
     sharedPollRefresh: proxy,
   });
-  assert.deepEqual(config.rpc, { proxy, withoutNamespace: { proxyEnabled: false, proxyName: 'default' }, namespaces: [], namespaceBoundary: ':' });
+  assert.deepEqual(config.rpc, { proxy, withoutNamespace: { proxyEnabled: false, proxyName: 'default' }, namespaces: [], namespaceBoundary: ':', ping: { enabled: false, method: 'ping' } });
   assert.deepEqual(config.proxies, []);
   assert.deepEqual(config.parsec.trustedProxies, []); // the token broker's and audit's defaults: parsec-section.test.ts
 });

@@ -62,7 +62,6 @@ test('recognised Centrifugo keys Parsec lacks get one notice per top-level secti
       '    - {name: a2, subscription_type: stream, subscribe_stream_proxy_enabled: true}',
       'proxies:',
       '  - {name: p, endpoint: "grpc://x:1", grpc: {compression: true}}',
-      'rpc: {ping: {enabled: true}}',
     ].join('\n'),
   );
   const { warnings } = loadConfig({ file });
@@ -73,7 +72,6 @@ test('recognised Centrifugo keys Parsec lacks get one notice per top-level secti
     `${file}: "client.concurrency", "client.proxy.connect.http.tls" are recognised but not supported yet (ignored)`,
     `${file}: "channel.proxy.subscribe_stream", "channel.namespaces[*].subscribe_stream_proxy_enabled" are recognised but not supported yet (ignored)`,
     `${file}: "proxies[*].grpc.compression" is recognised but not supported yet (ignored)`,
-    `${file}: "rpc.ping" is recognised but not supported yet (ignored)`,
   ]);
 });
 

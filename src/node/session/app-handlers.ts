@@ -18,15 +18,23 @@ function rpcOptions(client: Client, method: string): RpcOptions {
   return ns;
 }
 
+/** The ping method's answer: an empty result (dispatch copies the reply to add the id). */
+const PONG: HandlerOutcome = { reply: { rpc: {} } };
+
 /**
- * `rpc` is answered by the backend the method's RPC options name. A method whose options
- * do not enable a proxy gets 108, as Centrifugo answers when no handler is set.
+ * `rpc` is answered by the backend the method's RPC options name, or at once for the ping
+ * method (`rpc.ping`). A method whose options do not enable a proxy gets 108, as Centrifugo
+ * answers when no handler is set (104 with the ping method on, as Centrifugo's handler does).
  */
 export async function handleRpc(client: Client, req: RpcRequest): Promise<HandlerOutcome> {
   const method = req.method ?? '';
+  const ping = client.node.config.rpc.ping;
+  // Before any proxy, as in Centrifugo: the ping method never reaches a backend.
+  if (ping.enabled && method === ping.method) return PONG;
   const opts = rpcOptions(client, method);
   const proxy = opts.proxyEnabled ? client.node.deps.proxies.rpc(opts.proxyName) : undefined;
-  if (!proxy) throw new ClientError(ErrorCode.notAvailable);
+  // With the ping method on, RPC is served and any other method without a proxy is unknown (104).
+  if (!proxy) throw new ClientError(ping.enabled ? ErrorCode.methodNotFound : ErrorCode.notAvailable);
   const { data } = await proxy.rpc(callerOf(client), { method, data: req.data });
   return { reply: { rpc: { data } } };
 }

@@ -40,7 +40,7 @@ import { apiAuthenticator, apiDocument, httpServerOptions, operatorAuth, type Su
 import { buildEngines, buildMqttStores, buildRevocations, type Engines, type MqttRedisStores, type Revocations } from './app/engines.js';
 import { buildModeration, type Moderation } from './app/moderation.js';
 import { jwksReadiness, redisReadiness } from './app/readiness.js';
-import { certKeyTls, httpTls, jwksCa, pem } from './app/tls.js';
+import { certKeyTls, httpTls, jwksCa, nodeTls, pem, type HttpTls } from './app/tls.js';
 
 export interface ParsecOptions {
   config: Readonly<Config>;
@@ -112,7 +112,7 @@ export class Parsec {
     { broker, presence, mapBroker, parts }: Engines,
     revocations: Revocations | undefined,
     moderation: Moderation,
-    tls: ReturnType<typeof httpTls>,
+    tls: { public: HttpTls | undefined; internal: HttpTls | undefined },
     mqttStores: MqttRedisStores | undefined,
     readonly telemetry: Telemetry,
     nodeId: string,
@@ -173,8 +173,8 @@ export class Parsec {
     if (connectionTokens.jwks) this.readiness.push(jwksReadiness('client_token', connectionTokens.jwks));
     if (subscriptionTokens.jwks) this.readiness.push(jwksReadiness('subscription_token', subscriptionTokens.jwks));
     if (topics) {
-      const tls = certKeyTls(mqtt.tls, 'parsec.mqtt');
-      this.mqtt = new MqttFrontDoor({ node: this.node, config: mqtt, address: mqtt.address || config.httpServer.address, topics, tls, ...mqttStores });
+      const mqttTls = certKeyTls(mqtt.tls, 'parsec.mqtt');
+      this.mqtt = new MqttFrontDoor({ node: this.node, config: mqtt, address: mqtt.address || config.httpServer.address, topics, tls: mqttTls && nodeTls(mqttTls), ...mqttStores });
     }
     if (!config.websocket.disabled) this.ws = new WebSocketHandler(this.node);
     if (config.uniWebsocket.enabled) this.uniWs = new UniWebSocketHandler(this.node);
@@ -222,12 +222,12 @@ export class Parsec {
     if (p.enabled) this.internalRoutes.set(p.handlerPrefix, (req, res) => handleMetrics(metrics, this.log, req, res));
     // Swagger sits with the other operator endpoints, on the internal port when there is one (as in Centrifugo).
     if (config.swagger.enabled) for (const [path, route] of swaggerRoutes(config.swagger.handlerPrefix, apiDocument(config, this.apiSurface))) this.internalRoutes.set(path, route);
-    this.server = this.listener(tls, 'public');
+    this.server = this.listener(tls.public, 'public');
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
-    if (split) this.internal = this.listener(config.httpServer.tlsExternal ? undefined : tls, 'internal');
+    if (split) this.internal = this.listener(tls.internal, 'internal');
   }
 
-  private listener(tls: ReturnType<typeof httpTls>, surface: Surface): Server {
+  private listener(tls: HttpTls | undefined, surface: Surface): Server {
     const options = httpServerOptions(this.config);
     const handler = (req: IncomingMessage, res: ServerResponse): void => this.route(req, res, surface);
     return tls ? createTlsServer({ ...options, ...tls }, handler) : createServer(options, handler);
@@ -311,7 +311,10 @@ export class Parsec {
     const clock = opts.clock ?? systemClock;
     const log = opts.logger ?? pino({ level: opts.config.log.level });
     // Read before anything starts: an unreadable certificate stops the start with nothing to undo.
-    const tls = httpTls(opts.config.httpServer.tls);
+    const h = opts.config.httpServer;
+    const publicTls = httpTls(h.tls);
+    // As Centrifugo: the internal port's own TLS when enabled, else the public one's unless tls_external.
+    const tls = { public: publicTls, internal: h.internalTls.enabled ? httpTls(h.internalTls, 'http_server.internal_tls') : h.tlsExternal ? undefined : publicTls };
     const nodeId = randomString(8);
     // Also before: a bad OTEL_* variable stops the start. Spans name the node as service.instance.id.
     const telemetry = await Telemetry.start({ config: opts.config, instanceId: nodeId, version: packageVersion(), log });

@@ -1,6 +1,5 @@
 import {
   Server,
-  ServerCredentials,
   setLogger,
   status,
   type Metadata,
@@ -12,7 +11,7 @@ import {
 import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import type { Logger } from 'pino';
-import { shutdownGrpcServer } from '../lib/index.js';
+import { grpcServerCredentials, shutdownGrpcServer, type GrpcListenerTls } from '../lib/index.js';
 import type { Node } from '../node/index.js';
 import { protoPath } from '../protocol/index.js';
 import { Attr, noTracer, type ActiveSpan, type Tracer } from '../telemetry/index.js';
@@ -120,8 +119,8 @@ export class GrpcApi {
   }
 
   /** Binds and serves; resolves with the bound port (useful with port 0). Call once. */
-  /** Listens; with `tls` (PEM certificate chain and key) the API is served over TLS. */
-  async start(address: string, port: number, tls?: { cert: Buffer; key: Buffer }): Promise<number> {
+  /** Listens; with `tls` (PEM certificate chain and key, a client CA for mutual TLS) the API is served over TLS. */
+  async start(address: string, port: number, tls?: GrpcListenerTls): Promise<number> {
     if (this.server || this.closing) throw new Error('GrpcApi.start: already started or closed');
     // grpc-js writes its diagnostics to stderr, so a failed bind would print a bare line next
     // to the one naming the key. Its logger is process-wide; ours keeps them, at debug.
@@ -136,7 +135,7 @@ export class GrpcApi {
     this.server = server;
     const host = address.includes(':') ? `[${address}]` : address;
     const bound = await new Promise<number>((resolve, reject) => {
-      const creds = tls ? ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false) : ServerCredentials.createInsecure();
+      const creds = grpcServerCredentials(tls);
       server.bindAsync(`${host}:${port}`, creds, (err, p) => (err ? reject(err) : resolve(p)));
     });
     this.log.info({ address, port: bound }, 'grpc api listening');

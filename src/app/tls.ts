@@ -27,19 +27,39 @@ function pemData(value: string, key: string): Buffer {
   throw new ConfigError('PARSEC_CONFIG_UNREADABLE', key, null, 'expected PEM text, the path of a readable PEM file, or base64 of PEM text');
 }
 
-/** `http_server.tls` as Node's TLS options: a client CA asks every client for a certificate it signed. */
-export function httpTls(t: Config['httpServer']['tls']): { cert: Buffer; key: Buffer; ca?: Buffer; requestCert: boolean; rejectUnauthorized: boolean } | undefined {
-  if (!t.enabled) return undefined;
-  const cert = pemData(t.certPem, 'http_server.tls.cert_pem');
-  const key = pemData(t.keyPem, 'http_server.tls.key_pem');
-  if (!t.clientCaPem) return { cert, key, requestCert: false, rejectUnauthorized: false };
-  return { cert, key, ca: pemData(t.clientCaPem, 'http_server.tls.client_ca_pem'), requestCert: true, rejectUnauthorized: true };
+/** A listener's certificate and key, and the CA its clients' certificates must chain to when set (mutual TLS). */
+export interface ListenerTls {
+  cert: Buffer;
+  key: Buffer;
+  ca?: Buffer;
 }
 
-/** A certificate and key for a gRPC or MQTT listener: each as PEM text, base64, a path in `*_pem`, or a path in `*_pem_file`. */
-export function certKeyTls(t: TlsConfig, section: string): { cert: Buffer; key: Buffer } | undefined {
+/** An HTTP listener's TLS as Node's options: a client CA asks every client for a certificate it signed. */
+export type HttpTls = ListenerTls & { requestCert: boolean; rejectUnauthorized: boolean };
+
+/** A listener's TLS as Node's server options: with a client CA, clients must present a certificate it signed. */
+export function nodeTls(l: ListenerTls): HttpTls {
+  return { ...l, requestCert: l.ca !== undefined, rejectUnauthorized: l.ca !== undefined };
+}
+
+/** `http_server.tls` or `http_server.internal_tls` (`section`) as Node's TLS options. */
+export function httpTls(t: Config['httpServer']['tls'], section = 'http_server.tls'): HttpTls | undefined {
+  if (!t.enabled) return undefined;
+  const cert = pemData(t.certPem, `${section}.cert_pem`);
+  const key = pemData(t.keyPem, `${section}.key_pem`);
+  return nodeTls(t.clientCaPem ? { cert, key, ca: pemData(t.clientCaPem, `${section}.client_ca_pem`) } : { cert, key });
+}
+
+/**
+ * A certificate and key for a gRPC or MQTT listener: each as PEM text, base64, a path in
+ * `*_pem`, or a path in `*_pem_file`; with `client_ca_pem`, the CA clients must present a
+ * certificate of.
+ */
+export function certKeyTls(t: TlsConfig, section: string): ListenerTls | undefined {
   if (!t.enabled) return undefined;
   const load = (text: string, file: string, what: 'cert' | 'key'): Buffer =>
     text ? pemData(text, `${section}.tls.${what}_pem`) : pem('', file, `${section}.tls.${what}_pem_file`);
-  return { cert: load(t.certPem, t.certPemFile, 'cert'), key: load(t.keyPem, t.keyPemFile, 'key') };
+  const cert = load(t.certPem, t.certPemFile, 'cert');
+  const key = load(t.keyPem, t.keyPemFile, 'key');
+  return t.clientCaPem ? { cert, key, ca: pemData(t.clientCaPem, `${section}.tls.client_ca_pem`) } : { cert, key };
 }

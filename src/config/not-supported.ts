@@ -29,7 +29,7 @@ const CONSUMER_OPTIONS: ReadonlySet<string> = new Set([
 /** Keys inside sections Parsec does implement. */
 const NESTED: ReadonlySet<string> = new Set([
   ...['host_whitelist', 'cache_dir', 'email', 'server_name', 'http', 'http_addr'].map((k) => `http_server.tls_autocert.${k}`),
-  'http_server.internal_tls', 'http_server.http3', 'http_server.h2c_external',
+  'http_server.http3', 'http_server.h2c_external',
   'http_server.external_http2_extended_connect',
   'log.file',
   'client.concurrency', 'client.channel_position_max_time_lag', 'client.connection_rate_limit',
@@ -48,9 +48,8 @@ const NESTED: ReadonlySet<string> = new Set([
   'engine.redis.presence_hash_field_ttl', 'engine.redis.presence_user_mapping',
   ...['engine.redis', 'map_broker.redis'].flatMap((s) => [...REDIS_CLIENT_OPTIONS].map((k) => `${s}.${k}`)),
   // Centrifugo's TLS settings are one struct for servers and clients: these are its client
-  // side, which a listener has no use for; a client CA for mTLS is only read by http_server.
-  ...['server_ca_pem', 'insecure_skip_verify', 'server_name'].flatMap((k) => ['http_server', 'grpc_api', 'uni_grpc'].map((s) => `${s}.tls.${k}`)),
-  'grpc_api.tls.client_ca_pem', 'uni_grpc.tls.client_ca_pem',
+  // side, which a listener has no use for.
+  ...['server_ca_pem', 'insecure_skip_verify', 'server_name'].flatMap((k) => ['http_server.tls', 'http_server.internal_tls', 'grpc_api.tls', 'uni_grpc.tls'].map((s) => `${s}.${k}`)),
   'broker.redis', 'broker.postgres', 'broker.redisnats', 'broker.nats.tls', 'broker.nats.allow_wildcards', 'broker.nats.raw_mode',
   'node.info_metrics_aggregate_interval',
   // The UI is built in; there is one HTTP port.

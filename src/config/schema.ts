@@ -39,6 +39,8 @@ const httpServerSchema = section({
   tls: section({ enabled: bool(), cert_pem: str(), key_pem: str(), client_ca_pem: str() }),
   // With an internal port: TLS on the public port only.
   tls_external: bool(),
+  // With an internal port: TLS of its own there (else the public port's, unless tls_external).
+  internal_tls: section({ enabled: bool(), cert_pem: str(), key_pem: str(), client_ca_pem: str() }),
   // Known so that turning it on stops the start (rules.ts) instead of serving plain HTTP.
   tls_autocert: section({ enabled: bool() }),
   // The server API and health listen here, apart from the client endpoints, when a port is set.
@@ -262,7 +264,7 @@ const httpApiSchema = section({
 });
 
 /** A server certificate and key, each as PEM text or a file (`grpc_api.tls`, `uni_grpc.tls`). */
-const tlsSchema = () => section({ enabled: bool(), cert_pem: str(), cert_pem_file: str(), key_pem: str(), key_pem_file: str() });
+const tlsSchema = () => section({ enabled: bool(), cert_pem: str(), cert_pem_file: str(), key_pem: str(), key_pem_file: str(), client_ca_pem: str() });
 
 const grpcApiSchema = section({
   enabled: bool(),

@@ -264,6 +264,8 @@ export interface TlsConfig {
   certPemFile: string;
   keyPem: string;
   keyPemFile: string;
+  /** Set = clients must present a certificate this CA signed (mutual TLS). */
+  clientCaPem: string;
 }
 
 /** WebSocket permessage-deflate, used with clients that offer it. */
@@ -385,7 +387,8 @@ export interface MqttConfig {
   /** Denied PUBLISH/SUBSCRIBE after which the client is disconnected; 0 = never. */
   maxAclViolations: number;
   websocket: { enabled: boolean; path: string };
-  tls: { enabled: boolean; certPem: string; certPemFile: string; keyPem: string; keyPemFile: string };
+  /** The MQTT listener's TLS; a client CA makes devices present certificates (mutual TLS). */
+  tls: TlsConfig;
 }
 
 /** Parsec-only settings (`parsec`). */
@@ -423,6 +426,8 @@ export interface Config {
     tls: { enabled: boolean; certPem: string; keyPem: string; clientCaPem: string };
     /** TLS on the public port only, the internal one stays plain. */
     tlsExternal: boolean;
+    /** The internal port's own TLS (as `tls`); when enabled it wins over `tlsExternal`. */
+    internalTls: { enabled: boolean; certPem: string; keyPem: string; clientCaPem: string };
     /** Recognised so that asking for it stops the start: ACME is not supported. */
     tlsAutocert: { enabled: boolean };
     internalAddress: string;

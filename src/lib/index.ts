@@ -8,6 +8,7 @@ export { CompactMap } from './compact-map.js';
 export { ListenError, listenOn } from './listen-error.js';
 export { Semaphore, SemaphoreAbortError } from './semaphore.js';
 export { systemTimers, type Timers } from './timers.js';
+export { grpcServerCredentials, type GrpcListenerTls } from './grpc-credentials.js';
 export { shutdownGrpcServer } from './grpc-shutdown.js';
 export { sameSecret } from './same-secret.js';
 export { filterCovers, hasWildcard, isServerTopic, topicFilterProblem, topicMatches, topicNameProblem } from './mqtt-topics.js';

@@ -368,7 +368,7 @@ describe('gRPC API from config', () => {
     const { cert, key } = selfSigned();
     const server = await startServer(
       testConfig((c) => {
-        c.grpcApi = { ...c.grpcApi, enabled: true, address: '127.0.0.1', port: 0, key: KEY, tls: { enabled: true, certPem: cert, certPemFile: '', keyPem: key, keyPemFile: '' } };
+        c.grpcApi = { ...c.grpcApi, enabled: true, address: '127.0.0.1', port: 0, key: KEY, tls: { enabled: true, certPem: cert, certPemFile: '', keyPem: key, keyPemFile: '', clientCaPem: '' } };
       }),
     );
     t.after(() => server.close());
@@ -376,6 +376,23 @@ describe('gRPC API from config', () => {
     t.after(() => client.close());
     const info = await client.result<{ nodes: unknown[] }>('Info', {});
     assert.equal(info.nodes.length, 1);
+  });
+
+  it('asks gRPC clients for a certificate the client CA signed with grpc_api.tls.client_ca_pem', async (t) => {
+    const { cert, key } = selfSigned();
+    const client = selfSigned();
+    const server = await startServer(
+      testConfig((c) => {
+        c.grpcApi = { ...c.grpcApi, enabled: true, address: '127.0.0.1', port: 0, key: KEY, tls: { enabled: true, certPem: cert, certPemFile: '', keyPem: key, keyPemFile: '', clientCaPem: client.cert } };
+      }),
+    );
+    t.after(() => server.close());
+    const withCert = new ApiClient(server.app.grpcPort!, credentials.createSsl(Buffer.from(cert), Buffer.from(client.key), Buffer.from(client.cert)));
+    t.after(() => withCert.close());
+    assert.equal((await withCert.result<{ nodes: unknown[] }>('Info', {})).nodes.length, 1);
+    const without = new ApiClient(server.app.grpcPort!, credentials.createSsl(Buffer.from(cert)));
+    t.after(() => without.close());
+    await rejectsWith(without.call('Info', {}), status.UNAVAILABLE);
   });
 
   it('starts with grpc_api.enabled and answers with grpc_api.key', async (t) => {

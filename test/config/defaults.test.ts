@@ -11,6 +11,7 @@ test('defaults follow Centrifugo v6 (and Parsec where noted)', () => {
     port: 8000,
     tls: { enabled: false, certPem: '', keyPem: '', clientCaPem: '' },
     tlsExternal: false,
+    internalTls: { enabled: false, certPem: '', keyPem: '', clientCaPem: '' },
     tlsAutocert: { enabled: false },
     internalAddress: '',
     internalPort: null,
@@ -52,7 +53,7 @@ test('defaults follow Centrifugo v6 (and Parsec where noted)', () => {
   );
   const jwks = { enabled: false, endpoint: '', audience: '', issuer: '', scope: '', tls: { enabled: false, serverCaPem: '', serverCaPemFile: '' } };
   assert.deepEqual(config.httpApi, { key: '', jwks, handlerPrefix: '/api', insecure: false, errorMode: '', external: false, maxRequestBodySize: 1_048_576 });
-  assert.deepEqual(config.grpcApi, { enabled: false, address: '', port: 10_000, key: '', insecure: false, errorMode: '', maxReceiveMessageSize: 1_048_576, jwks, tls: { enabled: false, certPem: '', certPemFile: '', keyPem: '', keyPemFile: '' }, reflection: false });
+  assert.deepEqual(config.grpcApi, { enabled: false, address: '', port: 10_000, key: '', insecure: false, errorMode: '', maxReceiveMessageSize: 1_048_576, jwks, tls: { enabled: false, certPem: '', certPemFile: '', keyPem: '', keyPemFile: '', clientCaPem: '' }, reflection: false });
   const compression = { compression: false, compressionMinSize: 0, compressionLevel: 1 };
   assert.deepEqual(config.websocket, { disabled: false, handlerPrefix: '/connection/websocket', messageSizeLimit: 65_536, writeTimeout: 1000, ...compression });
   assert.deepEqual(config.uniWebsocket, {
@@ -68,7 +69,7 @@ test('defaults follow Centrifugo v6 (and Parsec where noted)', () => {
   const toHttp = { enabled: false, transforms: [] };
   assert.deepEqual(config.uniSse, { enabled: false, handlerPrefix: '/connection/uni_sse', maxRequestBodySize: 65_536, connectCodeToHttpResponse: toHttp });
   assert.deepEqual(config.uniHttpStream, { enabled: false, handlerPrefix: '/connection/uni_http_stream', maxRequestBodySize: 65_536, connectCodeToHttpResponse: toHttp });
-  assert.deepEqual(config.uniGrpc, { enabled: false, address: '', port: 11_000, maxReceiveMessageSize: 0, tls: { enabled: false, certPem: '', certPemFile: '', keyPem: '', keyPemFile: '' } });
+  assert.deepEqual(config.uniGrpc, { enabled: false, address: '', port: 11_000, maxReceiveMessageSize: 0, tls: { enabled: false, certPem: '', certPemFile: '', keyPem: '', keyPemFile: '', clientCaPem: '' } });
   assert.deepEqual(config.client.connectCodeToUnidirectionalDisconnect, { enabled: false, transforms: [] });
   assert.deepEqual(config.sse, { enabled: false, handlerPrefix: '/connection/sse', maxRequestBodySize: 65_536 });
   assert.deepEqual(config.httpStream, { enabled: false, handlerPrefix: '/connection/http_stream', maxRequestBodySize: 65_536 });

@@ -146,6 +146,50 @@ describe('mTLS, certificate files and tls_external', () => {
   });
 });
 
+describe('internal_tls: the internal port with a certificate of its own', () => {
+  const publicCert = selfSigned();
+  const internalCert = selfSigned();
+  const operatorCert = selfSigned();
+  let server: TestServer;
+
+  before(async () => {
+    server = await startServer(
+      testConfig((c) => {
+        c.httpApi.key = KEY;
+        c.httpServer.tls = { enabled: true, certPem: publicCert.cert, keyPem: publicCert.key, clientCaPem: '' };
+        // Wins over tls_external, as in Centrifugo; its client CA makes the internal port mutual TLS.
+        c.httpServer.tlsExternal = true;
+        c.httpServer.internalTls = { enabled: true, certPem: internalCert.cert, keyPem: internalCert.key, clientCaPem: operatorCert.cert };
+        c.httpServer.internalPort = 0;
+      }),
+    );
+  });
+
+  after(() => server.close());
+
+  it('serves health and the API over the internal certificate to clients with the operator certificate only', async () => {
+    const base = `https://127.0.0.1:${server.app.internalAddress()!.port}`;
+    const health = await https(`${base}/health`, { ca: internalCert.cert, cert: operatorCert.cert, key: operatorCert.key });
+    assert.equal(health.status, 200);
+    const info = await https(`${base}/api/info`, { ca: internalCert.cert, cert: operatorCert.cert, key: operatorCert.key, headers: { 'X-API-Key': KEY }, body: '{}' });
+    assert.equal(info.status, 200);
+    const outcome = (p: Promise<Answer>) => p.then((a) => `HTTP ${a.status}`, (err: Error) => err.message);
+    assert.doesNotMatch(await outcome(https(`${base}/health`, { ca: internalCert.cert })), /^HTTP/, 'no client certificate, no answer');
+    assert.doesNotMatch(await outcome(https(`${base}/health`, { ca: publicCert.cert, cert: operatorCert.cert, key: operatorCert.key })), /^HTTP/, 'the public certificate is not the internal one');
+    // The public port keeps its own certificate and asks for none.
+    const pub = await https(`https://127.0.0.1:${server.app.address().port}/connection/websocket`, { ca: publicCert.cert });
+    assert.ok(pub.status >= 400 && pub.status < 500, String(pub.status));
+  });
+
+  it('an unreadable internal certificate stops the start naming http_server.internal_tls', async () => {
+    const config = testConfig((c) => {
+      c.httpServer.internalPort = 0;
+      c.httpServer.internalTls = { enabled: true, certPem: '/no/such/internal.pem', keyPem: 'missing', clientCaPem: '' };
+    });
+    await assert.rejects(Parsec.start({ config }), (err: Error & { key?: string }) => err.key === 'http_server.internal_tls.cert_pem');
+  });
+});
+
 describe('TLS configuration errors', () => {
   it('a certificate that is neither PEM, a file nor base64 stops the start naming the key', async () => {
     const config = testConfig((c) => {

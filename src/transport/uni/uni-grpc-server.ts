@@ -1,7 +1,7 @@
-import { Server, ServerCredentials, type ServerWritableStream, type ServiceDefinition } from '@grpc/grpc-js';
+import { Server, type ServerWritableStream, type ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import type { Logger } from 'pino';
-import { newClientId, shutdownGrpcServer } from '../../lib/index.js';
+import { grpcServerCredentials, newClientId, shutdownGrpcServer, type GrpcListenerTls } from '../../lib/index.js';
 import { Client, NO_HEADERS, connectUnidirectional, type Node } from '../../node/index.js';
 import { protoPath, type ConnectRequest, type SubscribeRequest } from '../../protocol/index.js';
 import { UniGrpcTransport, peerAddress } from './uni-grpc-transport.js';
@@ -51,14 +51,14 @@ export class UniGrpcServer {
     this.log = node.deps.logger.child({ component: 'uni_grpc' });
   }
 
-  /** Listens; with `tls` (PEM certificate chain and key) over TLS. Resolves with the bound port. */
-  async start(address: string, port: number, maxReceiveMessageSize: number, tls?: { cert: Buffer; key: Buffer }): Promise<number> {
+  /** Listens; with `tls` (PEM certificate chain and key, a client CA for mutual TLS) over TLS. Resolves with the bound port. */
+  async start(address: string, port: number, maxReceiveMessageSize: number, tls?: GrpcListenerTls): Promise<number> {
     if (this.server || this.closing) throw new Error('UniGrpcServer.start: already started or closed');
     const server = new Server(maxReceiveMessageSize > 0 ? { 'grpc.max_receive_message_length': maxReceiveMessageSize } : {});
     server.addService(loadService(), { Consume: (call: ServerWritableStream<WireConnectRequest, Uint8Array>) => this.consume(call) });
     this.server = server;
     const host = address.includes(':') ? `[${address}]` : address;
-    const creds = tls ? ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false) : ServerCredentials.createInsecure();
+    const creds = grpcServerCredentials(tls);
     const bound = await new Promise<number>((resolve, reject) => server.bindAsync(`${host}:${port}`, creds, (err, p) => (err ? reject(err) : resolve(p))));
     this.log.info({ address, port: bound }, 'uni_grpc listening');
     return bound;

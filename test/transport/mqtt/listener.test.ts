@@ -4,6 +4,23 @@ import { connectMqtt, device, mqttConfig, startMqttServer, type MqttTestServer }
 import { selfSigned } from '../../helpers/tls.js';
 import { until } from '../../helpers/until.js';
 
+describe('MQTT front door: mutual TLS', () => {
+  it('with parsec.mqtt.tls.client_ca_pem a device needs a certificate the CA signed', async (t) => {
+    const server = selfSigned();
+    const deviceCert = selfSigned();
+    const app = await startMqttServer(
+      mqttConfig((c) => {
+        c.parsec.mqtt.tls = { enabled: true, certPem: server.cert, certPemFile: '', keyPem: server.key, keyPemFile: '', clientCaPem: deviceCert.cert };
+      }),
+    );
+    t.after(() => app.close());
+    const url = `mqtts://127.0.0.1:${app.app.mqtt!.port}`;
+    const c = await connectMqtt(url, { protocolVersion: 5, ca: server.cert, cert: deviceCert.cert, key: deviceCert.key, rejectUnauthorized: true, ...(await device('mtls-dev')) });
+    await c.endAsync();
+    await assert.rejects(connectMqtt(url, { protocolVersion: 5, ca: server.cert, rejectUnauthorized: true, reconnectPeriod: 0, connectTimeout: 3000, ...(await device('no-cert')) }));
+  });
+});
+
 describe('MQTT front door: TLS listener and presence', () => {
   let server: MqttTestServer;
   let ca: string;
@@ -12,7 +29,7 @@ describe('MQTT front door: TLS listener and presence', () => {
     ca = cert;
     server = await startMqttServer(
       mqttConfig((c) => {
-        c.parsec.mqtt.tls = { enabled: true, certPem: cert, certPemFile: '', keyPem: key, keyPemFile: '' };
+        c.parsec.mqtt.tls = { enabled: true, certPem: cert, certPemFile: '', keyPem: key, keyPemFile: '', clientCaPem: '' };
         c.channel.namespaces = c.channel.namespaces.map((ns) => (ns.name === 'mqtt' ? { ...ns, presence: true, joinLeave: true } : ns));
       }),
     );

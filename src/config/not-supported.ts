@@ -36,7 +36,6 @@ const NESTED: ReadonlySet<string> = new Set([
   'client.insecure_skip_token_signature_verify',
   'client.subscribe_to_user_personal_channel.single_connection',
   ...['token', 'subscription_token'].map((t) => `client.${t}.insecure_skip_jwks_endpoint_safety_check`),
-  'channel.publication_data_format',
   'channel.proxy.subscribe_stream',
   'map_broker.postgres',
   'http_api.disabled',

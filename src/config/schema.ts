@@ -178,7 +178,7 @@ const channelOptionsShape = {
   allowed_delta_types: z.array(z.enum(['fossil'])).default(() => []),
   delta_publish: bool(),
   allow_tags_filter: bool(),
-  publication_data_format: oneOf(['', 'json', 'binary'], ''),
+  publication_data_format: oneOf(['', 'json', 'json_object', 'binary'], ''),
   subscribe_proxy_enabled: bool(),
   publish_proxy_enabled: bool(),
   sub_refresh_proxy_enabled: bool(),
@@ -219,6 +219,8 @@ const channelSchema = section({
   namespace_boundary: nonEmptyStr(':'),
   user_boundary: nonEmptyStr('#'),
   user_separator: nonEmptyStr(','),
+  // The format of namespaces that set none (Centrifugo v6).
+  publication_data_format: oneOf(['', 'json', 'json_object', 'binary'], ''),
 });
 
 /** RPC options of `rpc.without_namespace` and of every `rpc.namespaces[]` entry. */

@@ -119,7 +119,7 @@ export interface ChannelOptions {
   allowedDeltaTypes: string[];
   deltaPublish: boolean;
   allowTagsFilter: boolean;
-  publicationDataFormat: '' | 'json' | 'binary';
+  publicationDataFormat: '' | 'json' | 'json_object' | 'binary';
   subscribeProxyEnabled: boolean;
   publishProxyEnabled: boolean;
   subRefreshProxyEnabled: boolean;
@@ -498,6 +498,8 @@ export interface Config {
     namespaceBoundary: string;
     userBoundary: string;
     userSeparator: string;
+    /** The publication data format of namespaces that set none. */
+    publicationDataFormat: ChannelOptions['publicationDataFormat'];
   };
   /** RPC methods (`ns:method`) and the backends that answer them. */
   rpc: {

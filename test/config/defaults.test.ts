@@ -49,6 +49,7 @@ test('defaults follow Centrifugo v6 (and Parsec where noted)', () => {
       namespaceBoundary: ':',
       userBoundary: '#',
       userSeparator: ',',
+      publicationDataFormat: '',
     },
   );
   const jwks = { enabled: false, endpoint: '', audience: '', issuer: '', scope: '', tls: { enabled: false, serverCaPem: '', serverCaPemFile: '' } };

@@ -2,7 +2,7 @@ import type { ApiContext } from '../context.js';
 import { resolveChannel } from '../context.js';
 import { ApiError, ApiErrorCode, asApiError } from '../errors.js';
 import { payloadOf } from '../payload.js';
-import { isMapChannel } from '../../node/index.js';
+import { isMapChannel, publicationDataProblem } from '../../node/index.js';
 import type { BroadcastRequest, PublishRequest } from '../schemas.js';
 
 export interface PublishResult {
@@ -15,6 +15,9 @@ type PublishFields = Omit<PublishRequest, 'channel'>;
 async function publishOne(ctx: ApiContext, channel: string, req: PublishFields, data: Uint8Array): Promise<PublishResult> {
   const ch = resolveChannel(ctx, channel);
   if (isMapChannel(ch)) throw new ApiError(ApiErrorCode.badRequest, 'bad request: a map channel changes by key: use map_publish');
+  // `data` is a JSON value; `b64data` any bytes.
+  const problem = publicationDataProblem(data, ch.options.publicationDataFormat, req.data !== undefined);
+  if (problem) throw new ApiError(ApiErrorCode.badRequest, `bad request: ${problem}`);
   const pos = await ctx.node.publish(ch, data, {
     tags: req.tags,
     skipHistory: req.skip_history,
@@ -24,11 +27,12 @@ async function publishOne(ctx: ApiContext, channel: string, req: PublishFields, 
   return pos.offset > 0 ? { offset: pos.offset, epoch: pos.epoch } : {};
 }
 
+/** The payload; whether it may be empty depends on each channel's format. */
 function dataOf(req: PublishFields): Uint8Array {
-  const data = payloadOf(req.data, req.b64data, 'data');
-  if (!data || data.length === 0) throw new ApiError(ApiErrorCode.badRequest, 'bad request: data required');
-  return data;
+  return payloadOf(req.data, req.b64data, 'data') ?? NO_DATA;
 }
+
+const NO_DATA = new Uint8Array(0);
 
 export async function publish(ctx: ApiContext, req: PublishRequest): Promise<PublishResult> {
   return publishOne(ctx, req.channel, req, dataOf(req));

@@ -25,10 +25,15 @@ export interface ChannelInfo {
  */
 export class ChannelRules {
   private readonly namespaces: Map<string, ChannelOptions>;
+  private readonly withoutNamespace: ChannelOptions;
   private readonly regexes = new Map<string, RegExp>();
 
   constructor(private readonly cfg: Config['channel']) {
-    this.namespaces = new Map(cfg.namespaces.map((ns) => [ns.name, ns]));
+    // `channel.publication_data_format` is what a namespace that sets none gets, as in Centrifugo.
+    const format = cfg.publicationDataFormat;
+    const own = <T extends ChannelOptions>(o: T): T => (o.publicationDataFormat === '' && format !== '' ? { ...o, publicationDataFormat: format } : o);
+    this.withoutNamespace = own(cfg.withoutNamespace);
+    this.namespaces = new Map(cfg.namespaces.map((ns) => [ns.name, own(ns)]));
     for (const [name, opts] of [['', cfg.withoutNamespace] as const, ...cfg.namespaces.map((ns) => [ns.name, ns] as const)]) {
       if (opts.channelRegex) this.regexes.set(name, new RegExp(opts.channelRegex));
     }
@@ -44,7 +49,7 @@ export class ChannelRules {
     const boundary = bare.indexOf(this.cfg.namespaceBoundary);
     let namespace = '';
     let name = bare;
-    let options = this.cfg.withoutNamespace;
+    let options = this.withoutNamespace;
     if (boundary > 0) {
       namespace = bare.slice(0, boundary);
       name = bare.slice(boundary + this.cfg.namespaceBoundary.length);

@@ -3,7 +3,6 @@ import {
   DisconnectCode,
   DisconnectError,
   ErrorCode,
-  jsonPayloadText,
   PublishKind,
   type ChannelRequest,
   type HistoryRequest,
@@ -17,6 +16,10 @@ import { mayPublish, mayReadHistory, mayReadPresence } from '../channels/permiss
 import { callerOf } from './proxy-caller.js';
 import { handleMapPublish } from './map-publish-handler.js';
 import { isMapChannel } from '../channels/map-channel.js';
+import { publicationDataProblem } from '../channels/publication-format.js';
+
+/** A publish without data: whether that is allowed is the channel's publication_data_format's say. */
+const NO_DATA = new Uint8Array(0);
 
 /** A channel-targeted command needs a channel name; its absence is a protocol violation. */
 function requireChannel(channel: string | undefined): string {
@@ -38,11 +41,9 @@ export async function handlePublish(client: Client, req: PublishRequest): Promis
   const proxied = ch.options.publishProxyEnabled;
   // With a publish proxy the backend decides instead of the namespace rules.
   if (!proxied && !mayPublish(ch, client, sub !== undefined)) throw new ClientError(ErrorCode.permissionDenied);
-  const data = req.data;
-  if (!data || data.length === 0) throw new ClientError(ErrorCode.badRequest);
-  if (ch.options.publicationDataFormat === 'json' && client.codec.name === 'protobuf' && jsonPayloadText(data) === undefined) {
-    throw new ClientError(ErrorCode.badRequest, 'publication data must be JSON');
-  }
+  const data = req.data ?? NO_DATA;
+  const problem = publicationDataProblem(data, ch.options.publicationDataFormat, client.codec.name === 'json');
+  if (problem) throw new ClientError(ErrorCode.badRequest, problem);
   const info = sub ? sub.info(client.info()) : client.info();
   if (proxied) {
     // The backend may rewrite what is published, and how.

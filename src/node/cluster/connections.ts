@@ -54,11 +54,11 @@ function entryOf(node: Node, c: Client): ConnectionEntry {
 export function connectionsPage(node: Node, q: ConnectionsQuery): ConnectionsPage {
   const { hub } = node;
   const filter = q.labelFilter ? compileFilter(q.labelFilter) : undefined;
-  const candidates: Iterable<Client> = q.user ? hub.userClients(q.user) : hub.labelCandidates(filter);
+  const { clients, rest } = q.user ? { clients: hub.userClients(q.user), rest: filter } : hub.labelSelection(filter);
   const picked: Client[] = [];
-  for (const c of candidates) {
+  for (const c of clients) {
     if (c.id <= q.after) continue;
-    if (filter && !matches(filter, c.labels)) continue;
+    if (rest && !matches(rest, c.labels)) continue;
     picked.push(c);
   }
   picked.sort((a, b) => (a.id < b.id ? -1 : 1));

@@ -25,7 +25,10 @@ export interface ConnectionEntry {
   app_version: string;
   connected_at_ms: number;
   remote_addr: string;
+  /** The node's name as `info` reports it (`node.name`, else the host name). */
   node: string;
+  /** The node's id (`uid` in `info`): new at every start, it tells apart nodes of one name. */
+  node_uid: string;
 }
 
 /** A node's share of a listing, sorted by client id; `more` when it held more than `limit`. */
@@ -46,7 +49,8 @@ function entryOf(node: Node, c: Client): ConnectionEntry {
     app_version: c.app.version,
     connected_at_ms: c.connectedAt,
     remote_addr: c.transport.remoteAddr,
-    node: node.id,
+    node: node.deps.name,
+    node_uid: node.id,
   };
 }
 

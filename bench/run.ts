@@ -51,6 +51,7 @@ const { values } = parseArgs({
     subscribers: { type: 'string', default: '1000' },
     rate: { type: 'string', default: '100' },
     redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
+    nats: { type: 'string', default: 'nats://127.0.0.1:4222' },
     /** Capacity scenario: connections per node (two nodes), publications/s, idle seconds. */
     'capacity-per-node': { type: 'string', default: '17500' },
     'capacity-rate': { type: 'string', default: '5000' },
@@ -329,8 +330,8 @@ async function runScenario(scenario: Scenario, pool: LoadPool, kinds: TargetKind
       return;
     }
     case 'engine': {
-      const rows = await runFanout(pool, { subscribers: Number(values.subscribers), rate: Number(values.rate), seconds, redisUrl: values.redis! });
-      console.log('\n## Parsec fan-out through the engine: 1 node in memory against 2 nodes on Redis\n');
+      const rows = await runFanout(pool, { subscribers: Number(values.subscribers), rate: Number(values.rate), seconds, redisUrl: values.redis!, natsUrl: values.nats! });
+      console.log('\n## Parsec fan-out through the engine: 1 node in memory against 2 nodes on Redis and 2 nodes with NATS as the broker\n');
       console.log(
         table(
           ['setup', 'subscribers', 'published', 'delivered/s', 'lost', 'p50 ms', 'p99 ms', 'delivered per server CPU s', 'vs 1 node'],

@@ -28,8 +28,11 @@ export async function measureFanout(pool: LoadPool, setup: string, servers: Serv
   }
 }
 
-/** Fan-out through the engine: one node on the memory engine against two nodes sharing Redis, same load, same run. */
-export async function runFanout(pool: LoadPool, opts: { subscribers: number; rate: number; seconds: number; redisUrl: string }): Promise<FanoutResult[]> {
+/**
+ * Fan-out through the engine: one node on the memory engine against two nodes sharing Redis
+ * and two nodes on the memory engine with NATS as the broker, same load, same run.
+ */
+export async function runFanout(pool: LoadPool, opts: { subscribers: number; rate: number; seconds: number; redisUrl: string; natsUrl: string }): Promise<FanoutResult[]> {
   const results: FanoutResult[] = [];
   const memory = await startParsec(parsecConfig());
   try {
@@ -43,6 +46,13 @@ export async function runFanout(pool: LoadPool, opts: { subscribers: number; rat
     results.push(await measureFanout(pool, '2 nodes, Redis', nodes, opts));
   } finally {
     await Promise.all(nodes.map((n) => n.stop()));
+  }
+  const nats = parsecConfig({ broker: { enabled: true, type: 'nats', nats: { url: opts.natsUrl, prefix: `parsec-bench-${Date.now()}` } } });
+  const natsNodes = [await startParsec(nats), await startParsec(nats)];
+  try {
+    results.push(await measureFanout(pool, '2 nodes, NATS', natsNodes, opts));
+  } finally {
+    await Promise.all(natsNodes.map((n) => n.stop()));
   }
   return results;
 }

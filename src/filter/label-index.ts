@@ -7,15 +7,34 @@ type Labels = Readonly<Record<string, string>>;
  * also keeps a bitmap of their slots, so that an `and` of large postings intersects word by
  * word instead of item by item. The bitmap costs one bit per slot of the index: it is built
  * only when the set's own entries cost several times as much, and dropped when they shrink.
+ * An intersection's items are an array: nothing searches them, the caller only iterates.
  */
 interface Posting<T> {
-  readonly items: ReadonlySet<T>;
+  readonly items: ReadonlySet<T> | readonly T[];
   readonly bits: Uint32Array | undefined;
 }
 
 class MutablePosting<T> implements Posting<T> {
   readonly items = new Set<T>();
   bits: Uint32Array | undefined;
+}
+
+const sizeOf = <T>(p: Posting<T>): number => (p.items instanceof Set ? p.items.size : (p.items as readonly T[]).length);
+
+interface Found<T> {
+  readonly posting: Posting<T>;
+  readonly rest: CompiledFilter | undefined;
+}
+
+/**
+ * The index's answer to a filter: `items` hold every match, and the items that also satisfy
+ * `rest` are exactly the matches. `rest` is the part of the filter the index did not prove
+ * (branches of an `and` it cannot answer, an `or` with such a branch); undefined when every
+ * item matches, so callers evaluate nothing.
+ */
+export interface LabelSelection<T> {
+  readonly items: ReadonlySet<T> | readonly T[];
+  readonly rest: CompiledFilter | undefined;
 }
 
 /** Dense from a 32nd of the slots on (the bitmap then costs an eighth of a byte per member); sparse again below a 64th. */
@@ -27,8 +46,8 @@ const DENSE_SHARE = 32;
  * whose every branch has one — yields its candidates in O(matches) instead of a scan. The
  * indexed branches of an `and` are intersected, smallest first (bitmaps where the postings
  * are dense), rather than the smallest handed over whole.
- * Candidates are a superset of the matches: callers still evaluate the whole filter on
- * each, so the answer always equals a full scan.
+ * The items found are a superset of the matches; callers evaluate on each what the index
+ * did not prove (the selection's `rest`), so the answer always equals a full scan.
  */
 export class LabelIndex<T> {
   private readonly values = new Map<string, Map<string, MutablePosting<T>>>();
@@ -77,37 +96,63 @@ export class LabelIndex<T> {
     this.freeSlots.push(slot);
   }
 
-  /** Items that may match the filter, or undefined when its shape needs a scan. */
-  candidates(f: CompiledFilter): ReadonlySet<T> | undefined {
-    return this.postingFor(f)?.items;
+  /** What the index can say about the filter, or undefined when its shape needs a scan. */
+  select(f: CompiledFilter): LabelSelection<T> | undefined {
+    const found = this.find(f);
+    return found && { items: found.posting.items, rest: found.rest };
   }
 
-  private postingFor(f: CompiledFilter): Posting<T> | undefined {
+  private find(f: CompiledFilter): Found<T> | undefined {
     switch (f.kind) {
-      case 'leaf':
-        return this.leaf(f);
+      case 'leaf': {
+        const posting = this.leaf(f);
+        return posting && { posting, rest: undefined };
+      }
       case 'and': {
         const parts: Array<Posting<T>> = [];
-        for (const n of f.nodes) {
-          const c = this.postingFor(n);
-          if (c) parts.push(c);
-        }
-        return parts.length === 0 ? undefined : this.intersect(parts);
+        const rests: CompiledFilter[] = [];
+        this.andParts(f, parts, rests);
+        if (parts.length === 0) return undefined;
+        return { posting: this.intersect(parts), rest: rests.length <= 1 ? rests[0] : { kind: 'and', nodes: rests } };
       }
       case 'or': {
         const parts: Array<Posting<T>> = [];
+        let exact = true;
         for (const n of f.nodes) {
-          const c = this.postingFor(n);
+          const c = this.find(n);
           if (!c) return undefined;
-          parts.push(c);
+          parts.push(c.posting);
+          exact &&= c.rest === undefined;
         }
-        return union(parts);
+        // A branch's rest cannot be split off: an item found by one branch may match by another.
+        return { posting: union(parts), rest: exact ? undefined : f };
       }
       case 'not':
         return undefined;
     }
   }
 
+  /**
+   * The indexed branches of an `and` and what they leave unproven (their rests, and the
+   * branches the index cannot answer), nested `and`s flattened so all intersect at once.
+   */
+  private andParts(f: { readonly nodes: readonly CompiledFilter[] }, parts: Array<Posting<T>>, rests: CompiledFilter[]): void {
+    for (const n of f.nodes) {
+      if (n.kind === 'and') {
+        this.andParts(n, parts, rests);
+        continue;
+      }
+      const c = this.find(n);
+      if (!c) {
+        rests.push(n);
+        continue;
+      }
+      parts.push(c.posting);
+      if (c.rest) rests.push(c.rest);
+    }
+  }
+
+  /** An `eq`, `in` (without "") or `ex` leaf's items: exactly the items it matches. */
   private leaf(f: Extract<CompiledFilter, { kind: 'leaf' }>): Posting<T> | undefined {
     switch (f.cmp) {
       case 'eq':
@@ -128,33 +173,48 @@ export class LabelIndex<T> {
 
   /** The items in every part: word by word when all are dense, else the smallest checked against the others. */
   private intersect(parts: Array<Posting<T>>): Posting<T> {
-    parts.sort((a, b) => a.items.size - b.items.size);
+    parts.sort((a, b) => sizeOf(a) - sizeOf(b));
     const smallest = parts[0]!;
-    if (parts.length === 1 || smallest.items.size === 0) return smallest;
-    const out = new Set<T>();
-    if (parts.every((p) => p.bits !== undefined)) {
-      let words = Infinity;
-      for (const p of parts) words = Math.min(words, p.bits!.length);
-      for (let w = 0; w < words; w++) {
-        let x = smallest.bits![w]!;
-        for (let i = 1; i < parts.length && x !== 0; i++) x &= parts[i]!.bits![w]!;
-        while (x !== 0) {
-          const low = x & -x;
-          out.add(this.bySlot[w * 32 + 31 - Math.clz32(low)]!);
-          x ^= low;
-        }
+    if (parts.length === 1 || sizeOf(smallest) === 0) return smallest;
+    const bitmaps: Uint32Array[] = [];
+    for (const p of parts) if (p.bits) bitmaps.push(p.bits);
+    const items = bitmaps.length === parts.length ? this.everyBit(bitmaps) : this.probe(smallest, parts.slice(1));
+    return { items, bits: undefined };
+  }
+
+  /** The items whose slot is set in every bitmap (at least two), in slot order. */
+  private everyBit(bitmaps: Uint32Array[]): T[] {
+    let words = Math.ceil(this.bySlot.length / 32);
+    for (const b of bitmaps) words = Math.min(words, b.length);
+    const [first, second] = bitmaps as [Uint32Array, Uint32Array];
+    const out: T[] = [];
+    for (let w = 0; w < words; w++) {
+      let x = first[w]! & second[w]!;
+      for (let i = 2; i < bitmaps.length && x !== 0; i++) x &= bitmaps[i]![w]!;
+      while (x !== 0) {
+        const low = x & -x;
+        out.push(this.bySlot[(w << 5) | (31 - Math.clz32(low))]!);
+        x ^= low;
       }
-      return { items: out, bits: undefined };
     }
+    return out;
+  }
+
+  /** The items of `smallest` found in every other part: a bit test where it has a bitmap, else a set lookup. */
+  private probe(smallest: Posting<T>, others: Array<Posting<T>>): T[] {
+    // An intersection is an array; one only meets another `and` through a one-branch `or`.
+    const sets = others.map((p) => (p.items instanceof Set ? p.items : new Set(p.items)));
+    const needSlot = others.some((p) => p.bits);
+    const out: T[] = [];
     outer: for (const item of smallest.items) {
-      const slot = this.slotOf.get(item)!;
-      for (let i = 1; i < parts.length; i++) {
-        const { bits, items } = parts[i]!;
-        if (bits ? ((bits[slot >>> 5] ?? 0) & (1 << (slot & 31))) === 0 : !items.has(item)) continue outer;
+      const slot = needSlot ? this.slotOf.get(item)! : 0;
+      for (let i = 0; i < others.length; i++) {
+        const bits = others[i]!.bits;
+        if (bits ? ((bits[slot >>> 5] ?? 0) & (1 << (slot & 31))) === 0 : !sets[i]!.has(item)) continue outer;
       }
-      out.add(item);
+      out.push(item);
     }
-    return { items: out, bits: undefined };
+    return out;
   }
 
   private enter(p: MutablePosting<T>, item: T, slot: number): void {
@@ -191,7 +251,7 @@ function grown(bits: Uint32Array, words: number): Uint32Array {
 const EMPTY: Posting<never> = { items: new Set<never>(), bits: undefined };
 
 function union<T>(parts: Array<Posting<T>>): Posting<T> {
-  const nonEmpty = parts.filter((p) => p.items.size > 0);
+  const nonEmpty = parts.filter((p) => sizeOf(p) > 0);
   if (nonEmpty.length <= 1) return nonEmpty[0] ?? EMPTY;
   const out = new Set<T>();
   for (const p of nonEmpty) for (const item of p.items) out.add(item);

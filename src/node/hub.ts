@@ -197,11 +197,13 @@ export class Hub<C extends HubClient = HubClient> {
   }
 
   /**
-   * Clients that may match a label filter: a superset the caller still evaluates the filter
-   * on. The label index's candidates when the filter's shape allows, else every client.
+   * The clients a label filter selects: candidates, and what of the filter each must still
+   * satisfy (undefined: all of them match). The label index's answer when the filter's shape
+   * allows, else every client with the whole filter left to check.
    */
-  labelCandidates(filter: CompiledFilter | undefined): Iterable<C> {
-    return (filter && this.labelIndex.candidates(filter)) ?? this.clients.values();
+  labelSelection(filter: CompiledFilter | undefined): { clients: Iterable<C>; rest: CompiledFilter | undefined } {
+    const found = filter && this.labelIndex.select(filter);
+    return found ? { clients: found.items, rest: found.rest } : { clients: this.clients.values(), rest: filter };
   }
 
   allClients(): IterableIterator<C> {

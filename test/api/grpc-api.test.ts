@@ -215,11 +215,12 @@ describe('gRPC server API', () => {
     };
     const pro = await mk('grpc-pro', { tier: 'pro', fleet: 'grpc' });
     await mk('grpc-free', { tier: 'free', fleet: 'grpc' });
-    const listed = await api.result<{ connections: Record<string, { user: string; labels: Record<string, string>; protocol: string; state: { channels?: object } }> }>('Connections', {
+    const listed = await api.result<{ connections: Record<string, { user: string; labels: Record<string, string>; protocol: string; state: { channels?: object }; node: string; node_uid: string }> }>('Connections', {
       label_filter: { key: 'fleet', cmp: 'eq', val: 'grpc' },
     });
     const users = Object.values(listed.connections).map((c) => [c.user, c.labels.tier, c.protocol]);
     assert.deepEqual(users.sort(), [['grpc-free', 'free', 'protobuf'], ['grpc-pro', 'pro', 'protobuf']]);
+    for (const c of Object.values(listed.connections)) assert.deepEqual([c.node, c.node_uid], [server.app.node.deps.name, server.app.node.id], 'the node by name, and its uid');
 
     const gone = once<{ code: number }>(pro, 'disconnected');
     const res = await api.result<{ affected: number }>('Disconnect', {

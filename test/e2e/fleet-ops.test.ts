@@ -10,8 +10,9 @@ import { until } from '../helpers/until.js';
 const KEY = 'fleet-api-key';
 const skip = await skipWithout('Redis', redisUrl);
 
-function nodeConfig(prefix: string): Config {
+function nodeConfig(prefix: string, name: string): Config {
   return testConfig((c) => {
+    c.node.name = name;
     c.engine = { type: 'redis', redis: { ...c.engine.redis, address: [redisUrl], prefix } };
     c.httpApi.key = KEY;
     c.channel.namespaces = [namespace('pricing', {}), namespace('chat', { allowSubscribeForClient: true })];
@@ -66,8 +67,8 @@ describe('fleet operations by label across two nodes', { skip: skip || undefined
 
   before(async () => {
     const prefix = randomPrefix('fleet');
-    a = await startServer(nodeConfig(prefix));
-    b = await startServer(nodeConfig(prefix));
+    a = await startServer(nodeConfig(prefix, 'fleet-a'));
+    b = await startServer(nodeConfig(prefix, 'fleet-b'));
     // Both nodes must know each other before a survey can count on both.
     const peers = async (s: TestServer) => ((await api(s, 'info', {})).result!.nodes as unknown[]).length;
     await until(async () => (await peers(a)) === 2 && (await peers(b)) === 2);
@@ -166,10 +167,12 @@ describe('fleet operations by label across two nodes', { skip: skip || undefined
   it('lists connections from both nodes, paged by cursor, and from a snapshot', async () => {
     const f = await fleet();
     const everyone = await api(b, 'connections', {});
-    const all = everyone.result!.connections as Record<string, { user: string; labels: Record<string, string>; node: string; transport: string; app_version: string; remote_addr: string }>;
+    const all = everyone.result!.connections as Record<string, { user: string; labels: Record<string, string>; node: string; node_uid: string; transport: string; app_version: string; remote_addr: string }>;
     assert.deepEqual(Object.values(all).map((c) => c.user).sort(), ['alice', 'bob', 'carol', 'dave']);
     const alice = Object.values(all).find((c) => c.user === 'alice')!;
-    assert.deepEqual([alice.node, alice.transport, alice.app_version, alice.remote_addr], [a.app.node.id, 'websocket', '2.0.0', '127.0.0.1']);
+    assert.deepEqual([alice.node, alice.node_uid, alice.transport, alice.app_version, alice.remote_addr], ['fleet-a', a.app.node.id, 'websocket', '2.0.0', '127.0.0.1']);
+    const nodes = new Set(Object.values(all).map((c) => `${c.node} ${c.node_uid}`));
+    assert.deepEqual([...nodes].sort(), [`fleet-a ${a.app.node.id}`, `fleet-b ${b.app.node.id}`], 'each connection names its node, and gives its uid');
     assert.deepEqual(alice.labels, { region: 'eu', tier: 'pro', app_version: '2.0.0' });
 
     const seen: string[] = [];

@@ -45,10 +45,12 @@ describe('LabelIndex', () => {
         const node = randomFilter(r, 0);
         const f = compileFilter(node);
         const scan = items.flatMap((labels, i) => (labels !== undefined && i % 7 !== 0 && matches(f, labels) ? [i] : []));
-        const candidates = index.candidates(f);
-        if (candidates) indexed++;
-        const pool = candidates ? [...candidates] : items.map((_, i) => i).filter((i) => i % 7 !== 0 && items[i] !== undefined);
-        const viaIndex = pool.filter((i) => matches(f, items[i])).sort((a, b) => a - b);
+        const selection = index.select(f);
+        if (selection) indexed++;
+        const pool = selection ? [...selection.items] : items.map((_, i) => i).filter((i) => i % 7 !== 0 && items[i] !== undefined);
+        // Only what the index did not prove is evaluated, as the hub's callers do.
+        const rest = selection ? selection.rest : f;
+        const viaIndex = pool.filter((i) => rest === undefined || matches(rest, items[i])).sort((a, b) => a - b);
         assert.deepEqual(viaIndex, scan, `round ${round} filter ${JSON.stringify(node)}`);
       }
     }
@@ -80,10 +82,11 @@ describe('LabelIndex', () => {
         const node: FilterNode = { op: 'and', nodes: Array.from({ length: 2 + Math.floor(r() * 2) }, () => randomFilter(r, 2)) };
         const f = compileFilter(node);
         const scan = [...live].filter((i) => matches(f, items[i])).sort((a, b) => a - b);
-        const candidates = index.candidates(f);
-        const pool = candidates ? [...candidates] : [...live];
+        const selection = index.select(f);
+        const pool = selection ? [...selection.items] : [...live];
         for (const i of pool) assert.ok(live.has(i), `round ${round}: a removed item ${i} is a candidate`);
-        const viaIndex = pool.filter((i) => matches(f, items[i])).sort((a, b) => a - b);
+        const rest = selection ? selection.rest : f;
+        const viaIndex = pool.filter((i) => rest === undefined || matches(rest, items[i])).sort((a, b) => a - b);
         assert.deepEqual(viaIndex, scan, `round ${round} filter ${JSON.stringify(node)}`);
       }
     }
@@ -94,7 +97,9 @@ describe('LabelIndex', () => {
       const index = new LabelIndex<number>(denseMin);
       for (let i = 0; i < 100; i++) index.add(i, { region: `r${i % 10}`, tier: `t${Math.floor(i / 10) % 10}` });
       const and = compileFilter({ op: 'and', nodes: [{ key: 'region', cmp: 'eq', val: 'r3' }, { key: 'tier', cmp: 'eq', val: 't7' }] });
-      assert.deepEqual([...index.candidates(and)!], [73], `denseMin ${denseMin}`);
+      const selection = index.select(and)!;
+      assert.deepEqual([...selection.items], [73], `denseMin ${denseMin}`);
+      assert.equal(selection.rest, undefined, 'eq leaves are exact: nothing is left to evaluate');
     }
   });
 
@@ -104,14 +109,34 @@ describe('LabelIndex', () => {
     index.add('b', { region: 'eu', tier: 'free' });
     index.add('c', { region: 'us', tier: 'pro' });
     const and = compileFilter({ op: 'and', nodes: [{ key: 'region', cmp: 'eq', val: 'eu' }, { key: 'tier', cmp: 'eq', val: 'pro' }] });
-    assert.deepEqual([...index.candidates(and)!], ['a']);
-    assert.deepEqual([...index.candidates(compileFilter({ key: 'tier', cmp: 'in', vals: ['pro', 'gold'] }))!].sort(), ['a', 'c']);
-    assert.equal(index.candidates(compileFilter({ op: 'not', nodes: [{ key: 'tier', cmp: 'ex' }] })), undefined);
-    assert.equal(index.candidates(compileFilter({ key: 'tier', cmp: 'sw', val: 'p' })), undefined);
-    const withSw = compileFilter({ op: 'and', nodes: [{ key: 'region', cmp: 'eq', val: 'eu' }, { key: 'tier', cmp: 'sw', val: 'p' }] });
-    assert.equal(index.candidates(withSw)?.size, 2, 'a superset: the caller still evaluates the whole filter');
+    assert.deepEqual([...index.select(and)!.items], ['a']);
+    assert.deepEqual([...index.select(compileFilter({ key: 'tier', cmp: 'in', vals: ['pro', 'gold'] }))!.items].sort(), ['a', 'c']);
+    assert.equal(index.select(compileFilter({ op: 'not', nodes: [{ key: 'tier', cmp: 'ex' }] })), undefined);
+    assert.equal(index.select(compileFilter({ key: 'tier', cmp: 'sw', val: 'p' })), undefined);
+    const withSwNode: FilterNode = { op: 'and', nodes: [{ key: 'region', cmp: 'eq', val: 'eu' }, { key: 'tier', cmp: 'sw', val: 'p' }] };
+    const withSw = compileFilter(withSwNode);
+    const selection = index.select(withSw)!;
+    assert.equal([...selection.items].length, 2, 'a superset: the caller evaluates the rest');
+    assert.deepEqual(selection.rest, { kind: 'leaf', key: 'tier', cmp: 'sw', val: 'p', vals: new Set() }, 'the rest is the branch the index cannot answer');
+    const orWithSw = compileFilter({ op: 'or', nodes: [{ key: 'region', cmp: 'eq', val: 'us' }, withSwNode] });
+    assert.equal(index.select(orWithSw)!.rest, orWithSw, 'an or with an unproven branch is left whole');
     index.remove('a', { region: 'eu', tier: 'pro' });
-    assert.equal(index.candidates(and)?.size, 0);
+    assert.equal([...index.select(and)!.items].length, 0);
+  });
+
+  it('agrees with a scan on keys only the prototype has', () => {
+    const index = new LabelIndex<string>();
+    index.add('a', { region: 'eu' });
+    for (const key of ['toString', '__proto__', 'constructor']) {
+      for (const cmp of ['ex', 'nex', 'neq']) {
+        const f = compileFilter(cmp === 'neq' ? { key, cmp, val: 'x' } : { key, cmp });
+        const scan = matches(f, { region: 'eu' }) ? ['a'] : [];
+        const selection = index.select(f);
+        const viaIndex = selection ? [...selection.items].filter(() => selection.rest === undefined || matches(selection.rest, { region: 'eu' })) : scan;
+        assert.deepEqual(viaIndex, scan, `${key} ${cmp}`);
+        assert.equal(matches(f, { region: 'eu' }), cmp !== 'ex', `${key} ${cmp}: not a label`);
+      }
+    }
   });
 });
 

@@ -17,6 +17,7 @@ interface ConnectionInfo {
   labels?: Record<string, string>;
   remote_addr: string;
   node: string;
+  node_uid: string;
 }
 
 interface ConnectionsResult {
@@ -40,6 +41,7 @@ function infoOf(e: ConnectionEntry): ConnectionInfo {
     labels: e.labels,
     remote_addr: e.remote_addr,
     node: e.node,
+    node_uid: e.node_uid,
   };
 }
 

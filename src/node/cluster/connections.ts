@@ -25,7 +25,10 @@ export interface ConnectionEntry {
   app_version: string;
   connected_at_ms: number;
   remote_addr: string;
+  /** The node's name as `info` reports it (`node.name`, else the host name). */
   node: string;
+  /** The node's id (`uid` in `info`): new at every start, it tells apart nodes of one name. */
+  node_uid: string;
 }
 
 /** A node's share of a listing, sorted by client id; `more` when it held more than `limit`. */
@@ -46,7 +49,8 @@ function entryOf(node: Node, c: Client): ConnectionEntry {
     app_version: c.app.version,
     connected_at_ms: c.connectedAt,
     remote_addr: c.transport.remoteAddr,
-    node: node.id,
+    node: node.deps.name,
+    node_uid: node.id,
   };
 }
 
@@ -54,11 +58,11 @@ function entryOf(node: Node, c: Client): ConnectionEntry {
 export function connectionsPage(node: Node, q: ConnectionsQuery): ConnectionsPage {
   const { hub } = node;
   const filter = q.labelFilter ? compileFilter(q.labelFilter) : undefined;
-  const candidates: Iterable<Client> = q.user ? hub.userClients(q.user) : hub.labelCandidates(filter);
+  const { clients, rest } = q.user ? { clients: hub.userClients(q.user), rest: filter } : hub.labelSelection(filter);
   const picked: Client[] = [];
-  for (const c of candidates) {
+  for (const c of clients) {
     if (c.id <= q.after) continue;
-    if (filter && !matches(filter, c.labels)) continue;
+    if (rest && !matches(rest, c.labels)) continue;
     picked.push(c);
   }
   picked.sort((a, b) => (a.id < b.id ? -1 : 1));

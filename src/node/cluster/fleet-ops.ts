@@ -45,6 +45,8 @@ export function targetClients(node: Node, t: Target): Client[] {
   const { hub } = node;
   const filter = t.labelFilter ? compileFilter(t.labelFilter) : undefined;
   const anyUser = t.user === '' && t.allUsers === true;
+  // What of the filter the candidates must still satisfy: all of it, unless the label index proved part.
+  let rest = filter;
   let candidates: Iterable<Client>;
   if (t.client) {
     const c = hub.client(t.client);
@@ -53,12 +55,12 @@ export function targetClients(node: Node, t: Target): Client[] {
     candidates = hub.userClients(t.user);
   } else {
     // Fleet-wide: the label index narrows to candidates when the filter's shape allows.
-    candidates = hub.labelCandidates(filter);
+    ({ clients: candidates, rest } = hub.labelSelection(filter));
   }
   const out: Client[] = [];
   for (const c of candidates) {
     if (t.session && c.session !== t.session) continue;
-    if (filter && !matches(filter, c.labels)) continue;
+    if (rest && !matches(rest, c.labels)) continue;
     out.push(c);
   }
   return out;

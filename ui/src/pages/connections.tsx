@@ -12,7 +12,9 @@ interface Conn {
   connected_at_ms: number;
   labels?: Record<string, string>;
   remote_addr: string;
+  /** The node's name as `info` reports it; `node_uid` tells apart nodes of the same name. */
   node: string;
+  node_uid?: string;
   app_name?: string;
 }
 
@@ -52,9 +54,6 @@ export function Connections() {
     () => call<Page>('connections', { user: query.user, ...(query.filter ? { label_filter: query.filter } : {}), limit: PAGE, cursor }),
     [query, cursor],
   );
-  // Connections name their node by id; `info` gives the names.
-  const nodes = useLoad(() => call<{ nodes: Array<{ uid: string; name: string }> }>('info'), []);
-  const nodeName = (uid: string): string => nodes.data?.nodes.find((n) => n.uid === uid)?.name ?? uid;
   const action = useAction();
   const [pending, setPending] = useState<Pending | undefined>(undefined);
   const [code, setCode] = useState('3000');
@@ -187,8 +186,8 @@ export function Connections() {
                       <td data-label="Remote address" class="mono small">
                         {c.remote_addr}
                       </td>
-                      <td data-label="Node" class="nowrap" title={c.node}>
-                        {nodeName(c.node)}
+                      <td data-label="Node" class="nowrap" title={c.node_uid ? `uid ${c.node_uid}` : undefined}>
+                        {c.node}
                       </td>
                       <td data-label="Connected since">{fmtTime(c.connected_at_ms)}</td>
                       <td data-label="Channels">{chans.length ? chans.join(', ') : <span class="muted">none</span>}</td>

@@ -22,6 +22,7 @@ import { DisconnectCode } from './protocol/index.js';
 import { Proxies } from './proxy/index.js';
 import { Telemetry } from './telemetry/index.js';
 import {
+  ConnectionRate,
   EmulationHandler,
   MqttFrontDoor,
   OriginCheck,
@@ -96,6 +97,8 @@ export class Parsec {
   private readonly readiness: ReadinessCheck[] = [];
   private readonly moderation: Moderation;
   private readonly clientAddress: ClientAddress;
+  /** `client.connection_rate_limit`, when set. */
+  private readonly connectionRate: ConnectionRate | undefined;
   private tokenBroker: RunningTokenBroker | undefined;
   /** `consumers[]`: server API commands from an outbox table, Redis streams, JetStream. */
   private consumers: RunningConsumers | undefined;
@@ -121,6 +124,7 @@ export class Parsec {
     this.revocations = revocations?.store;
     this.moderation = moderation;
     this.clientAddress = new ClientAddress(config.parsec.trustedProxies);
+    this.connectionRate = config.client.connectionRateLimit > 0 ? new ConnectionRate(config.client.connectionRateLimit, clock) : undefined;
     this.wheel = new TimerWheel({ clock });
     this.engines = parts;
     const p = config.prometheus;
@@ -189,7 +193,8 @@ export class Parsec {
     this.apiAuth = httpApiAuth.auth;
     if (httpApiAuth.jwks) this.readiness.push(jwksReadiness('http_api', httpApiAuth.jwks));
     this.api = new HttpApi(this.node, this.apiAuth, config.httpApi, telemetry.api);
-    if (config.httpApi.insecure) this.log.warn('http_api.insecure is on: the server API accepts requests without credentials (development only)');
+    if (config.httpApi.disabled) this.log.info('http_api.disabled: no server API over HTTP');
+    else if (config.httpApi.insecure) this.log.warn('http_api.insecure is on: the server API accepts requests without credentials (development only)');
     else if (!config.httpApi.key && !config.httpApi.jwks.enabled) this.log.warn('http_api.key is empty and http_api.jwks is off: the server API refuses every request');
     if (config.grpcApi.enabled) {
       const g = config.grpcApi;
@@ -278,6 +283,7 @@ export class Parsec {
     for (const { cfg, endpoint } of streams) {
       const h = new StreamHandler(this.node, endpoint, cfg);
       this.routes.set(h.path, (req, res, url) => {
+        if (this.overConnectionRate(res)) return;
         const admission = this.admitConnection(req);
         if (!admission.allowed) {
           res.writeHead(429, { 'Content-Type': 'application/json', 'Retry-After': '1' }).end(JSON.stringify({ error: admission.reason === 'rate' ? 'too many connect attempts' : 'too many connections' }));
@@ -299,7 +305,9 @@ export class Parsec {
     ]) {
       if (!cfg.enabled) continue;
       const h = new UniStreamHandler(this.node, endpoint, cfg);
-      this.routes.set(h.path, (req, res, url) => h.handle(req, res, url));
+      this.routes.set(h.path, (req, res, url) => {
+        if (!this.overConnectionRate(res)) h.handle(req, res, url);
+      });
     }
   }
 
@@ -416,7 +424,7 @@ export class Parsec {
     const counted = (handler: string): void => {
       if (http.enabled) res.once('finish', () => http.request(handler, req.method, res.statusCode));
     };
-    if (surface === this.apiSurface && this.api.owns(path)) {
+    if (surface === this.apiSurface && !this.config.httpApi.disabled && this.api.owns(path)) {
       counted(this.config.httpApi.handlerPrefix);
       this.api.handle(req, res, url);
       return;
@@ -450,7 +458,19 @@ export class Parsec {
     return limits.admitConnection(this.clientAddress.of(req.socket.remoteAddress, req.headers['x-forwarded-for']));
   }
 
+  /**
+   * `client.connection_rate_limit`: when this second's new connections are used up, answers
+   * 503 (on `res`, or on the upgrading socket) and says so.
+   */
+  private overConnectionRate(to: ServerResponse | Duplex): boolean {
+    if (this.connectionRate === undefined || this.connectionRate.allow()) return false;
+    if ('writeHead' in to) to.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1' }).end(JSON.stringify({ error: 'too many new connections' }));
+    else to.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n');
+    return true;
+  }
+
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.overConnectionRate(socket)) return;
     const url = new URL(req.url ?? '/', 'http://localhost');
     const admission = this.admitConnection(req);
     if (!admission.allowed) {

@@ -6,7 +6,9 @@ import { UsageError, intOption, parse } from './args.js';
 import { runWorkers } from './workers.js';
 import { watchParent } from './parent-watch.js';
 import { demoConfig } from './demo.js';
-import { pino } from 'pino';
+import { pino, type DestinationStream } from 'pino';
+import { closeSync, openSync } from 'node:fs';
+import { ConfigError, ConfigErrorCode } from '../config/index.js';
 
 export const serveHelp = `Usage: parsec serve [--config FILE] [--port N] [--address ADDR] [--workers N]
 
@@ -40,7 +42,7 @@ export async function serve(argv: string[]): Promise<number> {
       port: intOption(values.port, '--port', base.httpServer.port),
     },
   };
-  const logger = pino({ level: config.log.level });
+  const logger = pino({ level: config.log.level }, logDestination(config.log.file));
   const workers = intOption(values.workers, '--workers', 1);
   // Under `npm start`, npm losing its life must not leave this server running: stop as
   // on SIGTERM (the graceful path, workers included). npm sets npm_lifecycle_event.
@@ -64,11 +66,13 @@ export async function serve(argv: string[]): Promise<number> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'signal received');
+    // The last lines reach a log.file before the process ends (pino writes to it asynchronously).
+    const exit = (code: number) => logger.flush(() => process.exit(code));
     app.close().then(
-      () => process.exit(0),
+      () => exit(0),
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
-        process.exit(1);
+        exit(1);
       },
     );
   };
@@ -104,4 +108,19 @@ async function printDemo(app: Parsec, secret: string, apiKey: string, adminPassw
       '',
     ].join('\n'),
   );
+}
+
+/**
+ * `log.file`: the log appended to that file instead of stdout. Opened once here so a path
+ * that can't be written stops the start naming the key; pino then writes to it
+ * asynchronously, off the hot path.
+ */
+function logDestination(file: string): DestinationStream | undefined {
+  if (file === '') return undefined;
+  try {
+    closeSync(openSync(file, 'a'));
+  } catch (err) {
+    throw new ConfigError(ConfigErrorCode.unreadable, 'log.file', null, `cannot write ${file}: ${(err as Error).message}`);
+  }
+  return pino.destination({ dest: file, append: true, sync: false });
 }

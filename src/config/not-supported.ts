@@ -31,14 +31,11 @@ const NESTED: ReadonlySet<string> = new Set([
   ...['host_whitelist', 'cache_dir', 'email', 'server_name', 'http', 'http_addr'].map((k) => `http_server.tls_autocert.${k}`),
   'http_server.http3', 'http_server.h2c_external',
   'http_server.external_http2_extended_connect',
-  'log.file',
-  'client.concurrency', 'client.channel_position_max_time_lag', 'client.connection_rate_limit',
+  'client.concurrency', 'client.channel_position_max_time_lag',
   'client.insecure_skip_token_signature_verify',
-  'client.subscribe_to_user_personal_channel.single_connection',
   ...['token', 'subscription_token'].map((t) => `client.${t}.insecure_skip_jwks_endpoint_safety_check`),
   'channel.proxy.subscribe_stream',
   'map_broker.postgres',
-  'http_api.disabled',
   // Buffer tuning of Go's WebSocket library, which has no counterpart in ws.
   ...['websocket', 'uni_websocket'].flatMap((s) =>
     ['read_buffer_size', 'use_write_buffer_pool', 'write_buffer_size', 'decompressed_message_size_limit'].map((k) => `${s}.${k}`),

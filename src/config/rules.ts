@@ -193,12 +193,16 @@ function wholeSeconds(key: string, context: string, ms: number): RuleViolation {
 }
 
 function personalChannel(c: ParsedConfig): RuleViolation | undefined {
-  const { enabled, personalChannelNamespace: ns } = c.client.subscribeToUserPersonalChannel;
-  if (!enabled || ns === '' || c.channel.namespaces.some((n) => n.name === ns)) return undefined;
-  return {
-    key: 'client.subscribe_to_user_personal_channel.personal_channel_namespace',
-    detail: `no namespace named ${JSON.stringify(ns)} in channel.namespaces`,
-  };
+  const { enabled, personalChannelNamespace: ns, singleConnection } = c.client.subscribeToUserPersonalChannel;
+  if (!enabled) return undefined;
+  const options = ns === '' ? c.channel.withoutNamespace : c.channel.namespaces.find((n) => n.name === ns);
+  if (!options) return { key: 'client.subscribe_to_user_personal_channel.personal_channel_namespace', detail: `no namespace named ${JSON.stringify(ns)} in channel.namespaces` };
+  // As Centrifugo: the other connections are found by the personal channel's presence.
+  if (singleConnection && !options.presence) {
+    const where = ns === '' ? 'channel.without_namespace' : `namespace ${JSON.stringify(ns)}`;
+    return { key: 'client.subscribe_to_user_personal_channel.single_connection', detail: `needs presence on in ${where}, the personal channel's options` };
+  }
+  return undefined;
 }
 
 const PROXY_SCHEMES = ['http:', 'https:', 'grpc:'];

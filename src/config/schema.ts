@@ -12,10 +12,11 @@ import { consumersSchema } from './consumers-schema.js';
  */
 
 const logSchema = z
-  .object({ level: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'none'], 'info') })
+  // `file`: append the log there instead of writing it to stdout.
+  .object({ level: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'none'], 'info'), file: str() })
   .prefault({})
   // Centrifugo says "none" where pino says "silent".
-  .transform((o) => ({ level: o.level === 'none' ? ('silent' as const) : o.level }));
+  .transform((o) => ({ level: o.level === 'none' ? ('silent' as const) : o.level, file: o.file }));
 
 /** A port Centrifugo writes as a string ("9000"); '' or absent = none. */
 const optionalPort = () =>
@@ -133,12 +134,15 @@ const clientSchema = section({
   reply_without_queue: bool(),
   user_connection_limit: int(0),
   connection_limit: int(0),
+  // New connections per second this node takes (HTTP 503 past it); 0 = no limit.
+  connection_rate_limit: int(0, 0),
   channel_position_check_delay: duration('40s'),
   history_max_publication_limit: int(300),
   recovery_max_publication_limit: int(300),
   connect_include_server_time: bool(),
   presence_update_interval: duration('27s'),
-  subscribe_to_user_personal_channel: section({ enabled: bool(), personal_channel_namespace: str() }),
+  // single_connection: a user's new connection ends their others (presence of the personal channel tells).
+  subscribe_to_user_personal_channel: section({ enabled: bool(), personal_channel_namespace: str(), single_connection: bool() }),
   rate_limit: rateLimitSchema,
   // Connect error codes → disconnects for unidirectional clients, which read no error replies.
   connect_code_to_unidirectional_disconnect: section({
@@ -254,6 +258,8 @@ const apiJwksSchema = section({
 });
 
 const httpApiSchema = section({
+  // No server API over HTTP (gRPC, consumers and the admin UI still reach it).
+  disabled: bool(),
   key: str(),
   jwks: apiJwksSchema,
   handler_prefix: str('/api'),

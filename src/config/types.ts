@@ -417,7 +417,8 @@ export interface ParsecConfig {
 export interface Config {
   /** Absolute path of the file the config came from; null when built from defaults/env only. */
   source: string | null;
-  log: { level: LogLevel };
+  /** `file` '' = stdout. */
+  log: { level: LogLevel; file: string };
   /** `address` '' = every interface (the CLI may pick loopback when run without a file). */
   httpServer: {
     address: string;
@@ -463,6 +464,8 @@ export interface Config {
     userConnectionLimit: number;
     /** Max connections on this node; 0 = unlimited. */
     connectionLimit: number;
+    /** New connections per second this node accepts (HTTP 503 past it); 0 = unlimited. */
+    connectionRateLimit: number;
     channelPositionCheckDelay: number;
     historyMaxPublicationLimit: number;
     recoveryMaxPublicationLimit: number;
@@ -471,6 +474,8 @@ export interface Config {
     subscribeToUserPersonalChannel: {
       enabled: boolean;
       personalChannelNamespace: string;
+      /** A user's new connection ends the ones they already have, on every node. */
+      singleConnection: boolean;
     };
     /** Centrifugo PRO's operation rate limits (intervals in ms); `rate_limits_set` overrides them per layer at runtime. */
     rateLimit: RateLimitConfig;
@@ -513,6 +518,8 @@ export interface Config {
   /** Proxies referred to by name from channel and RPC options. */
   proxies: NamedProxyConfig[];
   httpApi: {
+    /** No server API over HTTP. */
+    disabled: boolean;
     key: string;
     jwks: ApiJwksConfig;
     handlerPrefix: string;

@@ -36,7 +36,7 @@ test('defaults follow Centrifugo v6 (and Parsec where noted)', () => {
   assert.equal(c.subscriptionToken.enabled, false);
   assert.deepEqual(c.allowedOrigins, []);
   assert.equal(c.insecure, false);
-  assert.deepEqual(c.subscribeToUserPersonalChannel, { enabled: false, personalChannelNamespace: '' });
+  assert.deepEqual(c.subscribeToUserPersonalChannel, { enabled: false, personalChannelNamespace: '', singleConnection: false });
   assert.deepEqual(
     { ...config.channel, withoutNamespace: undefined, proxy: undefined },
     {
@@ -53,7 +53,7 @@ test('defaults follow Centrifugo v6 (and Parsec where noted)', () => {
     },
   );
   const jwks = { enabled: false, endpoint: '', audience: '', issuer: '', scope: '', tls: { enabled: false, serverCaPem: '', serverCaPemFile: '' } };
-  assert.deepEqual(config.httpApi, { key: '', jwks, handlerPrefix: '/api', insecure: false, errorMode: '', external: false, maxRequestBodySize: 1_048_576 });
+  assert.deepEqual(config.httpApi, { disabled: false, key: '', jwks, handlerPrefix: '/api', insecure: false, errorMode: '', external: false, maxRequestBodySize: 1_048_576 });
   assert.deepEqual(config.grpcApi, { enabled: false, address: '', port: 10_000, key: '', insecure: false, errorMode: '', maxReceiveMessageSize: 1_048_576, jwks, tls: { enabled: false, certPem: '', certPemFile: '', keyPem: '', keyPemFile: '', clientCaPem: '' }, reflection: false });
   const compression = { compression: false, compressionMinSize: 0, compressionLevel: 1 };
   assert.deepEqual(config.websocket, { disabled: false, handlerPrefix: '/connection/websocket', messageSizeLimit: 65_536, writeTimeout: 1000, ...compression });

@@ -71,7 +71,7 @@ for (const tc of transportCases) {
               allowPublishForSubscriber: true,
             }),
           ];
-          c.client.subscribeToUserPersonalChannel = { enabled: true, personalChannelNamespace: 'personal' };
+          c.client.subscribeToUserPersonalChannel = { enabled: true, personalChannelNamespace: 'personal', singleConnection: false };
         }),
       );
     });

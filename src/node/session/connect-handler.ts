@@ -15,6 +15,7 @@ import { asClientError } from '../engine-errors.js';
 import { refuseRevoked, TOKEN_REVOKED_REASON } from '../cluster/revocation.js';
 import { refuseBlocked } from '../cluster/blocks.js';
 import { checkConnectLimit } from './rate-limit-check.js';
+import { singleConnection } from './single-connection.js';
 import { expiry, serverSideOptions, subscribeChannel } from '../channels/subscribe-core.js';
 import { serverSideRefusal } from '../channels/map-channel.js';
 import { verifyConnectionToken } from './token-outcomes.js';
@@ -143,6 +144,8 @@ async function connect(client: Client, req: ConnectRequest): Promise<HandlerOutc
   const connectLimit = checkConnectLimit(client, creds.user);
   if (connectLimit) await connectLimit;
   checkLimits(client, creds.user);
+  const single = singleConnection(client, creds.user);
+  if (single) await single;
   const channels = serverSideChannels(client, creds.user, subs);
   if (client.state !== 'connecting') throw new DisconnectError(DisconnectCode.badRequest);
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { sdk, type Sdk, type SdkProtocol } from '../helpers/sdk.js';
+import { codeOf, sdk, type Sdk, type SdkProtocol } from '../helpers/sdk.js';
 import { namespace, startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { connToken } from '../helpers/tokens.js';
 
@@ -58,23 +58,19 @@ describe('publication data format', () => {
     await c.ready(3000);
     return c;
   };
-  const code = (p: Promise<unknown>): Promise<number> => p.then(
-    () => 0,
-    (err: { code: number }) => err.code,
-  );
 
   it('client publishes over JSON and protobuf are checked the same way', async () => {
     const json = await connected('json');
-    assert.deepEqual([await code(json.publish('obj:a', { n: 1 })), await code(json.publish('obj:a', [1])), await code(json.publish('js:a', 'text'))], [0, 107, 0]);
+    assert.deepEqual([await codeOf(json.publish('obj:a', { n: 1 })), await codeOf(json.publish('obj:a', [1])), await codeOf(json.publish('js:a', 'text'))], [0, 107, 0]);
     const proto = await connected('protobuf');
     const bytes = (text: string) => new TextEncoder().encode(text);
     assert.deepEqual(
       [
-        await code(proto.publish('obj:a', bytes('{"n":1}'))),
-        await code(proto.publish('obj:a', bytes(' [1]'))),
-        await code(proto.publish('js:a', Uint8Array.from([0xff, 0x00]))),
-        await code(proto.publish('bin:a', Uint8Array.from([0xff, 0x00]))),
-        await code(proto.publish('bin:a', new Uint8Array(0))),
+        await codeOf(proto.publish('obj:a', bytes('{"n":1}'))),
+        await codeOf(proto.publish('obj:a', bytes(' [1]'))),
+        await codeOf(proto.publish('js:a', Uint8Array.from([0xff, 0x00]))),
+        await codeOf(proto.publish('bin:a', Uint8Array.from([0xff, 0x00]))),
+        await codeOf(proto.publish('bin:a', new Uint8Array(0))),
       ],
       [0, 107, 107, 0, 0],
     );

@@ -3,7 +3,7 @@ import { it, type TestContext } from 'node:test';
 import { defaultConfig } from '../../src/config/index.js';
 import type { Config } from '../../src/config/types.js';
 import { startBackend } from '../helpers/proxy-backend.js';
-import { sdk, type Sdk, type SdkProtocol } from '../helpers/sdk.js';
+import { codeOf, sdk, type Sdk, type SdkProtocol } from '../helpers/sdk.js';
 import { startServer, testConfig } from '../helpers/server.js';
 import { connToken } from '../helpers/tokens.js';
 
@@ -18,11 +18,6 @@ async function client(t: TestContext, protocol: SdkProtocol, edit: (c: Config) =
   await c.ready(3000);
   return c;
 }
-
-const codeOf = (p: Promise<unknown>): Promise<number> => p.then(
-  () => 0,
-  (err: { code: number }) => err.code,
-);
 
 for (const protocol of ['json', 'protobuf'] as const) {
   it(`rpc.ping answers its method without the backend, other methods still reach it (${protocol})`, async (t) => {

@@ -85,3 +85,11 @@ export function payload(protocol: SdkProtocol, value: unknown): unknown {
 export function decoded<T = unknown>(protocol: SdkProtocol, data: unknown): T {
   return (protocol === 'json' ? data : JSON.parse(new TextDecoder().decode(data as Uint8Array))) as T;
 }
+
+/** The error code an SDK call failed with, or 0 when it went through. */
+export function codeOf(call: Promise<unknown>): Promise<number> {
+  return call.then(
+    () => 0,
+    (err: { code: number }) => err.code,
+  );
+}

@@ -43,7 +43,7 @@ class UniSession implements WebSocketSink {
     void connectUnidirectional(this.client, connect, true);
   }
 
-  handlePong(): void {
+  pongFrame(): void {
     this.transport.heardFromPeer();
   }
 

@@ -63,7 +63,7 @@ function wsListeners(sinks: Map<WebSocket, WebSocketSink>) {
       sinks.get(this)?.handleFrame(data);
     },
     pong(this: WebSocket): void {
-      sinks.get(this)?.handlePong?.();
+      sinks.get(this)?.pongFrame?.();
     },
     close(this: WebSocket): void {
       const sink = sinks.get(this);

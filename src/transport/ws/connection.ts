@@ -34,6 +34,9 @@ export interface WebSocketSink {
   handleTransportClose(): void;
   /** A protocol or socket error, for the session's debug log. */
   logDebug(fields: object, msg: string): void;
-  /** A pong frame arrived (optional: only sessions that send ping frames listen). */
-  handlePong?(): void;
+  /**
+   * A pong frame arrived. Optional: only sessions that send ping frames listen (`Client`'s
+   * `handlePong` is the protocol's own pong message, not this).
+   */
+  pongFrame?(): void;
 }

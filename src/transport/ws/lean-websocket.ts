@@ -257,7 +257,7 @@ export class LeanWebSocket implements WebSocketConnection {
       return;
     }
     if (opcode === Opcode.pong) {
-      this.sink.handlePong?.();
+      this.sink.pongFrame?.();
       return;
     }
     if (payload.length > 0) {

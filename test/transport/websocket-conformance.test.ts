@@ -21,6 +21,8 @@ describe('WebSocket conformance', () => {
     server = await startServer(
       testConfig((c) => {
         c.websocket.messageSizeLimit = LIMIT;
+        // The session drops a peer that leaves its close frame unanswered this long: far off here.
+        c.websocket.writeTimeout = 60_000;
       }),
     );
     port = server.app.address().port;
@@ -252,5 +254,40 @@ describe('WebSocket conformance', () => {
       await c.closed;
       assert.equal(c.ended, true);
     });
+  });
+});
+
+/** uni_websocket runs over the same connection: its ping frames and the peer's pongs. */
+describe('uni_websocket ping frames over the lean connection', () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startServer(
+      testConfig((c) => {
+        c.uniWebsocket = { ...c.uniWebsocket, enabled: true };
+        c.client.pingInterval = 600;
+        c.client.pongTimeout = 300;
+      }),
+    );
+  });
+  after(() => server.close());
+
+  async function nextPing(c: WireClient): Promise<Buffer> {
+    for (;;) {
+      const f = await c.next('a ping frame');
+      if (f.opcode === PING) return f.payload;
+    }
+  }
+
+  it('keeps a peer that answers ping frames and drops one that stops', async (t) => {
+    const connect = encodeURIComponent(JSON.stringify({ token: await connToken('uni-wire') }));
+    const c = await WireClient.open(t, server.app.address().port, { path: `/connection/uni_websocket?cf_connect=${connect}` });
+    assert.equal(c.status, 101);
+    const first = await nextPing(c);
+    c.send(clientFrame(PONG, first));
+    // A second ping means the first pong counted: without it the socket would be gone by now.
+    await nextPing(c);
+    assert.equal(c.ended, false);
+    await c.closed;
   });
 });

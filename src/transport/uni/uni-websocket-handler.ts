@@ -18,8 +18,8 @@ import { UniWebSocketTransport, uniWebSocketOptions, type UniWebSocketOptions } 
  */
 class UniSession implements WebSocketSink {
   constructor(
-    readonly client: Client,
-    readonly transport: UniWebSocketTransport,
+    private readonly client: Client,
+    private readonly transport: UniWebSocketTransport,
     private awaitingConnect: boolean,
     private readonly log: Logger,
   ) {}

@@ -46,6 +46,9 @@ interface Fragments {
   bytes: number;
 }
 
+/** The same empty ping for every connection: frames written are never changed. */
+const PING_FRAME = opcodeFrame(Buffer.alloc(0), Opcode.ping);
+
 /** Taken by a connection until its session exists (which is before any frame is read). */
 const NO_SINK: WebSocketSink = {
   handleFrame() {},
@@ -118,7 +121,7 @@ export class LeanWebSocket implements WebSocketConnection {
   }
 
   ping(): void {
-    if (this.open) this.socket.write(opcodeFrame(Buffer.alloc(0), Opcode.ping));
+    if (this.open) this.socket.write(PING_FRAME);
   }
 
   close(code: number, reason: string): void {

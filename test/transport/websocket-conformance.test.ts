@@ -11,6 +11,7 @@ const CLOSE = 8;
 const PING = 9;
 const PONG = 10;
 const LIMIT = 4096;
+const KEY = 'conformance-api-key';
 
 /** RFC 6455 as the server speaks it over its own connection (no compression), frame by frame on a bare socket. */
 describe('WebSocket conformance', () => {
@@ -21,6 +22,7 @@ describe('WebSocket conformance', () => {
     server = await startServer(
       testConfig((c) => {
         c.websocket.messageSizeLimit = LIMIT;
+        c.httpApi.key = KEY;
         // The session drops a peer that leaves its close frame unanswered this long: far off here.
         c.websocket.writeTimeout = 60_000;
       }),
@@ -162,6 +164,23 @@ describe('WebSocket conformance', () => {
       assert.deepEqual([...pong.payload], [1, 2, 3]);
       c.send(clientFrame(TEXT, await connectCommand()));
       await expectConnected(c);
+    });
+
+    it('sends a publication over 64 KiB as one frame with a 64-bit length', async (t) => {
+      const c = await open(t);
+      c.send(clientFrame(TEXT, `{"id":1,"connect":{"token":"${await connToken('wire-big', { channels: ['big'] })}"}}`));
+      await expectConnected(c);
+      const data = { text: 'x'.repeat(100_000) };
+      const res = await fetch(`${server.httpUrl}/api/publish`, { method: 'POST', headers: { 'X-API-Key': KEY }, body: JSON.stringify({ channel: 'big', data }) });
+      assert.equal(res.status, 200);
+      await res.arrayBuffer();
+      for (;;) {
+        const pushes = await c.json();
+        const pub = pushes.find((p) => (p.push as { pub?: unknown } | undefined)?.pub);
+        if (!pub) continue;
+        assert.deepEqual((pub.push as { pub: { data: unknown } }).pub.data, data);
+        return;
+      }
     });
 
     it('takes a message of exactly the limit', async (t) => {

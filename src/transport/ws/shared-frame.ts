@@ -15,8 +15,8 @@ const { Sender } = wsModule as unknown as { Sender: { frame(data: Uint8Array, op
 export const Opcode = { continuation: 0, text: 1, binary: 2, close: 8, ping: 9, pong: 10 } as const;
 
 /**
- * Frames above this size go through `ws.send`, which writes header and payload without
- * copying them into one buffer; below it one copy buys a single write per socket.
+ * Frames above this size go through the connection's `send`, which writes header and payload
+ * without copying them into one buffer; below it one copy buys a single write per socket.
  */
 export const MAX_SHARED_FRAME = 64 * 1024;
 

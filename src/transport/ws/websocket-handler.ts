@@ -27,6 +27,7 @@ function protocolOf(req: IncomingMessage, url: URL): ProtocolName {
   return q === 'protobuf' ? 'protobuf' : 'json';
 }
 
+/** The subprotocol answered: Centrifugo's protobuf one over its JSON one, none for any other. */
 function selectProtocol(offered: ReadonlySet<string>): string | false {
   if (offered.has(PROTOBUF_SUBPROTOCOL)) return PROTOBUF_SUBPROTOCOL;
   if (offered.has(JSON_SUBPROTOCOL)) return JSON_SUBPROTOCOL;

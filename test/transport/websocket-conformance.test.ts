@@ -212,6 +212,7 @@ describe('WebSocket conformance', () => {
       ['invalid UTF-8 in a close reason', () => [clientFrame(CLOSE, closePayload(1000, Buffer.from([0xff])))], 1007],
       ['a frame over the limit, told by its header alone', () => [clientFrame(BINARY, Buffer.alloc(0), { lengthBits: 16, declaredLength: LIMIT + 1 })], 1009],
       ['fragments over the limit together', () => [clientFrame(BINARY, Buffer.alloc(LIMIT - 10), { fin: false }), clientFrame(CONTINUATION, Buffer.alloc(11))], 1009],
+      ['more fragments than ws takes (16384)', () => [clientFrame(TEXT, '{', { fin: false }), ...Array.from({ length: 16_384 }, () => clientFrame(CONTINUATION, '', { fin: false }))], 1008],
       ['a 64-bit length past 2^53 - 1', () => [clientFrame(BINARY, Buffer.alloc(0), { lengthBits: 64, declaredLength: 2n ** 53n })], 1009],
     ];
     for (const [what, frames, code] of cases) {

@@ -17,7 +17,15 @@ export interface LeanOptions {
 /** RFC 6455 §7.4.1 close codes sent for the peer's protocol errors. */
 const PROTOCOL_ERROR = 1002;
 const INVALID_DATA = 1007;
+const POLICY_VIOLATION = 1008;
 const TOO_BIG = 1009;
+
+/**
+ * ws's defaults for what one message may hold: frames, and socket chunks waiting to make up
+ * a frame. Empty fragments or one-byte reads would otherwise grow a list without bound.
+ */
+const MAX_FRAGMENTS = 16 * 1024;
+const MAX_BUFFERED_CHUNKS = 256 * 1024;
 
 /** No more frames may be written: a close frame went either way, the peer ended or erred. */
 const CLOSING = 1;
@@ -44,6 +52,8 @@ interface Fragments {
   readonly opcode: number;
   readonly parts: Buffer[];
   bytes: number;
+  /** Frames so far, empty ones included. */
+  frames: number;
 }
 
 /** The same empty ping for every connection: frames written are never changed. */
@@ -144,6 +154,10 @@ export class LeanWebSocket implements WebSocketConnection {
     let buf = chunk;
     const partial = this.partial;
     if (partial !== undefined) {
+      if (partial.chunks.length >= MAX_BUFFERED_CHUNKS) {
+        this.fail(POLICY_VIOLATION, 'Too many buffered chunks');
+        return;
+      }
       partial.chunks.push(chunk);
       partial.bytes += chunk.length;
       if (partial.bytes < partial.need) return;
@@ -236,10 +250,14 @@ export class LeanWebSocket implements WebSocketConnection {
     const message = this.message;
     if (message === undefined) {
       if (fin) this.deliver(opcode, payload);
-      else this.message = { opcode, parts: [payload], bytes: payload.length };
+      else this.message = { opcode, parts: [payload], bytes: payload.length, frames: 1 };
       return;
     }
-    message.parts.push(payload);
+    if (++message.frames > MAX_FRAGMENTS) {
+      this.fail(POLICY_VIOLATION, 'Too many message fragments');
+      return;
+    }
+    if (payload.length > 0) message.parts.push(payload);
     message.bytes += payload.length;
     if (!fin) return;
     this.message = undefined;

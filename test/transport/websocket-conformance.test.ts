@@ -148,10 +148,10 @@ describe('WebSocket conformance', () => {
     });
 
     it('takes a text message whose UTF-8 character is split between fragments', async (t) => {
-      const ru = Buffer.from('é');
+      const accented = Buffer.from('é');
       const c = await open(t);
       const withName = Buffer.from(`{"id":1,"connect":{"name":"é","token":"${await connToken('wire-utf8')}"}}`);
-      const at = withName.indexOf(ru) + 1;
+      const at = withName.indexOf(accented) + 1;
       c.send(clientFrame(TEXT, withName.subarray(0, at), { fin: false }), clientFrame(CONTINUATION, withName.subarray(at)));
       await expectConnected(c);
     });

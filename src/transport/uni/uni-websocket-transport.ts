@@ -1,8 +1,7 @@
-import type { Socket } from 'node:net';
-import type { WebSocket } from 'ws';
 import type { Config } from '../../config/types.js';
 import type { TimerHandle, TimerWheel } from '../../lib/index.js';
 import type { ConnectionRequest } from '../../node/index.js';
+import type { WebSocketConnection } from '../ws/connection.js';
 import { WebSocketTransport } from '../ws/websocket-transport.js';
 
 const NEWLINE = 0x0a;
@@ -41,12 +40,11 @@ export class UniWebSocketTransport extends WebSocketTransport {
   private heard = true;
 
   constructor(
-    ws: WebSocket,
-    socket: Socket,
+    conn: WebSocketConnection,
     request: ConnectionRequest,
     private readonly opts: UniWebSocketOptions,
   ) {
-    super(ws, socket, 'json', request);
+    super(conn, 'json', request);
     this.pingTimer = opts.wheel.schedule(opts.framePingInterval, this.framePing, this);
   }
 
@@ -98,14 +96,14 @@ export class UniWebSocketTransport extends WebSocketTransport {
 
   private framePing(): void {
     this.heard = false;
-    this.ws.ping();
+    this.conn.ping();
     this.pingTimer = this.opts.wheel.schedule(this.opts.framePongTimeout, this.checkPong, this);
   }
 
   private checkPong(): void {
     if (!this.heard) {
       this.pingTimer = undefined;
-      this.ws.terminate();
+      this.conn.terminate();
       return;
     }
     this.pingTimer = this.opts.wheel.schedule(Math.max(0, this.opts.framePingInterval - this.opts.framePongTimeout), this.framePing, this);

@@ -11,12 +11,12 @@ interface FrameOptions {
 // ws exports its frame encoder (Sender.frame) at run time; @types/ws does not declare it.
 const { Sender } = wsModule as unknown as { Sender: { frame(data: Uint8Array, options: FrameOptions): Uint8Array[] } };
 
-const TEXT = 1;
-const BINARY = 2;
+/** RFC 6455 opcodes. */
+export const Opcode = { continuation: 0, text: 1, binary: 2, close: 8, ping: 9, pong: 10 } as const;
 
 /**
- * Frames above this size go through `ws.send`, which writes header and payload without
- * copying them into one buffer; below it one copy buys a single write per socket.
+ * Frames above this size go through the connection's `send`, which writes header and payload
+ * without copying them into one buffer; below it one copy buys a single write per socket.
  */
 export const MAX_SHARED_FRAME = 64 * 1024;
 
@@ -33,9 +33,19 @@ const framed: Buffer[] = new Array<Buffer>(SLOTS).fill(Buffer.alloc(0));
 let last = 0;
 let next = 0;
 
+/** An unmasked server frame as header and payload, for a payload too big to copy behind its header. */
+export function frameParts(payload: Uint8Array, opcode: number): Uint8Array[] {
+  return Sender.frame(payload, { fin: true, opcode, mask: false, readOnly: false, rsv1: false });
+}
+
+/** A complete unmasked server frame of any opcode: header and payload in one buffer. */
+export function opcodeFrame(payload: Uint8Array, opcode: number): Buffer {
+  return Buffer.concat(frameParts(payload, opcode));
+}
+
 /** A complete unmasked server WebSocket frame: header and payload in one buffer. */
 export function wholeFrame(payload: Uint8Array, binary: boolean): Buffer {
-  return Buffer.concat(Sender.frame(payload, { fin: true, opcode: binary ? BINARY : TEXT, mask: false, readOnly: false, rsv1: false }));
+  return opcodeFrame(payload, binary ? Opcode.binary : Opcode.text);
 }
 
 /**

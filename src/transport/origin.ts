@@ -8,6 +8,8 @@ import type { IncomingMessage } from 'node:http';
 export class OriginCheck {
   private readonly any: boolean;
   private readonly patterns: RegExp[];
+  /** The last same-host answer: a connect storm comes from one origin, whose URL is parsed once, not per connection. */
+  private last = { origin: '', host: '', same: false };
 
   constructor(allowed: readonly string[]) {
     this.any = allowed.includes('*');
@@ -17,9 +19,17 @@ export class OriginCheck {
   allows(req: IncomingMessage): boolean {
     const origin = req.headers.origin;
     if (origin === undefined || this.any) return true;
-    if (this.patterns.length === 0) return sameHost(origin, req.headers.host);
+    if (this.patterns.length === 0) return this.sameHost(origin, req.headers.host ?? '');
     const lower = origin.toLowerCase();
     return this.patterns.some((p) => p.test(lower));
+  }
+
+  private sameHost(origin: string, host: string): boolean {
+    const last = this.last;
+    if (origin === last.origin && host === last.host) return last.same;
+    const same = sameHost(origin, host);
+    this.last = { origin, host, same };
+    return same;
   }
 }
 
@@ -28,9 +38,9 @@ function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${escaped}$`);
 }
 
-function sameHost(origin: string, host: string | undefined): boolean {
+function sameHost(origin: string, host: string): boolean {
   try {
-    return host !== undefined && new URL(origin).host.toLowerCase() === host.toLowerCase();
+    return host !== '' && new URL(origin).host.toLowerCase() === host.toLowerCase();
   } catch {
     return false;
   }

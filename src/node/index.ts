@@ -29,4 +29,5 @@ export {
 export { USER_BLOCKED_REASON } from './cluster/blocks.js';
 
 export { isMapChannel, mapOptionsOf, serverSideRefusal } from './channels/map-channel.js';
+export { isWildcardSubscription } from './channels/subscribe-core.js';
 export type { MapChannelOptions, MapPublication, MapWriteResult } from '../engine/map-types.js';

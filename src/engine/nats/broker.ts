@@ -93,11 +93,11 @@ export class NatsBroker implements Broker, Closer {
 
   async subscribe(channel: string): Promise<void> {
     if (this.subs.has(channel)) return;
-    const wildcard = hasWildcard(channel);
-    if (wildcard && !this.opts.allowWildcards) {
+    const pattern = this.isPattern(channel);
+    if (pattern && !this.opts.allowWildcards) {
       throw badRequest(`channel ${JSON.stringify(channel)} holds a NATS wildcard ("*" or ">"); subscribing to it needs broker.nats.allow_wildcards`);
     }
-    const subject = this.raw ? this.rawSubject(channel) : this.clientPrefix + (wildcard ? encodeWildcardChannel(channel) : encodeChannel(channel));
+    const subject = this.raw ? this.rawSubject(channel) : this.clientPrefix + (pattern ? encodeWildcardChannel(channel) : encodeChannel(channel));
     const nc = this.live();
     const sub: Subscription = nc.subscribe(subject, {
       // A late message of an unsubscribed (or re-made) subscription finds another entry and is dropped.
@@ -121,7 +121,7 @@ export class NatsBroker implements Broker, Closer {
 
   async publish(channel: string, data: Uint8Array, opts: PublishOptions): Promise<StreamPosition> {
     if (opts.historySize > 0) throw historyNotKept();
-    if (hasWildcard(channel)) throw badRequest(`channel ${JSON.stringify(channel)} holds a NATS wildcard ("*" or ">"): publish to a concrete channel`);
+    if (this.isPattern(channel)) throw badRequest(`channel ${JSON.stringify(channel)} holds a NATS wildcard ("*" or ">"): publish to a concrete channel`);
     const now = this.opts.clock.now();
     const seen = this.idempotent.get(channel, opts.idempotencyKey, now);
     if (seen) return seen;
@@ -175,8 +175,17 @@ export class NatsBroker implements Broker, Closer {
   /** Join and leave: raw subjects carry payloads only (Centrifugo drops them too), and a wildcard is no one channel. */
   private sendPresenceEvent(channel: string, msg: ChannelMessage): void {
     if (this.raw) return;
-    if (hasWildcard(channel)) throw badRequest(`channel ${JSON.stringify(channel)} is a NATS wildcard subscription: it has no join/leave`);
+    if (this.isPattern(channel)) throw badRequest(`channel ${JSON.stringify(channel)} is a NATS wildcard subscription: it has no join/leave`);
     this.send(channel, msg);
+  }
+
+  /**
+   * Whether NATS reads `channel` as a wildcard. Outside raw mode and without
+   * `allow_wildcards`, `*` and `>` are escaped like any other character and the channel
+   * is an ordinary one; raw subjects are never escaped, so there they always are wildcards.
+   */
+  private isPattern(channel: string): boolean {
+    return (this.opts.allowWildcards === true || this.raw !== undefined) && hasWildcard(channel);
   }
 
   /** The raw-mode subject of `channel`. @throws EngineError PARSEC_ENGINE_BAD_REQUEST when it would not be a valid subject. */

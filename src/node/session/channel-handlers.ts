@@ -17,6 +17,7 @@ import { mayPublish, mayReadHistory, mayReadPresence } from '../channels/permiss
 import { callerOf } from './proxy-caller.js';
 import { handleMapPublish } from './map-publish-handler.js';
 import { isMapChannel } from '../channels/map-channel.js';
+import { isWildcardSubscription } from '../channels/subscribe-core.js';
 
 /** A channel-targeted command needs a channel name; its absence is a protocol violation. */
 function requireChannel(channel: string | undefined): string {
@@ -59,6 +60,7 @@ export async function handlePublish(client: Client, req: PublishRequest): Promis
 function presenceChannel(client: Client, channel: string | undefined): ChannelInfo {
   const ch = client.node.rules.resolve(requireChannel(channel));
   if (!ch.options.presence) throw new ClientError(ErrorCode.notAvailable);
+  if (isWildcardSubscription(client.node.config.broker, ch.channel)) throw new ClientError(ErrorCode.badRequest, 'a NATS wildcard channel has no presence');
   if (!mayReadPresence(ch, client, client.subscriptions.has(ch.channel))) throw new ClientError(ErrorCode.permissionDenied);
   return ch;
 }

@@ -94,7 +94,7 @@ describe('NATS broker over TLS with client certificates', { skip: existsSync(NAT
         serverCaPem: join(dir, 'server.pem'),
         certPem: clientCert.cert,
         keyPem: Buffer.from(clientCert.key).toString('base64'),
-        serverName: '127.0.0.1',
+        // No server_name: the certificate is checked against the IP in the URL.
       }),
     );
     const clients: Sdk[] = [];
@@ -130,6 +130,11 @@ describe('NATS broker over TLS with client certificates', { skip: existsSync(NAT
       assert.match(err.message, /broker\.nats\.tls \(server_ca_pem, server_name\)/);
       return true;
     });
+  });
+
+  it('checks the server certificate against server_name when set', async () => {
+    const cfg = config({ serverCaPem: serverCert.cert, certPem: clientCert.cert, keyPem: clientCert.key, serverName: 'nats.example' });
+    await assert.rejects(Parsec.start({ config: cfg }), /nats\.example/);
   });
 
   it('stops the start naming the key when a PEM is neither text, a readable file nor base64 of PEM', async () => {

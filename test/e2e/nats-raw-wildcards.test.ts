@@ -55,6 +55,15 @@ async function push(raw: RawClient, pick: (p: Record<string, unknown>) => boolea
   }
 }
 
+/** A connected SDK client of `user`, kept in `clients` to disconnect at the end. */
+async function connectedSdk(server: TestServer, clients: Sdk[], protocol: 'json' | 'protobuf', user: string): Promise<Sdk> {
+  const c = sdk(protocol, server.url, { token: await connToken(user) });
+  clients.push(c);
+  c.connect();
+  await c.ready(3000);
+  return c;
+}
+
 const skip = await skipWithout('NATS', natsUrl);
 
 describe('NATS broker raw mode', { skip }, () => {
@@ -62,13 +71,7 @@ describe('NATS broker raw mode', { skip }, () => {
   let server: TestServer;
   let nc: NatsConnection;
   const clients: Sdk[] = [];
-  const connected = async (protocol: 'json' | 'protobuf', user: string): Promise<Sdk> => {
-    const c = sdk(protocol, server.url, { token: await connToken(user) });
-    clients.push(c);
-    c.connect();
-    await c.ready(3000);
-    return c;
-  };
+  const connected = (protocol: 'json' | 'protobuf', user: string): Promise<Sdk> => connectedSdk(server, clients, protocol, user);
 
   before(async () => {
     server = await startServer(
@@ -170,13 +173,7 @@ describe('NATS broker raw mode', { skip }, () => {
 describe('NATS broker wildcard subscriptions', { skip }, () => {
   let server: TestServer;
   const clients: Sdk[] = [];
-  const connected = async (user: string): Promise<Sdk> => {
-    const c = sdk('json', server.url, { token: await connToken(user) });
-    clients.push(c);
-    c.connect();
-    await c.ready(3000);
-    return c;
-  };
+  const connected = (user: string): Promise<Sdk> => connectedSdk(server, clients, 'json', user);
 
   before(async () => {
     server = await startServer(

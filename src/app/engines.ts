@@ -9,6 +9,7 @@ import { connectRedisClient, startRedisEngine, startRedisMapBroker, type RedisCl
 import type { Clock } from '../lib/index.js';
 import type { RevocationStore } from '../node/index.js';
 import { RedisRetainedStore, RedisSessionDirectory } from '../transport/index.js';
+import { natsTls } from './tls.js';
 
 export interface Engines {
   broker: Broker;
@@ -75,7 +76,18 @@ function brokerFor(config: Readonly<Config>, clock: Clock, log: Logger): Broker 
   if (withHistory.length > 0) {
     log.warn({ namespaces: withHistory }, 'the NATS broker keeps no history: publishing, history and recovery in these namespaces fail with 108');
   }
-  return new NatsBroker({ ...b.nats, clock, logger: log.child({ component: 'nats_broker' }) });
+  const { url, prefix, dialTimeout, writeTimeout, allowWildcards, rawMode } = b.nats;
+  return new NatsBroker({
+    url,
+    prefix,
+    dialTimeout,
+    writeTimeout,
+    tls: natsTls(b.nats.tls),
+    allowWildcards,
+    rawMode: rawMode.enabled ? rawMode : undefined,
+    clock,
+    logger: log.child({ component: 'nats_broker' }),
+  });
 }
 
 /** The token broker's revocation store and, when it is in Redis, its own connection (from `engine.redis`). */

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ConfigError } from '../config/index.js';
 import type { Config, JwksTlsConfig, TlsConfig } from '../config/types.js';
+import type { NatsTls } from '../engine/nats/index.js';
 
 /** The CA bundle a JWKS endpoint is verified with, from the PEM text or its file. */
 export function jwksCa(tls: JwksTlsConfig, key: string): string | undefined {
@@ -62,4 +63,17 @@ export function certKeyTls(t: TlsConfig, section: string): ListenerTls | undefin
   const cert = load(t.certPem, t.certPemFile, 'cert');
   const key = load(t.keyPem, t.keyPemFile, 'key');
   return t.clientCaPem ? { cert, key, ca: pemData(t.clientCaPem, `${section}.tls.client_ca_pem`) } : { cert, key };
+}
+
+/** `broker.nats.tls` as the NATS client takes it, each PEM read now so a bad one stops the start naming its key. */
+export function natsTls(t: Config['broker']['nats']['tls']): NatsTls | undefined {
+  if (!t.enabled) return undefined;
+  const text = (value: string, key: string): string | undefined => (value ? pemData(value, `broker.nats.tls.${key}`).toString('utf8') : undefined);
+  return {
+    ca: text(t.serverCaPem, 'server_ca_pem'),
+    cert: text(t.certPem, 'cert_pem'),
+    key: text(t.keyPem, 'key_pem'),
+    rejectUnauthorized: !t.insecureSkipVerify,
+    servername: t.serverName || undefined,
+  };
 }

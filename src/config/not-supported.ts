@@ -46,7 +46,7 @@ const NESTED: ReadonlySet<string> = new Set([
   // Centrifugo's TLS settings are one struct for servers and clients: these are its client
   // side, which a listener has no use for.
   ...['server_ca_pem', 'insecure_skip_verify', 'server_name'].flatMap((k) => ['http_server.tls', 'http_server.internal_tls', 'grpc_api.tls', 'uni_grpc.tls'].map((s) => `${s}.${k}`)),
-  'broker.redis', 'broker.postgres', 'broker.redisnats', 'broker.nats.tls', 'broker.nats.allow_wildcards', 'broker.nats.raw_mode',
+  'broker.redis', 'broker.postgres', 'broker.redisnats', 'broker.nats.tls.client_ca_pem',
   'node.info_metrics_aggregate_interval',
   // The UI is built in; there is one HTTP port.
   'admin.web_path', 'admin.web_proxy_address',

@@ -58,6 +58,31 @@ function natsBroker(b: ParsedConfig['broker']): RuleViolation | undefined {
   }
   if (dialTimeout <= 0) return { key: 'broker.nats.dial_timeout', detail: 'must be greater than 0' };
   if (writeTimeout <= 0) return { key: 'broker.nats.write_timeout', detail: 'must be greater than 0' };
+  return natsTls(b.nats.tls) ?? natsRawMode(b.nats.rawMode);
+}
+
+/** A client certificate goes with its key. */
+function natsTls(t: ParsedConfig['broker']['nats']['tls']): RuleViolation | undefined {
+  if (!t.enabled) return undefined;
+  if (t.certPem && !t.keyPem) return { key: 'broker.nats.tls.key_pem', detail: 'the client certificate (broker.nats.tls.cert_pem) needs its private key' };
+  if (t.keyPem && !t.certPem) return { key: 'broker.nats.tls.cert_pem', detail: 'the private key (broker.nats.tls.key_pem) needs its client certificate' };
+  return undefined;
+}
+
+// Raw subjects are the prefix and the replaced channel name glued together: whatever they add
+// must not break a subject apart (whitespace) or turn it into a wildcard.
+const SUBJECT_PART = /^[^\s*>]*$/;
+
+function natsRawMode(r: ParsedConfig['broker']['nats']['rawMode']): RuleViolation | undefined {
+  if (!r.enabled) return undefined;
+  if (!SUBJECT_PART.test(r.prefix)) {
+    return { key: 'broker.nats.raw_mode.prefix', detail: `expected part of a NATS subject, without spaces, "*" or ">", got ${JSON.stringify(r.prefix)}` };
+  }
+  for (const [from, to] of Object.entries(r.channelReplacements)) {
+    const key = `broker.nats.raw_mode.channel_replacements.${from}`;
+    if (from === '') return { key: 'broker.nats.raw_mode.channel_replacements', detail: 'a replaced string must not be empty' };
+    if (!SUBJECT_PART.test(to)) return { key, detail: `expected a replacement without spaces, "*" or ">", got ${JSON.stringify(to)}` };
+  }
   return undefined;
 }
 

@@ -425,8 +425,8 @@ const engineSchema = section({
 });
 
 // Centrifugo's `broker` section with the one type Parsec adds to memory: NATS (at most once,
-// no history). Its `redis`, `postgres`, `nats.tls`, `nats.allow_wildcards` and `nats.raw_mode`
-// are recognised but not supported yet (not-supported.ts). Checks that need `enabled` are in rules.ts.
+// no history). Its `redis`, `postgres` and `nats.tls.client_ca_pem` (a server's setting) are
+// recognised but not supported yet (not-supported.ts). Checks that need `enabled` are in rules.ts.
 const brokerSchema = section({
   enabled: bool(),
   type: oneOf(['memory', 'nats'], 'memory'),
@@ -435,6 +435,10 @@ const brokerSchema = section({
     prefix: str('centrifugo'),
     dial_timeout: duration('1s'),
     write_timeout: duration('1s'),
+    // Each PEM as text, a file path or base64 of the text, as Centrifugo takes them.
+    tls: section({ enabled: bool(), cert_pem: str(), key_pem: str(), server_ca_pem: str(), insecure_skip_verify: bool(), server_name: str() }),
+    allow_wildcards: bool(),
+    raw_mode: section({ enabled: bool(), channel_replacements: strMap(), prefix: str() }),
   }),
 });
 

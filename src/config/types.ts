@@ -307,6 +307,15 @@ export interface NatsBrokerConfig {
   dialTimeout: number;
   /** ms NATS may take to confirm a subscription or finish draining at shutdown. */
   writeTimeout: number;
+  /** TLS to NATS: each PEM as text, a file path or base64 of the text (resolved at start). */
+  tls: { enabled: boolean; certPem: string; keyPem: string; serverCaPem: string; insecureSkipVerify: boolean; serverName: string };
+  /** Channels holding `*` or `>` may be subscribed to as NATS subject wildcards. */
+  allowWildcards: boolean;
+  /**
+   * Plain payloads on subjects of the application's choosing: no envelope, no tags, info or
+   * join/leave; a channel's subject is `prefix` + the name with `channelReplacements` applied.
+   */
+  rawMode: { enabled: boolean; channelReplacements: Record<string, string>; prefix: string };
 }
 
 /** How the token broker authenticates its callers (`parsec.token_broker.authenticator`). */

@@ -5,6 +5,8 @@
 export const EngineErrorCode = {
   /** The engine lacks the feature (e.g. history on a broker that keeps none); retrying will not help. */
   notSupported: 'PARSEC_ENGINE_NOT_SUPPORTED',
+  /** The engine cannot take this request as made (a wildcard channel where a concrete one is needed); retrying will not help. */
+  badRequest: 'PARSEC_ENGINE_BAD_REQUEST',
   /** The engine's backing service is unreachable right now; a retry may succeed. */
   unavailable: 'PARSEC_ENGINE_UNAVAILABLE',
 } as const;

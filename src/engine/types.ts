@@ -16,6 +16,8 @@ export interface EnginePublication {
   time: number;
   /** The publisher allows delta encoding against the channel's previous publication. */
   delta?: boolean;
+  /** The channel it was published to, when it differs from the subscribed one (a NATS wildcard or raw subject). */
+  channel?: string;
 }
 
 export interface PublishOptions {

@@ -3,7 +3,7 @@ import { ClientError, ErrorCode } from '../protocol/index.js';
 
 /** What clients and API callers are told about an engine failure. */
 export interface EngineFailure {
-  code: typeof ErrorCode.notAvailable | typeof ErrorCode.internal;
+  code: typeof ErrorCode.notAvailable | typeof ErrorCode.internal | typeof ErrorCode.badRequest;
   temporary: boolean;
 }
 
@@ -18,6 +18,9 @@ export function engineFailure(err: unknown): EngineFailure | undefined {
     case EngineErrorCode.notSupported:
       // As Centrifugo answers history calls on a broker without history.
       return { code: ErrorCode.notAvailable, temporary: false };
+    case EngineErrorCode.badRequest:
+      // As Centrifugo answers a publish to a NATS wildcard channel.
+      return { code: ErrorCode.badRequest, temporary: false };
     case EngineErrorCode.unavailable:
       // The SDKs retry temporary errors, which is what an engine outage calls for.
       return { code: ErrorCode.internal, temporary: true };

@@ -30,4 +30,5 @@ export { USER_BLOCKED_REASON } from './cluster/blocks.js';
 
 export { isMapChannel, mapOptionsOf, serverSideRefusal } from './channels/map-channel.js';
 export { publicationDataProblem } from './channels/publication-format.js';
+export { isWildcardSubscription } from './channels/subscribe-core.js';
 export type { MapChannelOptions, MapPublication, MapWriteResult } from '../engine/map-types.js';

@@ -451,7 +451,9 @@ export class Node implements BrokerEventHandler, MapEventHandler {
 }
 
 export function toProtocolPublication(pub: EnginePublication): Publication {
-  return { data: pub.data, info: pub.info, offset: pub.offset || undefined, tags: pub.tags };
+  const out: Publication = { data: pub.data, info: pub.info, offset: pub.offset || undefined, tags: pub.tags };
+  if (pub.channel !== undefined) out.channel = pub.channel;
+  return out;
 }
 
 /** A map change as clients receive it: key, value or removal, offset in positioned maps. */

@@ -83,7 +83,15 @@ test('defaults follow Centrifugo v6 (and Parsec where noted)', () => {
   assert.deepEqual(config.broker, {
     enabled: false,
     type: 'memory',
-    nats: { url: 'nats://localhost:4222', prefix: 'centrifugo', dialTimeout: 1000, writeTimeout: 1000 },
+    nats: {
+      url: 'nats://localhost:4222',
+      prefix: 'centrifugo',
+      dialTimeout: 1000,
+      writeTimeout: 1000,
+      tls: { enabled: false, certPem: '', keyPem: '', serverCaPem: '', insecureSkipVerify: false, serverName: '' },
+      allowWildcards: false,
+      rawMode: { enabled: false, channelReplacements: {}, prefix: '' },
+    },
   });
   assert.deepEqual(config.shutdown, { timeout: 30_000 });
   assert.deepEqual(config.node, { name: '' });

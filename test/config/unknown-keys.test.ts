@@ -168,12 +168,18 @@ test('broker options Parsec lacks are recognised, the NATS ones it has are not r
   const broker = {
     enabled: true,
     type: 'nats',
-    nats: { url: 'nats://n:4222', prefix: 'p', tls: { enabled: true }, allow_wildcards: true, raw_mode: { enabled: false } },
+    nats: {
+      url: 'nats://n:4222',
+      prefix: 'p',
+      tls: { enabled: true, cert_pem: 'c.pem', key_pem: 'k.pem', server_ca_pem: 'ca.pem', insecure_skip_verify: false, server_name: 'n', client_ca_pem: 'x.pem' },
+      allow_wildcards: true,
+      raw_mode: { enabled: true, prefix: 'ext.', channel_replacements: { ':': '.' } },
+    },
     redis: { address: 'r:6379' },
   };
   const file = tempConfig(t, 'config.json', JSON.stringify({ broker }));
   const { warnings } = loadConfig({ file });
   assert.deepEqual(warnings, [
-    `${file}: "broker.nats.tls", "broker.nats.allow_wildcards", "broker.nats.raw_mode", "broker.redis" are recognised but not supported yet (ignored)`,
+    `${file}: "broker.nats.tls.client_ca_pem", "broker.redis" are recognised but not supported yet (ignored)`,
   ]);
 });

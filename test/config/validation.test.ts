@@ -197,6 +197,30 @@ const cases: Array<[string, unknown, string, string]> = [
     'broker.nats.prefix: expected dot-separated NATS subject tokens without spaces, "*" or ">", got "apps.*"',
   ],
   ['an empty NATS prefix', { broker: { enabled: true, type: 'nats', nats: { prefix: '' } } }, 'broker.nats.prefix', 'broker.nats.prefix: expected dot-separated NATS subject tokens without spaces, "*" or ">", got ""'],
+  [
+    'a NATS client certificate without its key',
+    { broker: { enabled: true, type: 'nats', nats: { tls: { enabled: true, cert_pem: '/etc/nats/client.pem' } } } },
+    'broker.nats.tls.key_pem',
+    'broker.nats.tls.key_pem: the client certificate (broker.nats.tls.cert_pem) needs its private key',
+  ],
+  [
+    'a NATS raw mode prefix with a space',
+    { broker: { enabled: true, type: 'nats', nats: { raw_mode: { enabled: true, prefix: 'my app.' } } } },
+    'broker.nats.raw_mode.prefix',
+    'broker.nats.raw_mode.prefix: expected part of a NATS subject, without spaces, "*" or ">", got "my app."',
+  ],
+  [
+    'a NATS raw mode replacement making a wildcard',
+    { broker: { enabled: true, type: 'nats', nats: { raw_mode: { enabled: true, channel_replacements: { ':': '.', '#': '>' } } } } },
+    'broker.nats.raw_mode.channel_replacements.#',
+    'broker.nats.raw_mode.channel_replacements.#: expected a replacement without spaces, "*" or ">", got ">"',
+  ],
+  [
+    'a NATS raw mode replacement of nothing',
+    { broker: { enabled: true, type: 'nats', nats: { raw_mode: { enabled: true, channel_replacements: { '': '.' } } } } },
+    'broker.nats.raw_mode.channel_replacements',
+    'broker.nats.raw_mode.channel_replacements: a replaced string must not be empty',
+  ],
   ['a zero NATS dial timeout', { broker: { enabled: true, type: 'nats', nats: { dial_timeout: '0s' } } }, 'broker.nats.dial_timeout', 'broker.nats.dial_timeout: must be greater than 0'],
   ['a bad WebSocket write timeout', { websocket: { write_timeout: 'fast' } }, 'websocket.write_timeout', 'websocket.write_timeout: expected a duration like "25s", got fast'],
   [
@@ -321,19 +345,37 @@ test('the first problem is reported with its namespace even in YAML', (t) => {
 });
 
 test('the NATS broker section loads from a Centrifugo v6 file, and is checked only when in use', (t) => {
-  const nats = { url: 'nats://10.0.0.1:4222,nats://10.0.0.2:4222', prefix: 'prod.realtime', dial_timeout: '2s', write_timeout: '500ms' };
+  const nats = {
+    url: 'nats://10.0.0.1:4222,nats://10.0.0.2:4222',
+    prefix: 'prod.realtime',
+    dial_timeout: '2s',
+    write_timeout: '500ms',
+    tls: { enabled: true, cert_pem: '/etc/nats/client.pem', key_pem: '/etc/nats/client-key.pem', server_ca_pem: '/etc/nats/ca.pem', insecure_skip_verify: false, server_name: 'nats.internal' },
+    allow_wildcards: true,
+    raw_mode: { enabled: true, prefix: 'ext.', channel_replacements: { ':': '.', '/': '_' } },
+  };
   const file = tempConfig(t, 'config.json', JSON.stringify({ broker: { enabled: true, type: 'nats', nats } }));
   const { config, warnings } = loadConfig({ file });
   assert.deepEqual(warnings, []);
   assert.deepEqual(config.broker, {
     enabled: true,
     type: 'nats',
-    nats: { url: nats.url, prefix: 'prod.realtime', dialTimeout: 2000, writeTimeout: 500 },
+    nats: {
+      url: nats.url,
+      prefix: 'prod.realtime',
+      dialTimeout: 2000,
+      writeTimeout: 500,
+      tls: { enabled: true, certPem: '/etc/nats/client.pem', keyPem: '/etc/nats/client-key.pem', serverCaPem: '/etc/nats/ca.pem', insecureSkipVerify: false, serverName: 'nats.internal' },
+      allowWildcards: true,
+      rawMode: { enabled: true, prefix: 'ext.', channelReplacements: { ':': '.', '/': '_' } },
+    },
   });
   const off = tempConfig(t, 'off.json', JSON.stringify({ broker: { enabled: false, type: 'nats', nats: { url: 'http://x' } } }));
   assert.equal(loadConfig({ file: off }).config.broker.nats.url, 'http://x');
   const env = loadConfig({ env: { PARSEC_BROKER_ENABLED: 'true', PARSEC_BROKER_TYPE: 'nats', CENTRIFUGO_BROKER_NATS_URL: 'nats://n:4222' } }).config.broker;
   assert.deepEqual([env.enabled, env.type, env.nats.url], [true, 'nats', 'nats://n:4222']);
+  const raw = loadConfig({ env: { CENTRIFUGO_BROKER_NATS_RAW_MODE_ENABLED: 'true', CENTRIFUGO_BROKER_NATS_RAW_MODE_CHANNEL_REPLACEMENTS: '{":":"."}' } }).config.broker.nats.rawMode;
+  assert.deepEqual(raw, { enabled: true, prefix: '', channelReplacements: { ':': '.' } });
 });
 
 test('a previous HMAC secret without valid_until is accepted with no end, as in Centrifugo', (t) => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { decodeChannel, encodeChannel } from '../../src/engine/nats/subject.js';
+import { RawSubjects } from '../../src/engine/nats/raw-subject.js';
+import { decodeChannel, encodeChannel, encodeWildcardChannel, hasWildcard } from '../../src/engine/nats/subject.js';
 import { withSeed } from '../helpers/random.js';
 
 /** A NATS subject token rule: no whitespace, no wildcard token, no empty token. */
@@ -44,3 +45,25 @@ it('round-trips random strings over the whole UTF-16 range', () =>
       assert.equal(decodeChannel(tail), name);
     }
   }));
+
+it('keeps whole-token wildcards of a wildcard channel and encodes the rest as names', () => {
+  assert.equal(encodeWildcardChannel('news.*'), 'news.*');
+  assert.equal(encodeWildcardChannel('news.>'), 'news.>');
+  assert.equal(encodeWildcardChannel('chat:room.*.x'), 'chat:room.*.x');
+  // Only a last '>' is a wildcard; a '*' inside a token is a character.
+  assert.equal(encodeWildcardChannel('a.>.b'), 'a.%3E.b');
+  assert.equal(encodeWildcardChannel('news*.*'), 'news%2A.*');
+  // The concrete channels a pattern is meant to match encode to subjects it matches.
+  assert.equal(encodeChannel('news.a'), 'news.a');
+  assert.ok(hasWildcard('news.*') && hasWildcard('x>') && !hasWildcard('news.a'));
+});
+
+it('makes raw subjects from the prefix and the replaced name, longest replacement first', () => {
+  const raw = new RawSubjects({ prefix: 'ext.', channelReplacements: { ':': '.', '::': '_' } });
+  assert.equal(raw.subject('chat:room'), 'ext.chat.room');
+  assert.equal(raw.subject('a::b:c'), 'ext.a_b.c');
+  assert.equal(raw.channelOf('ext.chat.room'), 'chat.room');
+  assert.equal(raw.subject('bad name'), undefined, 'whitespace would split the subject');
+  assert.equal(raw.subject('chat:'), undefined, 'an empty last token');
+  assert.equal(new RawSubjects({ prefix: '', channelReplacements: {} }).subject(''), undefined);
+});

@@ -1,3 +1,4 @@
+import { isWildcardSubscription } from '../../node/index.js';
 import type { ClientInfo } from '../../protocol/index.js';
 import type { ApiContext } from '../context.js';
 import { raw, resolveChannel, type RawPayload } from '../context.js';
@@ -19,6 +20,7 @@ function clientInfo(i: ClientInfo): ApiClientInfo {
 function presenceChannel(ctx: ApiContext, channel: string) {
   const ch = resolveChannel(ctx, channel);
   if (!ch.options.presence) throw new ApiError(ApiErrorCode.notAvailable);
+  if (isWildcardSubscription(ctx.node.config.broker, ch.channel)) throw new ApiError(ApiErrorCode.badRequest, 'a NATS wildcard channel has no presence');
   return ch;
 }
 

@@ -5,11 +5,13 @@ import type { ClientInfo, StreamPosition } from '../../protocol/index.js';
 import { EngineError, EngineErrorCode } from '../errors.js';
 import { IdempotentResults } from '../idempotency.js';
 import type { Broker, BrokerEventHandler, Closer, HistoryPage, PublishOptions } from '../types.js';
-import { connectNats, watchNats, within, type NatsLink } from './connection.js';
-import { decodeChannelMessage, encodeChannelMessage, type ChannelMessage } from './envelope.js';
-import { decodeChannel, encodeChannel } from './subject.js';
+import { connectNats, watchNats, within, type NatsLink, type NatsTls } from './connection.js';
+import { decodeChannelMessage, encodeChannelMessage, type ChannelMessage, type ReceivedChannelMessage } from './envelope.js';
+import { RawSubjects, type RawModeOptions } from './raw-subject.js';
+import { encodeChannel, encodeWildcardChannel, hasWildcard } from './subject.js';
 
 const SWEEP_INTERVAL_MS = 10_000;
+const NO_POSITION = { offset: 0, epoch: '' } as const;
 
 export interface NatsBrokerOptions {
   /** One NATS URL or several separated by commas (`broker.nats.url`). */
@@ -20,6 +22,12 @@ export interface NatsBrokerOptions {
   dialTimeout: number;
   /** How long NATS may take to confirm a subscription or finish a drain, ms (`broker.nats.write_timeout`). */
   writeTimeout: number;
+  /** TLS to NATS (`broker.nats.tls`), when on. */
+  tls?: NatsTls;
+  /** Channels holding `*` or `>` may be subscribed to as subject wildcards (`broker.nats.allow_wildcards`). */
+  allowWildcards?: boolean;
+  /** Plain payloads on the application's subjects (`broker.nats.raw_mode`), when on. */
+  rawMode?: RawModeOptions;
   clock: Clock;
   logger: Logger;
 }
@@ -32,6 +40,10 @@ function historyNotKept(): EngineError {
   );
 }
 
+function badRequest(message: string): EngineError {
+  return new EngineError(EngineErrorCode.badRequest, message);
+}
+
 /**
  * PUB/SUB over NATS core, as Centrifugo's NATS broker does it: at most once, no history,
  * no offsets. Each channel a local client listens to is one NATS subscription, made when
@@ -39,6 +51,12 @@ function historyNotKept(): EngineError {
  * subscriptions; what is published while a node is cut off does not reach it. While
  * disconnected, publish and subscribe fail at once (PARSEC_ENGINE_UNAVAILABLE) rather
  * than queue without bound.
+ *
+ * With `allow_wildcards` a channel such as `news.*` is a NATS wildcard subscription: its
+ * subscribers get the publications of every channel it matches, each naming its own
+ * channel; nobody can publish to it, and join/leave pass it by. In raw mode a channel's
+ * subject is the application's (see RawSubjects) and its messages are bare payloads both
+ * ways: no tags, info or join/leave, as in Centrifugo.
  */
 export class NatsBroker implements Broker, Closer {
   private handler: BrokerEventHandler | undefined;
@@ -47,6 +65,7 @@ export class NatsBroker implements Broker, Closer {
   // Per node: a retry that lands on another node is delivered again.
   private readonly idempotent = new IdempotentResults();
   private readonly clientPrefix: string;
+  private readonly raw: RawSubjects | undefined;
   private readonly controlSubject: string;
   private readonly log: Logger;
   private sweeper: NodeJS.Timeout | undefined;
@@ -55,6 +74,7 @@ export class NatsBroker implements Broker, Closer {
   constructor(private readonly opts: NatsBrokerOptions) {
     this.clientPrefix = `${opts.prefix}.client.`;
     this.controlSubject = `${opts.prefix}.control`;
+    this.raw = opts.rawMode && new RawSubjects(opts.rawMode);
     this.log = opts.logger;
   }
 
@@ -67,13 +87,25 @@ export class NatsBroker implements Broker, Closer {
     await this.confirm(nc);
     this.sweeper = setInterval(() => this.idempotent.sweep(this.opts.clock.now()), SWEEP_INTERVAL_MS);
     this.sweeper.unref();
-    this.log.info({ server: nc.getServer(), prefix: this.opts.prefix }, 'nats broker connected');
+    const { prefix, rawMode, allowWildcards, tls } = this.opts;
+    this.log.info({ server: nc.getServer(), prefix, rawModePrefix: rawMode?.prefix, allowWildcards, tls: tls !== undefined }, 'nats broker connected');
   }
 
   async subscribe(channel: string): Promise<void> {
     if (this.subs.has(channel)) return;
+    const pattern = this.isPattern(channel);
+    if (pattern && !this.opts.allowWildcards) {
+      throw badRequest(`channel ${JSON.stringify(channel)} holds a NATS wildcard ("*" or ">"); subscribing to it needs broker.nats.allow_wildcards`);
+    }
+    const subject = this.raw ? this.rawSubject(channel) : this.clientPrefix + (pattern ? encodeWildcardChannel(channel) : encodeChannel(channel));
     const nc = this.live();
-    this.subs.set(channel, nc.subscribe(this.clientPrefix + encodeChannel(channel), { callback: this.onChannelMessage }));
+    const sub: Subscription = nc.subscribe(subject, {
+      // A late message of an unsubscribed (or re-made) subscription finds another entry and is dropped.
+      callback: (err, msg) => {
+        if (this.subs.get(channel) === sub) this.onChannelMessage(channel, err, msg);
+      },
+    });
+    this.subs.set(channel, sub);
     // The caller tells the client "subscribed" after this resolves, so a publish made
     // through any node from then on must reach us: wait until NATS has seen the SUB.
     await this.confirm(nc);
@@ -89,21 +121,23 @@ export class NatsBroker implements Broker, Closer {
 
   async publish(channel: string, data: Uint8Array, opts: PublishOptions): Promise<StreamPosition> {
     if (opts.historySize > 0) throw historyNotKept();
+    if (this.isPattern(channel)) throw badRequest(`channel ${JSON.stringify(channel)} holds a NATS wildcard ("*" or ">"): publish to a concrete channel`);
     const now = this.opts.clock.now();
     const seen = this.idempotent.get(channel, opts.idempotencyKey, now);
     if (seen) return seen;
-    this.send(channel, { kind: 'publication', pub: { data, info: opts.info, tags: opts.tags, time: now, delta: opts.delta } });
+    if (this.raw) this.live().publish(this.rawSubject(channel), data);
+    else this.send(channel, { kind: 'publication', pub: { data, info: opts.info, tags: opts.tags, time: now, delta: opts.delta } });
     const position = { offset: 0, epoch: '' };
     this.idempotent.remember(channel, opts.idempotencyKey, position, now, opts.idempotentResultTtl);
     return position;
   }
 
   async publishJoin(channel: string, info: ClientInfo): Promise<void> {
-    this.send(channel, { kind: 'join', info });
+    this.sendPresenceEvent(channel, { kind: 'join', info });
   }
 
   async publishLeave(channel: string, info: ClientInfo): Promise<void> {
-    this.send(channel, { kind: 'leave', info });
+    this.sendPresenceEvent(channel, { kind: 'leave', info });
   }
 
   async publishControl(data: Uint8Array): Promise<void> {
@@ -138,6 +172,31 @@ export class NatsBroker implements Broker, Closer {
     this.handler = undefined;
   }
 
+  /** Join and leave: raw subjects carry payloads only (Centrifugo drops them too), and a wildcard is no one channel. */
+  private sendPresenceEvent(channel: string, msg: ChannelMessage): void {
+    if (this.raw) return;
+    if (this.isPattern(channel)) throw badRequest(`channel ${JSON.stringify(channel)} is a NATS wildcard subscription: it has no join/leave`);
+    this.send(channel, msg);
+  }
+
+  /**
+   * Whether NATS reads `channel` as a wildcard. Outside raw mode and without
+   * `allow_wildcards`, `*` and `>` are escaped like any other character and the channel
+   * is an ordinary one; raw subjects are never escaped, so there they always are wildcards.
+   */
+  private isPattern(channel: string): boolean {
+    return (this.opts.allowWildcards === true || this.raw !== undefined) && hasWildcard(channel);
+  }
+
+  /** The raw-mode subject of `channel`. @throws EngineError PARSEC_ENGINE_BAD_REQUEST when it would not be a valid subject. */
+  private rawSubject(channel: string): string {
+    const subject = this.raw?.subject(channel);
+    if (subject === undefined) {
+      throw badRequest(`channel ${JSON.stringify(channel)} does not make a NATS subject in raw mode (empty, whitespace or an empty token after broker.nats.raw_mode.prefix and channel_replacements)`);
+    }
+    return subject;
+  }
+
   private send(channel: string, msg: ChannelMessage): void {
     this.live().publish(this.clientPrefix + encodeChannel(channel), encodeChannelMessage(channel, msg));
   }
@@ -159,29 +218,51 @@ export class NatsBroker implements Broker, Closer {
 
   // Callbacks run inside nats.js's socket reader: a throw there would break the
   // connection, so each one stops errors itself.
-  private readonly onChannelMessage = (err: NatsError | null, msg: Msg): void => {
+  private onChannelMessage(channel: string, err: NatsError | null, msg: Msg): void {
     if (err) {
-      this.log.warn({ err }, 'nats subscription failed');
+      this.log.warn({ err, channel }, 'nats subscription failed');
       return;
     }
-    const channel = decodeChannel(msg.subject.slice(this.clientPrefix.length));
     const handler = this.handler;
-    if (!handler || !this.subs.has(channel)) return;
-    let m: ChannelMessage | undefined;
+    if (!handler) return;
+    if (this.raw) {
+      this.deliverRaw(handler, channel, msg);
+      return;
+    }
+    let received: ReceivedChannelMessage | undefined;
     try {
-      m = decodeChannelMessage(msg.data);
+      received = decodeChannelMessage(msg.data);
     } catch (e) {
       this.log.warn({ err: e, subject: msg.subject }, 'undecodable nats channel message dropped');
       return;
     }
+    if (!received) return;
+    const { msg: m } = received;
     try {
-      if (m?.kind === 'publication') handler.handlePublication(channel, { ...m.pub, offset: 0 }, { offset: 0, epoch: '' });
-      else if (m?.kind === 'join') handler.handleJoin(channel, m.info);
-      else if (m?.kind === 'leave') handler.handleLeave(channel, m.info);
+      if (m.kind === 'publication') {
+        const pub = { ...m.pub, offset: 0 };
+        // Under a wildcard subscription the message names the channel it was published to.
+        handler.handlePublication(channel, received.channel === channel ? pub : { ...pub, channel: received.channel }, NO_POSITION);
+      } else if (received.channel === channel) {
+        // Join and leave belong to their own channel's subscription, not to a wildcard one matching it.
+        if (m.kind === 'join') handler.handleJoin(channel, m.info);
+        else handler.handleLeave(channel, m.info);
+      }
     } catch (e) {
       this.log.error({ err: e, channel }, 'channel message handling failed');
     }
-  };
+  }
+
+  /** A raw payload, as it is; like Centrifugo, it names its subject (without the raw prefix) when that differs from the channel. */
+  private deliverRaw(handler: BrokerEventHandler, channel: string, msg: Msg): void {
+    const published = this.raw!.channelOf(msg.subject);
+    const pub = { data: msg.data, offset: 0, time: this.opts.clock.now() };
+    try {
+      handler.handlePublication(channel, published === channel ? pub : { ...pub, channel: published }, NO_POSITION);
+    } catch (e) {
+      this.log.error({ err: e, channel }, 'channel message handling failed');
+    }
+  }
 
   private readonly onControl = (err: NatsError | null, msg: Msg): void => {
     if (err) {

@@ -1,4 +1,6 @@
-import { connect, Events, type NatsConnection, type Status } from 'nats';
+import { connect, Events, type ConnectionOptions, type NatsConnection, type Status, type TlsOptions } from 'nats';
+import { isIP } from 'node:net';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import type { Logger } from 'pino';
 import { formatDuration } from '../../config/index.js';
 import { EngineError, EngineErrorCode } from '../errors.js';
@@ -13,22 +15,80 @@ export interface NatsLink {
 }
 
 /**
+ * TLS to NATS (`broker.nats.tls`), PEMs already read. Node's `rejectUnauthorized` and
+ * `servername` reach the socket as they are: nats.js passes its whole `tls` object to
+ * `tls.connect`.
+ */
+export interface NatsTls {
+  /** The CA the server's certificate must chain to; Node's bundled roots when absent. */
+  ca?: string;
+  /** A client certificate and its key, for servers that verify clients. */
+  cert?: string;
+  key?: string;
+  /** False only with `insecure_skip_verify`. */
+  rejectUnauthorized: boolean;
+  /** The name checked in the server's certificate (and sent as SNI) instead of the URL's host. */
+  servername?: string;
+}
+
+/**
  * Connects once, giving up after `dialTimeout`; later reconnects never give up (as in
  * Centrifugo), because a node without its broker is useless but may yet recover.
- * @throws EngineError PARSEC_ENGINE_UNAVAILABLE naming `broker.nats.url`.
+ * @throws EngineError PARSEC_ENGINE_UNAVAILABLE naming `broker.nats.url` (and `broker.nats.tls` with TLS on).
  */
-export async function connectNats(opts: { url: string; dialTimeout: number }): Promise<NatsConnection> {
+export async function connectNats(opts: { url: string; dialTimeout: number; tls?: NatsTls }): Promise<NatsConnection> {
   const servers = opts.url.split(',').map((s) => s.trim()).filter(Boolean);
+  const options: ConnectionOptions = { servers, timeout: opts.dialTimeout, maxReconnectAttempts: -1, name: 'parsec' };
+  if (opts.tls) {
+    const checkServerIdentity = opts.tls.servername ? undefined : identityOfAddresses(servers);
+    // nats.js types only its own TLS fields; the rest of the object goes to Node unchanged.
+    options.tls = (checkServerIdentity ? { ...opts.tls, checkServerIdentity } : opts.tls) as TlsOptions;
+  }
   try {
-    return await connect({ servers, timeout: opts.dialTimeout, maxReconnectAttempts: -1, name: 'parsec' });
+    return await connect(options);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     throw new EngineError(
       EngineErrorCode.unavailable,
-      `broker.nats.url: cannot connect to NATS at ${opts.url} within ${formatDuration(opts.dialTimeout)} (broker.nats.dial_timeout): ${why}`,
+      `broker.nats.url: cannot connect to NATS at ${opts.url} within ${formatDuration(opts.dialTimeout)} (broker.nats.dial_timeout): ${why}${tlsHint(opts.tls)}`,
       { cause: err },
     );
   }
+}
+
+/**
+ * nats.js hands Node no server name for a server addressed by IP (`nats://10.0.0.5:4222`),
+ * and Node then checks the certificate against "localhost". Check it against the IPs in
+ * `broker.nats.url` instead, as Go's client does with the address it dials; a certificate
+ * naming any of them passes. Undefined when no server is addressed by IP.
+ */
+function identityOfAddresses(servers: string[]): ((name: string, cert: PeerCertificate) => Error | undefined) | undefined {
+  const ips = servers.map(hostOf).filter((h): h is string => h !== undefined && isIP(h) !== 0);
+  if (ips.length === 0) return undefined;
+  return (name, cert) => {
+    if (name !== 'localhost') return checkServerIdentity(name, cert);
+    let failure: Error | undefined;
+    for (const host of [name, ...ips]) {
+      failure = checkServerIdentity(host, cert);
+      if (!failure) return undefined;
+    }
+    return failure;
+  };
+}
+
+function hostOf(server: string): string | undefined {
+  try {
+    return new URL(server).hostname.replace(/^\[(.*)\]$/, '$1');
+  } catch {
+    return undefined;
+  }
+}
+
+/** What to check when a TLS connection fails: the handshake's error alone rarely names the setting. */
+function tlsHint(tls: NatsTls | undefined): string {
+  if (!tls) return '';
+  const without = tls.cert ? '' : '; no client certificate was offered (broker.nats.tls.cert_pem, broker.nats.tls.key_pem), which a server that verifies clients requires';
+  return `; check broker.nats.tls (server_ca_pem, server_name)${without}`;
 }
 
 /** Follows the connection's status: disconnects at warn, reconnects at info, an unexpected close at error. */

@@ -28,16 +28,23 @@ export function encodeChannelMessage(channel: string, msg: ChannelMessage): Uint
   }
 }
 
+/** A message as it arrived: the channel named inside it (the concrete one under a wildcard subscription) and what it carries. */
+export interface ReceivedChannelMessage {
+  channel: string;
+  msg: ChannelMessage;
+}
+
 /** The message in `bytes`, or undefined for a Push of another kind; throws FrameDecodeError on garbage. */
-export function decodeChannelMessage(bytes: Uint8Array): ChannelMessage | undefined {
+export function decodeChannelMessage(bytes: Uint8Array): ReceivedChannelMessage | undefined {
   const push: Push = decodeProtobufPush(bytes);
+  const channel = push.channel ?? '';
   if (push.pub) {
     const { data, info, tags, time, delta } = push.pub;
     // Protobuf leaves empty fields out; the engine contract has them present.
-    return { kind: 'publication', pub: { data: data ?? new Uint8Array(0), info: info && clientInfo(info), tags, time: time ?? 0, delta } };
+    return { channel, msg: { kind: 'publication', pub: { data: data ?? new Uint8Array(0), info: info && clientInfo(info), tags, time: time ?? 0, delta } } };
   }
-  if (push.join) return { kind: 'join', info: clientInfo(push.join.info) };
-  if (push.leave) return { kind: 'leave', info: clientInfo(push.leave.info) };
+  if (push.join) return { channel, msg: { kind: 'join', info: clientInfo(push.join.info) } };
+  if (push.leave) return { channel, msg: { kind: 'leave', info: clientInfo(push.leave.info) } };
   return undefined;
 }
 

@@ -68,3 +68,20 @@ export function decodeChannel(token: string): string {
   flush();
   return out;
 }
+
+/** Whether a channel name holds a NATS wildcard character, as Centrifugo checks it. */
+export function hasWildcard(channel: string): boolean {
+  return channel.includes('*') || channel.includes('>');
+}
+
+/**
+ * The subject tail of a wildcard subscription (`broker.nats.allow_wildcards`): a `*` token
+ * matches any one token and a last `>` token the rest, so `news.*` receives `news.a`.
+ * Other tokens are encoded as single names are, which keeps a concrete channel and the
+ * pattern matching it in step for names made of plain tokens.
+ */
+export function encodeWildcardChannel(channel: string): string {
+  const tokens = channel.split('.');
+  const last = tokens.length - 1;
+  return tokens.map((t, i) => (t === '*' || (t === '>' && i === last) ? t : encodeChannel(t))).join('.');
+}

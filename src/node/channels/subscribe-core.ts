@@ -1,4 +1,5 @@
 import type { ChannelOverride } from '../../auth/index.js';
+import type { Config } from '../../config/types.js';
 import { ClientError, ErrorCode, type Publication, type StreamPosition, type SubscribeResult } from '../../protocol/index.js';
 import { matches } from '../../filter/index.js';
 import type { ChannelInfo } from './channel-rules.js';
@@ -111,6 +112,15 @@ async function readPosition(client: Client, plan: SubscribePlan): Promise<Recove
 }
 
 /**
+ * Whether `channel` is a NATS subject wildcard (`broker.nats.allow_wildcards`). It stands
+ * for every channel it matches, so presence and join/leave, which belong to one channel,
+ * cannot go with it (Centrifugo documents the same limit).
+ */
+export function isWildcardSubscription(broker: Config['broker'], channel: string): boolean {
+  return broker.enabled && broker.type === 'nats' && broker.nats.allowWildcards && (channel.includes('*') || channel.includes('>'));
+}
+
+/**
  * Makes a subscription: registers it (so live publications start buffering), reads
  * the stream position or recovers, adds presence. Returns the result for the reply
  * and the work to run once the reply is queued (live delivery, join push).
@@ -118,6 +128,9 @@ async function readPosition(client: Client, plan: SubscribePlan): Promise<Recove
 export async function subscribeChannel(client: Client, plan: SubscribePlan): Promise<{ result: SubscribeResult; after: () => void }> {
   const { node } = client;
   const { ch, options } = plan;
+  if ((options.presence || options.joinLeave || options.pushJoinLeave) && isWildcardSubscription(node.config.broker, ch.channel)) {
+    throw new ClientError(ErrorCode.badRequest, 'a NATS wildcard channel has no presence or join/leave: turn them off in its namespace');
+  }
   const sub = new ChannelSubscription(client, ch.channel, sharedOptions(options), plan.compact);
   client.subscriptions.set(ch.channel, sub);
   const undo = async (): Promise<void> => {

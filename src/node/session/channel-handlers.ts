@@ -20,6 +20,7 @@ import { publicationDataProblem } from '../channels/publication-format.js';
 
 /** A publish without data: whether that is allowed is the channel's publication_data_format's say. */
 const NO_DATA = new Uint8Array(0);
+import { isWildcardSubscription } from '../channels/subscribe-core.js';
 
 /** A channel-targeted command needs a channel name; its absence is a protocol violation. */
 function requireChannel(channel: string | undefined): string {
@@ -60,6 +61,7 @@ export async function handlePublish(client: Client, req: PublishRequest): Promis
 function presenceChannel(client: Client, channel: string | undefined): ChannelInfo {
   const ch = client.node.rules.resolve(requireChannel(channel));
   if (!ch.options.presence) throw new ClientError(ErrorCode.notAvailable);
+  if (isWildcardSubscription(client.node.config.broker, ch.channel)) throw new ClientError(ErrorCode.badRequest, 'a NATS wildcard channel has no presence');
   if (!mayReadPresence(ch, client, client.subscriptions.has(ch.channel))) throw new ClientError(ErrorCode.permissionDenied);
   return ch;
 }

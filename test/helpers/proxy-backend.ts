@@ -4,13 +4,12 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
 import { pino } from 'pino';
-import type { ProxyConfig } from '../../src/config/index.js';
+import { defaultConfig, type ProxyConfig } from '../../src/config/index.js';
 import { Metrics } from '../../src/metrics/index.js';
 import { protoPath } from '../../src/protocol/index.js';
 import { ProxyEndpoint } from '../../src/proxy/endpoint.js';
 import type { Caller } from '../../src/proxy/index.js';
-import { GrpcProxyTransport } from '../../src/proxy/grpc-transport.js';
-import { HttpProxyTransport } from '../../src/proxy/http-transport.js';
+import { transportFor } from '../../src/proxy/registry.js';
 
 /*
  * A real application backend for proxy tests: HTTP (JSON) or gRPC (Centrifugo's
@@ -167,21 +166,9 @@ function metadataOf(md: Metadata): Record<string, string> {
   return Object.fromEntries(Object.entries(md.getMap()).map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString('utf8') : String(v)]));
 }
 
-/** A proxy's options for tests: 2 s timeout, 4 calls in flight, nothing forwarded. */
+/** A proxy's options for tests: Centrifugo's defaults with a 2 s timeout and 4 calls in flight. */
 export function testProxyConfig(endpoint: string, edit: Partial<ProxyConfig> = {}): ProxyConfig {
-  return {
-    endpoint,
-    timeout: 2000,
-    httpHeaders: [],
-    grpcMetadata: [],
-    emulatedHeaders: [],
-    binaryEncoding: false,
-    includeConnectionMeta: false,
-    maxInFlight: 4,
-    http: { staticHeaders: {} },
-    grpc: { credentialsKey: '', credentialsValue: '', staticMetadata: {} },
-    ...edit,
-  };
+  return { ...structuredClone(defaultConfig().rpc.proxy), endpoint, timeout: 2000, maxInFlight: 4, ...edit };
 }
 
 /**
@@ -198,8 +185,7 @@ export async function endpointTo(
   const backend = await startBackend(kind, handlers);
   const url = backend.endpoint(method);
   const cfg = testProxyConfig(url, edit);
-  const transport = kind === 'http' ? new HttpProxyTransport(new URL(url), cfg.maxInFlight, cfg.http.staticHeaders) : new GrpcProxyTransport(new URL(url), cfg.grpc.staticMetadata);
-  const endpoint = new ProxyEndpoint(method, cfg, transport, pino({ level: 'silent' }), new Metrics({ enabled: false, version: 'test' }), method);
+  const endpoint = new ProxyEndpoint(method, cfg, transportFor(cfg, 'proxy'), pino({ level: 'silent' }), new Metrics({ enabled: false, version: 'test' }), method);
   t.after(async () => {
     endpoint.close();
     await backend.close();

@@ -1,9 +1,10 @@
 import { Server, ServerCredentials, status, type Metadata, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { defaultConfig, type ProxyConfig } from '../../src/config/index.js';
 import { Metrics } from '../../src/metrics/index.js';
 import { protoPath } from '../../src/protocol/index.js';
@@ -61,8 +62,15 @@ const rpcNames: Record<string, ProxyMethod> = {
   SharedPollRefresh: 'shared_poll_refresh',
 };
 
-export function startBackend(kind: BackendKind, handlers: Partial<Record<ProxyMethod, Handler>>): Promise<Backend> {
-  return kind === 'http' ? startHttp(handlers) : startGrpc(handlers);
+/** A backend behind TLS: its certificate and key, and with `clientCa` it requires a client certificate that CA signed. */
+export interface BackendTls {
+  cert: string;
+  key: string;
+  clientCa?: string;
+}
+
+export function startBackend(kind: BackendKind, handlers: Partial<Record<ProxyMethod, Handler>>, tls?: BackendTls): Promise<Backend> {
+  return kind === 'http' ? startHttp(handlers, tls) : startGrpc(handlers, tls);
 }
 
 const missing = (method: string) => (): never => {
@@ -73,9 +81,9 @@ function flatHeaders(h: IncomingHttpHeaders): Record<string, string> {
   return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
 }
 
-async function startHttp(handlers: Partial<Record<ProxyMethod, Handler>>): Promise<Backend> {
+async function startHttp(handlers: Partial<Record<ProxyMethod, Handler>>, tls?: BackendTls): Promise<Backend> {
   const calls: SeenCall[] = [];
-  const server = createServer((req, res) => {
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -94,9 +102,11 @@ async function startHttp(handlers: Partial<Record<ProxyMethod, Handler>>): Promi
           () => res.writeHead(500).end(),
         );
     });
-  });
+  };
+  const mutual = tls?.clientCa !== undefined;
+  const server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key, ca: tls.clientCa, requestCert: mutual, rejectUnauthorized: mutual }, serve) : createServer(serve);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const base = `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     kind: 'http',
     endpoint: (method) => `${base}/${method}`,
@@ -129,7 +139,7 @@ function protoReply(reply: unknown): unknown {
   return { ...r, result };
 }
 
-async function startGrpc(handlers: Partial<Record<ProxyMethod, Handler>>): Promise<Backend> {
+async function startGrpc(handlers: Partial<Record<ProxyMethod, Handler>>, tls?: BackendTls): Promise<Backend> {
   const calls: SeenCall[] = [];
   const def = loadSync(protoPath('proxy.proto'), { keepCase: true, longs: Number, bytes: Buffer, defaults: false });
   const service = def['centrifugal.centrifugo.proxy.CentrifugoProxy'] as ServiceDefinition;
@@ -150,7 +160,7 @@ async function startGrpc(handlers: Partial<Record<ProxyMethod, Handler>>): Promi
   const server = new Server();
   server.addService(service, impl);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync('127.0.0.1:0', grpcCredentials(tls), (err, p) => (err ? reject(err) : resolve(p))),
   );
   return {
     kind: 'grpc',
@@ -160,6 +170,12 @@ async function startGrpc(handlers: Partial<Record<ProxyMethod, Handler>>): Promi
       server.forceShutdown();
     },
   };
+}
+
+function grpcCredentials(tls: BackendTls | undefined): ServerCredentials {
+  if (!tls) return ServerCredentials.createInsecure();
+  const ca = tls.clientCa === undefined ? null : Buffer.from(tls.clientCa);
+  return ServerCredentials.createSsl(ca, [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], ca !== null);
 }
 
 function metadataOf(md: Metadata): Record<string, string> {
@@ -181,11 +197,12 @@ export async function endpointTo(
   method: ProxyMethod,
   handlers: Partial<Record<ProxyMethod, Handler>>,
   edit: Partial<ProxyConfig> = {},
+  options: { tls?: BackendTls; log?: Logger } = {},
 ): Promise<{ backend: Backend; endpoint: ProxyEndpoint }> {
-  const backend = await startBackend(kind, handlers);
+  const backend = await startBackend(kind, handlers, options.tls);
   const url = backend.endpoint(method);
   const cfg = testProxyConfig(url, edit);
-  const endpoint = new ProxyEndpoint(method, cfg, transportFor(cfg, 'proxy'), pino({ level: 'silent' }), new Metrics({ enabled: false, version: 'test' }), method);
+  const endpoint = new ProxyEndpoint(method, cfg, transportFor(cfg, 'proxy'), options.log ?? pino({ level: 'silent' }), new Metrics({ enabled: false, version: 'test' }), method);
   t.after(async () => {
     endpoint.close();
     await backend.close();

@@ -52,9 +52,19 @@ export class Proxies implements ProxyRegistry {
     // A section's own proxy is `default` in metrics, as Centrifugo names it; named ones by name.
     // `at`: the proxy's config key, for errors about its TLS files.
     const make = (name: string, cfg: ProxyConfig, at: string, metricName = DEFAULT): ProxyEndpoint => {
-      const e = new ProxyEndpoint(name, cfg, transportFor(cfg, at), plog, metrics, metricName, tracer);
+      let transport: ProxyTransport;
+      try {
+        transport = transportFor(cfg, at);
+      } catch (err) {
+        // An unreadable certificate stops the start: the proxies made so far let go of their pools.
+        this.close();
+        throw err;
+      }
+      const e = new ProxyEndpoint(name, cfg, transport, plog, metrics, metricName, tracer);
       this.all.push(e);
       plog.info({ proxy: name, endpoint: redacted(cfg.endpoint) }, 'proxy enabled');
+      // Centrifugo ignores it the same way; a certificate set up for nothing deserves a word.
+      if (cfg.http.tls.enabled && cfg.endpoint.startsWith('http:')) plog.warn({ proxy: name, key: `${at}.http.tls` }, 'TLS is configured but the endpoint is http://: calls go unencrypted');
       return e;
     };
     const { connect, refresh } = config.client.proxy;

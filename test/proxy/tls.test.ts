@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
 import { pino, type Logger } from 'pino';
-import { ConfigError, type ProxyConfig, type ProxyTlsConfig } from '../../src/config/index.js';
+import { ConfigError, defaultConfig, type ProxyConfig, type ProxyTlsConfig } from '../../src/config/index.js';
+import { Metrics } from '../../src/metrics/index.js';
 import { ClientError, ErrorCode } from '../../src/protocol/index.js';
+import { Proxies } from '../../src/proxy/index.js';
 import { transportFor } from '../../src/proxy/registry.js';
 import { endpointTo, testCaller, testProxyConfig, type BackendKind, type BackendTls } from '../helpers/proxy-backend.js';
 import { TestCa } from '../helpers/tls.js';
@@ -31,7 +33,7 @@ const withTls = (kind: BackendKind, t: ProxyTlsConfig): Partial<ProxyConfig> =>
   kind === 'http' ? { http: { ...defaults.http, tls: t } } : { grpc: { ...defaults.grpc, tls: t } };
 
 /** A logger whose lines the test reads. */
-function recorded(): { log: Logger; lines: Array<Record<string, unknown>> } {
+function recorded(level = 'error'): { log: Logger; lines: Array<Record<string, unknown>> } {
   const lines: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -39,7 +41,7 @@ function recorded(): { log: Logger; lines: Array<Record<string, unknown>> } {
       done();
     },
   });
-  return { log: pino({ level: 'error' }, sink), lines };
+  return { log: pino({ level }, sink), lines };
 }
 
 const UNTRUSTED = /self-signed certificate in certificate chain/;
@@ -116,4 +118,22 @@ test('http.tls is not used by a gRPC endpoint, nor grpc.tls by an HTTP one', asy
   // Each transport reads its own block, as in Centrifugo: a plain backend stays reachable.
   const { endpoint } = await endpointTo(t, 'grpc', 'connect', connectAs('dave'), withTls('http', tls({ serverCaPem: '/nonexistent/ca.pem' })));
   assert.equal((await endpoint.connect(testCaller({ user: '' }), {}))?.user, 'dave');
+});
+
+test('the registry names the proxy key of an unreadable PEM, and warns of TLS set up for an http:// endpoint', () => {
+  const metrics = new Metrics({ enabled: false, version: 'test' });
+  const config = structuredClone(defaultConfig());
+  config.proxies = [{ name: 'plain', ...testProxyConfig('http://127.0.0.1:1/rpc', { http: { ...defaults.http, tls: tls({ serverCaPem: ca.cert }) } }) }];
+  const { log, lines } = recorded('warn');
+  new Proxies(config, log, metrics).close();
+  assert.deepEqual(
+    lines.filter((l) => l.level === 40).map((l) => [l.msg, l.key]),
+    [['TLS is configured but the endpoint is http://: calls go unencrypted', 'proxies[0].http.tls']],
+  );
+  config.rpc.proxy = testProxyConfig('grpc://127.0.0.1:1', { grpc: { ...defaults.grpc, tls: tls({ serverCaPem: '/nonexistent/ca.pem' }) } });
+  config.rpc.withoutNamespace.proxyEnabled = true;
+  assert.throws(
+    () => new Proxies(config, log, metrics),
+    (err) => err instanceof ConfigError && err.key === 'rpc.proxy.grpc.tls.server_ca_pem',
+  );
 });

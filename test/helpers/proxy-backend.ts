@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
 import { pino, type Logger } from 'pino';
 import { defaultConfig, type ProxyConfig } from '../../src/config/index.js';
+import { grpcServerCredentials } from '../../src/lib/index.js';
 import { Metrics } from '../../src/metrics/index.js';
 import { protoPath } from '../../src/protocol/index.js';
 import { ProxyEndpoint } from '../../src/proxy/endpoint.js';
@@ -172,10 +173,10 @@ async function startGrpc(handlers: Partial<Record<ProxyMethod, Handler>>, tls?: 
   };
 }
 
+/** The gRPC listener credentials Parsec's own servers use, for a backend's TLS. */
 function grpcCredentials(tls: BackendTls | undefined): ServerCredentials {
-  if (!tls) return ServerCredentials.createInsecure();
-  const ca = tls.clientCa === undefined ? null : Buffer.from(tls.clientCa);
-  return ServerCredentials.createSsl(ca, [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], ca !== null);
+  const ca = tls?.clientCa === undefined ? undefined : Buffer.from(tls.clientCa);
+  return grpcServerCredentials(tls && { cert: Buffer.from(tls.cert), key: Buffer.from(tls.key), ca });
 }
 
 function metadataOf(md: Metadata): Record<string, string> {

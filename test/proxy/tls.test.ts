@@ -137,3 +137,18 @@ test('the registry names the proxy key of an unreadable PEM, and warns of TLS se
     (err) => err instanceof ConfigError && err.key === 'rpc.proxy.grpc.tls.server_ca_pem',
   );
 });
+
+test("a damaged CA or a key that is not the certificate's stops the start naming the key", () => {
+  const other = ca.client('someone-else');
+  const mismatched = testProxyConfig('https://127.0.0.1:1/connect', { http: { ...defaults.http, tls: tls({ certPem: parsecCert.cert, keyPem: other.key }) } });
+  assert.throws(
+    () => transportFor(mismatched, 'client.proxy.connect'),
+    (err) => err instanceof ConfigError && err.key === 'client.proxy.connect.http.tls.cert_pem' && /not usable for TLS/.test(err.message),
+  );
+  const damaged = ca.cert.replace(/\n[A-Za-z0-9+/]{20}/, '\n!!!!');
+  const bad = testProxyConfig('grpc://127.0.0.1:1', { grpc: { ...defaults.grpc, tls: tls({ serverCaPem: damaged }) } });
+  assert.throws(
+    () => transportFor(bad, 'proxies[1]'),
+    (err) => err instanceof ConfigError && err.key === 'proxies[1].grpc.tls.server_ca_pem',
+  );
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { defaultConfig } from '../../src/config/index.js';
+import { ConfigError, defaultConfig } from '../../src/config/index.js';
 import type { ProxyConfig, ProxyTlsConfig } from '../../src/config/types.js';
 import { Status, startBackend, type Backend, type Body } from '../helpers/proxy-backend.js';
 import { once, sdk, type Sdk } from '../helpers/sdk.js';
@@ -118,3 +118,13 @@ for (const kind of ['http', 'grpc'] as const) {
     }
   });
 }
+
+describe('proxy TLS files at start', () => {
+  it('an unreadable certificate stops the start with an error naming its key', async () => {
+    const config = testConfig((c) => {
+      c.client.proxy.connect = { enabled: true, ...proxyConfig('https://127.0.0.1:1/connect') };
+      c.client.proxy.connect.http.tls = { ...proxyTls, certPem: '/nonexistent/client.pem' };
+    });
+    await assert.rejects(startServer(config), (err) => err instanceof ConfigError && err.key === 'client.proxy.connect.http.tls.cert_pem');
+  });
+});

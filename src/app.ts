@@ -12,6 +12,7 @@ import { BearerVerifier, ServerApiAuthenticator, TokenVerifier } from './auth/in
 import { startTokenBroker, type RunningTokenBroker } from './broker/index.js';
 import { startConsumers, type RunningConsumers } from './consumers/index.js';
 import type { Config, TokenConfig } from './config/types.js';
+import { pem } from './config/index.js';
 import { isCloser, isHealthReporter, type Broker, type MapBroker, type PresenceManager } from './engine/index.js';
 import { connectRedisClient } from './engine/redis/index.js';
 import { ClientAddress, ListenError, TimerWheel, listenOn, packageRoot, packageVersion, randomString, systemClock, type Clock } from './lib/index.js';
@@ -41,7 +42,7 @@ import { apiAuthenticator, apiDocument, httpServerOptions, operatorAuth, type Su
 import { buildEngines, buildMqttStores, buildRevocations, type Engines, type MqttRedisStores, type Revocations } from './app/engines.js';
 import { buildModeration, type Moderation } from './app/moderation.js';
 import { jwksReadiness, redisReadiness } from './app/readiness.js';
-import { certKeyTls, httpTls, jwksCa, nodeTls, pem, type HttpTls } from './app/tls.js';
+import { certKeyTls, httpTls, jwksCa, nodeTls, type HttpTls } from './app/tls.js';
 
 export interface ParsecOptions {
   config: Readonly<Config>;

@@ -1,5 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { ConfigError } from '../config/index.js';
+import { pem, pemData } from '../config/index.js';
 import type { Config, JwksTlsConfig, TlsConfig } from '../config/types.js';
 import type { NatsTls } from '../engine/nats/index.js';
 
@@ -7,25 +6,6 @@ import type { NatsTls } from '../engine/nats/index.js';
 export function jwksCa(tls: JwksTlsConfig, key: string): string | undefined {
   if (!tls.enabled || (!tls.serverCaPem && !tls.serverCaPemFile)) return undefined;
   return pem(tls.serverCaPem, tls.serverCaPemFile, key).toString('utf8');
-}
-
-/** A PEM from its text or its file; a file that can't be read stops the start naming the key. */
-export function pem(text: string, file: string, key: string): Buffer {
-  if (text) return Buffer.from(text);
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new ConfigError('PARSEC_CONFIG_UNREADABLE', key, null, `cannot read ${file}: ${(err as Error).message}`);
-  }
-}
-
-/** A PEM as Centrifugo takes it: the text itself, a file path, or base64 of the text. */
-function pemData(value: string, key: string): Buffer {
-  if (value.includes('-----BEGIN')) return Buffer.from(value);
-  if (existsSync(value)) return pem('', value, key);
-  const decoded = Buffer.from(value, 'base64');
-  if (decoded.includes('-----BEGIN')) return decoded;
-  throw new ConfigError('PARSEC_CONFIG_UNREADABLE', key, null, 'expected PEM text, the path of a readable PEM file, or base64 of PEM text');
 }
 
 /** A listener's certificate and key, and the CA its clients' certificates must chain to when set (mutual TLS). */

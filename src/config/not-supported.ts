@@ -61,8 +61,11 @@ const CHANNEL_OPTIONS: ReadonlySet<string> = new Set([
   'auto_cache_recover',
 ]);
 
-/** Options of every proxy section (`client.proxy.connect`, `proxies[i]`…), after the section's path. */
-const PROXY_OPTIONS: ReadonlySet<string> = new Set(['http.tls', 'http.status_to_code_transforms', 'grpc.tls', 'grpc.compression']);
+/**
+ * Options of every proxy section (`client.proxy.connect`, `proxies[i]`…), after the section's
+ * path: the server side of Centrifugo's TLS struct, which a client calling a backend has no use for.
+ */
+const PROXY_OPTIONS: ReadonlySet<string> = new Set(['http.tls.client_ca_pem', 'grpc.tls.client_ca_pem']);
 
 /** Centrifugo PRO rate-limit keys of each command layer (`client.rate_limit.<layer>.<key>`) not built yet. */
 const RATE_LIMIT_LAYERS: ReadonlySet<string> = new Set(['client_command', 'user_command', 'redis_user_command']);

@@ -1,5 +1,6 @@
 import { formatDuration } from './duration.js';
 import { tlsPair } from './tls-pair.js';
+import { proxyOptionsProblem } from './proxy-rules.js';
 import { mapRules } from './map-rules.js';
 import { parsecRules } from './parsec-rules.js';
 import { consumerRules } from './consumer-rules.js';
@@ -250,7 +251,7 @@ function proxyProblem(p: ProxyConfig, at: string): RuleViolation | undefined {
   const bad = endpointProblem(p.endpoint);
   if (bad) return { key: `${at}.endpoint`, detail: bad };
   if (p.timeout <= 0) return { key: `${at}.timeout`, detail: 'must be greater than 0' };
-  return undefined;
+  return proxyOptionsProblem(p, at);
 }
 
 /**

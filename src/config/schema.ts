@@ -80,6 +80,24 @@ const tokenSchema = section(tokenShape).transform(withUserIdClaim);
 const subscriptionTokenSchema = section({ enabled: bool(), ...tokenShape }).transform(withUserIdClaim);
 
 /**
+ * The client side of Centrifugo's TLS block, for calls to a backend: a client certificate,
+ * the CA the backend's certificate must chain to, the name it must carry. Each PEM as its
+ * text, a file path or base64, as Centrifugo takes them. `client_ca_pem` (the server side of
+ * the same struct) is recognised by not-supported.ts.
+ */
+const proxyTlsSchema = () =>
+  section({ enabled: bool(), cert_pem: str(), key_pem: str(), server_ca_pem: str(), server_name: str(), insecure_skip_verify: bool() });
+
+/** A backend's HTTP status turned into a protocol error or disconnect; rules.ts checks that exactly one code is set. */
+const statusTransformSchema = z
+  .object({
+    status_code: int(0, 0, 599),
+    to_error: section({ code: int(0, 0, 4_294_967_295), message: str(), temporary: bool() }),
+    to_disconnect: section({ code: int(0, 0, 4_294_967_295), reason: str() }),
+  })
+  .transform((o) => camelKeys(o));
+
+/**
  * One proxy to an application backend (Centrifugo's `Proxy`): used by `client.proxy.*`,
  * `channel.proxy.*`, `rpc.proxy` and every `proxies[]` entry. The endpoint's scheme picks
  * the transport (`http(s)://` or `grpc://`); rules.ts checks it where the proxy is used.
@@ -94,8 +112,8 @@ const proxyShape = {
   include_connection_meta: bool(),
   // Not a Centrifugo key: calls in flight to this backend at once; more wait (within `timeout`).
   max_in_flight: int(256, 1),
-  http: section({ static_headers: strMap() }),
-  grpc: section({ credentials_key: str(), credentials_value: str(), static_metadata: strMap() }),
+  http: section({ static_headers: strMap(), tls: proxyTlsSchema(), status_to_code_transforms: z.array(statusTransformSchema).default(() => []) }),
+  grpc: section({ credentials_key: str(), credentials_value: str(), static_metadata: strMap(), tls: proxyTlsSchema(), compression: bool() }),
 };
 
 const proxySchema = section(proxyShape);

@@ -156,8 +156,29 @@ export interface ProxyConfig {
   includeConnectionMeta: boolean;
   /** Calls in flight at once; more wait within `timeout`. */
   maxInFlight: number;
-  http: { staticHeaders: Record<string, string> };
-  grpc: { credentialsKey: string; credentialsValue: string; staticMetadata: Record<string, string> };
+  http: { staticHeaders: Record<string, string>; tls: ProxyTlsConfig; statusToCodeTransforms: StatusToCodeTransform[] };
+  grpc: { credentialsKey: string; credentialsValue: string; staticMetadata: Record<string, string>; tls: ProxyTlsConfig; compression: boolean };
+}
+
+/** TLS of the calls to a backend; each PEM as text, a file path or base64 of the text. */
+export interface ProxyTlsConfig {
+  enabled: boolean;
+  /** A client certificate and its key, for backends that require mutual TLS. */
+  certPem: string;
+  keyPem: string;
+  /** The CA the backend's certificate must chain to, instead of the system's. */
+  serverCaPem: string;
+  /** The name the backend's certificate must carry (and the SNI sent), instead of the endpoint's host. */
+  serverName: string;
+  /** Accept any certificate: for tests only. */
+  insecureSkipVerify: boolean;
+}
+
+/** An HTTP status of a backend's answer given to the client as an error or a disconnect (exactly one code is set). */
+export interface StatusToCodeTransform {
+  statusCode: number;
+  toError: { code: number; message: string; temporary: boolean };
+  toDisconnect: { code: number; reason: string };
 }
 
 export interface SwitchedProxyConfig extends ProxyConfig {

@@ -6,6 +6,7 @@ import { Attr, noTracer, type ActiveSpan, type SpanAttributes, type Tracer } fro
 import { ProxyCallError, ProxyCallErrorCode } from './errors.js';
 import { Limiter } from './limiter.js';
 import { settle, type ResultOf } from './replies.js';
+import { transformedStatus } from './status-transforms.js';
 import { sharedPollRequest, wireRequest, type CallOf, type ProxyKind, type SessionKind, type WireRequest } from './requests.js';
 import type { ProxyTransport } from './transport.js';
 import type {
@@ -47,7 +48,8 @@ const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
  * One configured proxy: encodes calls as proxy.proto says, sends them through its
  * transport within the proxy's timeout and in-flight bound, and turns replies into
  * outcomes or protocol errors. A failure is logged here, with the proxy's name, and the
- * client gets error 100 (internal, temporary) so SDKs retry.
+ * client gets error 100 (internal, temporary) so SDKs retry, unless
+ * `http.status_to_code_transforms` names the backend's HTTP status.
  */
 export class ProxyEndpoint
   implements ConnectProxy, RefreshProxy, SubscribeProxy, PublishProxy, MapPublishProxy, MapRemoveProxy, RpcProxy, SubRefreshProxy, SharedPollRefreshProxy
@@ -167,6 +169,12 @@ export class ProxyEndpoint
     } catch (err) {
       outcome = outcomeOf(err);
       if (!(err instanceof ProxyCallError)) throw err;
+      // As in Centrifugo, shared-poll refreshes (asked for no client) keep their statuses.
+      const answer = kind === 'shared_poll_refresh' ? undefined : transformedStatus(err, this.cfg.http.statusToCodeTransforms);
+      if (answer) {
+        outcome = outcomeOf(answer);
+        throw answer;
+      }
       span?.fail(`${outcome}: ${err.message}`);
       if (err.code === ProxyCallErrorCode.encoding) throw new ClientError(ErrorCode.badRequest, err.message);
       this.log.error({ proxy: this.name, kind, ...context, code: err.code, reason: err.message }, 'proxy call failed');

@@ -17,11 +17,15 @@ export type ProxyCallErrorCode = (typeof ProxyCallErrorCode)[keyof typeof ProxyC
 export class ProxyCallError extends Error {
   override readonly name = 'ProxyCallError';
 
+  /** The backend's HTTP status, for `status` failures of HTTP proxies (`http.status_to_code_transforms` reads it). */
+  readonly httpStatus: number | undefined;
+
   constructor(
     readonly code: ProxyCallErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; httpStatus?: number },
   ) {
     super(message, options);
+    this.httpStatus = options?.httpStatus;
   }
 }

@@ -1,8 +1,9 @@
-import { Client, Metadata, credentials, status, type MethodDefinition, type ServiceError } from '@grpc/grpc-js';
+import { Client, Metadata, credentials, status, type ChannelCredentials, type ChannelOptions, type MethodDefinition, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { protoPath } from '../protocol/index.js';
 import { ProxyCallError, ProxyCallErrorCode } from './errors.js';
 import type { ProxyKind, WireRequest } from './requests.js';
+import type { BackendTls } from './tls.js';
 import type { ProxyTransport } from './transport.js';
 
 const SERVICE = 'centrifugal.centrifugo.proxy.CentrifugoProxy';
@@ -37,9 +38,19 @@ function proxyMethods(): Methods {
   return methods;
 }
 
+/** How a gRPC proxy's channel is made: `grpc.tls` and `grpc.compression`. */
+export interface GrpcChannelOptions {
+  tls?: BackendTls;
+  /** gzip every call's message, as Centrifugo's `grpc.compression` does. */
+  compression?: boolean;
+}
+
+// grpc-js's number for gzip in `grpc.default_compression_algorithm` (CompressionAlgorithms.gzip).
+const GZIP = 2;
+
 /**
  * Calls a `grpc://host:port` backend implementing Centrifugo's `CentrifugoProxy` service,
- * over one HTTP/2 channel per proxy (calls are multiplexed on it).
+ * over one HTTP/2 channel per proxy (calls are multiplexed on it), in plain text or TLS.
  */
 export class GrpcProxyTransport implements ProxyTransport {
   readonly protocol = 'grpc';
@@ -49,8 +60,13 @@ export class GrpcProxyTransport implements ProxyTransport {
   constructor(
     url: URL,
     private readonly staticMetadata: Readonly<Record<string, string>>,
+    options: GrpcChannelOptions = {},
   ) {
-    this.client = new Client(url.host, credentials.createInsecure());
+    const channel: ChannelOptions = {};
+    // grpc-js checks the certificate against this name and sends it as SNI; the authority stays the endpoint's.
+    if (options.tls?.serverName) channel['grpc.ssl_target_name_override'] = options.tls.serverName;
+    if (options.compression) channel['grpc.default_compression_algorithm'] = GZIP;
+    this.client = new Client(url.host, channelCredentials(options.tls), channel);
   }
 
   send(kind: ProxyKind, req: WireRequest, headers: Readonly<Record<string, string>>, signal: AbortSignal): Promise<unknown> {
@@ -72,6 +88,13 @@ export class GrpcProxyTransport implements ProxyTransport {
   close(): void {
     this.client.close();
   }
+}
+
+function channelCredentials(tls: BackendTls | undefined): ChannelCredentials {
+  if (!tls) return credentials.createInsecure();
+  // Without a CA the system's roots; insecure_skip_verify accepts any chain and any name.
+  const verify = tls.insecureSkipVerify ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {};
+  return credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null, verify);
 }
 
 function failure(err: ServiceError, signal: AbortSignal): ProxyCallError {

@@ -1,8 +1,9 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Agent as HttpsAgent, request as httpsRequest, type AgentOptions as HttpsAgentOptions } from 'node:https';
 import { BodyTooLargeError, readBody } from '../lib/index.js';
 import { ProxyCallError, ProxyCallErrorCode } from './errors.js';
 import { decodeJsonReply, encodeJsonRequest } from './json-codec.js';
+import type { BackendTls } from './tls.js';
 import type { ProxyTransport } from './transport.js';
 import type { WireRequest } from './requests.js';
 
@@ -11,7 +12,8 @@ const MAX_REPLY_BYTES = 4 * 1024 * 1024;
 
 /**
  * POSTs JSON to an `http(s)://` endpoint over one keep-alive agent per proxy, so calls
- * reuse connections instead of paying a TCP (and TLS) handshake each.
+ * reuse connections instead of paying a TCP (and TLS) handshake each. The agent carries the
+ * proxy's TLS options (`http.tls`): a private CA, a client certificate, a server name.
  */
 export class HttpProxyTransport implements ProxyTransport {
   readonly protocol = 'http';
@@ -22,9 +24,10 @@ export class HttpProxyTransport implements ProxyTransport {
     private readonly url: URL,
     maxSockets: number,
     private readonly staticHeaders: Readonly<Record<string, string>>,
+    tls?: BackendTls,
   ) {
     const https = url.protocol === 'https:';
-    this.agent = https ? new HttpsAgent({ keepAlive: true, maxSockets }) : new HttpAgent({ keepAlive: true, maxSockets });
+    this.agent = https ? new HttpsAgent({ keepAlive: true, maxSockets, ...httpsOptions(tls) }) : new HttpAgent({ keepAlive: true, maxSockets });
     this.request = https ? httpsRequest : httpRequest;
   }
 
@@ -44,7 +47,7 @@ export class HttpProxyTransport implements ProxyTransport {
     });
     if (res.statusCode !== 200) {
       res.resume();
-      throw new ProxyCallError(ProxyCallErrorCode.status, `HTTP status ${res.statusCode}`);
+      throw new ProxyCallError(ProxyCallErrorCode.status, `HTTP status ${res.statusCode}`, { httpStatus: res.statusCode });
     }
     let data: Buffer;
     try {
@@ -67,4 +70,17 @@ export class HttpProxyTransport implements ProxyTransport {
 function failure(err: unknown, signal: AbortSignal): ProxyCallError {
   if (signal.aborted) return new ProxyCallError(ProxyCallErrorCode.timeout, 'no reply in time', { cause: err });
   return new ProxyCallError(ProxyCallErrorCode.unreachable, (err as Error).message, { cause: err });
+}
+
+/** Node's TLS client options for `tls`; without it, the system's CAs and the endpoint's host. */
+function httpsOptions(tls: BackendTls | undefined): HttpsAgentOptions {
+  if (!tls) return {};
+  return {
+    ca: tls.ca,
+    cert: tls.cert,
+    key: tls.key,
+    // Node checks the certificate against `servername` when one is given, as Go's ServerName does.
+    servername: tls.serverName,
+    rejectUnauthorized: !tls.insecureSkipVerify,
+  };
 }

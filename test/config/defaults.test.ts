@@ -95,6 +95,7 @@ test('defaults follow Centrifugo v6 (and Parsec where noted)', () => {
   });
   assert.deepEqual(config.shutdown, { timeout: 30_000 });
   assert.deepEqual(config.node, { name: '' });
+  const tls = { enabled: false, certPem: '', keyPem: '', serverCaPem: '', serverName: '', insecureSkipVerify: false };
   const proxy = {
     endpoint: '',
     timeout: 1000,
@@ -104,8 +105,8 @@ test('defaults follow Centrifugo v6 (and Parsec where noted)', () => {
     binaryEncoding: false,
     includeConnectionMeta: false,
     maxInFlight: 256,
-    http: { staticHeaders: {} },
-    grpc: { credentialsKey: '', credentialsValue: '', staticMetadata: {} },
+    http: { staticHeaders: {}, tls, statusToCodeTransforms: [] },
+    grpc: { credentialsKey: '', credentialsValue: '', staticMetadata: {}, tls, compression: false },
   };
   assert.deepEqual(c.proxy, { connect: { enabled: false, ...proxy }, refresh: { enabled: false, ...proxy } });
   assert.deepEqual(config.channel.proxy, {

@@ -77,3 +77,57 @@ test('parsec.trusted_proxies takes addresses and CIDR ranges only', (t) => {
     assert.equal(err.key, 'parsec.trusted_proxies[1]');
   }
 });
+
+test('http.tls, grpc.tls, status_to_code_transforms and grpc.compression load as Centrifugo writes them', (t) => {
+  const tls = { enabled: true, cert_pem: '/etc/parsec/client.pem', key_pem: '/etc/parsec/client.key', server_ca_pem: 'LS0tLS1CRUdJTg==', server_name: 'backend.internal' };
+  const file = tempConfig(
+    t,
+    'config.json',
+    JSON.stringify({
+      client: {
+        proxy: {
+          connect: {
+            enabled: true,
+            endpoint: 'https://127.0.0.1:3000/connect',
+            http: { tls, status_to_code_transforms: [{ status_code: 403, to_disconnect: { code: 4501, reason: 'forbidden' } }] },
+          },
+        },
+      },
+      proxies: [{ name: 'grpc', endpoint: 'grpc://127.0.0.1:12000', grpc: { tls: { ...tls, insecure_skip_verify: true }, compression: true } }],
+    }),
+  );
+  const { config, warnings } = loadConfig({ file });
+  assert.deepEqual(warnings, []);
+  const expected = { enabled: true, certPem: '/etc/parsec/client.pem', keyPem: '/etc/parsec/client.key', serverCaPem: 'LS0tLS1CRUdJTg==', serverName: 'backend.internal', insecureSkipVerify: false };
+  assert.deepEqual(config.client.proxy.connect.http.tls, expected);
+  assert.deepEqual(config.client.proxy.connect.http.statusToCodeTransforms, [
+    { statusCode: 403, toError: { code: 0, message: '', temporary: false }, toDisconnect: { code: 4501, reason: 'forbidden' } },
+  ]);
+  assert.deepEqual(config.proxies[0]!.grpc.tls, { ...expected, insecureSkipVerify: true });
+  assert.equal(config.proxies[0]!.grpc.compression, true);
+  assert.equal(config.client.proxy.connect.grpc.compression, false);
+});
+
+test('status_to_code_transforms are checked as Centrifugo checks them, naming the entry', (t) => {
+  const at = 'client.proxy.connect.http.status_to_code_transforms[0]';
+  const cases: Array<[object, string, RegExp]> = [
+    [{ to_error: { code: 4403 } }, `${at}.status_code`, /expected an HTTP status code/],
+    [{ status_code: 403 }, at, /expected to_error.code or to_disconnect.code/],
+    [{ status_code: 403, to_error: { code: 4403 }, to_disconnect: { code: 4501 } }, at, /not both/],
+    [{ status_code: 403, to_disconnect: { code: 1000 } }, `${at}.to_disconnect.code`, /from 3000 to 4999/],
+    [{ status_code: 403, to_error: { code: 4403, message: 'défendu' } }, `${at}.to_error.message`, /must be ASCII/],
+    [{ status_code: 403, to_disconnect: { code: 4501, reason: 'x'.repeat(124) } }, `${at}.to_disconnect.reason`, /at most 123 characters/],
+  ];
+  for (const [transform, key, message] of cases) {
+    const err = refused(t, { client: { proxy: { connect: { enabled: true, endpoint: 'http://a/connect', http: { status_to_code_transforms: [transform] } } } } });
+    assert.equal(err.key, key, JSON.stringify(transform));
+    assert.match(err.message, message);
+  }
+});
+
+test('a client certificate needs its key, and a key its certificate', (t) => {
+  const half = refused(t, { proxies: [{ name: 'p', endpoint: 'https://a', http: { tls: { enabled: true, cert_pem: 'client.pem' } } }] });
+  assert.equal(half.key, 'proxies[0].http.tls.key_pem');
+  const other = refused(t, { rpc: { proxy: { endpoint: 'grpc://a:1', grpc: { tls: { enabled: true, key_pem: 'client.key' } } }, without_namespace: { proxy_enabled: true } } });
+  assert.equal(other.key, 'rpc.proxy.grpc.tls.cert_pem');
+});

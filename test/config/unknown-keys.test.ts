@@ -54,14 +54,14 @@ test('recognised Centrifugo keys Parsec lacks get one notice per top-level secti
       'uni_websocket: {enabled: true, read_buffer_size: 1024}',
       'client:',
       '  concurrency: 8',
-      '  proxy: {connect: {enabled: true, endpoint: "http://x", http: {tls: {enabled: true}}}}',
+      '  proxy: {connect: {enabled: true, endpoint: "http://x", http: {tls: {enabled: true, client_ca_pem: ca.pem}}}}',
       'channel:',
       '  proxy: {subscribe: {endpoint: http://x}, subscribe_stream: {endpoint: "grpc://x:1"}}',
       '  namespaces:',
       '    - {name: a1, subscription_type: map, map: {mode: ephemeral, key_ttl: 60s}}',
       '    - {name: a2, subscription_type: stream, subscribe_stream_proxy_enabled: true}',
       'proxies:',
-      '  - {name: p, endpoint: "grpc://x:1", grpc: {compression: true}}',
+      '  - {name: p, endpoint: "grpc://x:1", grpc: {compression: true, tls: {client_ca_pem: ca.pem}}}',
     ].join('\n'),
   );
   const { warnings } = loadConfig({ file });
@@ -69,9 +69,9 @@ test('recognised Centrifugo keys Parsec lacks get one notice per top-level secti
     `${file}: "admin.web_path" is recognised but not supported yet (ignored)`,
     `${file}: "prometheus.native_histograms" is recognised but not supported yet (ignored)`,
     `${file}: "uni_websocket.read_buffer_size" is recognised but not supported yet (ignored)`,
-    `${file}: "client.concurrency", "client.proxy.connect.http.tls" are recognised but not supported yet (ignored)`,
+    `${file}: "client.concurrency", "client.proxy.connect.http.tls.client_ca_pem" are recognised but not supported yet (ignored)`,
     `${file}: "channel.proxy.subscribe_stream", "channel.namespaces[*].subscribe_stream_proxy_enabled" are recognised but not supported yet (ignored)`,
-    `${file}: "proxies[*].grpc.compression" is recognised but not supported yet (ignored)`,
+    `${file}: "proxies[*].grpc.tls.client_ca_pem" is recognised but not supported yet (ignored)`,
   ]);
 });
 

@@ -1,16 +1,17 @@
 import { Server, ServerCredentials, status, type Metadata, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
-import { pino } from 'pino';
-import type { ProxyConfig } from '../../src/config/index.js';
+import { pino, type Logger } from 'pino';
+import { defaultConfig, type ProxyConfig } from '../../src/config/index.js';
+import { grpcServerCredentials } from '../../src/lib/index.js';
 import { Metrics } from '../../src/metrics/index.js';
 import { protoPath } from '../../src/protocol/index.js';
 import { ProxyEndpoint } from '../../src/proxy/endpoint.js';
 import type { Caller } from '../../src/proxy/index.js';
-import { GrpcProxyTransport } from '../../src/proxy/grpc-transport.js';
-import { HttpProxyTransport } from '../../src/proxy/http-transport.js';
+import { transportFor } from '../../src/proxy/registry.js';
 
 /*
  * A real application backend for proxy tests: HTTP (JSON) or gRPC (Centrifugo's
@@ -62,8 +63,15 @@ const rpcNames: Record<string, ProxyMethod> = {
   SharedPollRefresh: 'shared_poll_refresh',
 };
 
-export function startBackend(kind: BackendKind, handlers: Partial<Record<ProxyMethod, Handler>>): Promise<Backend> {
-  return kind === 'http' ? startHttp(handlers) : startGrpc(handlers);
+/** A backend behind TLS: its certificate and key, and with `clientCa` it requires a client certificate that CA signed. */
+export interface BackendTls {
+  cert: string;
+  key: string;
+  clientCa?: string;
+}
+
+export function startBackend(kind: BackendKind, handlers: Partial<Record<ProxyMethod, Handler>>, tls?: BackendTls): Promise<Backend> {
+  return kind === 'http' ? startHttp(handlers, tls) : startGrpc(handlers, tls);
 }
 
 const missing = (method: string) => (): never => {
@@ -74,9 +82,9 @@ function flatHeaders(h: IncomingHttpHeaders): Record<string, string> {
   return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
 }
 
-async function startHttp(handlers: Partial<Record<ProxyMethod, Handler>>): Promise<Backend> {
+async function startHttp(handlers: Partial<Record<ProxyMethod, Handler>>, tls?: BackendTls): Promise<Backend> {
   const calls: SeenCall[] = [];
-  const server = createServer((req, res) => {
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -95,9 +103,11 @@ async function startHttp(handlers: Partial<Record<ProxyMethod, Handler>>): Promi
           () => res.writeHead(500).end(),
         );
     });
-  });
+  };
+  const mutual = tls?.clientCa !== undefined;
+  const server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key, ca: tls.clientCa, requestCert: mutual, rejectUnauthorized: mutual }, serve) : createServer(serve);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const base = `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     kind: 'http',
     endpoint: (method) => `${base}/${method}`,
@@ -130,7 +140,7 @@ function protoReply(reply: unknown): unknown {
   return { ...r, result };
 }
 
-async function startGrpc(handlers: Partial<Record<ProxyMethod, Handler>>): Promise<Backend> {
+async function startGrpc(handlers: Partial<Record<ProxyMethod, Handler>>, tls?: BackendTls): Promise<Backend> {
   const calls: SeenCall[] = [];
   const def = loadSync(protoPath('proxy.proto'), { keepCase: true, longs: Number, bytes: Buffer, defaults: false });
   const service = def['centrifugal.centrifugo.proxy.CentrifugoProxy'] as ServiceDefinition;
@@ -151,7 +161,7 @@ async function startGrpc(handlers: Partial<Record<ProxyMethod, Handler>>): Promi
   const server = new Server();
   server.addService(service, impl);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync('127.0.0.1:0', grpcCredentials(tls), (err, p) => (err ? reject(err) : resolve(p))),
   );
   return {
     kind: 'grpc',
@@ -163,25 +173,19 @@ async function startGrpc(handlers: Partial<Record<ProxyMethod, Handler>>): Promi
   };
 }
 
+/** The gRPC listener credentials Parsec's own servers use, for a backend's TLS. */
+function grpcCredentials(tls: BackendTls | undefined): ServerCredentials {
+  const ca = tls?.clientCa === undefined ? undefined : Buffer.from(tls.clientCa);
+  return grpcServerCredentials(tls && { cert: Buffer.from(tls.cert), key: Buffer.from(tls.key), ca });
+}
+
 function metadataOf(md: Metadata): Record<string, string> {
   return Object.fromEntries(Object.entries(md.getMap()).map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString('utf8') : String(v)]));
 }
 
-/** A proxy's options for tests: 2 s timeout, 4 calls in flight, nothing forwarded. */
+/** A proxy's options for tests: Centrifugo's defaults with a 2 s timeout and 4 calls in flight. */
 export function testProxyConfig(endpoint: string, edit: Partial<ProxyConfig> = {}): ProxyConfig {
-  return {
-    endpoint,
-    timeout: 2000,
-    httpHeaders: [],
-    grpcMetadata: [],
-    emulatedHeaders: [],
-    binaryEncoding: false,
-    includeConnectionMeta: false,
-    maxInFlight: 4,
-    http: { staticHeaders: {} },
-    grpc: { credentialsKey: '', credentialsValue: '', staticMetadata: {} },
-    ...edit,
-  };
+  return { ...structuredClone(defaultConfig().rpc.proxy), endpoint, timeout: 2000, maxInFlight: 4, ...edit };
 }
 
 /**
@@ -194,12 +198,12 @@ export async function endpointTo(
   method: ProxyMethod,
   handlers: Partial<Record<ProxyMethod, Handler>>,
   edit: Partial<ProxyConfig> = {},
+  options: { tls?: BackendTls; log?: Logger } = {},
 ): Promise<{ backend: Backend; endpoint: ProxyEndpoint }> {
-  const backend = await startBackend(kind, handlers);
+  const backend = await startBackend(kind, handlers, options.tls);
   const url = backend.endpoint(method);
   const cfg = testProxyConfig(url, edit);
-  const transport = kind === 'http' ? new HttpProxyTransport(new URL(url), cfg.maxInFlight, cfg.http.staticHeaders) : new GrpcProxyTransport(new URL(url), cfg.grpc.staticMetadata);
-  const endpoint = new ProxyEndpoint(method, cfg, transport, pino({ level: 'silent' }), new Metrics({ enabled: false, version: 'test' }), method);
+  const endpoint = new ProxyEndpoint(method, cfg, transportFor(cfg, 'proxy'), options.log ?? pino({ level: 'silent' }), new Metrics({ enabled: false, version: 'test' }), method);
   t.after(async () => {
     endpoint.close();
     await backend.close();

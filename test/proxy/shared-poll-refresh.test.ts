@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { ClientError, ErrorCode } from '../../src/protocol/index.js';
-import { Status, endpointTo, type BackendKind, type Handler } from '../helpers/proxy-backend.js';
+import { Status, endpointTo, testProxyConfig, type BackendKind, type Handler } from '../helpers/proxy-backend.js';
+
+const defaults = testProxyConfig('');
 
 const text = (b: Uint8Array | undefined): unknown => (b ? JSON.parse(Buffer.from(b).toString('utf8')) : undefined);
 
 const endpointFor = (t: TestContext, kind: BackendKind, handler: Handler, timeout = 2000) =>
-  endpointTo(t, kind, 'shared_poll_refresh', { shared_poll_refresh: handler }, { timeout, http: { staticHeaders: { 'x-static': 'yes' } }, grpc: { credentialsKey: '', credentialsValue: '', staticMetadata: { 'x-static': 'yes' } } });
+  endpointTo(t, kind, 'shared_poll_refresh', { shared_poll_refresh: handler }, {
+    timeout,
+    http: { ...defaults.http, staticHeaders: { 'x-static': 'yes' } },
+    grpc: { ...defaults.grpc, staticMetadata: { 'x-static': 'yes' } },
+  });
 
 for (const kind of ['http', 'grpc'] as const) {
   test(`${kind}: the loop's request carries the channel and items, versions only when set`, async (t) => {

@@ -1,5 +1,5 @@
 export { systemClock, type Clock } from './clock.js';
-export { TimerWheel, type TimerHandle, type TimerWheelOptions } from './timer-wheel.js';
+export { TimerWheel, type TimerHandle, type TimerWheelOptions, type WheelEntry } from './timer-wheel.js';
 export { newClientId, newSessionId, newSortableId, randomString } from './ids.js';
 export { packageRoot, packageVersion } from './package-info.js';
 export { BodyTooLargeError, readBody } from './read-body.js';

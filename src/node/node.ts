@@ -286,12 +286,14 @@ export class Node implements BrokerEventHandler, MapEventHandler {
    * here. Resolves once the broker does, so the caller's history read cannot miss a
    * publication that no node would deliver.
    */
-  async addSubscriber(channel: string, sub: Subscriber): Promise<void> {
+  /** Registers a subscriber; a promise only when the broker must be asked (and may refuse). */
+  addSubscriber(channel: string, sub: Subscriber): Promise<void> | undefined {
     const first = this.hub.subscribe(channel, sub);
     // Not the first, but the broker subscribe made for an earlier subscriber may still be
     // under way (or may fail): wait for it, and ask again, which is idempotent.
+    if (!first && !this.channelOps.has(channel)) return undefined;
     const source = this.sourceOf(sub);
-    if (first || this.channelOps.has(channel)) await this.inChannelOrder(channel, () => source.subscribe(channel));
+    return this.inChannelOrder(channel, () => source.subscribe(channel));
   }
 
   /** Unregisters this subscriber (not a newer one of the same client); the last one makes the broker stop. */

@@ -234,7 +234,8 @@ export class Client implements SubscriptionOwner, WheelEntry {
 
   /**
    * Runs commands one at a time, across frames, in arrival order. A queue rather than a
-   * promise chain: an idle session then holds no promise.
+   * promise chain: an idle session then holds no promise. A command that completes without
+   * a promise (a connect with an HMAC token, most subscribes) is not awaited.
    */
   private async runCommands(commands: Command[]): Promise<void> {
     this.waiting = [];
@@ -245,7 +246,8 @@ export class Client implements SubscriptionOwner, WheelEntry {
       while (batch.length > 0) {
         for (const cmd of batch) {
           if (this.state === 'closed') return;
-          await this.runCommand(cmd);
+          const pending = this.runCommand(cmd);
+          if (pending) await pending;
         }
         batch = this.waiting;
         this.waiting = [];
@@ -255,30 +257,66 @@ export class Client implements SubscriptionOwner, WheelEntry {
     }
   }
 
-  private async runCommand(cmd: Command): Promise<void> {
+  /** Runs one command; a promise only while it waits on something. */
+  private runCommand(cmd: Command): Promise<void> | undefined {
     const method = methodOf(cmd);
     const frameType = method === undefined ? FrameType.unknown : commandFrameType[method];
-    const { metrics } = this.node;
     // Pongs are not commands to time, as in the centrifuge library.
-    const started = metrics.enabled && method !== undefined ? performance.now() : 0;
+    const started = this.node.metrics.enabled && method !== undefined ? performance.now() : 0;
+    let after: (() => void) | undefined;
     try {
-      const after = await dispatchCommand(this, cmd, method);
-      after?.();
-    } catch (caught) {
-      const err = asClientError(caught);
-      if (err instanceof DisconnectError) {
-        this.disconnect(err.code, err.reason);
-      } else if (err instanceof ClientError) {
-        metrics.client.replyError(frameType, err.code);
-        if (cmd.id > 0) this.sendReply({ id: cmd.id, error: { code: err.code, message: err.message, temporary: err.temporary || undefined } }, undefined, frameType);
-        this.countError(err.code);
-      } else {
-        this.log.error({ err, user: this.user }, 'command failed');
-        metrics.client.replyError(frameType, ErrorCode.internal);
-        if (cmd.id > 0) this.sendReply({ id: cmd.id, error: { code: ErrorCode.internal, message: 'internal server error', temporary: true } }, undefined, frameType);
+      const pending = dispatchCommand(this, cmd, method);
+      if (pending instanceof Promise) {
+        return pending.then(
+          (later) => this.commandDone(cmd, frameType, started, later),
+          (caught: unknown) => this.commandRefused(cmd, frameType, started, caught),
+        );
       }
+      after = pending;
+    } catch (caught) {
+      this.commandRefused(cmd, frameType, started, caught);
+      return undefined;
+    }
+    this.commandDone(cmd, frameType, started, after);
+    return undefined;
+  }
+
+  /** A command's end: its `after` work (one that throws counts as the command failing), then its timing. */
+  private commandDone(cmd: Command, frameType: number, started: number, after: (() => void) | undefined): void {
+    try {
+      after?.();
+    } catch (err) {
+      this.commandFailed(cmd, frameType, err);
     } finally {
-      if (started > 0) metrics.client.observeCommand(frameType, (performance.now() - started) / 1000);
+      this.observeCommand(frameType, started);
+    }
+  }
+
+  private commandRefused(cmd: Command, frameType: number, started: number, caught: unknown): void {
+    try {
+      this.commandFailed(cmd, frameType, caught);
+    } finally {
+      this.observeCommand(frameType, started);
+    }
+  }
+
+  private observeCommand(frameType: number, started: number): void {
+    if (started > 0) this.node.metrics.client.observeCommand(frameType, (performance.now() - started) / 1000);
+  }
+
+  private commandFailed(cmd: Command, frameType: number, caught: unknown): void {
+    const { metrics } = this.node;
+    const err = asClientError(caught);
+    if (err instanceof DisconnectError) {
+      this.disconnect(err.code, err.reason);
+    } else if (err instanceof ClientError) {
+      metrics.client.replyError(frameType, err.code);
+      if (cmd.id > 0) this.sendReply({ id: cmd.id, error: { code: err.code, message: err.message, temporary: err.temporary || undefined } }, undefined, frameType);
+      this.countError(err.code);
+    } else {
+      this.log.error({ err, user: this.user }, 'command failed');
+      metrics.client.replyError(frameType, ErrorCode.internal);
+      if (cmd.id > 0) this.sendReply({ id: cmd.id, error: { code: ErrorCode.internal, message: 'internal server error', temporary: true } }, undefined, frameType);
     }
   }
 

@@ -1,7 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 
 /** `::ffff:10.0.0.1` (an IPv4 peer on a dual-stack socket) → `10.0.0.1`. */
-function plain(address: string): string {
+export function plain(address: string): string {
   return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
 }
 
@@ -23,6 +23,11 @@ export class ClientAddress {
       if (bits === undefined) this.trusted.addAddress(addr, type);
       else this.trusted.addSubnet(addr, Number(bits), type);
     }
+  }
+
+  /** Whether X-Forwarded-For is ever read: some proxy is trusted. Without one the peer is the client. */
+  get readsForwardedFor(): boolean {
+    return this.trusted !== undefined;
   }
 
   /** The client's address from the socket peer and the X-Forwarded-For header(s). */

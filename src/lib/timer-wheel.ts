@@ -6,22 +6,36 @@ export interface TimerHandle {
 }
 
 /**
+ * What the wheel runs: a Timer it made, or an object that is its own timer (`arm`), so that
+ * a deadline every idle session holds (its next ping) costs no object of its own.
+ */
+export interface WheelEntry {
+  /** The tick it is due at, counted from the wheel's creation; the wheel sets it. */
+  wheelTick: number;
+  onWheel(): void;
+}
+
+/**
  * A method rather than a closure per timer: at 100k connections each closure is memory.
  * For the same reason the callback may be a shared method called on `self`, so a
  * session's timers allocate no closure (and no context) of their own.
  */
-class Timer implements TimerHandle {
+class Timer implements TimerHandle, WheelEntry {
   constructor(
     private readonly wheel: TimerWheel,
     /** Counted from the wheel's creation, so it stays a small integer and not a boxed number. */
-    public tick: number,
+    public wheelTick: number,
     readonly fn: (this: unknown) => void,
     readonly self: unknown,
   ) {}
 
   /** Idempotent without a flag of its own: a timer that ran or was cancelled is in no bucket. */
   cancel(): void {
-    this.wheel.remove(this);
+    this.wheel.disarm(this);
+  }
+
+  onWheel(): void {
+    this.fn.call(this.self);
   }
 }
 
@@ -42,7 +56,7 @@ export class TimerWheel {
   private readonly clock: Clock;
   private readonly resolution: number;
   private readonly onError: (err: unknown) => void;
-  private readonly buckets = new Map<number, Set<Timer>>();
+  private readonly buckets = new Map<number, Set<WheelEntry>>();
   private size = 0;
   /** Absolute tick the wheel's ticks are counted from. */
   private readonly origin: number;
@@ -77,33 +91,40 @@ export class TimerWheel {
    */
   reschedule(handle: TimerHandle, delayMs: number): void {
     // Every handle this wheel gives out is a Timer of its own (callers get the narrow interface).
-    const timer = handle as Timer;
-    this.remove(timer);
-    timer.tick = this.dueTick(delayMs);
-    this.insert(timer);
+    this.arm(handle as Timer, delayMs);
+  }
+
+  /** Runs `entry.onWheel()` once, no earlier than `delayMs` from now; a pending entry moves instead. */
+  arm(entry: WheelEntry, delayMs: number): void {
+    this.disarm(entry);
+    entry.wheelTick = this.dueTick(delayMs);
+    this.insert(entry);
   }
 
   private dueTick(delayMs: number): number {
     return Math.max(this.tickOf(this.clock.now() + delayMs + this.resolution - 1), this.lastTick + 1);
   }
 
-  private insert(timer: Timer): void {
-    let bucket = this.buckets.get(timer.tick);
+  private insert(entry: WheelEntry): void {
+    let bucket = this.buckets.get(entry.wheelTick);
     if (!bucket) {
       bucket = new Set();
-      this.buckets.set(timer.tick, bucket);
+      this.buckets.set(entry.wheelTick, bucket);
     }
-    bucket.add(timer);
+    bucket.add(entry);
     this.size++;
     this.maybeStart();
   }
 
-  /** Drops a cancelled timer (called by the timer itself). */
-  remove(timer: Timer): void {
-    const bucket = this.buckets.get(timer.tick);
-    if (bucket?.delete(timer)) {
+  /**
+   * Takes an entry off the wheel; idempotent. One that ran is in no bucket: its tick is past,
+   * and the bucket of a past tick is gone for good.
+   */
+  disarm(entry: WheelEntry): void {
+    const bucket = this.buckets.get(entry.wheelTick);
+    if (bucket?.delete(entry)) {
       this.size--;
-      if (bucket.size === 0) this.buckets.delete(timer.tick);
+      if (bucket.size === 0) this.buckets.delete(entry.wheelTick);
     }
     this.maybeStop();
   }
@@ -130,10 +151,10 @@ export class TimerWheel {
       const bucket = this.buckets.get(this.lastTick);
       if (!bucket) continue;
       this.buckets.delete(this.lastTick);
-      for (const timer of bucket) {
+      for (const entry of bucket) {
         this.size--;
         try {
-          timer.fn.call(timer.self);
+          entry.onWheel();
         } catch (err) {
           // A failing callback must not starve the rest of the bucket.
           this.onError(err);

@@ -1,6 +1,14 @@
 import { parseCursor } from './store.js';
 import { newestSessionFirst, sessionCursor, totalsOf, type ActivityStore, type ChannelMinute, type ChannelQuery, type ChannelTotals, type SessionEnd, type SessionQuery, type SessionRecord } from './activity.js';
 
+/** Kept by every stored session without labels (most): an empty object each is memory per session. */
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+
+function labelsCopy(labels: Readonly<Record<string, string>>): Record<string, string> {
+  for (const _ in labels) return { ...labels };
+  return NO_LABELS as Record<string, string>;
+}
+
 /**
  * Activity in this process, for a node without PostgreSQL: a bounded window (the oldest
  * sessions and channel minutes go first past the bounds) of this node's traffic only.
@@ -14,7 +22,7 @@ export class MemoryActivityStore implements ActivityStore {
   constructor(private readonly maxSessions = 100_000, private readonly maxMinutes = 100_000) {}
 
   async writeSessions(opened: readonly SessionRecord[], ended: readonly SessionEnd[]): Promise<void> {
-    for (const s of opened) this.sessionsById.set(s.client, { ...s, labels: { ...s.labels } });
+    for (const s of opened) this.sessionsById.set(s.client, { ...s, labels: labelsCopy(s.labels) });
     for (const e of ended) {
       const s = this.sessionsById.get(e.client);
       if (s) Object.assign(s, { disconnectedAt: e.disconnectedAt, disconnectCode: e.code, disconnectReason: e.reason });

@@ -21,6 +21,7 @@ import { sweepBlocked } from './cluster/blocks.js';
 import { SharedPollManager, type PublishRelay } from './shared-poll/poll-manager.js';
 import { relayChannelOf, relayTags, relayedItem } from './channels/shared-poll-relay.js';
 import { WriteBatches } from './session/write-batches.js';
+import { ConnectingSessions } from './session/connecting-sessions.js';
 
 export interface NodeDeps {
   config: Readonly<Config>;
@@ -92,7 +93,10 @@ export class Node implements BrokerEventHandler, MapEventHandler {
   readonly hub = new Hub<Client>();
   readonly rules: ChannelRules;
   readonly log: Logger;
-  private readonly sessions = new Set<Disconnectable>();
+  /** Open sessions, connected or not. */
+  private sessionCount = 0;
+  /** Sessions that have not connected yet, each ended as stale if it does not in time. */
+  readonly connecting: ConnectingSessions<Client>;
   /** Emulated sessions by session id, so `/emulation` requests reach their Client. */
   private readonly emulated = new Map<string, Client>();
   private closing = false;
@@ -116,6 +120,7 @@ export class Node implements BrokerEventHandler, MapEventHandler {
     this.id = deps.id ?? randomString(8);
     this.rules = new ChannelRules(deps.config.channel);
     this.startedAt = deps.clock.now();
+    this.connecting = new ConnectingSessions(deps.wheel, deps.clock, deps.config.client.staleCloseDelay);
     const { writeDelay } = deps.config.client;
     this.writeBatches = writeDelay > 0 ? new WriteBatches(deps.clock, writeDelay) : undefined;
     this.log = deps.logger.child({ component: 'node' });
@@ -281,12 +286,14 @@ export class Node implements BrokerEventHandler, MapEventHandler {
    * here. Resolves once the broker does, so the caller's history read cannot miss a
    * publication that no node would deliver.
    */
-  async addSubscriber(channel: string, sub: Subscriber): Promise<void> {
+  /** Registers a subscriber; a promise only when the broker must be asked (and may refuse). */
+  addSubscriber(channel: string, sub: Subscriber): Promise<void> | undefined {
     const first = this.hub.subscribe(channel, sub);
     // Not the first, but the broker subscribe made for an earlier subscriber may still be
     // under way (or may fail): wait for it, and ask again, which is idempotent.
+    if (!first && !this.channelOps.has(channel)) return undefined;
     const source = this.sourceOf(sub);
-    if (first || this.channelOps.has(channel)) await this.inChannelOrder(channel, () => source.subscribe(channel));
+    return this.inChannelOrder(channel, () => source.subscribe(channel));
   }
 
   /** Unregisters this subscriber (not a newer one of the same client); the last one makes the broker stop. */
@@ -336,13 +343,13 @@ export class Node implements BrokerEventHandler, MapEventHandler {
 
   /** Called by every Client when it is created; `untrackSession` when it closes. */
   trackSession(c: Client): void {
-    this.sessions.add(c);
+    this.sessionCount++;
     // Only emulated sessions take commands by session id; a unidirectional one takes none.
     if (c.session && c.transport.emulation) this.emulated.set(c.session, c);
   }
 
   untrackSession(c: Client): void {
-    this.sessions.delete(c);
+    this.sessionCount--;
     if (c.session && c.transport.emulation) this.emulated.delete(c.session);
   }
 
@@ -352,7 +359,7 @@ export class Node implements BrokerEventHandler, MapEventHandler {
   }
 
   get numSessions(): number {
-    return this.sessions.size;
+    return this.sessionCount;
   }
 
   handlePublication(channel: string, pub: EnginePublication, position: StreamPosition): void {
@@ -446,7 +453,9 @@ export class Node implements BrokerEventHandler, MapEventHandler {
   /** Ends every session with `shutdown` (3001: clients reconnect, to another node). */
   shutdown(code: number, reason: string): void {
     this.closing = true;
-    for (const s of [...this.sessions]) s.disconnect(code, reason);
+    // Connected sessions are in the hub; the others wait to connect.
+    const open: Disconnectable[] = [...this.hub.allClients(), ...this.connecting.waiting()];
+    for (const s of open) s.disconnect(code, reason);
   }
 }
 

@@ -1,6 +1,30 @@
 import type { IncomingMessage } from 'node:http';
-import { ClientAddress } from '../lib/index.js';
+import type { Socket } from 'node:net';
+import { ClientAddress, plainAddress } from '../lib/index.js';
 import { NO_HEADERS, type ConnectionRequest, type Node } from '../node/index.js';
+
+/**
+ * A request that kept nothing but its peer, no proxy being trusted to name another client
+ * address (the usual one). The address is read from the socket when first asked: the peer's
+ * address costs a system call per connection, and many sessions are never asked it. The
+ * rest comes from the prototype, so an idle connection holds one field here, not three.
+ */
+class PeerOnly implements ConnectionRequest {
+  constructor(private readonly socket: Socket) {}
+
+  /** The socket keeps the address once read; '' when it closed before anyone asked. */
+  get ip(): string {
+    return plainAddress(this.socket.remoteAddress ?? '');
+  }
+
+  get headers(): Readonly<Record<string, string>> {
+    return NO_HEADERS;
+  }
+
+  get headerUser(): string {
+    return '';
+  }
+}
 
 /**
  * Reads what a connection's HTTP request says about it: the headers some proxy forwards
@@ -26,11 +50,10 @@ export class RequestReader {
   }
 
   read(req: IncomingMessage): ConnectionRequest {
-    return {
-      headers: this.headers(req),
-      ip: this.address.of(req.socket.remoteAddress, req.headers['x-forwarded-for']),
-      headerUser: this.headerUser(req),
-    };
+    const headers = this.headers(req);
+    const headerUser = this.headerUser(req);
+    if (headers === NO_HEADERS && headerUser === '' && !this.address.readsForwardedFor) return new PeerOnly(req.socket);
+    return { headers, ip: this.address.of(req.socket.remoteAddress, req.headers['x-forwarded-for']), headerUser };
   }
 
   private headerUser(req: IncomingMessage): string {

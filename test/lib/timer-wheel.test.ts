@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TimerWheel } from '../../src/lib/index.js';
+import { TimerWheel, type WheelEntry } from '../../src/lib/index.js';
 import { ManualClock } from '../helpers/clock.js';
 import { until } from '../helpers/until.js';
 
@@ -89,6 +89,33 @@ describe('TimerWheel', () => {
     await until(() => wheel.pending === 0);
     assert.equal(ran, 1);
     assert.equal(errors.length, 1);
+    wheel.close();
+  });
+  it('runs an object that is its own timer, moves it when armed again, and forgets it when disarmed', async () => {
+    const clock = new ManualClock();
+    const wheel = new TimerWheel({ clock, resolution: 10 });
+    const start = clock.now();
+    const runs: number[] = [];
+    const entry: WheelEntry = {
+      wheelTick: -1,
+      onWheel: () => {
+        runs.push(clock.now() - start);
+        if (runs.length < 2) wheel.arm(entry, 20);
+      },
+    };
+    wheel.arm(entry, 20);
+    // Armed again while pending: it moves, it does not run twice.
+    wheel.arm(entry, 30);
+    assert.equal(wheel.pending, 1);
+    clock.t = start + 30;
+    await until(() => runs.length === 1);
+    clock.t = start + 60;
+    await until(() => runs.length === 2);
+    assert.deepEqual(runs, [30, 60]);
+    wheel.arm(entry, 20);
+    wheel.disarm(entry);
+    wheel.disarm(entry);
+    assert.equal(wheel.pending, 0);
     wheel.close();
   });
 });

@@ -116,7 +116,7 @@ describe('a subscription replaced while the old one is still being set up or tor
     await subscribe.reached;
 
     let secondLive = false;
-    const second = node.addSubscriber(channel, new ChannelSubscription(owner('c2'), channel, plain)).then(() => (secondLive = true));
+    const second = Promise.resolve(node.addSubscriber(channel, new ChannelSubscription(owner('c2'), channel, plain))).then(() => (secondLive = true));
     // One full turn of the event loop: a subscriber that does not wait is live by now.
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(secondLive, false, 'told it is live before the engine delivers the channel to this node');

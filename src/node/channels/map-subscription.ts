@@ -8,7 +8,9 @@ import { ChannelSubscription } from './subscription.js';
  * or an earlier update, so every key is its own delta chain.
  */
 export class MapSubscription extends ChannelSubscription {
-  override readonly source = 'map';
+  override get source(): 'stream' | 'map' {
+    return 'map';
+  }
 
   protected override encode(fanout: PublicationFanout): Uint8Array | undefined {
     const codec = this.client.codec;

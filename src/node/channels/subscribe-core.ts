@@ -111,6 +111,12 @@ async function readPosition(client: Client, plan: SubscribePlan): Promise<Recove
   return { publications: kept.map(toProtocolPublication), recovered, top };
 }
 
+/** A made subscription: the result for the reply, and what runs once the reply is queued. */
+export interface Subscribed {
+  result: SubscribeResult;
+  after: () => void;
+}
+
 /**
  * Whether `channel` is a NATS subject wildcard (`broker.nats.allow_wildcards`). It stands
  * for every channel it matches, so presence and join/leave, which belong to one channel,
@@ -123,25 +129,44 @@ export function isWildcardSubscription(broker: Config['broker'], channel: string
 /**
  * Makes a subscription: registers it (so live publications start buffering), reads
  * the stream position or recovers, adds presence. Returns the result for the reply
- * and the work to run once the reply is queued (live delivery, join push).
+ * and the work to run once the reply is queued (live delivery, join push); without a
+ * promise when nothing needs the engine (a channel the node already listens to, no
+ * position, no presence).
  */
-export async function subscribeChannel(client: Client, plan: SubscribePlan): Promise<{ result: SubscribeResult; after: () => void }> {
-  const { node } = client;
+export function subscribeChannel(client: Client, plan: SubscribePlan): Subscribed | Promise<Subscribed> {
   const { ch, options } = plan;
   if ((options.presence || options.joinLeave || options.pushJoinLeave) && isWildcardSubscription(node.config.broker, ch.channel)) {
     throw new ClientError(ErrorCode.badRequest, 'a NATS wildcard channel has no presence or join/leave: turn them off in its namespace');
   }
   const sub = new ChannelSubscription(client, ch.channel, sharedOptions(options), plan.compact);
   client.subscriptions.set(ch.channel, sub);
-  const undo = async (): Promise<void> => {
-    if (client.subscriptions.get(ch.channel) === sub) client.subscriptions.delete(ch.channel);
-    sub.close();
-    await node.removeSubscriber(ch.channel, sub);
-    // A newer subscription of this client to the channel now owns its presence entry.
-    if (options.presence && !client.subscriptions.has(ch.channel)) await node.presence.removePresence(ch.channel, client.id, client.user);
-  };
+  let registering: Promise<void> | undefined;
   try {
-    await node.addSubscriber(ch.channel, sub);
+    registering = client.node.addSubscriber(ch.channel, sub);
+  } catch (err) {
+    if (client.subscriptions.get(ch.channel) === sub) return undo(client, plan, sub).then(() => Promise.reject(err));
+    throw err;
+  }
+  if (registering || options.positioned || options.presence) return subscribeWithEngine(client, plan, sub, registering);
+  return subscribed(client, plan, sub, undefined);
+}
+
+/** Drops a subscription that will not be made. */
+async function undo(client: Client, plan: SubscribePlan, sub: ChannelSubscription): Promise<void> {
+  const { node } = client;
+  const { ch, options } = plan;
+  if (client.subscriptions.get(ch.channel) === sub) client.subscriptions.delete(ch.channel);
+  sub.close();
+  await node.removeSubscriber(ch.channel, sub);
+  // A newer subscription of this client to the channel now owns its presence entry.
+  if (options.presence && !client.subscriptions.has(ch.channel)) await node.presence.removePresence(ch.channel, client.id, client.user);
+}
+
+async function subscribeWithEngine(client: Client, plan: SubscribePlan, sub: ChannelSubscription, registering: Promise<void> | undefined): Promise<Subscribed> {
+  const { node } = client;
+  const { ch, options } = plan;
+  try {
+    await registering;
     let recovery: Recovery | undefined;
     if (options.positioned) recovery = await readPosition(client, plan);
     if (recovery && plan.recoverFrom && !recovery.recovered && plan.rejectUnrecovered) {
@@ -150,44 +175,53 @@ export async function subscribeChannel(client: Client, plan: SubscribePlan): Pro
     if (options.presence) await node.presence.addPresence(ch.channel, client.id, sub.info(client.info()));
     if (client.state === 'closed' || client.subscriptions.get(ch.channel) !== sub) {
       // The session ended (or was unsubscribed) while we were waiting on the engine.
-      await undo();
+      await undo(client, plan, sub);
       throw new ClientError(ErrorCode.internal, 'subscription cancelled');
     }
-    const recovering = plan.recoverFrom !== undefined;
-    const result: SubscribeResult = {
-      ...(plan.serverRefresh ? {} : expiry(options.expireAt, node.clock.now())),
-      recoverable: options.recoverable || undefined,
-      positioned: options.positioned || undefined,
-      data: plan.data,
-      wasRecovering: recovering || undefined,
-    };
-    const recovered = recovery?.publications ?? [];
-    if (recovery) {
-      result.epoch = recovery.top.epoch;
-      result.offset = recovery.recovered && recovering ? plan.recoverFrom!.offset : recovery.top.offset;
-      result.recovered = recovery.recovered || undefined;
-      // Delta-negotiated JSON clients read every payload as a JSON string, recovered ones included.
-      const asString = options.delta && client.codec.name === 'json';
-      result.publications = recovered.length > 0 ? (asString ? recovered.map((p) => ({ ...p, data: asJsonString(p.data) })) : recovered) : undefined;
-    }
-    result.delta = options.delta || undefined;
-    // Registered above, so the hub has handed out the id live pushes are already using.
-    if (plan.compact) result.id = node.hub.channelId(ch.channel) || undefined;
-    const top = recovery?.top ?? { offset: 0, epoch: '' };
-    node.metrics.client.subscriptionAccepted(client.app.name);
-    if (recovery && recovering) node.metrics.client.recover(recovery.recovered, recovered.length);
-    return {
-      result,
-      after: () => {
-        // The last recovered publication is the stream top: the client can apply a delta to it.
-        sub.activate(top, recovered.length > 0);
-        if (sub.active && options.joinLeave) {
-          node.broker.publishJoin(ch.channel, sub.info(client.info())).catch((err: unknown) => client.log.error({ err }, 'join failed'));
-        }
-      },
-    };
+    return subscribed(client, plan, sub, recovery);
   } catch (err) {
-    if (client.subscriptions.get(ch.channel) === sub) await undo();
+    if (client.subscriptions.get(ch.channel) === sub) await undo(client, plan, sub);
     throw err;
   }
 }
+
+/** The subscribe result once the subscription is registered (and positioned, when it is). */
+function subscribed(client: Client, plan: SubscribePlan, sub: ChannelSubscription, recovery: Recovery | undefined): Subscribed {
+  const { node } = client;
+  const { ch, options } = plan;
+  const recovering = plan.recoverFrom !== undefined;
+  const result: SubscribeResult = {
+    ...(plan.serverRefresh ? {} : expiry(options.expireAt, node.clock.now())),
+    recoverable: options.recoverable || undefined,
+    positioned: options.positioned || undefined,
+    data: plan.data,
+    wasRecovering: recovering || undefined,
+  };
+  const recovered = recovery?.publications ?? [];
+  if (recovery) {
+    result.epoch = recovery.top.epoch;
+    result.offset = recovery.recovered && recovering ? plan.recoverFrom!.offset : recovery.top.offset;
+    result.recovered = recovery.recovered || undefined;
+    // Delta-negotiated JSON clients read every payload as a JSON string, recovered ones included.
+    const asString = options.delta && client.codec.name === 'json';
+    result.publications = recovered.length > 0 ? (asString ? recovered.map((p) => ({ ...p, data: asJsonString(p.data) })) : recovered) : undefined;
+  }
+  result.delta = options.delta || undefined;
+  // Registered above, so the hub has handed out the id live pushes are already using.
+  if (plan.compact) result.id = node.hub.channelId(ch.channel) || undefined;
+  const top = recovery?.top ?? NO_POSITION;
+  node.metrics.client.subscriptionAccepted(client.app.name);
+  if (recovery && recovering) node.metrics.client.recover(recovery.recovered, recovered.length);
+  return {
+    result,
+    after: () => {
+      // The last recovered publication is the stream top: the client can apply a delta to it.
+      sub.activate(top, recovered.length > 0);
+      if (sub.active && options.joinLeave) {
+        node.broker.publishJoin(ch.channel, sub.info(client.info())).catch((err: unknown) => client.log.error({ err }, 'join failed'));
+      }
+    },
+  };
+}
+
+const NO_POSITION: Readonly<StreamPosition> = Object.freeze({ offset: 0, epoch: '' });

@@ -84,8 +84,6 @@ export class ChannelSubscription implements Subscriber {
   private lastCheckedTop: StreamPosition | undefined;
   /** The client holds the previous payload, so a delta can be applied (delta subscriptions only). */
   deltaReady = false;
-  /** Delivered by the broker; map subscriptions by the map broker. */
-  readonly source: 'stream' | 'map' = 'stream';
   /** What else ends with the subscription once the client has left the channel (map presence keys). */
   onLeave: (() => Promise<void>) | undefined;
   /** Keeps entries this subscription holds elsewhere alive (map presence), on the node's presence tick. */
@@ -102,6 +100,11 @@ export class ChannelSubscription implements Subscriber {
     public opts: Readonly<SubscriptionOptions>,
     readonly compact = false,
   ) {}
+
+  /** Delivered by the broker; map subscriptions by the map broker. A getter: no field per subscription. */
+  get source(): 'stream' | 'map' {
+    return 'stream';
+  }
 
   get pushJoinLeave(): boolean {
     return this.opts.pushJoinLeave;

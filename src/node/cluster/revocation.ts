@@ -65,9 +65,13 @@ export const TOKEN_REVOKED_REASON = 'token revoked';
  * connect and refresh, 103 on subscribe). A store that can't answer makes a temporary
  * error, so SDKs retry instead of being let in unchecked.
  */
-export async function refuseRevoked(client: Client, tokens: ReadonlyArray<TokenIdentity | undefined>, onRevoked: () => Error): Promise<void> {
+export function refuseRevoked(client: Client, tokens: ReadonlyArray<TokenIdentity | undefined>, onRevoked: () => Error): Promise<void> | undefined {
   const store = client.node.deps.revocations;
-  if (!store) return;
+  // Without a store there is nothing to wait for: no promise on the connect path.
+  return store ? askStore(client, store, tokens, onRevoked) : undefined;
+}
+
+async function askStore(client: Client, store: RevocationStore, tokens: ReadonlyArray<TokenIdentity | undefined>, onRevoked: () => Error): Promise<void> {
   let revoked: boolean[];
   try {
     revoked = await Promise.all(tokens.map((t) => (t && (t.tokenId || t.user) ? store.isRevoked(t) : false)));

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Labels, TopicAcl } from '../../auth/index.js';
-import { CompactMap, newSessionId, type TimerHandle, type TimerWheel } from '../../lib/index.js';
+import { CompactMap, newSessionId, type TimerHandle, type TimerWheel, type WheelEntry } from '../../lib/index.js';
 import {
   ClientError,
   DisconnectCode,
@@ -49,6 +49,9 @@ export interface ClientApp {
 /** Shared by every session whose SDK gave no name or version: an idle session keeps no copy. */
 export const NO_APP: Readonly<ClientApp> = Object.freeze({ name: '', version: '' });
 
+/** The labels of a session that has none, shared. */
+const NO_LABELS: Readonly<Labels> = Object.freeze({});
+
 /** Connection identity established by `connect`. */
 export interface Credentials {
   user: string;
@@ -69,7 +72,7 @@ export interface Credentials {
  * One client session: its state machine, command queue, subscriptions, keepalive
  * and write path. Command semantics live in the handler modules (`dispatch.ts`).
  */
-export class Client implements SubscriptionOwner {
+export class Client implements SubscriptionOwner, WheelEntry {
   readonly id: string;
   /**
    * Emulated transports: the id `/emulation` requests address this session by. Unidirectional
@@ -93,8 +96,13 @@ export class Client implements SubscriptionOwner {
   private logger: Logger | undefined;
   /** Set while commands run: those that arrive meanwhile wait in it. */
   private waiting: Command[] | undefined;
-  private staleTimer: TimerHandle | undefined;
-  private pingTimer: TimerHandle | undefined;
+  /** Its place among the node's sessions not connected yet; -1 once connected. */
+  private stalePlace: number;
+  /**
+   * The session is its own ping timer on the wheel (`onWheel` pings): the wheel's tick of
+   * the next ping, -1 while pings are not scheduled. No timer object per idle session.
+   */
+  wheelTick = -1;
   private pongTimer: TimerHandle | undefined;
   expireTimer: TimerHandle | undefined;
   /** This connection's rate-limit buckets, made on its first limited command. */
@@ -110,8 +118,8 @@ export class Client implements SubscriptionOwner {
     this.codec = codecFor(transport.protocol, transport.unidirectional);
     this.writer = new ClientWriter(this);
     this.counts = node.deps.metrics.transport.counts(transport.name);
-    this.staleTimer = node.deps.wheel.schedule(node.config.client.staleCloseDelay, this.closeIfStale, this);
     node.trackSession(this);
+    this.stalePlace = node.connecting.add(this);
   }
 
   get maxQueueBytes(): number {
@@ -157,7 +165,8 @@ export class Client implements SubscriptionOwner {
     this.transport.abort();
   }
 
-  private closeIfStale(): void {
+  /** The connect did not come (or failed) within `client.stale_close_delay`. */
+  closeIfStale(): void {
     if (this.state === 'connecting' || this.state === 'failed') this.disconnect(DisconnectCode.stale);
   }
 
@@ -225,7 +234,8 @@ export class Client implements SubscriptionOwner {
 
   /**
    * Runs commands one at a time, across frames, in arrival order. A queue rather than a
-   * promise chain: an idle session then holds no promise.
+   * promise chain: an idle session then holds no promise. A command that completes without
+   * a promise (a connect with an HMAC token, most subscribes) is not awaited.
    */
   private async runCommands(commands: Command[]): Promise<void> {
     this.waiting = [];
@@ -236,7 +246,8 @@ export class Client implements SubscriptionOwner {
       while (batch.length > 0) {
         for (const cmd of batch) {
           if (this.state === 'closed') return;
-          await this.runCommand(cmd);
+          const pending = this.runCommand(cmd);
+          if (pending) await pending;
         }
         batch = this.waiting;
         this.waiting = [];
@@ -246,30 +257,66 @@ export class Client implements SubscriptionOwner {
     }
   }
 
-  private async runCommand(cmd: Command): Promise<void> {
+  /** Runs one command; a promise only while it waits on something. */
+  private runCommand(cmd: Command): Promise<void> | undefined {
     const method = methodOf(cmd);
     const frameType = method === undefined ? FrameType.unknown : commandFrameType[method];
-    const { metrics } = this.node;
     // Pongs are not commands to time, as in the centrifuge library.
-    const started = metrics.enabled && method !== undefined ? performance.now() : 0;
+    const started = this.node.metrics.enabled && method !== undefined ? performance.now() : 0;
+    let after: (() => void) | undefined;
     try {
-      const after = await dispatchCommand(this, cmd, method);
-      after?.();
-    } catch (caught) {
-      const err = asClientError(caught);
-      if (err instanceof DisconnectError) {
-        this.disconnect(err.code, err.reason);
-      } else if (err instanceof ClientError) {
-        metrics.client.replyError(frameType, err.code);
-        if (cmd.id > 0) this.sendReply({ id: cmd.id, error: { code: err.code, message: err.message, temporary: err.temporary || undefined } }, undefined, frameType);
-        this.countError(err.code);
-      } else {
-        this.log.error({ err, user: this.user }, 'command failed');
-        metrics.client.replyError(frameType, ErrorCode.internal);
-        if (cmd.id > 0) this.sendReply({ id: cmd.id, error: { code: ErrorCode.internal, message: 'internal server error', temporary: true } }, undefined, frameType);
+      const pending = dispatchCommand(this, cmd, method);
+      if (pending instanceof Promise) {
+        return pending.then(
+          (later) => this.commandDone(cmd, frameType, started, later),
+          (caught: unknown) => this.commandRefused(cmd, frameType, started, caught),
+        );
       }
+      after = pending;
+    } catch (caught) {
+      this.commandRefused(cmd, frameType, started, caught);
+      return undefined;
+    }
+    this.commandDone(cmd, frameType, started, after);
+    return undefined;
+  }
+
+  /** A command's end: its `after` work (one that throws counts as the command failing), then its timing. */
+  private commandDone(cmd: Command, frameType: number, started: number, after: (() => void) | undefined): void {
+    try {
+      after?.();
+    } catch (err) {
+      this.commandFailed(cmd, frameType, err);
     } finally {
-      if (started > 0) metrics.client.observeCommand(frameType, (performance.now() - started) / 1000);
+      this.observeCommand(frameType, started);
+    }
+  }
+
+  private commandRefused(cmd: Command, frameType: number, started: number, caught: unknown): void {
+    try {
+      this.commandFailed(cmd, frameType, caught);
+    } finally {
+      this.observeCommand(frameType, started);
+    }
+  }
+
+  private observeCommand(frameType: number, started: number): void {
+    if (started > 0) this.node.metrics.client.observeCommand(frameType, (performance.now() - started) / 1000);
+  }
+
+  private commandFailed(cmd: Command, frameType: number, caught: unknown): void {
+    const { metrics } = this.node;
+    const err = asClientError(caught);
+    if (err instanceof DisconnectError) {
+      this.disconnect(err.code, err.reason);
+    } else if (err instanceof ClientError) {
+      metrics.client.replyError(frameType, err.code);
+      if (cmd.id > 0) this.sendReply({ id: cmd.id, error: { code: err.code, message: err.message, temporary: err.temporary || undefined } }, undefined, frameType);
+      this.countError(err.code);
+    } else {
+      this.log.error({ err, user: this.user }, 'command failed');
+      metrics.client.replyError(frameType, ErrorCode.internal);
+      if (cmd.id > 0) this.sendReply({ id: cmd.id, error: { code: ErrorCode.internal, message: 'internal server error', temporary: true } }, undefined, frameType);
     }
   }
 
@@ -335,10 +382,8 @@ export class Client implements SubscriptionOwner {
     this.state = 'connected';
     this.node.metrics.client.connectionAccepted(this.transport.name, this.app.name, this.app.version);
     this.connectedAt = this.node.clock.now();
-    this.staleTimer?.cancel();
-    // Released, not just cancelled: the handle would otherwise live as long as the session.
-    this.staleTimer = undefined;
-    this.schedulePing(true);
+    this.leaveConnecting();
+    this.schedulePing();
     this.scheduleExpiry();
     this.node.deps.activity?.sessionOpened({
       client: this.id,
@@ -346,7 +391,8 @@ export class Client implements SubscriptionOwner {
       transport: this.transport.name,
       protocol: this.transport.protocol,
       remoteAddr: this.transport.request.ip,
-      labels: { ...this.credentials.labels },
+      // Fixed for the connection's life and copied by the store: no copy of our own.
+      labels: this.credentials.labels ?? NO_LABELS,
       appName: this.app.name,
       appVersion: this.app.version,
       node: this.node.deps.name,
@@ -358,6 +404,12 @@ export class Client implements SubscriptionOwner {
     });
   }
 
+  private leaveConnecting(): void {
+    if (this.stalePlace < 0) return;
+    this.node.connecting.remove(this.stalePlace, this);
+    this.stalePlace = -1;
+  }
+
   /** A pong (empty command) arrived. */
   handlePong(): void {
     if (!this.pongTimer) throw new DisconnectError(DisconnectCode.badRequest);
@@ -365,15 +417,15 @@ export class Client implements SubscriptionOwner {
     this.pongTimer = undefined;
   }
 
-  private schedulePing(first: boolean): void {
+  private schedulePing(): void {
     const interval = this.node.config.client.pingInterval;
     if (interval <= 0 || !this.transport.pings) return;
     // The first ping is spread over [interval/2, interval) so reconnect storms don't ping in lockstep.
-    const delay = first ? interval / 2 + Math.random() * (interval / 2) : interval;
-    this.pingTimer = this.node.deps.wheel.schedule(delay, this.ping, this);
+    this.wheel.arm(this, interval / 2 + Math.random() * (interval / 2));
   }
 
-  private ping(): void {
+  /** The next ping is due (the wheel calls it). */
+  onWheel(): void {
     if (this.state !== 'connected') return;
     const bytes = PING.for(this.codec)!;
     this.counts.countSent(FrameType.server_ping, 1, bytes.length);
@@ -384,9 +436,7 @@ export class Client implements SubscriptionOwner {
     }
     // A far expiry deadline is armed by a ping before it is due (see scheduleExpiry).
     if (!this.expireTimer && this.credentials.expireAt) this.scheduleExpiry();
-    // The timer that just ran is moved to the next ping: no allocation per ping.
-    if (this.pingTimer) this.node.deps.wheel.reschedule(this.pingTimer, this.node.config.client.pingInterval);
-    else this.schedulePing(false);
+    this.wheel.arm(this, this.node.config.client.pingInterval);
   }
 
   private pongMissed(): void {
@@ -406,7 +456,7 @@ export class Client implements SubscriptionOwner {
     // A deadline two ping intervals away or more is left to a later ping to arm, with the same
     // deadline: an idle session then holds one timer, not two, for most of its token's life.
     const pingInterval = this.node.config.client.pingInterval;
-    if (pingInterval > 0 && this.pingTimer && delay >= 2 * pingInterval) return;
+    if (pingInterval > 0 && this.wheelTick >= 0 && delay >= 2 * pingInterval) return;
     this.expireTimer = this.node.deps.wheel.schedule(Math.max(0, delay), byProxy ? this.refreshByProxy : this.closeIfExpired, this);
   }
 
@@ -500,7 +550,10 @@ export class Client implements SubscriptionOwner {
     if (wasConnected) this.node.deps.activity?.sessionEnded({ client: this.id, disconnectedAt: this.node.clock.now(), code, reason });
     this.state = 'closed';
     this.writer.close();
-    for (const t of [this.staleTimer, this.pingTimer, this.pongTimer, this.expireTimer]) t?.cancel();
+    this.leaveConnecting();
+    this.wheel.disarm(this);
+    this.pongTimer?.cancel();
+    this.expireTimer?.cancel();
     this.node.untrackSession(this);
     if (!wasConnected) return;
     this.node.metrics.client.connectionClosed(this.transport.name, this.app.name, this.app.version);

@@ -18,7 +18,7 @@ import { checkConnectLimit } from './rate-limit-check.js';
 import { singleConnection } from './single-connection.js';
 import { expiry, serverSideOptions, subscribeChannel } from '../channels/subscribe-core.js';
 import { serverSideRefusal } from '../channels/map-channel.js';
-import { verifyConnectionToken } from './token-outcomes.js';
+import { verifyConnectionToken, verifyConnectionTokenNow } from './token-outcomes.js';
 import { callerOf, keptEmulatedHeaders } from './proxy-caller.js';
 import type { ConnectOutcome } from '../../proxy/index.js';
 
@@ -34,33 +34,50 @@ interface Identity {
  * the config allows connecting without one; else the user a trusted reverse proxy named in
  * `client.user_id_http_header`. That last place is Centrifugo's: the header fills in only
  * when nothing else gave credentials, so with anonymous access on it is never read.
+ * Known without a promise for a plain HMAC token and no revocation store (the usual connect).
  */
-async function identify(client: Client, req: ConnectRequest): Promise<Identity> {
-  const { config, clock } = client.node;
+function identify(client: Client, req: ConnectRequest): Identity | Promise<Identity> {
+  const { config } = client.node;
   const { connectionTokens: verifier, proxies } = client.node.deps;
   if (req.token && (verifier.configured || !config.client.insecure)) {
-    const claims: ConnectionClaims = await verifyConnectionToken(client, req.token, 'connect');
-    if (claims.user === '' && config.client.disallowAnonymousConnectionTokens) throw new DisconnectError(DisconnectCode.permissionDenied);
-    if (claims.expireAt && claims.expireAt * 1000 <= clock.now()) throw new ClientError(ErrorCode.expired);
-    await refuseRevoked(client, [claims], () => new DisconnectError(DisconnectCode.invalidToken, TOKEN_REVOKED_REASON));
-    return {
-      creds: {
-        user: claims.user,
-        expireAt: claims.expireAt,
-        info: claims.info,
-        meta: claims.meta,
-        tokenId: claims.tokenId,
-        issuedAt: claims.issuedAt,
-        labels: claims.labels,
-        topicAcl: claims.topicAcl,
-      },
-      subs: claims.subs,
-    };
+    const claims = verifyConnectionTokenNow(client, req.token);
+    if (claims) return fromToken(client, claims);
+    return verifyConnectionToken(client, req.token, 'connect').then((c) => fromToken(client, c));
   }
-  if (!req.token && proxies.connect) {
-    const outcome = await proxies.connect.connect(callerOf(client), { name: req.name, version: req.version, data: req.data });
-    if (outcome) return fromConnectProxy(client, outcome);
-  }
+  if (!req.token && proxies.connect) return byConnectProxy(client, req);
+  return withoutToken(client);
+}
+
+/** A verified token's identity, once it is not anonymous where that is refused, expired or revoked. */
+function fromToken(client: Client, claims: ConnectionClaims): Identity | Promise<Identity> {
+  const { config, clock } = client.node;
+  if (claims.user === '' && config.client.disallowAnonymousConnectionTokens) throw new DisconnectError(DisconnectCode.permissionDenied);
+  if (claims.expireAt && claims.expireAt * 1000 <= clock.now()) throw new ClientError(ErrorCode.expired);
+  const identity: Identity = {
+    creds: {
+      user: claims.user,
+      expireAt: claims.expireAt,
+      info: claims.info,
+      meta: claims.meta,
+      tokenId: claims.tokenId,
+      issuedAt: claims.issuedAt,
+      labels: claims.labels,
+      topicAcl: claims.topicAcl,
+    },
+    subs: claims.subs,
+  };
+  const revoked = refuseRevoked(client, [claims], () => new DisconnectError(DisconnectCode.invalidToken, TOKEN_REVOKED_REASON));
+  return revoked ? revoked.then(() => identity) : identity;
+}
+
+async function byConnectProxy(client: Client, req: ConnectRequest): Promise<Identity> {
+  const outcome = await client.node.deps.proxies.connect!.connect(callerOf(client), { name: req.name, version: req.version, data: req.data });
+  return outcome ? fromConnectProxy(client, outcome) : withoutToken(client);
+}
+
+/** No token (or none the config reads) and no connect proxy answer. */
+function withoutToken(client: Client): Identity {
+  const { config } = client.node;
   if (config.client.insecure || config.client.allowAnonymousConnectWithoutToken) {
     return { creds: { user: '', expireAt: 0 }, subs: new Map() };
   }
@@ -124,25 +141,48 @@ function serverSideChannels(client: Client, user: string, subs: Map<string, Serv
   });
 }
 
-export async function handleConnect(client: Client, req: ConnectRequest): Promise<HandlerOutcome> {
+/**
+ * Connects the session. The outcome comes without a promise when nothing on the way needs
+ * one (see `identify`; no per-user cluster limit, no server-side subscriptions): the session
+ * then connects and takes its next command in the same turn.
+ */
+export function handleConnect(client: Client, req: ConnectRequest): HandlerOutcome | Promise<HandlerOutcome> {
+  let outcome: HandlerOutcome | Promise<HandlerOutcome>;
   try {
-    return await connect(client, req);
+    outcome = connect(client, req);
   } catch (caught) {
-    const err = asClientError(caught);
-    // After a failed connect the connection is unusable: any further command ends it (3501).
-    if (err instanceof ClientError) client.state = 'failed';
-    throw err;
+    throw connectFailed(client, caught);
   }
+  return outcome instanceof Promise
+    ? outcome.catch((caught: unknown) => {
+        throw connectFailed(client, caught);
+      })
+    : outcome;
 }
 
-async function connect(client: Client, req: ConnectRequest): Promise<HandlerOutcome> {
-  const { node } = client;
-  const { config } = node;
+function connectFailed(client: Client, caught: unknown): unknown {
+  const err = asClientError(caught);
+  // After a failed connect the connection is unusable: any further command ends it (3501).
+  if (err instanceof ClientError) client.state = 'failed';
+  return err;
+}
+
+function connect(client: Client, req: ConnectRequest): HandlerOutcome | Promise<HandlerOutcome> {
   client.emulatedHeaders = keptEmulatedHeaders(client, req.headers);
-  const { creds, subs, data } = await identify(client, req);
-  refuseBlocked(client, creds.user);
-  const connectLimit = checkConnectLimit(client, creds.user);
-  if (connectLimit) await connectLimit;
+  const identity = identify(client, req);
+  return identity instanceof Promise ? identity.then((id) => admit(client, req, id)) : admit(client, req, identity);
+}
+
+/** Blocks and the per-user connect limit, once the user is known. */
+function admit(client: Client, req: ConnectRequest, identity: Identity): HandlerOutcome | Promise<HandlerOutcome> {
+  refuseBlocked(client, identity.creds.user);
+  const limited = checkConnectLimit(client, identity.creds.user);
+  return limited ? limited.then(() => register(client, req, identity)) : register(client, req, identity);
+}
+
+/** Registers the session in the hub and makes its server-side subscriptions. */
+function register(client: Client, req: ConnectRequest, { creds, subs, data }: Identity): HandlerOutcome | Promise<HandlerOutcome> {
+  const { node } = client;
   checkLimits(client, creds.user);
   const single = singleConnection(client, creds.user);
   if (single) await single;
@@ -154,7 +194,16 @@ async function connect(client: Client, req: ConnectRequest): Promise<HandlerOutc
   node.hub.add(client);
   // From here on teardown must undo the hub registration, so the session counts as connected.
   client.state = 'connected';
+  if (channels.length === 0) return connected(client, req, creds, data, undefined, NO_AFTERS);
+  return subscribeServerSide(client, req, channels).then(({ results, afters }) => connected(client, req, creds, data, results, afters));
+}
 
+async function subscribeServerSide(
+  client: Client,
+  req: ConnectRequest,
+  channels: Array<[ChannelInfo, ServerSideSubscription]>,
+): Promise<{ results: Record<string, SubscribeResult>; afters: Array<() => void> }> {
+  const { node } = client;
   const results: Record<string, SubscribeResult> = {};
   const afters: Array<() => void> = [];
   try {
@@ -178,7 +227,22 @@ async function connect(client: Client, req: ConnectRequest): Promise<HandlerOutc
     client.state = 'connecting';
     throw err;
   }
+  return { results, afters };
+}
 
+const NO_AFTERS: ReadonlyArray<() => void> = [];
+
+/** The connect reply, and what runs once it is queued. */
+function connected(
+  client: Client,
+  req: ConnectRequest,
+  creds: Credentials,
+  data: Uint8Array | undefined,
+  results: Record<string, SubscribeResult> | undefined,
+  afters: ReadonlyArray<() => void>,
+): HandlerOutcome {
+  const { node } = client;
+  const { config } = node;
   const transport = client.transport;
   const result: ConnectResult = {
     client: client.id,
@@ -186,7 +250,7 @@ async function connect(client: Client, req: ConnectRequest): Promise<HandlerOutc
     // With a refresh proxy the server extends the session itself: the client is not told of an expiry.
     ...(node.deps.proxies.refresh ? {} : expiry(creds.expireAt, node.clock.now())),
     data,
-    subs: Object.keys(results).length > 0 ? results : undefined,
+    subs: results && Object.keys(results).length > 0 ? results : undefined,
     ping: transport.pings ? Math.floor(config.client.pingInterval / 1000) || undefined : undefined,
     pong: (transport.pong && config.client.pongTimeout > 0) || undefined,
     session: client.session || undefined,

@@ -15,7 +15,7 @@ export interface HandlerOutcome {
   after?: () => void;
 }
 
-type Handler<K extends CommandMethod> = (client: Client, req: NonNullable<Command[K]>) => Promise<HandlerOutcome | void>;
+type Handler<K extends CommandMethod> = (client: Client, req: NonNullable<Command[K]>) => HandlerOutcome | void | Promise<HandlerOutcome | void>;
 
 const handlers: { [K in CommandMethod]: Handler<K> } = {
   connect: handleConnect,
@@ -43,9 +43,10 @@ export function methodOf(cmd: Command): CommandMethod | undefined {
 
 /**
  * Routes one command. Enforces the session rules: `connect` first and once, a
- * failed connect leaves the connection unusable, an empty command is a pong.
+ * failed connect leaves the connection unusable, an empty command is a pong. Returns what
+ * runs once the reply is queued; a promise of it only when the handler needed one.
  */
-export async function dispatchCommand(client: Client, cmd: Command, method: CommandMethod | undefined): Promise<(() => void) | undefined> {
+export function dispatchCommand(client: Client, cmd: Command, method: CommandMethod | undefined): After | Promise<After> {
   if (method === undefined) {
     if (cmd.id === 0 && client.state === 'connected') {
       client.handlePong();
@@ -59,12 +60,22 @@ export async function dispatchCommand(client: Client, cmd: Command, method: Comm
   // Every request but `send` needs an id to reply to.
   if (cmd.id === 0 && method !== 'send') throw new DisconnectError(DisconnectCode.badRequest);
   const limited = checkCommandLimits(client, method, cmd);
-  if (limited) await limited;
-  const run = handlers[method] as Handler<typeof method>;
+  if (limited) return limited.then(() => run(client, cmd, method));
+  return run(client, cmd, method);
+}
+
+type After = (() => void) | undefined;
+
+function run(client: Client, cmd: Command, method: CommandMethod): After | Promise<After> {
+  const handler = handlers[method] as Handler<typeof method>;
   const req = cmd[method];
-  const outcome = await run(client, req as never);
+  const outcome = handler(client, req as never);
+  return outcome instanceof Promise ? outcome.then((o) => reply(client, cmd, method, o)) : reply(client, cmd, method, outcome);
+}
+
+function reply(client: Client, cmd: Command, method: CommandMethod, outcome: HandlerOutcome | void): After {
   if (!outcome) return undefined;
-  client.sendReply({ ...outcome.reply, id: cmd.id }, channelOf(req), commandFrameType[method]);
+  client.sendReply({ ...outcome.reply, id: cmd.id }, channelOf(cmd[method]), commandFrameType[method]);
   // The reply may have ended the session (a payload it could not carry): nothing follows it.
   if (client.state === 'closed') return undefined;
   return outcome.after;

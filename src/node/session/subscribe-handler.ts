@@ -6,7 +6,7 @@ import type { Client } from './client.js';
 import type { HandlerOutcome } from './dispatch.js';
 import { mayReadHistory, maySubscribe, mayReadPresence } from '../channels/permissions.js';
 import { refuseRevoked } from '../cluster/revocation.js';
-import { SubscribeFlag, effectiveFlags, subscribeChannel } from '../channels/subscribe-core.js';
+import { SubscribeFlag, effectiveFlags, subscribeChannel, type Subscribed } from '../channels/subscribe-core.js';
 import { ChannelSubscription, type SubscriptionOptions } from '../channels/subscription.js';
 import { subscribeSharedPoll } from '../channels/shared-poll-subscribe.js';
 import { checkSubscriptionClaims, verifySubscriptionToken } from './token-outcomes.js';
@@ -15,8 +15,11 @@ import { subRefreshByProxy, subRefreshProxy } from './proxy-refresh.js';
 import { isMapChannel, requestKindOf } from '../channels/map-channel.js';
 import { handleMapSubscribe } from './map-subscribe-handler.js';
 
-/** Client-side subscribe: checks, permission (token or namespace rules), then the shared subscribe path. */
-export async function handleSubscribe(client: Client, req: SubscribeRequest): Promise<HandlerOutcome> {
+/**
+ * Client-side subscribe: checks, permission (token or namespace rules), then the shared
+ * subscribe path; without a promise when neither the permission nor the engine needs one.
+ */
+export function handleSubscribe(client: Client, req: SubscribeRequest): HandlerOutcome | Promise<HandlerOutcome> {
   const channel = req.channel ?? '';
   if (channel === '') throw new DisconnectError(DisconnectCode.badRequest);
   const { node } = client;
@@ -26,16 +29,21 @@ export async function handleSubscribe(client: Client, req: SubscribeRequest): Pr
   const sharedPoll = ch.options.subscriptionType === 'shared_poll';
   if (client.subscriptions.has(channel)) throw new ClientError(ErrorCode.alreadySubscribed);
   if (client.subscriptions.size >= node.config.client.channelLimit) throw new ClientError(ErrorCode.limitExceeded);
-  if (sharedPoll) return { reply: { subscribe: subscribeSharedPoll(client, ch, req, await grantFor(client, ch, req)) } };
+  if (sharedPoll) return Promise.resolve(grantFor(client, ch, req)).then((grant) => ({ reply: { subscribe: subscribeSharedPoll(client, ch, req, grant) } }));
   const tagsFilter = req.tf ? compileTagsFilter(ch, req.tf) : undefined;
+  const grant = grantFor(client, ch, req);
+  if (grant instanceof Promise) return grant.then((g) => subscribeAs(client, ch, req, tagsFilter, g));
+  return subscribeAs(client, ch, req, tagsFilter, grant);
+}
 
-  const grant = await grantFor(client, ch, req);
+/** The subscribe once permitted, with what the permission granted. */
+function subscribeAs(client: Client, ch: ChannelInfo, req: SubscribeRequest, tagsFilter: CompiledFilter | undefined, grant: Grant | undefined): HandlerOutcome | Promise<HandlerOutcome> {
   const flags = effectiveFlags(ch, grant?.override);
   const historyAccess = ch.history && mayReadHistory(ch, client, true);
   const recoverable = flags.forceRecovery || (ch.history && !!req.recoverable && (ch.options.allowRecovery || historyAccess));
   const positioned = recoverable || flags.forcePositioning || (ch.history && !!req.positioned && (ch.options.allowPositioning || historyAccess));
 
-  const { result, after } = await subscribeChannel(client, {
+  const made = subscribeChannel(client, {
     ch,
     options: clientSubscriptionOptions(client, ch, req, grant, { positioned, recoverable, tagsFilter }),
     recoverFrom: req.recover ? { offset: req.offset ?? 0, epoch: req.epoch ?? '' } : undefined,
@@ -44,6 +52,11 @@ export async function handleSubscribe(client: Client, req: SubscribeRequest): Pr
     data: grant?.data,
     serverRefresh: ch.options.subRefreshProxyEnabled,
   });
+  if (made instanceof Promise) return made.then((m) => subscribeOutcome(client, ch.channel, grant, m));
+  return subscribeOutcome(client, ch.channel, grant, made);
+}
+
+function subscribeOutcome(client: Client, channel: string, grant: Grant | undefined, { result, after }: Subscribed): HandlerOutcome {
   return {
     reply: { subscribe: result },
     after: () => {
@@ -107,17 +120,24 @@ export type Grant = Pick<SubscriptionClaims, 'expireAt' | 'info' | 'data' | 'ove
  */
 const revokedOnSubscribe = (): Error => new ClientError(ErrorCode.permissionDenied);
 
-export async function grantFor(client: Client, ch: ChannelInfo, req: SubscribeRequest): Promise<Grant | undefined> {
-  const { node } = client;
-  if (req.token) {
-    const claims = await verifySubscriptionToken(client, req.token, 'subscribe');
-    checkSubscriptionClaims(client, claims, ch.channel);
-    if (claims.expireAt && claims.expireAt * 1000 <= node.clock.now()) throw new ClientError(ErrorCode.expired);
-    await refuseRevoked(client, [client.credentials, claims], revokedOnSubscribe);
-    return claims;
-  }
+export function grantFor(client: Client, ch: ChannelInfo, req: SubscribeRequest): Grant | undefined | Promise<Grant | undefined> {
+  if (req.token) return grantByToken(client, ch, req.token);
   // The connection's own token too: a revocation whose control message this node missed still holds.
-  await refuseRevoked(client, [client.credentials], revokedOnSubscribe);
+  const revoked = refuseRevoked(client, [client.credentials], revokedOnSubscribe);
+  return revoked ? revoked.then(() => grantByRules(client, ch, req)) : grantByRules(client, ch, req);
+}
+
+async function grantByToken(client: Client, ch: ChannelInfo, token: string): Promise<Grant> {
+  const claims = await verifySubscriptionToken(client, token, 'subscribe');
+  checkSubscriptionClaims(client, claims, ch.channel);
+  if (claims.expireAt && claims.expireAt * 1000 <= client.node.clock.now()) throw new ClientError(ErrorCode.expired);
+  await refuseRevoked(client, [client.credentials, claims], revokedOnSubscribe);
+  return claims;
+}
+
+/** The subscribe proxy when the namespace uses one (never for private or user-limited channels); else the namespace rules. */
+function grantByRules(client: Client, ch: ChannelInfo, req: SubscribeRequest): Grant | undefined | Promise<Grant | undefined> {
+  const { node } = client;
   const userLimited = ch.allowedUsers.length > 0 && ch.options.allowUserLimitedChannels;
   if (ch.options.subscribeProxyEnabled && !ch.private && !userLimited) {
     const proxy = node.deps.proxies.subscribe(ch.options.subscribeProxyName);

@@ -33,6 +33,15 @@ export async function verifyConnectionToken(client: Client, token: string, situa
   }
 }
 
+/** The connect token's claims when the verifier judges it without a promise (see `verifyConnectionNow`); else undefined. */
+export function verifyConnectionTokenNow(client: Client, token: string): ConnectionClaims | undefined {
+  try {
+    return client.node.deps.connectionTokens.verifyConnectionNow(token);
+  } catch (err) {
+    throw mapped(client, 'connect', err);
+  }
+}
+
 export async function verifySubscriptionToken(client: Client, token: string, situation: 'subscribe' | 'subRefresh'): Promise<SubscriptionClaims> {
   const { subscriptionTokens, connectionTokens } = client.node.deps;
   const verifier = client.node.config.client.subscriptionToken.enabled ? subscriptionTokens : connectionTokens;

@@ -135,7 +135,7 @@ export function isWildcardSubscription(broker: Config['broker'], channel: string
  */
 export function subscribeChannel(client: Client, plan: SubscribePlan): Subscribed | Promise<Subscribed> {
   const { ch, options } = plan;
-  if ((options.presence || options.joinLeave || options.pushJoinLeave) && isWildcardSubscription(node.config.broker, ch.channel)) {
+  if ((options.presence || options.joinLeave || options.pushJoinLeave) && isWildcardSubscription(client.node.config.broker, ch.channel)) {
     throw new ClientError(ErrorCode.badRequest, 'a NATS wildcard channel has no presence or join/leave: turn them off in its namespace');
   }
   const sub = new ChannelSubscription(client, ch.channel, sharedOptions(options), plan.compact);

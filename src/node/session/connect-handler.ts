@@ -180,12 +180,16 @@ function admit(client: Client, req: ConnectRequest, identity: Identity): Handler
   return limited ? limited.then(() => register(client, req, identity)) : register(client, req, identity);
 }
 
+/** The node's and the user's connection limits; with `single_connection`, the user's other sessions end. */
+function register(client: Client, req: ConnectRequest, identity: Identity): HandlerOutcome | Promise<HandlerOutcome> {
+  checkLimits(client, identity.creds.user);
+  const single = singleConnection(client, identity.creds.user);
+  return single ? single.then(() => enter(client, req, identity)) : enter(client, req, identity);
+}
+
 /** Registers the session in the hub and makes its server-side subscriptions. */
-function register(client: Client, req: ConnectRequest, { creds, subs, data }: Identity): HandlerOutcome | Promise<HandlerOutcome> {
+function enter(client: Client, req: ConnectRequest, { creds, subs, data }: Identity): HandlerOutcome | Promise<HandlerOutcome> {
   const { node } = client;
-  checkLimits(client, creds.user);
-  const single = singleConnection(client, creds.user);
-  if (single) await single;
   const channels = serverSideChannels(client, creds.user, subs);
   if (client.state !== 'connecting') throw new DisconnectError(DisconnectCode.badRequest);
 

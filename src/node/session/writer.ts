@@ -135,7 +135,12 @@ export class ClientWriter implements BatchedWriter {
     if (n === 0) return;
     const max = owner.maxMessagesInFrame;
     const { codec, transport } = owner;
-    if (max === 0 || n <= max) {
+    if (n === 1) {
+      // The usual case at a moderate rate: one push, no join. pop() rather than setting the
+      // length, which the profile shows as a runtime call per client per flush.
+      this.queuedBytes = 0;
+      transport.write(queue.pop()!);
+    } else if (max === 0 || n <= max) {
       const frame = joinShared(codec, queue, 0, n, 0);
       // The array is reused: no allocation per client per flush.
       queue.length = 0;
@@ -177,11 +182,15 @@ export class ClientWriter implements BatchedWriter {
 
   /** Arms a deadline for what the socket still buffers; nothing when it took everything. */
   private timeWrite(): void {
-    const { transport, wheel, writeTimeout } = this.owner;
+    const { owner } = this;
+    const { transport } = owner;
     const buffered = transport.bufferedAmount();
-    if (buffered === 0 || writeTimeout <= 0) return;
+    // Nearly every write is taken at once: nothing else of the owner is read then.
+    if (buffered === 0) return;
+    const { writeTimeout } = owner;
+    if (writeTimeout <= 0) return;
     this.pendingEnd = transport.sentBytes() + buffered;
-    this.writeCheck = wheel.schedule(writeTimeout, this.checkWrite, this);
+    this.writeCheck = owner.wheel.schedule(writeTimeout, this.checkWrite, this);
   }
 
   private checkWrite(): void {

@@ -6,28 +6,35 @@ export interface BatchedWriter {
   flushBatch(): void;
 }
 
+/** A timer that runs its callback a fixed time after it was made, and again after each `refresh`. */
+export interface BatchTimer {
+  refresh(): unknown;
+  close(): unknown;
+}
+
+/** Makes a batch's timer, started: a Node timer, or in tests one driven by the test's clock. */
+export type BatchTimers = (run: () => void, delay: number) => BatchTimer;
+
+/** Pending writes keep no process alive: a node that is closing flushes its writers itself. */
+const nodeTimers: BatchTimers = (run, delay) => setTimeout(run, delay).unref();
+
 /** Writers whose first waiting push arrived within one tick, flushed together. */
 class Batch {
   readonly writers: BatchedWriter[] = [];
   /** Made once and restarted (`refresh`) each time the batch is reused: no timer allocated per batch. */
-  private timer: NodeJS.Timeout | undefined;
+  private timer: BatchTimer | undefined;
   private readonly runBound = (): void => this.run();
 
   constructor(private readonly owner: WriteBatches) {}
 
   /** Runs the batch `delay` ms from now. */
-  start(delay: number): void {
-    if (this.timer === undefined) {
-      this.timer = setTimeout(this.runBound, delay);
-      // Pending writes keep no process alive: a node that is closing flushes its writers itself.
-      this.timer.unref();
-    } else {
-      this.timer.refresh();
-    }
+  start(timers: BatchTimers, delay: number): void {
+    if (this.timer === undefined) this.timer = timers(this.runBound, delay);
+    else this.timer.refresh();
   }
 
   cancel(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer?.close();
     this.writers.length = 0;
   }
 
@@ -65,6 +72,7 @@ export class WriteBatches {
     private readonly clock: Clock,
     /** ms, greater than 0. */
     readonly delay: number,
+    private readonly timers: BatchTimers = nodeTimers,
   ) {
     this.resolution = Math.max(1, Math.floor(delay / 4));
   }
@@ -78,7 +86,7 @@ export class WriteBatches {
       this.open = batch;
       this.openTick = tick;
       this.pending.add(batch);
-      batch.start(this.delay);
+      batch.start(this.timers, this.delay);
     }
     batch.writers.push(writer);
   }

@@ -174,6 +174,8 @@ export class ClientWriter implements BatchedWriter {
    * write, and what it holds can only have shrunk since (other frames, pongs and closes, are a
    * few bytes): 0, without reading the transport. That read goes a few objects deep into each
    * connection, the costliest step of a fan-out's per-subscriber work at thousands of them.
+   * A frame that reaches the socket after its write (compressed on zlib's pool) is seen by
+   * the next write's check, which then arms the timing and with it the exact count here.
    */
   private socketBuffered(): number {
     const { owner } = this;

@@ -5,7 +5,7 @@ import { setImmediate as turn } from 'node:timers/promises';
 import { TimerWheel, systemClock } from '../../../src/lib/index.js';
 import type { Transport } from '../../../src/node/transport.js';
 import { ClientWriter, type WriterOwner } from '../../../src/node/session/writer.js';
-import { WriteBatches } from '../../../src/node/session/write-batches.js';
+import { WriteBatches, type BatchTimers } from '../../../src/node/session/write-batches.js';
 import { jsonCodec, protobufCodec, type ProtocolCodec } from '../../../src/protocol/index.js';
 
 /** A transport that keeps what it was given, the way a socket would take it. */
@@ -212,12 +212,26 @@ describe('ClientWriter', () => {
   });
 
   describe('with a write delay', () => {
-    /** Write batches on a clock the test moves. */
+    /** Write batches on a clock the test moves: moving it runs the batches that came due. */
     function delayed(t: TestContext, delay: number): { batches: WriteBatches; advance(ms: number): void } {
       let now = 5_000_000;
-      const batches = new WriteBatches({ now: () => now }, delay);
+      const due = new Map<() => void, number>();
+      const timers: BatchTimers = (run, ms) => {
+        const timer = { refresh: () => due.set(run, now + ms), close: () => due.delete(run) };
+        timer.refresh();
+        return timer;
+      };
+      const batches = new WriteBatches({ now: () => now }, delay, timers);
       t.after(() => batches.close());
-      return { batches, advance: (ms) => (now += ms) };
+      const advance = (ms: number): void => {
+        now += ms;
+        for (const [run, at] of [...due]) {
+          if (at > now) continue;
+          due.delete(run);
+          run();
+        }
+      };
+      return { batches, advance };
     }
 
     it('holds pushes until the delay is up, then sends them as one frame', async (t) => {
@@ -234,6 +248,18 @@ describe('ClientWriter', () => {
       advance(15);
       await until(() => tr.frames.length === 1);
       assert.deepEqual(tr.frames.map(text), ['{"a":1}\n{"b":2}']);
+    });
+
+    it('keeps the first push for the whole delay, and no longer', async (t) => {
+      const { batches, advance } = delayed(t, 20);
+      const tr = new RecordingTransport();
+      const w = writerFor(tr, jsonCodec, 1 << 20, () => assert.fail('overflow'), { writeBatches: batches });
+      w.enqueue(Buffer.from('{"a":1}'));
+      advance(19);
+      await turn();
+      assert.deepEqual(tr.frames, []);
+      advance(1);
+      assert.deepEqual(tr.frames.map(text), ['{"a":1}']);
     });
 
     it('sends an urgent message at once, with what was waiting before it, in order', async (t) => {

@@ -227,9 +227,13 @@ describe('a start with engine parts apart', () => {
         c.broker = { ...c.broker, enabled: true, type: 'redis', redis: { ...c.broker.redis, address: [redisUrl], prefix } };
         c.presenceManager = { enabled: true, type: 'redis', redis: { ...c.presenceManager.redis, address: [redisUrl], prefix } };
         c.channel.namespaces = [room];
+        c.admin = { ...c.admin, enabled: true, insecure: true };
       }),
     );
     t.after(() => server.close());
+    // The admin UI's overview says which parts run.
+    const session = (await (await fetch(`${server.httpUrl}/admin/session`)).json()) as { engine: unknown };
+    assert.deepEqual(session.engine, { type: 'memory', broker: 'redis', presence_manager: 'redis', state: 'ok' });
     const client = sdk('json', server.url, { token: await connToken('solo') });
     t.after(() => client.disconnect());
     client.connect();

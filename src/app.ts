@@ -11,8 +11,8 @@ import { GrpcApi, HttpApi } from './api/index.js';
 import { BearerVerifier, ServerApiAuthenticator, TokenVerifier } from './auth/index.js';
 import { startTokenBroker, type RunningTokenBroker } from './broker/index.js';
 import { startConsumers, type RunningConsumers } from './consumers/index.js';
-import type { Config, TokenConfig } from './config/types.js';
 import { pem } from './config/index.js';
+import type { Config, TokenConfig } from './config/types.js';
 import { isCloser, isHealthReporter, type Broker, type MapBroker, type PresenceManager } from './engine/index.js';
 import { connectRedisClient } from './engine/redis/index.js';
 import { ClientAddress, ListenError, TimerWheel, listenOn, packageRoot, packageVersion, randomString, systemClock, type Clock } from './lib/index.js';
@@ -113,7 +113,7 @@ export class Parsec {
     readonly config: Readonly<Config>,
     log: Logger,
     clock: Clock,
-    { broker, presence, mapBroker, parts }: Engines,
+    { broker, presence, mapBroker, parts, presenceHealth }: Engines,
     revocations: Revocations | undefined,
     moderation: Moderation,
     tls: { public: HttpTls | undefined; internal: HttpTls | undefined },
@@ -173,6 +173,7 @@ export class Parsec {
       activityWrites: recorder && (() => recorder.writes),
     });
     this.readiness.push({ name: 'engine', check: async () => this.node.unhealthyReason() });
+    if (presenceHealth) this.readiness.push({ name: 'presence_manager', check: async () => presenceHealth.unhealthyReason() });
     if (isHealthReporter(mapBroker)) this.readiness.push({ name: 'map_broker', check: async () => mapBroker.unhealthyReason() });
     if (revocations?.redis) this.readiness.push(redisReadiness('store', revocations.redis));
     if (connectionTokens.jwks) this.readiness.push(jwksReadiness('client_token', connectionTokens.jwks));
@@ -351,8 +352,9 @@ export class Parsec {
       throw err;
     }
     const b = opts.config.broker;
+    const pm = opts.config.presenceManager;
     app.log.info(
-      { address: app.address(), internalAddress: app.internalAddress(), tls: opts.config.httpServer.tls.enabled, grpcPort: app.grpcPort, uniGrpcPort: app.uniGrpcPort, mqttPort: app.mqtt?.port, node: app.node.id, engine: opts.config.engine.type, broker: b.enabled ? b.type : undefined, version: app.node.deps.version },
+      { address: app.address(), internalAddress: app.internalAddress(), tls: opts.config.httpServer.tls.enabled, grpcPort: app.grpcPort, uniGrpcPort: app.uniGrpcPort, mqttPort: app.mqtt?.port, node: app.node.id, engine: opts.config.engine.type, broker: b.enabled ? b.type : undefined, presenceManager: pm.enabled ? pm.type : undefined, version: app.node.deps.version },
       'parsec started',
     );
     return app;

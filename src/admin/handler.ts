@@ -233,6 +233,7 @@ export class AdminHandler {
       engine: {
         type: node.config.engine.type,
         broker: node.config.broker.enabled ? node.config.broker.type : undefined,
+        presence_manager: node.config.presenceManager.enabled ? node.config.presenceManager.type : undefined,
         state: node.unhealthyReason() ?? 'ok',
       },
     });

@@ -66,6 +66,8 @@ function rawWith(path: ReadonlyArray<string | number>, value: unknown): Raw {
     schema = shape[part]!;
     if (i === path.length - 1) {
       target[part] = value;
+      // A switched section's type (`broker.type`) is probed switched on, as rules skip disabled sections.
+      if (part === 'type' && i > 0 && Object.hasOwn(shape, 'enabled')) target.enabled = true;
     } else if (typeof path[i + 1] === 'number') {
       schema = arrayElement(schema)!;
       const shape = objectShape(schema) ?? {};

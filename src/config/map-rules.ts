@@ -1,5 +1,6 @@
 import { formatDuration } from './duration.js';
 import { mapBrokerRedis, namesRedisServer } from './map-broker.js';
+import { redisAddressRule, redisTlsRule } from './redis-rules.js';
 import type { RuleViolation } from './rules.js';
 import type { ParsedConfig } from './schema.js';
 import { MAP_SUBSCRIPTION_TYPES, type ChannelOptions } from './types.js';
@@ -31,18 +32,13 @@ function mapBrokerRule(c: ParsedConfig): RuleViolation | undefined {
   }
   if (c.mapBroker.type !== 'redis') return undefined;
   const own = c.mapBroker.redis;
-  for (const [k, list] of [['address', own.address], ['cluster_address', own.clusterAddress], ['sentinel_address', own.sentinelAddress]] as const) {
-    const empty = list.findIndex((a) => a.trim() === '');
-    if (empty >= 0) return { key: `map_broker.redis.${k}[${empty}]`, detail: 'empty: expected a Redis address like "redis://127.0.0.1:6379"' };
-  }
-  if (own.sentinelAddress.length > 0 && own.sentinelMasterName === '') {
-    return { key: 'map_broker.redis.sentinel_master_name', detail: 'required with map_broker.redis.sentinel_address' };
-  }
+  const broken = redisAddressRule(own, 'map_broker.redis');
+  if (broken) return broken;
   const reused = !namesRedisServer(own) && c.engine.type === 'redis';
   if (reused && !namesRedisServer(mapBrokerRedis(c))) {
     return { key: 'map_broker.redis.address', detail: 'no Redis address: map_broker.redis names none and engine.redis, whose Redis it would use, names none either' };
   }
-  return undefined;
+  return redisTlsRule(mapBrokerRedis(c), reused ? 'engine.redis' : 'map_broker.redis');
 }
 
 function mapSection([at, context, o]: Section): RuleViolation | undefined {

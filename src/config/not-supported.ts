@@ -8,21 +8,28 @@
 const TOP_LEVEL: ReadonlySet<string> = new Set([
   'unified_proxy',
   'graphite', 'tls', 'debug', 'webtransport',
-  'presence_manager', 'controller', 'init', 'usage_stats', 'pid_file',
+  'controller', 'init', 'usage_stats', 'pid_file',
   'enable_unreleased_features',
 ]);
 
-/** A client certificate and the name checked in the server's certificate: Parsec's TLS clients only take a CA. */
+/** A client certificate and the name checked in the server's certificate: the consumers' TLS clients only take a CA. */
 const TLS_CLIENT_IDENTITY = ['cert_pem', 'key_pem', 'client_ca_pem', 'server_name'].map((k) => `tls.${k}`);
 
-/** Options of a Redis client (`engine.redis`, `map_broker.redis`, a `redis_stream` consumer) Parsec does not have. */
+/**
+ * Options of a Redis client (`engine.redis`, `broker.redis`, `presence_manager.redis`,
+ * `map_broker.redis`) Parsec does not have. `tls.client_ca_pem` is the server side of
+ * Centrifugo's one TLS struct, which a client has no use for.
+ */
 const REDIS_CLIENT_OPTIONS: ReadonlySet<string> = new Set([
-  'client_name', 'force_resp2', 'replica_client', 'sentinel_client_name', 'sentinel_tls', ...TLS_CLIENT_IDENTITY,
+  'client_name', 'force_resp2', 'replica_client', 'sentinel_client_name', 'sentinel_tls', 'tls.client_ca_pem',
 ]);
+
+/** The Redis sections of the engine and its parts. */
+const REDIS_SECTIONS = ['engine.redis', 'broker.redis', 'presence_manager.redis', 'map_broker.redis'];
 
 /** Settings of the consumer types Parsec runs, after `consumers[i].` (`postgresql.tls.cert_pem`). */
 const CONSUMER_OPTIONS: ReadonlySet<string> = new Set([
-  ...[...REDIS_CLIENT_OPTIONS].map((k) => `redis_stream.${k}`),
+  ...[...REDIS_CLIENT_OPTIONS, ...TLS_CLIENT_IDENTITY].map((k) => `redis_stream.${k}`),
   ...['postgresql', 'nats_jetstream'].flatMap((t) => TLS_CLIENT_IDENTITY.map((k) => `${t}.${k}`)),
 ]);
 
@@ -40,13 +47,14 @@ const NESTED: ReadonlySet<string> = new Set([
   ...['websocket', 'uni_websocket'].flatMap((s) =>
     ['read_buffer_size', 'use_write_buffer_pool', 'write_buffer_size', 'decompressed_message_size_limit'].map((k) => `${s}.${k}`),
   ),
-  'engine.redis.history_use_streams', 'engine.redis.history_use_lists',
-  'engine.redis.presence_hash_field_ttl', 'engine.redis.presence_user_mapping',
-  ...['engine.redis', 'map_broker.redis'].flatMap((s) => [...REDIS_CLIENT_OPTIONS].map((k) => `${s}.${k}`)),
+  // Parsec keeps history in its own stream layout, and presence in a hash with a sorted set of expiries.
+  ...['engine.redis', 'broker.redis'].flatMap((s) => ['history_use_streams', 'history_use_lists'].map((k) => `${s}.${k}`)),
+  ...['engine.redis', 'presence_manager.redis'].flatMap((s) => ['presence_hash_field_ttl', 'presence_user_mapping'].map((k) => `${s}.${k}`)),
+  ...REDIS_SECTIONS.flatMap((s) => [...REDIS_CLIENT_OPTIONS].map((k) => `${s}.${k}`)),
   // Centrifugo's TLS settings are one struct for servers and clients: these are its client
   // side, which a listener has no use for.
   ...['server_ca_pem', 'insecure_skip_verify', 'server_name'].flatMap((k) => ['http_server.tls', 'http_server.internal_tls', 'grpc_api.tls', 'uni_grpc.tls'].map((s) => `${s}.${k}`)),
-  'broker.redis', 'broker.postgres', 'broker.redisnats', 'broker.nats.tls.client_ca_pem',
+  'broker.postgres', 'broker.redisnats', 'broker.nats.tls.client_ca_pem',
   'node.info_metrics_aggregate_interval',
   // The UI is built in; there is one HTTP port.
   'admin.web_path', 'admin.web_proxy_address',

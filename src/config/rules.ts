@@ -4,6 +4,7 @@ import { proxyOptionsProblem } from './proxy-rules.js';
 import { mapRules } from './map-rules.js';
 import { parsecRules } from './parsec-rules.js';
 import { consumerRules } from './consumer-rules.js';
+import { engineRules } from './redis-rules.js';
 import type { ParsedConfig } from './schema.js';
 import { isIP } from 'node:net';
 import type { ChannelOptions, ProxyConfig } from './types.js';
@@ -35,6 +36,7 @@ export function checkRules(c: ParsedConfig): RuleViolation | undefined {
     httpResponseTransforms(c.uniHttpStream.connectCodeToHttpResponse.transforms, 'uni_http_stream') ??
     apiJwks(c.admin.jwks, 'admin') ??
     admin(c.admin) ??
+    engineRules(c) ??
     natsBroker(c.broker) ??
     proxies(c) ??
     trustedProxies(c.parsec.trustedProxies) ??

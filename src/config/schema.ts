@@ -418,6 +418,23 @@ const openTelemetrySchema = section({ enabled: bool(), api: bool(), consuming: b
 /** One or several addresses: Centrifugo takes a string or a list. */
 const addressList = (d: string[]) => z.union([z.string().transform((s) => [s]), z.array(z.string())]).default(d);
 
+/**
+ * Centrifugo's `TLSConfig` as a Redis client reads it: a client certificate (`cert_pem` +
+ * `key_pem`, each PEM text, a path or base64), the CA the server's certificate is checked with,
+ * and the name checked in it (`server_name`, also sent as SNI). `client_ca_pem`, the server
+ * side, is recognised only (not-supported.ts).
+ */
+const redisTls = section({
+  enabled: bool(),
+  cert_pem: str(),
+  key_pem: str(),
+  server_ca_pem: str(),
+  server_ca_pem_file: str(),
+  insecure_skip_verify: bool(),
+  server_name: str(),
+});
+
+/** How to reach a Redis: the connection keys every Redis section of Centrifugo shares. */
 const redisShape = {
   // Several addresses shard channels across independent Redis servers.
   address: addressList(['redis://127.0.0.1:6379']),
@@ -432,22 +449,26 @@ const redisShape = {
   password: str(),
   connect_timeout: duration('1s'),
   io_timeout: duration('4s'),
-  presence_ttl: duration('60s'),
-  tls: section({ enabled: bool(), server_ca_pem: str(), server_ca_pem_file: str(), insecure_skip_verify: bool() }),
+  tls: redisTls,
 };
+
+const presenceTtl = { presence_ttl: duration('60s') };
+// Parsec: on a Redis Cluster of Redis 7 or newer, channels use sharded PUB/SUB.
+const shardedPubSub = { cluster_sharded_pub_sub: bool(true) };
 
 const engineSchema = section({
   type: oneOf(['memory', 'redis'], 'memory'),
-  // Parsec: on a Redis Cluster of Redis 7 or newer, channels use sharded PUB/SUB.
-  redis: section({ ...redisShape, cluster_sharded_pub_sub: bool(true) }),
+  redis: section({ ...redisShape, ...presenceTtl, ...shardedPubSub }),
 });
 
-// Centrifugo's `broker` section with the one type Parsec adds to memory: NATS (at most once,
-// no history). Its `redis`, `postgres` and `nats.tls.client_ca_pem` (a server's setting) are
-// recognised but not supported yet (not-supported.ts). Checks that need `enabled` are in rules.ts.
+// Centrifugo's `broker` section: PUB/SUB and history apart from the engine. Parsec runs memory,
+// Redis (the Redis engine's broker) and NATS (at most once, no history); `redisnats` and
+// `postgres` are known so an enabled one stops the start (redis-rules.ts). Its `postgres` and
+// `nats.tls.client_ca_pem` (a server's setting) are recognised but not supported yet.
 const brokerSchema = section({
   enabled: bool(),
-  type: oneOf(['memory', 'nats'], 'memory'),
+  type: oneOf(['memory', 'redis', 'nats', 'redisnats', 'postgres'], 'memory'),
+  redis: section({ ...redisShape, ...shardedPubSub }),
   nats: section({
     url: str('nats://localhost:4222'),
     prefix: str('centrifugo'),
@@ -458,6 +479,13 @@ const brokerSchema = section({
     allow_wildcards: bool(),
     raw_mode: section({ enabled: bool(), channel_replacements: strMap(), prefix: str() }),
   }),
+});
+
+/** Centrifugo's `presence_manager`: presence apart from the engine (join/leave stay with the broker). */
+const presenceManagerSchema = section({
+  enabled: bool(),
+  type: oneOf(['memory', 'redis'], 'memory'),
+  redis: section({ ...redisShape, ...presenceTtl }),
 });
 
 /**
@@ -626,6 +654,7 @@ export const configSchema = z
     swagger: swaggerSchema,
     engine: engineSchema,
     broker: brokerSchema,
+    presence_manager: presenceManagerSchema,
     map_broker: mapBrokerSchema,
     shared_poll: sharedPollSchema,
     shutdown: shutdownSchema,

@@ -203,7 +203,20 @@ export interface NamespaceConfig extends ChannelOptions {
   name: string;
 }
 
-/** The Redis engine (`engine.redis`): standalone (one or several shards), Cluster or Sentinel. */
+/** A Redis client's TLS (`<section>.tls`); PEM values are text, a file path or base64, read at start. */
+export interface RedisTlsConfig {
+  enabled: boolean;
+  /** A client certificate, for a Redis that asks for one (`tls-auth-clients`); needs `keyPem`. */
+  certPem: string;
+  keyPem: string;
+  serverCaPem: string;
+  serverCaPemFile: string;
+  insecureSkipVerify: boolean;
+  /** The name the server's certificate must carry, also sent as SNI; empty = the address's host. */
+  serverName: string;
+}
+
+/** How to reach a Redis (every Redis section): standalone (one or several shards), Cluster or Sentinel. */
 export interface RedisConfig {
   address: string[];
   clusterAddress: string[];
@@ -218,19 +231,26 @@ export interface RedisConfig {
   password: string;
   connectTimeout: number;
   ioTimeout: number;
-  /** How long a presence entry lives without being refreshed by its node, ms. */
-  presenceTtl: number;
-  tls: { enabled: boolean; serverCaPem: string; serverCaPemFile: string; insecureSkipVerify: boolean };
+  tls: RedisTlsConfig;
 }
 
-/** `engine.redis`: a Redis connection plus how channels use PUB/SUB on a cluster. */
-export interface EngineRedisConfig extends RedisConfig {
+/** A Redis carrying channels' PUB/SUB and history (`broker.redis`, and `engine.redis`). */
+export interface RedisBrokerConfig extends RedisConfig {
   /**
    * On a Redis Cluster whose every master runs Redis 7 or newer, a channel's messages go by
    * sharded PUB/SUB (SSUBSCRIBE/SPUBLISH) and touch only the shard owning the channel's slot.
    */
   clusterShardedPubSub: boolean;
 }
+
+/** A Redis keeping presence (`presence_manager.redis`, and `engine.redis`). */
+export interface PresenceRedisConfig extends RedisConfig {
+  /** How long a presence entry lives without being refreshed by its node, ms. */
+  presenceTtl: number;
+}
+
+/** `engine.redis`: broker and presence over the same Redis. */
+export interface EngineRedisConfig extends RedisBrokerConfig, PresenceRedisConfig {}
 
 /** `map_broker.redis`: a Redis connection plus the map broker's own settings (ms). */
 export interface MapBrokerRedisConfig extends RedisConfig {
@@ -611,9 +631,12 @@ export interface Config {
   engine: { type: 'memory' | 'redis'; redis: EngineRedisConfig };
   /**
    * A broker apart from the engine, as in Centrifugo: used only when `enabled`, and then it
-   * carries PUB/SUB (and history, for brokers that keep it) while presence stays with the engine.
+   * carries PUB/SUB, join/leave and control messages (and history, for brokers that keep it).
+   * `redisnats` and `postgres` are refused at start when enabled.
    */
-  broker: { enabled: boolean; type: 'memory' | 'nats'; nats: NatsBrokerConfig };
+  broker: { enabled: boolean; type: 'memory' | 'redis' | 'nats' | 'redisnats' | 'postgres'; redis: RedisBrokerConfig; nats: NatsBrokerConfig };
+  /** Presence apart from the engine, as in Centrifugo: used only when `enabled`. With both this and `broker` enabled the engine is not started. */
+  presenceManager: { enabled: boolean; type: 'memory' | 'redis'; redis: PresenceRedisConfig };
   /** Where map channels keep state and stream; independent of `engine`, as in Centrifugo. */
   mapBroker: { type: 'memory' | 'redis' | 'postgres'; redis: MapBrokerRedisConfig };
   /** Track signatures of shared-poll channels, and the backend call budget (`concurrencyLimit` 0 = 64). */

@@ -40,7 +40,8 @@ export class RedisStreamConsumer implements Consumer {
 
   /** @throws Error naming the consumer when Redis cannot be reached or the group cannot be created. */
   static async start(cfg: RedisStreamConsumerConfig, deps: ConsumerDeps, connect: RedisConnector): Promise<RedisStreamConsumer> {
-    const redis: RedisConfig = { ...cfg, prefix: '', presenceTtl: 0 };
+    // A consumer's TLS takes no client certificate yet (not-supported.ts).
+    const redis: RedisConfig = { ...cfg, prefix: '', tls: { ...cfg.tls, certPem: '', keyPem: '', serverName: '' } };
     const purpose = ` for consumer "${deps.name}"`;
     const opened: RedisClient[] = [];
     try {

@@ -51,6 +51,10 @@ describe('compatibility table', () => {
     assert.deepEqual(row('swagger.handler_prefix'), { key: 'swagger.handler_prefix', status: 'supported', refused: [] });
     assert.deepEqual(row('log.level').values, ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'none']);
     assert.equal(row('debug.enabled').status, 'recognised');
+    // A switched section's type is probed with the section on, as only an enabled broker is refused.
+    assert.deepEqual(row('broker.type').refused.map((r) => r.value), ['redisnats', 'postgres']);
+    assert.doesNotThrow(() => loadConfig({ overrides: { 'broker.type': 'postgres' } }));
+    assert.throws(() => loadConfig({ overrides: { 'broker.enabled': true, 'broker.type': 'redisnats' } }), (err: Error) => err.message.includes(row('broker.type').refused[0]!.reason));
   });
 
   it('finds refusals of a typed list element (consumers[] with type) and says them first', () => {
@@ -67,9 +71,13 @@ describe('compatibility table', () => {
 
   it("recognises Centrifugo's client-side TLS and Redis client keys; gRPC reflection is served", () => {
     assert.equal(row('grpc_api.reflection').status, 'supported');
+    for (const key of ['engine.redis.tls.cert_pem', 'broker.redis.tls.server_name', 'presence_manager.redis.tls.key_pem', 'map_broker.redis.tls.cert_pem']) {
+      assert.equal(row(key).status, 'supported', key);
+    }
     for (const key of [
       'http_server.tls.server_ca_pem', 'grpc_api.tls.insecure_skip_verify', 'uni_grpc.tls.server_name',
-      'engine.redis.history_use_lists', 'engine.redis.tls.cert_pem', 'map_broker.redis.sentinel_tls.enabled', 'map_broker.redis.replica_client.enabled',
+      'engine.redis.history_use_lists', 'engine.redis.tls.client_ca_pem', 'map_broker.redis.sentinel_tls.enabled', 'map_broker.redis.replica_client.enabled',
+      'broker.redis.history_use_lists', 'presence_manager.redis.presence_user_mapping', 'presence_manager.redis.tls.client_ca_pem',
       'consumers[].redis_stream.tls.key_pem', 'consumers[].postgresql.tls.server_name', 'consumers[].nats_jetstream.tls.client_ca_pem',
     ]) {
       assert.equal(row(key).status, 'recognised', key);

@@ -76,6 +76,22 @@ test('defaults follow Centrifugo v6 (and Parsec where noted)', () => {
   assert.deepEqual(config.httpStream, { enabled: false, handlerPrefix: '/connection/http_stream', maxRequestBodySize: 65_536 });
   assert.deepEqual(config.emulation, { handlerPrefix: '/emulation', maxRequestBodySize: 65_536 });
   assert.deepEqual(config.health, { enabled: true, handlerPrefix: '/health' });
+  // Every Redis section's connection keys, with Centrifugo's defaults.
+  const redisDefaults = {
+    address: ['redis://127.0.0.1:6379'],
+    clusterAddress: [],
+    sentinelAddress: [],
+    sentinelMasterName: '',
+    sentinelUser: '',
+    sentinelPassword: '',
+    prefix: 'centrifugo',
+    db: 0,
+    user: '',
+    password: '',
+    connectTimeout: 1000,
+    ioTimeout: 4000,
+    tls: { enabled: false, certPem: '', keyPem: '', serverCaPem: '', serverCaPemFile: '', insecureSkipVerify: false, serverName: '' },
+  };
   assert.equal(config.engine.type, 'memory');
   assert.deepEqual(config.engine.redis.address, ['redis://127.0.0.1:6379']);
   assert.equal(config.engine.redis.prefix, 'centrifugo');
@@ -83,6 +99,7 @@ test('defaults follow Centrifugo v6 (and Parsec where noted)', () => {
   assert.deepEqual(config.broker, {
     enabled: false,
     type: 'memory',
+    redis: { ...redisDefaults, clusterShardedPubSub: true },
     nats: {
       url: 'nats://localhost:4222',
       prefix: 'centrifugo',
@@ -93,6 +110,7 @@ test('defaults follow Centrifugo v6 (and Parsec where noted)', () => {
       rawMode: { enabled: false, channelReplacements: {}, prefix: '' },
     },
   });
+  assert.deepEqual(config.presenceManager, { enabled: false, type: 'memory', redis: { ...redisDefaults, presenceTtl: 60_000 } });
   assert.deepEqual(config.shutdown, { timeout: 30_000 });
   assert.deepEqual(config.node, { name: '' });
   const tls = { enabled: false, certPem: '', keyPem: '', serverCaPem: '', serverName: '', insecureSkipVerify: false };

@@ -175,11 +175,12 @@ test('broker options Parsec lacks are recognised, the NATS ones it has are not r
       allow_wildcards: true,
       raw_mode: { enabled: true, prefix: 'ext.', channel_replacements: { ':': '.' } },
     },
-    redis: { address: 'r:6379' },
+    redis: { address: 'r:6379', history_use_lists: true, tls: { client_ca_pem: 'x' } },
+    redisnats: {},
   };
   const file = tempConfig(t, 'config.json', JSON.stringify({ broker }));
   const { warnings } = loadConfig({ file });
   assert.deepEqual(warnings, [
-    `${file}: "broker.nats.tls.client_ca_pem", "broker.redis" are recognised but not supported yet (ignored)`,
+    `${file}: "broker.nats.tls.client_ca_pem", "broker.redis.history_use_lists", "broker.redis.tls.client_ca_pem", "broker.redisnats" are recognised but not supported yet (ignored)`,
   ]);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadConfig } from '../../src/config/index.js';
+import { defaultConfig, loadConfig } from '../../src/config/index.js';
 import { configError, tempConfig } from './helpers.js';
 
 /** [what, config, key, message after "<file>: "] */
@@ -177,7 +177,7 @@ const cases: Array<[string, unknown, string, string]> = [
   ],
   ['a user id header that is not a string', { client: { user_id_http_header: ['X-User-Id'] } }, 'client.user_id_http_header', 'client.user_id_http_header: expected a string, got ["X-User-Id"]'],
   ['a secret of the wrong type', { client: { token: { hmac_secret_key: 12345 } } }, 'client.token.hmac_secret_key', 'client.token.hmac_secret_key: expected a string, got (a hidden value)'],
-  ['an unknown broker', { broker: { enabled: true, type: 'redis' } }, 'broker.type', 'broker.type: expected one of "memory", "nats", got redis'],
+  ['an unknown broker', { broker: { enabled: true, type: 'kafka' } }, 'broker.type', 'broker.type: expected one of "memory", "redis", "nats", "redisnats", "postgres", got kafka'],
   [
     'a NATS URL of another scheme',
     { broker: { enabled: true, type: 'nats', nats: { url: 'nats://a:4222, http://b:4222' } } },
@@ -360,6 +360,7 @@ test('the NATS broker section loads from a Centrifugo v6 file, and is checked on
   assert.deepEqual(config.broker, {
     enabled: true,
     type: 'nats',
+    redis: defaultConfig().broker.redis,
     nats: {
       url: nats.url,
       prefix: 'prod.realtime',

@@ -14,7 +14,7 @@ const KEY = 'test-api-key-0123456789';
 function natsConfig(prefix: string, url = natsUrl): Config {
   return testConfig((c) => {
     c.httpApi.key = KEY;
-    c.broker = { enabled: true, type: 'nats', nats: { ...c.broker.nats, url, prefix, dialTimeout: 1000, writeTimeout: 1000 } };
+    c.broker = { ...c.broker, enabled: true, type: 'nats', nats: { ...c.broker.nats, url, prefix, dialTimeout: 1000, writeTimeout: 1000 } };
     c.channel.namespaces = [
       namespace('room', { presence: true, joinLeave: true, allowSubscribeForClient: true, allowPublishForSubscriber: true, allowPresenceForSubscriber: true }),
       namespace('hist', { historySize: 10, historyTtl: 60_000, allowSubscribeForClient: true, allowPublishForClient: true, allowHistoryForClient: true }),

@@ -13,7 +13,7 @@ const KEY = 'test-api-key-0123456789';
 function natsConfig(edit: (nats: Config['broker']['nats']) => void): Config {
   return testConfig((c) => {
     c.httpApi.key = KEY;
-    c.broker = { enabled: true, type: 'nats', nats: { ...c.broker.nats, url: natsUrl, prefix: randomPrefix('nats') } };
+    c.broker = { ...c.broker, enabled: true, type: 'nats', nats: { ...c.broker.nats, url: natsUrl, prefix: randomPrefix('nats') } };
     edit(c.broker.nats);
     c.channel.withoutNamespace = { ...c.channel.withoutNamespace, allowSubscribeForClient: true };
     c.channel.namespaces = [

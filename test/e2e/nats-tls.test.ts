@@ -51,6 +51,7 @@ describe('NATS broker over TLS with client certificates', { skip: existsSync(NAT
       c.httpApi.key = KEY;
       c.channel.withoutNamespace = { ...c.channel.withoutNamespace, allowSubscribeForClient: true };
       c.broker = {
+        ...c.broker,
         enabled: true,
         type: 'nats',
         nats: { ...c.broker.nats, url, prefix: randomPrefix('tls'), dialTimeout: 2000, tls: { ...c.broker.nats.tls, enabled: true, ...tls } },

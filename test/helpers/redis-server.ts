@@ -52,6 +52,19 @@ export class OwnRedis {
     return r;
   }
 
+  /**
+   * One that speaks TLS only, with the given certificate and key, asking every client for a
+   * certificate `ca` signed when `authClients`.
+   */
+  static async startTls(files: { cert: string; key: string; ca: string }, authClients = true): Promise<OwnRedis> {
+    const port = await freePort();
+    // The later `--port 0` turns the plain port off; the TLS one takes the free port.
+    const tls = ['--port', '0', '--tls-port', String(port), '--tls-cert-file', files.cert, '--tls-key-file', files.key, '--tls-ca-cert-file', files.ca];
+    const r = new OwnRedis(port, [...tls, '--tls-auth-clients', authClients ? 'yes' : 'no']);
+    await r.up();
+    return r;
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }

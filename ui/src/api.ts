@@ -77,7 +77,7 @@ export interface SessionInfo {
   tokens: boolean;
   node: string;
   version: string;
-  engine: { type: string; broker?: string; state: string };
+  engine: { type: string; broker?: string; presence_manager?: string; state: string };
 }
 
 export const session = (): Promise<SessionInfo> => request('GET', 'session') as Promise<SessionInfo>;

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
+import { pem, pemData } from '../../config/index.js';
 import type { RedisConfig } from '../../config/types.js';
 
 /** A command-capable connection: a standalone/Sentinel client or a Cluster client. */
@@ -10,10 +10,23 @@ function hostPort(address: string, defaultPort: number): { host: string; port: n
   return { host: url.hostname, port: Number(url.port || defaultPort) };
 }
 
-function tlsOptions(cfg: RedisConfig): RedisOptions['tls'] {
-  if (!cfg.tls.enabled) return undefined;
-  const ca = cfg.tls.serverCaPem || (cfg.tls.serverCaPemFile ? readFileSync(cfg.tls.serverCaPemFile, 'utf8') : undefined);
-  return { ca, rejectUnauthorized: !cfg.tls.insecureSkipVerify };
+/**
+ * The TLS options of `<section>.tls`: the CA the server's certificate is checked with, a client
+ * certificate for a Redis that asks for one, and the name to check (and send as SNI) when the
+ * address's host is not the one in the certificate. PEMs are read now, so a bad one stops the
+ * start naming its key.
+ */
+function tlsOptions(cfg: RedisConfig, section: string): RedisOptions['tls'] {
+  const t = cfg.tls;
+  if (!t.enabled) return undefined;
+  const key = (k: string): string => `${section}.tls.${k}`;
+  const ca = t.serverCaPem ? pemData(t.serverCaPem, key('server_ca_pem')) : t.serverCaPemFile ? pem('', t.serverCaPemFile, key('server_ca_pem_file')) : undefined;
+  return {
+    ca,
+    ...(t.certPem ? { cert: pemData(t.certPem, key('cert_pem')), key: pemData(t.keyPem, key('key_pem')) } : {}),
+    ...(t.serverName ? { servername: t.serverName } : {}),
+    rejectUnauthorized: !t.insecureSkipVerify,
+  };
 }
 
 /**
@@ -21,7 +34,7 @@ function tlsOptions(cfg: RedisConfig): RedisOptions['tls'] {
  * (no offline queue): a publish during an outage gets an error at once instead of
  * hanging, and the caller says so to its client.
  */
-function baseOptions(cfg: RedisConfig): RedisOptions {
+function baseOptions(cfg: RedisConfig, section: string): RedisOptions {
   return {
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -32,7 +45,7 @@ function baseOptions(cfg: RedisConfig): RedisOptions {
     ...(cfg.db ? { db: cfg.db } : {}),
     username: cfg.user || undefined,
     password: cfg.password || undefined,
-    tls: tlsOptions(cfg),
+    tls: tlsOptions(cfg, section),
     // Reconnect forever with a capped backoff: an engine outage must heal by itself.
     retryStrategy: (times) => Math.min(times * 100, 2000),
     // The broker resubscribes itself on every ready, knowing which channels it wants.
@@ -44,9 +57,10 @@ function baseOptions(cfg: RedisConfig): RedisOptions {
  * Builds one connection to each shard; `sharded` gives a cluster subscriber a connection per
  * master for sharded PUB/SUB. `address` with several entries shards channels
  * over independent servers; `cluster_address` or `sentinel_address` make one shard.
+ * `section` (`engine.redis`…) names the keys of a certificate that cannot be read.
  */
-export function connectShards(cfg: RedisConfig, role: 'command' | 'subscriber', sharded = false): RedisClient[] {
-  const clients = buildShards(cfg, role, sharded);
+export function connectShards(cfg: RedisConfig, section: string, role: 'command' | 'subscriber', sharded = false): RedisClient[] {
+  const clients = buildShards(cfg, section, role, sharded);
   for (const c of clients) c.on('error', (err: Error) => lastErrors.set(c, err));
   return clients;
 }
@@ -60,8 +74,8 @@ export function connectFailure(err: unknown, clients: readonly RedisClient[]): s
   return cause?.message || (err instanceof Error ? err.message : String(err));
 }
 
-function buildShards(cfg: RedisConfig, role: 'command' | 'subscriber', sharded: boolean): RedisClient[] {
-  const opts = { ...baseOptions(cfg), connectionName: `parsec-${role}` };
+function buildShards(cfg: RedisConfig, section: string, role: 'command' | 'subscriber', sharded: boolean): RedisClient[] {
+  const opts = { ...baseOptions(cfg, section), connectionName: `parsec-${role}` };
   if (cfg.clusterAddress.length > 0) {
     const nodes: ClusterNode[] = cfg.clusterAddress.map((a) => hostPort(a, 6379));
     return [

@@ -1,16 +1,18 @@
 import type { Logger } from 'pino';
-import type { EngineRedisConfig, MapBrokerRedisConfig, RedisConfig } from '../../config/types.js';
+import type { EngineRedisConfig, MapBrokerRedisConfig, PresenceRedisConfig, RedisBrokerConfig, RedisConfig } from '../../config/types.js';
 import type { Clock } from '../../lib/index.js';
 import { EngineError, EngineErrorCode } from '../errors.js';
 import { RedisBroker } from './broker.js';
 import { connectFailure, connectShards, lowestMajorVersion, type RedisClient } from './connection.js';
 import { RedisKeys } from './keys.js';
-import { RedisPresenceManager } from './presence.js';
+import { OwnRedisPresenceManager, RedisPresenceManager } from './presence.js';
 import { RedisMapBroker } from './map-broker.js';
-import { RedisShard, type ShardEvents } from './shard.js';
+import { RedisShard, withScripts, type ShardEvents } from './shard.js';
 
 export type { RedisClient } from './connection.js';
 export type { RedisMapBroker } from './map-broker.js';
+export type { RedisBroker } from './broker.js';
+export type { OwnRedisPresenceManager } from './presence.js';
 
 export interface RedisEngine {
   broker: RedisBroker;
@@ -22,11 +24,41 @@ export interface RedisEngine {
  * presence manager over the same shards. Rejects when Redis is unreachable at start.
  */
 export async function startRedisEngine(cfg: EngineRedisConfig, clock: Clock, log: Logger): Promise<RedisEngine> {
+  const { broker, shards } = await startBroker(cfg, 'engine.redis', clock, log);
+  return { broker, presence: new RedisPresenceManager(shards.map((s) => s.cmd), cfg.prefix, cfg.presenceTtl, clock) };
+}
+
+/**
+ * The Redis broker alone (`broker.redis`): PUB/SUB, history and control messages, while
+ * presence is elsewhere. Rejects when Redis is unreachable at start.
+ */
+export async function startRedisBroker(cfg: RedisBrokerConfig, clock: Clock, log: Logger): Promise<RedisBroker> {
+  return (await startBroker(cfg, 'broker.redis', clock, log)).broker;
+}
+
+/**
+ * Presence alone in Redis (`presence_manager.redis`): command connections only, as presence
+ * needs no PUB/SUB. Rejects when Redis is unreachable at start.
+ */
+export async function startRedisPresenceManager(cfg: PresenceRedisConfig, clock: Clock): Promise<OwnRedisPresenceManager> {
+  const section = 'presence_manager.redis';
+  const commands = connectShards(cfg, section, 'command');
+  try {
+    await Promise.all(commands.map((c) => c.connect()));
+  } catch (err) {
+    for (const c of commands) c.disconnect();
+    throw unreachable(cfg, section, '', err, commands);
+  }
+  return new OwnRedisPresenceManager(commands.map(withScripts), cfg.prefix, cfg.presenceTtl, clock);
+}
+
+/** The broker over its own shards, which the engine's presence manager may share. */
+async function startBroker(cfg: RedisBrokerConfig, section: string, clock: Clock, log: Logger): Promise<{ broker: RedisBroker; shards: RedisShard[] }> {
   const keys = new RedisKeys(cfg.prefix);
   let broker: RedisBroker | undefined;
   const { shards, sharded } = await startShards(
     cfg,
-    'engine.redis',
+    section,
     log,
     {
       message: (pubsub, message) => broker?.onMessage(pubsub, message),
@@ -36,7 +68,7 @@ export async function startRedisEngine(cfg: EngineRedisConfig, clock: Clock, log
     cfg.clusterShardedPubSub ? (pubsub) => keys.isSharded(pubsub) : undefined,
   );
   broker = new RedisBroker(shards, cfg.prefix, clock, log, sharded);
-  return { broker, presence: new RedisPresenceManager(shards, cfg.prefix, cfg.presenceTtl, clock) };
+  return { broker, shards };
 }
 
 /**
@@ -77,7 +109,7 @@ async function startShards(
   permanent: string[],
   isSharded?: (pubsub: string) => boolean,
 ): Promise<{ shards: RedisShard[]; sharded: boolean }> {
-  const commands = connectShards(cfg, 'command');
+  const commands = connectShards(cfg, section, 'command');
   let sharded = false;
   try {
     if (isSharded) sharded = await usesShardedPubSub(cfg, commands, log);
@@ -85,7 +117,7 @@ async function startShards(
     for (const c of commands) c.disconnect();
     throw unreachable(cfg, section, '', err, commands);
   }
-  const subscribers = connectShards(cfg, 'subscriber', sharded);
+  const subscribers = connectShards(cfg, section, 'subscriber', sharded);
   const shards = commands.map((cmd, i) => new RedisShard(i, cmd, subscribers[i]!, log, events, i === 0 ? permanent : [], sharded ? isSharded : undefined));
   try {
     await Promise.all(shards.map((s) => s.connect()));
@@ -117,7 +149,7 @@ async function usesShardedPubSub(cfg: RedisConfig, commands: RedisClient[], log:
  * start; `purpose` ends the error message.
  */
 export async function connectRedisClient(cfg: RedisConfig, purpose = " for the token broker's revocations"): Promise<RedisClient> {
-  const client = connectShards(cfg, 'command')[0]!;
+  const client = connectShards(cfg, 'engine.redis', 'command')[0]!;
   try {
     await client.connect();
   } catch (err) {

@@ -6,7 +6,7 @@ import { addPresenceScript, historyScript, presenceScript, publishScript } from 
 const SUBSCRIBE_BATCH = 512;
 
 /** The shard that owns a channel: every node picks the same one, from a hash of the name. */
-export function shardFor(shards: readonly RedisShard[], channel: string): RedisShard {
+export function shardFor<T>(shards: readonly T[], channel: string): T {
   return shards.length === 1 ? shards[0]! : shards[parseInt(channelTag(channel), 36) % shards.length]!;
 }
 
@@ -16,6 +16,16 @@ export interface ScriptCommands {
   parsecHistoryBuffer(metaKey: string, dataKey: string, ...args: Array<string | number>): Promise<[Buffer, Buffer, Buffer[]]>;
   parsecAddPresence(zsetKey: string, hashKey: string, ...args: Array<string | Buffer | number>): Promise<number>;
   parsecPresenceBuffer(zsetKey: string, hashKey: string, now: number): Promise<Buffer[]>;
+}
+
+/** Defines the Lua commands on a command connection. */
+export function withScripts(cmd: RedisClient): RedisClient & ScriptCommands {
+  cmd.defineCommand('parsecPublish', { numberOfKeys: 3, lua: publishScript });
+  cmd.defineCommand('parsecHistory', { numberOfKeys: 2, lua: historyScript });
+  cmd.defineCommand('parsecAddPresence', { numberOfKeys: 2, lua: addPresenceScript });
+  cmd.defineCommand('parsecPresence', { numberOfKeys: 2, lua: presenceScript });
+  // defineCommand adds these methods at run time; the interface above names them.
+  return cmd as RedisClient & ScriptCommands;
 }
 
 export interface ShardEvents {
@@ -50,12 +60,7 @@ export class RedisShard {
     /** Which PUB/SUB channels are sharded ones (SSUBSCRIBE); none unless on a cluster that has them. */
     private readonly isSharded: (pubsub: string) => boolean = () => false,
   ) {
-    cmd.defineCommand('parsecPublish', { numberOfKeys: 3, lua: publishScript });
-    cmd.defineCommand('parsecHistory', { numberOfKeys: 2, lua: historyScript });
-    cmd.defineCommand('parsecAddPresence', { numberOfKeys: 2, lua: addPresenceScript });
-    cmd.defineCommand('parsecPresence', { numberOfKeys: 2, lua: presenceScript });
-    // defineCommand adds these methods at run time; the interface above names them.
-    this.cmd = cmd as RedisClient & ScriptCommands;
+    this.cmd = withScripts(cmd);
     for (const c of permanent) this.wanted.add(c);
     sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.events.message(channel, message));
     sub.on('smessageBuffer', (channel: Buffer, message: Buffer) => this.events.message(channel, message));

@@ -14,7 +14,7 @@ describe('MQTT front door: two nodes over NATS', { skip: skip || undefined }, ()
     const prefix = randomPrefix('mqtt-nats');
     const config = () =>
       mqttConfig((c) => {
-        c.broker = { enabled: true, type: 'nats', nats: { ...c.broker.nats, url: natsUrl, prefix, dialTimeout: 1000, writeTimeout: 1000 } };
+        c.broker = { ...c.broker, enabled: true, type: 'nats', nats: { ...c.broker.nats, url: natsUrl, prefix, dialTimeout: 1000, writeTimeout: 1000 } };
       });
     a = await startMqttServer(config());
     b = await startMqttServer(config());

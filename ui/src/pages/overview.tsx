@@ -43,6 +43,11 @@ export function Overview() {
                   with the <strong>{engine.broker}</strong> broker
                 </>
               ) : null}
+              {engine.presence_manager ? (
+                <>
+                  {engine.broker ? ' and' : ' with'} the <strong>{engine.presence_manager}</strong> presence manager
+                </>
+              ) : null}
               : {engine.state === 'ok' ? 'delivering' : engine.state} (as node {here.data?.node} sees it)
             </p>
           ) : null}

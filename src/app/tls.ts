@@ -1,4 +1,4 @@
-import { pem, pemData } from '../config/index.js';
+import { clientTls, pem, pemData } from '../config/index.js';
 import type { Config, JwksTlsConfig, TlsConfig } from '../config/types.js';
 import type { NatsTls } from '../engine/nats/index.js';
 
@@ -47,13 +47,7 @@ export function certKeyTls(t: TlsConfig, section: string): ListenerTls | undefin
 
 /** `broker.nats.tls` as the NATS client takes it, each PEM read now so a bad one stops the start naming its key. */
 export function natsTls(t: Config['broker']['nats']['tls']): NatsTls | undefined {
-  if (!t.enabled) return undefined;
-  const text = (value: string, key: string): string | undefined => (value ? pemData(value, `broker.nats.tls.${key}`).toString('utf8') : undefined);
-  return {
-    ca: text(t.serverCaPem, 'server_ca_pem'),
-    cert: text(t.certPem, 'cert_pem'),
-    key: text(t.keyPem, 'key_pem'),
-    rejectUnauthorized: !t.insecureSkipVerify,
-    servername: t.serverName || undefined,
-  };
+  const c = clientTls(t, 'broker.nats.tls');
+  if (!c) return undefined;
+  return { ca: c.ca?.toString('utf8'), cert: c.cert?.toString('utf8'), key: c.key?.toString('utf8'), rejectUnauthorized: !c.insecureSkipVerify, servername: c.serverName };
 }

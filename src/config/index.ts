@@ -6,6 +6,7 @@ export { loadConfig, defaultConfig, type LoadOptions, type LoadedConfig } from '
 export { ConfigError, ConfigErrorCode } from './errors.js';
 export { durationMs, formatDuration, parseDuration } from './duration.js';
 export { pem, pemData } from './pem.js';
+export { clientTls, type ClientTls } from './client-tls.js';
 export type * from './types.js';
 export { rateLimitOverridesSchema, type BucketConfig, type CommandLayerConfig, type RateLimitConfig, type RateLimitOverrides } from './rate-limit.js';
 

@@ -160,19 +160,24 @@ export interface ProxyConfig {
   grpc: { credentialsKey: string; credentialsValue: string; staticMetadata: Record<string, string>; tls: ProxyTlsConfig; compression: boolean };
 }
 
-/** TLS of the calls to a backend; each PEM as text, a file path or base64 of the text. */
-export interface ProxyTlsConfig {
+/** TLS of a client (a proxy's calls to its backend, Redis, NATS); each PEM as text, a file path or base64 of the text. */
+export interface ClientTlsConfig {
   enabled: boolean;
-  /** A client certificate and its key, for backends that require mutual TLS. */
+  /** A client certificate and its key, for servers that require mutual TLS. */
   certPem: string;
   keyPem: string;
-  /** The CA the backend's certificate must chain to, instead of the system's. */
+  /** The CA the server's certificate must chain to, instead of the system's. */
   serverCaPem: string;
-  /** The name the backend's certificate must carry (and the SNI sent), instead of the endpoint's host. */
+  /** The same CA as a file (Redis sections). */
+  serverCaPemFile?: string;
+  /** The name the server's certificate must carry (and the SNI sent), instead of the address's host. */
   serverName: string;
   /** Accept any certificate: for tests only. */
   insecureSkipVerify: boolean;
 }
+
+/** TLS of the calls to a backend. */
+export type ProxyTlsConfig = ClientTlsConfig;
 
 /** An HTTP status of a backend's answer given to the client as an error or a disconnect (exactly one code is set). */
 export interface StatusToCodeTransform {
@@ -203,17 +208,9 @@ export interface NamespaceConfig extends ChannelOptions {
   name: string;
 }
 
-/** A Redis client's TLS (`<section>.tls`); PEM values are text, a file path or base64, read at start. */
-export interface RedisTlsConfig {
-  enabled: boolean;
-  /** A client certificate, for a Redis that asks for one (`tls-auth-clients`); needs `keyPem`. */
-  certPem: string;
-  keyPem: string;
-  serverCaPem: string;
+/** A Redis client's TLS (`<section>.tls`): a client certificate for a Redis that asks for one (`tls-auth-clients`). */
+export interface RedisTlsConfig extends ClientTlsConfig {
   serverCaPemFile: string;
-  insecureSkipVerify: boolean;
-  /** The name the server's certificate must carry, also sent as SNI; empty = the address's host. */
-  serverName: string;
 }
 
 /** How to reach a Redis (every Redis section): standalone (one or several shards), Cluster or Sentinel. */
@@ -349,7 +346,7 @@ export interface NatsBrokerConfig {
   /** ms NATS may take to confirm a subscription or finish draining at shutdown. */
   writeTimeout: number;
   /** TLS to NATS: each PEM as text, a file path or base64 of the text (resolved at start). */
-  tls: { enabled: boolean; certPem: string; keyPem: string; serverCaPem: string; insecureSkipVerify: boolean; serverName: string };
+  tls: ClientTlsConfig;
   /** Channels holding `*` or `>` may be subscribed to as NATS subject wildcards. */
   allowWildcards: boolean;
   /**

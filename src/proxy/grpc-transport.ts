@@ -3,7 +3,7 @@ import { loadSync } from '@grpc/proto-loader';
 import { protoPath } from '../protocol/index.js';
 import { ProxyCallError, ProxyCallErrorCode } from './errors.js';
 import type { ProxyKind, WireRequest } from './requests.js';
-import type { BackendTls } from './tls.js';
+import type { ClientTls } from '../config/index.js';
 import type { ProxyTransport } from './transport.js';
 
 const SERVICE = 'centrifugal.centrifugo.proxy.CentrifugoProxy';
@@ -40,7 +40,7 @@ function proxyMethods(): Methods {
 
 /** How a gRPC proxy's channel is made: `grpc.tls` and `grpc.compression`. */
 export interface GrpcChannelOptions {
-  tls?: BackendTls;
+  tls?: ClientTls;
   /** gzip every call's message, as Centrifugo's `grpc.compression` does. */
   compression?: boolean;
 }
@@ -90,7 +90,7 @@ export class GrpcProxyTransport implements ProxyTransport {
   }
 }
 
-function channelCredentials(tls: BackendTls | undefined): ChannelCredentials {
+function channelCredentials(tls: ClientTls | undefined): ChannelCredentials {
   if (!tls) return credentials.createInsecure();
   // Without a CA the system's roots; insecure_skip_verify accepts any chain and any name.
   const verify = tls.insecureSkipVerify ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {};

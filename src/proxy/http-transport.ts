@@ -3,7 +3,7 @@ import { Agent as HttpsAgent, request as httpsRequest, type AgentOptions as Http
 import { BodyTooLargeError, readBody } from '../lib/index.js';
 import { ProxyCallError, ProxyCallErrorCode } from './errors.js';
 import { decodeJsonReply, encodeJsonRequest } from './json-codec.js';
-import type { BackendTls } from './tls.js';
+import type { ClientTls } from '../config/index.js';
 import type { ProxyTransport } from './transport.js';
 import type { WireRequest } from './requests.js';
 
@@ -24,7 +24,7 @@ export class HttpProxyTransport implements ProxyTransport {
     private readonly url: URL,
     maxSockets: number,
     private readonly staticHeaders: Readonly<Record<string, string>>,
-    tls?: BackendTls,
+    tls?: ClientTls,
   ) {
     const https = url.protocol === 'https:';
     this.agent = https ? new HttpsAgent({ keepAlive: true, maxSockets, ...httpsOptions(tls) }) : new HttpAgent({ keepAlive: true, maxSockets });
@@ -73,7 +73,7 @@ function failure(err: unknown, signal: AbortSignal): ProxyCallError {
 }
 
 /** Node's TLS client options for `tls`; without it, the system's CAs and the endpoint's host. */
-function httpsOptions(tls: BackendTls | undefined): HttpsAgentOptions {
+function httpsOptions(tls: ClientTls | undefined): HttpsAgentOptions {
   if (!tls) return {};
   return {
     ca: tls.ca,

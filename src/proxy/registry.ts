@@ -5,7 +5,7 @@ import { noTracer, type Tracer } from '../telemetry/index.js';
 import { ProxyEndpoint } from './endpoint.js';
 import { GrpcProxyTransport } from './grpc-transport.js';
 import { HttpProxyTransport } from './http-transport.js';
-import { backendTls } from './tls.js';
+import { clientTls } from '../config/index.js';
 import type { ProxyTransport } from './transport.js';
 import type { ConnectProxy, MapPublishProxy, MapRemoveProxy, ProxyRegistry, PublishProxy, RefreshProxy, RpcProxy, SharedPollRefreshProxy, SubRefreshProxy, SubscribeProxy } from './types.js';
 
@@ -17,10 +17,10 @@ export function transportFor(cfg: ProxyConfig, at: string): ProxyTransport {
   const url = new URL(cfg.endpoint);
   if (url.protocol === 'grpc:') {
     const creds = cfg.grpc.credentialsKey ? { [cfg.grpc.credentialsKey.toLowerCase()]: cfg.grpc.credentialsValue } : {};
-    const tls = backendTls(cfg.grpc.tls, `${at}.grpc.tls`);
+    const tls = clientTls(cfg.grpc.tls, `${at}.grpc.tls`);
     return new GrpcProxyTransport(url, { ...cfg.grpc.staticMetadata, ...creds }, { tls, compression: cfg.grpc.compression });
   }
-  return new HttpProxyTransport(url, cfg.maxInFlight, cfg.http.staticHeaders, backendTls(cfg.http.tls, `${at}.http.tls`));
+  return new HttpProxyTransport(url, cfg.maxInFlight, cfg.http.staticHeaders, clientTls(cfg.http.tls, `${at}.http.tls`));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
-import { pem, pemData } from '../../config/index.js';
+import { clientTls } from '../../config/index.js';
 import type { RedisConfig } from '../../config/types.js';
 
 /** A command-capable connection: a standalone/Sentinel client or a Cluster client. */
@@ -17,13 +17,11 @@ function hostPort(address: string, defaultPort: number): { host: string; port: n
  * start naming its key.
  */
 function tlsOptions(cfg: RedisConfig, section: string): RedisOptions['tls'] {
-  const t = cfg.tls;
-  if (!t.enabled) return undefined;
-  const key = (k: string): string => `${section}.tls.${k}`;
-  const ca = t.serverCaPem ? pemData(t.serverCaPem, key('server_ca_pem')) : t.serverCaPemFile ? pem('', t.serverCaPemFile, key('server_ca_pem_file')) : undefined;
+  const t = clientTls(cfg.tls, `${section}.tls`);
+  if (!t) return undefined;
   return {
-    ca,
-    ...(t.certPem ? { cert: pemData(t.certPem, key('cert_pem')), key: pemData(t.keyPem, key('key_pem')) } : {}),
+    ca: t.ca,
+    ...(t.cert ? { cert: t.cert, key: t.key } : {}),
     ...(t.serverName ? { servername: t.serverName } : {}),
     rejectUnauthorized: !t.insecureSkipVerify,
   };

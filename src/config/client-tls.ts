@@ -1,15 +1,19 @@
 import { X509Certificate } from 'node:crypto';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
-import { ConfigError, ConfigErrorCode, pemData } from '../config/index.js';
-import type { ProxyTlsConfig } from '../config/types.js';
+import { ConfigError, ConfigErrorCode } from './errors.js';
+import { pem, pemData } from './pem.js';
+import type { ClientTlsConfig } from './types.js';
 
-/** A proxy's `tls` block read into what a TLS client takes; PEMs are read once, at start. */
-export interface BackendTls {
+/**
+ * A client's `tls` block (a proxy's calls to its backend, Redis, NATS) read into what a TLS
+ * client takes; PEMs are read once, at start.
+ */
+export interface ClientTls {
   /** Replaces the system's CAs, as Go's RootCAs does in Centrifugo. */
   ca?: Buffer;
   cert?: Buffer;
   key?: Buffer;
-  /** SNI and the name checked in the backend's certificate; the endpoint's host when absent. */
+  /** SNI and the name checked in the server's certificate; the address's host when absent. */
   serverName?: string;
   insecureSkipVerify: boolean;
 }
@@ -19,11 +23,12 @@ export interface BackendTls {
  * @throws ConfigError naming the key when a PEM is neither text, a readable file nor base64 of
  * PEM, or OpenSSL cannot use it (a damaged certificate, a key that is not the certificate's)
  */
-export function backendTls(t: ProxyTlsConfig, at: string): BackendTls | undefined {
+export function clientTls(t: ClientTlsConfig, at: string): ClientTls | undefined {
   if (!t.enabled) return undefined;
   const read = (value: string, key: string): Buffer | undefined => (value ? pemData(value, `${at}.${key}`) : undefined);
   const tls = {
-    ca: read(t.serverCaPem, 'server_ca_pem'),
+    // Redis sections also take the CA as a file of its own.
+    ca: read(t.serverCaPem, 'server_ca_pem') ?? (t.serverCaPemFile ? pem('', t.serverCaPemFile, `${at}.server_ca_pem_file`) : undefined),
     cert: read(t.certPem, 'cert_pem'),
     key: read(t.keyPem, 'key_pem'),
     serverName: t.serverName || undefined,

@@ -64,7 +64,14 @@ const name = fc.stringMatching(/^[a-z0-9:_.-]{0,10}$/);
 const jsonText = fc.json({ maxDepth: 2 });
 const payload = jsonText.map((t) => Buffer.from(t));
 const offset = fc.nat({ max: 2 ** 40 });
-const tags = fc.dictionary(name, text, { maxKeys: 3 });
+/**
+ * Keys of protocol maps (tags, presence by client id). Not `__proto__`: protobufjs, the
+ * reference decoder here, builds maps as plain objects, where that key sets the prototype
+ * instead of adding an entry (Parsec's client ids are UUIDs; tags come from publishers).
+ */
+const mapKey = name.filter((k) => k !== '__proto__');
+
+const tags = fc.dictionary(mapKey, text, { maxKeys: 3 });
 
 const clientInfo: fc.Arbitrary<ClientInfo> = fc.record(
   { user: text, client: name, connInfo: payload, chanInfo: payload },
@@ -102,7 +109,7 @@ const reply: fc.Arbitrary<Reply> = fc.oneof(
   fc.record({ id, error: fc.record({ code: fc.integer({ min: 100, max: 2999 }), message: text, temporary: fc.boolean() }) }),
   fc.record({ id, subscribe: subscribeResult }),
   fc.record({ id, history: fc.record({ publications: fc.array(publication, { maxLength: 3 }), epoch: name, offset }) }),
-  fc.record({ id, presence: fc.record({ presence: fc.dictionary(name, clientInfo, { maxKeys: 3 }) }) }),
+  fc.record({ id, presence: fc.record({ presence: fc.dictionary(mapKey, clientInfo, { maxKeys: 3 }) }) }),
   fc.record({ id, presenceStats: fc.record({ numClients: fc.nat(), numUsers: fc.nat() }) }),
   fc.record({ id, rpc: fc.record({ data: payload }, { requiredKeys: [] }) }),
   fc.record({ id, refresh: fc.record({ client: name, version: name, expires: fc.boolean(), ttl: fc.nat({ max: 1e6 }) }, { requiredKeys: [] }) }),

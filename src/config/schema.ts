@@ -152,6 +152,8 @@ const clientSchema = section({
   reply_without_queue: bool(),
   user_connection_limit: int(0),
   connection_limit: int(0),
+  // Commands of one connection that may wait at once (RPC, subscribes… through proxies); 0 or 1 = one at a time.
+  concurrency: int(0, 0),
   // New connections per second this node takes (HTTP 503 past it); 0 = no limit.
   connection_rate_limit: int(0, 0),
   channel_position_check_delay: duration('40s'),

@@ -513,6 +513,8 @@ export interface Config {
     connectionLimit: number;
     /** New connections per second this node accepts (HTTP 503 past it); 0 = unlimited. */
     connectionRateLimit: number;
+    /** Commands of one connection that may wait at once; 0 or 1 = one at a time. */
+    concurrency: number;
     channelPositionCheckDelay: number;
     historyMaxPublicationLimit: number;
     recoveryMaxPublicationLimit: number;

@@ -53,7 +53,7 @@ test('recognised Centrifugo keys Parsec lacks get one notice per top-level secti
       'prometheus: {enabled: true, native_histograms: true}',
       'uni_websocket: {enabled: true, read_buffer_size: 1024}',
       'client:',
-      '  concurrency: 8',
+      '  channel_position_max_time_lag: 1s',
       '  proxy: {connect: {enabled: true, endpoint: "http://x", http: {tls: {enabled: true, client_ca_pem: ca.pem}}}}',
       'channel:',
       '  proxy: {subscribe: {endpoint: http://x}, subscribe_stream: {endpoint: "grpc://x:1"}}',
@@ -69,7 +69,7 @@ test('recognised Centrifugo keys Parsec lacks get one notice per top-level secti
     `${file}: "admin.web_path" is recognised but not supported yet (ignored)`,
     `${file}: "prometheus.native_histograms" is recognised but not supported yet (ignored)`,
     `${file}: "uni_websocket.read_buffer_size" is recognised but not supported yet (ignored)`,
-    `${file}: "client.concurrency", "client.proxy.connect.http.tls.client_ca_pem" are recognised but not supported yet (ignored)`,
+    `${file}: "client.channel_position_max_time_lag", "client.proxy.connect.http.tls.client_ca_pem" are recognised but not supported yet (ignored)`,
     `${file}: "channel.proxy.subscribe_stream", "channel.namespaces[*].subscribe_stream_proxy_enabled" are recognised but not supported yet (ignored)`,
     `${file}: "proxies[*].grpc.tls.client_ca_pem" is recognised but not supported yet (ignored)`,
   ]);
@@ -132,10 +132,11 @@ const centrifugeJsStyle = {
   },
 };
 
-test('a config shaped like centrifuge-js\'s test config loads; only client.concurrency is not supported yet', (t) => {
+test('a config shaped like centrifuge-js\'s test config loads with no notice', (t) => {
   const file = tempConfig(t, 'centrifugo_test.json', JSON.stringify(centrifugeJsStyle, null, 2));
   const { config, warnings } = loadConfig({ file });
-  assert.deepEqual(warnings, [`${file}: "client.concurrency" is recognised but not supported yet (ignored)`]);
+  assert.deepEqual(warnings, []);
+  assert.equal(config.client.concurrency, 4);
   assert.equal(config.client.insecure, true);
   assert.equal(config.client.token.hmacSecretKey, 'test-secret');
   assert.equal(config.log.level, 'trace');

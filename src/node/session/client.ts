@@ -96,6 +96,8 @@ export class Client implements SubscriptionOwner, WheelEntry {
   private logger: Logger | undefined;
   /** Set while commands run: those that arrive meanwhile wait in it. */
   private waiting: Command[] | undefined;
+  /** With `client.concurrency`: resumes a run sleeping on its waiting commands when a frame comes. */
+  private wake: (() => void) | undefined;
   /** Its place among the node's sessions not connected yet; -1 once connected. */
   private stalePlace: number;
   /**
@@ -227,33 +229,55 @@ export class Client implements SubscriptionOwner, WheelEntry {
     }
     if (this.waiting) {
       this.waiting.push(...commands);
+      this.wake?.();
       return;
     }
     void this.runCommands(commands);
   }
 
   /**
-   * Runs commands one at a time, across frames, in arrival order. A queue rather than a
-   * promise chain: an idle session then holds no promise. A command that completes without
-   * a promise (a connect with an HMAC token, most subscribes) is not awaited.
+   * Runs commands across frames, in arrival order: one at a time, or with
+   * `client.concurrency` up to that many waiting at once (their replies then come as each
+   * finishes; a connect always runs alone). A queue rather than a promise chain: an idle
+   * session then holds no promise. A command that completes without a promise (a connect
+   * with an HMAC token, most subscribes) is not awaited.
    */
   private async runCommands(commands: Command[]): Promise<void> {
     this.waiting = [];
+    const limit = this.node.config.client.concurrency;
+    let inFlight: Set<Promise<void>> | undefined;
     try {
       // The first command runs in a later microtask, as it did behind a resolved promise.
       await undefined;
       let batch = commands;
-      while (batch.length > 0) {
+      for (;;) {
         for (const cmd of batch) {
           if (this.state === 'closed') return;
           const pending = this.runCommand(cmd);
-          if (pending) await pending;
+          if (!pending) continue;
+          if (limit <= 1 || cmd.connect !== undefined) {
+            await pending;
+            continue;
+          }
+          const running = (inFlight ??= new Set());
+          const tracked: Promise<void> = pending.finally(() => running.delete(tracked));
+          running.add(tracked);
+          if (running.size >= limit) await Promise.race(running);
         }
+        batch = this.waiting;
+        this.waiting = [];
+        if (batch.length > 0) continue;
+        // Frames arriving while commands still wait join this run, so the bound holds across
+        // frames: the run sleeps until a command finishes or a frame comes (`wake`).
+        if (inFlight === undefined || inFlight.size === 0) break;
+        await Promise.race([...inFlight, new Promise<void>((resolve) => (this.wake = resolve))]);
+        this.wake = undefined;
         batch = this.waiting;
         this.waiting = [];
       }
     } finally {
       this.waiting = undefined;
+      this.wake = undefined;
     }
   }
 

@@ -19,7 +19,8 @@ export function publicationDataProblem(data: Uint8Array, format: ChannelOptions[
     case 'binary':
       return undefined;
     case 'json':
-      return knownJson ? (data.length > 0 ? undefined : 'data required') : jsonPayloadText(data) === undefined ? 'data is not valid JSON' : undefined;
+      if (knownJson) return data.length > 0 ? undefined : 'data required';
+      return jsonPayloadText(data) === undefined ? 'data is not valid JSON' : undefined;
     case 'json_object':
       if (!knownJson && jsonPayloadText(data) === undefined) return 'data is not valid JSON';
       return firstToken(data) === 0x7b ? undefined : 'data is not a JSON object';

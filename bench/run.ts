@@ -12,7 +12,7 @@ import { runFanout } from './scenarios/fanout.js';
 import { runLabelIndex } from './scenarios/label-index.js';
 import { runMapFanout } from './scenarios/map-fanout.js';
 import { runMemory } from './scenarios/memory.js';
-import { runModeration } from './scenarios/moderation.js';
+import { runModeration, runModerationConnect } from './scenarios/moderation.js';
 import { runMqttConnect, runMqttFanout, type MqttBroker } from './scenarios/mqtt.js';
 import { runRpcProxy } from './scenarios/rpc-proxy.js';
 import { runSharedPoll } from './scenarios/shared-poll.js';
@@ -45,6 +45,8 @@ const { values } = parseArgs({
     deliveries: { type: 'string', default: '30000' },
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '3000' },
+    /** Rounds of the paired connect storm (`moderation`): each round one storm per server, the order swapped every round. */
+    rounds: { type: 'string', default: '6' },
     'memory-steps': { type: 'string', default: '10000,18000' },
     duration: { type: 'string', default: '5000' },
     workers: { type: 'string', default: '3' },
@@ -314,6 +316,24 @@ async function runScenario(scenario: Scenario, pool: LoadPool, kinds: TargetKind
         table(
           ['setup', 'subscribers', 'published', 'delivered/s', 'lost', 'p50 ms', 'p99 ms', 'delivered per server CPU s', 'vs off'],
           rows.map((r) => [r.setup, fmt(r.subscribers), fmt(r.published), fmt(r.deliveredPerSecond), fmt(r.lost), ms(r.p50), ms(r.p99), fmt(r.perCpuSecond), (r.perCpuSecond / rows[0]!.perCpuSecond).toFixed(2)]),
+        ),
+      );
+      const rounds = await runModerationConnect(pool, { connections: Number(values.connections), rounds: Number(values.rounds), concurrency: 16, blocked: BLOCKED_USERS });
+      console.log('\n## Operator instruments: connect storm, off and on side by side, the order swapped every round\n');
+      const perCpu = (s: { connections: number; cpuSeconds: number }): number => s.connections / Math.max(s.cpuSeconds, 0.01);
+      const sum = (side: 'off' | 'on') => rounds.reduce((t, r) => ({ connections: t.connections + r[side].connections, cpuSeconds: t.cpuSeconds + r[side].cpuSeconds }), { connections: 0, cpuSeconds: 0 });
+      const total = { round: 0, first: '', off: sum('off'), on: sum('on') };
+      console.log(
+        table(
+          ['round', 'first', 'connections each', 'off: connects per server CPU s', 'on: connects per server CPU s', 'on vs off'],
+          [...rounds, total].map((r) => [
+            r.round === 0 ? 'all' : String(r.round),
+            r.first,
+            fmt(r.off.connections / (r.round === 0 ? rounds.length : 1)),
+            fmt(perCpu(r.off)),
+            fmt(perCpu(r.on)),
+            `${(perCpu(r.on) / perCpu(r.off)).toFixed(2)}×`,
+          ]),
         ),
       );
       return;

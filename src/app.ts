@@ -291,7 +291,7 @@ export class Parsec {
           res.writeHead(429, { 'Content-Type': 'application/json', 'Retry-After': '1' }).end(JSON.stringify({ error: admission.reason === 'rate' ? 'too many connect attempts' : 'too many connections' }));
           return;
         }
-        if (admission !== ADMITTED) res.once('close', admission.release);
+        if (admission !== ADMITTED) res.on('close', admission.release);
         h.handle(req, res, url);
       });
     }
@@ -481,7 +481,8 @@ export class Parsec {
       socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    if (admission !== ADMITTED) socket.once('close', admission.release);
+    // `release` is idempotent: a plain listener, no `once` wrapper made per connection.
+    if (admission !== ADMITTED) socket.on('close', admission.release);
     if (this.ws?.handleUpgrade(req, socket, head, url)) return;
     if (this.uniWs?.handleUpgrade(req, socket, head, url)) return;
     if (this.mqtt?.handleUpgrade(req, socket, head, url)) return;

@@ -1,6 +1,6 @@
 import type { LoadPool } from '../load/pool.js';
-import { startParsec } from '../server-process.js';
-import { bareConfig, blockUsers, moderationConfig } from '../targets.js';
+import { startParsec, type ServerProcess } from '../server-process.js';
+import { SECRET, bareConfig, blockUsers, moderationConfig } from '../targets.js';
 import { measureFanout, type FanoutResult } from './fanout.js';
 
 /**
@@ -24,4 +24,51 @@ export async function runModeration(pool: LoadPool, opts: { subscribers: number;
     await on.stop();
   }
   return results;
+}
+
+/** One round of the paired connect storm: the same storm against each server. */
+export interface ConnectPairRound {
+  round: number;
+  /** Which server went first this round. */
+  first: 'off' | 'on';
+  off: { connections: number; cpuSeconds: number };
+  on: { connections: number; cpuSeconds: number };
+}
+
+/**
+ * The instruments' cost on connects, measured in pairs: both servers run side by side and
+ * take the same storm in turn, the order swapped every round (off-on, on-off, …), so a drift
+ * of the machine during the run (a storm's figures swing by a quarter between runs) falls on
+ * both alike. Each storm is a WebSocket handshake, `connect` (HS256) and `subscribe`, then
+ * the socket is dropped; the users are the same every round, as returning users would be.
+ */
+export async function runModerationConnect(
+  pool: LoadPool,
+  opts: { connections: number; rounds: number; concurrency: number; blocked: number },
+): Promise<ConnectPairRound[]> {
+  const off = await startParsec(bareConfig());
+  let on: ServerProcess | undefined;
+  try {
+    on = await startParsec(moderationConfig());
+    await blockUsers(on.port, opts.blocked);
+    const storm = async (server: ServerProcess, count: number): Promise<{ connections: number; cpuSeconds: number }> => {
+      const cpu0 = server.cpuSeconds();
+      const r = await pool.storm({ dialect: 'parsec', port: server.port, shared: ['storm'], secret: SECRET, concurrency: opts.concurrency, count });
+      if (r.failed) throw new Error(`${r.failed} connects failed: ${r.firstError}`);
+      return { connections: r.opened, cpuSeconds: server.cpuSeconds() - cpu0 };
+    };
+    const warmUp = Math.ceil(opts.connections / 2);
+    await storm(off, warmUp);
+    await storm(on, warmUp);
+    const rounds: ConnectPairRound[] = [];
+    for (let round = 1; round <= opts.rounds; round++) {
+      const first = round % 2 === 1 ? 'off' : 'on';
+      const a = await storm(first === 'off' ? off : on, opts.connections);
+      const b = await storm(first === 'off' ? on : off, opts.connections);
+      rounds.push({ round, first, off: first === 'off' ? a : b, on: first === 'off' ? b : a });
+    }
+    return rounds;
+  } finally {
+    await Promise.all([off.stop(), on?.stop()]);
+  }
 }

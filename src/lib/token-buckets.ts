@@ -1,3 +1,5 @@
+import { RecentKeys } from './recent-keys.js';
+
 /**
  * One token bucket: refilled at `rate` tokens per `interval` ms, holding at most
  * `rate + burst` (burst defaults to 0: at most one interval's worth at once).
@@ -10,15 +12,19 @@ export interface BucketSpec {
 }
 
 /**
- * The state of many buckets in one Float64Array (tokens, last refill per slot), so a check
- * allocates nothing. A slot never used counts as full. Not shared: one owner (a connection,
- * a caller, a node-wide key) per instance.
+ * The state of many buckets in one array of numbers (tokens, last refill per slot), so a
+ * check allocates nothing. A slot never used counts as full. Not shared: one owner (a
+ * connection, a caller, a node-wide key) per instance. A plain array, not a Float64Array:
+ * one is made per connection and per user, and a small typed array costs a backing store
+ * each (about 20× the time to make).
  */
 export class BucketArray {
-  private readonly state: Float64Array;
+  private readonly state: number[];
 
   constructor(private readonly specs: readonly BucketSpec[]) {
-    this.state = new Float64Array(specs.length * 2).fill(Number.NaN);
+    const state: number[] = [];
+    for (let i = 0; i < specs.length * 2; i++) state.push(Number.NaN);
+    this.state = state;
   }
 
   private refill(slot: number, now: number): number {
@@ -60,21 +66,21 @@ export class BucketArray {
 }
 
 /**
- * Bucket arrays by key, at most `maxKeys` of them: a key is re-inserted on every use, so the
- * Map's first key is the longest unused and goes first. Forgetting a key errs on the side of
- * allowing (its owner starts again with full buckets): the bound wins over exactness.
+ * Bucket arrays by key, at most `maxKeys` of them, the long unused forgotten first (see
+ * RecentKeys). Forgetting a key errs on the side of allowing (its owner starts again with
+ * full buckets): the bound wins over exactness.
  */
 export class BucketsByKey {
-  private readonly buckets = new Map<string, BucketArray>();
+  private readonly keys: RecentKeys<BucketArray>;
 
-  constructor(private readonly maxKeys: number) {}
+  constructor(maxKeys: number) {
+    this.keys = new RecentKeys(maxKeys);
+  }
 
-  /** The key's buckets (made from `specs` when the key is new), now the most recently used. */
+  /** The key's buckets (made from `specs` when the key is new). */
   get(key: string, specs: readonly BucketSpec[]): BucketArray {
-    const b = this.buckets.get(key) ?? new BucketArray(specs);
-    this.buckets.delete(key);
-    this.buckets.set(key, b);
-    if (this.buckets.size > this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
+    let b = this.keys.get(key);
+    if (b === undefined) this.keys.set(key, (b = new BucketArray(specs)));
     return b;
   }
 }

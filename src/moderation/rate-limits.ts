@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { rateLimitOverridesSchema, type RateLimitConfig, type RateLimitOverrides } from '../config/index.js';
-import { BucketArray, BucketsByKey, type BucketSpec, type Clock } from '../lib/index.js';
+import { BucketArray, RecentKeys, type BucketSpec, type Clock } from '../lib/index.js';
 import { CommandPolicy, neverRefused, type LimitedCommand } from './command-policy.js';
 import { IpConcurrency, IpConnectLimiter } from './ip-connect.js';
 import type { BucketVerdict, KeyedBuckets } from './keyed-buckets.js';
@@ -22,8 +22,18 @@ export const ADMITTED: ConnectAdmission = { allowed: true, release: () => {} };
 const OVER_RATE: ConnectAdmission = { allowed: false, reason: 'rate' };
 const OVER_CONCURRENT: ConnectAdmission = { allowed: false, reason: 'concurrent' };
 
-/** Users whose in-memory buckets a node keeps at most (`user_command`); the longest unused are forgotten. */
+/** Users whose in-memory buckets a node keeps at most; the long unused are forgotten. */
 const MAX_LOCAL_USERS = 100_000;
+
+/**
+ * A user's buckets held in this process, one entry for both per-user layers so a check
+ * looks the user up once: `user_command`'s, and `redis_user_command`'s when no Redis holds
+ * them (then they are this node's). Each is made on the user's first command it limits.
+ */
+class UserBuckets {
+  here: BucketArray | undefined = undefined;
+  node: BucketArray | undefined = undefined;
+}
 
 /**
  * One command against one layer's buckets: its own (or `default`'s, or an override's), then
@@ -124,10 +134,12 @@ export class RateLimits {
   private stored: StoredRateLimits | undefined;
   private clientPolicy: CommandPolicy | undefined;
   private disconnectOnAccounted = false;
-  /** `user_command`: per-user buckets of this node, remade with the settings. */
+  /** `user_command`: per-user buckets of this node. */
   private localUserPolicy: CommandPolicy | undefined;
-  private localUsers = new BucketsByKey(MAX_LOCAL_USERS);
+  /** `redis_user_command`: per-user buckets in Redis, or in `users` when this process holds them. */
   private userPolicy: CommandPolicy | undefined;
+  /** Per-user buckets in this process, started afresh when either per-user layer's settings change. */
+  private users = new RecentKeys<UserBuckets>(MAX_LOCAL_USERS);
   /** Whether some layer has channel namespace overrides, so callers resolve namespaces (else they pass ''). */
   namespacesUsed = false;
   private errorPolicy: ErrorPolicy | undefined;
@@ -183,12 +195,12 @@ export class RateLimits {
     const { clientCommand, userCommand, redisUserCommand, clientError, ipConnect } = this.config;
     this.clientPolicy = clientCommand.enabled ? new CommandPolicy(clientCommand) : undefined;
     this.disconnectOnAccounted = clientCommand.disconnectOnAccountedLimit;
-    const local = userCommand.enabled ? new CommandPolicy(userCommand) : undefined;
-    if (local?.layer !== this.localUserPolicy?.layer) {
-      this.localUserPolicy = local;
-      this.localUsers = new BucketsByKey(MAX_LOCAL_USERS);
-    }
-    this.userPolicy = redisUserCommand.enabled ? new CommandPolicy(redisUserCommand) : undefined;
+    // A layer whose settings did not change keeps its policy, so users keep their buckets.
+    const localChanged = (userCommand.enabled ? userCommand : undefined) !== this.localUserPolicy?.layer;
+    if (localChanged) this.localUserPolicy = userCommand.enabled ? new CommandPolicy(userCommand) : undefined;
+    const clusterChanged = (redisUserCommand.enabled ? redisUserCommand : undefined) !== this.userPolicy?.layer;
+    if (clusterChanged) this.userPolicy = redisUserCommand.enabled ? new CommandPolicy(redisUserCommand) : undefined;
+    if (localChanged || (clusterChanged && !this.deps.users.shared)) this.users = new RecentKeys(MAX_LOCAL_USERS);
     this.namespacesUsed = [this.clientPolicy, this.localUserPolicy, this.userPolicy].some((p) => p?.byNamespaceUsed === true);
     const errorSpecs = clientError.enabled && clientError.total.enabled ? clientError.total.buckets.map((b) => ({ interval: b.interval, rate: b.rate })) : [];
     this.errorPolicy = errorSpecs.length > 0 ? { specs: errorSpecs, slots: errorSpecs.map((_, i) => i), dryRun: clientError.dryRun } : undefined;
@@ -243,36 +255,42 @@ export class RateLimits {
     return verdict === 'own' && this.disconnectOnAccounted ? 'disconnect' : 'allow';
   }
 
-  /**
-   * The per-user check on this node (`user_command`), in memory: the user's buckets across
-   * their connections here. Anonymous connections have no user to count (client_command and
-   * ip_connect cover them). Returns whether the command may run; never disconnects.
-   */
-  checkUserHere(user: string, command: LimitedCommand, detail: string): boolean {
-    const p = this.localUserPolicy;
-    if (!p || user === '' || p.specs.length === 0) return true;
-    const verdict = takeCommand(p, this.localUsers.get(user, p.specs), command, detail, this.deps.clock.now());
-    if (verdict === 'ok') return true;
-    this.hit('user_command', verdict === 'total' ? 'total' : p.hitName(command, detail), p.dryRun);
-    return p.dryRun || neverRefused(command);
-  }
-
-  /** Whether per-user limits apply to this command at all (so callers skip the round trip). */
-  limitsUser(user: string, command: LimitedCommand, detail = ''): boolean {
-    return user !== '' && this.userPolicy !== undefined && !neverRefused(command) && this.userPolicy.slots(command, detail).length > 0;
+  private bucketsOf(user: string): UserBuckets {
+    let b = this.users.get(user);
+    if (b === undefined) this.users.set(user, (b = new UserBuckets()));
+    return b;
   }
 
   /**
-   * The per-user check, across the cluster when the buckets are in Redis: a promise then, a
-   * plain answer when they are in this process. A bucket store that can't answer lets the
-   * command through (logged): limits protect the server, and refusing every user while
-   * Redis is away would be an outage of its own.
+   * The per-user checks of one command: `user_command` (this node's buckets, in memory),
+   * then `redis_user_command` (across the cluster when its buckets are in Redis: a promise
+   * then; a plain answer when this process holds them). Anonymous connections have no user
+   * to count (client_command and ip_connect cover them); `unsubscribe` and `untrack` are
+   * charged to `user_command` but never refused, and skip Redis. Never disconnects.
+   *
+   * A bucket store that can't answer lets the command through (logged): limits protect the
+   * server, and refusing every user while Redis is away would be an outage of its own.
    */
   checkUser(user: string, command: LimitedCommand, detail: string): boolean | Promise<boolean> {
+    if (user === '') return true;
+    const here = this.localUserPolicy;
+    let entry: UserBuckets | undefined;
+    if (here !== undefined && here.specs.length > 0) {
+      entry = this.bucketsOf(user);
+      const verdict = takeCommand(here, (entry.here ??= new BucketArray(here.specs)), command, detail, this.deps.clock.now());
+      if (verdict !== 'ok') {
+        this.hit('user_command', verdict === 'total' ? 'total' : here.hitName(command, detail), here.dryRun);
+        if (!here.dryRun && !neverRefused(command)) return false;
+      }
+    }
     const p = this.userPolicy;
-    if (!p) return true;
+    if (p === undefined || neverRefused(command)) return true;
     const slots = p.slots(command, detail);
     if (slots.length === 0) return true;
+    if (!this.deps.users.shared) {
+      const node = ((entry ?? this.bucketsOf(user)).node ??= new BucketArray(p.specs));
+      return this.userVerdict(p, node.take(slots, this.deps.clock.now()) === 0, command, detail);
+    }
     const verdict = this.deps.users.take(`u:${user}:${p.bucketName(command, detail)}`, p.specsOf(slots), 1);
     if (!(verdict instanceof Promise)) return this.userVerdict(p, verdict.allowed, command, detail);
     return verdict.then(

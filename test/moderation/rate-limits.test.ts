@@ -129,13 +129,13 @@ describe('channel namespace overrides', () => {
 describe('per-user limits on this node (user_command)', () => {
   it('share a user\'s buckets across their connections, not with other users nor anonymous ones', () => {
     const { r } = limits((c) => Object.assign(c.userCommand, { enabled: true, publish: group(60_000, 2), connect: group(60_000, 1), total: group(60_000, 3) }));
-    assert.deepEqual([r.checkUserHere('ann', 'publish', ''), r.checkUserHere('ann', 'publish', ''), r.checkUserHere('ann', 'publish', '')], [true, true, false]);
-    assert.equal(r.checkUserHere('bob', 'publish', ''), true, 'bob has buckets of his own');
-    assert.equal(r.checkUserHere('', 'publish', ''), true, 'anonymous: no user to count');
-    assert.deepEqual([r.checkUserHere('ann', 'connect', ''), r.checkUserHere('ann', 'connect', '')], [true, false], 'connect has its buckets and takes no total');
-    assert.equal(r.checkUserHere('ann', 'unsubscribe', ''), true, 'takes the last of total');
-    assert.equal(r.checkUserHere('ann', 'unsubscribe', ''), true, 'over total, never refused');
-    assert.equal(r.checkUserHere('ann', 'history', ''), false, 'total is spent');
+    assert.deepEqual([r.checkUser('ann', 'publish', ''), r.checkUser('ann', 'publish', ''), r.checkUser('ann', 'publish', '')], [true, true, false]);
+    assert.equal(r.checkUser('bob', 'publish', ''), true, 'bob has buckets of his own');
+    assert.equal(r.checkUser('', 'publish', ''), true, 'anonymous: no user to count');
+    assert.deepEqual([r.checkUser('ann', 'connect', ''), r.checkUser('ann', 'connect', '')], [true, false], 'connect has its buckets and takes no total');
+    assert.equal(r.checkUser('ann', 'unsubscribe', ''), true, 'takes the last of total');
+    assert.equal(r.checkUser('ann', 'unsubscribe', ''), true, 'over total, never refused');
+    assert.equal(r.checkUser('ann', 'history', ''), false, 'total is spent');
     assert.deepEqual(
       [...r.hitCounts()].filter((h) => h.layer === 'user_command').map((h) => [h.command, h.count]),
       [['publish', 1], ['connect', 1], ['total', 2]],
@@ -144,10 +144,37 @@ describe('per-user limits on this node (user_command)', () => {
 
   it('start afresh when its settings change, and let a dry run through', async () => {
     const { r } = limits((c) => Object.assign(c.userCommand, { enabled: true, publish: group(60_000, 1) }));
-    assert.deepEqual([r.checkUserHere('ann', 'publish', ''), r.checkUserHere('ann', 'publish', '')], [true, false]);
+    assert.deepEqual([r.checkUser('ann', 'publish', ''), r.checkUser('ann', 'publish', '')], [true, false]);
     await r.set({ user_command: { enabled: true, dry_run: true, publish: { enabled: true, buckets: [{ interval: '1m', rate: 1 }] } } }, 'apikey');
-    assert.deepEqual([r.checkUserHere('ann', 'publish', ''), r.checkUserHere('ann', 'publish', '')], [true, true]);
+    assert.deepEqual([r.checkUser('ann', 'publish', ''), r.checkUser('ann', 'publish', '')], [true, true]);
     assert.equal(rateLimitsToWire(r.current().config).user_command !== undefined, true);
+  });
+});
+
+describe('per-user limits held in this process (redis_user_command without Redis)', () => {
+  it('check both per-user layers in turn, each refusal counted to its own layer', () => {
+    const { r } = limits((c) => {
+      Object.assign(c.userCommand, { enabled: true, publish: group(60_000, 3) });
+      Object.assign(c.redisUserCommand, { enabled: true, publish: group(60_000, 2), connect: group(60_000, 1) });
+    });
+    assert.deepEqual([1, 2, 3].map(() => r.checkUser('ann', 'publish', '')), [true, true, false], 'the node-wide buckets (2) refuse first');
+    assert.equal(r.checkUser('ann', 'publish', ''), false, 'then user_command (3) is spent too');
+    assert.deepEqual([r.checkUser('ann', 'connect', ''), r.checkUser('ann', 'connect', '')], [true, false], 'connect: its own buckets');
+    assert.equal(r.checkUser('bob', 'publish', ''), true, 'bob has buckets of his own');
+    assert.equal(r.checkUser('ann', 'unsubscribe', ''), true, 'never refused');
+    assert.deepEqual(
+      [...r.hitCounts()].map((h) => [h.layer, h.command, h.count]),
+      [['redis_user_command', 'publish', 1], ['user_command', 'publish', 1], ['redis_user_command', 'connect', 1]],
+    );
+  });
+
+  it('keep users\' buckets across a change of another layer, and start them afresh when a per-user layer changes', async () => {
+    const { r } = limits((c) => Object.assign(c.redisUserCommand, { enabled: true, publish: group(60_000, 1) }));
+    assert.deepEqual([r.checkUser('ann', 'publish', ''), r.checkUser('ann', 'publish', '')], [true, false]);
+    await r.set({ client_command: { enabled: true, publish: { enabled: true, buckets: [{ interval: '1m', rate: 9 }] } } }, 'apikey');
+    assert.equal(r.checkUser('ann', 'publish', ''), false, 'client_command changed: ann\'s buckets are kept');
+    await r.set({ redis_user_command: { enabled: true, publish: { enabled: true, buckets: [{ interval: '1m', rate: 1 }] } } }, 'apikey');
+    assert.equal(r.checkUser('ann', 'publish', ''), true, 'redis_user_command changed: started afresh');
   });
 });
 

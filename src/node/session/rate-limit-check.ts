@@ -58,9 +58,7 @@ export function checkCommandLimits(client: Client, method: CommandMethod, cmd: C
   if (verdict === 'refuse') throw tooMany();
   // `disconnect_on_accounted_limit`: terminal, so the SDK does not come straight back.
   if (verdict === 'disconnect') throw new DisconnectError(DisconnectCode.forceNoReconnect, 'too many requests');
-  if (!limits.checkUserHere(client.user, command, detail)) throw tooMany();
   // Only per-user buckets in Redis cost a round trip; every other command goes on without an await.
-  if (!limits.limitsUser(client.user, command, detail)) return undefined;
   return settle(limits.checkUser(client.user, command, detail));
 }
 
@@ -77,8 +75,6 @@ function settle(allowed: boolean | Promise<boolean>): Promise<void> | undefined 
 export function checkConnectLimit(client: Client, user: string): Promise<void> | undefined {
   const limits = client.node.deps.rateLimits;
   if (!limits) return undefined;
-  if (!limits.checkUserHere(user, 'connect', '')) throw tooMany();
-  if (!limits.limitsUser(user, 'connect')) return undefined;
   return settle(limits.checkUser(user, 'connect', ''));
 }
 

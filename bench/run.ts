@@ -12,7 +12,7 @@ import { runFanout } from './scenarios/fanout.js';
 import { runLabelIndex } from './scenarios/label-index.js';
 import { runMapFanout } from './scenarios/map-fanout.js';
 import { runMemory } from './scenarios/memory.js';
-import { runModeration, runModerationConnect } from './scenarios/moderation.js';
+import { runModeration, runModerationConnect, type StormShare } from './scenarios/moderation.js';
 import { runMqttConnect, runMqttFanout, type MqttBroker } from './scenarios/mqtt.js';
 import { runRpcProxy } from './scenarios/rpc-proxy.js';
 import { runSharedPoll } from './scenarios/shared-poll.js';
@@ -20,7 +20,7 @@ import { runStorm } from './scenarios/storm.js';
 import { runTokenBroker } from './scenarios/token-broker.js';
 import { runUniFanout } from './scenarios/uni-fanout.js';
 import { LOAD_CORE, canPin, pinProcess, setServerNodeFlags } from './server-process.js';
-import { ALL_TARGET_KINDS, BLOCKED_USERS, TARGET_KINDS, type TargetKind } from './targets.js';
+import { ALL_TARGET_KINDS, BLOCKED_USERS, INSTRUMENTS, TARGET_KINDS, type Instrument, type TargetKind } from './targets.js';
 
 /**
  * Benchmark runner: `npm run bench -- --scenario <name>[,<name>…]`. Loopback only,
@@ -46,7 +46,9 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '3000' },
     /** Rounds of the paired connect storm (`moderation`): each round one storm per server, the order swapped every round. */
-    rounds: { type: 'string', default: '6' },
+    rounds: { type: 'string', default: '40' },
+    /** Instruments the paired connect storm leaves out of its "on" server (`moderation`), e.g. `activity,ip_connect`. */
+    without: { type: 'string' },
     'memory-steps': { type: 'string', default: '10000,18000' },
     duration: { type: 'string', default: '5000' },
     workers: { type: 'string', default: '3' },
@@ -318,14 +320,22 @@ async function runScenario(scenario: Scenario, pool: LoadPool, kinds: TargetKind
           rows.map((r) => [r.setup, fmt(r.subscribers), fmt(r.published), fmt(r.deliveredPerSecond), fmt(r.lost), ms(r.p50), ms(r.p99), fmt(r.perCpuSecond), (r.perCpuSecond / rows[0]!.perCpuSecond).toFixed(2)]),
         ),
       );
-      const rounds = await runModerationConnect(pool, { connections: Number(values.connections), rounds: Number(values.rounds), concurrency: 16, blocked: BLOCKED_USERS });
-      console.log('\n## Operator instruments: connect storm, off and on side by side, the order swapped every round\n');
-      const perCpu = (s: { connections: number; cpuSeconds: number }): number => s.connections / Math.max(s.cpuSeconds, 0.01);
-      const sum = (side: 'off' | 'on') => rounds.reduce((t, r) => ({ connections: t.connections + r[side].connections, cpuSeconds: t.cpuSeconds + r[side].cpuSeconds }), { connections: 0, cpuSeconds: 0 });
+      const without = values.without ? choose<Instrument>(values.without, INSTRUMENTS, 'instrument') : [];
+      const rounds = await runModerationConnect(pool, { connections: Number(values.connections), rounds: Number(values.rounds), concurrency: 16, blocked: BLOCKED_USERS, without });
+      console.log(`\n## Operator instruments: connect storm, off and on${without.length > 0 ? ` (without ${without.join(', ')})` : ''} side by side, the order swapped every round\n`);
+      const perCpu = (s: StormShare): number => s.connections / Math.max(s.cpuSeconds, 0.01);
+      const perUserCpu = (s: StormShare): number => s.connections / Math.max(s.userCpuSeconds, 0.01);
+      const sum = (side: 'off' | 'on'): StormShare =>
+        rounds.reduce((t, r) => ({ connections: t.connections + r[side].connections, cpuSeconds: t.cpuSeconds + r[side].cpuSeconds, userCpuSeconds: t.userCpuSeconds + r[side].userCpuSeconds }), {
+          connections: 0,
+          cpuSeconds: 0,
+          userCpuSeconds: 0,
+        });
       const total = { round: 0, first: '', off: sum('off'), on: sum('on') };
+      const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
       console.log(
         table(
-          ['round', 'first', 'connections each', 'off: connects per server CPU s', 'on: connects per server CPU s', 'on vs off'],
+          ['round', 'first', 'connections each', 'off: connects per server CPU s', 'on: connects per server CPU s', 'on vs off', 'off: per user-space CPU s', 'on: per user-space CPU s', 'on vs off (user space)'],
           [...rounds, total].map((r) => [
             r.round === 0 ? 'all' : String(r.round),
             r.first,
@@ -333,9 +343,16 @@ async function runScenario(scenario: Scenario, pool: LoadPool, kinds: TargetKind
             fmt(perCpu(r.off)),
             fmt(perCpu(r.on)),
             `${(perCpu(r.on) / perCpu(r.off)).toFixed(2)}×`,
+            fmt(perUserCpu(r.off)),
+            fmt(perUserCpu(r.on)),
+            `${(perUserCpu(r.on) / perUserCpu(r.off)).toFixed(2)}×`,
           ]),
         ),
       );
+      // A round the machine stalled in moves the sum; the median round does not.
+      const medianAll = median(rounds.map((r) => perCpu(r.on) / perCpu(r.off)));
+      const medianUser = median(rounds.map((r) => perUserCpu(r.on) / perUserCpu(r.off)));
+      console.log(`\nMedian round: on vs off ${medianAll.toFixed(2)}× (all CPU), ${medianUser.toFixed(2)}× (user space).`);
       return;
     }
     case 'capacity': {

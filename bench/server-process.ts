@@ -24,6 +24,8 @@ export interface ServerProcess {
   startupLog: string;
   /** CPU seconds (user + system, all threads) the server process has used so far. */
   cpuSeconds(): number;
+  /** CPU seconds in user space only: the process's own code, without the kernel's socket work it triggers. */
+  userCpuSeconds(): number;
   rssBytes(): number;
   /** Bytes the process has handed to write calls so far (sockets included): `wchar` of /proc/<pid>/io. */
   writtenBytes(): number;
@@ -49,11 +51,12 @@ const CLK_TCK = 100;
 const PAGE = 4096;
 
 /** CPU seconds (user + system, all threads) and RSS of any local process, from /proc. */
-export function procStat(pid: number): { cpu: number; rss: number } {
+export function procStat(pid: number): { cpu: number; user: number; rss: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the parenthesised command name; utime and stime are fields 14 and 15, rss 24.
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { cpu: (Number(f[11]) + Number(f[12])) / CLK_TCK, rss: Number(f[21]) * PAGE };
+  const user = Number(f[11]) / CLK_TCK;
+  return { cpu: user + Number(f[12]) / CLK_TCK, user, rss: Number(f[21]) * PAGE };
 }
 
 /** Extra Node flags for every server started from now on (e.g. `--cpu-prof`). */
@@ -103,6 +106,7 @@ export function serverOf(child: ChildProcess, port: number, startupLog: string, 
     port,
     startupLog,
     cpuSeconds: () => procStat(pid).cpu,
+    userCpuSeconds: () => procStat(pid).user,
     rssBytes: () => procStat(pid).rss,
     writtenBytes: () => Number(/^wchar: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0),
     collectGarbage: () => {

@@ -9,6 +9,10 @@ export const API_KEY = 'bench-api-key';
 /** Users blocked before a moderation run measures. */
 export const BLOCKED_USERS = 10_000;
 
+/** The operator instruments `parsec-moderation` turns on, each of which a run can leave out to see its share. */
+export const INSTRUMENTS = ['blocks', 'activity', 'client_command', 'user_command', 'redis_user_command', 'client_error', 'ip_connect'] as const;
+export type Instrument = (typeof INSTRUMENTS)[number];
+
 /** The servers compared: Parsec and the peers written for the comparison (bench/peers). */
 export type TargetKind = 'parsec' | 'parsec-metrics' | 'parsec-tracing' | 'parsec-bare' | 'parsec-moderation' | 'parsec-write-delay' | 'ws-naive' | 'ws-preframed' | 'socketio';
 
@@ -77,20 +81,21 @@ export function bareConfig(): object {
  * connect attempts and open connections per address checked (the load comes from one
  * address, hence the large bucket and cap). The buckets are checked on every command; they are sized never to refuse.
  */
-export function moderationConfig(): object {
+export function moderationConfig(without: readonly Instrument[] = []): object {
+  const layer = <T extends object>(name: Instrument, on: T): T | { enabled: false } => (without.includes(name) ? { enabled: false } : on);
   return parsecConfig({
-    parsec: { activity: { enabled: true } },
+    parsec: { activity: { enabled: !without.includes('activity') } },
     client: {
       // The whole `client` section is replaced, so the comparison's own keys come along.
       token: { hmac_secret_key: SECRET },
       queue_max_size: 16 << 20,
       rate_limit: {
-        client_command: { enabled: true, total: bucket('1s', 1000), default: bucket('1s', 100) },
-        user_command: { enabled: true, total: bucket('1s', 1000), default: bucket('1s', 100) },
+        client_command: layer('client_command', { enabled: true, total: bucket('1s', 1000), default: bucket('1s', 100) }),
+        user_command: layer('user_command', { enabled: true, total: bucket('1s', 1000), default: bucket('1s', 100) }),
         // Memory engine: per-user buckets of this node.
-        redis_user_command: { enabled: true, default: bucket('1s', 100) },
-        client_error: { enabled: true, total: bucket('5s', 20) },
-        ip_connect: { enabled: true, buckets: [{ interval: '1s', rate: 1_000_000 }], max_concurrent_per_ip: 1_000_000 },
+        redis_user_command: layer('redis_user_command', { enabled: true, default: bucket('1s', 100) }),
+        client_error: layer('client_error', { enabled: true, total: bucket('5s', 20) }),
+        ip_connect: layer('ip_connect', { enabled: true, buckets: [{ interval: '1s', rate: 1_000_000 }], max_concurrent_per_ip: 1_000_000 }),
       },
     },
   });

@@ -458,7 +458,7 @@ export class Parsec {
     const limits = this.moderation.rateLimits;
     // Off by default: then no address to resolve on the upgrade path.
     if (!limits.checksAddresses) return ADMITTED;
-    return limits.admitConnection(this.clientAddress.of(req.socket.remoteAddress, req.headers['x-forwarded-for']));
+    return limits.admitConnection(this.clientAddress.ofRequest(req));
   }
 
   /**

@@ -193,7 +193,7 @@ export class AdminHandler {
   }
 
   private address(req: IncomingMessage): string {
-    return this.deps.remote.of(req.socket.remoteAddress, req.headers['x-forwarded-for']);
+    return this.deps.remote.ofRequest(req);
   }
 
   private async json(req: IncomingMessage): Promise<{ raw: Buffer; value: unknown }> {

@@ -123,7 +123,7 @@ export class BrokerHttp {
       send(res, 405, { error: `method not allowed: use ${methods.join(' or ')}` });
       return;
     }
-    const remoteAddr = this.deps.remote.of(req.socket.remoteAddress, req.headers['x-forwarded-for']);
+    const remoteAddr = this.deps.remote.ofRequest(req);
     send(res, 200, await handler({ req, url, remoteAddr }));
   }
 

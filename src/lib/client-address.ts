@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { BlockList, isIP } from 'node:net';
 
 /** `::ffff:10.0.0.1` (an IPv4 peer on a dual-stack socket) → `10.0.0.1`. */
@@ -28,6 +29,14 @@ export class ClientAddress {
   /** Whether X-Forwarded-For is ever read: some proxy is trusted. Without one the peer is the client. */
   get readsForwardedFor(): boolean {
     return this.trusted !== undefined;
+  }
+
+  /**
+   * A request's client address. The headers are read only when some proxy is trusted: Node
+   * builds a request's header object on first use, which a WebSocket upgrade otherwise skips.
+   */
+  ofRequest(req: IncomingMessage): string {
+    return this.of(req.socket.remoteAddress, this.trusted ? req.headers['x-forwarded-for'] : undefined);
   }
 
   /** The client's address from the socket peer and the X-Forwarded-For header(s). */

@@ -13,4 +13,5 @@ export { shutdownGrpcServer } from './grpc-shutdown.js';
 export { sameSecret } from './same-secret.js';
 export { filterCovers, hasWildcard, isServerTopic, topicFilterProblem, topicMatches, topicNameProblem } from './mqtt-topics.js';
 export { BucketArray, BucketsByKey, type BucketSpec } from './token-buckets.js';
-export { RecentKeys } from './recent-keys.js';
+export { BoundedMap, RecentKeys } from './bounded-map.js';
+export { DroppingBuffer } from './dropping-buffer.js';

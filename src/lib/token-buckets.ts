@@ -1,4 +1,4 @@
-import { RecentKeys } from './recent-keys.js';
+import { RecentKeys } from './bounded-map.js';
 
 /**
  * One token bucket: refilled at `rate` tokens per `interval` ms, holding at most

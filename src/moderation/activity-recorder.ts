@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Clock } from '../lib/index.js';
+import { DroppingBuffer, type Clock } from '../lib/index.js';
 import type { ActivityStore, ChannelMinute, SessionEnd, SessionRecord } from './activity.js';
 
 export interface ActivityRecorderDeps {
@@ -24,12 +24,12 @@ const MINUTE = 60_000;
  * batches. A full buffer drops its oldest entry and counts it; delivery never waits.
  */
 export class ActivityRecorder {
-  private opened: SessionRecord[] = [];
-  private ended: SessionEnd[] = [];
+  private readonly opened: DroppingBuffer<SessionRecord>;
+  private readonly ended: DroppingBuffer<SessionEnd>;
   /** The current minute's counters by channel; earlier minutes wait in `closedMinutes`. */
   private minute = 0;
   private current = new Map<string, ChannelMinute>();
-  private closedMinutes: ChannelMinute[] = [];
+  private readonly closedMinutes: DroppingBuffer<ChannelMinute>;
   private flushTimer: NodeJS.Timeout | undefined;
   private cleanupTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
@@ -41,6 +41,9 @@ export class ActivityRecorder {
 
   constructor(private readonly deps: ActivityRecorderDeps) {
     this.max = deps.maxBuffered ?? 10_000;
+    this.opened = new DroppingBuffer(this.max);
+    this.ended = new DroppingBuffer(this.max);
+    this.closedMinutes = new DroppingBuffer(this.max);
   }
 
   start(): void {
@@ -50,12 +53,8 @@ export class ActivityRecorder {
     this.cleanupTimer.unref();
   }
 
-  private bounded<T>(buffer: T[], item: T): void {
-    buffer.push(item);
-    if (buffer.length > this.max) {
-      buffer.shift();
-      this.dropped++;
-    }
+  private bounded<T>(buffer: DroppingBuffer<T>, item: T): void {
+    if (buffer.push(item)) this.dropped++;
   }
 
   sessionOpened(s: SessionRecord): void {
@@ -106,12 +105,9 @@ export class ActivityRecorder {
   }
 
   private async write(): Promise<void> {
-    const opened = this.opened;
-    const ended = this.ended;
-    const minutes = [...this.closedMinutes, ...[...this.current.values()].filter((c) => c.publications > 0 || c.deliveries > 0)];
-    this.opened = [];
-    this.ended = [];
-    this.closedMinutes = [];
+    const opened = this.opened.drain();
+    const ended = this.ended.drain();
+    const minutes = [...this.closedMinutes.drain(), ...[...this.current.values()].filter((c) => c.publications > 0 || c.deliveries > 0)];
     // Counters written are restarted, so the store adds only what came after.
     this.current = new Map();
     if (opened.length === 0 && ended.length === 0 && minutes.length === 0) return;

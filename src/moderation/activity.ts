@@ -70,7 +70,10 @@ export interface ChannelTotals {
  */
 export interface ActivityStore {
   readonly kind: 'memory' | 'postgres';
-  /** Records sessions that opened and ends of sessions (an end may arrive in the same batch as its open). */
+  /**
+   * Records sessions that opened and ends of sessions (an end may arrive in the same batch
+   * as its open). The records are handed over: a store may keep them as they are.
+   */
   writeSessions(opened: readonly SessionRecord[], ended: readonly SessionEnd[]): Promise<void>;
   /** Adds channel minutes to what is stored for the same channel and minute. */
   writeChannels(rows: readonly ChannelMinute[]): Promise<void>;

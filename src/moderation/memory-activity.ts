@@ -1,3 +1,4 @@
+import { BoundedMap } from '../lib/index.js';
 import { parseCursor } from './store.js';
 import { newestSessionFirst, sessionCursor, totalsOf, type ActivityStore, type ChannelMinute, type ChannelQuery, type ChannelTotals, type SessionEnd, type SessionQuery, type SessionRecord } from './activity.js';
 
@@ -15,19 +16,28 @@ function labelsCopy(labels: Readonly<Record<string, string>>): Record<string, st
  */
 export class MemoryActivityStore implements ActivityStore {
   readonly kind = 'memory';
-  /** By client id, oldest first. */
-  private readonly sessionsById = new Map<string, SessionRecord>();
-  private readonly minutes = new Map<string, ChannelMinute>();
+  /** By client id, oldest first; past the bound the oldest half goes at once. */
+  private readonly sessionsById: BoundedMap<SessionRecord>;
+  private readonly minutes: BoundedMap<ChannelMinute>;
 
-  constructor(private readonly maxSessions = 100_000, private readonly maxMinutes = 100_000) {}
+  constructor(maxSessions = 100_000, maxMinutes = 100_000) {
+    this.sessionsById = new BoundedMap(maxSessions);
+    this.minutes = new BoundedMap(maxMinutes);
+  }
 
   async writeSessions(opened: readonly SessionRecord[], ended: readonly SessionEnd[]): Promise<void> {
-    for (const s of opened) this.sessionsById.set(s.client, { ...s, labels: labelsCopy(s.labels) });
+    // Kept as handed over (no copy per session); only the labels, which the connection still holds, are copied.
+    for (const s of opened) {
+      s.labels = labelsCopy(s.labels);
+      this.sessionsById.set(s.client, s);
+    }
     for (const e of ended) {
       const s = this.sessionsById.get(e.client);
-      if (s) Object.assign(s, { disconnectedAt: e.disconnectedAt, disconnectCode: e.code, disconnectReason: e.reason });
+      if (!s) continue;
+      s.disconnectedAt = e.disconnectedAt;
+      s.disconnectCode = e.code;
+      s.disconnectReason = e.reason;
     }
-    while (this.sessionsById.size > this.maxSessions) this.sessionsById.delete(this.sessionsById.keys().next().value!);
   }
 
   async writeChannels(rows: readonly ChannelMinute[]): Promise<void> {
@@ -40,7 +50,6 @@ export class MemoryActivityStore implements ActivityStore {
         m.bytes += r.bytes;
       } else this.minutes.set(key, { ...r });
     }
-    while (this.minutes.size > this.maxMinutes) this.minutes.delete(this.minutes.keys().next().value!);
   }
 
   async sessions(q: SessionQuery): Promise<{ sessions: SessionRecord[]; nextCursor: string }> {
@@ -64,8 +73,8 @@ export class MemoryActivityStore implements ActivityStore {
 
   async cleanup(before: number): Promise<number> {
     let gone = 0;
-    for (const [id, s] of this.sessionsById) if (s.disconnectedAt !== 0 && s.disconnectedAt < before && this.sessionsById.delete(id)) gone++;
-    for (const [key, m] of this.minutes) if (m.minute < before && this.minutes.delete(key)) gone++;
+    for (const [id, s] of this.sessionsById.entries()) if (s.disconnectedAt !== 0 && s.disconnectedAt < before && this.sessionsById.delete(id)) gone++;
+    for (const [key, m] of this.minutes.entries()) if (m.minute < before && this.minutes.delete(key)) gone++;
     return gone;
   }
 }

@@ -53,7 +53,7 @@ export class RequestReader {
     const headers = this.headers(req);
     const headerUser = this.headerUser(req);
     if (headers === NO_HEADERS && headerUser === '' && !this.address.readsForwardedFor) return new PeerOnly(req.socket);
-    return { headers, ip: this.address.of(req.socket.remoteAddress, req.headers['x-forwarded-for']), headerUser };
+    return { headers, ip: this.address.ofRequest(req), headerUser };
   }
 
   private headerUser(req: IncomingMessage): string {

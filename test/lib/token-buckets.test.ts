@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BucketArray, BucketsByKey, RecentKeys } from '../../src/lib/index.js';
+import { BucketArray, BucketsByKey } from '../../src/lib/index.js';
 import { ManualClock } from '../helpers/clock.js';
 
 describe('token buckets', () => {
@@ -45,20 +45,5 @@ describe('token buckets', () => {
     assert.equal(byKey.get('c', specs).take([0], now), 0, 'c pushes out b, the longest unused');
     assert.ok(byKey.get('a', specs).take([0], now) > 0, 'a is still remembered');
     assert.equal(byKey.get('b', specs).take([0], now), 0, 'b was forgotten: full again');
-  });
-
-  it('recent keys: bounded, a key in use kept, the unused ones dropped a generation at a time', () => {
-    const keys = new RecentKeys<number>(4);
-    for (const k of ['a', 'b']) keys.set(k, 1);
-    keys.set('c', 1); // the young generation (a, b) is full: it becomes the old one
-    assert.equal(keys.get('a'), 1, 'found in the old generation, moved to the young one');
-    keys.set('d', 1); // young (c, a) is full: it becomes old; b is dropped
-    assert.equal(keys.get('b'), undefined);
-    assert.equal(keys.size, 3);
-    for (let i = 0; i < 100; i++) {
-      if (keys.get('a') === undefined) assert.fail('a, used all along, was forgotten');
-      keys.set(`k${i}`, i);
-      assert.ok(keys.size <= 4);
-    }
   });
 });

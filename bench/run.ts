@@ -62,6 +62,8 @@ const { values } = parseArgs({
     'capacity-idle': { type: 'string', default: '26' },
     /** Writes a CPU profile of every server under test into this directory. */
     profile: { type: 'string' },
+    /** µs between the profile's samples (finer shows small costs, and costs more itself). */
+    'profile-interval': { type: 'string', default: '1000' },
   },
 });
 
@@ -97,7 +99,7 @@ async function main(): Promise<void> {
   const scenarios = values.scenario === 'all' ? SCENARIOS.filter((s) => !SEPARATE.includes(s)) : choose<Scenario>(values.scenario!, SCENARIOS, 'scenario');
   const kinds = choose<TargetKind>(values.servers!, ALL_TARGET_KINDS, 'server');
   pinProcess(process.pid, LOAD_CORE);
-  if (values.profile) setServerNodeFlags(['--cpu-prof', `--cpu-prof-dir=${values.profile}`]);
+  if (values.profile) setServerNodeFlags(['--cpu-prof', `--cpu-prof-dir=${values.profile}`, `--cpu-prof-interval=${Number(values['profile-interval'])}`]);
   const started = performance.now();
   console.log(`# ${new Date().toISOString()}: node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, pinned: ${canPin}`);
   console.log(`# ${process.argv.slice(2).join(' ') || '(defaults)'}`);

@@ -16,7 +16,7 @@ text.fill('-');
  * long as the connection (and an activity record keeps it after), so it is made flat here:
  * the same 36 characters, about 56 bytes.
  */
-export function flatUuid(): string {
+function flatUuid(): string {
   if (pooled === POOLED) {
     randomFillSync(pool);
     pooled = 0;

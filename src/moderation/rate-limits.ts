@@ -67,13 +67,17 @@ export class RateLimitSettingsError extends Error {
   readonly code = 'PARSEC_RATE_LIMIT_SETTINGS';
 }
 
-/** One connection's buckets, made on its first limited command and remade when the settings change. */
+/**
+ * One connection's buckets, made on its first limited command and remade when the settings
+ * change. The error buckets are made on the first error (most connections make none).
+ */
 export class ConnectionLimits {
+  errorBuckets: BucketArray | undefined = undefined;
+
   constructor(
     readonly policy: CommandPolicy | undefined,
     readonly commands: BucketArray | undefined,
     readonly errors: ErrorPolicy | undefined,
-    readonly errorBuckets: BucketArray | undefined,
   ) {}
 }
 
@@ -227,7 +231,7 @@ export class RateLimits {
     if (limits && limits.policy === this.clientPolicy && limits.errors === this.errorPolicy) return limits;
     const p = this.clientPolicy;
     const e = this.errorPolicy;
-    return new ConnectionLimits(p, p && p.specs.length > 0 ? new BucketArray(p.specs) : undefined, e, e && new BucketArray(e.specs));
+    return new ConnectionLimits(p, p && p.specs.length > 0 ? new BucketArray(p.specs) : undefined, e);
   }
 
   /*
@@ -316,7 +320,7 @@ export class RateLimits {
     if (!this.errorPolicy) return false;
     const state = (holder.limits = this.stateOf(holder.limits));
     const e = state.errors!;
-    if (state.errorBuckets!.take(e.slots, this.deps.clock.now()) === 0) return false;
+    if ((state.errorBuckets ??= new BucketArray(e.specs)).take(e.slots, this.deps.clock.now()) === 0) return false;
     this.hit('client_error', 'error', e.dryRun);
     return !e.dryRun;
   }

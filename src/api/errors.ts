@@ -70,7 +70,7 @@ export function apiErrorCode(err: unknown): number {
 export function asApiError(ctx: ApiContext, err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   const failure = engineFailure(err);
-  if (failure) return new ApiError(failure.code, failure.temporary ? 'engine unavailable: retry later' : undefined);
+  if (failure) return new ApiError(failure.code, failure.temporary ? 'engine unavailable: retry later' : failure.detail);
   ctx.log.error({ err }, 'api method failed');
   return new ApiError(ApiErrorCode.internal);
 }

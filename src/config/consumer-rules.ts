@@ -1,4 +1,5 @@
 import { SUPPORTED_CONSUMER_TYPES, type ConsumerConfig } from './consumers-schema.js';
+import { redisTlsRule } from './redis-rules.js';
 import type { RuleViolation } from './rules.js';
 
 // A table name, optionally schema-qualified: it is interpolated into SQL, so nothing else gets through.
@@ -65,7 +66,7 @@ function redisStream(c: ConsumerConfig, at: string): RuleViolation | undefined {
   if (r.publicationDataMode.enabled && !r.publicationDataMode.channelsValue) {
     return { key: `${key}.publication_data_mode.channels_value`, detail: `consumer "${c.name}": required when publication_data_mode.enabled is true` };
   }
-  return undefined;
+  return redisTlsRule(r, key);
 }
 
 function natsJetStream(c: ConsumerConfig, at: string): RuleViolation | undefined {

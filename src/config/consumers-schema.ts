@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { camelKeys } from './camel.js';
 import { bool, duration, int, oneOf, section, str, strList } from './fields.js';
+import { redisTlsSchema } from './redis-tls-schema.js';
 
 /*
  * `consumers[]`: asynchronous consumers of server API commands (Centrifugo v6 keys and
@@ -71,7 +72,8 @@ const redisStreamSchema = section({
   password: str(),
   connect_timeout: duration('1s'),
   io_timeout: duration('4s'),
-  tls: consumerTls(),
+  // As the engine's Redis sections: a client certificate, CA, server_name, insecure_skip_verify.
+  tls: redisTlsSchema,
   streams: strList(),
   consumer_group: str(),
   // An entry left unacknowledged this long (its consumer died, or gave up retrying) is claimed by another.

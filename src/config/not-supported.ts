@@ -12,7 +12,7 @@ const TOP_LEVEL: ReadonlySet<string> = new Set([
   'enable_unreleased_features',
 ]);
 
-/** A client certificate and the name checked in the server's certificate: the consumers' TLS clients only take a CA. */
+/** A client certificate and the name checked in the server's certificate: the postgresql and nats_jetstream consumers' TLS clients only take a CA. */
 const TLS_CLIENT_IDENTITY = ['cert_pem', 'key_pem', 'client_ca_pem', 'server_name'].map((k) => `tls.${k}`);
 
 /**
@@ -29,7 +29,7 @@ const REDIS_SECTIONS = ['engine.redis', 'broker.redis', 'presence_manager.redis'
 
 /** Settings of the consumer types Parsec runs, after `consumers[i].` (`postgresql.tls.cert_pem`). */
 const CONSUMER_OPTIONS: ReadonlySet<string> = new Set([
-  ...[...REDIS_CLIENT_OPTIONS, ...TLS_CLIENT_IDENTITY].map((k) => `redis_stream.${k}`),
+  ...[...REDIS_CLIENT_OPTIONS].map((k) => `redis_stream.${k}`),
   ...['postgresql', 'nats_jetstream'].flatMap((t) => TLS_CLIENT_IDENTITY.map((k) => `${t}.${k}`)),
 ]);
 

@@ -19,8 +19,8 @@ export function redisAddressRule(r: RedisConfig, section: string): RuleViolation
   return undefined;
 }
 
-/** A client certificate comes with its key, and a key with its certificate. */
-export function redisTlsRule(r: RedisConfig, section: string): RuleViolation | undefined {
+/** A client certificate comes with its key, and a key with its certificate (a `redis_stream` consumer's too). */
+export function redisTlsRule(r: Pick<RedisConfig, 'tls'>, section: string): RuleViolation | undefined {
   const t = r.tls;
   if (!t.enabled) return undefined;
   if (t.certPem && !t.keyPem) return { key: `${section}.tls.key_pem`, detail: `required with ${section}.tls.cert_pem: a client certificate needs its private key` };

@@ -4,6 +4,7 @@ import { rateLimitSchema } from './rate-limit.js';
 import { bool, duration, durationOrNegative, durationOrOff, int, nonEmptyStr, oneOf, regex, section, str, strList, strMap, unixSeconds } from './fields.js';
 import { mapChannelOptionsShape, sharedPollSchema } from './map-schema.js';
 import { consumersSchema } from './consumers-schema.js';
+import { redisTlsSchema } from './redis-tls-schema.js';
 
 /*
  * The config file format: Centrifugo v6 keys (snake_case) with Centrifugo's defaults unless
@@ -420,22 +421,6 @@ const openTelemetrySchema = section({ enabled: bool(), api: bool(), consuming: b
 /** One or several addresses: Centrifugo takes a string or a list. */
 const addressList = (d: string[]) => z.union([z.string().transform((s) => [s]), z.array(z.string())]).default(d);
 
-/**
- * Centrifugo's `TLSConfig` as a Redis client reads it: a client certificate (`cert_pem` +
- * `key_pem`, each PEM text, a path or base64), the CA the server's certificate is checked with,
- * and the name checked in it (`server_name`, also sent as SNI). `client_ca_pem`, the server
- * side, is recognised only (not-supported.ts).
- */
-const redisTls = section({
-  enabled: bool(),
-  cert_pem: str(),
-  key_pem: str(),
-  server_ca_pem: str(),
-  server_ca_pem_file: str(),
-  insecure_skip_verify: bool(),
-  server_name: str(),
-});
-
 /** How to reach a Redis: the connection keys every Redis section of Centrifugo shares. */
 const redisShape = {
   // Several addresses shard channels across independent Redis servers.
@@ -451,7 +436,7 @@ const redisShape = {
   password: str(),
   connect_timeout: duration('1s'),
   io_timeout: duration('4s'),
-  tls: redisTls,
+  tls: redisTlsSchema,
 };
 
 const presenceTtl = { presence_ttl: duration('60s') };

@@ -7,8 +7,12 @@ import type { Consumer, ConsumerDeps } from './types.js';
 
 type RedisClient = Redis | Cluster;
 
-/** Opens a connection as the engine's Redis connections are opened (TLS, Sentinel, Cluster); from the composition root. */
-export type RedisConnector = (cfg: RedisConfig, purpose: string) => Promise<RedisClient>;
+/**
+ * Opens a connection as the engine's Redis connections are opened (TLS, Sentinel, Cluster); from
+ * the composition root. `purpose` ends a connect error's message; `section` (`consumers[0].redis_stream`)
+ * is the config key its errors name.
+ */
+export type RedisConnector = (cfg: RedisConfig, purpose: string, section: string) => Promise<RedisClient>;
 
 /** An entry as XREADGROUP and XAUTOCLAIM return it: id, then field, value, field, value… */
 type Entry = [id: string, fields: string[] | null];
@@ -38,18 +42,24 @@ export class RedisStreamConsumer implements Consumer {
     private readonly readers: RedisClient[],
   ) {}
 
-  /** @throws Error naming the consumer when Redis cannot be reached or the group cannot be created. */
+  /**
+   * @throws what the connector throws when Redis cannot be reached or a TLS PEM cannot be read,
+   * naming the consumer's own keys (`consumers[0].redis_stream.address`, `….tls.cert_pem`);
+   * an Error naming the consumer when a group cannot be created.
+   */
   static async start(cfg: RedisStreamConsumerConfig, deps: ConsumerDeps, connect: RedisConnector): Promise<RedisStreamConsumer> {
-    // A consumer's TLS takes no client certificate yet (not-supported.ts).
-    const redis: RedisConfig = { ...cfg, prefix: '', tls: { ...cfg.tls, certPem: '', keyPem: '', serverName: '' } };
-    const purpose = ` for consumer "${deps.name}"`;
+    const redis: RedisConfig = { ...cfg, prefix: '' };
     const opened: RedisClient[] = [];
     try {
-      const commands = await connect(redis, purpose);
-      opened.push(commands);
-      // A blocking read holds its connection: one each, so streams never wait for one another.
-      for (const _ of cfg.streams) opened.push(await connect(redis, purpose));
-      const consumer = new RedisStreamConsumer(cfg, deps, commands, opened.slice(1));
+      // One for commands, and one per stream: a blocking read holds its connection, so streams never wait for one another.
+      for (let i = 0; i <= cfg.streams.length; i++) opened.push(await connect(redis, ` for consumer "${deps.name}"`, `${deps.at}.redis_stream`));
+    } catch (err) {
+      for (const c of opened) c.disconnect();
+      // Already naming the consumer and its key, and of the kind the CLI prints as one line.
+      throw err;
+    }
+    try {
+      const consumer = new RedisStreamConsumer(cfg, deps, opened[0]!, opened.slice(1));
       for (const stream of cfg.streams) consumer.workers.set(stream, new Workers(cfg.numWorkers));
       for (const stream of cfg.streams) await consumer.createGroup(stream);
       cfg.streams.forEach((stream, i) => consumer.loops.push(consumer.poll(stream, consumer.readers[i]!), consumer.reclaim(stream)));

@@ -34,7 +34,7 @@ export async function startConsumers(opts: StartConsumersOptions): Promise<Runni
   const running: Consumer[] = [];
   const log = opts.api.log.child({ component: 'consumer' });
   try {
-    for (const c of opts.configs) {
+    for (const [i, c] of opts.configs.entries()) {
       if (!c.enabled) {
         log.info({ consumer: c.name, type: c.type }, 'consumer is not enabled: skipped');
         continue;
@@ -42,6 +42,7 @@ export async function startConsumers(opts: StartConsumersOptions): Promise<Runni
       const clog = log.child({ consumer: c.name });
       const deps: ConsumerDeps = {
         name: c.name,
+        at: `consumers[${i}]`,
         dispatcher: new CommandDispatcher({ ...opts.api, log: clog, caller: `consumer:${c.name}`, protocol: 'consuming' }, c.name, opts.tracer),
         log: clog,
         metrics: opts.metrics.consumers,

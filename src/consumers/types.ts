@@ -5,6 +5,8 @@ import type { CommandDispatcher } from './dispatch.js';
 /** What every consumer gets: its name, where commands go, where to log and count. */
 export interface ConsumerDeps {
   name: string;
+  /** Its entry's config key (`consumers[2]`), which start errors name. */
+  at: string;
   dispatcher: CommandDispatcher;
   log: Logger;
   metrics: ConsumerMetrics;

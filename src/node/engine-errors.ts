@@ -5,6 +5,11 @@ import { ClientError, ErrorCode } from '../protocol/index.js';
 export interface EngineFailure {
   code: typeof ErrorCode.notAvailable | typeof ErrorCode.internal | typeof ErrorCode.badRequest;
   temporary: boolean;
+  /**
+   * What a server API caller is told besides the code, when the engine's own words help
+   * (which channel, which setting). Clients get the code's standard message, as in Centrifugo.
+   */
+  detail?: string;
 }
 
 /**
@@ -19,8 +24,8 @@ export function engineFailure(err: unknown): EngineFailure | undefined {
       // As Centrifugo answers history calls on a broker without history.
       return { code: ErrorCode.notAvailable, temporary: false };
     case EngineErrorCode.badRequest:
-      // As Centrifugo answers a publish to a NATS wildcard channel.
-      return { code: ErrorCode.badRequest, temporary: false };
+      // As Centrifugo answers a publish to (or a refused subscribe to) a NATS wildcard channel.
+      return { code: ErrorCode.badRequest, temporary: false, detail: err.message };
     case EngineErrorCode.unavailable:
       // The SDKs retry temporary errors, which is what an engine outage calls for.
       return { code: ErrorCode.internal, temporary: true };

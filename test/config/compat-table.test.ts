@@ -71,14 +71,17 @@ describe('compatibility table', () => {
 
   it("recognises Centrifugo's client-side TLS and Redis client keys; gRPC reflection is served", () => {
     assert.equal(row('grpc_api.reflection').status, 'supported');
-    for (const key of ['engine.redis.tls.cert_pem', 'broker.redis.tls.server_name', 'presence_manager.redis.tls.key_pem', 'map_broker.redis.tls.cert_pem']) {
+    for (const key of [
+      'engine.redis.tls.cert_pem', 'broker.redis.tls.server_name', 'presence_manager.redis.tls.key_pem', 'map_broker.redis.tls.cert_pem',
+      'consumers[].redis_stream.tls.cert_pem', 'consumers[].redis_stream.tls.key_pem', 'consumers[].redis_stream.tls.server_name',
+    ]) {
       assert.equal(row(key).status, 'supported', key);
     }
     for (const key of [
       'http_server.tls.server_ca_pem', 'grpc_api.tls.insecure_skip_verify', 'uni_grpc.tls.server_name',
       'engine.redis.history_use_lists', 'engine.redis.tls.client_ca_pem', 'map_broker.redis.sentinel_tls.enabled', 'map_broker.redis.replica_client.enabled',
       'broker.redis.history_use_lists', 'presence_manager.redis.presence_user_mapping', 'presence_manager.redis.tls.client_ca_pem',
-      'consumers[].redis_stream.tls.key_pem', 'consumers[].postgresql.tls.server_name', 'consumers[].nats_jetstream.tls.client_ca_pem',
+      'consumers[].redis_stream.tls.client_ca_pem', 'consumers[].postgresql.tls.server_name', 'consumers[].nats_jetstream.tls.client_ca_pem',
     ]) {
       assert.equal(row(key).status, 'recognised', key);
     }

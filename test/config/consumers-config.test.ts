@@ -81,6 +81,8 @@ test('an enabled consumer needs the keys of its type, named in the error', (t) =
     [{ name: 'a', enabled: true, type: 'redis_stream', redis_stream: { streams: ['s'] } }, 'consumers[0].redis_stream.consumer_group'],
     [{ name: 'a', enabled: true, type: 'redis_stream', redis_stream: { streams: ['s'], consumer_group: 'g', address: ['redis://a', 'redis://b'] } }, 'consumers[0].redis_stream.address'],
     [{ name: 'a', enabled: true, type: 'redis_stream', redis_stream: { streams: ['s'], consumer_group: 'g', publication_data_mode: { enabled: true, channels_value: '' } } }, 'consumers[0].redis_stream.publication_data_mode.channels_value'],
+    [{ name: 'a', enabled: true, type: 'redis_stream', redis_stream: { streams: ['s'], consumer_group: 'g', tls: { enabled: true, cert_pem: '/c.pem' } } }, 'consumers[0].redis_stream.tls.key_pem'],
+    [{ name: 'a', enabled: true, type: 'redis_stream', redis_stream: { streams: ['s'], consumer_group: 'g', tls: { enabled: true, key_pem: '/k.pem' } } }, 'consumers[0].redis_stream.tls.cert_pem'],
     [{ name: 'a', enabled: true, type: 'nats_jetstream', nats_jetstream: { durable_consumer_name: 'd' } }, 'consumers[0].nats_jetstream.stream_name'],
     [{ name: 'a', enabled: true, type: 'nats_jetstream', nats_jetstream: { stream_name: 'S' } }, 'consumers[0].nats_jetstream.durable_consumer_name'],
     [{ name: 'a', enabled: true, type: 'nats_jetstream', nats_jetstream: { stream_name: 'S', durable_consumer_name: 'd', deliver_policy: 'last' } }, 'consumers[0].nats_jetstream.deliver_policy'],
@@ -92,6 +94,22 @@ test('an enabled consumer needs the keys of its type, named in the error', (t) =
   }
   const twice = tempConfig(t, 'config.json', JSON.stringify({ consumers: [{ name: 'a', type: 'kafka' }, { name: 'a', type: 'kafka' }] }));
   assert.equal(configError(() => loadConfig({ file: twice })).key, 'consumers[1].name');
+});
+
+test("a redis_stream consumer's tls block takes a client certificate, server_name and insecure_skip_verify, as the Redis sections do", (t) => {
+  const tls = { enabled: true, cert_pem: '/etc/c.pem', key_pem: '/etc/k.pem', server_ca_pem: '/etc/ca.pem', server_name: 'redis.internal', insecure_skip_verify: true };
+  const file = tempConfig(t, 'config.json', JSON.stringify({ consumers: [{ name: 'a', enabled: true, type: 'redis_stream', redis_stream: { streams: ['s'], consumer_group: 'g', tls } }] }));
+  const { config, warnings } = loadConfig({ file });
+  assert.deepEqual(warnings, [], 'no "not supported yet" notice');
+  assert.deepEqual(config.consumers[0]!.redisStream.tls, {
+    enabled: true,
+    certPem: '/etc/c.pem',
+    keyPem: '/etc/k.pem',
+    serverCaPem: '/etc/ca.pem',
+    serverCaPemFile: '',
+    serverName: 'redis.internal',
+    insecureSkipVerify: true,
+  });
 });
 
 test('max_attempts is a Parsec key of every consumer', (t) => {

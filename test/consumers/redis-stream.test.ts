@@ -3,12 +3,25 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { Config, ConsumerConfig } from '../../src/config/index.js';
+import { EngineError } from '../../src/engine/index.js';
 import { startOtlpReceiver, SpanKindNumber } from '../helpers/otlp-receiver.js';
 import { OwnRedis } from '../helpers/redis-server.js';
 import type { TestServer } from '../helpers/server.js';
 import { randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
 import { until } from '../helpers/until.js';
 import { consumer, consumerCount, consumerServer, history, subscriber, withHistory } from './helpers.js';
+
+it("fails to start, naming the consumer's own address key, when its Redis is unreachable", async () => {
+  const servers: TestServer[] = [];
+  const off = consumer({ name: 'off', enabled: false, type: 'redis_stream' });
+  const down = consumer({ name: 'down', type: 'redis_stream', redis_stream: { address: 'redis://127.0.0.1:1', streams: ['s'], consumer_group: 'g' } });
+  await assert.rejects(consumerServer(servers, (c) => (c.consumers = [off, down])), (err: unknown) => {
+    assert.ok(err instanceof EngineError, String(err));
+    assert.match(err.message, /^consumers\[1\]\.redis_stream\.address: cannot connect to Redis at redis:\/\/127\.0\.0\.1:1 for consumer "down": /);
+    return true;
+  });
+  assert.deepEqual(servers, [], 'nothing was left running');
+});
 
 const skip = await skipWithout('Redis', redisUrl);
 

@@ -20,6 +20,7 @@ function natsConfig(edit: (nats: Config['broker']['nats']) => void): Config {
       namespace('chat', { allowSubscribeForClient: true, allowPublishForSubscriber: true, joinLeave: true, forcePushJoinLeave: true }),
       namespace('live', { allowSubscribeForClient: true, presence: true, allowPresenceForSubscriber: true }),
       namespace('hist', { historySize: 10, historyTtl: 60_000, allowSubscribeForClient: true }),
+      namespace('open', { allowSubscribeForClient: true, allowPublishForClient: true }),
     ];
   });
 }
@@ -238,5 +239,47 @@ describe('NATS broker wildcard subscriptions', { skip }, () => {
     concrete.subscribe();
     await concrete.ready(3000);
     assert.deepEqual(Object.values((await concrete.presence()).clients).map((ci) => ci.user), ['viewer']);
+  });
+});
+
+describe('NATS broker without allow_wildcards', { skip }, () => {
+  let server: TestServer;
+  const clients: Sdk[] = [];
+
+  before(async () => {
+    server = await startServer(natsConfig(() => {}));
+  });
+
+  after(async () => {
+    for (const c of clients) c.disconnect();
+    await server?.close();
+  });
+
+  it('refuses to subscribe or publish to a channel holding "*" or ">" with 107, as Centrifugo does, and names the setting to the API', async () => {
+    const c = await connectedSdk(server, clients, 'json', 'plain');
+    for (const channel of ['news.*', 'news.>', 'open:a*b']) {
+      const sub = c.newSubscription(channel);
+      const refused = refusal(sub);
+      sub.subscribe();
+      const err = await refused;
+      assert.equal(err.code, 107, channel);
+      assert.equal(err.reason, 'bad request');
+      c.removeSubscription(sub);
+    }
+    await assert.rejects(c.publish('open:x>y', { n: 1 }), (err: { code?: number }) => err.code === 107);
+
+    const published = await api(server, 'publish', { channel: 'news.*', data: {} });
+    assert.equal(published.error?.code, 107);
+    assert.match(published.error!.message, /"news\.\*" holds a NATS wildcard character/);
+    const subscribed = await api(server, 'publish', { channel: 'open:a>', data: {} });
+    assert.equal(subscribed.error?.code, 107);
+
+    // Concrete channels work as before.
+    const ok = c.newSubscription('open:plain');
+    const got = once<{ data: unknown }>(ok, 'publication');
+    ok.subscribe();
+    await ok.ready(3000);
+    assert.deepEqual((await api(server, 'publish', { channel: 'open:plain', data: { n: 2 } })).result, {});
+    assert.deepEqual((await got).data, { n: 2 });
   });
 });

@@ -3,7 +3,7 @@ import { describe, it, type TestContext } from 'node:test';
 import { pino, type Logger } from 'pino';
 import { EngineError, type BrokerEventHandler, type EnginePublication } from '../../src/engine/index.js';
 import { MemoryPresenceManager } from '../../src/engine/memory/index.js';
-import { NatsBroker } from '../../src/engine/nats/index.js';
+import { NatsBroker, type NatsBrokerOptions } from '../../src/engine/nats/index.js';
 import { systemClock } from '../../src/lib/index.js';
 import type { ClientInfo } from '../../src/protocol/index.js';
 import { natsUrl, randomPrefix, skipWithout } from '../helpers/services.js';
@@ -13,8 +13,8 @@ import { runEngineSuite, until } from './conformance.js';
 
 const silent = pino({ level: 'silent' });
 
-function broker(prefix: string, url = natsUrl, logger: Logger = silent): NatsBroker {
-  return new NatsBroker({ url, prefix, dialTimeout: 1000, writeTimeout: 1000, clock: systemClock, logger });
+function broker(prefix: string, url = natsUrl, logger: Logger = silent, extra: Partial<NatsBrokerOptions> = {}): NatsBroker {
+  return new NatsBroker({ url, prefix, dialTimeout: 1000, writeTimeout: 1000, clock: systemClock, logger, ...extra });
 }
 
 class Inbox implements BrokerEventHandler {
@@ -41,6 +41,13 @@ class Inbox implements BrokerEventHandler {
 
 const noHist = { historySize: 0, historyTtl: 0, historyMetaTtl: 0 };
 const unavailable = (err: unknown) => err instanceof EngineError && err.code === 'PARSEC_ENGINE_UNAVAILABLE';
+/** A refusal of a wildcard channel, naming the channel and, where it helps, the setting. */
+const wildcardRefused = (channel: string, setting?: RegExp) => (err: unknown) =>
+  err instanceof EngineError &&
+  err.code === 'PARSEC_ENGINE_BAD_REQUEST' &&
+  err.message.includes(JSON.stringify(channel)) &&
+  /NATS wildcard character/.test(err.message) &&
+  (setting === undefined || setting.test(err.message));
 
 async function running(t: TestContext, b: NatsBroker): Promise<Inbox> {
   const inbox = new Inbox();
@@ -71,7 +78,7 @@ if (skip) {
       const b = broker(prefix);
       return { broker: b, presence: new MemoryPresenceManager(), close: () => b.close() };
     },
-    { history: false },
+    { history: false, refusesWildcardNames: true },
   );
 
   describe('NATS broker between nodes', () => {
@@ -107,6 +114,44 @@ if (skip) {
       await until(() => inOther.pubs.length > 0);
       assert.deepEqual(inOther.pubs.map((p) => Buffer.from(p.pub.data).toString()), ['"marker"'], 'another prefix hears nothing');
       assert.deepEqual([inOther.joins.length, inOther.leaves.length, inOther.controls.length], [0, 0, 0], 'another prefix hears nothing');
+    });
+
+    it('refuses channels holding "*" or ">" without allow_wildcards, as Centrifugo does: subscribe, publish and join/leave, sending nothing', async (t) => {
+      const watcher = broker(prefix, natsUrl, silent, { allowWildcards: true });
+      const seen = await running(t, watcher);
+      const lit = broker(prefix);
+      await running(t, lit);
+      const base = ch();
+      await watcher.subscribe(`${base}.>`);
+      for (const channel of [`${base}.*`, `${base}.>`, `${base}.a*b`, `${base}>x`]) {
+        await assert.rejects(lit.subscribe(channel), wildcardRefused(channel, /broker\.nats\.allow_wildcards/));
+        await assert.rejects(lit.publish(channel, Buffer.from('x'), noHist), wildcardRefused(channel));
+        await assert.rejects(lit.publishJoin(channel, { user: 'u', client: 'c' }), wildcardRefused(channel));
+      }
+      // A refused subscribe leaves nothing behind: it is refused again, not taken as already made.
+      await assert.rejects(lit.subscribe(`${base}.*`), wildcardRefused(`${base}.*`));
+      await lit.publish(`${base}.plain`, Buffer.from('"marker"'), noHist);
+      await until(() => seen.pubs.length > 0);
+      assert.deepEqual(seen.pubs.map((p) => p.pub.channel ?? p.channel), [`${base}.plain`], 'only the concrete channel reached NATS');
+    });
+
+    it('subscribes to wildcards with allow_wildcards, and still refuses to publish to them', async (t) => {
+      const [wild, pub] = [broker(prefix, natsUrl, silent, { allowWildcards: true }), broker(prefix)];
+      const inWild = await running(t, wild);
+      await running(t, pub);
+      const base = ch();
+      await wild.subscribe(`${base}.*`);
+      await assert.rejects(wild.publish(`${base}.*`, Buffer.from('x'), noHist), wildcardRefused(`${base}.*`));
+      await pub.publish(`${base}.one`, Buffer.from('"1"'), noHist);
+      await until(() => inWild.pubs.length === 1);
+      assert.deepEqual([inWild.pubs[0]!.channel, inWild.pubs[0]!.pub.channel], [`${base}.*`, `${base}.one`]);
+    });
+
+    it('refuses wildcards in raw mode too, before any subject is made', async (t) => {
+      const raw = broker(prefix, natsUrl, silent, { rawMode: { prefix: `${randomPrefix('raw')}.`, channelReplacements: {} } });
+      await running(t, raw);
+      await assert.rejects(raw.subscribe('news.*'), wildcardRefused('news.*', /broker\.nats\.allow_wildcards/));
+      await assert.rejects(raw.publish('news.>', Buffer.from('x'), noHist), wildcardRefused('news.>'));
     });
 
     it('sends what was published before close() (close drains), and close is idempotent', async (t) => {

@@ -15,6 +15,11 @@ it('maps engine errors to the protocol errors clients and API callers get', () =
   const retry = asClientError(unavailable);
   assert.ok(retry instanceof ClientError);
   assert.deepEqual([retry.code, retry.temporary], [100, true]);
+  const wildcard = new EngineError('PARSEC_ENGINE_BAD_REQUEST', 'channel "a.*" holds a NATS wildcard character');
+  assert.deepEqual(engineFailure(wildcard), { code: 107, temporary: false, detail: 'channel "a.*" holds a NATS wildcard character' });
+  const refused = asClientError(wildcard);
+  assert.ok(refused instanceof ClientError);
+  assert.deepEqual([refused.code, refused.message, refused.temporary], [107, 'bad request', false], "clients get Centrifugo's code and message");
 });
 
 it('leaves every other error as it is', () => {

@@ -52,9 +52,11 @@ function badRequest(message: string): EngineError {
  * disconnected, publish and subscribe fail at once (PARSEC_ENGINE_UNAVAILABLE) rather
  * than queue without bound.
  *
- * With `allow_wildcards` a channel such as `news.*` is a NATS wildcard subscription: its
- * subscribers get the publications of every channel it matches, each naming its own
- * channel; nobody can publish to it, and join/leave pass it by. In raw mode a channel's
+ * A channel name holding `*` or `>` anywhere is a NATS wildcard, as Centrifugo reads it:
+ * nobody can publish to it or send join/leave there, and subscribing to it is refused
+ * unless `allow_wildcards` is on. Then a channel such as `news.*` is a wildcard
+ * subscription whose subscribers get the publications of every channel it matches, each
+ * naming its own channel. In raw mode a channel's
  * subject is the application's (see RawSubjects) and its messages are bare payloads both
  * ways: no tags, info or join/leave, as in Centrifugo.
  */
@@ -93,11 +95,11 @@ export class NatsBroker implements Broker, Closer {
 
   async subscribe(channel: string): Promise<void> {
     if (this.subs.has(channel)) return;
-    const pattern = this.isPattern(channel);
-    if (pattern && !this.opts.allowWildcards) {
-      throw badRequest(`channel ${JSON.stringify(channel)} holds a NATS wildcard ("*" or ">"); subscribing to it needs broker.nats.allow_wildcards`);
+    const wildcard = hasWildcard(channel);
+    if (wildcard && !this.opts.allowWildcards) {
+      throw badRequest(`channel ${JSON.stringify(channel)} holds a NATS wildcard character ("*" or ">"): subscribing to it needs broker.nats.allow_wildcards`);
     }
-    const subject = this.raw ? this.rawSubject(channel) : this.clientPrefix + (pattern ? encodeWildcardChannel(channel) : encodeChannel(channel));
+    const subject = this.raw ? this.rawSubject(channel) : this.clientPrefix + (wildcard ? encodeWildcardChannel(channel) : encodeChannel(channel));
     const nc = this.live();
     const sub: Subscription = nc.subscribe(subject, {
       // A late message of an unsubscribed (or re-made) subscription finds another entry and is dropped.
@@ -121,7 +123,7 @@ export class NatsBroker implements Broker, Closer {
 
   async publish(channel: string, data: Uint8Array, opts: PublishOptions): Promise<StreamPosition> {
     if (opts.historySize > 0) throw historyNotKept();
-    if (this.isPattern(channel)) throw badRequest(`channel ${JSON.stringify(channel)} holds a NATS wildcard ("*" or ">"): publish to a concrete channel`);
+    if (hasWildcard(channel)) throw badRequest(`channel ${JSON.stringify(channel)} holds a NATS wildcard character ("*" or ">"): the NATS broker publishes to concrete channels only`);
     const now = this.opts.clock.now();
     const seen = this.idempotent.get(channel, opts.idempotencyKey, now);
     if (seen) return seen;
@@ -175,17 +177,8 @@ export class NatsBroker implements Broker, Closer {
   /** Join and leave: raw subjects carry payloads only (Centrifugo drops them too), and a wildcard is no one channel. */
   private sendPresenceEvent(channel: string, msg: ChannelMessage): void {
     if (this.raw) return;
-    if (this.isPattern(channel)) throw badRequest(`channel ${JSON.stringify(channel)} is a NATS wildcard subscription: it has no join/leave`);
+    if (hasWildcard(channel)) throw badRequest(`channel ${JSON.stringify(channel)} holds a NATS wildcard character ("*" or ">"): it has no join/leave`);
     this.send(channel, msg);
-  }
-
-  /**
-   * Whether NATS reads `channel` as a wildcard. Outside raw mode and without
-   * `allow_wildcards`, `*` and `>` are escaped like any other character and the channel
-   * is an ordinary one; raw subjects are never escaped, so there they always are wildcards.
-   */
-  private isPattern(channel: string): boolean {
-    return (this.opts.allowWildcards === true || this.raw !== undefined) && hasWildcard(channel);
   }
 
   /** The raw-mode subject of `channel`. @throws EngineError PARSEC_ENGINE_BAD_REQUEST when it would not be a valid subject. */

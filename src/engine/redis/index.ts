@@ -145,16 +145,17 @@ async function usesShardedPubSub(cfg: RedisConfig, commands: RedisClient[], log:
 
 /**
  * One more command connection to the first shard, for keys that are not a channel's (the
- * token broker's revocations, MQTT retained messages). Rejects when Redis is unreachable at
- * start; `purpose` ends the error message.
+ * token broker's revocations, MQTT retained messages, a `redis_stream` consumer). Rejects when
+ * Redis is unreachable at start; `purpose` ends the error message and `section` is the
+ * config key it names (`engine.redis`, `consumers[0].redis_stream`).
  */
-export async function connectRedisClient(cfg: RedisConfig, purpose = " for the token broker's revocations"): Promise<RedisClient> {
-  const client = connectShards(cfg, 'engine.redis', 'command')[0]!;
+export async function connectRedisClient(cfg: RedisConfig, purpose = " for the token broker's revocations", section = 'engine.redis'): Promise<RedisClient> {
+  const client = connectShards(cfg, section, 'command')[0]!;
   try {
     await client.connect();
   } catch (err) {
     client.disconnect();
-    throw unreachable(cfg, 'engine.redis', purpose, err, [client]);
+    throw unreachable(cfg, section, purpose, err, [client]);
   }
   return client;
 }

@@ -490,6 +490,8 @@ export interface Config {
     allowAnonymousConnectWithoutToken: boolean;
     disallowAnonymousConnectionTokens: boolean;
     insecure: boolean;
+    /** Connection and subscription tokens pass without a signature check; their claims are checked as usual (testing only). */
+    insecureSkipTokenSignatureVerify: boolean;
     /** Header (as configured) holding the user id a trusted reverse proxy authenticated; '' = none. */
     userIdHttpHeader: string;
     /** ms; 0 = no server pings (Centrifugo's `-1` arrives as 0). Greater than pongTimeout when both are on. */

@@ -159,6 +159,8 @@ const clientSchema = section({
   // New connections per second this node takes (HTTP 503 past it); 0 = no limit.
   connection_rate_limit: int(0, 0),
   channel_position_check_delay: duration('40s'),
+  // Positioned subscribers of a publication delivered later than this after it was published resync; 0 = no limit.
+  channel_position_max_time_lag: duration('0'),
   history_max_publication_limit: int(300),
   recovery_max_publication_limit: int(300),
   connect_include_server_time: bool(),

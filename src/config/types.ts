@@ -518,6 +518,11 @@ export interface Config {
     /** Commands of one connection that may wait at once; 0 or 1 = one at a time. */
     concurrency: number;
     channelPositionCheckDelay: number;
+    /**
+     * ms; a publication with an offset that reaches this node later than this after it was
+     * published puts its positioned subscribers in insufficient state (they resync). 0 = no limit.
+     */
+    channelPositionMaxTimeLag: number;
     historyMaxPublicationLimit: number;
     recoveryMaxPublicationLimit: number;
     connectIncludeServerTime: boolean;

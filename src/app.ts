@@ -136,8 +136,14 @@ export class Parsec {
       recoveredPublicationsHistogram: p.recoveredPublicationsHistogram,
     }));
     this.proxies = new Proxies(config, this.log, metrics, telemetry.proxy);
+    const skipSignature = config.client.insecureSkipTokenSignatureVerify;
+    if (skipSignature) {
+      this.log.warn(
+        'INSECURE: client.insecure_skip_token_signature_verify is on: token signatures are NOT checked, anyone can connect and subscribe as any user with a token they made (testing only, never in production)',
+      );
+    }
     const verifier = (cfg: TokenConfig, section: 'token' | 'subscription_token', use: JwksUse): TokenVerifier =>
-      new TokenVerifier(cfg, clock, this.log, jwksCa(cfg.jwksTls, `client.${section}.jwks_tls.server_ca_pem_file`), (ok, seconds) => metrics.jwks.fetched(use, ok, seconds));
+      new TokenVerifier(cfg, clock, this.log, jwksCa(cfg.jwksTls, `client.${section}.jwks_tls.server_ca_pem_file`), (ok, seconds) => metrics.jwks.fetched(use, ok, seconds), skipSignature);
     const connectionTokens = verifier(config.client.token, 'token', 'client_token');
     const subscriptionTokens = verifier(config.client.subscriptionToken, 'subscription_token', 'subscription_token');
     const mqtt = config.parsec.mqtt;

@@ -38,8 +38,6 @@ const NESTED: ReadonlySet<string> = new Set([
   ...['host_whitelist', 'cache_dir', 'email', 'server_name', 'http', 'http_addr'].map((k) => `http_server.tls_autocert.${k}`),
   'http_server.http3', 'http_server.h2c_external',
   'http_server.external_http2_extended_connect',
-  'client.channel_position_max_time_lag',
-  'client.insecure_skip_token_signature_verify',
   ...['token', 'subscription_token'].map((t) => `client.${t}.insecure_skip_jwks_endpoint_safety_check`),
   'channel.proxy.subscribe_stream',
   'map_broker.postgres',

@@ -138,6 +138,8 @@ const clientSchema = section({
   allow_anonymous_connect_without_token: bool(),
   disallow_anonymous_connection_tokens: bool(),
   insecure: bool(),
+  // Tokens pass whatever their signature; claims are still checked. Testing only.
+  insecure_skip_token_signature_verify: bool(),
   // The header a trusted reverse proxy puts the authenticated user id in; '' = none.
   user_id_http_header: str(),
   ping_interval: durationOrOff('25s'),
@@ -158,6 +160,8 @@ const clientSchema = section({
   // New connections per second this node takes (HTTP 503 past it); 0 = no limit.
   connection_rate_limit: int(0, 0),
   channel_position_check_delay: duration('40s'),
+  // Positioned subscribers of a publication delivered later than this after it was published resync; 0 = no limit.
+  channel_position_max_time_lag: duration('0'),
   history_max_publication_limit: int(300),
   recovery_max_publication_limit: int(300),
   connect_include_server_time: bool(),

@@ -490,6 +490,8 @@ export interface Config {
     allowAnonymousConnectWithoutToken: boolean;
     disallowAnonymousConnectionTokens: boolean;
     insecure: boolean;
+    /** Connection and subscription tokens pass without a signature check; their claims are checked as usual (testing only). */
+    insecureSkipTokenSignatureVerify: boolean;
     /** Header (as configured) holding the user id a trusted reverse proxy authenticated; '' = none. */
     userIdHttpHeader: string;
     /** ms; 0 = no server pings (Centrifugo's `-1` arrives as 0). Greater than pongTimeout when both are on. */
@@ -516,6 +518,11 @@ export interface Config {
     /** Commands of one connection that may wait at once; 0 or 1 = one at a time. */
     concurrency: number;
     channelPositionCheckDelay: number;
+    /**
+     * ms; a publication with an offset that reaches this node later than this after it was
+     * published puts its positioned subscribers in insufficient state (they resync). 0 = no limit.
+     */
+    channelPositionMaxTimeLag: number;
     historyMaxPublicationLimit: number;
     recoveryMaxPublicationLimit: number;
     connectIncludeServerTime: boolean;

@@ -151,10 +151,13 @@ export class Hub<C extends HubClient = HubClient> {
     return members instanceof Map ? members.values() : [members];
   }
 
-  /** Delivers to every local subscriber; `deltaAllowed` lets delta-negotiated ones get a fossil delta. */
-  broadcastPublication(channel: string, pub: Publication, position: StreamPosition, deltaAllowed: boolean): void {
+  /**
+   * Delivers to every local subscriber; `deltaAllowed` lets delta-negotiated ones get a fossil
+   * delta; `lagged` puts positioned ones in insufficient state (see PublicationFanout).
+   */
+  broadcastPublication(channel: string, pub: Publication, position: StreamPosition, deltaAllowed: boolean, lagged = false): void {
     if (!this.channels.has(channel)) return;
-    const fanout = new PublicationFanout(channel, pub, this.previous.get(channel), deltaAllowed, this.channelId(channel));
+    const fanout = new PublicationFanout(channel, pub, this.previous.get(channel), deltaAllowed, this.channelId(channel), lagged);
     this.previous.set(channel, { offset: pub.offset ?? 0, data: pub.data });
     for (const sub of this.subscribers(channel)) sub.deliverPublication(fanout, position);
   }
@@ -163,10 +166,10 @@ export class Hub<C extends HubClient = HubClient> {
    * Delivers a map change. The delta base is the key's previous value (`prevData`), not the
    * channel's previous publication: each key is its own chain.
    */
-  broadcastMapPublication(channel: string, pub: Publication, position: StreamPosition, deltaAllowed: boolean, prevData: Uint8Array | undefined): void {
+  broadcastMapPublication(channel: string, pub: Publication, position: StreamPosition, deltaAllowed: boolean, prevData: Uint8Array | undefined, lagged = false): void {
     if (!this.channels.has(channel)) return;
     const prev = prevData && !pub.removed ? { data: prevData } : undefined;
-    const fanout = new PublicationFanout(channel, pub, prev, deltaAllowed, this.channelId(channel));
+    const fanout = new PublicationFanout(channel, pub, prev, deltaAllowed, this.channelId(channel), lagged);
     for (const sub of this.subscribers(channel)) sub.deliverPublication(fanout, position);
   }
 

@@ -372,13 +372,23 @@ export class Node implements BrokerEventHandler, MapEventHandler {
     const { node } = this.deps.metrics;
     node.messageReceived(MessageType.publication);
     const started = this.deps.metrics.enabled ? performance.now() : 0;
-    this.hub.broadcastPublication(channel, toProtocolPublication(pub), position, pub.delta ?? false);
+    this.hub.broadcastPublication(channel, toProtocolPublication(pub), position, pub.delta ?? false, this.lagged(pub));
     if (started > 0) node.observeBroadcast((performance.now() - started) / 1000);
     this.deps.activity?.delivered(channel, this.hub.numSubscribers(channel));
   }
 
   handleMapPublication(channel: string, pub: MapPublication, position: StreamPosition, delta: boolean, prevData: Uint8Array | undefined): void {
-    this.hub.broadcastMapPublication(channel, toProtocolMapPublication(pub), position, delta, prevData);
+    this.hub.broadcastMapPublication(channel, toProtocolMapPublication(pub), position, delta, prevData, this.lagged(pub));
+  }
+
+  /**
+   * Whether a positioned publication took longer from publish to this node than
+   * `client.channel_position_max_time_lag` allows: a stream that far behind can't be trusted
+   * live, so its positioned subscribers resync from history.
+   */
+  private lagged(pub: { offset: number; time: number }): boolean {
+    const maxLag = this.config.client.channelPositionMaxTimeLag;
+    return maxLag > 0 && pub.offset > 0 && pub.time > 0 && this.deps.clock.now() - pub.time > maxLag;
   }
 
   /** Map changes may have been lost while the map broker's delivery was down: positioned map subscriptions resync when behind. */

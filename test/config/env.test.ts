@@ -126,7 +126,7 @@ test('a prefixed variable that names no key is a warning naming it', () => {
       PARSEC_HTTP_SERVER_PROT: '1',
       CENTRIFUGO_NOPE: 'x',
       PARSEC_GRAPHITE_ENABLED: 'true',
-      PARSEC_CLIENT_CHANNEL_POSITION_MAX_TIME_LAG: '1s',
+      PARSEC_CLIENT_TOKEN_INSECURE_SKIP_JWKS_ENDPOINT_SAFETY_CHECK: 'true',
       CENTRIFUGO_TOKEN_HMAC_SECRET_KEY: 'x',
       NOT_OURS_HTTP_SERVER_PORT: '1',
     },
@@ -134,7 +134,7 @@ test('a prefixed variable that names no key is a warning naming it', () => {
   assert.deepEqual(warnings.sort(), [
     'env CENTRIFUGO_NOPE: names no config key (ignored)',
     'env CENTRIFUGO_TOKEN_HMAC_SECRET_KEY: "token_hmac_secret_key" is a Centrifugo v5 key; in v6 it is "client.token.hmac_secret_key", CENTRIFUGO_CLIENT_TOKEN_HMAC_SECRET_KEY (ignored)',
-    'env PARSEC_CLIENT_CHANNEL_POSITION_MAX_TIME_LAG: "client.channel_position_max_time_lag" is recognised but not supported yet (ignored)',
+    'env PARSEC_CLIENT_TOKEN_INSECURE_SKIP_JWKS_ENDPOINT_SAFETY_CHECK: "client.token.insecure_skip_jwks_endpoint_safety_check" is recognised but not supported yet (ignored)',
     'env PARSEC_GRAPHITE_ENABLED: "graphite" is recognised but not supported yet (ignored)',
     'env PARSEC_HTTP_SERVER_PROT: names no config key (ignored)',
   ]);

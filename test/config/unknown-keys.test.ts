@@ -53,7 +53,7 @@ test('recognised Centrifugo keys Parsec lacks get one notice per top-level secti
       'prometheus: {enabled: true, native_histograms: true}',
       'uni_websocket: {enabled: true, read_buffer_size: 1024}',
       'client:',
-      '  channel_position_max_time_lag: 1s',
+      '  token: {insecure_skip_jwks_endpoint_safety_check: true}',
       '  proxy: {connect: {enabled: true, endpoint: "http://x", http: {tls: {enabled: true, client_ca_pem: ca.pem}}}}',
       'channel:',
       '  proxy: {subscribe: {endpoint: http://x}, subscribe_stream: {endpoint: "grpc://x:1"}}',
@@ -69,7 +69,7 @@ test('recognised Centrifugo keys Parsec lacks get one notice per top-level secti
     `${file}: "admin.web_path" is recognised but not supported yet (ignored)`,
     `${file}: "prometheus.native_histograms" is recognised but not supported yet (ignored)`,
     `${file}: "uni_websocket.read_buffer_size" is recognised but not supported yet (ignored)`,
-    `${file}: "client.channel_position_max_time_lag", "client.proxy.connect.http.tls.client_ca_pem" are recognised but not supported yet (ignored)`,
+    `${file}: "client.token.insecure_skip_jwks_endpoint_safety_check", "client.proxy.connect.http.tls.client_ca_pem" are recognised but not supported yet (ignored)`,
     `${file}: "channel.proxy.subscribe_stream", "channel.namespaces[*].subscribe_stream_proxy_enabled" are recognised but not supported yet (ignored)`,
     `${file}: "proxies[*].grpc.tls.client_ca_pem" is recognised but not supported yet (ignored)`,
   ]);

@@ -77,13 +77,18 @@ export class PublicationFanout {
   private verdicts: Map<CompiledFilter, boolean> | undefined;
   private refusalTaken = false;
 
-  /** `channelId` is the channel's compaction id on this node, 0 when none was handed out. */
+  /**
+   * `channelId` is the channel's compaction id on this node, 0 when none was handed out.
+   * `lagged`: the publication reached this node later than `client.channel_position_max_time_lag`
+   * allows, so positioned subscribers can't trust the live stream and resync.
+   */
   constructor(
     readonly channel: string,
     readonly pub: Publication,
     private readonly prev: PreviousPayload | undefined,
     private readonly deltaAllowed: boolean,
     private readonly channelId = 0,
+    readonly lagged = false,
   ) {
     this.byName = new AddressedEncodings({ channel }, pub);
   }

@@ -177,6 +177,10 @@ export class ChannelSubscription implements Subscriber {
     const offset = pub.offset ?? 0;
     // Publications sent with skip_history carry no offset and don't move the position.
     if (this.opts.positioned && offset > 0) {
+      if (fanout.lagged) {
+        this.client.onInsufficientState(this);
+        return;
+      }
       if (position.epoch !== this.epoch || offset !== this.offset + 1) {
         if (position.epoch === this.epoch && offset <= this.offset) return;
         this.client.onInsufficientState(this);

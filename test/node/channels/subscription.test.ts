@@ -65,6 +65,23 @@ describe('ChannelSubscription', () => {
     assert.equal(o.gaps, 1);
   });
 
+  it('resyncs a positioned subscription on a publication that arrived too late, and delivers it to others', () => {
+    const lagged = new PublicationFanout('ch', { data: Buffer.from('{"n":6}'), offset: 6 }, undefined, false, 0, true);
+    const positioned = owner();
+    const s = new ChannelSubscription(positioned, 'ch', opts);
+    s.activate({ offset: 5, epoch: 'e' }, false);
+    s.deliverPublication(lagged, { offset: 6, epoch: 'e' });
+    assert.equal(positioned.gaps, 1);
+    assert.equal(positioned.sent.length, 0);
+
+    const plain = owner();
+    const p = new ChannelSubscription(plain, 'ch', { ...opts, positioned: false, recoverable: false });
+    p.activate({ offset: 5, epoch: 'e' }, false);
+    p.deliverPublication(lagged, { offset: 6, epoch: 'e' });
+    assert.equal(plain.gaps, 0);
+    assert.equal(plain.sent.length, 1);
+  });
+
   it('treats any gap after an interruption as lost', () => {
     const o = owner();
     const s = new ChannelSubscription(o, 'ch', opts);

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { createRevocationStore } from '../broker/index.js';
-import { mapBrokerRedis } from '../config/index.js';
+import { clusterRedis, mapBrokerRedis } from '../config/index.js';
 import type { Config, RedisConfig } from '../config/types.js';
 import { isCloser, isHealthReporter, type Broker, type HealthReporter, type MapBroker, type PresenceManager } from '../engine/index.js';
 import { MemoryBroker, MemoryMapBroker, MemoryPresenceManager } from '../engine/memory/index.js';
@@ -142,7 +142,7 @@ async function presenceFor(config: Readonly<Config>, clock: Clock, log: Logger):
   return presence;
 }
 
-/** The token broker's revocation store and, when it is in Redis, its own connection (from `engine.redis`). */
+/** The token broker's revocation store and, when it is in Redis, its own connection (to the cluster's Redis, see clusterRedis; else `engine.redis`). */
 export interface Revocations {
   store: RevocationStore;
   redis?: RedisClient;
@@ -152,20 +152,21 @@ export interface Revocations {
 export async function buildRevocations(config: Readonly<Config>, clock: Clock): Promise<Revocations | undefined> {
   const tb = config.parsec.tokenBroker;
   if (!tb.enabled) return undefined;
-  const redis = tb.revocations.store === 'redis' ? { client: await connectRedisClient(config.engine.redis), prefix: config.engine.redis.prefix } : undefined;
+  const r = clusterRedis(config) ?? config.engine.redis;
+  const redis = tb.revocations.store === 'redis' ? { client: await connectRedisClient(r), prefix: r.prefix } : undefined;
   return { store: createRevocationStore(tb.revocations, redis, clock), redis: redis?.client };
 }
 
-/** What MQTT keeps in Redis when the engine is Redis, so every node sees it. */
+/** What MQTT keeps in the cluster's Redis (see clusterRedis), so every node sees it. */
 export interface MqttRedisStores {
   retained: RedisRetainedStore;
   directory: RedisSessionDirectory;
 }
 
-/** MQTT retained messages and the persistent session directory in Redis with the Redis engine; else undefined (one node, memory). */
+/** MQTT retained messages and the persistent session directory in the cluster's Redis; else undefined (one node, memory). */
 export async function buildMqttStores(config: Readonly<Config>): Promise<MqttRedisStores | undefined> {
-  if (!config.parsec.mqtt.enabled || config.engine.type !== 'redis') return undefined;
-  const r = config.engine.redis;
+  const r = clusterRedis(config);
+  if (!config.parsec.mqtt.enabled || !r) return undefined;
   const client = await connectRedisClient(r, ' for MQTT retained messages and sessions');
   return { retained: new RedisRetainedStore(client, r.prefix), directory: new RedisSessionDirectory(client, r.prefix) };
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { clusterRedis } from '../config/index.js';
 import type { Config } from '../config/types.js';
 import { connectRedisClient } from '../engine/redis/index.js';
 import type { Clock } from '../lib/index.js';
@@ -27,14 +28,15 @@ export interface Moderation {
 }
 
 /**
- * User blocking and rate limits over the configured store (PostgreSQL, else Redis with a
- * Redis engine, else memory), their state loaded: a store that can't be reached stops the
- * start. With a Redis engine, per-user buckets and `rate_limit` keys live in Redis too.
+ * User blocking and rate limits over the configured store (PostgreSQL, else the cluster's
+ * Redis (see clusterRedis), else memory), their state loaded: a store that can't be reached
+ * stops the start. With that Redis, per-user buckets and `rate_limit` keys live in it too.
  */
 export async function buildModeration(config: Readonly<Config>, clock: Clock, log: Logger): Promise<Moderation> {
   const { postgresDsn } = config.parsec.store;
-  const client = config.engine.type === 'redis' ? await connectRedisClient(config.engine.redis) : undefined;
-  const prefix = config.engine.redis.prefix;
+  const redis = clusterRedis(config);
+  const client = redis ? await connectRedisClient(redis) : undefined;
+  const prefix = redis?.prefix ?? config.engine.redis.prefix;
   let store: ModerationStore | undefined;
   try {
     store = await createModerationStore({ postgresDsn, redis: client && !postgresDsn ? { client, prefix } : undefined, log });

@@ -12,6 +12,7 @@ export { rateLimitOverridesSchema, type BucketConfig, type CommandLayerConfig, t
 
 export { MAP_SUBSCRIPTION_TYPES } from './types.js';
 export { mapBrokerRedis } from './map-broker.js';
+export { clusterRedis } from './cluster-redis.js';
 export {
   clampPageSize,
   resolveMapOptions,

@@ -10,14 +10,14 @@ import type { ModerationStore } from './store.js';
 export interface StoreChoice {
   /** `parsec.store.postgres_dsn`; '' = none. */
   postgresDsn: string;
-  /** A Redis client when the engine is Redis, else undefined; the caller keeps owning it. */
+  /** A client of the cluster's Redis when there is one, else undefined; the caller keeps owning it. */
   redis?: { client: Redis | Cluster; prefix: string };
   log: Logger;
 }
 
 /**
- * The store blocks and overrides live in: PostgreSQL when a DSN is set, else Redis when the
- * engine is Redis, else process memory. A database that can't be reached stops the start
+ * The store blocks and overrides live in: PostgreSQL when a DSN is set, else the cluster's
+ * Redis when there is one, else process memory. A database that can't be reached stops the start
  * with an EngineError naming the key.
  */
 export async function createModerationStore(c: StoreChoice): Promise<ModerationStore> {

@@ -143,14 +143,14 @@ describe('memory engine, NATS broker, Redis presence manager', { skip: skipRedis
 
 describe('memory engine, Redis broker', { skip: skipRedis || undefined }, () => {
   const prefix = randomPrefix('rbroker');
-  const c = cluster(() =>
+  const config = (): Config =>
     testConfig((cfg) => {
       cfg.httpApi.key = KEY;
       cfg.engine.type = 'memory';
       cfg.broker = { ...cfg.broker, enabled: true, type: 'redis', redis: { ...cfg.broker.redis, address: [redisUrl], prefix } };
       cfg.channel.namespaces = [chat];
-    }),
-  );
+    });
+  const c = cluster(config);
 
   it('delivers a publication made on node A to a subscriber on node B, with its stream position', async () => {
     const sb = await subscribed(await c.connect(c.b, 'reader'), 'chat:x');
@@ -193,6 +193,22 @@ describe('memory engine, Redis broker', { skip: skipRedis || undefined }, () => 
 
   it('is ready with the Redis broker as its engine check', async () => {
     assert.deepEqual(await ready(c.a), { status: 200, checks: { engine: { ok: true } } });
+  });
+
+  it("keeps blocks and rate-limit settings in the broker's Redis, where a node started later finds them", async (t) => {
+    assert.equal((await api(c.a, 'block_user', { user: 'latecomer-blocked', reason: 'test' })).error, undefined);
+    const settings = { client_command: { enabled: true, publish: { enabled: true, buckets: [{ interval: '1m', rate: 7 }] } } };
+    assert.equal((await api(c.b, 'rate_limits_set', { settings })).error, undefined);
+    const late = await startServer(config());
+    t.after(() => late.close());
+    const listed = (await api(late, 'blocked_users', {})).result?.blocks as Array<{ user: string }>;
+    assert.deepEqual(listed.map((b) => b.user), ['latecomer-blocked']);
+    const limits = (await api(late, 'rate_limits_get', {})).result as { settings: { client_command: { publish: { buckets: Array<{ rate: number }> } } } };
+    assert.equal(limits.settings.client_command.publish.buckets[0]?.rate, 7);
+    const c2 = sdk('json', late.url, { token: await connToken('latecomer-blocked') });
+    const d = once<{ code: number; reason: string }>(c2, 'disconnected');
+    c2.connect();
+    assert.deepEqual(await d.then(({ code, reason }) => ({ code, reason })), { code: 3503, reason: 'user blocked' });
   });
 });
 

@@ -9,6 +9,7 @@ import { demoConfig } from './demo.js';
 import { pino, type DestinationStream } from 'pino';
 import { closeSync, openSync } from 'node:fs';
 import { ConfigError, ConfigErrorCode } from '../config/index.js';
+import type { Config } from '../config/types.js';
 
 export const serveHelp = `Usage: parsec serve [--config FILE] [--port N] [--address ADDR] [--workers N]
 
@@ -19,7 +20,8 @@ token to try and the admin UI's address.
   -c, --config FILE   Centrifugo v6 style config (JSON, YAML or TOML)
   -p, --port N        overrides http_server.port
   -a, --address ADDR  overrides http_server.address
-  -w, --workers N     run N processes sharing the port (needs engine.type redis)
+  -w, --workers N     run N processes sharing the port (needs engine.type redis, or a
+                      shared broker with presence_manager redis)
   -h, --help          this help
 
 Environment variables PARSEC_<KEY_PATH> override file values, e.g.
@@ -53,7 +55,9 @@ export async function serve(argv: string[]): Promise<number> {
     });
   }
   if (workers > 1 && cluster.isPrimary) {
-    if (config.engine.type !== 'redis') throw new UsageError('--workers needs engine.type "redis": workers share nothing else');
+    if (!sharedByProcesses(config)) {
+      throw new UsageError('--workers needs a broker and a presence manager that processes share: engine.type "redis", or an enabled broker (redis, nats) and presence_manager (redis)');
+    }
     for (const w of warnings) logger.warn(w);
     return runWorkers(workers, logger);
   }
@@ -123,4 +127,11 @@ function logDestination(file: string): DestinationStream | undefined {
     throw new ConfigError(ConfigErrorCode.unreadable, 'log.file', null, `cannot write ${file}: ${(err as Error).message}`);
   }
   return pino.destination({ dest: file, append: true, sync: false });
+}
+
+/** Whether processes started on this config make one cluster: each shares the broker (PUB/SUB, history) and presence with the others. */
+function sharedByProcesses(c: Readonly<Config>): boolean {
+  const broker = c.broker.enabled ? c.broker.type !== 'memory' : c.engine.type === 'redis';
+  const presence = c.presenceManager.enabled ? c.presenceManager.type === 'redis' : c.engine.type === 'redis';
+  return broker && presence;
 }

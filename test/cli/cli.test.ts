@@ -114,11 +114,16 @@ describe('parsec CLI', () => {
 });
 
 describe('parsec serve --workers', () => {
-  it('runs several nodes on one port over Redis, and stops them all on SIGTERM', async (t) => {
+  const redis = (): object => ({ address: redisUrl, prefix: randomPrefix('workers') });
+  const shared = [
+    { setup: 'the Redis engine', config: () => ({ engine: { type: 'redis', redis: redis() } }) },
+    { setup: 'a Redis broker and presence manager apart from a memory engine', config: () => ({ broker: { enabled: true, type: 'redis', redis: redis() }, presence_manager: { enabled: true, type: 'redis', redis: redis() } }) },
+  ];
+  for (const { setup, config } of shared) it(`runs several nodes on one port over ${setup}, and stops them all on SIGTERM`, async (t) => {
     const skip = await skipWithout('Redis', redisUrl);
     if (skip) return t.skip(skip);
     const key = 'workers-key';
-    writeFileSync(join(dir, 'workers.json'), JSON.stringify({ engine: { type: 'redis', redis: { address: redisUrl, prefix: randomPrefix('workers') } }, http_api: { key } }));
+    writeFileSync(join(dir, 'workers.json'), JSON.stringify({ ...config(), http_api: { key } }));
     const child = spawn(process.execPath, [main, 'serve', '--config', 'workers.json', '--port', '0', '--address', '127.0.0.1', '--workers', '2'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     t.after(() => child.kill('SIGKILL'));
     let out = '';
@@ -137,9 +142,11 @@ describe('parsec serve --workers', () => {
     assert.equal(await code, 0);
   });
 
-  it('refuses --workers on the memory engine', () => {
+  it('refuses --workers on the memory engine, and with a shared broker but presence in memory', () => {
     const r = run('serve', '--config', 'config.json', '--workers', '2');
     assert.equal(r.status, 2);
-    assert.match(r.stderr, /--workers needs engine.type "redis"/);
+    assert.match(r.stderr, /--workers needs a broker and a presence manager that processes share/);
+    writeFileSync(join(dir, 'half.json'), JSON.stringify({ broker: { enabled: true, type: 'nats' } }));
+    assert.equal(run('serve', '--config', 'half.json', '--workers', '2').status, 2);
   });
 });

@@ -14,16 +14,17 @@ export interface BucketVerdict {
 
 /**
  * Token buckets by key, the bucket specs given with every call (nothing is configured in
- * advance; a key asked with other specs has other buckets). Used for per-user command
- * limits and the `rate_limit` API method.
+ * advance; a key asked with other specs has other buckets). Used for the `rate_limit` API
+ * method, and for per-user command limits when the buckets are in Redis (a node without
+ * Redis keeps them in RateLimits' own per-user entries).
  */
 export interface KeyedBuckets {
   /** True when every node shares the buckets (Redis). */
   readonly shared: boolean;
   /**
    * Takes `score` tokens from all of the key's buckets when each has them, else none. A store
-   * in this process answers at once, so a per-user check on a node without Redis costs no
-   * await; Redis answers with a promise, which rejects when it can't be reached.
+   * in this process answers at once; Redis answers with a promise, which rejects when it
+   * can't be reached.
    */
   take(key: string, specs: readonly BucketSpec[], score: number): BucketVerdict | Promise<BucketVerdict>;
 }
@@ -41,7 +42,7 @@ function specsKey(specs: readonly BucketSpec[]): string {
 
 /**
  * Buckets in this process, for a node without Redis: per node, not per cluster. The map is
- * bounded (the longest unused key goes first), which errs on the side of allowing.
+ * bounded (the long unused keys go first), which errs on the side of allowing.
  */
 export class MemoryKeyedBuckets implements KeyedBuckets {
   readonly shared = false;

@@ -48,6 +48,7 @@ export class RedisShard {
   private onFirstReady: (() => void) | undefined;
   private subReady = false;
   private everReady = false;
+  private cmdReady: Promise<void> | undefined;
 
   constructor(
     readonly index: number,
@@ -165,11 +166,26 @@ export class RedisShard {
     this.subReady = true;
     if (this.everReady) {
       this.log.info({ shard: this.index, channels: this.wanted.size }, 'redis pub/sub resubscribed');
-      this.events.resumed();
+      // Whoever resyncs on `resumed` reads stream tops over the command connection, which
+      // reconnects on its own schedule and fails commands until then (no offline queue).
+      await this.commandReady();
+      if (this.subReady) this.events.resumed();
     }
     this.everReady = true;
     this.onFirstReady?.();
     this.onFirstReady = undefined;
+  }
+
+  /** Resolves once the command connection is ready; one wait however many times PUB/SUB comes back first. */
+  private commandReady(): Promise<void> {
+    if (this.cmd.status === 'ready') return Promise.resolve();
+    this.cmdReady ??= new Promise<void>((resolve) =>
+      this.cmd.once('ready', () => {
+        this.cmdReady = undefined;
+        resolve();
+      }),
+    );
+    return this.cmdReady;
   }
 
   /** Drops both connections at once: a QUIT would wait on a Redis that may be gone. */

@@ -1,8 +1,8 @@
 import type { EventEmitter } from 'node:events';
 import mqtt from 'mqtt-packet';
 import { hasWildcard, isServerTopic, newClientId, randomString, topicFilterProblem, topicNameProblem, type TimerHandle } from '../../lib/index.js';
-import { Client } from '../../node/index.js';
-import { DisconnectCode } from '../../protocol/index.js';
+import { Client, engineFailure } from '../../node/index.js';
+import { DisconnectCode, ErrorCode } from '../../protocol/index.js';
 import type { DeliveryQos, SubscriptionOptions } from './channel-listener.js';
 import { Reason, SUBACK_FAILURE_V4, reasonForDisconnect, type MqttVersion, type Refusal } from './codes.js';
 import { authenticate, type Will } from './connect.js';
@@ -319,6 +319,14 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
       if (p.retain) await retained.retain({ topic, payload, qos: p.qos === 0 ? 0 : 1, expiresAt });
       await node.publish(ch, payload, { info: this.client!.info(), tags: publicationTags(p.retain, expiresAt) });
     } catch (err) {
+      const refused = brokerRefusal(err);
+      if (refused !== undefined) {
+        // The broker takes no such channel (a NATS wildcard character): it never will, so
+        // the message is refused as an ACL denial is, without a reconnect that resends it.
+        this.log.info({ clientId: this.clientId, topic, reason: refused }, 'mqtt publish refused by the broker');
+        this.acknowledge(p, Reason.topicNameInvalid);
+        return;
+      }
       this.log.error({ err, clientId: this.clientId, topic }, 'mqtt publish failed');
       // 3.1.1 has no way to refuse a PUBLISH: the client sends it again after a reconnect.
       if (this.version === 4 && p.qos > 0) this.end(Reason.unspecified, 'publish failed');
@@ -409,6 +417,11 @@ export class MqttConnection implements SessionOwner, SessionLink, NodeCloseTarge
     try {
       await session.subscribe(filter, channel, options);
     } catch (err) {
+      const refused = brokerRefusal(err);
+      if (refused !== undefined) {
+        this.log.info({ clientId: this.clientId, filter, reason: refused }, 'mqtt subscribe refused by the broker');
+        return failure(Reason.topicFilterInvalid);
+      }
       this.log.error({ err, clientId: this.clientId, filter }, 'mqtt subscribe failed');
       return failure(Reason.unspecified);
     }
@@ -638,4 +651,10 @@ function publicationTags(retain: boolean, expiresAt: number | undefined): Record
   if (retain) tags[RETAIN_TAG] = '1';
   if (expiresAt !== undefined) tags[EXPIRES_AT_TAG] = String(expiresAt);
   return tags;
+}
+
+/** What the broker said when it refuses a channel for good (a NATS wildcard character in it); undefined for any other failure. */
+function brokerRefusal(err: unknown): string | undefined {
+  const failure = engineFailure(err);
+  return failure?.code === ErrorCode.badRequest ? (failure.detail ?? 'refused by the broker') : undefined;
 }

@@ -12,7 +12,7 @@ import { runFanout } from './scenarios/fanout.js';
 import { runLabelIndex } from './scenarios/label-index.js';
 import { runMapFanout } from './scenarios/map-fanout.js';
 import { runMemory } from './scenarios/memory.js';
-import { runModeration, runModerationConnect, type StormShare } from './scenarios/moderation.js';
+import { runModeration, runModerationConnect, type StormOrder, type StormShare } from './scenarios/moderation.js';
 import { runMqttConnect, runMqttFanout, type MqttBroker } from './scenarios/mqtt.js';
 import { runRpcProxy } from './scenarios/rpc-proxy.js';
 import { runSharedPoll } from './scenarios/shared-poll.js';
@@ -45,8 +45,10 @@ const { values } = parseArgs({
     deliveries: { type: 'string', default: '30000' },
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '3000' },
-    /** Rounds of the paired connect storm (`moderation`): each round one storm per server, the order swapped every round. */
+    /** Rounds of the paired connect storm (`moderation`): each round one storm per server. */
     rounds: { type: 'string', default: '40' },
+    /** How the paired storm's two storms of a round run: `together` (at once, each from half the load workers) or `turns` (one after the other). */
+    'storm-order': { type: 'string', default: 'together' },
     /** Instruments the paired connect storm leaves out of its "on" server (`moderation`), e.g. `activity,ip_connect`. */
     without: { type: 'string' },
     'memory-steps': { type: 'string', default: '10000,18000' },
@@ -323,8 +325,10 @@ async function runScenario(scenario: Scenario, pool: LoadPool, kinds: TargetKind
         ),
       );
       const without = values.without ? choose<Instrument>(values.without, INSTRUMENTS, 'instrument') : [];
-      const rounds = await runModerationConnect(pool, { connections: Number(values.connections), rounds: Number(values.rounds), concurrency: 16, blocked: BLOCKED_USERS, without });
-      console.log(`\n## Operator instruments: connect storm, off and on${without.length > 0 ? ` (without ${without.join(', ')})` : ''} side by side, the order swapped every round\n`);
+      const [order] = choose<StormOrder>(values['storm-order']!, ['together', 'turns'], 'storm order');
+      const rounds = await runModerationConnect(pool, { connections: Number(values.connections), rounds: Number(values.rounds), concurrency: 16, blocked: BLOCKED_USERS, without, order: order! });
+      const how = order === 'together' ? 'stormed at the same moment, the load workers swapped every round' : 'stormed in turn, the order swapped every round';
+      console.log(`\n## Operator instruments: connect storm, off and on${without.length > 0 ? ` (without ${without.join(', ')})` : ''} side by side, ${how}\n`);
       const perCpu = (s: StormShare): number => s.connections / Math.max(s.cpuSeconds, 0.01);
       const perUserCpu = (s: StormShare): number => s.connections / Math.max(s.userCpuSeconds, 0.01);
       const sum = (side: 'off' | 'on'): StormShare =>

@@ -487,9 +487,11 @@ export class Parsec {
       socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n');
       return;
     }
+    const release = admission === ADMITTED ? undefined : admission.release;
+    // The WebSocket endpoint releases the hold from its connection's own close.
+    if (this.ws?.handleUpgrade(req, socket, head, url, release)) return;
     // `release` is idempotent: a plain listener, no `once` wrapper made per connection.
-    if (admission !== ADMITTED) socket.on('close', admission.release);
-    if (this.ws?.handleUpgrade(req, socket, head, url)) return;
+    if (release) socket.on('close', release);
     if (this.uniWs?.handleUpgrade(req, socket, head, url)) return;
     if (this.mqtt?.handleUpgrade(req, socket, head, url)) return;
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');

@@ -70,14 +70,27 @@ export class LoadPool {
     return this.spread('storm', spec, 0);
   }
 
-  private async spread(op: 'open' | 'storm', spec: Omit<ClientsSpec, 'from'>, from: number): Promise<OpenResult> {
-    const n = this.workers.length;
+  /**
+   * Two connect storms at once: half the workers storm `a`, the other half `b` (the halves
+   * swapped when `swap`). Two servers taking their storms at the same moment share whatever
+   * the machine does then, which storms taken in turn do not.
+   */
+  async stormTogether(a: Omit<ClientsSpec, 'from'>, b: Omit<ClientsSpec, 'from'>, swap: boolean): Promise<[OpenResult, OpenResult]> {
+    if (this.workers.length < 2) throw new Error('storms together need at least 2 load workers');
+    const half = this.workers.length >> 1;
+    const [first, second] = [this.workers.slice(0, half), this.workers.slice(half, half * 2)];
+    const [forA, forB] = swap ? [second, first] : [first, second];
+    return Promise.all([this.spread('storm', a, 0, forA), this.spread('storm', b, 0, forB)]);
+  }
+
+  private async spread(op: 'open' | 'storm', spec: Omit<ClientsSpec, 'from'>, from: number, workers = this.workers): Promise<OpenResult> {
+    const n = workers.length;
     const share = (i: number): number => Math.floor(spec.count / n) + (i < spec.count % n ? 1 : 0);
     if (op === 'open' && share(0) > MAX_SOCKETS_PER_WORKER) throw new Error(`${spec.count} clients need more than ${n} load workers`);
     const started = performance.now();
     let offset = from;
     const replies = await Promise.all(
-      this.workers.map((w, i) => {
+      workers.map((w, i) => {
         const req: WorkerRequest = { op, ...spec, from: offset, count: share(i), tokens: spec.tokens?.slice(offset - from, offset - from + share(i)) };
         offset += share(i);
         return w.call<OpenReply>(req);

@@ -1,4 +1,4 @@
-import type { LoadPool } from '../load/pool.js';
+import type { LoadPool, OpenResult } from '../load/pool.js';
 import { startParsec, type ServerProcess } from '../server-process.js';
 import { SECRET, bareConfig, blockUsers, moderationConfig, type Instrument } from '../targets.js';
 import { measureFanout, type FanoutResult } from './fanout.js';
@@ -36,20 +36,25 @@ export interface StormShare {
   userCpuSeconds: number;
 }
 
+/** How the paired storm puts the two servers side by side: both at once (each on half the load workers), or one after the other. */
+export type StormOrder = 'together' | 'turns';
+
 /** One round of the paired connect storm: the same storm against each server. */
 export interface ConnectPairRound {
   round: number;
-  /** Which server went first this round. */
+  /** Turns: which server went first. Together: which server the first half of the load workers stormed. */
   first: 'off' | 'on';
   off: StormShare;
   on: StormShare;
 }
 
 /**
- * The instruments' cost on connects, measured in pairs: both servers run side by side and
- * take the same storm in turn, the order swapped every round (off-on, on-off, …), so a drift
- * of the machine during the run (a storm's figures swing by a quarter between runs) falls on
- * both alike. User-space CPU is given apart: the instruments run there, while the kernel's
+ * The instruments' cost on connects, measured in pairs: both servers run side by side and take
+ * the same storm every round. `together` (the default) storms both at the same moment, each
+ * from half the load workers, the halves swapped every round: whatever the machine does
+ * during a storm (its figures swing by a quarter between runs on a shared machine) falls on
+ * both alike. `turns` storms one after the other, the order swapped every round (off-on,
+ * on-off, …). User-space CPU is given apart: the instruments run there, while the kernel's
  * share (the sockets' work, the larger and noisier part) is the same for both. Each storm is
  * a WebSocket handshake, `connect` (HS256) and `subscribe`, then the socket is dropped; the
  * users are the same every round, as returning users would be. `without` leaves instruments
@@ -57,32 +62,46 @@ export interface ConnectPairRound {
  */
 export async function runModerationConnect(
   pool: LoadPool,
-  opts: { connections: number; rounds: number; concurrency: number; blocked: number; without: readonly Instrument[] },
+  opts: { connections: number; rounds: number; concurrency: number; blocked: number; without: readonly Instrument[]; order: StormOrder },
 ): Promise<ConnectPairRound[]> {
   const off = await startParsec(bareConfig());
   let on: ServerProcess | undefined;
   try {
     on = await startParsec(moderationConfig(opts.without));
     if (!opts.without.includes('blocks')) await blockUsers(on.port, opts.blocked);
-    const storm = async (server: ServerProcess, count: number): Promise<StormShare> => {
-      const cpu0 = server.cpuSeconds();
-      const user0 = server.userCpuSeconds();
-      const r = await pool.storm({ dialect: 'parsec', port: server.port, shared: ['storm'], secret: SECRET, concurrency: opts.concurrency, count });
+    const servers = { off, on };
+    const spec = (server: ServerProcess, count: number) => ({ dialect: 'parsec' as const, port: server.port, shared: ['storm'], secret: SECRET, concurrency: opts.concurrency, count });
+    const cpu = (server: ServerProcess) => ({ all: server.cpuSeconds(), user: server.userCpuSeconds() });
+    const share = (server: ServerProcess, before: { all: number; user: number }, r: OpenResult): StormShare => {
       if (r.failed) throw new Error(`${r.failed} connects failed: ${r.firstError}`);
-      // The server is still closing the storm's last sockets: count that here, and start the
-      // next storm on a settled machine.
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-      return { connections: r.opened, cpuSeconds: server.cpuSeconds() - cpu0, userCpuSeconds: server.userCpuSeconds() - user0 };
+      return { connections: r.opened, cpuSeconds: server.cpuSeconds() - before.all, userCpuSeconds: server.userCpuSeconds() - before.user };
     };
-    const warmUp = Math.ceil(opts.connections / 2);
-    await storm(off, warmUp);
-    await storm(on, warmUp);
+    // The server is still closing the storm's last sockets: that is counted too, and the
+    // next storm starts on a settled machine.
+    const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    const alone = async (server: ServerProcess, count: number): Promise<StormShare> => {
+      const before = cpu(server);
+      const r = await pool.storm(spec(server, count));
+      await settle();
+      return share(server, before, r);
+    };
+    const round = async (first: 'off' | 'on', count: number): Promise<{ off: StormShare; on: StormShare }> => {
+      if (opts.order === 'turns') {
+        const second = first === 'off' ? 'on' : 'off';
+        const a = await alone(servers[first], count);
+        const b = await alone(servers[second], count);
+        return first === 'off' ? { off: a, on: b } : { off: b, on: a };
+      }
+      const before = { off: cpu(off), on: cpu(on!) };
+      const [r0, r1] = await pool.stormTogether(spec(off, count), spec(on!, count), first === 'on');
+      await settle();
+      return { off: share(off, before.off, r0), on: share(on!, before.on, r1) };
+    };
+    await round('off', Math.ceil(opts.connections / 2));
     const rounds: ConnectPairRound[] = [];
-    for (let round = 1; round <= opts.rounds; round++) {
-      const first = round % 2 === 1 ? 'off' : 'on';
-      const a = await storm(first === 'off' ? off : on, opts.connections);
-      const b = await storm(first === 'off' ? on : off, opts.connections);
-      rounds.push({ round, first, off: first === 'off' ? a : b, on: first === 'off' ? b : a });
+    for (let n = 1; n <= opts.rounds; n++) {
+      const first = n % 2 === 1 ? 'off' : 'on';
+      rounds.push({ round: n, first, ...(await round(first, opts.connections)) });
     }
     return rounds;
   } finally {

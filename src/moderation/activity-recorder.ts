@@ -57,8 +57,17 @@ export class ActivityRecorder {
     if (buffer.push(item)) this.dropped++;
   }
 
-  sessionOpened(s: SessionRecord): void {
+  /**
+   * A session opened. A store in this process takes it at once (no write to batch) and it
+   * is returned: its end is then written into it (`endKeptSession`), not buffered.
+   */
+  sessionOpened(s: SessionRecord): SessionRecord | undefined {
+    if (this.deps.store.keep) {
+      this.deps.store.keep(s);
+      return s;
+    }
     this.bounded(this.opened, s);
+    return undefined;
   }
 
   sessionEnded(e: SessionEnd): void {

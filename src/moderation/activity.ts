@@ -75,12 +75,25 @@ export interface ActivityStore {
    * as its open). The records are handed over: a store may keep them as they are.
    */
   writeSessions(opened: readonly SessionRecord[], ended: readonly SessionEnd[]): Promise<void>;
+  /**
+   * Takes a session at once, for a store in this process: there is no write to batch, and
+   * the session's end is then written into the kept record (`endKeptSession`), with no
+   * lookup. Stores that write elsewhere have none, and their sessions go through batches.
+   */
+  keep?(s: SessionRecord): void;
   /** Adds channel minutes to what is stored for the same channel and minute. */
   writeChannels(rows: readonly ChannelMinute[]): Promise<void>;
   sessions(q: SessionQuery): Promise<{ sessions: SessionRecord[]; nextCursor: string }>;
   channels(q: ChannelQuery): Promise<ChannelTotals[]>;
   /** Deletes what is older than `before` (unix ms); resolves with how many rows went. */
   cleanup(before: number): Promise<number>;
+}
+
+/** The end of a session kept in this process (`ActivityStore.keep`), written into its record. */
+export function endKeptSession(s: SessionRecord, disconnectedAt: number, code: number, reason: string): void {
+  s.disconnectedAt = disconnectedAt;
+  s.disconnectCode = code;
+  s.disconnectReason = reason;
 }
 
 export const sessionCursor = (s: SessionRecord): string => `${s.connectedAt}:${s.client}`;

@@ -1,6 +1,6 @@
 import { BoundedMap } from '../lib/index.js';
 import { parseCursor } from './store.js';
-import { newestSessionFirst, sessionCursor, totalsOf, type ActivityStore, type ChannelMinute, type ChannelQuery, type ChannelTotals, type SessionEnd, type SessionQuery, type SessionRecord } from './activity.js';
+import { endKeptSession, newestSessionFirst, sessionCursor, totalsOf, type ActivityStore, type ChannelMinute, type ChannelQuery, type ChannelTotals, type SessionEnd, type SessionQuery, type SessionRecord } from './activity.js';
 
 /** Kept by every stored session without labels (most): an empty object each is memory per session. */
 const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
@@ -26,18 +26,18 @@ export class MemoryActivityStore implements ActivityStore {
   }
 
   async writeSessions(opened: readonly SessionRecord[], ended: readonly SessionEnd[]): Promise<void> {
-    // Kept as handed over (no copy per session); only the labels, which the connection still holds, are copied.
-    for (const s of opened) {
-      s.labels = labelsCopy(s.labels);
-      this.sessionsById.set(s.client, s);
-    }
+    for (const s of opened) this.keep(s);
     for (const e of ended) {
       const s = this.sessionsById.get(e.client);
-      if (!s) continue;
-      s.disconnectedAt = e.disconnectedAt;
-      s.disconnectCode = e.code;
-      s.disconnectReason = e.reason;
+      if (s) endKeptSession(s, e.disconnectedAt, e.code, e.reason);
     }
+  }
+
+  /** Kept as handed over (no copy per session); only the labels, which the connection still holds, are copied. */
+  keep(s: SessionRecord): void {
+    s.labels = labelsCopy(s.labels);
+    // Client ids are new each session: no lookup before the insert.
+    this.sessionsById.add(s.client, s);
   }
 
   async writeChannels(rows: readonly ChannelMinute[]): Promise<void> {

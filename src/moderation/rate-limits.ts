@@ -30,9 +30,12 @@ const MAX_LOCAL_USERS = 100_000;
  * looks the user up once: `user_command`'s, and `redis_user_command`'s when no Redis holds
  * them (then they are this node's). Each is made on the user's first command it limits.
  */
-class UserBuckets {
+export class UserBuckets {
   here: BucketArray | undefined = undefined;
   node: BucketArray | undefined = undefined;
+
+  /** The table holding the entry: a connection's copy of it is good while that table is in force. */
+  constructor(readonly table: RecentKeys<UserBuckets>) {}
 }
 
 /**
@@ -84,6 +87,12 @@ export class ConnectionLimits {
 /** Where a connection keeps its buckets (the Client). */
 export interface LimitsHolder {
   limits: ConnectionLimits | undefined;
+  /**
+   * Its user's entry, found once per connection: the commands after the first need no
+   * lookup. An entry the table has since forgotten (past its bound) errs on the side of
+   * allowing, as forgetting does.
+   */
+  userLimits?: UserBuckets | undefined;
 }
 
 interface ErrorPolicy {
@@ -259,9 +268,12 @@ export class RateLimits {
     return verdict === 'own' && this.disconnectOnAccounted ? 'disconnect' : 'allow';
   }
 
-  private bucketsOf(user: string): UserBuckets {
+  private bucketsOf(user: string, holder: LimitsHolder | undefined): UserBuckets {
+    const kept = holder?.userLimits;
+    if (kept !== undefined && kept.table === this.users) return kept;
     let b = this.users.get(user);
-    if (b === undefined) this.users.set(user, (b = new UserBuckets()));
+    if (b === undefined) this.users.set(user, (b = new UserBuckets(this.users)));
+    if (holder) holder.userLimits = b;
     return b;
   }
 
@@ -275,12 +287,12 @@ export class RateLimits {
    * A bucket store that can't answer lets the command through (logged): limits protect the
    * server, and refusing every user while Redis is away would be an outage of its own.
    */
-  checkUser(user: string, command: LimitedCommand, detail: string): boolean | Promise<boolean> {
+  checkUser(user: string, command: LimitedCommand, detail: string, holder?: LimitsHolder): boolean | Promise<boolean> {
     if (user === '') return true;
     const here = this.localUserPolicy;
     let entry: UserBuckets | undefined;
     if (here !== undefined && here.specs.length > 0) {
-      entry = this.bucketsOf(user);
+      entry = this.bucketsOf(user, holder);
       const verdict = takeCommand(here, (entry.here ??= new BucketArray(here.specs)), command, detail, this.deps.clock.now());
       if (verdict !== 'ok') {
         this.hit('user_command', verdict === 'total' ? 'total' : here.hitName(command, detail), here.dryRun);
@@ -292,7 +304,7 @@ export class RateLimits {
     const slots = p.slots(command, detail);
     if (slots.length === 0) return true;
     if (!this.deps.users.shared) {
-      const node = ((entry ?? this.bucketsOf(user)).node ??= new BucketArray(p.specs));
+      const node = ((entry ?? this.bucketsOf(user, holder)).node ??= new BucketArray(p.specs));
       return this.userVerdict(p, node.take(slots, this.deps.clock.now()) === 0, command, detail);
     }
     const verdict = this.deps.users.take(`u:${user}:${p.bucketName(command, detail)}`, p.specsOf(slots), 1);

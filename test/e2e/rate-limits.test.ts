@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
@@ -235,6 +236,36 @@ describe('rate limits on one node', () => {
       await until(async () => (await attempt()) === 101, 3000, 50);
       const hits = (await api<{ hits: Array<{ layer: string; command: string; count: number }> }>(server, 'rate_limits_get', {})).result?.hits;
       assert.ok(hits?.some((h) => h.layer === 'ip_connect' && h.command === 'concurrent' && h.count >= 1));
+    } finally {
+      for (const ws of open) ws.close();
+      await api(server, 'rate_limits_set', { settings: {} });
+    }
+  });
+
+  it('holds no place for an upgrade refused at the handshake (max_concurrent_per_ip)', async () => {
+    await api(server, 'rate_limits_set', { settings: { ip_connect: { enabled: true, max_concurrent_per_ip: 1 } } });
+    const open: WebSocket[] = [];
+    const attempt = () =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(server.url);
+        ws.on('open', () => (open.push(ws), resolve(101)));
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('error', () => resolve(-1));
+      });
+    // An upgrade without Sec-WebSocket-Key, refused with 400 after the address was admitted.
+    const keyless = () =>
+      new Promise<number>((resolve, reject) => {
+        const { hostname, port, pathname } = new URL(server.url);
+        const s = connect(Number(port), hostname, () => s.write(`GET ${pathname} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n`));
+        let got = '';
+        s.on('data', (d) => (got += d.toString()));
+        s.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d+)/.exec(got)?.[1] ?? 0)));
+        s.on('error', reject);
+      });
+    try {
+      assert.deepEqual([await keyless(), await keyless()], [400, 400]);
+      // Their places were freed at once: one connection is taken, the next refused.
+      assert.deepEqual([await attempt(), await attempt()], [101, 429]);
     } finally {
       for (const ws of open) ws.close();
       await api(server, 'rate_limits_set', { settings: {} });

@@ -18,7 +18,7 @@ import {
   type Reply,
 } from '../../protocol/index.js';
 import { FrameType, type TransportCounts } from '../../metrics/index.js';
-import type { ConnectionLimits } from '../../moderation/index.js';
+import { endKeptSession, type ConnectionLimits, type SessionRecord, type UserBuckets } from '../../moderation/index.js';
 import { dispatchCommand, methodOf } from './dispatch.js';
 import { commandFrameType, pushFrameType, replyFrameType } from './frame-types.js';
 import { countClientError } from './rate-limit-check.js';
@@ -109,6 +109,10 @@ export class Client implements SubscriptionOwner, WheelEntry {
   expireTimer: TimerHandle | undefined;
   /** This connection's rate-limit buckets, made on its first limited command. */
   limits: ConnectionLimits | undefined;
+  /** Its user's rate-limit entry, once a limited command looked it up. */
+  userLimits: UserBuckets | undefined;
+  /** Its activity record when the activity store is in this process: the end is written into it. */
+  private activityRecord: SessionRecord | undefined;
 
   constructor(
     readonly node: Node,
@@ -409,7 +413,7 @@ export class Client implements SubscriptionOwner, WheelEntry {
     this.leaveConnecting();
     this.schedulePing();
     this.scheduleExpiry();
-    this.node.deps.activity?.sessionOpened({
+    this.activityRecord = this.node.deps.activity?.sessionOpened({
       client: this.id,
       user: this.user,
       transport: this.transport.name,
@@ -568,10 +572,18 @@ export class Client implements SubscriptionOwner, WheelEntry {
     this.teardown();
   }
 
+  private recordEnd(code: number, reason: string): void {
+    const activity = this.node.deps.activity;
+    if (!activity) return;
+    const at = this.node.clock.now();
+    if (this.activityRecord) endKeptSession(this.activityRecord, at, code, reason);
+    else activity.sessionEnded({ client: this.id, disconnectedAt: at, code, reason });
+  }
+
   /** Releases the session; `code` and `reason` say how it ended (the peer going away when not given). */
   private teardown(code: number = DisconnectCode.connectionClosed, reason = 'connection closed'): void {
     const wasConnected = this.state === 'connected';
-    if (wasConnected) this.node.deps.activity?.sessionEnded({ client: this.id, disconnectedAt: this.node.clock.now(), code, reason });
+    if (wasConnected) this.recordEnd(code, reason);
     this.state = 'closed';
     this.writer.close();
     this.leaveConnecting();

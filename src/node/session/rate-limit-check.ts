@@ -59,7 +59,7 @@ export function checkCommandLimits(client: Client, method: CommandMethod, cmd: C
   // `disconnect_on_accounted_limit`: terminal, so the SDK does not come straight back.
   if (verdict === 'disconnect') throw new DisconnectError(DisconnectCode.forceNoReconnect, 'too many requests');
   // Only per-user buckets in Redis cost a round trip; every other command goes on without an await.
-  return settle(limits.checkUser(client.user, command, detail));
+  return settle(limits.checkUser(client.user, command, detail, client));
 }
 
 /** Refuses with 111 when the per-user check said no: at once, or once Redis answered. */
@@ -75,7 +75,7 @@ function settle(allowed: boolean | Promise<boolean>): Promise<void> | undefined 
 export function checkConnectLimit(client: Client, user: string): Promise<void> | undefined {
   const limits = client.node.deps.rateLimits;
   if (!limits) return undefined;
-  return settle(limits.checkUser(user, 'connect', ''));
+  return settle(limits.checkUser(user, 'connect', '', client));
 }
 
 /**

@@ -111,29 +111,34 @@ export class WebSocketAcceptor {
   /**
    * Answers the handshake and opens a session over the connection, or refuses the request
    * with ws's status for it. `socket` is the net.Socket an http.Server hands 'upgrade'.
+   * `gone`, when given, is called once when the socket closes (at once when refused): the
+   * lean connection calls it from its own close, with no listener added per socket.
    */
-  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, open: OpenSession): void {
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, open: OpenSession, gone?: () => void): void {
     // http.Server hands 'upgrade' a net.Socket; its type says Duplex only because anyone may emit the event.
     const netSocket = socket as Socket;
     if (this.wss && req.headers['sec-websocket-extensions'] !== undefined) {
+      if (gone) socket.once('close', gone);
       this.wss.handleUpgrade(req, socket, head, (ws) => this.acceptWs(ws, netSocket, open));
       return;
     }
     const offer = readHandshake(req);
     if (isRefusal(offer)) {
       rejectUpgrade(socket, offer.status, offer.message, offer.headers);
+      gone?.();
       return;
     }
     // The client already sent FIN (ws checks the same).
     if (!socket.readable || !socket.writable) {
       socket.destroy();
+      gone?.();
       return;
     }
     const protocol = offer.protocols.size > 0 ? this.selectProtocol(offer.protocols) : false;
     netSocket.setTimeout(0);
     netSocket.setNoDelay();
     netSocket.write(switchingProtocols(offer.key, protocol));
-    const conn = new LeanWebSocket(netSocket, this.lean);
+    const conn = new LeanWebSocket(netSocket, this.lean, gone);
     conn.sink = open(conn);
     this.conns.set(netSocket, conn);
     netSocket.on('data', this.leanOn.data);

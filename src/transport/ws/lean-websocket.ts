@@ -107,6 +107,8 @@ export class LeanWebSocket implements WebSocketConnection {
   constructor(
     readonly socket: Socket,
     private readonly opts: LeanOptions,
+    /** Called once the socket closed (the per-address connection count, say). */
+    private readonly onGone: (() => void) | undefined = undefined,
   ) {}
 
   get open(): boolean {
@@ -185,6 +187,7 @@ export class LeanWebSocket implements WebSocketConnection {
     this.closeTimer = undefined;
     this.partial = undefined;
     this.message = undefined;
+    this.onGone?.();
     this.sink.handleTransportClose();
   }
 

@@ -56,14 +56,20 @@ export class WebSocketHandler {
     });
   }
 
-  /** Handles an upgrade for our path; returns false when the path is not ours. */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): boolean {
+  /**
+   * Handles an upgrade for our path; returns false when the path is not ours. `gone`, when
+   * given, is called once the socket is done with (at once when the upgrade is refused).
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, gone?: () => void): boolean {
     if (url.pathname !== this.path) return false;
-    if (refusedUpgrade(this.node, this.origins, this.log, req, socket)) return true;
+    if (refusedUpgrade(this.node, this.origins, this.log, req, socket)) {
+      gone?.();
+      return true;
+    }
     const protocol = protocolOf(req, url);
     const request = this.requests.read(req);
     // The session is the Client itself: it takes the connection's frames and its close.
-    this.acceptor.upgrade(req, socket, head, (conn) => new Client(this.node, new WebSocketTransport(conn, protocol, request), newClientId()));
+    this.acceptor.upgrade(req, socket, head, (conn) => new Client(this.node, new WebSocketTransport(conn, protocol, request), newClientId()), gone);
     return true;
   }
 

@@ -28,22 +28,11 @@ export class BoundedMap<V> {
     else this.setYoung(key, v);
   }
 
-  /**
-   * Sets a key known not to be kept (a fresh id), as the newest: one insert, where `set`
-   * looks in both generations first. A kept key given here would be kept twice.
-   */
-  add(key: string, v: V): void {
-    if (this.young.size >= this.half) this.rotate();
-    this.young.set(key, v);
-  }
-
-  private rotate(): void {
-    this.old = this.young;
-    this.young = new Map();
-  }
-
   protected setYoung(key: string, v: V): void {
-    if (!this.young.has(key) && this.young.size >= this.half) this.rotate();
+    if (!this.young.has(key) && this.young.size >= this.half) {
+      this.old = this.young;
+      this.young = new Map();
+    }
     this.young.set(key, v);
   }
 

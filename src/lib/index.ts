@@ -15,3 +15,4 @@ export { filterCovers, hasWildcard, isServerTopic, topicFilterProblem, topicMatc
 export { BucketArray, BucketsByKey, type BucketSpec } from './token-buckets.js';
 export { BoundedMap, RecentKeys } from './bounded-map.js';
 export { DroppingBuffer } from './dropping-buffer.js';
+export { StringFilter } from './string-filter.js';

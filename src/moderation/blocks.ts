@@ -1,3 +1,5 @@
+import { StringFilter } from '../lib/index.js';
+
 /** One block of a user, current or past, as every store keeps it. Times are unix ms. */
 export interface UserBlock {
   /** Unique per block (a user blocked twice has two). */
@@ -26,39 +28,53 @@ export function newestFirst(a: UserBlock, b: UserBlock): number {
 }
 
 /**
- * The blocked users this node refuses, held in memory so a connect costs a Map lookup and
- * no storage round trip. Lapsed entries count as absent the moment they expire and are
- * swept by `prune`.
+ * The blocked users this node refuses, held in memory so a connect costs no storage round
+ * trip. A compact filter answers first: most users are not blocked, and "no" from it skips
+ * the Map, whose miss reads keys spread over the heap. Lapsed entries count as absent the
+ * moment they expire and are swept by `prune`.
  */
 export class BlockSet {
   /** User → expiry (unix ms, 0 = never). */
   private readonly users = new Map<string, number>();
+  private filter = new StringFilter(0);
+  /** Users taken out since the filter was built: their bits stay set until it is rebuilt. */
+  private removed = 0;
 
   add(user: string, expireAt: number): void {
     this.users.set(user, expireAt);
+    if (this.users.size > this.filter.capacity) this.rebuild();
+    else this.filter.add(user);
   }
 
   delete(user: string): void {
-    this.users.delete(user);
+    if (this.users.delete(user) && ++this.removed > Math.max(1024, this.users.size)) this.rebuild();
   }
 
   /** Replaces the whole set (a reload from the store). */
   replace(blocks: Iterable<Pick<UserBlock, 'user' | 'expireAt'>>): void {
     this.users.clear();
     for (const b of blocks) this.users.set(b.user, b.expireAt);
+    this.rebuild();
   }
 
   has(user: string, now: number): boolean {
+    if (!this.filter.mayHave(user)) return false;
     const expireAt = this.users.get(user);
     return expireAt !== undefined && (expireAt === 0 || expireAt > now);
   }
 
   /** Drops lapsed entries. */
   prune(now: number): void {
-    for (const [user, expireAt] of this.users) if (expireAt !== 0 && expireAt <= now) this.users.delete(user);
+    for (const [user, expireAt] of this.users) if (expireAt !== 0 && expireAt <= now) this.delete(user);
   }
 
   get size(): number {
     return this.users.size;
+  }
+
+  private rebuild(): void {
+    this.filter = new StringFilter(this.users.size);
+    for (const user of this.users.keys()) this.filter.add(user);
+    this.removed = 0;
   }
 }

@@ -1,4 +1,4 @@
-import { BoundedMap } from '../lib/index.js';
+import { BoundedMap, DroppingBuffer } from '../lib/index.js';
 import { parseCursor } from './store.js';
 import { endKeptSession, newestSessionFirst, sessionCursor, totalsOf, type ActivityStore, type ChannelMinute, type ChannelQuery, type ChannelTotals, type SessionEnd, type SessionQuery, type SessionRecord } from './activity.js';
 
@@ -16,19 +16,23 @@ function labelsCopy(labels: Readonly<Record<string, string>>): Record<string, st
  */
 export class MemoryActivityStore implements ActivityStore {
   readonly kind = 'memory';
-  /** By client id, oldest first; past the bound the oldest half goes at once. */
-  private readonly sessionsById: BoundedMap<SessionRecord>;
+  /**
+   * Oldest first; past the bound the oldest goes. No index by client id: a kept session's
+   * end is written into its record, and an end handed over in a batch looks back from the
+   * newest session, where sessions still open are.
+   */
+  private readonly sessionWindow: DroppingBuffer<SessionRecord>;
   private readonly minutes: BoundedMap<ChannelMinute>;
 
   constructor(maxSessions = 100_000, maxMinutes = 100_000) {
-    this.sessionsById = new BoundedMap(maxSessions);
+    this.sessionWindow = new DroppingBuffer(maxSessions);
     this.minutes = new BoundedMap(maxMinutes);
   }
 
   async writeSessions(opened: readonly SessionRecord[], ended: readonly SessionEnd[]): Promise<void> {
     for (const s of opened) this.keep(s);
     for (const e of ended) {
-      const s = this.sessionsById.get(e.client);
+      const s = this.sessionWindow.findLast((k) => k.client === e.client);
       if (s) endKeptSession(s, e.disconnectedAt, e.code, e.reason);
     }
   }
@@ -36,8 +40,7 @@ export class MemoryActivityStore implements ActivityStore {
   /** Kept as handed over (no copy per session); only the labels, which the connection still holds, are copied. */
   keep(s: SessionRecord): void {
     s.labels = labelsCopy(s.labels);
-    // Client ids are new each session: no lookup before the insert.
-    this.sessionsById.add(s.client, s);
+    this.sessionWindow.push(s);
   }
 
   async writeChannels(rows: readonly ChannelMinute[]): Promise<void> {
@@ -55,7 +58,7 @@ export class MemoryActivityStore implements ActivityStore {
   async sessions(q: SessionQuery): Promise<{ sessions: SessionRecord[]; nextCursor: string }> {
     const after = parseCursor(q.cursor);
     const out: SessionRecord[] = [];
-    for (const s of [...this.sessionsById.values()].sort(newestSessionFirst)) {
+    for (const s of [...this.sessionWindow.values()].sort(newestSessionFirst)) {
       if (q.user !== '' && s.user !== q.user) continue;
       if (q.openOnly && s.disconnectedAt !== 0) continue;
       if ((q.since && s.connectedAt < q.since) || (q.until && s.connectedAt >= q.until)) continue;
@@ -72,8 +75,7 @@ export class MemoryActivityStore implements ActivityStore {
   }
 
   async cleanup(before: number): Promise<number> {
-    let gone = 0;
-    for (const [id, s] of this.sessionsById.entries()) if (s.disconnectedAt !== 0 && s.disconnectedAt < before && this.sessionsById.delete(id)) gone++;
+    let gone = this.sessionWindow.retain((s) => s.disconnectedAt === 0 || s.disconnectedAt >= before);
     for (const [key, m] of this.minutes.entries()) if (m.minute < before && this.minutes.delete(key)) gone++;
     return gone;
   }

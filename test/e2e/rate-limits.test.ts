@@ -53,6 +53,15 @@ function config(edit?: (c: Config) => void): Config {
   });
 }
 
+/** A WebSocket upgrade's outcome: 101 (the socket then handed to `opened`), the refusal's HTTP status, or -1. */
+function upgradeStatus(url: string, opened: (ws: WebSocket) => void): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url);
+    ws.on('open', () => (opened(ws), resolve(101)));
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.on('error', () => resolve(-1));
+  });
+}
 describe('rate limits of map writes and shared-poll tracking', () => {
   let server: TestServer;
   before(async () => {
@@ -203,12 +212,7 @@ describe('rate limits on one node', () => {
       const statuses: number[] = [];
       for (let i = 0; i < 3; i++) {
         statuses.push(
-          await new Promise<number>((resolve) => {
-            const ws = new WebSocket(server.url);
-            ws.on('open', () => (ws.close(), resolve(101)));
-            ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-            ws.on('error', () => resolve(-1));
-          }),
+          await upgradeStatus(server.url, (ws) => ws.close()),
         );
       }
       assert.deepEqual(statuses, [101, 101, 429]);
@@ -220,13 +224,7 @@ describe('rate limits on one node', () => {
   it('caps the connections one address holds open (max_concurrent_per_ip), freeing a place when one closes', async () => {
     await api(server, 'rate_limits_set', { settings: { ip_connect: { enabled: true, max_concurrent_per_ip: 2 } } });
     const open: WebSocket[] = [];
-    const attempt = () =>
-      new Promise<number>((resolve) => {
-        const ws = new WebSocket(server.url);
-        ws.on('open', () => (open.push(ws), resolve(101)));
-        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-        ws.on('error', () => resolve(-1));
-      });
+    const attempt = () => upgradeStatus(server.url, (ws) => open.push(ws));
     try {
       assert.deepEqual([await attempt(), await attempt(), await attempt()], [101, 101, 429]);
       const closed = new Promise((r) => open[0]!.once('close', r));
@@ -245,13 +243,7 @@ describe('rate limits on one node', () => {
   it('holds no place for an upgrade refused at the handshake (max_concurrent_per_ip)', async () => {
     await api(server, 'rate_limits_set', { settings: { ip_connect: { enabled: true, max_concurrent_per_ip: 1 } } });
     const open: WebSocket[] = [];
-    const attempt = () =>
-      new Promise<number>((resolve) => {
-        const ws = new WebSocket(server.url);
-        ws.on('open', () => (open.push(ws), resolve(101)));
-        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-        ws.on('error', () => resolve(-1));
-      });
+    const attempt = () => upgradeStatus(server.url, (ws) => open.push(ws));
     // An upgrade without Sec-WebSocket-Key, refused with 400 after the address was admitted.
     const keyless = () =>
       new Promise<number>((resolve, reject) => {

@@ -282,4 +282,18 @@ describe('NATS broker without allow_wildcards', { skip }, () => {
     assert.deepEqual((await api(server, 'publish', { channel: 'open:plain', data: { n: 2 } })).result, {});
     assert.deepEqual((await got).data, { n: 2 });
   });
+
+  it('refuses a connect whose token subscribes it server-side to a wildcard channel with 107, leaving nothing behind', async () => {
+    const raw = await RawClient.open(server.url);
+    try {
+      raw.send({ id: 1, connect: { token: await connToken('server-side', { channels: ['open:server-side', 'news.*'] }) } });
+      assert.deepEqual((await raw.reply(1)).error, { code: 107, message: 'bad request' });
+      // The channel it did subscribe before the refusal was undone.
+      const info = await api(server, 'channels', { pattern: 'open:*' });
+      assert.equal(info.error, undefined);
+      assert.deepEqual(Object.keys((info.result as { channels?: Record<string, unknown> }).channels ?? {}).filter((ch) => ch === 'open:server-side'), []);
+    } finally {
+      raw.close();
+    }
+  });
 });

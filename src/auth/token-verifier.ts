@@ -197,12 +197,12 @@ export class TokenVerifier {
    * The synchronous path for plain HMAC tokens, with the same outcomes as jose's; undefined
    * when jose must judge the token (not plain, or a signature neither secret made).
    */
-  private verifyHmac(token: string, key: VerificationKey, previous: VerificationKey | undefined, options: { audience: string | undefined; issuer: string | undefined; currentDate: Date }): JWTPayload | undefined {
+  private verifyHmac(token: string, key: VerificationKey, previous: VerificationKey | undefined, options: { currentDate: Date }): JWTPayload | undefined {
     try {
       // During a rotation, a token the current secret did not sign may be the previous one's.
       const outcome = verifyHmacSignature(token, key.secret!) ?? (previous?.secret && key !== previous ? verifyHmacSignature(token, previous.secret) : undefined);
       if (!outcome) return undefined;
-      return this.checkRegexes(checkClaims(outcome.payload, { audience: options.audience, issuer: options.issuer, now: options.currentDate.getTime() }));
+      return this.claimsChecked(outcome.payload, options.currentDate.getTime());
     } catch (err) {
       throw tokenError(err);
     }
@@ -211,12 +211,15 @@ export class TokenVerifier {
   /** The claims of a token whose signature is not looked at, checked as a signed token's are. */
   private unsigned(token: string): JWTPayload {
     try {
-      const now = this.clock.now();
-      const payload = checkClaims(decodeJwt(token), { audience: this.cfg.audience || undefined, issuer: this.cfg.issuer || undefined, now });
-      return this.checkRegexes(payload);
+      return this.claimsChecked(decodeJwt(token), this.clock.now());
     } catch (err) {
       throw tokenError(err);
     }
+  }
+
+  /** The checks jose makes besides the signature (exp, nbf, aud, iss), then the regexes; for tokens jose does not judge. */
+  private claimsChecked(payload: JWTPayload, now: number): JWTPayload {
+    return this.checkRegexes(checkClaims(payload, { audience: this.cfg.audience || undefined, issuer: this.cfg.issuer || undefined, now }));
   }
 
   private checkRegexes(payload: JWTPayload): JWTPayload {

@@ -50,15 +50,11 @@ export class RedisStreamConsumer implements Consumer {
   static async start(cfg: RedisStreamConsumerConfig, deps: ConsumerDeps, connect: RedisConnector): Promise<RedisStreamConsumer> {
     const redis: RedisConfig = { ...cfg, prefix: '' };
     const opened: RedisClient[] = [];
+    let connecting = true;
     try {
       // One for commands, and one per stream: a blocking read holds its connection, so streams never wait for one another.
       for (let i = 0; i <= cfg.streams.length; i++) opened.push(await connect(redis, ` for consumer "${deps.name}"`, `${deps.at}.redis_stream`));
-    } catch (err) {
-      for (const c of opened) c.disconnect();
-      // Already naming the consumer and its key, and of the kind the CLI prints as one line.
-      throw err;
-    }
-    try {
+      connecting = false;
       const consumer = new RedisStreamConsumer(cfg, deps, opened[0]!, opened.slice(1));
       for (const stream of cfg.streams) consumer.workers.set(stream, new Workers(cfg.numWorkers));
       for (const stream of cfg.streams) await consumer.createGroup(stream);
@@ -66,6 +62,8 @@ export class RedisStreamConsumer implements Consumer {
       return consumer;
     } catch (err) {
       for (const c of opened) c.disconnect();
+      // A connect error already names the consumer and its key, and is of the kind the CLI prints as one line.
+      if (connecting) throw err;
       throw new Error(`consumer "${deps.name}": ${(err as Error).message}`, { cause: err });
     }
   }

@@ -44,6 +44,11 @@ function badRequest(message: string): EngineError {
   return new EngineError(EngineErrorCode.badRequest, message);
 }
 
+/** A channel holding `*` or `>` refused, saying `why` after the channel and the characters. */
+function wildcardRefused(channel: string, why: string): EngineError {
+  return badRequest(`channel ${JSON.stringify(channel)} holds a NATS wildcard character ("*" or ">"): ${why}`);
+}
+
 /**
  * PUB/SUB over NATS core, as Centrifugo's NATS broker does it: at most once, no history,
  * no offsets. Each channel a local client listens to is one NATS subscription, made when
@@ -97,7 +102,7 @@ export class NatsBroker implements Broker, Closer {
     if (this.subs.has(channel)) return;
     const wildcard = hasWildcard(channel);
     if (wildcard && !this.opts.allowWildcards) {
-      throw badRequest(`channel ${JSON.stringify(channel)} holds a NATS wildcard character ("*" or ">"): subscribing to it needs broker.nats.allow_wildcards`);
+      throw wildcardRefused(channel, 'subscribing to it needs broker.nats.allow_wildcards');
     }
     const subject = this.raw ? this.rawSubject(channel) : this.clientPrefix + (wildcard ? encodeWildcardChannel(channel) : encodeChannel(channel));
     const nc = this.live();
@@ -123,7 +128,7 @@ export class NatsBroker implements Broker, Closer {
 
   async publish(channel: string, data: Uint8Array, opts: PublishOptions): Promise<StreamPosition> {
     if (opts.historySize > 0) throw historyNotKept();
-    if (hasWildcard(channel)) throw badRequest(`channel ${JSON.stringify(channel)} holds a NATS wildcard character ("*" or ">"): the NATS broker publishes to concrete channels only`);
+    if (hasWildcard(channel)) throw wildcardRefused(channel, 'the NATS broker publishes to concrete channels only');
     const now = this.opts.clock.now();
     const seen = this.idempotent.get(channel, opts.idempotencyKey, now);
     if (seen) return seen;
@@ -177,7 +182,7 @@ export class NatsBroker implements Broker, Closer {
   /** Join and leave: raw subjects carry payloads only (Centrifugo drops them too), and a wildcard is no one channel. */
   private sendPresenceEvent(channel: string, msg: ChannelMessage): void {
     if (this.raw) return;
-    if (hasWildcard(channel)) throw badRequest(`channel ${JSON.stringify(channel)} holds a NATS wildcard character ("*" or ">"): it has no join/leave`);
+    if (hasWildcard(channel)) throw wildcardRefused(channel, 'it has no join/leave');
     this.send(channel, msg);
   }
 

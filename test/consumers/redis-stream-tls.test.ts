@@ -3,10 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { ConfigError, type ConsumerConfig } from '../../src/config/index.js';
 import { EngineError } from '../../src/engine/index.js';
-import { OwnRedis } from '../helpers/redis-server.js';
+import { startTlsRedis, skipWithoutTlsRedis, type OwnRedis } from '../helpers/redis-server.js';
 import type { TestServer } from '../helpers/server.js';
-import { randomPrefix, skipWithoutProgram } from '../helpers/services.js';
-import { TestCa, type Issued } from '../helpers/tls.js';
+import { randomPrefix } from '../helpers/services.js';
+import type { Issued, TestCa } from '../helpers/tls.js';
 import { until } from '../helpers/until.js';
 import { consumer, consumerServer, subscriber } from './helpers.js';
 
@@ -18,10 +18,9 @@ import { consumer, consumerServer, subscriber } from './helpers.js';
  */
 
 const SERVER_NAME = 'redis.parsec.test';
-const noRedisServer = skipWithoutProgram('redis-server', 'redis-server', ['--version'], /^Redis server v=/m);
-const noOpenssl = skipWithoutProgram('openssl', 'openssl', ['version'], /^OpenSSL 3/m);
+const skip = skipWithoutTlsRedis();
 
-describe('Redis stream consumer over TLS with a client certificate', { skip: noRedisServer || noOpenssl || undefined }, () => {
+describe('Redis stream consumer over TLS with a client certificate', { skip: skip || undefined }, () => {
   let ca: TestCa;
   let client: Issued;
   let redis: OwnRedis;
@@ -29,10 +28,7 @@ describe('Redis stream consumer over TLS with a client certificate', { skip: noR
   const servers: TestServer[] = [];
 
   before(async () => {
-    ca = TestCa.create();
-    client = ca.client();
-    const server = ca.server(SERVER_NAME);
-    redis = await OwnRedis.startTls({ cert: server.certFile, key: server.keyFile, ca: ca.certFile });
+    ({ ca, client, redis } = await startTlsRedis(SERVER_NAME));
     writer = new Redis({ port: redis.port, host: '127.0.0.1', tls: { ca: ca.cert, cert: client.cert, key: client.key, servername: SERVER_NAME } });
   });
   after(async () => {

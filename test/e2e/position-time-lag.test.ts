@@ -52,20 +52,21 @@ describe('client.channel_position_max_time_lag', { skip: skip || undefined }, ()
     await subscriberNode?.close();
   });
 
-  const connect = async (user: string): Promise<Sdk> => {
+  /** A new client of `user` on the subscriber node, subscribed to a fresh channel of namespace `ns`. */
+  const subscribed = async (user: string, ns: string) => {
     const c = sdk('json', subscriberNode.url, { token: await connToken(user) });
     clients.push(c);
     c.connect();
     await c.ready(3000);
-    return c;
-  };
-
-  it('a positioned subscriber of a lagging publication resyncs (2500) and recovers it', async () => {
-    const c = await connect('reader');
-    const channel = `feed:${randomUUID()}`;
+    const channel = `${ns}:${randomUUID()}`;
     const sub = c.newSubscription(channel);
     sub.subscribe();
     await sub.ready(3000);
+    return { channel, sub };
+  };
+
+  it('a positioned subscriber of a lagging publication resyncs (2500) and recovers it', async () => {
+    const { channel, sub } = await subscribed('reader', 'feed');
 
     const resync = once<{ code: number }>(sub, 'subscribing');
     const pubs = collect<{ data: { n: number } }>(sub, 'publication', 1);
@@ -76,11 +77,7 @@ describe('client.channel_position_max_time_lag', { skip: skip || undefined }, ()
   });
 
   it('publications within the limit are delivered live', async () => {
-    const c = await connect('reader2');
-    const channel = `feed:${randomUUID()}`;
-    const sub = c.newSubscription(channel);
-    sub.subscribe();
-    await sub.ready(3000);
+    const { channel, sub } = await subscribed('reader2', 'feed');
     let resubscribed = false;
     sub.on('subscribing', () => (resubscribed = true));
     const pubs = collect<{ data: { n: number } }>(sub, 'publication', 2);
@@ -91,11 +88,7 @@ describe('client.channel_position_max_time_lag', { skip: skip || undefined }, ()
   });
 
   it('a subscriber without positioning gets a lagging publication as it is', async () => {
-    const c = await connect('reader3');
-    const channel = `plain:${randomUUID()}`;
-    const sub = c.newSubscription(channel);
-    sub.subscribe();
-    await sub.ready(3000);
+    const { channel, sub } = await subscribed('reader3', 'plain');
     let resubscribed = false;
     sub.on('subscribing', () => (resubscribed = true));
     const pubs = collect<{ data: { n: number } }>(sub, 'publication', 1);

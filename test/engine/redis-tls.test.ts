@@ -6,9 +6,9 @@ import type { RedisConfig, RedisTlsConfig } from '../../src/config/types.js';
 import { EngineError } from '../../src/engine/index.js';
 import { startRedisBroker, startRedisEngine, startRedisMapBroker, startRedisPresenceManager } from '../../src/engine/redis/index.js';
 import { systemClock } from '../../src/lib/index.js';
-import { OwnRedis } from '../helpers/redis-server.js';
-import { randomPrefix, skipWithoutProgram } from '../helpers/services.js';
-import { TestCa, type Issued } from '../helpers/tls.js';
+import { startTlsRedis, skipWithoutTlsRedis, type OwnRedis } from '../helpers/redis-server.js';
+import { randomPrefix } from '../helpers/services.js';
+import type { Issued, TestCa } from '../helpers/tls.js';
 
 /*
  * Redis over TLS with a client certificate (`tls-auth-clients yes`) and a server certificate
@@ -19,19 +19,15 @@ import { TestCa, type Issued } from '../helpers/tls.js';
 const SERVER_NAME = 'redis.parsec.test';
 const log = pino({ level: 'silent' });
 const hist = { historySize: 10, historyTtl: 60_000, historyMetaTtl: 3_600_000 };
-const noRedisServer = skipWithoutProgram('redis-server', 'redis-server', ['--version'], /^Redis server v=/m);
-const noOpenssl = skipWithoutProgram('openssl', 'openssl', ['version'], /^OpenSSL 3/m);
+const skip = skipWithoutTlsRedis();
 
-describe('Redis over TLS with a client certificate', { skip: noRedisServer || noOpenssl || undefined }, () => {
+describe('Redis over TLS with a client certificate', { skip: skip || undefined }, () => {
   let ca: TestCa;
   let client: Issued;
   let redis: OwnRedis;
 
   before(async () => {
-    ca = TestCa.create();
-    client = ca.client();
-    const server = ca.server(SERVER_NAME);
-    redis = await OwnRedis.startTls({ cert: server.certFile, key: server.keyFile, ca: ca.certFile });
+    ({ ca, client, redis } = await startTlsRedis(SERVER_NAME));
   });
   after(() => redis?.down());
 

@@ -3,6 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { skipWithoutProgram } from './services.js';
+import { TestCa, type Issued } from './tls.js';
 import { until } from './until.js';
 
 /** A free TCP port on loopback (bound and released at once). */
@@ -151,4 +153,22 @@ export class OwnCluster {
   async down(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.down()));
   }
+}
+
+/** Why a Redis-over-TLS suite can't run here (no redis-server, or no OpenSSL 3 to make certificates), else false. */
+export function skipWithoutTlsRedis(): string | false {
+  return skipWithoutProgram('redis-server', 'redis-server', ['--version'], /^Redis server v=/m) || skipWithoutProgram('openssl', 'openssl', ['version'], /^OpenSSL 3/m);
+}
+
+/**
+ * A redis-server of its own on TLS only that asks clients for a certificate, its server
+ * certificate made out to `serverName` (a DNS name only), with the test CA that issued it and
+ * a client certificate from the same CA.
+ */
+export async function startTlsRedis(serverName: string): Promise<{ ca: TestCa; client: Issued; redis: OwnRedis }> {
+  const ca = TestCa.create();
+  const client = ca.client();
+  const server = ca.server(serverName);
+  const redis = await OwnRedis.startTls({ cert: server.certFile, key: server.keyFile, ca: ca.certFile });
+  return { ca, client, redis };
 }

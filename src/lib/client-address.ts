@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { BlockList, isIP } from 'node:net';
+import { peerAddress } from './peer-address.js';
 
 /** `::ffff:10.0.0.1` (an IPv4 peer on a dual-stack socket) → `10.0.0.1`. */
 export function plain(address: string): string {
@@ -36,7 +37,7 @@ export class ClientAddress {
    * builds a request's header object on first use, which a WebSocket upgrade otherwise skips.
    */
   ofRequest(req: IncomingMessage): string {
-    return this.of(req.socket.remoteAddress, this.trusted ? req.headers['x-forwarded-for'] : undefined);
+    return this.of(peerAddress(req.socket), this.trusted ? req.headers['x-forwarded-for'] : undefined);
   }
 
   /** The client's address from the socket peer and the X-Forwarded-For header(s). */

@@ -27,29 +27,6 @@ export class DroppingBuffer<T> {
     return true;
   }
 
-  /** The kept items, oldest first, the buffer unchanged. */
-  *values(): IterableIterator<T> {
-    for (let i = this.start; i < this.items.length; i++) yield this.items[i] as T;
-  }
-
-  /** The newest item that `match` takes, looking from the newest back. */
-  findLast(match: (item: T) => boolean): T | undefined {
-    for (let i = this.items.length - 1; i >= this.start; i--) {
-      const item = this.items[i] as T;
-      if (match(item)) return item;
-    }
-    return undefined;
-  }
-
-  /** Keeps only the items `keep` takes, in their order; returns how many went. */
-  retain(keep: (item: T) => boolean): number {
-    const kept = [...this.values()].filter(keep);
-    const gone = this.length - kept.length;
-    this.items = kept;
-    this.start = 0;
-    return gone;
-  }
-
   /** Every kept item, oldest first; the buffer is empty after. */
   drain(): T[] {
     const out = (this.start === 0 ? this.items : this.items.slice(this.start)) as T[];

@@ -4,6 +4,7 @@ export { newClientId, newSessionId, newSortableId, randomString } from './ids.js
 export { packageRoot, packageVersion } from './package-info.js';
 export { BodyTooLargeError, readBody } from './read-body.js';
 export { ClientAddress, plain as plainAddress } from './client-address.js';
+export { peerAddress } from './peer-address.js';
 export { CompactMap } from './compact-map.js';
 export { ListenError, listenOn } from './listen-error.js';
 export { Semaphore, SemaphoreAbortError } from './semaphore.js';

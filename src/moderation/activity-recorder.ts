@@ -58,20 +58,21 @@ export class ActivityRecorder {
   }
 
   /**
-   * A session opened. A store in this process takes it at once (no write to batch) and it
-   * is returned: its end is then written into it (`endKeptSession`), not buffered.
+   * A session opened. A store in this process takes it at once (no write to batch): its
+   * slot there is returned, to hand back with the session's end. Else -1, and it is buffered.
    */
-  sessionOpened(s: SessionRecord): SessionRecord | undefined {
-    if (this.deps.store.keep) {
-      this.deps.store.keep(s);
-      return s;
-    }
+  sessionOpened(s: SessionRecord): number {
+    const kept = this.deps.store.kept;
+    if (kept) return kept.keep(s);
     this.bounded(this.opened, s);
-    return undefined;
+    return -1;
   }
 
-  sessionEnded(e: SessionEnd): void {
-    this.bounded(this.ended, e);
+  /** A session ended; `slot` is what `sessionOpened` returned for it. */
+  sessionEnded(slot: number, client: string, disconnectedAt: number, code: number, reason: string): void {
+    const kept = this.deps.store.kept;
+    if (kept && slot >= 0) kept.end(slot, client, disconnectedAt, code, reason);
+    else this.bounded(this.ended, { client, disconnectedAt, code, reason });
   }
 
   /** The counters of a channel in the current minute. */

@@ -65,6 +65,17 @@ export interface ChannelTotals {
 }
 
 /**
+ * Sessions kept in this process: there is no write to batch, so a session is taken when it
+ * opens and its end written into its slot, with no lookup by client id.
+ */
+export interface KeptSessions {
+  /** Stores a session; returns its slot. */
+  keep(s: SessionRecord): number;
+  /** Writes the end of the session in `slot`, if the slot still holds `client`'s. */
+  end(slot: number, client: string, disconnectedAt: number, code: number, reason: string): void;
+}
+
+/**
  * Where activity is kept: PostgreSQL (every node writes to it), else a bounded window in
  * this process. Writes come in batches from the recorder, off the hot path.
  */
@@ -75,12 +86,8 @@ export interface ActivityStore {
    * as its open). The records are handed over: a store may keep them as they are.
    */
   writeSessions(opened: readonly SessionRecord[], ended: readonly SessionEnd[]): Promise<void>;
-  /**
-   * Takes a session at once, for a store in this process: there is no write to batch, and
-   * the session's end is then written into the kept record (`endKeptSession`), with no
-   * lookup. Stores that write elsewhere have none, and their sessions go through batches.
-   */
-  keep?(s: SessionRecord): void;
+  /** Present in a store in this process: sessions taken at once, with no batch. */
+  readonly kept?: KeptSessions;
   /** Adds channel minutes to what is stored for the same channel and minute. */
   writeChannels(rows: readonly ChannelMinute[]): Promise<void>;
   sessions(q: SessionQuery): Promise<{ sessions: SessionRecord[]; nextCursor: string }>;
@@ -89,18 +96,10 @@ export interface ActivityStore {
   cleanup(before: number): Promise<number>;
 }
 
-/** The end of a session kept in this process (`ActivityStore.keep`), written into its record. */
-export function endKeptSession(s: SessionRecord, disconnectedAt: number, code: number, reason: string): void {
-  s.disconnectedAt = disconnectedAt;
-  s.disconnectCode = code;
-  s.disconnectReason = reason;
-}
-
 export const sessionCursor = (s: SessionRecord): string => `${s.connectedAt}:${s.client}`;
 
-/** Sessions newest first, by connect time then client id. */
-export const newestSessionFirst = (a: SessionRecord, b: SessionRecord): number =>
-  b.connectedAt - a.connectedAt || (a.client < b.client ? 1 : a.client > b.client ? -1 : 0);
+/** Sessions newest first: by connect time, then by client id, both descending. */
+export const newerFirst = (atA: number, clientA: string, atB: number, clientB: string): number => atB - atA || (clientA < clientB ? 1 : clientA > clientB ? -1 : 0);
 
 /** Totals and per-minute rows of a channel's minutes, the busiest `top` channels first. */
 export function totalsOf(rows: readonly ChannelMinute[], top: number): ChannelTotals[] {

@@ -11,7 +11,7 @@ export { MemoryKeyedBuckets, RedisKeyedBuckets, type BucketVerdict, type KeyedBu
 export { IpConcurrency, IpConnectLimiter } from './ip-connect.js';
 export { ADMITTED, ConnectionLimits, RateLimitSettingsError, RateLimits, parseOverrides, type UserBuckets, type ConnectAdmission, type ConnectionVerdict, type LimitsHolder, type RateLimitHit, type RateLimitLayer, type RateLimitsDeps, type RateLimitsNotice } from './rate-limits.js';
 export { rateLimitsToWire } from './rate-limit-wire.js';
-export { endKeptSession, newestSessionFirst, type ActivityStore, type ChannelMinute, type ChannelQuery, type ChannelTotals, type SessionEnd, type SessionQuery, type SessionRecord } from './activity.js';
+export { type ActivityStore, type KeptSessions, type ChannelMinute, type ChannelQuery, type ChannelTotals, type SessionEnd, type SessionQuery, type SessionRecord } from './activity.js';
 export { MemoryActivityStore } from './memory-activity.js';
 export { PostgresActivityStore } from './postgres-activity.js';
 export { ActivityRecorder, type ActivityRecorderDeps } from './activity-recorder.js';

@@ -1,14 +1,6 @@
-import { BoundedMap, DroppingBuffer } from '../lib/index.js';
-import { parseCursor } from './store.js';
-import { endKeptSession, newestSessionFirst, sessionCursor, totalsOf, type ActivityStore, type ChannelMinute, type ChannelQuery, type ChannelTotals, type SessionEnd, type SessionQuery, type SessionRecord } from './activity.js';
-
-/** Kept by every stored session without labels (most): an empty object each is memory per session. */
-const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
-
-function labelsCopy(labels: Readonly<Record<string, string>>): Record<string, string> {
-  for (const _ in labels) return { ...labels };
-  return NO_LABELS as Record<string, string>;
-}
+import { BoundedMap } from '../lib/index.js';
+import { totalsOf, type ActivityStore, type ChannelMinute, type ChannelQuery, type ChannelTotals, type SessionEnd, type SessionQuery, type SessionRecord } from './activity.js';
+import { SessionWindow } from './session-window.js';
 
 /**
  * Activity in this process, for a node without PostgreSQL: a bounded window (the oldest
@@ -16,31 +8,21 @@ function labelsCopy(labels: Readonly<Record<string, string>>): Record<string, st
  */
 export class MemoryActivityStore implements ActivityStore {
   readonly kind = 'memory';
-  /**
-   * Oldest first; past the bound the oldest goes. No index by client id: a kept session's
-   * end is written into its record, and an end handed over in a batch looks back from the
-   * newest session, where sessions still open are.
-   */
-  private readonly sessionWindow: DroppingBuffer<SessionRecord>;
+  /** Taken as they open; an end handed over in a batch is looked for from the newest back. */
+  readonly kept: SessionWindow;
   private readonly minutes: BoundedMap<ChannelMinute>;
 
   constructor(maxSessions = 100_000, maxMinutes = 100_000) {
-    this.sessionWindow = new DroppingBuffer(maxSessions);
+    this.kept = new SessionWindow(maxSessions);
     this.minutes = new BoundedMap(maxMinutes);
   }
 
   async writeSessions(opened: readonly SessionRecord[], ended: readonly SessionEnd[]): Promise<void> {
-    for (const s of opened) this.keep(s);
+    for (const s of opened) this.kept.keep(s);
     for (const e of ended) {
-      const s = this.sessionWindow.findLast((k) => k.client === e.client);
-      if (s) endKeptSession(s, e.disconnectedAt, e.code, e.reason);
+      const slot = this.kept.slotOf(e.client);
+      if (slot >= 0) this.kept.end(slot, e.client, e.disconnectedAt, e.code, e.reason);
     }
-  }
-
-  /** Kept as handed over (no copy per session); only the labels, which the connection still holds, are copied. */
-  keep(s: SessionRecord): void {
-    s.labels = labelsCopy(s.labels);
-    this.sessionWindow.push(s);
   }
 
   async writeChannels(rows: readonly ChannelMinute[]): Promise<void> {
@@ -56,17 +38,7 @@ export class MemoryActivityStore implements ActivityStore {
   }
 
   async sessions(q: SessionQuery): Promise<{ sessions: SessionRecord[]; nextCursor: string }> {
-    const after = parseCursor(q.cursor);
-    const out: SessionRecord[] = [];
-    for (const s of [...this.sessionWindow.values()].sort(newestSessionFirst)) {
-      if (q.user !== '' && s.user !== q.user) continue;
-      if (q.openOnly && s.disconnectedAt !== 0) continue;
-      if ((q.since && s.connectedAt < q.since) || (q.until && s.connectedAt >= q.until)) continue;
-      if (after && (s.connectedAt > after.at || (s.connectedAt === after.at && s.client >= after.id))) continue;
-      if (out.length === q.limit) return { sessions: out, nextCursor: sessionCursor(out[out.length - 1]!) };
-      out.push({ ...s });
-    }
-    return { sessions: out, nextCursor: '' };
+    return this.kept.query(q);
   }
 
   async channels(q: ChannelQuery): Promise<ChannelTotals[]> {
@@ -75,7 +47,7 @@ export class MemoryActivityStore implements ActivityStore {
   }
 
   async cleanup(before: number): Promise<number> {
-    let gone = this.sessionWindow.retain((s) => s.disconnectedAt === 0 || s.disconnectedAt >= before);
+    let gone = this.kept.removeEndedBefore(before);
     for (const [key, m] of this.minutes.entries()) if (m.minute < before && this.minutes.delete(key)) gone++;
     return gone;
   }

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { ClientAddress, plainAddress } from '../lib/index.js';
+import { ClientAddress, peerAddress, plainAddress } from '../lib/index.js';
 import { NO_HEADERS, type ConnectionRequest, type Node } from '../node/index.js';
 
 /**
@@ -14,7 +14,7 @@ class PeerOnly implements ConnectionRequest {
 
   /** The socket keeps the address once read; '' when it closed before anyone asked. */
   get ip(): string {
-    return plainAddress(this.socket.remoteAddress ?? '');
+    return plainAddress(peerAddress(this.socket));
   }
 
   get headers(): Readonly<Record<string, string>> {
@@ -63,7 +63,7 @@ export class RequestReader {
     // them with a comma): believe none rather than guess which is the proxy's.
     const v = values?.length === 1 ? values[0]! : '';
     if (v === '') return '';
-    return this.anyPeerVouches || this.address.isTrustedPeer(req.socket.remoteAddress) ? v : '';
+    return this.anyPeerVouches || this.address.isTrustedPeer(peerAddress(req.socket)) ? v : '';
   }
 
   private headers(req: IncomingMessage): Readonly<Record<string, string>> {

@@ -48,17 +48,4 @@ describe('dropping buffer', () => {
     for (let i = 0; i < 100; i++) b.push(i);
     assert.deepEqual(b.drain(), [97, 98, 99]);
   });
-
-  it('is read in place oldest first, searched from the newest, and thinned in order', () => {
-    const b = new DroppingBuffer<number>(4);
-    for (let i = 1; i <= 6; i++) b.push(i);
-    assert.deepEqual([...b.values()], [3, 4, 5, 6]);
-    assert.equal(b.findLast((n) => n % 2 === 1), 5);
-    assert.equal(b.findLast((n) => n === 1), undefined, 'dropped');
-    assert.equal(b.retain((n) => n !== 4), 1);
-    assert.deepEqual([...b.values()], [3, 5, 6]);
-    b.push(7);
-    b.push(8);
-    assert.deepEqual(b.drain(), [5, 6, 7, 8]);
-  });
 });

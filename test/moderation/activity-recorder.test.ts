@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
-import { ActivityRecorder, MemoryActivityStore, type SessionEnd } from '../../src/moderation/index.js';
+import { ActivityRecorder, MemoryActivityStore } from '../../src/moderation/index.js';
 import { ManualClock } from '../helpers/clock.js';
 
-const end = (client: string): SessionEnd => ({ client, disconnectedAt: 1, code: 3000, reason: '' });
+/** The end of a session the recorder buffers (one it was not handed a slot for). */
+const end = (r: ActivityRecorder, client: string): void => r.sessionEnded(-1, client, 1, 3000, '');
 
 function recorder(store: MemoryActivityStore, maxBuffered: number): ActivityRecorder {
   return new ActivityRecorder({ store, clock: new ManualClock(), log: pino({ level: 'silent' }), retention: 60_000, maxBuffered });
@@ -13,7 +14,7 @@ function recorder(store: MemoryActivityStore, maxBuffered: number): ActivityReco
 describe('activity recorder', () => {
   it('drops the oldest past a full buffer and counts it, and counts the batches written', async () => {
     const r = recorder(new MemoryActivityStore(), 2);
-    for (const c of ['a', 'b', 'c']) r.sessionEnded(end(c));
+    for (const c of ['a', 'b', 'c']) end(r, c);
     assert.equal(r.dropped, 1);
     await r.flush();
     await r.flush();
@@ -24,8 +25,8 @@ describe('activity recorder', () => {
     const store = new MemoryActivityStore();
     store.writeSessions = () => Promise.reject(new Error('store away'));
     const r = recorder(store, 10);
-    r.sessionEnded(end('a'));
-    r.sessionEnded(end('b'));
+    end(r, 'a');
+    end(r, 'b');
     await r.flush();
     assert.deepEqual([r.dropped, r.writes], [2, { ok: 0, error: 1 }]);
   });

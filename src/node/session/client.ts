@@ -18,7 +18,7 @@ import {
   type Reply,
 } from '../../protocol/index.js';
 import { FrameType, type TransportCounts } from '../../metrics/index.js';
-import { endKeptSession, type ConnectionLimits, type SessionRecord, type UserBuckets } from '../../moderation/index.js';
+import type { ConnectionLimits, UserBuckets } from '../../moderation/index.js';
 import { dispatchCommand, methodOf } from './dispatch.js';
 import { commandFrameType, pushFrameType, replyFrameType } from './frame-types.js';
 import { countClientError } from './rate-limit-check.js';
@@ -111,8 +111,8 @@ export class Client implements SubscriptionOwner, WheelEntry {
   limits: ConnectionLimits | undefined;
   /** Its user's rate-limit entry, once a limited command looked it up. */
   userLimits: UserBuckets | undefined;
-  /** Its activity record when the activity store is in this process: the end is written into it. */
-  private activityRecord: SessionRecord | undefined;
+  /** Its session's slot when the activity store is in this process (-1 otherwise), handed back with its end. */
+  private activitySlot = -1;
 
   constructor(
     readonly node: Node,
@@ -413,7 +413,7 @@ export class Client implements SubscriptionOwner, WheelEntry {
     this.leaveConnecting();
     this.schedulePing();
     this.scheduleExpiry();
-    this.activityRecord = this.node.deps.activity?.sessionOpened({
+    this.activitySlot = this.node.deps.activity?.sessionOpened({
       client: this.id,
       user: this.user,
       transport: this.transport.name,
@@ -429,7 +429,7 @@ export class Client implements SubscriptionOwner, WheelEntry {
       disconnectedAt: 0,
       disconnectCode: 0,
       disconnectReason: '',
-    });
+    }) ?? -1;
   }
 
   private leaveConnecting(): void {
@@ -575,9 +575,7 @@ export class Client implements SubscriptionOwner, WheelEntry {
   private recordEnd(code: number, reason: string): void {
     const activity = this.node.deps.activity;
     if (!activity) return;
-    const at = this.node.clock.now();
-    if (this.activityRecord) endKeptSession(this.activityRecord, at, code, reason);
-    else activity.sessionEnded({ client: this.id, disconnectedAt: at, code, reason });
+    activity.sessionEnded(this.activitySlot, this.id, this.node.clock.now(), code, reason);
   }
 
   /** Releases the session; `code` and `reason` say how it ended (the peer going away when not given). */

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { peerAddress } from '../../lib/index.js';
 import type { ConnectionRequest, Transport } from '../../node/index.js';
 import type { ProtocolName } from '../../protocol/index.js';
 import type { StreamFormat } from './stream-format.js';
@@ -25,7 +26,7 @@ export class StreamTransport implements Transport {
     readonly request: ConnectionRequest,
     readonly unidirectional = false,
   ) {
-    this.remoteAddr = res.req.socket.remoteAddress ?? '';
+    this.remoteAddr = peerAddress(res.req.socket);
     this.emulation = !unidirectional;
     this.pong = !unidirectional;
   }

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { MqttConfig } from '../../config/types.js';
-import { listenOn } from '../../lib/index.js';
+import { listenOn, peerAddress } from '../../lib/index.js';
 import type { HubClient, Node, PublicationFanout, Subscriber } from '../../node/index.js';
 import { MqttConnection, type MqttSocket } from './connection.js';
 import type { MqttContext } from './context.js';
@@ -53,7 +53,7 @@ export class MqttFrontDoor {
     const onSocket = (socket: Socket): void => {
       // MQTT packets are small and latency matters (as on the HTTP server's WebSocket connections): no Nagle delay.
       socket.setNoDelay(true);
-      this.accept(socket, socket.remoteAddress ?? '', () => socket.bytesWritten - socket.writableLength);
+      this.accept(socket, peerAddress(socket), () => socket.bytesWritten - socket.writableLength);
     };
     this.server = opts.tls ? createTlsServer(opts.tls, onSocket) : createServer(onSocket);
     if (config.websocket.enabled) {
@@ -89,7 +89,7 @@ export class MqttFrontDoor {
     wss.handleUpgrade(req, socket, head, (ws) => {
       const stream = createWebSocketStream(ws);
       const raw = req.socket;
-      this.accept(stream, raw.remoteAddress ?? '', () => raw.bytesWritten - raw.writableLength);
+      this.accept(stream, peerAddress(raw), () => raw.bytesWritten - raw.writableLength);
     });
     return true;
   }

@@ -1,3 +1,4 @@
+import { peerAddress } from '../../lib/index.js';
 import type { ConnectionRequest, Transport } from '../../node/index.js';
 import type { ProtocolName } from '../../protocol/index.js';
 import type { WebSocketConnection } from './connection.js';
@@ -15,7 +16,7 @@ export class WebSocketTransport implements Transport {
 
   /** From the socket, which keeps it once read (the upgrade did): no copy per connection here. */
   get remoteAddr(): string {
-    return this.conn.socket.remoteAddress ?? '';
+    return peerAddress(this.conn.socket);
   }
 
   /** Dispatched bytes minus those whose write has not completed: what the kernel took. */

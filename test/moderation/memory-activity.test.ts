@@ -47,4 +47,32 @@ describe('memory activity store', () => {
       ['b', '10.0.0.1', { a: 'b' }],
     ]);
   });
+
+  it('keeps a window larger than one chunk of its storage: the newest sessions, each end in its own slot', async () => {
+    const max = 3000;
+    const store = new MemoryActivityStore(max);
+    const slots: number[] = [];
+    for (let i = 1; i <= 5000; i++) slots.push(store.kept.keep({ client: `c${i}`, user: `u${i % 7}`, transport: 'websocket', protocol: 'json', remoteAddr: '', labels: {}, appName: '', appVersion: '', node: 'n', nodeUid: 'n1', connectedAt: i, disconnectedAt: 0, disconnectCode: 0, disconnectReason: '' }));
+    store.kept.end(slots[4999]!, 'c5000', 9000, 3000, 'last');
+    store.kept.end(slots[2100]!, 'c2101', 9001, 3000, 'kept');
+    store.kept.end(slots[1000]!, 'c1001', 9002, 3000, 'gone');
+    const page = (cursor: string) => store.sessions({ user: '', since: 0, until: 0, openOnly: false, limit: 1000, cursor });
+    const seen: string[] = [];
+    let cursor = '';
+    do {
+      const p = await page(cursor);
+      seen.push(...p.sessions.map((s) => s.client));
+      cursor = p.nextCursor;
+    } while (cursor !== '');
+    assert.equal(seen.length, max);
+    assert.deepEqual([seen[0], seen[max - 1]], ['c5000', 'c2001']);
+    const ended = await store.sessions({ user: '', since: 0, until: 0, openOnly: false, limit: max, cursor: '' });
+    assert.deepEqual(
+      ended.sessions.filter((s) => s.disconnectedAt !== 0).map((s) => [s.client, s.disconnectReason]),
+      [
+        ['c5000', 'last'],
+        ['c2101', 'kept'],
+      ],
+    );
+  });
 });

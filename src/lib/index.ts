@@ -17,3 +17,5 @@ export { BucketArray, BucketsByKey, type BucketSpec } from './token-buckets.js';
 export { BoundedMap, RecentKeys } from './bounded-map.js';
 export { DroppingBuffer } from './dropping-buffer.js';
 export { StringFilter } from './string-filter.js';
+export { StringCache } from './string-cache.js';
+export { uuidText, uuidWords } from './uuid-words.js';

@@ -3,7 +3,7 @@ const BITS_PER_STRING = 16;
 const MIN_BITS = 1 << 16;
 
 /** FNV-1a over the UTF-16 code units: cheap for the short ids it is given, and well spread. */
-function fnv1a(s: string): number {
+export function fnv1a(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return h >>> 0;

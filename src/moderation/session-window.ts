@@ -1,4 +1,5 @@
 import { newerFirst, sessionCursor, type KeptSessions, type SessionQuery, type SessionRecord } from './activity.js';
+import { StringCache, uuidText, uuidWords } from '../lib/index.js';
 import { parseCursor } from './store.js';
 
 /** Kept by every stored session without labels (most): an empty object each is memory per session. */
@@ -31,11 +32,19 @@ const NUMS = 3;
 const CHUNK_BITS = 11;
 const CHUNK = 1 << CHUNK_BITS;
 
-/** Up to CHUNK sessions: references side by side, numbers side by side. */
+/** Words of a client id kept as numbers (see `uuidWords`). */
+const ID_WORDS = 4;
+
+/** Up to CHUNK sessions: references side by side, numbers side by side, client ids as words. */
 interface Chunk {
+  /** At CLIENT: the id's text, or null when it is in `ids`; '' for an emptied slot. */
   refs: unknown[];
   nums: Float64Array;
+  ids: Uint32Array;
 }
+
+/** A client id as words, for comparing with kept ones; scratch, read before the next call. */
+const asked = new Uint32Array(ID_WORDS);
 
 /**
  * The newest `max` sessions, written round like a ring: a slot is reused by the session
@@ -45,11 +54,14 @@ interface Chunk {
  * collection to mark and for young collections to promote; a session is written in one or
  * two cache lines, where an array per field touched one each; and the window grows a chunk
  * at a time, where one growing array was copied whole at each growth (large objects each,
- * which bring full collections on). Strings are kept as handed over (client id, user,
- * address: shared with the connection while it lives).
+ * which bring full collections on). For the same reason a session holds as few objects of
+ * its own as can be: its client id is kept as numbers (Parsec's ids are UUIDs), its user and
+ * address are a copy shared with the sessions before it that had the same.
  */
 export class SessionWindow implements KeptSessions {
   private readonly chunks: Chunk[] = [];
+  /** Users and addresses repeat: the window keeps one copy of a recent value, not one per session. */
+  private readonly strings = new StringCache();
   /** Slots ever written, up to `max`. */
   private filled = 0;
   /** The slot the next session takes. */
@@ -64,6 +76,30 @@ export class SessionWindow implements KeptSessions {
 
   private chunk(slot: number): Chunk {
     return this.chunks[slot >> CHUNK_BITS]!;
+  }
+
+  /** A slot's client id; '' for an emptied slot. */
+  private clientAt(slot: number): string {
+    const chunk = this.chunk(slot);
+    const i = slot & (CHUNK - 1);
+    const text = chunk.refs[i * REFS + CLIENT] as string | null;
+    return text ?? uuidText(chunk.ids, i * ID_WORDS);
+  }
+
+  /** Whether a slot holds `client`'s session; `words`: whether `asked` holds the client's id as words. */
+  private holds(slot: number, client: string, words: boolean): boolean {
+    const chunk = this.chunk(slot);
+    const i = slot & (CHUNK - 1);
+    const text = chunk.refs[i * REFS + CLIENT] as string | null;
+    if (text !== null) return text === client;
+    if (!words) return false;
+    const ids = chunk.ids;
+    const at = i * ID_WORDS;
+    return ids[at] === asked[0] && ids[at + 1] === asked[1] && ids[at + 2] === asked[2] && ids[at + 3] === asked[3];
+  }
+
+  private emptied(slot: number): boolean {
+    return this.ref(slot, CLIENT) === '';
   }
 
   private ref(slot: number, field: number): unknown {
@@ -82,16 +118,16 @@ export class SessionWindow implements KeptSessions {
     const slot = this.next;
     this.next = slot + 1 === this.max ? 0 : slot + 1;
     if (slot === this.filled) {
-      if ((slot & (CHUNK - 1)) === 0) this.chunks.push({ refs: new Array<unknown>(CHUNK * REFS), nums: new Float64Array(CHUNK * NUMS) });
+      if ((slot & (CHUNK - 1)) === 0) this.chunks.push({ refs: new Array<unknown>(CHUNK * REFS), nums: new Float64Array(CHUNK * NUMS), ids: new Uint32Array(CHUNK * ID_WORDS) });
       this.filled++;
     }
-    const { refs, nums } = this.chunk(slot);
+    const { refs, nums, ids } = this.chunk(slot);
     const r = (slot & (CHUNK - 1)) * REFS;
-    refs[r + CLIENT] = s.client;
-    refs[r + USER] = s.user;
+    refs[r + CLIENT] = uuidWords(s.client, ids, (slot & (CHUNK - 1)) * ID_WORDS) ? null : s.client;
+    refs[r + USER] = this.strings.same(s.user);
     refs[r + TRANSPORT] = s.transport;
     refs[r + PROTOCOL] = s.protocol;
-    refs[r + REMOTE_ADDR] = s.remoteAddr;
+    refs[r + REMOTE_ADDR] = this.strings.same(s.remoteAddr);
     refs[r + LABELS] = labelsCopy(s.labels);
     refs[r + APP_NAME] = s.appName;
     refs[r + APP_VERSION] = s.appVersion;
@@ -105,19 +141,15 @@ export class SessionWindow implements KeptSessions {
     return slot;
   }
 
-  private clientAt(slot: number): string {
-    return this.ref(slot, CLIENT) as string;
-  }
-
   /**
    * Writes the end of the session in `slot`, when it is still `client`'s (a slot reused by a
    * newer session, or emptied by `removeEndedBefore`, is left alone). Ids are unique, so the
    * comparison is the check.
    */
   end(slot: number, client: string, disconnectedAt: number, code: number, reason: string): void {
+    if (!this.holds(slot, client, uuidWords(client, asked, 0))) return;
     const { refs, nums } = this.chunk(slot);
     const i = slot & (CHUNK - 1);
-    if (refs[i * REFS + CLIENT] !== client) return;
     nums[i * NUMS + DISCONNECTED_AT] = disconnectedAt;
     nums[i * NUMS + CODE] = code;
     refs[i * REFS + REASON] = reason;
@@ -125,10 +157,11 @@ export class SessionWindow implements KeptSessions {
 
   /** The slot of `client`'s session, looked for from the newest back (where open sessions are); -1 when gone. */
   slotOf(client: string): number {
+    const words = uuidWords(client, asked, 0);
     const n = this.size;
     for (let k = 1; k <= n; k++) {
       const slot = (this.next - k + n) % n;
-      if (this.clientAt(slot) === client) return slot;
+      if (this.holds(slot, client, words)) return slot;
     }
     return -1;
   }
@@ -137,7 +170,7 @@ export class SessionWindow implements KeptSessions {
   private record(slot: number): SessionRecord {
     const ref = (field: number) => this.ref(slot, field) as string;
     return {
-      client: ref(CLIENT),
+      client: this.clientAt(slot),
       user: ref(USER),
       transport: ref(TRANSPORT),
       protocol: ref(PROTOCOL),
@@ -159,16 +192,20 @@ export class SessionWindow implements KeptSessions {
     const after = parseCursor(q.cursor);
     const slots: number[] = [];
     for (let slot = 0; slot < this.size; slot++) {
-      const client = this.clientAt(slot);
       const at = this.num(slot, CONNECTED_AT);
       // An emptied slot (removeEndedBefore) holds no session.
-      if (client === '' || (q.user !== '' && this.ref(slot, USER) !== q.user)) continue;
+      if (this.emptied(slot) || (q.user !== '' && this.ref(slot, USER) !== q.user)) continue;
       if (q.openOnly && this.num(slot, DISCONNECTED_AT) !== 0) continue;
       if ((q.since && at < q.since) || (q.until && at >= q.until)) continue;
-      if (after && (at > after.at || (at === after.at && client >= after.id))) continue;
+      if (after && (at > after.at || (at === after.at && this.clientAt(slot) >= after.id))) continue;
       slots.push(slot);
     }
-    slots.sort((a, b) => newerFirst(this.num(a, CONNECTED_AT), this.clientAt(a), this.num(b, CONNECTED_AT), this.clientAt(b)));
+    // Ids are read (made from their words) only for sessions that connected at the same ms.
+    slots.sort((a, b) => {
+      const atA = this.num(a, CONNECTED_AT);
+      const atB = this.num(b, CONNECTED_AT);
+      return atA !== atB ? atB - atA : newerFirst(atA, this.clientAt(a), atB, this.clientAt(b));
+    });
     const sessions = slots.slice(0, q.limit).map((slot) => this.record(slot));
     return { sessions, nextCursor: slots.length > q.limit ? sessionCursor(sessions[sessions.length - 1]!) : '' };
   }
@@ -181,7 +218,7 @@ export class SessionWindow implements KeptSessions {
     let gone = 0;
     for (let slot = 0; slot < this.size; slot++) {
       const ended = this.num(slot, DISCONNECTED_AT);
-      if (this.clientAt(slot) === '' || ended === 0 || ended >= before) continue;
+      if (this.emptied(slot) || ended === 0 || ended >= before) continue;
       const refs = this.chunk(slot).refs;
       const r = (slot & (CHUNK - 1)) * REFS;
       refs[r + CLIENT] = refs[r + USER] = refs[r + REMOTE_ADDR] = refs[r + REASON] = '';

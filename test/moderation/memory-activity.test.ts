@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { newClientId } from '../../src/lib/index.js';
 import { MemoryActivityStore, type SessionRecord } from '../../src/moderation/index.js';
 import { runActivityStoreSuite } from './activity-store-suite.js';
 
@@ -74,5 +75,27 @@ describe('memory activity store', () => {
         ['c2101', 'kept'],
       ],
     );
+  });
+
+  it('keeps client ids of any shape: UUIDs as numbers, others as text; ends and pages find them', async () => {
+    const store = new MemoryActivityStore(10);
+    const ids = [newClientId(), 'mqtt-device-7', newClientId(), newClientId()];
+    const slots = ids.map((client) => store.kept.keep({ client, user: 'u', transport: 'websocket', protocol: 'json', remoteAddr: '', labels: {}, appName: '', appVersion: '', node: 'n', nodeUid: 'n1', connectedAt: 5, disconnectedAt: 0, disconnectCode: 0, disconnectReason: '' }));
+    store.kept.end(slots[0]!, ids[0]!, 6, 3000, 'uuid');
+    store.kept.end(slots[1]!, ids[1]!, 7, 3000, 'mqtt');
+    store.kept.end(slots[2]!, ids[3]!, 8, 3000, 'not its slot');
+    await store.writeSessions([], [{ client: ids[3]!, disconnectedAt: 9, code: 3001, reason: 'batch' }]);
+    const newestFirst = [...ids].sort().reverse();
+    const seen: string[] = [];
+    let cursor = '';
+    do {
+      const p = await store.sessions({ user: '', since: 0, until: 0, openOnly: false, limit: 1, cursor });
+      seen.push(...p.sessions.map((s) => s.client));
+      cursor = p.nextCursor;
+    } while (cursor !== '');
+    assert.deepEqual(seen, newestFirst, 'same connect time: by id, descending');
+    const { sessions } = await store.sessions({ user: '', since: 0, until: 0, openOnly: false, limit: 10, cursor: '' });
+    const reasons = new Map(sessions.map((s) => [s.client, s.disconnectReason]));
+    assert.deepEqual(ids.map((id) => reasons.get(id)), ['uuid', 'mqtt', '', 'batch']);
   });
 });

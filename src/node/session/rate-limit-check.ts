@@ -2,18 +2,21 @@ import { ClientError, DisconnectCode, DisconnectError, ErrorCode, PublishKind, S
 import type { LimitedCommand, RateLimits } from '../../moderation/index.js';
 import type { Client } from './client.js';
 
-/** Each limited command by its name in the rate-limit config (`send` and `ping` are not limited). */
-const LIMITED: Partial<Record<CommandMethod, LimitedCommand>> = {
-  subscribe: 'subscribe',
-  unsubscribe: 'unsubscribe',
-  publish: 'publish',
-  history: 'history',
-  presence: 'presence',
-  presenceStats: 'presence_stats',
-  refresh: 'refresh',
-  subRefresh: 'sub_refresh',
-  rpc: 'rpc',
-};
+/**
+ * Each limited command by its name in the rate-limit config (`send` and `ping` are not
+ * limited). A Map: an object indexed by the method name is a megamorphic load per command.
+ */
+const LIMITED: ReadonlyMap<CommandMethod, LimitedCommand> = new Map<CommandMethod, LimitedCommand>([
+  ['subscribe', 'subscribe'],
+  ['unsubscribe', 'unsubscribe'],
+  ['publish', 'publish'],
+  ['history', 'history'],
+  ['presence', 'presence'],
+  ['presenceStats', 'presence_stats'],
+  ['refresh', 'refresh'],
+  ['subRefresh', 'sub_refresh'],
+  ['rpc', 'rpc'],
+]);
 
 /**
  * The limited command a client command is: a `publish` to a map channel is `map_publish` (or
@@ -26,7 +29,7 @@ function limitedOf(method: CommandMethod, cmd: Command): LimitedCommand | undefi
     if (type === SubRefreshKind.track) return 'track';
     if (type === SubRefreshKind.untrack) return 'untrack';
   }
-  return LIMITED[method];
+  return LIMITED.get(method);
 }
 
 const tooMany = (): ClientError => new ClientError(ErrorCode.tooManyRequests);

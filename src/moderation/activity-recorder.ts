@@ -59,7 +59,7 @@ export class ActivityRecorder {
 
   /**
    * A session opened. A store in this process takes it at once (no write to batch): its
-   * slot there is returned, to hand back with the session's end. Else -1, and it is buffered.
+   * handle there is returned, to hand back with the session's end. Else -1, and it is buffered.
    */
   sessionOpened(s: SessionRecord): number {
     const kept = this.deps.store.kept;
@@ -68,10 +68,10 @@ export class ActivityRecorder {
     return -1;
   }
 
-  /** A session ended; `slot` is what `sessionOpened` returned for it. */
-  sessionEnded(slot: number, client: string, disconnectedAt: number, code: number, reason: string): void {
+  /** A session ended; `handle` is what `sessionOpened` returned for it. */
+  sessionEnded(handle: number, client: string, disconnectedAt: number, code: number, reason: string): void {
     const kept = this.deps.store.kept;
-    if (kept && slot >= 0) kept.end(slot, client, disconnectedAt, code, reason);
+    if (kept && handle >= 0) kept.end(handle, disconnectedAt, code, reason);
     else this.bounded(this.ended, { client, disconnectedAt, code, reason });
   }
 

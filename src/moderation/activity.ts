@@ -66,13 +66,13 @@ export interface ChannelTotals {
 
 /**
  * Sessions kept in this process: there is no write to batch, so a session is taken when it
- * opens and its end written into its slot, with no lookup by client id.
+ * opens and its end written where it is kept, with no lookup by client id.
  */
 export interface KeptSessions {
-  /** Stores a session; returns its slot. */
+  /** Stores a session; returns its handle (0 or more), by which its end is written. */
   keep(s: SessionRecord): number;
-  /** Writes the end of the session in `slot`, if the slot still holds `client`'s. */
-  end(slot: number, client: string, disconnectedAt: number, code: number, reason: string): void;
+  /** Writes the end of the session `keep` returned `handle` for, if it is still kept. */
+  end(handle: number, disconnectedAt: number, code: number, reason: string): void;
 }
 
 /**

@@ -20,8 +20,8 @@ export class MemoryActivityStore implements ActivityStore {
   async writeSessions(opened: readonly SessionRecord[], ended: readonly SessionEnd[]): Promise<void> {
     for (const s of opened) this.kept.keep(s);
     for (const e of ended) {
-      const slot = this.kept.slotOf(e.client);
-      if (slot >= 0) this.kept.end(slot, e.client, e.disconnectedAt, e.code, e.reason);
+      const handle = this.kept.handleOf(e.client);
+      if (handle >= 0) this.kept.end(handle, e.disconnectedAt, e.code, e.reason);
     }
   }
 

@@ -27,7 +27,9 @@ const REFS = 11;
 const CONNECTED_AT = 0;
 const DISCONNECTED_AT = 1;
 const CODE = 2;
-const NUMS = 3;
+/** The handle `keep` gave the session in the slot; -1 once emptied. */
+const HANDLE = 3;
+const NUMS = 4;
 /** Sessions per chunk (a power of two): the window grows a chunk at a time, never copying what it holds. */
 const CHUNK_BITS = 11;
 const CHUNK = 1 << CHUNK_BITS;
@@ -62,16 +64,14 @@ export class SessionWindow implements KeptSessions {
   private readonly chunks: Chunk[] = [];
   /** Users and addresses repeat: the window keeps one copy of a recent value, not one per session. */
   private readonly strings = new StringCache();
-  /** Slots ever written, up to `max`. */
-  private filled = 0;
-  /** The slot the next session takes. */
-  private next = 0;
+  /** Sessions ever kept: the next one's handle. Its slot is the handle modulo `max`. */
+  private count = 0;
 
   constructor(private readonly max: number) {}
 
   /** Slots in use (a removed session's slot counts until it is reused). */
   get size(): number {
-    return this.filled;
+    return Math.min(this.count, this.max);
   }
 
   private chunk(slot: number): Chunk {
@@ -111,16 +111,13 @@ export class SessionWindow implements KeptSessions {
   }
 
   /**
-   * Stores a session, over the oldest when full; returns its slot, by which its end is
+   * Stores a session, over the oldest when full; returns its handle, by which its end is
    * written (`end`). The labels, which the connection still holds, are copied.
    */
   keep(s: SessionRecord): number {
-    const slot = this.next;
-    this.next = slot + 1 === this.max ? 0 : slot + 1;
-    if (slot === this.filled) {
-      if ((slot & (CHUNK - 1)) === 0) this.chunks.push({ refs: new Array<unknown>(CHUNK * REFS), nums: new Float64Array(CHUNK * NUMS), ids: new Uint32Array(CHUNK * ID_WORDS) });
-      this.filled++;
-    }
+    const handle = this.count++;
+    const slot = handle % this.max;
+    if (handle === slot && (slot & (CHUNK - 1)) === 0) this.chunks.push({ refs: new Array<unknown>(CHUNK * REFS), nums: new Float64Array(CHUNK * NUMS), ids: new Uint32Array(CHUNK * ID_WORDS) });
     const { refs, nums, ids } = this.chunk(slot);
     const r = (slot & (CHUNK - 1)) * REFS;
     refs[r + CLIENT] = uuidWords(s.client, ids, (slot & (CHUNK - 1)) * ID_WORDS) ? null : s.client;
@@ -138,30 +135,29 @@ export class SessionWindow implements KeptSessions {
     nums[n + CONNECTED_AT] = s.connectedAt;
     nums[n + DISCONNECTED_AT] = s.disconnectedAt;
     nums[n + CODE] = s.disconnectCode;
-    return slot;
+    nums[n + HANDLE] = handle;
+    return handle;
   }
 
   /**
-   * Writes the end of the session in `slot`, when it is still `client`'s (a slot reused by a
-   * newer session, or emptied by `removeEndedBefore`, is left alone). Ids are unique, so the
-   * comparison is the check.
+   * Writes the end of the session `handle` names, when its slot still holds it (not reused
+   * by a newer session, nor emptied by `removeEndedBefore`).
    */
-  end(slot: number, client: string, disconnectedAt: number, code: number, reason: string): void {
-    if (!this.holds(slot, client, uuidWords(client, asked, 0))) return;
+  end(handle: number, disconnectedAt: number, code: number, reason: string): void {
+    const slot = handle % this.max;
     const { refs, nums } = this.chunk(slot);
     const i = slot & (CHUNK - 1);
+    if (nums[i * NUMS + HANDLE] !== handle) return;
     nums[i * NUMS + DISCONNECTED_AT] = disconnectedAt;
     nums[i * NUMS + CODE] = code;
     refs[i * REFS + REASON] = reason;
   }
 
-  /** The slot of `client`'s session, looked for from the newest back (where open sessions are); -1 when gone. */
-  slotOf(client: string): number {
+  /** The handle of `client`'s session, looked for from the newest back (where open sessions are); -1 when gone. */
+  handleOf(client: string): number {
     const words = uuidWords(client, asked, 0);
-    const n = this.size;
-    for (let k = 1; k <= n; k++) {
-      const slot = (this.next - k + n) % n;
-      if (this.holds(slot, client, words)) return slot;
+    for (let handle = this.count - 1; handle >= this.count - this.size; handle--) {
+      if (this.holds(handle % this.max, client, words)) return handle;
     }
     return -1;
   }
@@ -223,6 +219,7 @@ export class SessionWindow implements KeptSessions {
       const r = (slot & (CHUNK - 1)) * REFS;
       refs[r + CLIENT] = refs[r + USER] = refs[r + REMOTE_ADDR] = refs[r + REASON] = '';
       refs[r + LABELS] = NO_LABELS;
+      this.chunk(slot).nums[(slot & (CHUNK - 1)) * NUMS + HANDLE] = -1;
       gone++;
     }
     return gone;

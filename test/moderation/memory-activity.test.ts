@@ -9,14 +9,14 @@ describe('memory activity store', () => {
 
   it('keeps the newest sessions past its bound; a kept session ends in its own record', async () => {
     const store = new MemoryActivityStore(3);
-    const slots: number[] = [];
+    const handles: number[] = [];
     for (let i = 1; i <= 5; i++) {
       const s: SessionRecord = { client: `c${i}`, user: 'u', transport: 'websocket', protocol: 'json', remoteAddr: '', labels: {}, appName: '', appVersion: '', node: 'n', nodeUid: 'n1', connectedAt: i, disconnectedAt: 0, disconnectCode: 0, disconnectReason: '' };
-      slots.push(store.kept.keep(s));
+      handles.push(store.kept.keep(s));
     }
-    store.kept.end(slots[4]!, 'c5', 9, 3000, 'bye');
-    // c1's slot now holds c4: an end for c1 leaves it alone.
-    store.kept.end(slots[0]!, 'c1', 7, 3000, 'late');
+    store.kept.end(handles[4]!, 9, 3000, 'bye');
+    // c1's slot now holds c4: c1's handle writes nothing.
+    store.kept.end(handles[0]!, 7, 3000, 'late');
     await store.writeSessions([], [{ client: 'c4', disconnectedAt: 8, code: 3001, reason: 'shutdown' }]);
     const { sessions } = await store.sessions({ user: '', since: 0, until: 0, openOnly: false, limit: 10, cursor: '' });
     assert.deepEqual(
@@ -29,16 +29,16 @@ describe('memory activity store', () => {
     );
   });
 
-  it('empties the slots of sessions past retention and lists nothing from them; the slots are reused', async () => {
+  it('empties the handles of sessions past retention and lists nothing from them; the handles are reused', async () => {
     const store = new MemoryActivityStore(3);
     const session = (client: string, connectedAt: number): SessionRecord => ({ client, user: 'u', transport: 'websocket', protocol: 'json', remoteAddr: '10.0.0.1', labels: { a: 'b' }, appName: '', appVersion: '', node: 'n', nodeUid: 'n1', connectedAt, disconnectedAt: 0, disconnectCode: 0, disconnectReason: '' });
     const a = store.kept.keep(session('a', 1));
     store.kept.keep(session('b', 2));
-    store.kept.end(a, 'a', 5, 3000, 'bye');
+    store.kept.end(a, 5, 3000, 'bye');
     assert.equal(await store.cleanup(10), 1);
     const all = { user: '', since: 0, until: 0, openOnly: false, limit: 10, cursor: '' };
     assert.deepEqual((await store.sessions(all)).sessions.map((s) => s.client), ['b']);
-    store.kept.end(a, 'a', 6, 3000, 'again');
+    store.kept.end(a, 6, 3000, 'again'); // emptied: nothing written
     store.kept.keep(session('c', 3));
     store.kept.keep(session('d', 4));
     const { sessions } = await store.sessions(all);
@@ -52,11 +52,11 @@ describe('memory activity store', () => {
   it('keeps a window larger than one chunk of its storage: the newest sessions, each end in its own slot', async () => {
     const max = 3000;
     const store = new MemoryActivityStore(max);
-    const slots: number[] = [];
-    for (let i = 1; i <= 5000; i++) slots.push(store.kept.keep({ client: `c${i}`, user: `u${i % 7}`, transport: 'websocket', protocol: 'json', remoteAddr: '', labels: {}, appName: '', appVersion: '', node: 'n', nodeUid: 'n1', connectedAt: i, disconnectedAt: 0, disconnectCode: 0, disconnectReason: '' }));
-    store.kept.end(slots[4999]!, 'c5000', 9000, 3000, 'last');
-    store.kept.end(slots[2100]!, 'c2101', 9001, 3000, 'kept');
-    store.kept.end(slots[1000]!, 'c1001', 9002, 3000, 'gone');
+    const handles: number[] = [];
+    for (let i = 1; i <= 5000; i++) handles.push(store.kept.keep({ client: `c${i}`, user: `u${i % 7}`, transport: 'websocket', protocol: 'json', remoteAddr: '', labels: {}, appName: '', appVersion: '', node: 'n', nodeUid: 'n1', connectedAt: i, disconnectedAt: 0, disconnectCode: 0, disconnectReason: '' }));
+    store.kept.end(handles[4999]!, 9000, 3000, 'last');
+    store.kept.end(handles[2100]!, 9001, 3000, 'kept');
+    store.kept.end(handles[1000]!, 9002, 3000, 'gone');
     const page = (cursor: string) => store.sessions({ user: '', since: 0, until: 0, openOnly: false, limit: 1000, cursor });
     const seen: string[] = [];
     let cursor = '';
@@ -80,10 +80,9 @@ describe('memory activity store', () => {
   it('keeps client ids of any shape: UUIDs as numbers, others as text; ends and pages find them', async () => {
     const store = new MemoryActivityStore(10);
     const ids = [newClientId(), 'mqtt-device-7', newClientId(), newClientId()];
-    const slots = ids.map((client) => store.kept.keep({ client, user: 'u', transport: 'websocket', protocol: 'json', remoteAddr: '', labels: {}, appName: '', appVersion: '', node: 'n', nodeUid: 'n1', connectedAt: 5, disconnectedAt: 0, disconnectCode: 0, disconnectReason: '' }));
-    store.kept.end(slots[0]!, ids[0]!, 6, 3000, 'uuid');
-    store.kept.end(slots[1]!, ids[1]!, 7, 3000, 'mqtt');
-    store.kept.end(slots[2]!, ids[3]!, 8, 3000, 'not its slot');
+    const handles = ids.map((client) => store.kept.keep({ client, user: 'u', transport: 'websocket', protocol: 'json', remoteAddr: '', labels: {}, appName: '', appVersion: '', node: 'n', nodeUid: 'n1', connectedAt: 5, disconnectedAt: 0, disconnectCode: 0, disconnectReason: '' }));
+    store.kept.end(handles[0]!, 6, 3000, 'uuid');
+    store.kept.end(handles[1]!, 7, 3000, 'mqtt');
     await store.writeSessions([], [{ client: ids[3]!, disconnectedAt: 9, code: 3001, reason: 'batch' }]);
     const newestFirst = [...ids].sort().reverse();
     const seen: string[] = [];

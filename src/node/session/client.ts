@@ -111,8 +111,8 @@ export class Client implements SubscriptionOwner, WheelEntry {
   limits: ConnectionLimits | undefined;
   /** Its user's rate-limit entry, once a limited command looked it up. */
   userLimits: UserBuckets | undefined;
-  /** Its session's slot when the activity store is in this process (-1 otherwise), handed back with its end. */
-  private activitySlot = -1;
+  /** Its session's handle when the activity store is in this process (-1 otherwise), handed back with its end. */
+  private activitySession = -1;
 
   constructor(
     readonly node: Node,
@@ -413,7 +413,7 @@ export class Client implements SubscriptionOwner, WheelEntry {
     this.leaveConnecting();
     this.schedulePing();
     this.scheduleExpiry();
-    this.activitySlot = this.node.deps.activity?.sessionOpened({
+    this.activitySession = this.node.deps.activity?.sessionOpened({
       client: this.id,
       user: this.user,
       transport: this.transport.name,
@@ -575,7 +575,7 @@ export class Client implements SubscriptionOwner, WheelEntry {
   private recordEnd(code: number, reason: string): void {
     const activity = this.node.deps.activity;
     if (!activity) return;
-    activity.sessionEnded(this.activitySlot, this.id, this.node.clock.now(), code, reason);
+    activity.sessionEnded(this.activitySession, this.id, this.node.clock.now(), code, reason);
   }
 
   /** Releases the session; `code` and `reason` say how it ended (the peer going away when not given). */

@@ -1,6 +1,6 @@
 import { clientTls, pem, pemData } from '../config/index.js';
 import type { Config, JwksTlsConfig, TlsConfig } from '../config/types.js';
-import type { NatsTls } from '../engine/nats/index.js';
+import { natsTlsOf, type NatsTls } from '../lib/index.js';
 
 /** The CA bundle a JWKS endpoint is verified with, from the PEM text or its file. */
 export function jwksCa(tls: JwksTlsConfig, key: string): string | undefined {
@@ -48,6 +48,5 @@ export function certKeyTls(t: TlsConfig, section: string): ListenerTls | undefin
 /** `broker.nats.tls` as the NATS client takes it, each PEM read now so a bad one stops the start naming its key. */
 export function natsTls(t: Config['broker']['nats']['tls']): NatsTls | undefined {
   const c = clientTls(t, 'broker.nats.tls');
-  if (!c) return undefined;
-  return { ca: c.ca?.toString('utf8'), cert: c.cert?.toString('utf8'), key: c.key?.toString('utf8'), rejectUnauthorized: !c.insecureSkipVerify, servername: c.serverName };
+  return c && natsTlsOf(c);
 }

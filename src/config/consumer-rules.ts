@@ -34,10 +34,6 @@ export function consumerRules(consumers: readonly ConsumerConfig[]): RuleViolati
 function postgresql(c: ConsumerConfig, at: string): RuleViolation | undefined {
   const p = c.postgresql;
   const key = `${at}.postgresql`;
-  // What Parsec cannot do is said first, before what the config lacks.
-  if (p.tls.enabled) {
-    return { key: `${key}.tls.enabled`, detail: `consumer "${c.name}": not supported yet; put sslmode=verify-full (and sslrootcert=<file>) in the DSN instead` };
-  }
   if (!p.dsn) return { key: `${key}.dsn`, detail: `consumer "${c.name}": a PostgreSQL DSN is required` };
   if (!SQL_NAME.test(p.outboxTableName)) {
     return { key: `${key}.outbox_table_name`, detail: `consumer "${c.name}": expected a table name (letters, digits, "_", optionally schema-qualified), got ${JSON.stringify(p.outboxTableName)}` };
@@ -46,7 +42,13 @@ function postgresql(c: ConsumerConfig, at: string): RuleViolation | undefined {
     return { key: `${key}.partition_notification_channel`, detail: `consumer "${c.name}": expected an identifier (letters, digits, "_"), got ${JSON.stringify(p.partitionNotificationChannel)}` };
   }
   if (p.partitionPollInterval <= 0) return { key: `${key}.partition_poll_interval`, detail: 'must be greater than 0' };
-  return undefined;
+  if (p.tls.enabled) {
+    // node-postgres lets a DSN's own ssl settings win over the tls block: say it rather than ignore one.
+    for (const [dsnKey, dsn] of [['dsn', p.dsn], ['partition_notification_dsn', p.partitionNotificationDsn]] as const) {
+      if (/(^|[?&\s])ssl[a-z]*=/i.test(dsn)) return { key: `${key}.${dsnKey}`, detail: `consumer "${c.name}": has ssl settings of its own while ${key}.tls.enabled is true; set TLS in one place` };
+    }
+  }
+  return redisTlsRule(p, key);
 }
 
 function redisStream(c: ConsumerConfig, at: string): RuleViolation | undefined {
@@ -72,7 +74,6 @@ function redisStream(c: ConsumerConfig, at: string): RuleViolation | undefined {
 function natsJetStream(c: ConsumerConfig, at: string): RuleViolation | undefined {
   const n = c.natsJetstream;
   const key = `${at}.nats_jetstream`;
-  if (n.tls.enabled) return { key: `${key}.tls.enabled`, detail: `consumer "${c.name}": not supported yet` };
   if (!/^nats:\/\/[^\s]+$/.test(n.url)) return { key: `${key}.url`, detail: `consumer "${c.name}": expected nats://host:port, got ${JSON.stringify(n.url)}` };
   if (!n.streamName) return { key: `${key}.stream_name`, detail: `consumer "${c.name}": the JetStream stream name is required` };
   if (!n.durableConsumerName) return { key: `${key}.durable_consumer_name`, detail: `consumer "${c.name}": a durable consumer name is required` };
@@ -80,5 +81,5 @@ function natsJetStream(c: ConsumerConfig, at: string): RuleViolation | undefined
   if (n.publicationDataMode.enabled && !n.publicationDataMode.channelsHeader) {
     return { key: `${key}.publication_data_mode.channels_header`, detail: `consumer "${c.name}": required when publication_data_mode.enabled is true` };
   }
-  return undefined;
+  return redisTlsRule(n, key);
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { camelKeys } from './camel.js';
 import { bool, duration, int, oneOf, section, str, strList } from './fields.js';
-import { redisTlsSchema } from './redis-tls-schema.js';
+import { clientTlsSchema } from './client-tls-schema.js';
 
 /*
  * `consumers[]`: asynchronous consumers of server API commands (Centrifugo v6 keys and
@@ -16,9 +16,6 @@ export const CONSUMER_TYPES = ['postgresql', 'redis_stream', 'nats_jetstream', '
 /** The types Parsec runs. */
 export const SUPPORTED_CONSUMER_TYPES: ReadonlySet<string> = new Set(['postgresql', 'redis_stream', 'nats_jetstream']);
 
-/** Centrifugo's `TLSConfig` as far as Parsec reads it for consumers; anything more is left to the DSN or refused. */
-const consumerTls = () => section({ enabled: bool(), server_ca_pem: str(), server_ca_pem_file: str(), insecure_skip_verify: bool() });
-
 const postgresqlSchema = section({
   dsn: str(),
   outbox_table_name: str(),
@@ -30,7 +27,7 @@ const postgresqlSchema = section({
   // A direct DSN for LISTEN when `dsn` goes through a transaction-pooling PgBouncer.
   partition_notification_dsn: str(),
   use_try_lock: bool(),
-  tls: consumerTls(),
+  tls: clientTlsSchema,
 });
 
 /*
@@ -73,7 +70,7 @@ const redisStreamSchema = section({
   connect_timeout: duration('1s'),
   io_timeout: duration('4s'),
   // As the engine's Redis sections: a client certificate, CA, server_name, insecure_skip_verify.
-  tls: redisTlsSchema,
+  tls: clientTlsSchema,
   streams: strList(),
   consumer_group: str(),
   // An entry left unacknowledged this long (its consumer died, or gave up retrying) is claimed by another.
@@ -98,7 +95,7 @@ const natsJetStreamSchema = section({
   max_ack_pending: int(100, 1),
   method_header: str('centrifugo-method'),
   publication_data_mode: natsDataMode,
-  tls: consumerTls(),
+  tls: clientTlsSchema,
 });
 
 export const consumerSchema = z
@@ -123,4 +120,3 @@ export type ConsumerConfig = z.output<typeof consumerSchema>;
 export type PostgresConsumerConfig = ConsumerConfig['postgresql'];
 export type RedisStreamConsumerConfig = ConsumerConfig['redisStream'];
 export type NatsJetStreamConsumerConfig = ConsumerConfig['natsJetstream'];
-export type ConsumerTlsConfig = PostgresConsumerConfig['tls'];

@@ -12,9 +12,6 @@ const TOP_LEVEL: ReadonlySet<string> = new Set([
   'enable_unreleased_features',
 ]);
 
-/** A client certificate and the name checked in the server's certificate: the postgresql and nats_jetstream consumers' TLS clients only take a CA. */
-const TLS_CLIENT_IDENTITY = ['cert_pem', 'key_pem', 'client_ca_pem', 'server_name'].map((k) => `tls.${k}`);
-
 /**
  * Options of a Redis client (`engine.redis`, `broker.redis`, `presence_manager.redis`,
  * `map_broker.redis`) Parsec does not have. `tls.client_ca_pem` is the server side of
@@ -30,7 +27,8 @@ const REDIS_SECTIONS = ['engine.redis', 'broker.redis', 'presence_manager.redis'
 /** Settings of the consumer types Parsec runs, after `consumers[i].` (`postgresql.tls.cert_pem`). */
 const CONSUMER_OPTIONS: ReadonlySet<string> = new Set([
   ...[...REDIS_CLIENT_OPTIONS].map((k) => `redis_stream.${k}`),
-  ...['postgresql', 'nats_jetstream'].flatMap((t) => TLS_CLIENT_IDENTITY.map((k) => `${t}.${k}`)),
+  // The server side of Centrifugo's one TLS struct, as for Redis.
+  ...['postgresql', 'nats_jetstream'].map((t) => `${t}.tls.client_ca_pem`),
 ]);
 
 /** Keys inside sections Parsec does implement. */

@@ -4,7 +4,7 @@ import { rateLimitSchema } from './rate-limit.js';
 import { bool, duration, durationOrNegative, durationOrOff, int, nonEmptyStr, oneOf, regex, section, str, strList, strMap, unixSeconds } from './fields.js';
 import { mapChannelOptionsShape, sharedPollSchema } from './map-schema.js';
 import { consumersSchema } from './consumers-schema.js';
-import { redisTlsSchema } from './redis-tls-schema.js';
+import { clientTlsSchema } from './client-tls-schema.js';
 
 /*
  * The config file format: Centrifugo v6 keys (snake_case) with Centrifugo's defaults unless
@@ -440,7 +440,7 @@ const redisShape = {
   password: str(),
   connect_timeout: duration('1s'),
   io_timeout: duration('4s'),
-  tls: redisTlsSchema,
+  tls: clientTlsSchema,
 };
 
 const presenceTtl = { presence_ttl: duration('60s') };

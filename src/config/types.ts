@@ -1,6 +1,6 @@
 import type { RateLimitConfig } from './rate-limit.js';
 import type { ConsumerConfig } from './consumers-schema.js';
-export type { ConsumerConfig, ConsumerTlsConfig, NatsJetStreamConsumerConfig, PostgresConsumerConfig, RedisStreamConsumerConfig } from './consumers-schema.js';
+export type { ConsumerConfig, NatsJetStreamConsumerConfig, PostgresConsumerConfig, RedisStreamConsumerConfig } from './consumers-schema.js';
 /**
  * The typed, frozen configuration every other area reads. Wire/config-file names
  * (snake_case Centrifugo v6 keys) are mapped to these camelCase fields once, in

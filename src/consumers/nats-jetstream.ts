@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { AckPolicy, DeliverPolicy, connect, credsAuthenticator, type ConnectionOptions, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
-import type { NatsJetStreamConsumerConfig } from '../config/index.js';
+import { clientTls, type NatsJetStreamConsumerConfig } from '../config/index.js';
+import { natsTlsOf, natsTlsOptions } from '../lib/index.js';
 import { backoffDelay, sleep } from './backoff.js';
 import type { Command } from './dispatch.js';
 import { publicationCommand } from './publication-mode.js';
@@ -31,16 +32,20 @@ export class NatsJetStreamConsumer implements Consumer {
 
   /** @throws Error naming the consumer when NATS cannot be reached or the consumer cannot be created. */
   static async start(cfg: NatsJetStreamConsumerConfig, deps: ConsumerDeps): Promise<NatsJetStreamConsumer> {
+    // A PEM that cannot be used is a config error naming its key, thrown as it is.
+    const options = connectionOptions(cfg, deps);
     let nc: NatsConnection | undefined;
     try {
-      nc = await connect(connectionOptions(cfg, deps.name));
+      nc = await connect(options);
       const consumer = new NatsJetStreamConsumer(cfg, deps, nc);
       await consumer.ensureConsumer();
       consumer.loop = consumer.run();
       return consumer;
     } catch (err) {
       await nc?.close();
-      throw new Error(`consumer "${deps.name}": ${(err as Error).message}`, { cause: err });
+      // A handshake's error alone rarely names the setting to look at.
+      const hint = cfg.tls.enabled && nc === undefined ? `; check ${deps.at}.nats_jetstream.tls (server_ca_pem, server_name, and cert_pem/key_pem for a server that verifies clients)` : '';
+      throw new Error(`consumer "${deps.name}": ${(err as Error).message}${hint}`, { cause: err });
     }
   }
 
@@ -159,13 +164,17 @@ function commandOf(msg: JsMsg, cfg: NatsJetStreamConsumerConfig, decode: (method
   return decode(header(cfg.methodHeader) ?? '', new TextDecoder().decode(msg.data));
 }
 
-function connectionOptions(cfg: NatsJetStreamConsumerConfig, name: string): ConnectionOptions {
+/** @throws ConfigError naming the consumer's `tls` key when a PEM cannot be used. */
+function connectionOptions(cfg: NatsJetStreamConsumerConfig, deps: ConsumerDeps): ConnectionOptions {
+  const servers = cfg.url.split(',').map((s) => s.trim());
   const opts: ConnectionOptions = {
-    servers: cfg.url.split(',').map((s) => s.trim()),
-    name: `parsec-consumer-${name}`,
+    servers,
+    name: `parsec-consumer-${deps.name}`,
     maxReconnectAttempts: -1,
     timeout: 5000,
   };
+  const tls = clientTls(cfg.tls, `${deps.at}.nats_jetstream.tls`);
+  if (tls) opts.tls = natsTlsOptions(natsTlsOf(tls), servers);
   if (cfg.credentialsFile) opts.authenticator = credsAuthenticator(readFileSync(cfg.credentialsFile));
   else if (cfg.username) Object.assign(opts, { user: cfg.username, pass: cfg.password });
   else if (cfg.token) opts.token = cfg.token;

@@ -1,5 +1,7 @@
+import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
-import type { PostgresConsumerConfig } from '../config/index.js';
+import { clientTls, type PostgresConsumerConfig } from '../config/index.js';
+import { identityCheck, urlHost } from '../lib/index.js';
 import { backoffDelay, sleep } from './backoff.js';
 import type { Outcome } from './dispatch.js';
 import type { Consumer, ConsumerDeps } from './types.js';
@@ -61,7 +63,9 @@ export class PostgresOutboxConsumer implements Consumer {
    * @throws Error naming the consumer when the database or the table cannot be reached.
    */
   static async start(cfg: PostgresConsumerConfig, deps: ConsumerDeps): Promise<PostgresOutboxConsumer> {
-    const pool = new pg.Pool({ connectionString: cfg.dsn, max: cfg.numPartitions, connectionTimeoutMillis: 10_000 });
+    // A PEM that cannot be used is a config error naming its key, thrown as it is.
+    const ssl = sslOf(cfg, deps.at, cfg.dsn);
+    const pool = new pg.Pool({ connectionString: cfg.dsn, ssl, max: cfg.numPartitions, connectionTimeoutMillis: 10_000 });
     // An idle client losing its server must not crash the process; the next query reports it.
     pool.on('error', (err) => deps.log.warn({ err }, 'outbox connection lost'));
     try {
@@ -91,7 +95,8 @@ export class PostgresOutboxConsumer implements Consumer {
   /** LISTEN on the notification channel: a payload naming a partition wakes its worker. */
   private async listen(): Promise<void> {
     // Named, so an operator can tell this session apart in pg_stat_activity.
-    const client = new pg.Client({ connectionString: this.cfg.partitionNotificationDsn || this.cfg.dsn, application_name: `parsec-listen-${this.deps.name}`.slice(0, 63) });
+    const dsn = this.cfg.partitionNotificationDsn || this.cfg.dsn;
+    const client = new pg.Client({ connectionString: dsn, ssl: sslOf(this.cfg, this.deps.at, dsn), application_name: `parsec-listen-${this.deps.name}`.slice(0, 63) });
     client.on('error', (err) => {
       if (this.listener !== client) return;
       this.listener = undefined;
@@ -244,4 +249,27 @@ async function payloadExpression(pool: pg.Pool, table: string): Promise<string> 
   );
   if (rows.length === 0) throw new Error('the table has no "payload" column');
   return rows[0]!.type === 'bytea' ? `convert_from(payload, 'UTF8')` : 'payload::text';
+}
+
+/** The hosts a DSN names, in URL form (`postgres://h:5432/db`) or keyword form (`host=h port=5432`). */
+function dsnHosts(dsn: string): string[] {
+  const host = /^postgres(ql)?:\/\//.test(dsn) ? urlHost(dsn) : /(?:^|\s)host=(\S+)/.exec(dsn)?.[1];
+  return host ? host.split(',') : [];
+}
+
+/**
+ * The consumer's `tls` as node-postgres takes it (`ssl`, handed to Node's `tls.connect`), for
+ * a connection to `dsn`; undefined when off (then the DSN's own `sslmode` applies). The
+ * server's certificate is checked against `server_name` when set, else against the DSN's
+ * host (node-postgres names no IP host to Node; see identityCheck). The rules refuse a DSN
+ * with its own ssl settings next to `tls.enabled`: node-postgres would let the DSN win.
+ * @throws ConfigError naming the key of a PEM it cannot use
+ */
+function sslOf(cfg: PostgresConsumerConfig, at: string, dsn: string): ConnectionOptions | undefined {
+  const t = clientTls(cfg.tls, `${at}.postgresql.tls`);
+  if (!t) return undefined;
+  const ssl: ConnectionOptions = { ca: t.ca, cert: t.cert, key: t.key, rejectUnauthorized: !t.insecureSkipVerify };
+  const identity = identityCheck(dsnHosts(dsn), t.serverName);
+  if (identity) ssl.checkServerIdentity = identity;
+  return ssl;
 }

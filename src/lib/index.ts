@@ -19,3 +19,5 @@ export { DroppingBuffer } from './dropping-buffer.js';
 export { StringFilter } from './string-filter.js';
 export { StringCache } from './string-cache.js';
 export { uuidText, uuidWords } from './uuid-words.js';
+export { natsTlsOf, natsTlsOptions, type NatsTls } from './nats-tls.js';
+export { identityCheck, urlHost, type IdentityCheck } from './tls-identity.js';

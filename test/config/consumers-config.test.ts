@@ -39,7 +39,7 @@ test('no consumers by default; a Centrifugo consumers list loads with its defaul
     partitionNotificationChannel: 'centrifugo_partition_change',
     partitionNotificationDsn: '',
     useTryLock: false,
-    tls: { enabled: false, serverCaPem: '', serverCaPemFile: '', insecureSkipVerify: false },
+    tls: { enabled: false, certPem: '', keyPem: '', serverCaPem: '', serverCaPemFile: '', insecureSkipVerify: false, serverName: '' },
   });
   assert.deepEqual(redis!.redisStream.address, ['redis://127.0.0.1:6379']);
   assert.equal(redis!.redisStream.visibilityTimeout, 30_000);
@@ -76,7 +76,7 @@ test('an enabled consumer needs the keys of its type, named in the error', (t) =
     [{ name: 'a', enabled: true, type: 'postgresql', postgresql: { outbox_table_name: 't' } }, 'consumers[0].postgresql.dsn'],
     [{ name: 'a', enabled: true, type: 'postgresql', postgresql: { dsn: 'postgres://x', outbox_table_name: 't; DROP TABLE x' } }, 'consumers[0].postgresql.outbox_table_name'],
     [{ name: 'a', enabled: true, type: 'postgresql', postgresql: { ...OUTBOX, partition_notification_channel: 'bad channel' } }, 'consumers[0].postgresql.partition_notification_channel'],
-    [{ name: 'a', enabled: true, type: 'postgresql', postgresql: { ...OUTBOX, tls: { enabled: true } } }, 'consumers[0].postgresql.tls.enabled'],
+    [{ name: 'a', enabled: true, type: 'postgresql', postgresql: { ...OUTBOX, tls: { enabled: true, cert_pem: '/c.pem' } } }, 'consumers[0].postgresql.tls.key_pem'],
     [{ name: 'a', enabled: true, type: 'redis_stream', redis_stream: { consumer_group: 'g' } }, 'consumers[0].redis_stream.streams'],
     [{ name: 'a', enabled: true, type: 'redis_stream', redis_stream: { streams: ['s'] } }, 'consumers[0].redis_stream.consumer_group'],
     [{ name: 'a', enabled: true, type: 'redis_stream', redis_stream: { streams: ['s'], consumer_group: 'g', address: ['redis://a', 'redis://b'] } }, 'consumers[0].redis_stream.address'],
@@ -86,6 +86,7 @@ test('an enabled consumer needs the keys of its type, named in the error', (t) =
     [{ name: 'a', enabled: true, type: 'nats_jetstream', nats_jetstream: { durable_consumer_name: 'd' } }, 'consumers[0].nats_jetstream.stream_name'],
     [{ name: 'a', enabled: true, type: 'nats_jetstream', nats_jetstream: { stream_name: 'S' } }, 'consumers[0].nats_jetstream.durable_consumer_name'],
     [{ name: 'a', enabled: true, type: 'nats_jetstream', nats_jetstream: { stream_name: 'S', durable_consumer_name: 'd', deliver_policy: 'last' } }, 'consumers[0].nats_jetstream.deliver_policy'],
+    [{ name: 'a', enabled: true, type: 'nats_jetstream', nats_jetstream: { stream_name: 'S', durable_consumer_name: 'd', tls: { enabled: true, key_pem: '/k.pem' } } }, 'consumers[0].nats_jetstream.tls.cert_pem'],
     [{ enabled: true, type: 'postgresql', postgresql: OUTBOX }, 'consumers[0].name'],
   ];
   for (const [entry, key] of cases) {

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { Counter } from 'prom-client';
 import { consumerSchema } from '../../src/config/consumers-schema.js';
 import type { Config, ConsumerConfig } from '../../src/config/index.js';
@@ -76,4 +77,28 @@ export async function history(s: TestServer, channel: string): Promise<unknown[]
   });
   const body = (await res.json()) as { result?: { publications: Array<{ data: unknown }> } };
   return body.result?.publications.map((p) => p.data) ?? [];
+}
+
+/** Centrifugo's documented outbox table, with the trigger that notifies a row's partition. */
+export async function createOutbox(db: pg.Client, table: string, payloadType: 'JSONB' | 'BYTEA' = 'JSONB'): Promise<void> {
+  await db.query(`CREATE TABLE ${table} (
+    id BIGSERIAL PRIMARY KEY,
+    method text NOT NULL,
+    payload ${payloadType} NOT NULL,
+    partition INTEGER NOT NULL DEFAULT 0,
+    created_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL
+  )`);
+  await db.query(`CREATE FUNCTION ${table}_notify() RETURNS TRIGGER AS $$
+    BEGIN PERFORM pg_notify('${table}', NEW.partition::text); RETURN NEW; END; $$ LANGUAGE plpgsql`);
+  await db.query(`CREATE TRIGGER ${table}_notify AFTER INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION ${table}_notify()`);
+}
+
+/** Inserts rows in one transaction, as an application writes its outbox next to its own data. */
+export async function insertOutbox(db: pg.Client, table: string, rows: Array<{ method: string; payload: unknown; partition?: number }>): Promise<void> {
+  await db.query('BEGIN');
+  for (const r of rows) {
+    const payload = Buffer.isBuffer(r.payload) || typeof r.payload === 'string' ? r.payload : JSON.stringify(r.payload);
+    await db.query(`INSERT INTO ${table} (method, payload, partition) VALUES ($1, $2, $3)`, [r.method, payload, r.partition ?? 0]);
+  }
+  await db.query('COMMIT');
 }

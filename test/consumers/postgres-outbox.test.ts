@@ -7,33 +7,9 @@ import { OwnRedis } from '../helpers/redis-server.js';
 import { startServer, testConfig, type TestServer } from '../helpers/server.js';
 import { postgresUrl, randomPrefix, redisUrl, skipWithout } from '../helpers/services.js';
 import { until, within } from '../helpers/until.js';
-import { consumer, consumerCount, consumerServer, history, subscriber, withHistory } from './helpers.js';
+import { consumer, consumerCount, consumerServer, createOutbox, history, insertOutbox, subscriber, withHistory } from './helpers.js';
 
 const skip = (await skipWithout('Postgres', postgresUrl)) || (await skipWithout('Redis', redisUrl));
-
-/** Centrifugo's documented outbox table, with the trigger that notifies a row's partition. */
-async function createOutbox(db: pg.Client, table: string, payloadType: 'JSONB' | 'BYTEA' = 'JSONB'): Promise<void> {
-  await db.query(`CREATE TABLE ${table} (
-    id BIGSERIAL PRIMARY KEY,
-    method text NOT NULL,
-    payload ${payloadType} NOT NULL,
-    partition INTEGER NOT NULL DEFAULT 0,
-    created_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL
-  )`);
-  await db.query(`CREATE FUNCTION ${table}_notify() RETURNS TRIGGER AS $$
-    BEGIN PERFORM pg_notify('${table}', NEW.partition::text); RETURN NEW; END; $$ LANGUAGE plpgsql`);
-  await db.query(`CREATE TRIGGER ${table}_notify AFTER INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION ${table}_notify()`);
-}
-
-/** Inserts rows in one transaction, as an application writes its outbox next to its own data. */
-async function insert(db: pg.Client, table: string, rows: Array<{ method: string; payload: unknown; partition?: number }>): Promise<void> {
-  await db.query('BEGIN');
-  for (const r of rows) {
-    const payload = Buffer.isBuffer(r.payload) || typeof r.payload === 'string' ? r.payload : JSON.stringify(r.payload);
-    await db.query(`INSERT INTO ${table} (method, payload, partition) VALUES ($1, $2, $3)`, [r.method, payload, r.partition ?? 0]);
-  }
-  await db.query('COMMIT');
-}
 
 const rowCount = async (db: pg.Client, table: string): Promise<number> => Number((await db.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
 
@@ -83,7 +59,7 @@ describe('PostgreSQL outbox consumer', { skip: skip || undefined }, () => {
       if (n % 3 === 1) return { method: '', payload: { method: 'publish', payload: request } };
       return { method: '', payload: { method: 'publish', payload: JSON.stringify(request) } };
     });
-    await insert(db, table, rows);
+    await insertOutbox(db, table, rows);
     // The poll interval is 5 s: arriving sooner shows the trigger's NOTIFY woke the partition.
     await until(() => watcher.total() === 30, 4000);
     assert.deepEqual(watcher.byChannel.get('orders'), rows.map((_, n) => ({ n })));
@@ -105,7 +81,7 @@ describe('PostgreSQL outbox consumer', { skip: skip || undefined }, () => {
       return now.length === 1 && now[0] !== first;
     }, 10_000);
     const watcher = await subscriber(s.url, ['again']);
-    await insert(db, table, [{ method: 'publish', payload: { channel: 'again', data: 1 } }]);
+    await insertOutbox(db, table, [{ method: 'publish', payload: { channel: 'again', data: 1 } }]);
     // Sooner than the 5 s poll interval: woken by the new LISTEN session.
     await until(() => watcher.total() === 1, 4000);
     watcher.client.disconnect();
@@ -129,7 +105,7 @@ describe('PostgreSQL outbox consumer', { skip: skip || undefined }, () => {
       const rows = channels.flatMap((channel, partition) =>
         Array.from({ length: perPartition / 4 }, (_, i) => ({ method: 'publish', payload: { channel, data: { n: batch * (perPartition / 4) + i } }, partition })),
       );
-      await insert(db, table, rows);
+      await insertOutbox(db, table, rows);
     }
     await until(() => watcher.total() >= channels.length * perPartition, 20_000);
     for (const channel of channels) assert.deepEqual(watcher.byChannel.get(channel), Array.from({ length: perPartition }, (_, n) => ({ n })), channel);
@@ -146,7 +122,7 @@ describe('PostgreSQL outbox consumer', { skip: skip || undefined }, () => {
     const s = await serve((c) => (c.consumers = [outbox(table)]));
     const watcher = await subscriber(s.url, ['events']);
     const name = s.app.config.consumers[0]!.name;
-    await insert(db, table, [
+    await insertOutbox(db, table, [
       { method: 'publish', payload: Buffer.from(JSON.stringify({ channel: 'events', data: { n: 0 } })) },
       { method: 'publish', payload: Buffer.from('{not json') },
       { method: 'frobnicate', payload: Buffer.from('{}') },
@@ -197,7 +173,7 @@ describe('PostgreSQL outbox consumer', { skip: skip || undefined }, () => {
       const down = candidates[works.indexOf(false)]!;
       const up = candidates[works.indexOf(true)]!;
       assert.ok(down && up, 'channels on both shards');
-      await insert(db, table, [
+      await insertOutbox(db, table, [
         ...[0, 1, 2].map((n) => ({ method: 'publish', payload: { channel: down, data: { n } }, partition: 0 })),
         ...[0, 1, 2].map((n) => ({ method: 'publish', payload: { channel: up, data: { n } }, partition: 1 })),
       ]);
@@ -219,7 +195,7 @@ describe('PostgreSQL outbox consumer', { skip: skip || undefined }, () => {
       });
       const name = s.app.config.consumers[0]!.name;
       await redis.down();
-      await insert(db, table, [{ method: 'publish', payload: { channel: 'x', data: {} } }]);
+      await insertOutbox(db, table, [{ method: 'publish', payload: { channel: 'x', data: {} } }]);
       await until(async () => (await rowCount(db, table)) === 0, 10_000);
       assert.equal(await consumerCount(s.app, 'parsec_consumers_messages_total', { consumer_name: name, outcome: 'retried' }), 2);
       assert.equal(await consumerCount(s.app, 'parsec_consumers_messages_total', { consumer_name: name, outcome: 'skipped' }), 1);
@@ -239,7 +215,7 @@ describe('PostgreSQL outbox consumer', { skip: skip || undefined }, () => {
       );
       const name = s.app.config.consumers[0]!.name;
       await engine.down();
-      await insert(db, table, [{ method: 'publish', payload: { channel: 'stop', data: 1 } }]);
+      await insertOutbox(db, table, [{ method: 'publish', payload: { channel: 'stop', data: 1 } }]);
       await until(async () => (await consumerCount(s.app, 'parsec_consumers_messages_total', { consumer_name: name, outcome: 'retried' })) >= 1, 10_000);
       // Bounded by shutdown.timeout (2 s in tests) plus the lock wait: it must end, however long the backoff.
       await within(s.close(), 10_000, 'graceful stop');

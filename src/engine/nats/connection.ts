@@ -1,8 +1,7 @@
-import { connect, Events, type ConnectionOptions, type NatsConnection, type Status, type TlsOptions } from 'nats';
-import { isIP } from 'node:net';
-import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import { connect, Events, type ConnectionOptions, type NatsConnection, type Status } from 'nats';
 import type { Logger } from 'pino';
 import { formatDuration } from '../../config/index.js';
+import { natsTlsOptions, type NatsTls } from '../../lib/index.js';
 import { EngineError, EngineErrorCode } from '../errors.js';
 
 /** A connection and what its status events say about it. */
@@ -15,23 +14,6 @@ export interface NatsLink {
 }
 
 /**
- * TLS to NATS (`broker.nats.tls`), PEMs already read. Node's `rejectUnauthorized` and
- * `servername` reach the socket as they are: nats.js passes its whole `tls` object to
- * `tls.connect`.
- */
-export interface NatsTls {
-  /** The CA the server's certificate must chain to; Node's bundled roots when absent. */
-  ca?: string;
-  /** A client certificate and its key, for servers that verify clients. */
-  cert?: string;
-  key?: string;
-  /** False only with `insecure_skip_verify`. */
-  rejectUnauthorized: boolean;
-  /** The name checked in the server's certificate (and sent as SNI) instead of the URL's host. */
-  servername?: string;
-}
-
-/**
  * Connects once, giving up after `dialTimeout`; later reconnects never give up (as in
  * Centrifugo), because a node without its broker is useless but may yet recover.
  * @throws EngineError PARSEC_ENGINE_UNAVAILABLE naming `broker.nats.url` (and `broker.nats.tls` with TLS on).
@@ -39,11 +21,7 @@ export interface NatsTls {
 export async function connectNats(opts: { url: string; dialTimeout: number; tls?: NatsTls }): Promise<NatsConnection> {
   const servers = opts.url.split(',').map((s) => s.trim()).filter(Boolean);
   const options: ConnectionOptions = { servers, timeout: opts.dialTimeout, maxReconnectAttempts: -1, name: 'parsec' };
-  if (opts.tls) {
-    const checkServerIdentity = opts.tls.servername ? undefined : identityOfAddresses(servers);
-    // nats.js types only its own TLS fields; the rest of the object goes to Node unchanged.
-    options.tls = (checkServerIdentity ? { ...opts.tls, checkServerIdentity } : opts.tls) as TlsOptions;
-  }
+  if (opts.tls) options.tls = natsTlsOptions(opts.tls, servers);
   try {
     return await connect(options);
   } catch (err) {
@@ -53,34 +31,6 @@ export async function connectNats(opts: { url: string; dialTimeout: number; tls?
       `broker.nats.url: cannot connect to NATS at ${opts.url} within ${formatDuration(opts.dialTimeout)} (broker.nats.dial_timeout): ${why}${tlsHint(opts.tls)}`,
       { cause: err },
     );
-  }
-}
-
-/**
- * nats.js hands Node no server name for a server addressed by IP (`nats://10.0.0.5:4222`),
- * and Node then checks the certificate against "localhost". Check it against the IPs in
- * `broker.nats.url` instead, as Go's client does with the address it dials; a certificate
- * naming any of them passes. Undefined when no server is addressed by IP.
- */
-function identityOfAddresses(servers: string[]): ((name: string, cert: PeerCertificate) => Error | undefined) | undefined {
-  const ips = servers.map(hostOf).filter((h): h is string => h !== undefined && isIP(h) !== 0);
-  if (ips.length === 0) return undefined;
-  return (name, cert) => {
-    if (name !== 'localhost') return checkServerIdentity(name, cert);
-    let failure: Error | undefined;
-    for (const host of [name, ...ips]) {
-      failure = checkServerIdentity(host, cert);
-      if (!failure) return undefined;
-    }
-    return failure;
-  };
-}
-
-function hostOf(server: string): string | undefined {
-  try {
-    return new URL(server).hostname.replace(/^\[(.*)\]$/, '$1');
-  } catch {
-    return undefined;
   }
 }
 

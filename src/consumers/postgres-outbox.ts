@@ -78,7 +78,10 @@ export class PostgresOutboxConsumer implements Consumer {
       return consumer;
     } catch (err) {
       await pool.end();
-      throw new Error(`consumer "${deps.name}": cannot read the outbox table ${cfg.outboxTableName}: ${(err as Error).message}`, { cause: err });
+      const why = (err as Error).message;
+      // A handshake's error alone rarely names the setting to look at.
+      const hint = cfg.tls.enabled && /certificate|ssl|tls/i.test(why) ? `; check ${deps.at}.postgresql.tls (server_ca_pem, server_name, and cert_pem/key_pem for a server that verifies clients)` : '';
+      throw new Error(`consumer "${deps.name}": cannot read the outbox table ${cfg.outboxTableName}: ${why}${hint}`, { cause: err });
     }
   }
 

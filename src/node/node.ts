@@ -10,6 +10,7 @@ import { MessageType, type Metrics } from '../metrics/index.js';
 import type { ClientInfo, Publication, StreamPosition } from '../protocol/index.js';
 import { ChannelRules, type ChannelInfo } from './channels/channel-rules.js';
 import { isMapChannel, mapOptionsOf } from './channels/map-channel.js';
+import { PositionRecheck } from './channels/position-recheck.js';
 import { ConnectionSnapshots } from './cluster/connection-snapshots.js';
 import { ControlPlane, type NodeInfo } from './cluster/control-plane.js';
 import type { Client } from './session/client.js';
@@ -104,6 +105,8 @@ export class Node implements BrokerEventHandler, MapEventHandler {
   private readonly channelOps = new Map<string, Promise<void>>();
   private presenceTimer: NodeJS.Timeout | undefined;
   private positionTimer: NodeJS.Timeout | undefined;
+  /** Position checks after an engine interruption, repeated for channels whose check failed. */
+  private readonly positionRecheck: PositionRecheck;
   readonly control: ControlPlane;
   /** Connection listings frozen for paging (the connections API). */
   readonly snapshots: ConnectionSnapshots;
@@ -126,6 +129,9 @@ export class Node implements BrokerEventHandler, MapEventHandler {
     this.log = deps.logger.child({ component: 'node' });
     this.snapshots = new ConnectionSnapshots(deps.clock);
     this.control = new ControlPlane(this, deps.broker, deps.clock, this.log.child({ component: 'control' }));
+    // Without a periodic check, rechecks go on up to its default period.
+    const checkEvery = deps.config.client.channelPositionCheckDelay;
+    this.positionRecheck = new PositionRecheck((channels) => this.verifyPositions(false, channels), this.log, checkEvery > 0 ? checkEvery : 40_000);
     const { hub } = this;
     deps.metrics.node.watch(() => ({
       clients: hub.numClients,
@@ -254,6 +260,7 @@ export class Node implements BrokerEventHandler, MapEventHandler {
   close(): void {
     clearInterval(this.presenceTimer);
     clearInterval(this.positionTimer);
+    this.positionRecheck.stop();
     this.control.stop();
     this.sharedPoll.close();
     this.writeBatches?.close();
@@ -393,7 +400,7 @@ export class Node implements BrokerEventHandler, MapEventHandler {
 
   /** Map changes may have been lost while the map broker's delivery was down: positioned map subscriptions resync when behind. */
   handleMapDeliveryResumed(): void {
-    void this.verifyPositions(false);
+    this.positionRecheck.start();
   }
 
   handleJoin(channel: string, info: ClientInfo): void {
@@ -412,7 +419,7 @@ export class Node implements BrokerEventHandler, MapEventHandler {
    * resyncs (recovers from history) when behind, so nothing is silently skipped.
    */
   handleDeliveryResumed(): void {
-    void this.verifyPositions(false);
+    this.positionRecheck.start();
     // Revocation notices sent during the interruption are lost too; the shared store is not.
     sweepRevoked(this)
       .then((ended) => ended > 0 && this.log.warn({ ended }, 'sessions with tokens revoked during an engine interruption disconnected'))
@@ -426,9 +433,13 @@ export class Node implements BrokerEventHandler, MapEventHandler {
    * Compares positioned subscriptions with their stream tops. After an interruption any
    * gap counts; the periodic check (`client.channel_position_check_delay`) tolerates
    * publications still in flight and catches a publication the engine lost on the way.
+   * Checks `channels` (every channel with subscribers here when undefined); resolves with
+   * those whose check failed, said in one line however many they are.
    */
-  private async verifyPositions(lagTolerant: boolean): Promise<void> {
-    for (const channel of [...this.hub.channelNames()]) {
+  private async verifyPositions(lagTolerant: boolean, channels: readonly string[] = [...this.hub.channelNames()]): Promise<string[]> {
+    const failed: string[] = [];
+    let firstError = '';
+    for (const channel of channels) {
       let ch: ChannelInfo;
       try {
         ch = this.rules.resolve(channel);
@@ -439,9 +450,12 @@ export class Node implements BrokerEventHandler, MapEventHandler {
         const top = await this.streamTop(ch);
         if (top) this.hub.checkPositions(channel, top, lagTolerant);
       } catch (err) {
-        this.log.warn({ channel, err: (err as Error).message }, 'position check failed');
+        if (failed.length === 0) firstError = (err as Error).message;
+        failed.push(channel);
       }
     }
+    if (failed.length > 0) this.log.warn({ channels: failed.length, first: failed[0], err: firstError }, 'position check failed');
+    return failed;
   }
 
   /** The top of a channel's stream (a map's change stream), or undefined when it keeps none. */

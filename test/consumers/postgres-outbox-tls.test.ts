@@ -77,7 +77,7 @@ describe('PostgreSQL outbox consumer over TLS with a client certificate', { skip
 
   it('fails to start, naming the consumer, without a client certificate, with an untrusted server or the wrong server_name', async () => {
     for (const [tls, why] of [
-      [{ cert_pem: '', key_pem: '' }, /certificate|pg_hba|connection/i],
+      [{ cert_pem: '', key_pem: '' }, /certificate/i],
       [{ server_ca_pem: '' }, /self[- ]signed|unable to (get|verify)/i],
       [{ server_name: 'other.parsec.test' }, /other\.parsec\.test/],
     ] as const) {
@@ -85,6 +85,7 @@ describe('PostgreSQL outbox consumer over TLS with a client certificate', { skip
       await assert.rejects(consumerServer(servers, (c) => (c.consumers = [config])), (err: Error) => {
         assert.match(err.message, /^consumer "secure": cannot read the outbox table/, JSON.stringify(tls));
         assert.match(err.message, why, JSON.stringify(tls));
+        assert.match(err.message, /check consumers\[0\]\.postgresql\.tls \(server_ca_pem, server_name, and cert_pem\/key_pem/, JSON.stringify(tls));
         return true;
       });
     }

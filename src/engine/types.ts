@@ -92,6 +92,12 @@ export interface Broker {
   /** Reads history; always reports the current stream top. */
   history(channel: string, query: HistoryQuery): Promise<HistoryPage>;
   removeHistory(channel: string): Promise<void>;
+  /**
+   * Why `subscribe(channel)` would be refused on any node (a channel this broker cannot
+   * carry), for callers that ask other nodes to subscribe (the server API) to say so at
+   * once; undefined when it would not be. Brokers that take every channel have none.
+   */
+  subscribeRefusal?(channel: string): string | undefined;
 }
 
 export interface PresenceStats {

@@ -71,6 +71,10 @@ export class InstrumentedBroker implements Broker, HealthReporter {
     return timed(this.engine, 'remove_history', this.inner.removeHistory(channel));
   }
 
+  subscribeRefusal(channel: string): string | undefined {
+    return this.inner.subscribeRefusal?.(channel);
+  }
+
   unhealthyReason(): string | undefined {
     return isHealthReporter(this.inner) ? this.inner.unhealthyReason() : undefined;
   }

@@ -296,4 +296,22 @@ describe('NATS broker without allow_wildcards', { skip }, () => {
       raw.close();
     }
   });
+
+  it('refuses the server API subscribe to a wildcard channel with 107, naming the setting; the user\'s session stays as it was', async () => {
+    const raw = await RawClient.open(server.url);
+    try {
+      raw.send({ id: 1, connect: { token: await connToken('api-target') } });
+      assert.equal((await raw.reply(1)).error, undefined);
+      const refused = await api(server, 'subscribe', { user: 'api-target', channel: 'news.*' });
+      assert.equal(refused.error?.code, 107);
+      assert.match(refused.error!.message, /"news\.\*" holds a NATS wildcard character .*broker\.nats\.allow_wildcards/);
+      // A concrete channel is subscribed as before, the session still open.
+      assert.deepEqual((await api(server, 'subscribe', { user: 'api-target', channel: 'open:api' })).result, { affected: 1 });
+      const pushed = await push(raw, (p) => p.channel === 'open:api' && p.subscribe !== undefined);
+      assert.equal(pushed.channel, 'open:api');
+      assert.equal(raw.messages.filter((m) => JSON.stringify(m).includes('news.*')).length, 0);
+    } finally {
+      raw.close();
+    }
+  });
 });

@@ -46,7 +46,8 @@ async function fanOut(ctx: ApiContext, op: FleetOp): Promise<OpResult> {
 }
 
 export async function subscribe(ctx: ApiContext, req: SubscribeRequest): Promise<OpResult> {
-  const refusal = serverSideRefusal(resolveChannel(ctx, req.channel));
+  // Said at once: every node would refuse it, and the operation would only count them missing.
+  const refusal = serverSideRefusal(resolveChannel(ctx, req.channel)) ?? ctx.node.deps.broker.subscribeRefusal?.(req.channel);
   if (refusal) throw new ApiError(ApiErrorCode.badRequest, `bad request: ${refusal}`);
   const o = req.override;
   return fanOut(ctx, {

@@ -99,12 +99,15 @@ export class NatsBroker implements Broker, Closer {
     this.log.info({ server: nc.getServer(), prefix, rawModePrefix: rawMode?.prefix, allowWildcards, tls: tls !== undefined }, 'nats broker connected');
   }
 
+  subscribeRefusal(channel: string): string | undefined {
+    return hasWildcard(channel) && !this.opts.allowWildcards ? wildcardRefused(channel, 'subscribing to it needs broker.nats.allow_wildcards').message : undefined;
+  }
+
   async subscribe(channel: string): Promise<void> {
     if (this.subs.has(channel)) return;
+    const refusal = this.subscribeRefusal(channel);
+    if (refusal) throw badRequest(refusal);
     const wildcard = hasWildcard(channel);
-    if (wildcard && !this.opts.allowWildcards) {
-      throw wildcardRefused(channel, 'subscribing to it needs broker.nats.allow_wildcards');
-    }
     const subject = this.raw ? this.rawSubject(channel) : this.clientPrefix + (wildcard ? encodeWildcardChannel(channel) : encodeChannel(channel));
     const nc = this.live();
     const sub: Subscription = nc.subscribe(subject, {

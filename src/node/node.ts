@@ -304,10 +304,13 @@ export class Node implements BrokerEventHandler, MapEventHandler {
   }
 
   /** Unregisters this subscriber (not a newer one of the same client); the last one makes the broker stop. */
-  async removeSubscriber(channel: string, sub: Subscriber): Promise<void> {
-    if (!this.hub.unsubscribe(channel, sub)) return;
+  removeSubscriber(channel: string, sub: Subscriber): Promise<void> | undefined {
+    if (!this.hub.unsubscribe(channel, sub)) return undefined;
+    // Others still listen here: nothing for the broker (the last one to leave queues the
+    // unsubscribe), and no promise chain made per leave.
+    if (this.hub.numSubscribers(channel) > 0) return undefined;
     const source = this.sourceOf(sub);
-    await this.inChannelOrder(channel, async () => {
+    return this.inChannelOrder(channel, async () => {
       // Someone subscribed while earlier operations ran: the channel is wanted again.
       if (this.hub.numSubscribers(channel) === 0) await source.unsubscribe(channel);
     });

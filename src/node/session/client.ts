@@ -522,13 +522,23 @@ export class Client implements SubscriptionOwner, WheelEntry {
     await this.leaveChannel(sub);
   }
 
-  /** Presence removal, leave push and hub removal for a subscription that ended. */
-  private async leaveChannel(sub: SessionSubscription): Promise<void> {
+  /**
+   * Presence removal, leave push and hub removal for a subscription that ended. Most leaves
+   * end at the hub (other subscribers remain, no presence or leave to send): those make no
+   * promise at all, as every connection's teardown goes through here.
+   */
+  private leaveChannel(sub: SessionSubscription): Promise<void> | undefined {
     // Other kinds left everything in close().
-    if (!(sub instanceof ChannelSubscription)) return;
+    if (!(sub instanceof ChannelSubscription)) return undefined;
+    const removed = this.node.removeSubscriber(sub.channel, sub);
+    if (removed === undefined && !sub.opts.presence && !sub.opts.joinLeave && !sub.onLeave) return undefined;
+    return this.finishLeave(sub, removed);
+  }
+
+  private async finishLeave(sub: ChannelSubscription, removed: Promise<void> | undefined): Promise<void> {
     const { node } = this;
     try {
-      await node.removeSubscriber(sub.channel, sub);
+      await removed;
       // Presence and join/leave are keyed by client, not subscription: once the client has
       // subscribed to the channel again they belong to the new subscription.
       if (this.subscriptions.has(sub.channel)) return;

@@ -11,7 +11,7 @@ export interface BucketSpec {
   burst?: number;
 }
 
-/** A new state per spec list, copied for each BucketArray: one allocation, not one per push. */
+/** An empty state per spec list (every slot full), copied for each BucketArray: one allocation, not one per push. */
 const emptyStates = new WeakMap<readonly BucketSpec[], readonly number[]>();
 
 function emptyState(specs: readonly BucketSpec[]): number[] {

@@ -1,5 +1,5 @@
 import { SUPPORTED_CONSUMER_TYPES, type ConsumerConfig } from './consumers-schema.js';
-import { redisTlsRule } from './redis-rules.js';
+import { clientTlsRule } from './redis-rules.js';
 import type { RuleViolation } from './rules.js';
 
 // A table name, optionally schema-qualified: it is interpolated into SQL, so nothing else gets through.
@@ -48,7 +48,7 @@ function postgresql(c: ConsumerConfig, at: string): RuleViolation | undefined {
       if (/(^|[?&\s])ssl[a-z]*=/i.test(dsn)) return { key: `${key}.${dsnKey}`, detail: `consumer "${c.name}": has ssl settings of its own while ${key}.tls.enabled is true; set TLS in one place` };
     }
   }
-  return redisTlsRule(p, key);
+  return clientTlsRule(p, key);
 }
 
 function redisStream(c: ConsumerConfig, at: string): RuleViolation | undefined {
@@ -68,7 +68,7 @@ function redisStream(c: ConsumerConfig, at: string): RuleViolation | undefined {
   if (r.publicationDataMode.enabled && !r.publicationDataMode.channelsValue) {
     return { key: `${key}.publication_data_mode.channels_value`, detail: `consumer "${c.name}": required when publication_data_mode.enabled is true` };
   }
-  return redisTlsRule(r, key);
+  return clientTlsRule(r, key);
 }
 
 function natsJetStream(c: ConsumerConfig, at: string): RuleViolation | undefined {
@@ -81,5 +81,5 @@ function natsJetStream(c: ConsumerConfig, at: string): RuleViolation | undefined
   if (n.publicationDataMode.enabled && !n.publicationDataMode.channelsHeader) {
     return { key: `${key}.publication_data_mode.channels_header`, detail: `consumer "${c.name}": required when publication_data_mode.enabled is true` };
   }
-  return redisTlsRule(n, key);
+  return clientTlsRule(n, key);
 }

@@ -1,6 +1,6 @@
 import { formatDuration } from './duration.js';
 import { mapBrokerRedis, namesRedisServer } from './map-broker.js';
-import { redisAddressRule, redisTlsRule } from './redis-rules.js';
+import { redisAddressRule, clientTlsRule } from './redis-rules.js';
 import type { RuleViolation } from './rules.js';
 import type { ParsedConfig } from './schema.js';
 import { MAP_SUBSCRIPTION_TYPES, type ChannelOptions } from './types.js';
@@ -38,7 +38,7 @@ function mapBrokerRule(c: ParsedConfig): RuleViolation | undefined {
   if (reused && !namesRedisServer(mapBrokerRedis(c))) {
     return { key: 'map_broker.redis.address', detail: 'no Redis address: map_broker.redis names none and engine.redis, whose Redis it would use, names none either' };
   }
-  return redisTlsRule(mapBrokerRedis(c), reused ? 'engine.redis' : 'map_broker.redis');
+  return clientTlsRule(mapBrokerRedis(c), reused ? 'engine.redis' : 'map_broker.redis');
 }
 
 function mapSection([at, context, o]: Section): RuleViolation | undefined {

@@ -19,8 +19,8 @@ export function redisAddressRule(r: RedisConfig, section: string): RuleViolation
   return undefined;
 }
 
-/** A client certificate comes with its key, and a key with its certificate (a `redis_stream` consumer's too). */
-export function redisTlsRule(r: Pick<RedisConfig, 'tls'>, section: string): RuleViolation | undefined {
+/** A client certificate comes with its key, and a key with its certificate: every client `tls` block (Redis sections, consumers). */
+export function clientTlsRule(r: Pick<RedisConfig, 'tls'>, section: string): RuleViolation | undefined {
   const t = r.tls;
   if (!t.enabled) return undefined;
   if (t.certPem && !t.keyPem) return { key: `${section}.tls.key_pem`, detail: `required with ${section}.tls.cert_pem: a client certificate needs its private key` };
@@ -30,7 +30,7 @@ export function redisTlsRule(r: Pick<RedisConfig, 'tls'>, section: string): Rule
 
 /** Both checks of one Redis section. */
 export function redisRules(r: RedisConfig, section: string): RuleViolation | undefined {
-  return redisAddressRule(r, section) ?? redisTlsRule(r, section);
+  return redisAddressRule(r, section) ?? clientTlsRule(r, section);
 }
 
 /**
@@ -47,7 +47,7 @@ export function engineRules(c: ParsedConfig): RuleViolation | undefined {
   const pm = c.presenceManager;
   const engineRuns = !b.enabled || !pm.enabled;
   return (
-    (engineRuns && c.engine.type === 'redis' ? redisTlsRule(c.engine.redis, 'engine.redis') : undefined) ??
+    (engineRuns && c.engine.type === 'redis' ? clientTlsRule(c.engine.redis, 'engine.redis') : undefined) ??
     (b.enabled && b.type === 'redis' ? redisRules(b.redis, 'broker.redis') : undefined) ??
     (pm.enabled && pm.type === 'redis' ? redisRules(pm.redis, 'presence_manager.redis') : undefined)
   );

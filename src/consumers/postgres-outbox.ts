@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
-import { clientTls, type PostgresConsumerConfig } from '../config/index.js';
+import { clientTls, type ClientTls, type PostgresConsumerConfig } from '../config/index.js';
 import { identityCheck, urlHost } from '../lib/index.js';
 import { backoffDelay, sleep } from './backoff.js';
 import type { Outcome } from './dispatch.js';
@@ -54,6 +54,8 @@ export class PostgresOutboxConsumer implements Consumer {
     private readonly pool: pg.Pool,
     /** The SELECT of one partition's next rows, with `payload` read as text whatever its column type. */
     private readonly selectSql: string,
+    /** The `tls` block read at start (PEMs loaded once), for the LISTEN connection's reconnects too. */
+    private readonly tls: ClientTls | undefined,
   ) {
     this.wakeups = Array.from({ length: cfg.numPartitions }, () => new Wakeup());
   }
@@ -64,15 +66,15 @@ export class PostgresOutboxConsumer implements Consumer {
    */
   static async start(cfg: PostgresConsumerConfig, deps: ConsumerDeps): Promise<PostgresOutboxConsumer> {
     // A PEM that cannot be used is a config error naming its key, thrown as it is.
-    const ssl = sslOf(cfg, deps.at, cfg.dsn);
-    const pool = new pg.Pool({ connectionString: cfg.dsn, ssl, max: cfg.numPartitions, connectionTimeoutMillis: 10_000 });
+    const tls = clientTls(cfg.tls, `${deps.at}.postgresql.tls`);
+    const pool = new pg.Pool({ connectionString: cfg.dsn, ssl: sslOf(tls, cfg.dsn), max: cfg.numPartitions, connectionTimeoutMillis: 10_000 });
     // An idle client losing its server must not crash the process; the next query reports it.
     pool.on('error', (err) => deps.log.warn({ err }, 'outbox connection lost'));
     try {
       const payload = await payloadExpression(pool, cfg.outboxTableName);
       // node-postgres reads bigint as a string, which keeps ids past 2^53 exact.
       const selectSql = `SELECT id, COALESCE(method, '') AS method, ${payload} AS payload FROM ${cfg.outboxTableName} WHERE partition = $1 ORDER BY id ASC LIMIT $2`;
-      const consumer = new PostgresOutboxConsumer(cfg, deps, pool, selectSql);
+      const consumer = new PostgresOutboxConsumer(cfg, deps, pool, selectSql, tls);
       if (cfg.partitionNotificationChannel) await consumer.listen();
       for (let p = 0; p < cfg.numPartitions; p++) consumer.loops.push(consumer.run(p));
       return consumer;
@@ -99,7 +101,7 @@ export class PostgresOutboxConsumer implements Consumer {
   private async listen(): Promise<void> {
     // Named, so an operator can tell this session apart in pg_stat_activity.
     const dsn = this.cfg.partitionNotificationDsn || this.cfg.dsn;
-    const client = new pg.Client({ connectionString: dsn, ssl: sslOf(this.cfg, this.deps.at, dsn), application_name: `parsec-listen-${this.deps.name}`.slice(0, 63) });
+    const client = new pg.Client({ connectionString: dsn, ssl: sslOf(this.tls, dsn), application_name: `parsec-listen-${this.deps.name}`.slice(0, 63) });
     client.on('error', (err) => {
       if (this.listener !== client) return;
       this.listener = undefined;
@@ -266,10 +268,8 @@ function dsnHosts(dsn: string): string[] {
  * server's certificate is checked against `server_name` when set, else against the DSN's
  * host (node-postgres names no IP host to Node; see identityCheck). The rules refuse a DSN
  * with its own ssl settings next to `tls.enabled`: node-postgres would let the DSN win.
- * @throws ConfigError naming the key of a PEM it cannot use
  */
-function sslOf(cfg: PostgresConsumerConfig, at: string, dsn: string): ConnectionOptions | undefined {
-  const t = clientTls(cfg.tls, `${at}.postgresql.tls`);
+function sslOf(t: ClientTls | undefined, dsn: string): ConnectionOptions | undefined {
   if (!t) return undefined;
   const ssl: ConnectionOptions = { ca: t.ca, cert: t.cert, key: t.key, rejectUnauthorized: !t.insecureSkipVerify };
   const identity = identityCheck(dsnHosts(dsn), t.serverName);

@@ -45,9 +45,9 @@ function badRequest(message: string): EngineError {
   return new EngineError(EngineErrorCode.badRequest, message);
 }
 
-/** A channel holding `*` or `>` refused, saying `why` after the channel and the characters. */
-function wildcardRefused(channel: string, why: string): EngineError {
-  return badRequest(`channel ${JSON.stringify(channel)} holds a NATS wildcard character ("*" or ">"): ${why}`);
+/** Why a channel holding `*` or `>` is refused: `why` after the channel and the characters. */
+function wildcardRefusal(channel: string, why: string): string {
+  return `channel ${JSON.stringify(channel)} holds a NATS wildcard character ("*" or ">"): ${why}`;
 }
 
 /**
@@ -100,7 +100,7 @@ export class NatsBroker implements Broker, Closer {
   }
 
   subscribeRefusal(channel: string): string | undefined {
-    return hasWildcard(channel) && !this.opts.allowWildcards ? wildcardRefused(channel, 'subscribing to it needs broker.nats.allow_wildcards').message : undefined;
+    return hasWildcard(channel) && !this.opts.allowWildcards ? wildcardRefusal(channel, 'subscribing to it needs broker.nats.allow_wildcards') : undefined;
   }
 
   async subscribe(channel: string): Promise<void> {
@@ -132,7 +132,7 @@ export class NatsBroker implements Broker, Closer {
 
   async publish(channel: string, data: Uint8Array, opts: PublishOptions): Promise<StreamPosition> {
     if (opts.historySize > 0) throw historyNotKept();
-    if (hasWildcard(channel)) throw wildcardRefused(channel, 'the NATS broker publishes to concrete channels only');
+    if (hasWildcard(channel)) throw badRequest(wildcardRefusal(channel, 'the NATS broker publishes to concrete channels only'));
     const now = this.opts.clock.now();
     const seen = this.idempotent.get(channel, opts.idempotencyKey, now);
     if (seen) return seen;
@@ -186,7 +186,7 @@ export class NatsBroker implements Broker, Closer {
   /** Join and leave: raw subjects carry payloads only (Centrifugo drops them too), and a wildcard is no one channel. */
   private sendPresenceEvent(channel: string, msg: ChannelMessage): void {
     if (this.raw) return;
-    if (hasWildcard(channel)) throw wildcardRefused(channel, 'it has no join/leave');
+    if (hasWildcard(channel)) throw badRequest(wildcardRefusal(channel, 'it has no join/leave'));
     this.send(channel, msg);
   }
 

@@ -582,16 +582,10 @@ export class Client implements SubscriptionOwner, WheelEntry {
     this.teardown();
   }
 
-  private recordEnd(code: number, reason: string): void {
-    const activity = this.node.deps.activity;
-    if (!activity) return;
-    activity.sessionEnded(this.activitySession, this.id, this.node.clock.now(), code, reason);
-  }
-
   /** Releases the session; `code` and `reason` say how it ended (the peer going away when not given). */
   private teardown(code: number = DisconnectCode.connectionClosed, reason = 'connection closed'): void {
     const wasConnected = this.state === 'connected';
-    if (wasConnected) this.recordEnd(code, reason);
+    if (wasConnected) this.node.deps.activity?.sessionEnded(this.activitySession, this.id, this.node.clock.now(), code, reason);
     this.state = 'closed';
     this.writer.close();
     this.leaveConnecting();
